@@ -1,0 +1,7 @@
+"""CNN Simulator: `python main.py [app|train|lecture|lesson|bench] --help`."""
+import sys
+
+from simulator.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

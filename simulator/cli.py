@@ -1,0 +1,189 @@
+"""Command line: `python main.py [app|train|lecture|lesson|bench]`; `app` is the default.
+
+Bad input ends in one line naming the problem and exit status 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .errors import UserError
+
+COMMANDS = ("app", "train", "lecture", "lesson", "bench")
+LESSONS = ("graph", "regression", "learning-rate", "activations", "pooling", "rgb", "network3d", "draw")
+THEMES = ("dark", "light", "projector")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a bad flag in one line (no usage dump) and exits 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _number(kind, low=None, high=None, low_open=False):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a{'n integer' if kind is int else ' number'}")
+        if kind is float and not (value == value and abs(value) != float("inf")):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+        if low is not None and (value <= low if low_open else value < low):
+            raise argparse.ArgumentTypeError(f"{text} must be {'>' if low_open else '≥'} {low}")
+        if high is not None and value > high:
+            raise argparse.ArgumentTypeError(f"{text} must be ≤ {high}")
+        return value
+    return parse
+
+
+def _add_model_arguments(p, batch_size: int, lr: float) -> None:
+    p.add_argument("--data", type=Path, metavar="DIR",
+                   help="folder with the four MNIST-format IDX files (default: bundled assets/mnist)")
+    p.add_argument("--lr", type=_number(float, 0, 10, low_open=True), default=lr,
+                   help=f"learning rate (default {lr})")
+    p.add_argument("--batch-size", type=_number(int, 1, 60000), default=batch_size,
+                   help=f"images per training step (default {batch_size})")
+    p.add_argument("--momentum", type=_number(float, 0, 0.999), default=0.9, help="SGD momentum (default 0.9)")
+    p.add_argument("--weight-decay", type=_number(float, 0, 1), default=5e-4, help="L2 weight decay (default 5e-4)")
+    p.add_argument("--seed", type=_number(int, 0, 2**32 - 1), default=0, help="random seed (default 0)")
+    p.add_argument("--activation", choices=("relu", "sigmoid", "tanh"), default="relu")
+    p.add_argument("--pool", choices=("max", "avg"), default="max")
+    p.add_argument("--threads", type=_number(int, 1, 256),
+                   help="Numba threads for the kernels (default: all cores)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="main.py", description="CNN Simulator: watch LeNet-5 learn to read digits.")
+    sub = parser.add_subparsers(dest="command", metavar="{app,train,lecture,lesson,bench}", parser_class=OneLineParser)
+
+    app = sub.add_parser("app", help="the live training window (default)")
+    _add_model_arguments(app, batch_size=16, lr=0.02)
+    app.add_argument("--checkpoint", type=Path, help="start from a trained model (checkpoint.npz)")
+    app.add_argument("--theme", choices=THEMES, default="dark")
+    app.add_argument("--max-frames", type=_number(int, 1), help="quit after N frames (testing, automation)")
+    app.add_argument("--screenshot", type=Path, metavar="PATH", help="save a PNG after the last frame")
+    _add_train_only_arguments(app, epochs=5)
+
+    train = sub.add_parser("train", help="headless training with a progress bar, metrics and checkpoints")
+    _add_model_arguments(train, batch_size=64, lr=0.05)
+    _add_train_only_arguments(train, epochs=5)
+
+    lecture = sub.add_parser("lecture", help="one operation per key press, forward and backward")
+    lecture.add_argument("--data", type=Path, metavar="DIR", help="folder of MNIST-format IDX files")
+    lecture.add_argument("--checkpoint", type=Path, help="trace a trained model (checkpoint.npz)")
+    lecture.add_argument("--activation", choices=("relu", "sigmoid", "tanh"), default="relu")
+    lecture.add_argument("--pool", choices=("max", "avg"), default="max")
+    lecture.add_argument("--seed", type=_number(int, 0, 2**32 - 1), default=0)
+    lecture.add_argument("--digit", type=_number(int, 0), default=0, help="index of the test image to trace")
+    lecture.add_argument("--goto", type=_number(int, 1), default=1, help="open at step N (1-based)")
+    lecture.add_argument("--theme", choices=THEMES, default="projector")
+    lecture.add_argument("--export", type=Path, metavar="DIR", help="write every step as PNG, no window")
+    lecture.add_argument("--gif", type=Path, metavar="PATH", help="write an animated GIF, no window")
+    lecture.add_argument("--range", dest="step_range", metavar="A:B", help="steps for --gif/--export (1-based, inclusive)")
+    lecture.add_argument("--max-frames", type=_number(int, 1), help="quit after N frames")
+    lecture.add_argument("--screenshot", type=Path, metavar="PATH", help="save a PNG after the last frame")
+
+    lesson = sub.add_parser("lesson", help="one of the smaller lessons as its own window")
+    lesson.add_argument("name", choices=LESSONS)
+    lesson.add_argument("--theme", choices=THEMES, default="dark")
+    lesson.add_argument("--image", type=Path, help="PNG for the rgb lesson (default: bundled picture)")
+    lesson.add_argument("--data", type=Path, metavar="DIR", help="folder of MNIST-format IDX files")
+    lesson.add_argument("--export", type=Path, metavar="PATH", help="write the scene as PNG (or .gif), no window")
+    lesson.add_argument("--max-frames", type=_number(int, 1), help="quit after N frames")
+    lesson.add_argument("--screenshot", type=Path, metavar="PATH", help="save a PNG after the last frame")
+
+    bench = sub.add_parser("bench", help="engine vs NumPy vs PyTorch timings, side by side")
+    from . import bench as bench_module
+    bench_module.add_arguments(bench)
+    return parser
+
+
+def _add_train_only_arguments(p, epochs: int) -> None:
+    p.add_argument("--epochs", type=_number(int, 0, 1000), default=epochs, help=f"epochs to train (default {epochs})")
+    p.add_argument("--schedule", choices=("cosine", "constant"), default="cosine",
+                   help="learning-rate schedule over the epochs (default cosine)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="run folder (default runs/<date-time>)")
+    p.add_argument("--resume", type=Path, metavar="CKPT", help="continue from a checkpoint.npz")
+    p.add_argument("--tensorboard", type=Path, metavar="DIR", help="also write TensorBoard events here")
+    p.add_argument("--subset", type=_number(int, 1), metavar="N", help="train on the first N images only")
+
+
+def has_display() -> bool:
+    if os.environ.get("SDL_VIDEODRIVER") in ("dummy", "offscreen"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or sys.platform in ("win32", "darwin")
+
+
+def train_config(args):
+    from .engine.trainer import TrainConfig
+    return TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, momentum=args.momentum,
+                       weight_decay=args.weight_decay, schedule=args.schedule, seed=args.seed,
+                       activation=args.activation, pool=args.pool)
+
+
+def run_train(args) -> int:
+    import time
+    from .engine.train import RunOptions, run
+    if args.threads:
+        _set_threads(args.threads)
+    out = args.out or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
+    subset = (args.subset, max(1, args.subset // 6)) if args.subset else None
+    result = run(train_config(args), RunOptions(out_dir=out, data_dir=args.data, resume=args.resume,
+                                                tensorboard_dir=args.tensorboard, subset=subset))
+    acc = f"{result.test_acc:.2%}" if result.test_acc is not None else "n/a"
+    print(f"{result.status}: {result.epochs_done} epochs, test accuracy {acc}, "
+          f"{result.seconds:.1f} s; outputs in {out}")
+    return {"finished": 0, "interrupted": 0, "diverged": 1}[result.status]
+
+
+def _set_threads(n: int) -> None:
+    import numba
+    if n > numba.config.NUMBA_NUM_THREADS:
+        raise UserError(f"--threads {n}: this machine allows at most {numba.config.NUMBA_NUM_THREADS}")
+    numba.set_num_threads(n)
+
+
+def dispatch(args) -> int:
+    if args.command == "train":
+        return run_train(args)
+    if args.command == "bench":
+        from . import bench
+        return bench.run(args)
+    if args.command == "app":
+        if not has_display():
+            if args.explicit_command:
+                raise UserError("no display found (DISPLAY is not set): the app needs a screen; "
+                                "try `python main.py train` for headless training")
+            print("no display found: training headless instead (python main.py train)", file=sys.stderr)
+            return run_train(args)
+        from .render.app import run_app
+        return run_app(args)
+    if args.command == "lecture":
+        from .render.lecture_app import run_lecture
+        return run_lecture(args)
+    if args.command == "lesson":
+        from .render.lessons import run_lesson
+        return run_lesson(args)
+    raise AssertionError(args.command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    explicit = bool(argv) and argv[0] in COMMANDS
+    if not explicit and not any(a in ("-h", "--help") for a in argv[:1]):
+        argv = ["app", *argv]
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        args = build_parser().parse_args(["app"])
+    args.explicit_command = explicit
+    try:
+        return dispatch(args)
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

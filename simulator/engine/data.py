@@ -1,0 +1,119 @@
+"""MNIST-style datasets: IDX reading (gzip or plain), folder resolution, normalisation, batches.
+
+An IDX file is a big-endian header — two zero bytes, a type byte (0x08 = uint8), the number
+of dimensions — then one uint32 per dimension, then the data. Anything else is reported as a
+DataError naming the file and what is wrong.
+"""
+from __future__ import annotations
+
+import gzip
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import UserError
+
+BUNDLED_DIR = Path(__file__).resolve().parents[2] / "assets" / "mnist"
+FILES = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+# Mean and standard deviation of MNIST training pixels scaled to [0, 1].
+MEAN, STD = 0.1307, 0.3081
+
+
+class DataError(UserError):
+    """A dataset file or folder that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    train_images: np.ndarray  # uint8 [60000, 28, 28]
+    train_labels: np.ndarray  # uint8 [60000]
+    test_images: np.ndarray   # uint8 [10000, 28, 28]
+    test_labels: np.ndarray   # uint8 [10000]
+    source: Path
+
+    def subset(self, n_train: int, n_test: int) -> "Dataset":
+        return Dataset(self.train_images[:n_train], self.train_labels[:n_train],
+                       self.test_images[:n_test], self.test_labels[:n_test], self.source)
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """Read one uint8 IDX file, gzip-compressed or plain (chosen by its first bytes)."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except OSError as e:
+        raise DataError(f"{path}: cannot read ({e.strerror})") from None
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (EOFError, OSError, zlib.error) as e:
+            raise DataError(f"{path}: corrupt or truncated gzip data ({e})") from None
+    if len(raw) < 4:
+        raise DataError(f"{path}: too short to be an IDX file ({len(raw)} bytes)")
+    if raw[0] != 0 or raw[1] != 0:
+        raise DataError(f"{path}: not an IDX file (bad magic number {raw[:4].hex()})")
+    if raw[2] != 0x08:
+        raise DataError(f"{path}: IDX data type 0x{raw[2]:02x} is not supported (expected 0x08, uint8)")
+    ndim = raw[3]
+    if ndim == 0 or len(raw) < 4 + 4 * ndim:
+        raise DataError(f"{path}: truncated IDX header")
+    shape = tuple(int(d) for d in np.frombuffer(raw, ">u4", ndim, 4))
+    expected = int(np.prod(shape))
+    body = len(raw) - 4 - 4 * ndim
+    if body != expected:
+        what = "truncated" if body < expected else "has trailing bytes"
+        raise DataError(f"{path}: {what}: header says {shape} = {expected} bytes of data, file has {body}")
+    return np.frombuffer(raw, np.uint8, expected, 4 + 4 * ndim).reshape(shape)
+
+
+def _find(folder: Path, stem: str) -> Path:
+    for candidate in (folder / f"{stem}.gz", folder / stem):
+        if candidate.is_file():
+            return candidate
+    raise DataError(f"{folder}: missing {stem}(.gz)")
+
+
+def load_dataset(folder: str | Path | None = None) -> Dataset:
+    """Load the four IDX files from `folder` (default: the bundled assets/mnist)."""
+    folder = Path(folder) if folder is not None else BUNDLED_DIR
+    if not folder.is_dir():
+        raise DataError(f"{folder}: data folder not found")
+    arrays = {key: read_idx(_find(folder, stem)) for key, stem in FILES.items()}
+    for split in ("train", "test"):
+        images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
+        path = _find(folder, FILES[f"{split}_images"])
+        if images.ndim != 3:
+            raise DataError(f"{path}: expected 3 dimensions (count, rows, cols), got shape {images.shape}")
+        if labels.ndim != 1:
+            raise DataError(f"{_find(folder, FILES[f'{split}_labels'])}: expected 1 dimension, got shape {labels.shape}")
+        if len(images) != len(labels):
+            raise DataError(f"{path}: {len(images)} images but {len(labels)} labels")
+        if labels.size and labels.max() > 9:
+            raise DataError(f"{_find(folder, FILES[f'{split}_labels'])}: label {labels.max()} is not a digit 0–9")
+    if arrays["train_images"].shape[1:] != (28, 28) or arrays["test_images"].shape[1:] != (28, 28):
+        raise DataError(f"{folder}: images must be 28×28, got {arrays['train_images'].shape[1:]}")
+    return Dataset(**arrays, source=folder)
+
+
+def normalise(images: np.ndarray, dtype=np.float32) -> np.ndarray:
+    """uint8 [N,28,28] → float [N,1,28,28], (x/255 − MEAN)/STD."""
+    x = images.astype(dtype)[:, None, :, :]
+    x *= dtype(1.0 / (255.0 * STD))
+    x -= dtype(MEAN / STD)
+    return x
+
+
+def batches(n: int, batch_size: int, rng: np.random.Generator):
+    """Yield index arrays covering a fresh permutation of range(n), batch_size at a time."""
+    order = rng.permutation(n)
+    for start in range(0, n, batch_size):
+        yield order[start:start + batch_size]

@@ -1,0 +1,156 @@
+"""Trainer: LeNet-5 + SGD + MNIST stepped one batch at a time.
+
+Both the headless run (train.py) and the app's worker thread drive this object. The batch
+order of epoch e is the permutation drawn from seed (seed, e), so a run resumed from a
+checkpoint mid-epoch sees exactly the batches it would have seen.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from . import ops
+from .data import Dataset, normalise
+from .model import LeNet5, LeNetConfig
+from .optim import SGD
+
+SCHEDULES = ("cosine", "constant")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 5
+    batch_size: int = 64
+    lr: float = 0.05
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    schedule: str = "cosine"   # cosine: lr decays to 0 over `epochs`; constant: lr stays
+    seed: int = 0
+    activation: str = "relu"
+    pool: str = "max"
+
+    def model_config(self) -> LeNetConfig:
+        return LeNetConfig(activation=self.activation, pool=self.pool, seed=self.seed)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class StepResult:
+    loss: float
+    correct: int          # how many of the batch the model got right before the update
+    indices: np.ndarray   # training-set indices of the batch
+    fwd: object           # model.Forward of the batch (before the update)
+    dacts: dict           # gradient of every named tensor of the batch
+
+
+class Trainer:
+    def __init__(self, config: TrainConfig, data: Dataset):
+        self.config = config
+        self.data = data
+        self.train_x = normalise(data.train_images)
+        self.train_y = data.train_labels.astype(np.int64)
+        self.test_x = normalise(data.test_images)
+        self.test_y = data.test_labels.astype(np.int64)
+        self.reset()
+
+    # --- state -----------------------------------------------------------------------
+    def reset(self, seed: int | None = None) -> None:
+        """Fresh weights (seeded), zero momentum, back to epoch 0 step 0."""
+        if seed is not None:
+            self.config = TrainConfig(**{**self.config.as_dict(), "seed": seed})
+        self.model = LeNet5(self.config.model_config())
+        self.optimizer = SGD(self.model.params, self.config.lr, self.config.momentum,
+                             self.config.weight_decay)
+        self.step_count = 0
+        self.epoch = 0
+        self.batch_in_epoch = 0
+        self._order = self._epoch_order(0)
+        self.lr_override: float | None = None
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return math.ceil(len(self.train_x) / self.config.batch_size)
+
+    @property
+    def lr(self) -> float:
+        """The learning rate the next step will use."""
+        if self.lr_override is not None:
+            return self.lr_override
+        if self.config.schedule == "constant" or self.config.epochs <= 0:
+            return self.config.lr
+        progress = min(1.0, self.step_count / (self.config.epochs * self.batches_per_epoch))
+        return 0.5 * self.config.lr * (1.0 + math.cos(math.pi * progress))
+
+    def _epoch_order(self, epoch: int) -> np.ndarray:
+        return np.random.default_rng((self.config.seed, epoch)).permutation(len(self.train_x))
+
+    # --- training --------------------------------------------------------------------
+    def next_indices(self) -> np.ndarray:
+        b = self.config.batch_size
+        return self._order[self.batch_in_epoch * b:(self.batch_in_epoch + 1) * b]
+
+    def train_step(self) -> StepResult:
+        """One SGD step on the next batch; advances the epoch when it is used up."""
+        idx = self.next_indices()
+        x, y = self.train_x[idx], self.train_y[idx]
+        loss, grads, fwd, dacts = self.model.loss_and_grads(x, y)
+        correct = int((fwd.outputs["logits"].argmax(axis=1) == y).sum())
+        if math.isfinite(loss):
+            self.optimizer.lr = self.lr
+            self.optimizer.step(grads)
+            self.step_count += 1
+            self.batch_in_epoch += 1
+            if self.batch_in_epoch >= self.batches_per_epoch:
+                self.epoch += 1
+                self.batch_in_epoch = 0
+                self._order = self._epoch_order(self.epoch)
+        return StepResult(float(loss), correct, idx, fwd, dacts)
+
+    def evaluate(self, x: np.ndarray | None = None, y: np.ndarray | None = None,
+                 batch_size: int = 500) -> tuple[float, float]:
+        """(mean loss, accuracy) over x, y (default: the test set)."""
+        x = self.test_x if x is None else x
+        y = self.test_y if y is None else y
+        total_loss, correct = 0.0, 0
+        for start in range(0, len(x), batch_size):
+            xb, yb = x[start:start + batch_size], y[start:start + batch_size]
+            logits = self.model.forward(xb).outputs["logits"]
+            loss, _ = ops.softmax_cross_entropy(logits, yb)
+            total_loss += float(loss) * len(xb)
+            correct += int((logits.argmax(axis=1) == yb).sum())
+        return total_loss / max(1, len(x)), correct / max(1, len(x))
+
+    # --- checkpoints -----------------------------------------------------------------
+    def state(self) -> dict:
+        """Everything a checkpoint needs to continue exactly where this trainer is."""
+        return {
+            "config": self.config.as_dict(),
+            "params": {k: v.copy() for k, v in self.model.params.items()},
+            "velocity": {k: v.copy() for k, v in self.optimizer.velocity.items()},
+            "step_count": self.step_count,
+            "epoch": self.epoch,
+            "batch_in_epoch": self.batch_in_epoch,
+        }
+
+    def load_state(self, state: dict, keep_config: bool = False) -> None:
+        """Restore weights, momentum and position. keep_config keeps this trainer's settings
+        (lr, epochs, …) but the architecture must match the checkpoint's."""
+        saved = TrainConfig(**state["config"])
+        if (saved.activation, saved.pool) != (self.config.activation, self.config.pool) and keep_config:
+            raise ValueError(f"checkpoint is a {saved.activation}/{saved.pool} model, "
+                             f"this run is {self.config.activation}/{self.config.pool}")
+        if not keep_config:
+            self.config = saved
+        self.reset()
+        for name, value in state["params"].items():
+            self.model.params[name][...] = value
+        for name, value in state["velocity"].items():
+            self.optimizer.velocity[name][...] = value
+        self.step_count = int(state["step_count"])
+        self.epoch = int(state["epoch"])
+        self.batch_in_epoch = int(state["batch_in_epoch"])
+        self._order = self._epoch_order(self.epoch)

@@ -1,4 +1,4 @@
-"""MNIST-style datasets: IDX reading (gzip or plain), folder resolution, normalisation, batches.
+"""MNIST-style datasets: IDX reading (gzip or plain), folder resolution, normalisation.
 
 An IDX file is a big-endian header — two zero bytes, a type byte (0x08 = uint8), the number
 of dimensions — then one uint32 per dimension, then the data. Anything else is reported as a
@@ -111,9 +111,3 @@ def normalise(images: np.ndarray, dtype=np.float32) -> np.ndarray:
     x -= dtype(MEAN / STD)
     return x
 
-
-def batches(n: int, batch_size: int, rng: np.random.Generator):
-    """Yield index arrays covering a fresh permutation of range(n), batch_size at a time."""
-    order = rng.permutation(n)
-    for start in range(0, n, batch_size):
-        yield order[start:start + batch_size]

@@ -59,7 +59,7 @@ class Forward:
 
 
 def init_params(config: LeNetConfig, dtype=np.float32) -> dict[str, np.ndarray]:
-    """He-normal init (ReLU) or Glorot-uniform init (sigmoid/tanh); biases zero; seeded."""
+    """He-normal init before a ReLU, Glorot-uniform otherwise (sigmoid/tanh, logits); biases zero; seeded."""
     rng = np.random.default_rng(config.seed)
     params = {}
     for name in PARAM_NAMES:
@@ -72,7 +72,7 @@ def init_params(config: LeNetConfig, dtype=np.float32) -> dict[str, np.ndarray]:
             fan_out = shape[0] * shape[2] * shape[3]
         else:                        # dense: [D, M]
             fan_in, fan_out = shape
-        if config.activation == "relu":
+        if config.activation == "relu" and name != "fc3_w":  # the logits layer has no ReLU after it
             w = rng.normal(0.0, np.sqrt(2.0 / fan_in), shape)
         else:
             limit = np.sqrt(6.0 / (fan_in + fan_out))

@@ -23,7 +23,7 @@ SCHEDULES = ("cosine", "constant")
 class TrainConfig:
     epochs: int = 5
     batch_size: int = 64
-    lr: float = 0.05
+    lr: float = 0.02
     momentum: float = 0.9
     weight_decay: float = 5e-4
     schedule: str = "cosine"   # cosine: lr decays to 0 over `epochs`; constant: lr stays

@@ -1,0 +1,95 @@
+"""The command line's error paths: one line naming the problem, exit status 2, no traceback."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main_py(*args, display=False, timeout=300):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")}
+    if display:
+        env["SDL_VIDEODRIVER"] = "dummy"
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *map(str, args)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def assert_one_line_error(proc, *words):
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+
+
+@pytest.mark.parametrize("args, words", [
+    (["train", "--lr", "abc"], ["--lr", "abc"]),
+    (["train", "--lr", "-1"], ["--lr"]),
+    (["train", "--lr", "nan"], ["--lr", "finite"]),
+    (["train", "--batch-size", "0"], ["--batch-size"]),
+    (["train", "--epochs", "many"], ["--epochs"]),
+    (["train", "--activation", "softsign"], ["--activation", "softsign"]),
+    (["train", "--pool", "min"], ["--pool"]),
+    (["train", "--bogus"], ["--bogus"]),
+    (["lesson", "nosuchlesson"], ["nosuchlesson"]),
+])
+def test_nonsense_flags(args, words):
+    assert_one_line_error(main_py(*args), *words)
+
+
+def test_missing_data_folder(tmp_path):
+    assert_one_line_error(main_py("train", "--data", tmp_path / "nowhere", "--epochs", "0"), "nowhere", "not found")
+
+
+def test_truncated_data_file(tmp_path, mnist_dir):
+    for f in mnist_dir.glob("*.gz"):
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    victim = tmp_path / "t10k-images-idx3-ubyte.gz"
+    victim.write_bytes(victim.read_bytes()[:5000])
+    assert_one_line_error(main_py("train", "--data", tmp_path, "--epochs", "0"), "t10k-images-idx3-ubyte.gz")
+
+
+def test_corrupt_checkpoint(tmp_path):
+    bad = tmp_path / "checkpoint.npz"
+    bad.write_bytes(np.random.default_rng(0).bytes(3000))
+    assert_one_line_error(main_py("train", "--resume", bad, "--epochs", "0", "--out", tmp_path / "r"),
+                          "checkpoint.npz", "corrupt")
+    assert_one_line_error(main_py("train", "--resume", tmp_path / "absent.npz", "--epochs", "0"), "absent.npz")
+
+
+def test_too_many_threads():
+    assert_one_line_error(main_py("train", "--threads", "999", "--epochs", "0"), "--threads")
+
+
+def test_explicit_app_without_display_exits_2():
+    assert_one_line_error(main_py("app", "--max-frames", "1"), "no display")
+
+
+def test_main_command_without_display_trains_headless(tmp_path):
+    proc = main_py("--epochs", "1", "--subset", "600", "--batch-size", "32", "--out", tmp_path / "run")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines()[0].startswith("no display found: training headless")
+    assert "test accuracy" in proc.stdout
+    assert (tmp_path / "run" / "checkpoint.npz").is_file()
+    assert (tmp_path / "run" / "metrics.csv").is_file()
+
+
+def test_train_epochs_zero_with_resume_reports_accuracy(tmp_path):
+    first = main_py("train", "--epochs", "1", "--subset", "600", "--out", tmp_path / "a")
+    assert first.returncode == 0, first.stderr
+    again = main_py("train", "--epochs", "1", "--subset", "600", "--out", tmp_path / "a",
+                    "--resume", tmp_path / "a" / "checkpoint.npz")
+    assert again.returncode == 0, again.stderr
+    assert "finished: 1 epochs" in again.stdout
+
+
+def test_help_lists_every_command():
+    proc = main_py("--help")
+    assert proc.returncode == 0
+    for command in ("app", "train", "lecture", "lesson", "bench"):
+        assert command in proc.stdout

@@ -1,0 +1,137 @@
+"""The training loop on real MNIST: it learns, checkpoints round-trip, resume is exact,
+Ctrl-C saves, divergence is caught with the last good checkpoint kept."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulator.engine.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from simulator.engine.train import RunOptions, run
+from simulator.engine.trainer import TrainConfig, Trainer
+
+
+@pytest.fixture(scope="module")
+def small(mnist):
+    return mnist.subset(2000, 500)
+
+
+def test_short_training_clearly_beats_chance(small):
+    trainer = Trainer(TrainConfig(epochs=1, batch_size=32), small)
+    _, acc_before = trainer.evaluate()
+    losses = [trainer.train_step().loss for _ in range(trainer.batches_per_epoch)]
+    loss_after, acc_after = trainer.evaluate()
+    assert trainer.epoch == 1 and trainer.batch_in_epoch == 0
+    assert np.mean(losses[-10:]) < 0.5 * np.mean(losses[:10])
+    assert acc_after > 0.75 > acc_before + 0.3, (acc_before, acc_after)
+
+
+@pytest.mark.parametrize("activation, pool", [("sigmoid", "avg"), ("tanh", "max")])
+def test_other_architectures_learn(small, activation, pool):
+    trainer = Trainer(TrainConfig(batch_size=32, lr=0.1, activation=activation, pool=pool), small)
+    first = np.mean([trainer.train_step().loss for _ in range(5)])
+    for _ in range(50):
+        trainer.train_step()
+    last = np.mean([trainer.train_step().loss for _ in range(5)])
+    assert last < first
+
+
+def test_checkpoint_round_trip(tmp_path, small):
+    trainer = Trainer(TrainConfig(batch_size=50), small)
+    for _ in range(3):
+        trainer.train_step()
+    save_checkpoint(tmp_path / "c.npz", trainer.state())
+    loaded = load_checkpoint(tmp_path / "c.npz")
+    state = trainer.state()
+    assert loaded["config"] == state["config"]
+    assert (loaded["step_count"], loaded["epoch"], loaded["batch_in_epoch"]) == (3, 0, 3)
+    for name, value in state["params"].items():
+        np.testing.assert_array_equal(loaded["params"][name], value)
+        np.testing.assert_array_equal(loaded["velocity"][name], state["velocity"][name])
+    assert not list(tmp_path.glob(".*tmp")), "temp file left behind"
+
+
+def test_resume_continues_exactly(small):
+    config = TrainConfig(batch_size=100, epochs=2)
+    straight = Trainer(config, small)
+    for _ in range(30):
+        straight.train_step()
+    first = Trainer(config, small)
+    for _ in range(13):
+        first.train_step()
+    resumed = Trainer(config, small)
+    resumed.load_state(first.state())
+    for _ in range(17):
+        resumed.train_step()
+    assert (resumed.epoch, resumed.batch_in_epoch) == (straight.epoch, straight.batch_in_epoch) == (1, 10)
+    for name, value in straight.model.params.items():
+        np.testing.assert_allclose(resumed.model.params[name], value, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("payload, message", [
+    (b"", "corrupt"),
+    (b"PK\x03\x04 this is not really a zip", "corrupt"),
+    (None, "not a CNN Simulator checkpoint"),
+])
+def test_bad_checkpoints_are_named(tmp_path, payload, message):
+    path = tmp_path / "bad.npz"
+    if payload is None:
+        np.savez(path, something=np.zeros(3))
+    else:
+        path.write_bytes(payload)
+    with pytest.raises(CheckpointError, match=message):
+        load_checkpoint(path)
+
+
+def test_truncated_and_wrong_shape_checkpoints(tmp_path, small):
+    trainer = Trainer(TrainConfig(), small)
+    good = tmp_path / "good.npz"
+    save_checkpoint(good, trainer.state())
+    data = good.read_bytes()
+    (tmp_path / "trunc.npz").write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError, match="trunc.npz"):
+        load_checkpoint(tmp_path / "trunc.npz")
+    state = trainer.state()
+    state["params"]["fc1_w"] = np.zeros((10, 10), np.float32)
+    save_checkpoint(tmp_path / "shape.npz", state)
+    with pytest.raises(CheckpointError, match="fc1_w has shape"):
+        load_checkpoint(tmp_path / "shape.npz")
+
+
+def test_run_writes_outputs_and_interrupt_then_resume(tmp_path, small, monkeypatch):
+    out = tmp_path / "run"
+    calls = {"n": 0}
+    real_step = Trainer.train_step
+
+    def interrupting_step(self):
+        calls["n"] += 1
+        if calls["n"] == 8:
+            raise KeyboardInterrupt
+        return real_step(self)
+
+    monkeypatch.setattr(Trainer, "train_step", interrupting_step)
+    config = TrainConfig(epochs=1, batch_size=32, schedule="constant")
+    result = run(config, RunOptions(out_dir=out, subset=(2000, 500), data_dir=None, quiet=True))
+    assert result.status == "interrupted"
+    saved = load_checkpoint(out / "checkpoint.npz")
+    assert (saved["step_count"], saved["batch_in_epoch"]) == (7, 7)
+
+    monkeypatch.setattr(Trainer, "train_step", real_step)
+    result = run(config, RunOptions(out_dir=out, subset=(2000, 500), resume=out / "checkpoint.npz", quiet=True))
+    assert result.status == "finished" and result.test_acc > 0.5  # chance is 0.1
+    assert load_checkpoint(out / "checkpoint.npz")["step_count"] == 63
+    header, *rows = (out / "metrics.csv").read_text().splitlines()
+    assert header == "step,epoch,loss,train_acc,test_acc,images_per_sec"
+    assert rows[-1].split(",")[4] == f"{result.test_acc:.4f}"
+    png = (out / "curves.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+
+
+def test_divergence_stops_and_keeps_last_good_checkpoint(tmp_path):
+    out = tmp_path / "run"
+    ok = run(TrainConfig(epochs=1, batch_size=100), RunOptions(out_dir=out, subset=(1000, 200), quiet=True))
+    assert ok.status == "finished"
+    before = (out / "checkpoint.npz").read_bytes()
+    bad = run(TrainConfig(epochs=3, batch_size=100, lr=1e6, schedule="constant"),
+              RunOptions(out_dir=out, subset=(1000, 200), resume=out / "checkpoint.npz", quiet=True))
+    assert bad.status == "diverged"
+    assert (out / "checkpoint.npz").read_bytes() == before

@@ -91,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     lesson.add_argument("--theme", choices=THEMES, default="dark")
     lesson.add_argument("--image", type=Path, help="PNG for the rgb lesson (default: bundled picture)")
     lesson.add_argument("--data", type=Path, metavar="DIR", help="folder of MNIST-format IDX files")
+    lesson.add_argument("--checkpoint", type=Path, help="trained model for the draw and network3d lessons")
     lesson.add_argument("--export", type=Path, metavar="PATH", help="write the scene as PNG (or .gif), no window")
     lesson.add_argument("--max-frames", type=_number(int, 1), help="quit after N frames")
     lesson.add_argument("--screenshot", type=Path, metavar="PATH", help="save a PNG after the last frame")

@@ -1,0 +1,107 @@
+"""The RGB-convolution lesson: a colour image [3,H,W], one 3×3×3 filter, the three per-channel
+responses and their sum (plus bias), all from ops.conv2d_forward.
+
+    out[i,j] = b + Σ_c Σ_p Σ_q w[c,p,q] · x[c, i+p−1, j+q−1]      (padding 1 keeps H×W)
+             = b + Σ_c response_c[i,j]
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import UserError
+from . import ops
+
+BUNDLED_IMAGE = Path(__file__).resolve().parents[2] / "assets" / "images" / "shapes.png"
+MAX_SIZE = (96, 72)   # images are shrunk to fit this width×height (keeping aspect) so every pixel shows
+
+_SOBEL_X = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], np.float64)
+_LAPLACE = np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], np.float64)
+_SHARPEN = np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], np.float64)
+_EMBOSS = np.array([[-2, -1, 0], [-1, 1, 1], [0, 1, 2]], np.float64)
+_CENTRE = np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], np.float64)
+
+
+def _same(k, scale=1.0):
+    """The same 3×3 kernel on every channel, times scale → w[1,3,3,3]."""
+    return np.repeat((k * scale)[None, None], 3, axis=1)
+
+
+def _per_channel(r, g, b):
+    return np.stack([r, g, b])[None]
+
+
+# name → (w[1,3,3,3], bias, one-line description)
+FILTERS = {
+    "vertical edges": (_same(_SOBEL_X, 1 / 3), 0.0, "Sobel x on every channel: bright→dark left to right"),
+    "horizontal edges": (_same(_SOBEL_X.T, 1 / 3), 0.0, "Sobel y on every channel: bright→dark top to bottom"),
+    "outline": (_same(_LAPLACE, -1 / 3), 0.0, "negative Laplacian: any change in any direction"),
+    "blur": (_same(np.full((3, 3), 1 / 27)), 0.0, "mean of the 27 values under the filter"),
+    "sharpen": (_same(_SHARPEN, 1 / 3), 0.0, "centre minus neighbours, summed over channels"),
+    "emboss": (_same(_EMBOSS, 1 / 3), 0.0, "a relief lit from the top left"),
+    "red minus green": (_per_channel(_CENTRE, -_CENTRE, 0 * _CENTRE), 0.0, "+1 on red, −1 on green, 0 on blue"),
+    "blue detector": (_per_channel(-0.5 * _CENTRE, -0.5 * _CENTRE, _CENTRE), 0.0,
+                      "+1 on blue, −½ on red and green"),
+}
+
+
+def load_image(path: Path | None = None, max_size: tuple[int, int] = MAX_SIZE) -> np.ndarray:
+    """A PNG (or any image Pillow reads) → float64 [3,H,W] in [0,1], shrunk to fit max_size (w, h)."""
+    from PIL import Image, UnidentifiedImageError
+    path = Path(path) if path is not None else BUNDLED_IMAGE
+    try:
+        with Image.open(path) as im:
+            im = im.convert("RGB")
+            scale = min(1.0, max_size[0] / im.width, max_size[1] / im.height)
+            if scale < 1.0:
+                size = (max(3, round(im.width * scale)), max(3, round(im.height * scale)))
+                im = im.resize(size, Image.Resampling.LANCZOS)
+            rgb = np.asarray(im, np.float64) / 255.0
+    except FileNotFoundError:
+        raise UserError(f"{path}: image not found") from None
+    except (UnidentifiedImageError, OSError, ValueError) as e:
+        raise UserError(f"{path}: cannot read image ({e.__class__.__name__})") from None
+    if rgb.shape[0] < 3 or rgb.shape[1] < 3:
+        raise UserError(f"{path}: image is {rgb.shape[1]}×{rgb.shape[0]}, needs at least 3×3")
+    return np.ascontiguousarray(rgb.transpose(2, 0, 1))
+
+
+@dataclass(frozen=True)
+class RGBConv:
+    image: np.ndarray       # [3,H,W]
+    w: np.ndarray           # [1,3,3,3]
+    b: float
+    responses: np.ndarray   # [3,H,W]: channel c alone, conv2d_forward(x[c], w[c]), no bias
+    output: np.ndarray      # [H,W]: conv2d_forward(x, w, b), all channels at once
+
+
+def convolve(image: np.ndarray, w: np.ndarray, b: float) -> RGBConv:
+    """The full 3-channel convolution and each channel's share of it."""
+    x = np.ascontiguousarray(image[None], np.float64)
+    w = np.ascontiguousarray(w, np.float64)
+    out, _ = ops.conv2d_forward(x, w, np.array([b], np.float64), 1, 1)
+    responses = np.stack([ops.conv2d_forward(np.ascontiguousarray(x[:, c:c + 1]),
+                                             np.ascontiguousarray(w[:, c:c + 1]),
+                                             np.zeros(1), 1, 1)[0][0, 0] for c in range(3)])
+    return RGBConv(image, w, float(b), responses, out[0, 0])
+
+
+@dataclass(frozen=True)
+class PixelDetail:
+    """The arithmetic behind one output pixel."""
+    i: int
+    j: int
+    patch: np.ndarray       # [3,3,3] input values under the filter (0 where padding)
+    products: np.ndarray    # [3,3,3] patch · w
+    channel_sums: np.ndarray  # [3] Σ over each channel's 9 products
+    total: float            # b + Σ channel_sums (equals RGBConv.output[i, j])
+
+
+def pixel_detail(conv: RGBConv, i: int, j: int) -> PixelDetail:
+    padded = np.pad(conv.image, ((0, 0), (1, 1), (1, 1)))
+    patch = padded[:, i:i + 3, j:j + 3]
+    products = patch * conv.w[0]
+    sums = products.reshape(3, -1).sum(axis=1)
+    return PixelDetail(i, j, patch, products, sums, float(conv.b + sums.sum()))

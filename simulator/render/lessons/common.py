@@ -1,0 +1,246 @@
+"""Drawing helpers the lesson scenes share: text, panels, header and footer, plot axes,
+grids of numbers and a progress bar. Drawing only: every number passed in comes from the engine."""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+import pygame
+
+from ..theme import Theme, array_surface, heat_rgb, load_font
+
+SIZE = (1280, 800)
+HEADER_H, FOOTER_H = 64, 30
+
+
+def fmt(v, digits: int = 3) -> str:
+    """A number as shown on screen: fixed decimals, a real minus sign, 'undefined' for None/NaN."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "undefined"
+    if isinstance(v, float) and math.isinf(v):
+        return "∞" if v > 0 else "−∞"
+    if abs(v) >= 1e5:
+        return f"{v:.2e}".replace("-", "−")
+    text = f"{v:.{digits}f}"
+    if text.lstrip("-").strip("0.") == "":
+        text = text.lstrip("-")          # no "−0.000"
+    return text.replace("-", "−")
+
+
+@lru_cache(maxsize=4096)
+def text_surface(text: str, face: str, size: int, color: tuple) -> pygame.Surface:
+    """Rendered text, cached: the same caption is rendered once, not once per frame."""
+    return load_font(face, size).render(text, True, color)
+
+
+def text(surface, theme: Theme, s: str, pos, size: int = 16, color=None, face: str = "sans",
+         anchor: str = "topleft") -> pygame.Rect:
+    """Draw one line of text; anchor is any pygame.Rect position name ('center', 'midright', …)."""
+    img = text_surface(s, face, round(size * theme.scale), tuple(color or theme.text))
+    rect = img.get_rect(**{anchor: (round(pos[0]), round(pos[1]))})
+    surface.blit(img, rect)
+    return rect
+
+
+def text_width(theme: Theme, s: str, size: int = 16, face: str = "sans") -> int:
+    return text_surface(s, face, round(size * theme.scale), (0, 0, 0)).get_width()
+
+
+def line_height(theme: Theme, size: int) -> int:
+    return round(size * theme.scale * 1.35)
+
+
+def panel(surface, theme: Theme, rect, title: str | None = None, highlight: bool = False) -> pygame.Rect:
+    """A rounded panel with an optional title; returns the inner rect below the title."""
+    rect = pygame.Rect(rect)
+    pygame.draw.rect(surface, theme.panel, rect, border_radius=8)
+    pygame.draw.rect(surface, theme.accent if highlight else theme.panel_border, rect,
+                     width=2 if highlight else 1, border_radius=8)
+    top = rect.top + 8
+    if title:
+        r = text(surface, theme, title, (rect.left + 12, top), 16, face="bold")
+        top = r.bottom + 6
+    return pygame.Rect(rect.left + 12, top, rect.width - 24, rect.bottom - top - 8)
+
+
+def header(surface, theme: Theme, title: str, subtitle: str = "") -> None:
+    w = surface.get_width()
+    r = text(surface, theme, title, (24, 6), 22, face="bold")
+    if subtitle:
+        text(surface, theme, subtitle, (24, r.bottom), 13, theme.muted)
+    pygame.draw.line(surface, theme.panel_border, (16, HEADER_H - 2), (w - 16, HEADER_H - 2))
+
+
+def footer(surface, theme: Theme, hints: str) -> None:
+    w, h = surface.get_size()
+    text(surface, theme, hints, (24, h - FOOTER_H // 2), 14, theme.muted, anchor="midleft")
+
+
+def progress_bar(surface, theme: Theme, rect, fraction: float, label: str = "") -> None:
+    rect = pygame.Rect(rect)
+    pygame.draw.rect(surface, theme.background, rect, border_radius=4)
+    fill = rect.copy()
+    fill.width = round(rect.width * max(0.0, min(1.0, fraction)))
+    if fill.width:
+        pygame.draw.rect(surface, theme.accent, fill, border_radius=4)
+    pygame.draw.rect(surface, theme.panel_border, rect, 1, border_radius=4)
+    if label:
+        text(surface, theme, label, (rect.centerx, rect.top - 4), 14, anchor="midbottom")
+
+
+def heat(surface, theme: Theme, values: np.ndarray, topleft, scale: int, limit: float | None = None,
+         border=None) -> pygame.Rect:
+    """A 2-D array as a heat map (negative blue, positive orange), `scale` pixels per value."""
+    values = np.asarray(values, np.float64)
+    if limit is None:
+        finite = values[np.isfinite(values)]
+        limit = float(np.abs(finite).max()) if finite.size else 1.0
+    img = array_surface(heat_rgb(values, limit or 1.0, theme), scale)
+    rect = surface.blit(img, topleft)
+    if border is not None:
+        pygame.draw.rect(surface, border, rect.inflate(2, 2), 1)
+    return rect
+
+
+def number_grid(surface, theme: Theme, values: np.ndarray, topleft, cell: int, digits: int = 1,
+                limit: float | None = None, outline: dict | None = None, tint: dict | None = None,
+                size: int = 15, muted_zero: bool = False) -> pygame.Rect:
+    """values[H,W] as heat-coloured cells with the number written in each.
+    outline: {(r, c): colour} cells to outline; tint: {(r, c): colour} overrides the cell colour."""
+    values = np.asarray(values, np.float64)
+    H, W = values.shape
+    lim = limit if limit is not None else (float(np.abs(values).max()) or 1.0)
+    colours = heat_rgb(values * 0.55, lim, theme)       # pale, so the numbers stay readable
+    x0, y0 = topleft
+    for r in range(H):
+        for c in range(W):
+            rect = pygame.Rect(x0 + c * cell, y0 + r * cell, cell, cell)
+            colour = tint.get((r, c)) if tint and (r, c) in tint else tuple(int(v) for v in colours[r, c])
+            pygame.draw.rect(surface, colour, rect)
+            pygame.draw.rect(surface, theme.panel_border, rect, 1)
+            v = values[r, c]
+            colour = theme.muted if (muted_zero and v == 0) else theme.text
+            text(surface, theme, fmt(float(v), digits), rect.center, size, colour, face="mono", anchor="center")
+    if outline:
+        for (r, c), colour in outline.items():
+            pygame.draw.rect(surface, colour, (x0 + c * cell, y0 + r * cell, cell, cell), 3)
+    return pygame.Rect(x0, y0, W * cell, H * cell)
+
+
+class Axes:
+    """A plot area mapping data (x, y) to pixels inside `rect`."""
+
+    def __init__(self, rect, xlim, ylim):
+        self.rect = pygame.Rect(rect)
+        self.xlim, self.ylim = (float(xlim[0]), float(xlim[1])), (float(ylim[0]), float(ylim[1]))
+
+    def px(self, x, y):
+        (x0, x1), (y0, y1) = self.xlim, self.ylim
+        r = self.rect
+        return (r.left + (np.asarray(x) - x0) / ((x1 - x0) or 1) * r.width,
+                r.bottom - (np.asarray(y) - y0) / ((y1 - y0) or 1) * r.height)
+
+    def data(self, px, py):
+        (x0, x1), (y0, y1) = self.xlim, self.ylim
+        r = self.rect
+        return x0 + (px - r.left) / r.width * (x1 - x0), y0 + (r.bottom - py) / r.height * (y1 - y0)
+
+    def frame(self, surface, theme: Theme, xticks=(), yticks=(), xlabel="", ylabel="", digits=1,
+              zero_lines=True, yformat=None) -> None:
+        """Background, zero lines, ticks and labels; digits is one int or (x digits, y digits)."""
+        xd, yd = digits if isinstance(digits, tuple) else (digits, digits)
+        r = self.rect
+        pygame.draw.rect(surface, theme.background, r)
+        if zero_lines:
+            zx, zy = self.px(0.0, 0.0)
+            if r.left <= zx <= r.right:
+                pygame.draw.line(surface, theme.panel_border, (zx, r.top), (zx, r.bottom))
+            if r.top <= zy <= r.bottom:
+                pygame.draw.line(surface, theme.panel_border, (r.left, zy), (r.right, zy))
+        pygame.draw.rect(surface, theme.panel_border, r, 1)
+        for t in xticks:
+            x, _ = self.px(t, 0.0)
+            pygame.draw.line(surface, theme.muted, (x, r.bottom), (x, r.bottom + 4))
+            text(surface, theme, fmt(float(t), xd), (x, r.bottom + 5), 12, theme.muted, anchor="midtop")
+        for t in yticks:
+            _, y = self.px(0.0, t)
+            pygame.draw.line(surface, theme.muted, (r.left - 4, y), (r.left, y))
+            text(surface, theme, yformat(t) if yformat else fmt(float(t), yd), (r.left - 6, y), 12, theme.muted, anchor="midright")
+        if xlabel:
+            text(surface, theme, xlabel, (r.right, r.bottom + 18), 13, theme.muted, anchor="topright")
+        if ylabel:
+            text(surface, theme, ylabel, (r.left + 4, r.top + 2), 13, theme.muted)
+
+    def line(self, surface, xs, ys, colour, width: int = 2) -> None:
+        """A polyline, clipped to the plot area; non-finite points break the line."""
+        px, py = self.px(np.asarray(xs, np.float64), np.asarray(ys, np.float64))
+        ok = np.isfinite(px) & np.isfinite(py)
+        r = self.rect
+        px, py = np.clip(px, r.left - 2000, r.right + 2000), np.clip(py, r.top - 2000, r.bottom + 2000)
+        clip = surface.get_clip()
+        surface.set_clip(r)
+        run = []
+        for x, y, good in zip(px, py, ok):
+            if good:
+                run.append((float(x), float(y)))
+            elif run:
+                _polyline(surface, run, colour, width)
+                run = []
+        _polyline(surface, run, colour, width)
+        surface.set_clip(clip)
+
+    def points(self, surface, xs, ys, colour, radius: int = 4) -> None:
+        px, py = self.px(np.asarray(xs), np.asarray(ys))
+        clip = surface.get_clip()
+        surface.set_clip(self.rect)
+        for x, y in zip(px, py):
+            if np.isfinite(x) and np.isfinite(y):
+                pygame.draw.circle(surface, colour, (float(x), float(y)), radius)
+        surface.set_clip(clip)
+
+
+def _polyline(surface, pts, colour, width):
+    if len(pts) >= 2:
+        pygame.draw.lines(surface, colour, False, pts, width)
+    elif len(pts) == 1:
+        pygame.draw.circle(surface, colour, pts[0], max(1, width))
+
+
+def nice_ticks(lo: float, hi: float, count: int = 5) -> np.ndarray:
+    """Round tick values covering [lo, hi]."""
+    span = (hi - lo) or 1.0
+    step = 10 ** math.floor(math.log10(span / count))
+    for m in (1, 2, 2.5, 5, 10):
+        if span / (step * m) <= count:
+            step *= m
+            break
+    return np.arange(math.ceil(lo / step) * step, hi + step * 1e-9, step)
+
+
+def arrow(surface, colour, start, end, width: int = 2, head: int = 10) -> None:
+    """A line from start to end with an arrow head at end."""
+    pygame.draw.line(surface, colour, start, end, width)
+    dx, dy = end[0] - start[0], end[1] - start[1]
+    n = math.hypot(dx, dy) or 1.0
+    ux, uy = dx / n, dy / n
+    left = (end[0] - head * ux + head * 0.5 * uy, end[1] - head * uy - head * 0.5 * ux)
+    right = (end[0] - head * ux - head * 0.5 * uy, end[1] - head * uy + head * 0.5 * ux)
+    pygame.draw.polygon(surface, colour, [end, left, right])
+
+
+def blend(a, b, t: float) -> tuple:
+    """Colour a moved fraction t towards colour b."""
+    return tuple(int(round(x + (y - x) * t)) for x, y in zip(a, b))
+
+
+def wrap(s: str, width: int) -> list[str]:
+    """Split text into lines of at most `width` characters, at spaces."""
+    lines, line = [], ""
+    for word in s.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return lines + ([line] if line else [])

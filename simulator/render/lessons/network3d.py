@@ -1,0 +1,299 @@
+"""LeNet-5 in 3D: every shown layer a volume of neurons in perspective, coloured by the current
+digit's activations; drag to rotate, wheel to zoom, click a neuron to light up its receptive
+field (lessons_network.receptive_field) in the layers below. T trains live on a worker thread
+(lessons_network.LiveTraining); the screen only reads the frames it publishes."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pygame
+
+from ...engine import lessons_network as net
+from ...engine.data import load_dataset
+from ...engine.lessons_draw import cached_quick_model, model_from_checkpoint
+from ..theme import heat_rgb
+from . import common as ui
+from .common import fmt
+
+# x position of each layer's first slice, gap between its slices, and grid for dense layers
+LAYOUT = {"input": (0.0, 0.0), "act1": (12.0, 2.6), "pool1": (33.0, 2.0), "act2": (50.0, 1.0),
+          "pool2": (71.0, 0.8), "act3": (89.0, 0.0), "act4": (97.0, 0.0), "logits": (105.0, 0.0)}
+DENSE_COLUMNS = {"act3": 10, "act4": 7, "logits": 1}
+CENTRE_X = 52.0
+HOME = (-0.72, 0.3, 200.0)      # yaw, pitch (radians) and camera distance
+VIEW = pygame.Rect(24, ui.HEADER_H + 10, 920, 800 - ui.HEADER_H - ui.FOOTER_H - 18)
+
+
+def _neuron_positions():
+    """Model-space (x, y, z) of every shown neuron and its (layer index, c, r, k)."""
+    xyz, ids = [], []
+    for li, (name, (C, H, W)) in enumerate(net.VOLUMES):
+        x0, gap = LAYOUT[name]
+        if H == 1:                                   # dense: a grid of C neurons in one slice
+            cols = DENSE_COLUMNS[name]
+            rows = math.ceil(C / cols)
+            spacing = 2.2 if name == "logits" else 1.6
+            for c in range(C):
+                r, k = divmod(c, cols)
+                xyz.append((x0, (r - rows / 2 + 0.5) * spacing, (k - cols / 2 + 0.5) * spacing))
+                ids.append((li, c, 0, 0))
+            continue
+        cell = 1.0
+        for c in range(C):
+            for r in range(H):
+                for k in range(W):
+                    xyz.append((x0 + c * gap, (r - H / 2 + 0.5) * cell, (k - W / 2 + 0.5) * cell))
+                    ids.append((li, c, r, k))
+    return np.array(xyz, np.float64), np.array(ids, np.int64)
+
+
+class Network3DScene:
+    title = "LeNet-5 in 3D"
+    animated = True
+    gif_fps = 10
+    gif_seconds = 6.0
+
+    def __init__(self, theme, options=None):
+        self.theme = theme
+        data = load_dataset(getattr(options, "data", None))
+        checkpoint = getattr(options, "checkpoint", None)
+        model = model_from_checkpoint(checkpoint) if checkpoint else cached_quick_model()
+        self.model_note = (f"weights from {checkpoint}" if checkpoint else
+                           "weights of the draw lesson's quick model" if model else "fresh random weights")
+        self.test_images, self.test_labels = data.test_images, data.test_labels
+        self.digit = 0
+        self.live = net.LiveTraining(data.subset(10000, 100), self.test_images[self.digit],
+                                     params=model.params if model else None)
+        self.xyz, self.ids = _neuron_positions()
+        self.yaw, self.pitch, self.distance = HOME
+        self.spin = 0.0
+        self.dragging, self.moved = False, False
+        self.selected: tuple | None = None          # (layer name, c, r, k)
+        self.fields: dict = {}
+        self._projected = None
+        self.export_seconds = 0.0
+
+    def close(self) -> None:
+        self.live.stop()
+
+    def demo(self) -> None:
+        pool2 = self.live.frame.volumes["pool2"]             # the most active pool2 neuron
+        self.select(("pool2", *(int(v) for v in np.unravel_index(np.argmax(pool2), pool2.shape))))
+
+    def demo_animation(self) -> None:
+        self.demo()
+        self.spin = 0.12                                     # a slow turn
+
+    def select(self, neuron) -> None:
+        self.selected = neuron
+        self.fields = net.receptive_field(*neuron) if neuron else {}
+
+    # --- events -----------------------------------------------------------------------
+    def handle(self, event) -> None:
+        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1 and VIEW.collidepoint(event.pos):
+            self.dragging, self.moved = True, False
+        elif event.type == pygame.MOUSEMOTION and self.dragging:
+            dx, dy = event.rel
+            if abs(dx) + abs(dy) > 1:
+                self.moved = True
+            self.yaw += dx * 0.008
+            self.pitch = float(np.clip(self.pitch + dy * 0.008, -1.4, 1.4))
+        elif event.type == pygame.MOUSEBUTTONUP and event.button == 1:
+            if self.dragging and not self.moved:
+                self.select(self.pick(event.pos))
+            self.dragging = False
+        elif event.type == pygame.MOUSEWHEEL:
+            self.distance = float(np.clip(self.distance * (0.9 if event.y > 0 else 1.1), 90.0, 700.0))
+        elif event.type == pygame.KEYDOWN:
+            if event.key == pygame.K_t:
+                self.live.stop() if self.live.running else self.live.start()
+            elif event.key == pygame.K_n:
+                self.digit = (self.digit + 1) % len(self.test_images)
+                self.live.set_digit(self.test_images[self.digit])
+            elif event.key == pygame.K_r:
+                (self.yaw, self.pitch, self.distance), self.spin = HOME, 0.0
+            elif event.key == pygame.K_SPACE:
+                self.spin = 0.0 if self.spin else 0.2
+            elif event.key == pygame.K_BACKSPACE:
+                self.select(None)
+
+    def update(self, dt: float) -> None:
+        self.yaw += self.spin * dt
+
+    # --- projection ---------------------------------------------------------------------
+    def project(self):
+        """Screen x, y, depth and size (pixels per unit) of every neuron for the current view."""
+        p = self.xyz - (CENTRE_X, 0.0, 0.0)
+        cy, sy, cp, sp = math.cos(self.yaw), math.sin(self.yaw), math.cos(self.pitch), math.sin(self.pitch)
+        x = p[:, 0] * cy + p[:, 2] * sy
+        z = -p[:, 0] * sy + p[:, 2] * cy
+        y = p[:, 1] * cp - z * sp
+        z = p[:, 1] * sp + z * cp
+        depth = np.maximum(z + self.distance, 1.0)
+        f = 2.4 * VIEW.height                       # long lens: gentle perspective
+        scale = f / depth
+        sx, sy = x * scale, y * scale
+        # keep the whole network centred in the view whatever the angle
+        sx += VIEW.centerx - (sx.min() + sx.max()) / 2
+        sy += VIEW.centery - (sy.min() + sy.max()) / 2
+        return sx, sy, depth, scale
+
+    def pick(self, pos):
+        """The nearest neuron under the mouse (the front one when several overlap), or None."""
+        if self._projected is None:
+            return None
+        sx, sy, depth, scale = self._projected
+        d = np.hypot(sx - pos[0], sy - pos[1])
+        near = np.flatnonzero(d <= np.maximum(scale * 0.6, 4.0))
+        if near.size == 0:
+            return None
+        i = near[np.argmin(depth[near])]
+        li, c, r, k = self.ids[i]
+        return net.NAMES[li], int(c), int(r), int(k)
+
+    # --- drawing ------------------------------------------------------------------------
+    def _colours(self, frame) -> np.ndarray:
+        rgb = np.zeros((len(self.ids), 3), np.int32)
+        for li, name in enumerate(net.NAMES):
+            vols = frame.volumes[name]
+            mask = self.ids[:, 0] == li
+            sel = self.ids[mask]
+            values = vols[sel[:, 1], sel[:, 2], sel[:, 3]]
+            lim = float(np.abs(values).max()) or 1.0
+            rgb[mask] = heat_rgb(values, lim, self.theme)
+        return rgb
+
+    def _in_field(self) -> np.ndarray:
+        """True for every neuron in the selection's receptive field (or the selection itself)."""
+        inside = np.zeros(len(self.ids), bool)
+        if not self.selected:
+            return inside
+        for name, reg in self.fields.items():
+            li = net.NAMES.index(name)
+            c, r, k = self.ids[:, 1], self.ids[:, 2], self.ids[:, 3]
+            inside |= ((self.ids[:, 0] == li) & (reg.c0 <= c) & (c < reg.c1) & (reg.r0 <= r) & (r < reg.r1)
+                       & (reg.k0 <= k) & (k < reg.k1))
+        return inside
+
+    def draw(self, surface) -> None:
+        t = self.theme
+        frame = self.live.frame
+        ui.header(surface, t, "LeNet-5 in 3D",
+                  "Every neuron of every layer, coloured by its activation for the digit shown. "
+                  "Click a neuron: the neurons below that can change it light up.")
+        pygame.draw.rect(surface, t.background, VIEW, border_radius=8)   # a zero activation is panel-coloured
+        pygame.draw.rect(surface, t.panel_border, VIEW, 1, border_radius=8)
+        sx, sy, depth, scale = self._projected = self.project()
+        rgb = self._colours(frame)
+        if self.selected:
+            inside = self._in_field()
+            dim = ~inside
+            rgb[dim] = (rgb[dim] * 0.2 + np.array(t.background) * 0.8).astype(np.int32)
+            rgb[inside] = (rgb[inside] * 0.7 + np.array(t.accent) * 0.3).astype(np.int32)
+        size = np.clip(scale * 0.85, 1, 24).astype(np.int32)
+        _splat(surface, VIEW.inflate(-4, -4), sx, sy, depth, size, rgb)
+        clip = surface.get_clip()
+        surface.set_clip(VIEW.inflate(-4, -4))
+        if self.selected:
+            li = net.NAMES.index(self.selected[0])
+            i = np.flatnonzero((self.ids == (li, *self.selected[1:])).all(axis=1))[0]
+            s = max(8, int(size[i]) + 6)
+            pygame.draw.rect(surface, t.accent, (int(sx[i]) - s // 2, int(sy[i]) - s // 2, s, s), 2)
+        self._label_layers(surface, sx, sy)
+        surface.set_clip(clip)
+        self._draw_side(surface, frame, pygame.Rect(960, ui.HEADER_H + 10, 296, VIEW.height))
+        ui.footer(surface, t, "drag: rotate   wheel: zoom   click: receptive field   T: train live   N: next digit   "
+                              "space: spin   R: reset view   Esc: quit")
+
+    def _label_layers(self, surface, sx, sy) -> None:
+        t = self.theme
+        for li, name in enumerate(net.NAMES):          # alternate below / above, so neighbours never collide
+            mask = self.ids[:, 0] == li
+            x = float(sx[mask].mean())
+            if li % 2 == 0:
+                ui.text(surface, t, net.CAPTIONS[name], (x, float(sy[mask].max()) + 8), 12, t.muted, anchor="midtop")
+            else:
+                ui.text(surface, t, net.CAPTIONS[name], (x, float(sy[mask].min()) - 8), 12, t.muted, anchor="midbottom")
+
+    def _draw_side(self, surface, frame, rect) -> None:
+        t = self.theme
+        inner = ui.panel(surface, t, rect, "The digit and the model")
+        y = inner.top
+        img = self.test_images[self.digit]
+        from ..theme import array_surface, gray_rgb
+        surface.blit(array_surface(gray_rgb(img, 0, 255), 3), (inner.left, y))
+        probs = frame.probabilities
+        best = int(np.argmax(probs))
+        ui.text(surface, t, f"test image {self.digit}, label {int(self.test_labels[self.digit])}",
+                (inner.left + 96, y), 13)
+        ui.text(surface, t, f"reads {best} (p = {probs[best]:.0%})", (inner.left + 96, y + 20), 13, t.accent)
+        y += 96
+        for line in ui.wrap(self.model_note, 40):
+            ui.text(surface, t, line, (inner.left, y), 12, t.muted)
+            y += ui.line_height(t, 12)
+        status = "training live (T stops)" if self.live.running else "paused (T trains live)"
+        ui.text(surface, t, status, (inner.left, y + 4), 13, t.good if self.live.running else t.muted)
+        y += ui.line_height(t, 13) + 6
+        loss = "—" if math.isnan(frame.loss) else fmt(frame.loss, 3)
+        ui.text(surface, t, f"step {frame.step}   batch loss {loss}", (inner.left, y), 13, face="mono")
+        y += ui.line_height(t, 13) + 4
+        if self.live.error is not None:
+            ui.text(surface, t, f"training stopped: {self.live.error}", (inner.left, y), 12, t.bad)
+            y += ui.line_height(t, 12)
+        y += 6
+        bar_w = inner.width - 70
+        for d in range(10):                                   # the probabilities of this frame
+            colour = t.accent if d == best else t.negative
+            ui.text(surface, t, str(d), (inner.left + 6, y), 12, face="mono")
+            pygame.draw.rect(surface, t.background, (inner.left + 20, y + 2, bar_w, 10))
+            pygame.draw.rect(surface, colour, (inner.left + 20, y + 2, round(bar_w * float(probs[d])), 10))
+            ui.text(surface, t, f"{probs[d]:.0%}", (inner.right, y), 12, t.muted, face="mono", anchor="topright")
+            y += 15
+        y += 12
+        if not self.selected:
+            for line in ("Click a neuron to see its", "receptive field."):
+                ui.text(surface, t, line, (inner.left, y), 13, t.muted)
+                y += ui.line_height(t, 13)
+            return
+        name, c, r, k = self.selected
+        value = frame.volumes[name][c, r, k]
+        C, H, W = net.SHAPES[name]
+        where = f"[{c}, {r}, {k}]" if H > 1 else f"[{c}]"
+        ui.text(surface, t, f"{name}{where} = {fmt(float(value), 3)}", (inner.left, y), 14, t.accent, "bold")
+        y += ui.line_height(t, 14) + 4
+        ui.text(surface, t, "depends on, in each layer below:", (inner.left, y), 13, t.muted)
+        y += ui.line_height(t, 13) + 2
+        for below, reg in self.fields.items():
+            Cb, Hb, Wb = net.SHAPES[below]
+            if Hb == 1:
+                text = f"{below}: all {Cb} neurons"
+            else:
+                chans = "" if Cb == 1 else f"all {Cb} maps, " if reg.c1 - reg.c0 == Cb else f"map {reg.c0}, "
+                text = f"{below}: {chans}{reg.r1 - reg.r0}×{reg.k1 - reg.k0} at ({reg.r0}, {reg.k0})"
+            ui.text(surface, t, text, (inner.left, y), 12, face="mono")
+            y += ui.line_height(t, 12)
+
+
+def _splat(surface, view: pygame.Rect, sx, sy, depth, size, rgb) -> None:
+    """Draw every neuron as a size×size square, nearer squares over farther ones (a z-buffer
+    done with one sort), clipped to `view`. Vectorised: one numpy pass instead of a fill per neuron."""
+    xs, ys, ds, cs = [], [], [], []
+    x0, y0 = sx.astype(np.int64) - size // 2, sy.astype(np.int64) - size // 2
+    for s in np.unique(size):
+        idx = np.flatnonzero(size == s)
+        oy, ox = np.divmod(np.arange(s * s), s)
+        xs.append((x0[idx, None] + ox).ravel())
+        ys.append((y0[idx, None] + oy).ravel())
+        ds.append(np.repeat(depth[idx], s * s))
+        cs.append(np.repeat(idx, s * s))
+    xs, ys, ds, cs = (np.concatenate(a) for a in (xs, ys, ds, cs))
+    keep = (xs >= view.left) & (xs < view.right) & (ys >= view.top) & (ys < view.bottom)
+    xs, ys, ds, cs = xs[keep], ys[keep], ds[keep], cs[keep]
+    order = np.argsort(ds, kind="stable")               # nearest first: np.unique keeps the first
+    pixel = (ys[order] - view.top) * view.width + (xs[order] - view.left)
+    pixel, first = np.unique(pixel, return_index=True)
+    owner = cs[order][first]
+    target = pygame.surfarray.pixels3d(surface)
+    target[view.left + pixel % view.width, view.top + pixel // view.width] = rgb[owner]
+    del target                                          # unlock the surface

@@ -1,0 +1,318 @@
+"""Each lesson scene renders under SDL's dummy driver to a non-blank picture, and the numbers it
+writes on screen are the engine's (every string drawn is recorded and checked against the
+engine's own values). Also: `python main.py lesson NAME --export/--screenshot` and its errors."""
+import time
+
+import numpy as np
+import pygame
+import pytest
+from PIL import Image
+
+from simulator import cli
+from simulator.engine import lessons_activations as act
+from simulator.engine import lessons_draw as draw_math
+from simulator.engine import lessons_network as net
+from simulator.engine import lessons_regression as reg
+from simulator.engine import lessons_rgb as rgb_math
+from simulator.engine.checkpoint import save_checkpoint
+from simulator.engine.data import normalise
+from simulator.engine.graph import analytic_gradient
+from simulator.engine.model import LeNet5, LeNetConfig, softmax
+from simulator.engine.trainer import TrainConfig, Trainer
+from simulator.render.lessons import LESSON_SCENES, LessonOptions
+from simulator.render.lessons import common as ui
+from simulator.render.lessons.common import SIZE, fmt
+from simulator.render.theme import THEMES
+
+pygame.font.init()
+DARK = THEMES["dark"]
+
+
+@pytest.fixture(autouse=True)
+def cache(tmp_path, monkeypatch):
+    """An empty user cache, and a tiny training comparison, so nothing slow runs."""
+    monkeypatch.setenv("CNN_SIMULATOR_CACHE", str(tmp_path / "cache"))
+    from simulator.render.lessons import activations
+    monkeypatch.setattr(activations, "DEFAULT_CONFIG",
+                        act.ComparisonConfig(steps=3, batch_size=4, n_train=64, n_test=16))
+    monkeypatch.setattr(draw_math, "QUICK_STEPS", 2)
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def texts(monkeypatch):
+    """Every string the scenes draw, in order."""
+    seen = []
+    original = ui.text
+
+    def record(surface, theme, s, *args, **kwargs):
+        seen.append(s)
+        return original(surface, theme, s, *args, **kwargs)
+    monkeypatch.setattr(ui, "text", record)
+    return seen
+
+
+@pytest.fixture
+def options(mnist_dir):
+    return LessonOptions(data=mnist_dir)
+
+
+def render(scene, theme=DARK) -> pygame.Surface:
+    surface = pygame.Surface(SIZE)
+    surface.fill(theme.background)
+    scene.draw(surface)
+    return surface
+
+
+def assert_not_blank(surface, theme=DARK):
+    rgb = pygame.surfarray.array3d(surface).reshape(-1, 3).astype(np.int32)
+    packed = rgb[:, 0] << 16 | rgb[:, 1] << 8 | rgb[:, 2]
+    colours = len(np.unique(packed))
+    bg = theme.background
+    differs = np.mean(packed != (bg[0] << 16 | bg[1] << 8 | bg[2]))
+    assert colours > 30 and differs > 0.3, (colours, differs)
+
+
+def make(name, options, theme=DARK):
+    return LESSON_SCENES[name][1](theme, options)
+
+
+def wait_ready(scene, timeout=60):
+    deadline = time.monotonic() + timeout
+    while not scene.ready() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert scene.ready()
+    scene.update(0.2)
+
+
+def test_registry_lists_every_lesson_of_the_cli():
+    assert set(LESSON_SCENES) == set(cli.LESSONS)
+    assert all(isinstance(title, str) and callable(f) for title, f in LESSON_SCENES.values())
+
+
+# ----------------------------------------------------------------------------- scenes
+
+def test_graph_scene_shows_the_engine_gradients(texts, options):
+    scene = make("graph", options)
+    scene.demo()
+    assert_not_blank(render(scene))
+    ax, ay = analytic_gradient(scene.x, scene.y)
+    n = scene.graph.nodes
+    assert f"∂w7/∂x = ∂w7/∂w1 = {fmt(n['w1'].grad, 5)}" in texts
+    assert f"∂w7/∂y = ∂w7/∂w2 = {fmt(n['w2'].grad, 5)}" in texts
+    assert f"cos 2x + 1/y = {fmt(ax, 5)}" in texts and f"−x / y² = {fmt(ay, 5)}" in texts
+    assert fmt(n["w1"].grad, 5) == fmt(ax, 5)
+    for label, node in n.items():
+        assert f"= {fmt(node.value, 4)}" in texts
+        assert f"∂w7/∂{label} = {fmt(node.grad, 4)}" in texts
+    assert f"∂w5/∂w3 = w4 = {fmt(n['w5'].local[0])}" in texts
+
+
+def test_graph_scene_steps_and_inputs(texts, options):
+    scene = make("graph", options)
+    for step in range(scene.last_step + 1):            # every step draws
+        scene.step = step
+        render(scene)
+    for key in (pygame.K_RIGHT, pygame.K_UP, pygame.K_UP):
+        scene.handle(pygame.event.Event(pygame.KEYDOWN, key=key))
+    assert (scene.x, scene.y) == (1.4, 0.9)
+    scene.update(100.0)                                  # playing: advances without error
+
+
+def test_graph_scene_division_by_zero(texts, options):
+    scene = make("graph", options)
+    scene.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_0))
+    assert scene.y == 0.0
+    for step in range(scene.last_step + 1):
+        scene.step = step
+        assert_not_blank(render(scene))
+    assert "÷ 0: undefined" in texts and "division by zero: w2 = 0" in texts
+    assert not any(s.startswith("∂w7/∂x") for s in texts)
+
+
+def test_regression_scene_shows_the_run(texts, options):
+    scene = make("regression", options)
+    scene.demo()
+    assert_not_blank(render(scene))
+    k, run = scene.step, scene.run
+    pair = lambda v: f"({fmt(v[0])}, {fmt(v[1])})"       # noqa: E731
+    assert f"θ     = {pair(run.thetas[k])}" in texts
+    assert f"∇J(θ) = {pair(run.grads[k])}" in texts
+    assert f"  = {pair(run.thetas[k + 1])}" in texts
+    star = reg.closed_form(scene.points)
+    assert any(s.startswith(f"least squares θ* = {pair(star)}") for s in texts)
+    expected = reg.gradient_descent(scene.points, scene.lr, len(run.costs) - 1, run.thetas[0])
+    np.testing.assert_array_equal(run.thetas, expected.thetas)
+
+
+def test_learning_rate_scene_labels_divergence(texts, options):
+    scene = make("learning-rate", options)
+    scene.demo()
+    assert_not_blank(render(scene))
+    small, big = scene.runs
+    assert small.status != "diverged" and big.status == "diverged"
+    assert any(s.startswith(f"DIVERGED at step {big.diverged_at}") for s in texts)
+    assert "converging" in texts
+    scene.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_DOWN))   # shrink the big α
+    assert scene.rates[1] == pytest.approx(0.66 / 1.1)
+
+
+def test_pooling_scene_numbers_are_the_ops(texts, options):
+    scene = make("pooling", options)
+    scene.selected = (1, 2)
+    assert_not_blank(render(scene))
+    d = scene.demo_data
+    r, c = d.max_position(1, 2)
+    assert f"max = {fmt(d.max_y[1, 2], 0)} at x[{r}, {c}]" in texts
+    assert f"    = {fmt(d.avg_y[1, 2], 2)}" in texts
+    assert f"  dL/dx[{r}, {c}] = {fmt(d.max_dx[r, c], 1)}, others 0" in texts
+    r0, _, c0, _ = d.window(1, 2)
+    assert f"  {fmt(d.dy[1, 2], 1)} / 4 = {fmt(d.avg_dx[r0, c0], 2)} each" in texts
+
+
+def test_activations_scene_trains_in_the_background_then_reads_the_cache(texts, options, cache):
+    scene = make("activations", options)
+    render(scene)                                        # drawable while it trains
+    wait_ready(scene)
+    texts.clear()
+    assert_not_blank(render(scene))
+    result = scene.job.result
+    for name in act.NAMES:
+        assert any(s.endswith(f"accuracy {result['test_accuracy'][name]:.1%}") for s in texts)
+    r, c = scene.hover
+    assert f"z = {fmt(scene.maps.pre[r, c], 3)}" in texts
+    assert any(p.name.startswith("activations-") for p in cache.iterdir())
+    again = make("activations", options)                 # second time: from the cache, at once
+    assert again.ready() and again.job.result == result
+    scene.close(), again.close()
+
+
+def test_rgb_scene_pixel_arithmetic(texts, options):
+    scene = make("rgb", options)
+    scene.demo()
+    assert_not_blank(render(scene))
+    i, j = scene.hover
+    d = rgb_math.pixel_detail(scene.conv, i, j)
+    assert f"= {fmt(d.total, 3)}" in texts
+    assert f"conv2d_forward: {fmt(float(scene.conv.output[i, j]), 3)}" in texts
+    scene.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_4))
+    assert scene.names[scene.choice] == "blur"
+    render(scene)
+
+
+def test_rgb_scene_bad_image_is_a_one_line_error(tmp_path, capsys):
+    bad = tmp_path / "bad.png"
+    bad.write_text("nope")
+    assert cli.main(["lesson", "rgb", "--image", str(bad), "--export", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "cannot read image" in err
+
+
+@pytest.fixture
+def checkpoint(tmp_path, mnist):
+    trainer = Trainer(TrainConfig(batch_size=8), mnist.subset(64, 8))
+    trainer.train_step()
+    path = tmp_path / "checkpoint.npz"
+    save_checkpoint(path, trainer.state())
+    return path, trainer.model
+
+
+def test_draw_scene_predicts_what_it_shows(texts, mnist_dir, checkpoint):
+    path, model = checkpoint
+    scene = make("draw", LessonOptions(data=mnist_dir, checkpoint=path))
+    assert scene.ready()
+    assert_not_blank(render(scene))                      # empty pad
+    scene.demo()
+    texts.clear()
+    assert_not_blank(render(scene))
+    probs = softmax(model.forward(scene.prepared.x).outputs["logits"])[0]
+    np.testing.assert_allclose(scene.probs, probs, rtol=1e-6)
+    for p in probs:
+        assert f"{p:6.1%}" in texts
+    assert str(int(np.argmax(probs))) in texts
+    # drawing with the mouse updates the prediction
+    pad = scene._pad_rect
+    scene.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=3, pos=pad.center))
+    assert scene.prepared is None
+    scene.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=(pad.left + 150, pad.top + 60)))
+    scene.handle(pygame.event.Event(pygame.MOUSEMOTION, pos=(pad.left + 160, pad.top + 280), rel=(10, 220),
+                                    buttons=(1, 0, 0)))
+    scene.update(0.1)
+    assert scene.prepared is not None and scene.probs is not None
+    scene.handle(pygame.event.Event(pygame.MOUSEBUTTONUP, button=1, pos=(pad.left + 160, pad.top + 280)))
+    assert max(scene.prepared.scaled.shape) == 20
+
+
+def test_draw_scene_trains_a_quick_model_when_there_is_none(texts, options, cache):
+    scene = make("draw", options)
+    scene.demo()
+    render(scene)
+    wait_ready(scene)
+    assert scene.model is not None and draw_math.quick_model_path().is_file()
+    scene.update(0.2)
+    assert scene.probs is not None
+    texts.clear()
+    render(scene)
+    assert any(s.startswith("test accuracy") for s in texts)
+    assert make("draw", options).model_note.startswith("quick model (")    # reused from the cache
+
+
+def test_network3d_scene_shows_activations_and_receptive_fields(texts, options, mnist):
+    scene = make("network3d", options)
+    try:
+        scene.demo()
+        assert_not_blank(render(scene))
+        name, c, r, k = scene.selected
+        model = LeNet5(LeNetConfig())                    # the scene's fresh weights (empty cache, seed 0)
+        value = model.forward(normalise(mnist.test_images[:1])).outputs[name][0, c, r, k]
+        assert f"{name}[{c}, {r}, {k}] = {fmt(float(value), 3)}" in texts
+        field = net.receptive_field(name, c, r, k)["input"]
+        assert f"input: {field.r1 - field.r0}×{field.k1 - field.k0} at ({field.r0}, {field.k0})" in texts
+        # clicking where a neuron is drawn selects it
+        sx, sy, depth, _ = scene.project()
+        i = int(np.flatnonzero((scene.ids[:, 0] == 0))[14 * 28 + 14])        # input pixel (14, 14)
+        front = np.argmin(np.where(np.hypot(sx - sx[i], sy - sy[i]) < 3, depth, np.inf))
+        pos = (int(sx[front]), int(sy[front]))
+        scene.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=pos))
+        scene.handle(pygame.event.Event(pygame.MOUSEBUTTONUP, button=1, pos=pos))
+        assert scene.selected is not None
+        scene.handle(pygame.event.Event(pygame.MOUSEWHEEL, x=0, y=1))
+        scene.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_t))     # live training
+        deadline = time.monotonic() + 30
+        while scene.live.frame.step < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert scene.live.frame.step >= 2
+        assert_not_blank(render(scene))
+    finally:
+        scene.close()
+    assert not scene.live.running
+
+
+@pytest.mark.parametrize("name", ["graph", "regression", "learning-rate", "pooling", "rgb"])
+def test_scenes_in_the_other_themes(name, options):
+    for theme in ("light", "projector"):
+        scene = make(name, options, THEMES[theme])
+        if hasattr(scene, "demo"):
+            scene.demo()
+        assert_not_blank(render(scene, THEMES[theme]), THEMES[theme])
+
+
+# ----------------------------------------------------------------------------- command line
+
+def test_cli_exports_png_and_gif(tmp_path, mnist_dir):
+    png, gif = tmp_path / "pool.png", tmp_path / "graph.gif"
+    assert cli.main(["lesson", "pooling", "--export", str(png)]) == 0
+    with Image.open(png) as im:
+        assert im.size == SIZE
+    assert cli.main(["lesson", "regression", "--export", str(gif), "--max-frames", "3"]) == 0
+    with Image.open(gif) as im:
+        assert im.n_frames >= 2 and im.size == SIZE       # (identical neighbours are merged)
+    assert cli.main(["lesson", "graph", "--export", str(tmp_path / "x.jpg")]) == 2
+
+
+def test_cli_window_screenshot(tmp_path):
+    shot = tmp_path / "lr.png"
+    assert cli.main(["lesson", "learning-rate", "--max-frames", "3", "--screenshot", str(shot)]) == 0
+    surface = pygame.image.load(str(shot))
+    assert surface.get_size() == SIZE
+    assert_not_blank(surface)

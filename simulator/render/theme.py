@@ -51,10 +51,17 @@ THEMES = {
 }
 
 
-@lru_cache(maxsize=None)
 def load_font(face: str, size: int) -> pygame.font.Font:
     if not pygame.font.get_init():
         pygame.font.init()
+    if _font.cache_info().currsize == 0:
+        # fonts die with pygame.quit(); forget them then (using a dead Font segfaults)
+        pygame.register_quit(_font.cache_clear)
+    return _font(face, size)
+
+
+@lru_cache(maxsize=None)
+def _font(face: str, size: int) -> pygame.font.Font:
     return pygame.font.Font(str(FONT_DIR / FACES[face]), size)
 
 

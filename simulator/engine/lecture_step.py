@@ -1,0 +1,234 @@
+"""What one lecture step is: pure data a screen draws and a test checks.
+
+Every number a step shows is a Num that names where it came from: a tensor of the trace and
+an index into it ("conv1", (0, 2, 7, 9)), or the step's own arithmetic ("×" for a product,
+"Σ" for a sum), or a constant ("mean", "std", "lr", "pad", "shape:conv1", "arch"). Texts keep
+the character span of each number, so a test can read the caption back and compare.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def sub(i: int) -> str:
+    """An index written as a subscript: sub(7) = '₇'."""
+    return str(i).translate(SUBSCRIPT)
+
+
+@dataclass(frozen=True)
+class Num:
+    """One number on screen and where it came from."""
+    value: float | int
+    tensor: str
+    index: tuple = ()
+
+
+def num(trace, tensor: str, index: tuple) -> Num:
+    """The element tensor[index] of the trace as a Num (ints stay ints)."""
+    v = trace.tensor(tensor)[index]
+    return Num(int(v) if np.issubdtype(type(v), np.integer) else float(v), tensor, tuple(int(i) for i in index))
+
+
+def fmt(value) -> str:
+    """How the lecture writes a number: 4 significant digits, a real minus sign, and
+    a×10⁻ⁿ below 0.001 (projected text must stay short)."""
+    if isinstance(value, (int, np.integer)):
+        return str(int(value)).replace("-", "−")
+    v = float(value)
+    if v == 0.0:
+        return "0"
+    if not np.isfinite(v):
+        return "nan" if v != v else ("∞" if v > 0 else "−∞")
+    a = abs(v)
+    if a >= 1000:
+        s = f"{v:.1f}"
+    elif a >= 0.001:
+        s = f"{v:.4g}"
+    else:
+        mantissa, exponent = f"{v:.2e}".split("e")
+        s = f"{mantissa}×10{str(int(exponent)).translate(SUPERSCRIPT)}"
+    return s.replace("-", "−")
+
+
+def parse_number(token: str) -> float:
+    """Inverse of fmt (used by tests to read captions back)."""
+    t = token.replace("−", "-")
+    if "×10" in t:
+        mantissa, exponent = t.split("×10")
+        back = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
+        return float(mantissa) * 10.0 ** int(exponent.translate(back))
+    return float(t)
+
+
+@dataclass(frozen=True)
+class Mark:
+    start: int
+    end: int
+    num: Num
+
+
+@dataclass(frozen=True)
+class Text:
+    """A line or paragraph; marks give the span of every number in it."""
+    text: str
+    marks: tuple[Mark, ...] = ()
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def text(*parts) -> Text:
+    """Join strings, ints and Nums into a Text; each Num is written with fmt and marked."""
+    chunks, marks, pos = [], [], 0
+    for part in parts:
+        if isinstance(part, Num):
+            s = fmt(part.value)
+            marks.append(Mark(pos, pos + len(s), part))
+        else:
+            s = str(part)
+        chunks.append(s)
+        pos += len(s)
+    return Text("".join(chunks), tuple(marks))
+
+
+def signed(n: Num) -> tuple:
+    """Parts that write n in brackets when negative: 2×(−0.5), + (−0.3)."""
+    return ("(", n, ")") if float(n.value) < 0 else (n,)
+
+
+def sum_parts(nums, sep=" + ") -> list:
+    """n₀ + n₁ + … with negatives bracketed."""
+    out = []
+    for i, n in enumerate(nums):
+        out += ([sep] if i else []) + list(signed(n))
+    return out
+
+
+def product_parts(terms, sep=" + ") -> list:
+    """a₀×b₀ + a₁×b₁ + … with negatives bracketed."""
+    out = []
+    for i, t in enumerate(terms):
+        out += ([sep] if i else []) + [*signed(t.a), "×", *signed(t.b)]
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Term:
+    """One addend: a·b (a product) or, when b is None, a itself."""
+    a: Num
+    b: Num | None
+    value: float
+
+
+@dataclass(frozen=True, eq=False)
+class Arithmetic:
+    """How one output number is made from its inputs.
+
+    op = "dot": result = Σ terms (+ bias);  "sum": result = Σ parts' sums (+ bias);
+    op = "max"/"mean": result = max/mean of the terms.  The result is the engine's element."""
+    op: str
+    terms: tuple[Term, ...] = ()
+    parts: tuple["Arithmetic", ...] = ()
+    total: float = 0.0           # Σ terms (or Σ part totals), before the bias
+    bias: Num | None = None
+    result: Num | None = None
+
+    def term_num(self, i: int) -> Num:
+        return Num(self.terms[i].value, "×", (i,))
+
+    def total_num(self) -> Num:
+        return Num(self.total, "Σ", ())
+
+    def part_num(self, c: int) -> Num:
+        return Num(self.parts[c].total, "Σ", (c,))
+
+
+def dot(trace, a_refs, b_refs, bias=None, result=None, op="dot") -> Arithmetic:
+    """Σ a_i·b_i over (tensor, index) pairs; a ref may be a ready Num (padding zeros)."""
+    def as_num(ref):
+        return ref if isinstance(ref, Num) else num(trace, *ref)
+    terms = []
+    for ra, rb in zip(a_refs, b_refs):
+        a, b = as_num(ra), as_num(rb)
+        terms.append(Term(a, b, float(np.float64(a.value) * np.float64(b.value))))
+    total = float(np.sum([t.value for t in terms], dtype=np.float64))
+    return Arithmetic(op, tuple(terms), (), total, bias, result)
+
+
+def collect(nums, op: str, result: Num | None = None) -> Arithmetic:
+    """max / mean / plain sum of some Nums."""
+    terms = tuple(Term(n, None, float(n.value)) for n in nums)
+    values = np.array([t.value for t in terms], np.float64)
+    total = float(values.max() if op == "max" else values.mean() if op == "mean" else values.sum())
+    return Arithmetic(op, terms, (), total, None, result)
+
+
+def combine(parts, bias: Num | None, result: Num | None) -> Arithmetic:
+    """Σ over sub-sums (conv2: one dot product per input channel)."""
+    total = float(np.sum([p.total for p in parts], dtype=np.float64))
+    return Arithmetic("sum", (), tuple(parts), total, bias, result)
+
+
+@dataclass(frozen=True, eq=False)
+class Panel:
+    """An array the screen draws: a map [H,W], a stack of maps [C,H,W] or a vector [D].
+
+    source/index name the tensor slice it is (index holds slices), or source "×" when it is
+    the step's products laid out as a grid."""
+    label: str
+    array: np.ndarray
+    source: str
+    index: tuple = ()
+    style: str = "heat"          # heat | gray | numbers (heat + values) | gray-numbers | bars
+    row: int = 0                 # panels are laid out in rows, top to bottom
+    box: tuple | None = None     # (r0, c0, h, w) window, in unpadded coordinates
+    marks: tuple = ()            # cells to outline: (r, c) or (i,) for vectors
+    reveal: int | None = None    # only the first n cells (raster order) are filled in
+    focus: int | None = None     # the selected map of a stack
+    limit: float = 1.0           # colour scale: ±limit (gray: 0…limit above `low`)
+    low: float = 0.0
+    pad: int = 0                 # draw this many zero cells of padding around the map
+    names: tuple = ()            # per-map names of a stack, or per-entry names of bars
+    grid: tuple | None = None    # a vector is drawn as a block of this (rows, cols) shape
+    transpose: bool = False      # draw a matrix turned on its side (marks are given untransposed)
+
+
+@dataclass(frozen=True, eq=False)
+class Table:
+    """Rows of Texts (the softmax, the update): header strings, then one Text per cell."""
+    header: tuple[str, ...]
+    rows: tuple[tuple[Text, ...], ...]
+    row: int = 0
+    mark_row: int | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Step:
+    """One screen of the lecture."""
+    section: str                 # PgUp/PgDn jump between sections ("conv1", "∂pool2", …)
+    phase: str                   # forward | backward | update
+    kind: str                    # what sort of screen (for tests and layout choices)
+    title: str
+    caption: Text                # plain words, 1–3 sentences
+    lines: tuple[Text, ...] = ()  # the arithmetic in big type
+    arith: Arithmetic | None = None
+    panels: tuple = ()           # Panels and Tables
+    layer: str = ""              # the network stage lit up in the pipeline strip
+
+    def texts(self) -> tuple[Text, ...]:
+        out = [self.caption, *self.lines]
+        for p in self.panels:
+            if isinstance(p, Table):
+                out.extend(cell for row in p.rows for cell in row)
+        return tuple(out)
+
+
+def limit_of(a: np.ndarray) -> float:
+    """Symmetric colour scale for a heat map of `a` (never 0)."""
+    m = float(np.max(np.abs(a))) if a.size else 0.0
+    return m if m > 0 and np.isfinite(m) else 1.0

@@ -1,0 +1,156 @@
+"""The lecture's recording: one digit through the real engine, forward, backward, one update.
+
+Everything the lecture shows is read from a LectureTrace, so stepping back and forth is just
+indexing, and every number on screen is one the engine produced here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import ops
+from .data import MEAN, STD, normalise
+from .model import PARAM_NAMES, LeNet5, LeNetConfig, softmax
+from .optim import SGD
+
+LECTURE_LR = 0.001    # α of the lecture's one step: one digit's gradient is large, so keep it small
+
+
+@dataclass(frozen=True, eq=False)
+class LectureTrace:
+    """One recorded forward + backward pass on one image, and one SGD step on it."""
+    image: np.ndarray            # uint8 [28,28], the digit as stored
+    label: int
+    source: str                  # "test image #12" or "your drawing"
+    config: LeNetConfig
+    trained: bool                # weights from a checkpoint (True) or freshly initialised
+    lr: float
+    params: dict                 # parameters before the update
+    outputs: dict                # every named forward tensor (model.LAYER_NAMES), batch of 1
+    pool_masks: dict             # "pool1"/"pool2" → 1 where a window's gradient goes (max pooling)
+    act_derivs: dict             # "act1".."act4" → ∂y/∂x of the activation (ReLU: the 1/0 mask)
+    loss: float                  # cross-entropy on this digit, before the update
+    dlogits: np.ndarray          # ∂L/∂logits [1,10] from softmax_cross_entropy
+    probs: np.ndarray            # softmax(logits) [1,10]
+    exps: np.ndarray             # e^(z_k − max z) [1,10], float64
+    param_grads: dict            # ∂L/∂θ by PARAM_NAMES
+    grads: dict                  # ∂L/∂(named tensor) for every forward tensor
+    params_after: dict           # θ − α·∇θ
+    loss_after: float            # cross-entropy on this digit with params_after
+    probs_after: np.ndarray      # softmax after the update [1,10]
+
+    def tensor(self, name: str) -> np.ndarray:
+        """A tensor by the names Steps use: a layer ('conv1'), a parameter ('conv1_w'),
+        a gradient ('d:conv1', 'd:conv1_w'), an updated parameter ('new:conv1_w')."""
+        if name.startswith("d:"):
+            key = name[2:]
+            return self.param_grads[key] if key in self.param_grads else self.grads[key]
+        if name.startswith("new:"):
+            return self.params_after[name[4:]]
+        if name.startswith("deriv:"):
+            return self.act_derivs[name[6:]]
+        if name.startswith("mask:"):
+            return self.pool_masks[name[5:]]
+        simple = {"image": self.image, "probs": self.probs, "exps": self.exps,
+                  "probs_after": self.probs_after, "dlogits": self.dlogits,
+                  "loss": np.array(self.loss), "loss_after": np.array(self.loss_after),
+                  "onehot": np.eye(10, dtype=np.int64)[self.label][None]}
+        if name in simple:
+            return simple[name]
+        if name in self.params:
+            return self.params[name]
+        return self.outputs[name]
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a = np.array(a, copy=True)
+    a.setflags(write=False)
+    return a
+
+
+def record_trace(image: np.ndarray, label: int, params: dict | None = None,
+                 config: LeNetConfig = LeNetConfig(), source: str = "",
+                 lr: float = LECTURE_LR) -> LectureTrace:
+    """Run the engine once on `image` (uint8 28×28): forward, loss, backward, one plain SGD
+    step (no momentum, no weight decay: θ ← θ − α∇J) and the loss again with the new θ."""
+    image = np.asarray(image)
+    if image.shape != (28, 28) or image.dtype != np.uint8:
+        raise ValueError(f"record_trace: image must be uint8 28×28, got {image.dtype} {image.shape}")
+    trained = params is not None
+    model = LeNet5(config, None if params is None
+                   else {k: np.array(params[k], np.float32) for k in PARAM_NAMES})
+    before = {k: v.copy() for k, v in model.params.items()}
+    x = normalise(image[None])
+    labels = np.array([label], np.int64)
+
+    fwd = model.forward(x)
+    loss, dlogits = ops.softmax_cross_entropy(fwd.outputs["logits"], labels)
+    param_grads, grads = model.backward(dlogits, fwd)
+    logits64 = fwd.outputs["logits"].astype(np.float64)
+    exps = np.exp(logits64 - logits64.max(axis=1, keepdims=True))
+
+    SGD(model.params, lr=lr, momentum=0.0, weight_decay=0.0).step(param_grads)
+    after_logits = model.forward(x).outputs["logits"]
+    loss_after, _ = ops.softmax_cross_entropy(after_logits, labels)
+
+    masks = {}
+    if config.pool == "max":   # the 1/0 routing mask is max-pool backward of all ones
+        masks = {name: _frozen(ops.maxpool2d_backward(np.ones_like(fwd.outputs[name]), fwd.caches[name]))
+                 for name in ("pool1", "pool2")}
+    act_backward = {"relu": ops.relu_backward, "sigmoid": ops.sigmoid_backward,
+                    "tanh": ops.tanh_backward}[config.activation]
+    derivs = {name: _frozen(act_backward(np.ones_like(fwd.outputs[name]), fwd.caches[name]))
+              for name in ("act1", "act2", "act3", "act4")}
+    return LectureTrace(
+        image=_frozen(image), label=int(label), source=source, config=config, trained=trained,
+        lr=float(lr), params={k: _frozen(v) for k, v in before.items()},
+        outputs={k: _frozen(v) for k, v in fwd.outputs.items()}, pool_masks=masks, act_derivs=derivs,
+        loss=float(loss), dlogits=_frozen(dlogits), probs=_frozen(softmax(fwd.outputs["logits"])),
+        exps=_frozen(exps), param_grads={k: _frozen(v) for k, v in param_grads.items()},
+        grads={k: _frozen(v) for k, v in grads.items()},
+        params_after={k: _frozen(v) for k, v in model.params.items()},
+        loss_after=float(loss_after), probs_after=_frozen(softmax(after_logits)))
+
+
+# ----------------------------------------------------------------------------- drawn digits
+
+def preprocess_drawing(canvas: np.ndarray) -> np.ndarray:
+    """A drawing (float [H,W], ink 0…1, any size) → uint8 28×28 prepared the way MNIST was:
+    the ink's bounding box scaled (aspect kept) into a 20×20 box, then placed so that its
+    centre of mass sits at the centre of the 28×28 image. All-blank canvases stay blank."""
+    ink = np.clip(np.asarray(canvas, np.float64), 0.0, 1.0)
+    rows, cols = np.nonzero(ink > 0.05)
+    out = np.zeros((28, 28), np.float64)
+    if rows.size == 0:
+        return out.astype(np.uint8)
+    crop = ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    side = max(crop.shape)
+    square = np.zeros((side, side))
+    r0, c0 = (side - crop.shape[0]) // 2, (side - crop.shape[1]) // 2
+    square[r0:r0 + crop.shape[0], c0:c0 + crop.shape[1]] = crop
+    small = _area_resize(square, 20)
+    total = small.sum()
+    cy, cx = (np.indices(small.shape) * small).reshape(2, -1).sum(axis=1) / total
+    top = int(round(14 - cy - 0.5))
+    left = int(round(14 - cx - 0.5))
+    top, left = min(max(top, 0), 8), min(max(left, 0), 8)
+    out[top:top + 20, left:left + 20] = small
+    return np.clip(np.round(out * 255), 0, 255).astype(np.uint8)
+
+
+def _area_resize(a: np.ndarray, n: int) -> np.ndarray:
+    """Square [S,S] → [n,n] by averaging the source pixels that fall into each target pixel."""
+    s = a.shape[0]
+    if s < n:   # upsample first so every target pixel gets at least one source pixel
+        rep = -(-n // s)
+        a, s = np.kron(a, np.ones((rep, rep))), s * rep
+    bins = (np.arange(s) * n) // s
+    total = np.zeros((n, n))
+    np.add.at(total, (bins[:, None], bins[None, :]), a)
+    counts = np.bincount(bins, minlength=n)
+    return total / np.outer(counts, counts)
+
+
+# Re-exported so steps can name the constants they show.
+NORM_MEAN, NORM_STD = MEAN, STD

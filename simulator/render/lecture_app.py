@@ -1,0 +1,292 @@
+"""`python main.py lecture`: one operation per key press, forward and backward.
+
+The lecture is a list of Steps built from one recorded pass of the real engine; this module
+only shows them (a window), or writes them out (--export DIR as PNGs, --gif PATH) without
+opening a window.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pygame
+
+from ..engine.lecture import build_steps, record_trace, section_starts
+from ..engine.model import LeNetConfig
+from ..errors import UserError
+from .lecture_pad import DIGIT_KEYS, PadScene
+from .lecture_view import render_step
+from .theme import THEMES
+
+SIZE = (1280, 800)
+THEME_ORDER = ("projector", "dark", "light")
+HINTS = ("→/space next   ← back   PgUp/PgDn layer   A autoplay   +/− pace   0–9 filter   N digit   "
+         "D draw   T theme")
+PACES = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0)   # seconds per step in autoplay
+GIF_SECONDS = 3.0
+
+
+class LectureSession:
+    """What the lecture traces: the test images, the weights, and which digit is current."""
+
+    def __init__(self, data_dir=None, checkpoint=None, activation="relu", pool="max", seed=0):
+        from ..engine.data import load_dataset
+        self.data = load_dataset(data_dir)
+        self.params = None
+        self.config = LeNetConfig(activation, pool, seed)
+        if checkpoint is not None:
+            from ..engine.checkpoint import load_checkpoint
+            state = load_checkpoint(checkpoint)
+            c = state["config"]
+            self.params = state["params"]
+            self.config = LeNetConfig(c["activation"], c["pool"], c["seed"])
+        self.rng = np.random.default_rng(seed)
+
+    def trace_test_image(self, index: int):
+        n = len(self.data.test_images)
+        if not 0 <= index < n:
+            raise UserError(f"--digit {index}: the test set has {n} images (0–{n - 1})")
+        return record_trace(self.data.test_images[index], int(self.data.test_labels[index]), self.params,
+                            self.config, source=f"test image #{index}")
+
+    def random_index(self) -> int:
+        return int(self.rng.integers(len(self.data.test_images)))
+
+    def trace_drawing(self, image: np.ndarray, label: int):
+        return record_trace(image, label, self.params, self.config, source="your drawing")
+
+
+class LectureScene:
+    """Steps through the lecture: handle(event) / update(dt) / draw(surface)."""
+
+    def __init__(self, session: LectureSession | None, trace, theme: str = "projector", index: int = 0,
+                 focus: int = 0):
+        self.session = session
+        self.trace = trace
+        self.focus = focus
+        self.steps = build_steps(trace, focus)
+        self.index = min(max(0, index), len(self.steps) - 1)
+        self.theme = THEMES[theme]
+        self.autoplay = False
+        self.pace = 3
+        self.clock = 0.0
+        self.pad: PadScene | None = None
+        self.quit = False
+        self._cache = (None, None)
+
+    @property
+    def step(self):
+        return self.steps[self.index]
+
+    # --- navigation -----------------------------------------------------------------
+    def go(self, index: int) -> None:
+        self.index = min(max(0, index), len(self.steps) - 1)
+        self.clock = 0.0
+
+    def jump_section(self, direction: int) -> None:
+        starts = section_starts(self.steps)
+        if direction > 0:
+            self.go(next((s for s in starts if s > self.index), len(self.steps) - 1))
+        else:
+            self.go(next((s for s in reversed(starts) if s < self.index), 0))
+
+    def set_trace(self, trace, index: int | None = None) -> None:
+        self.trace = trace
+        self.steps = build_steps(trace, self.focus)
+        self.go(self.index if index is None else index)
+
+    def set_focus(self, focus: int) -> None:
+        self.focus = focus
+        self.steps = build_steps(self.trace, focus)
+        self.go(self.index)
+
+    # --- scene protocol -------------------------------------------------------------
+    def handle(self, event) -> None:
+        if event.type == pygame.QUIT:
+            self.quit = True
+            return
+        if self.pad is not None:
+            self.pad.handle(event)
+            if self.pad.result is not None:
+                if self.pad.result and self.session is not None:
+                    self.set_trace(self.session.trace_drawing(*self.pad.result), index=0)
+                self.pad = None
+            return
+        if event.type != pygame.KEYDOWN:
+            return
+        k = event.key
+        if k in (pygame.K_RIGHT, pygame.K_SPACE, pygame.K_RETURN):
+            self.go(self.index + 1)
+        elif k in (pygame.K_LEFT, pygame.K_BACKSPACE):
+            self.go(self.index - 1)
+        elif k == pygame.K_HOME:
+            self.go(0)
+        elif k == pygame.K_END:
+            self.go(len(self.steps) - 1)
+        elif k == pygame.K_PAGEDOWN:
+            self.jump_section(+1)
+        elif k == pygame.K_PAGEUP:
+            self.jump_section(-1)
+        elif k == pygame.K_a:
+            self.autoplay = not self.autoplay
+            self.clock = 0.0
+        elif k in (pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS):
+            self.pace = max(0, self.pace - 1)        # faster: fewer seconds per step
+        elif k in (pygame.K_MINUS, pygame.K_KP_MINUS):
+            self.pace = min(len(PACES) - 1, self.pace + 1)
+        elif k == pygame.K_t:
+            names = THEME_ORDER
+            self.theme = THEMES[names[(names.index(self.theme.name) + 1) % len(names)]]
+        elif k == pygame.K_n and self.session is not None:
+            self.set_trace(self.session.trace_test_image(self.session.random_index()))
+        elif k == pygame.K_d and self.session is not None:
+            self.pad = PadScene(self.theme)
+            self.autoplay = False
+        elif k in DIGIT_KEYS:
+            self.set_focus(DIGIT_KEYS[k])
+        elif k in (pygame.K_ESCAPE, pygame.K_q):
+            self.quit = True
+
+    def update(self, dt: float) -> None:
+        if not self.autoplay or self.pad is not None:
+            return
+        self.clock += dt
+        if self.clock >= PACES[self.pace]:
+            if self.index >= len(self.steps) - 1:
+                self.autoplay = False
+            else:
+                self.go(self.index + 1)
+
+    def status(self) -> str:
+        t = self.trace
+        text = f"{t.source} · label {t.label} · filter {self.focus}"
+        if self.autoplay:
+            text += f" · autoplay {PACES[self.pace]:g} s/step"
+        return text
+
+    def draw(self, surface: pygame.Surface) -> None:
+        if self.pad is not None:
+            self.pad.theme = self.theme
+            self.pad.draw(surface)
+            return
+        key = (id(self.step), self.theme.name, surface.get_size(), self.status())
+        if self._cache[0] != key:     # a step is drawn once, then blitted every frame
+            frame = pygame.Surface(surface.get_size())
+            render_step(frame, self.step, self.index, len(self.steps), self.theme, HINTS, self.status())
+            self._cache = (key, frame)
+        surface.blit(self._cache[1], (0, 0))
+
+
+# ----------------------------------------------------------------------------- no window
+
+def parse_range(text: str | None, total: int) -> range:
+    """'A:B' (1-based, inclusive; A or B may be left out) → 0-based range of step indices."""
+    if not text:
+        return range(total)
+    a, sep, b = text.partition(":")
+    try:
+        first = int(a) if a.strip() else 1
+        last = (int(b) if b.strip() else total) if sep else first
+    except ValueError:
+        raise UserError(f"--range {text!r}: expected A:B with step numbers, e.g. 5:12") from None
+    if not 1 <= first <= last <= total:
+        raise UserError(f"--range {text}: steps go from 1 to {total}, and A must not exceed B")
+    return range(first - 1, last)
+
+
+def render_frames(steps, indices, theme_name: str, size=SIZE, status: str = ""):
+    """Yield (index, Surface) for each step index, drawn without a window."""
+    theme = THEMES[theme_name]
+    for i in indices:
+        surface = pygame.Surface(size)
+        render_step(surface, steps[i], i, len(steps), theme, "", status)
+        yield i, surface
+
+
+def export_pngs(steps, folder: Path, indices, theme_name: str, size=SIZE, status: str = "") -> list[Path]:
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"--export {folder}: cannot create the folder ({e.strerror})") from None
+    written = []
+    for i, surface in render_frames(steps, indices, theme_name, size, status):
+        path = folder / f"step-{i + 1:03d}.png"
+        pygame.image.save(surface, str(path))
+        written.append(path)
+    return written
+
+
+def export_gif(steps, path: Path, indices, theme_name: str, size=SIZE, status: str = "",
+               seconds: float = GIF_SECONDS) -> Path:
+    from PIL import Image
+    frames = [Image.frombytes("RGB", surface.get_size(), pygame.image.tobytes(surface, "RGB"))
+              for _, surface in render_frames(steps, indices, theme_name, size, status)]
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise UserError(f"--gif {path}: folder {path.parent} does not exist")
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=int(seconds * 1000), loop=0)
+    return path
+
+
+# ----------------------------------------------------------------------------- entry point
+
+def run_lecture(args) -> int:
+    if args.export is None and args.gif is None:
+        os.environ.setdefault("SDL_VIDEO_WINDOW_POS", "centered")
+    pygame.font.init()
+    session = LectureSession(args.data, args.checkpoint, args.activation, args.pool, args.seed)
+    trace = session.trace_test_image(args.digit)
+    scene = LectureScene(session, trace, args.theme)
+    total = len(scene.steps)
+    if args.goto > total:
+        raise UserError(f"--goto {args.goto}: the lecture has {total} steps")
+    scene.go(args.goto - 1)
+    if args.export is not None or args.gif is not None:
+        indices = parse_range(args.step_range, total)
+        status = f"{trace.source} · label {trace.label}"
+        if args.export is not None:
+            paths = export_pngs(scene.steps, args.export, indices, args.theme, status=status)
+            print(f"wrote {len(paths)} steps to {args.export}")
+        if args.gif is not None:
+            export_gif(scene.steps, args.gif, indices, args.theme, status=status)
+            print(f"wrote {len(indices)} frames to {args.gif}")
+        return 0
+    if args.step_range:
+        raise UserError("--range goes with --export or --gif")
+    return run_window(scene, args.max_frames, args.screenshot)
+
+
+def run_window(scene: LectureScene, max_frames=None, screenshot=None) -> int:
+    from ..cli import has_display
+    if not has_display():
+        raise UserError("no display found (DISPLAY is not set): write the lecture as pictures instead "
+                        "with --export DIR or --gif PATH")
+    pygame.display.init()
+    pygame.font.init()
+    try:
+        screen = pygame.display.set_mode(SIZE, pygame.RESIZABLE)
+    except pygame.error as e:
+        raise UserError(f"cannot open a window ({e}); write pictures instead with --export DIR "
+                        "or --gif PATH") from None
+    pygame.display.set_caption("CNN Simulator: lecture")
+    pygame.key.set_repeat(350, 60)
+    clock = pygame.time.Clock()
+    frames = 0
+    try:
+        while not scene.quit:
+            for event in pygame.event.get():
+                scene.handle(event)
+            scene.update(clock.get_time() / 1000.0)
+            scene.draw(screen)
+            pygame.display.flip()
+            clock.tick(30)
+            frames += 1
+            if max_frames is not None and frames >= max_frames:
+                break
+        if screenshot is not None:
+            pygame.image.save(screen, str(screenshot))
+    finally:
+        pygame.quit()
+    return 0

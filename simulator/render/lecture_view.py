@@ -1,0 +1,263 @@
+"""One lecture step laid out on a surface: pipeline strip, title, panels, arithmetic, caption.
+
+    render_step(surface, step, index, total, theme, footer)
+
+The layout adapts to the surface size; every font comes from the theme (cached), so the
+projector theme's larger type reflows the same screen rather than overflowing it.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pygame
+
+from ..engine.lecture import STAGES
+from ..engine.lecture_step import Step, Table, Text
+from .lecture_draw import (draw_bars, draw_map, draw_stack, draw_table, paragraph, paragraph_height,
+                           rich_line, table_size, wrap)
+from .theme import Theme, load_font
+
+PHASE_LABEL = {"forward": "FORWARD →", "backward": "← BACKWARD", "update": "UPDATE"}
+GAP = 28
+
+
+def px(theme: Theme, size: float) -> int:
+    return max(8, round(size * theme.scale))
+
+
+def phase_color(theme: Theme, phase: str) -> tuple:
+    return {"forward": theme.good, "backward": theme.negative, "update": theme.accent}[phase]
+
+
+# ----------------------------------------------------------------------------- header, footer
+
+def draw_strip(surface, step: Step, theme: Theme, x: int, y: int, width: int) -> int:
+    """The network's stages in a row, the current one boxed; returns the height used."""
+    keys = [k for k, _ in STAGES]
+    current = keys.index(step.layer) if step.layer in keys else -1
+    arrow = " ← " if step.phase == "backward" else " → "
+    size = px(theme, 15)
+    while size > 9:
+        font = load_font("sans", size)
+        total = sum(font.size(n)[0] for _, n in STAGES) + font.size(arrow)[0] * (len(STAGES) - 1) + 12
+        if total <= width:
+            break
+        size -= 1
+    cx = x + (width - total) // 2
+    for i, (_, name) in enumerate(STAGES):
+        if step.phase == "backward":
+            passed = i >= current
+        else:
+            passed = i <= current
+        color = theme.text if passed else theme.muted
+        if i == current:
+            color = theme.background
+        img = font.render(name, True, color)
+        if i == current:
+            cx += 6
+            box = img.get_rect(topleft=(cx, y)).inflate(10, 4)
+            pygame.draw.rect(surface, phase_color(theme, step.phase), box, border_radius=4)
+        surface.blit(img, (cx, y))
+        cx += img.get_width() + (6 if i == current else 0)
+        if i < len(STAGES) - 1:
+            a = font.render(arrow, True, theme.muted)
+            surface.blit(a, (cx, y))
+            cx += a.get_width()
+    return font.get_linesize() + 6
+
+
+def draw_header(surface, step: Step, index: int, total: int, theme: Theme, rect: pygame.Rect) -> int:
+    y = rect.y + draw_strip(surface, step, theme, rect.x, rect.y, rect.w) + 6
+    badge_font = load_font("bold", px(theme, 15))
+    count = load_font("sans", px(theme, 17)).render(f"{index + 1} / {total}", True, theme.muted)
+    badge = badge_font.render(PHASE_LABEL[step.phase], True, theme.background)
+    right = rect.right
+    br = badge.get_rect(topright=(right, y + 4)).inflate(14, 6)
+    pygame.draw.rect(surface, phase_color(theme, step.phase), br, border_radius=5)
+    surface.blit(badge, badge.get_rect(center=br.center))
+    surface.blit(count, count.get_rect(topright=(br.left - 16, y + 4)))
+    size = px(theme, 27)
+    room = br.left - 16 - count.get_width() - 20 - rect.x
+    while size > 12 and load_font("bold", size).size(step.title)[0] > room:
+        size -= 1
+    title = load_font("bold", size).render(step.title, True, theme.text)
+    surface.blit(title, (rect.x, y))
+    return y + max(title.get_height(), br.height) + 8 - rect.y
+
+
+def draw_footer(surface, theme: Theme, rect: pygame.Rect, left: str, right: str, progress: float) -> int:
+    """Key hints and status along the bottom, a thin progress bar above; returns its height."""
+    size = px(theme, 13)
+    while size > 9:
+        font = load_font("sans", size)
+        if font.size(left)[0] + font.size(right)[0] + 40 <= rect.w:
+            break
+        size -= 1
+    h = font.get_linesize()
+    y = rect.bottom - h
+    surface.blit(font.render(left, True, theme.muted), (rect.x, y))
+    r = font.render(right, True, theme.muted)
+    surface.blit(r, r.get_rect(topright=(rect.right, y)))
+    bar_y = y - 8
+    pygame.draw.rect(surface, theme.panel_border, (rect.x, bar_y, rect.w, 3))
+    pygame.draw.rect(surface, theme.accent, (rect.x, bar_y, int(rect.w * progress), 3))
+    return h + 12
+
+
+# ----------------------------------------------------------------------------- panels
+
+def natural(panel, theme: Theme) -> tuple[float, float]:
+    """(aspect = width / height of the content, largest sensible content height)."""
+    if isinstance(panel, Table):
+        w, h = table_size(panel, load_font("sans", px(theme, 22)))
+        return w / h, h
+    a = panel.array
+    if panel.style == "bars":
+        return 1.5, 10_000
+    if a.ndim == 1:
+        r, c = panel.grid or (1, a.size)
+        return c / r, r * 48
+    if a.ndim == 3:
+        n, h, w = a.shape
+        cols = {1: 1, 6: 3, 16: 4}.get(n, int(np.ceil(np.sqrt(n))))
+        rows = -(-n // cols)
+        p = panel.pad
+        return cols * (w + 2 * p) / (rows * (h + 2 * p)), 10_000
+    r, c = a.shape[::-1] if panel.transpose else a.shape
+    p = panel.pad
+    cap = 92 if panel.style in ("numbers", "gray-numbers") else 40
+    return (c + 2 * p) / (r + 2 * p), (r + 2 * p) * cap
+
+
+def fit_row(panels, width: int, height: int, theme: Theme, label_h: int) -> tuple[int, list[int]]:
+    """Content height and widths so the row's panels fill `width` at most `height` tall."""
+    nat = [natural(p, theme) for p in panels]
+    avail = width - GAP * (len(panels) - 1)
+    grids = [p for p in panels if not isinstance(p, Table) and p.style in ("numbers", "gray-numbers")]
+    if grids:
+        h0 = min(height - label_h, avail / sum(a for a, _ in nat))
+        if any(h0 / (g.array.shape[0] + 2 * g.pad) < px(theme, 42) for g in grids):
+            # the number grids would be hard to read: plain maps beside them step back
+            nat = [(a * 0.55, cap) if not isinstance(p, Table) and p.style in ("heat", "gray")
+                   and p.array.ndim == 2 else (a, cap) for p, (a, cap) in zip(panels, nat)]
+    h = max(1.0, height - label_h)
+    fixed: dict[int, float] = {}
+    for _ in range(len(panels)):
+        free = [i for i in range(len(panels)) if i not in fixed]
+        room = avail - sum(nat[i][0] * fixed[i] for i in fixed)
+        h_free = min(h, room / max(1e-6, sum(nat[i][0] for i in free))) if free else h
+        capped = [i for i in free if nat[i][1] < h_free]
+        if not capped:
+            break
+        for i in capped:
+            fixed[i] = nat[i][1]
+    heights = [fixed.get(i, h_free) for i in range(len(panels))]
+    return int(max(heights)), [int(nat[i][0] * heights[i]) for i in range(len(panels))]
+
+
+def layout_panels(step: Step, rect: pygame.Rect, theme: Theme, label_h: int):
+    """[(panel, content rect)] for every panel, rows stacked top to bottom and centred."""
+    rows: dict[int, list] = {}
+    for p in step.panels:
+        rows.setdefault(p.row, []).append(p)
+    order = sorted(rows)
+    wanted = [fit_row(rows[r], rect.w, rect.h, theme, label_h)[0] + label_h for r in order]
+    room = rect.h - GAP * (len(order) - 1)
+    scale = min(1.0, room / max(1, sum(wanted)))
+    heights = [int(w * scale) for w in wanted]
+    y = rect.y + max(0, (room - sum(heights)) // 2)
+    placed = []
+    for r, rh in zip(order, heights):
+        h, widths = fit_row(rows[r], rect.w, rh, theme, label_h)
+        total = sum(widths) + GAP * (len(widths) - 1)
+        x = rect.x + (rect.w - total) // 2
+        for p, w in zip(rows[r], widths):
+            placed.append((p, pygame.Rect(x, y + label_h, w, h)))
+            x += w + GAP
+        y += rh + GAP
+    return placed
+
+
+def draw_panel(surface, panel, rect: pygame.Rect, theme: Theme, label_size: int) -> None:
+    if isinstance(panel, Table):
+        draw_table(surface, rect, panel, theme, px(theme, 22))
+        return
+    size = label_size
+    while size > label_size * 0.7 and load_font("sans", size).size(panel.label)[0] > rect.w + GAP - 4:
+        size -= 1
+    label = load_font("sans", size).render(panel.label, True, theme.muted)
+    where = label.get_rect(midbottom=(rect.centerx, rect.y - 4))
+    where.clamp_ip(surface.get_rect())
+    surface.blit(label, where)
+    a = panel.array
+    small = load_font("sans", px(theme, 12))
+    if panel.style == "bars":
+        draw_bars(surface, rect, panel, theme, load_font("sans", px(theme, 15)))
+    elif a.ndim == 3:
+        draw_stack(surface, rect, panel, theme, small)
+    elif a.ndim == 1:
+        r, c = panel.grid or (1, a.size)
+        marks = tuple(divmod(m[0], c) for m in panel.marks)
+        draw_map(surface, rect, panel, a.reshape(r, c), theme, marks=marks)
+    elif panel.transpose:
+        draw_map(surface, rect, panel, a.T, theme, marks=tuple((c, r) for r, c in panel.marks))
+    else:
+        draw_map(surface, rect, panel, a, theme, marks=panel.marks, box=panel.box, reveal=panel.reveal,
+                 numbers=panel.style in ("numbers", "gray-numbers"))
+
+
+# ----------------------------------------------------------------------------- the step
+
+def line_font(lines: tuple[Text, ...], theme: Theme, width: int):
+    """Size for the arithmetic: the base size, shrunk (to 70 %) until the longest line fits."""
+    base = px(theme, 22)
+    size = base
+    while size > base * 0.7:
+        font = load_font("sans", size)
+        if all(font.size(t.text)[0] <= width for t in lines):
+            return font
+        size -= 1
+    return load_font("sans", size)
+
+
+def render_step(surface: pygame.Surface, step: Step, index: int, total: int, theme: Theme,
+                footer_left: str = "", footer_right: str = "") -> None:
+    W, H = surface.get_size()
+    # type scales with the window (the layout was tuned at 1280×800), so fullscreen stays readable
+    theme = replace(theme, scale=theme.scale * min(2.0, max(0.75, min(W / 1280, H / 800))))
+    m = max(16, int(min(W, H) * 0.025))
+    surface.fill(theme.background)
+    inner = pygame.Rect(m, m, W - 2 * m, H - 2 * m)
+    top = inner.y + draw_header(surface, step, index, total, theme, inner)
+    bottom = inner.bottom - draw_footer(surface, theme, inner, footer_left, footer_right, (index + 1) / total)
+
+    cap_font = load_font("sans", px(theme, 19))
+    cap_h = paragraph_height(step.caption, cap_font, inner.w)
+    bottom -= cap_h
+    paragraph(surface, step.caption, pygame.Rect(inner.x, bottom, inner.w, cap_h), cap_font, theme.text,
+              theme.accent)
+    if step.lines:
+        font = line_font(step.lines, theme, inner.w - 24)
+        wrapped = [(t, a, b) for t in step.lines for a, b in wrap(t, font, inner.w - 24)]
+        lh = int(font.get_linesize() * 1.12)
+        block = len(wrapped) * lh + 16
+        bottom -= block + 10
+        box = pygame.Rect(inner.x, bottom, inner.w, block)
+        pygame.draw.rect(surface, theme.panel, box, border_radius=8)
+        pygame.draw.rect(surface, theme.panel_border, box, 1, border_radius=8)
+        y = box.y + 8
+        for t, a, b in wrapped:
+            rich_line(surface, t, a, b, (box.x + 12, y), font, theme.text, theme.accent)
+            y += lh
+    bottom -= 12
+    label_font = load_font("sans", px(theme, 15))
+    area = pygame.Rect(inner.x, top + 4, inner.w, bottom - top - 4)
+    for panel, rect in layout_panels(step, area, theme, label_font.get_linesize() + 4):
+        draw_panel(surface, panel, rect, theme, px(theme, 15))
+
+
+def render_to_surface(step: Step, index: int, total: int, theme: Theme, size=(1280, 800), **footer) -> pygame.Surface:
+    surface = pygame.Surface(size)
+    render_step(surface, step, index, total, theme, **footer)
+    return surface

@@ -1,0 +1,166 @@
+"""Lecture mode on screen, under SDL's dummy driver: navigation, export, GIF, drawing pad."""
+import numpy as np
+import pygame
+import pytest
+from PIL import Image
+
+from simulator.cli import main
+from simulator.engine.lecture import build_steps, section_starts
+from simulator.errors import UserError
+from simulator.render.lecture_app import (LectureScene, LectureSession, export_gif, export_pngs,
+                                          parse_range)
+from simulator.render.lecture_view import render_step
+from simulator.render.theme import THEMES
+
+
+@pytest.fixture(scope="module")
+def session(mnist_dir):
+    pygame.font.init()
+    return LectureSession(mnist_dir)
+
+
+@pytest.fixture(scope="module")
+def trace(session):
+    return session.trace_test_image(0)
+
+
+def key(k, **kw):
+    return pygame.event.Event(pygame.KEYDOWN, key=k, mod=0, unicode="", scancode=0, **kw)
+
+
+def snapshot(scene, size=(1280, 800)) -> bytes:
+    surface = pygame.Surface(size)
+    scene.draw(surface)
+    return pygame.image.tobytes(surface, "RGB")
+
+
+def not_blank(path) -> bool:
+    img = np.asarray(Image.open(path).convert("RGB"))
+    colours = np.unique(img.reshape(-1, 3)[::97], axis=0)
+    return img.shape == (800, 1280, 3) and img.std() > 20 and len(colours) > 20
+
+
+def test_forward_then_back_is_the_identical_step(session, trace):
+    scene = LectureScene(session, trace, "projector", index=10)
+    before, picture = scene.step, snapshot(scene)
+    scene.handle(key(pygame.K_RIGHT))
+    assert scene.index == 11 and scene.step is not before
+    scene.handle(key(pygame.K_LEFT))
+    assert scene.step is before
+    assert snapshot(scene) == picture
+
+
+def test_keys_move_through_the_lecture(session, trace):
+    scene = LectureScene(session, trace, "dark")
+    n = len(scene.steps)
+    scene.handle(key(pygame.K_END))
+    assert scene.index == n - 1
+    scene.handle(key(pygame.K_SPACE))
+    assert scene.index == n - 1                      # stays on the last step
+    scene.handle(key(pygame.K_HOME))
+    assert scene.index == 0
+    scene.handle(key(pygame.K_PAGEDOWN))
+    starts = section_starts(scene.steps)
+    assert scene.index == starts[1]
+    scene.handle(key(pygame.K_PAGEDOWN))
+    scene.handle(key(pygame.K_PAGEUP))
+    assert scene.index == starts[1]
+    scene.handle(key(pygame.K_3))                    # filter 3: same lecture length, same place
+    assert scene.focus == 3 and len(scene.steps) == n and scene.index == starts[1]
+    scene.handle(key(pygame.K_t))
+    assert scene.theme.name == "light"
+
+
+def test_autoplay_advances_at_its_pace(session, trace):
+    scene = LectureScene(session, trace)
+    scene.handle(key(pygame.K_a))
+    scene.handle(key(pygame.K_PLUS))                 # faster
+    scene.update(0.5)
+    assert scene.index == 0
+    scene.update(2.0)
+    assert scene.index == 1
+    scene.handle(key(pygame.K_a))
+    scene.update(100.0)
+    assert scene.index == 1
+
+
+def test_new_digit_and_drawn_digit(session, trace):
+    scene = LectureScene(session, trace, index=5)
+    scene.handle(key(pygame.K_n))
+    assert scene.trace is not trace and scene.index == 5
+    scene.handle(key(pygame.K_d))
+    assert scene.pad is not None
+    snapshot(scene)                                  # lays out the pad
+    r = scene.pad.pad_rect
+    scene.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=(r.centerx, r.y + r.h // 5)))
+    for t in np.linspace(0, 1, 12):
+        scene.handle(pygame.event.Event(pygame.MOUSEMOTION, pos=(r.centerx, int(r.y + r.h * (0.2 + 0.6 * t))),
+                                        rel=(0, 1), buttons=(1, 0, 0)))
+    scene.handle(pygame.event.Event(pygame.MOUSEBUTTONUP, button=1, pos=(r.centerx, int(r.y + r.h * 0.8))))
+    scene.handle(key(pygame.K_1))
+    assert scene.pad is None
+    assert scene.trace.source == "your drawing" and scene.trace.label == 1 and scene.index == 0
+    assert scene.trace.image.max() > 200
+    assert len(scene.steps) == 46
+
+
+def test_export_writes_one_non_blank_png_per_step(session, trace, tmp_path):
+    steps = build_steps(trace)
+    indices = parse_range("4:6", len(steps))
+    paths = export_pngs(steps, tmp_path, indices, "projector")
+    assert [p.name for p in sorted(tmp_path.iterdir())] == ["step-004.png", "step-005.png", "step-006.png"]
+    assert all(not_blank(p) for p in paths)
+
+
+def test_gif_of_a_range(session, trace, tmp_path):
+    steps = build_steps(trace)
+    path = export_gif(steps, tmp_path / "lecture.gif", parse_range("45:46", len(steps)), "dark")
+    with Image.open(path) as gif:
+        assert gif.n_frames == 2 and gif.size == (1280, 800)
+
+
+def test_every_step_draws_on_projector_and_small_window(session, trace):
+    steps = build_steps(trace, focus=7)
+    for size in ((1280, 800), (960, 600)):
+        surface = pygame.Surface(size)
+        for i, step in enumerate(steps):
+            render_step(surface, step, i, len(steps), THEMES["projector"], "hints", "status")
+
+
+def test_range_parsing():
+    assert parse_range(None, 46) == range(46)
+    assert parse_range("3:5", 46) == range(2, 5)
+    assert parse_range("7", 46) == range(6, 7)
+    assert parse_range("40:", 46) == range(39, 46)
+    for bad in ("0:3", "5:2", "1:99", "a:b"):
+        with pytest.raises(UserError):
+            parse_range(bad, 46)
+
+
+def test_cli_export_and_errors(mnist_dir, tmp_path, capsys):
+    out = tmp_path / "frames"
+    assert main(["lecture", "--data", str(mnist_dir), "--export", str(out), "--range", "1:2",
+                 "--digit", "3", "--theme", "dark"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["step-001.png", "step-002.png"]
+    assert main(["lecture", "--data", str(mnist_dir), "--export", str(out), "--range", "9:1"]) == 2
+    assert main(["lecture", "--data", str(mnist_dir), "--export", str(out), "--goto", "500"]) == 2
+    assert main(["lecture", "--data", str(mnist_dir), "--export", str(out), "--digit", "10000"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("error:") == 3 and "Traceback" not in err
+
+
+def test_checkpoint_sets_the_architecture(mnist_dir, tmp_path):
+    from simulator.engine.checkpoint import save_checkpoint
+    from simulator.engine.model import LeNetConfig, init_params
+    from simulator.engine.trainer import TrainConfig
+    params = init_params(LeNetConfig(activation="tanh", seed=5))
+    path = tmp_path / "checkpoint.npz"
+    save_checkpoint(path, {"config": TrainConfig(activation="tanh", pool="max", seed=5).as_dict(),
+                           "params": params, "velocity": {k: np.zeros_like(v) for k, v in params.items()},
+                           "step_count": 0, "epoch": 0, "batch_in_epoch": 0})
+    session = LectureSession(mnist_dir, checkpoint=path)
+    trace = session.trace_test_image(2)
+    assert trace.config.activation == "tanh" and trace.trained
+    np.testing.assert_array_equal(trace.params["fc1_w"], params["fc1_w"])
+    steps = build_steps(trace)
+    assert len(steps) == 46 and any("tanh" in s.title for s in steps)

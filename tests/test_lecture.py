@@ -11,8 +11,9 @@ import pytest
 
 from simulator.engine import ops
 from simulator.engine.data import MEAN, STD, normalise
+from simulator.engine.drawing import prepare_uint8
 from simulator.engine.lecture import (LectureTrace, Num, Panel, Table, build_steps, parse_number,
-                                      preprocess_drawing, record_trace, section_starts)
+                                      record_trace, section_starts)
 from simulator.engine.model import LeNet5, LeNetConfig
 
 ACT = {"relu": (ops.relu_forward, ops.relu_backward), "sigmoid": (ops.sigmoid_forward, ops.sigmoid_backward),
@@ -227,7 +228,7 @@ def test_trace_is_read_only(relu_trace):
 def test_drawing_is_prepared_like_mnist():
     canvas = np.zeros((280, 280))
     canvas[40:240, 100:140] = 1.0                       # a tall bar, off-centre to the left
-    image = preprocess_drawing(canvas)
+    image = prepare_uint8(canvas)
     assert image.shape == (28, 28) and image.dtype == np.uint8
     rows, cols = np.nonzero(image > 25)
     assert rows.max() - rows.min() + 1 <= 20 and rows.max() - rows.min() + 1 >= 18
@@ -235,7 +236,7 @@ def test_drawing_is_prepared_like_mnist():
     cy = (mass.sum(axis=1) * np.arange(28)).sum() / mass.sum()
     cx = (mass.sum(axis=0) * np.arange(28)).sum() / mass.sum()
     assert abs(cy - 13.5) <= 1.0 and abs(cx - 13.5) <= 1.0
-    assert not preprocess_drawing(np.zeros((50, 50))).any()
+    assert not prepare_uint8(np.zeros((50, 50))).any()
 
 
 def test_the_lecture_engine_never_imports_pygame():

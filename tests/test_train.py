@@ -1,6 +1,5 @@
 """The training loop on real MNIST: it learns, checkpoints round-trip, resume is exact,
 Ctrl-C saves, divergence is caught with the last good checkpoint kept."""
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -14,7 +14,7 @@ from .lecture_dense import forward_dense_steps
 from .lecture_forward import forward_conv_steps
 from .lecture_step import (Arithmetic, Mark, Num, Panel, Step, Table, Term, Text, fmt,  # noqa: F401
                            parse_number)
-from .lecture_trace import LECTURE_LR, LectureTrace, preprocess_drawing, record_trace  # noqa: F401
+from .lecture_trace import LECTURE_LR, LectureTrace, record_trace  # noqa: F401
 
 # The network's stages, left to right, as the pipeline strip names them.
 STAGES = (("input", "input"), ("conv1", "conv1"), ("act1", "act"), ("pool1", "pool"), ("conv2", "conv2"),

@@ -115,42 +115,5 @@ def record_trace(image: np.ndarray, label: int, params: dict | None = None,
 
 # ----------------------------------------------------------------------------- drawn digits
 
-def preprocess_drawing(canvas: np.ndarray) -> np.ndarray:
-    """A drawing (float [H,W], ink 0…1, any size) → uint8 28×28 prepared the way MNIST was:
-    the ink's bounding box scaled (aspect kept) into a 20×20 box, then placed so that its
-    centre of mass sits at the centre of the 28×28 image. All-blank canvases stay blank."""
-    ink = np.clip(np.asarray(canvas, np.float64), 0.0, 1.0)
-    rows, cols = np.nonzero(ink > 0.05)
-    out = np.zeros((28, 28), np.float64)
-    if rows.size == 0:
-        return out.astype(np.uint8)
-    crop = ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
-    side = max(crop.shape)
-    square = np.zeros((side, side))
-    r0, c0 = (side - crop.shape[0]) // 2, (side - crop.shape[1]) // 2
-    square[r0:r0 + crop.shape[0], c0:c0 + crop.shape[1]] = crop
-    small = _area_resize(square, 20)
-    total = small.sum()
-    cy, cx = (np.indices(small.shape) * small).reshape(2, -1).sum(axis=1) / total
-    top = int(round(14 - cy - 0.5))
-    left = int(round(14 - cx - 0.5))
-    top, left = min(max(top, 0), 8), min(max(left, 0), 8)
-    out[top:top + 20, left:left + 20] = small
-    return np.clip(np.round(out * 255), 0, 255).astype(np.uint8)
-
-
-def _area_resize(a: np.ndarray, n: int) -> np.ndarray:
-    """Square [S,S] → [n,n] by averaging the source pixels that fall into each target pixel."""
-    s = a.shape[0]
-    if s < n:   # upsample first so every target pixel gets at least one source pixel
-        rep = -(-n // s)
-        a, s = np.kron(a, np.ones((rep, rep))), s * rep
-    bins = (np.arange(s) * n) // s
-    total = np.zeros((n, n))
-    np.add.at(total, (bins[:, None], bins[None, :]), a)
-    counts = np.bincount(bins, minlength=n)
-    return total / np.outer(counts, counts)
-
-
 # Re-exported so steps can name the constants they show.
 NORM_MEAN, NORM_STD = MEAN, STD

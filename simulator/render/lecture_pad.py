@@ -1,6 +1,6 @@
 """Draw your own digit for the lecture: a mouse pad, then a digit key says what it is.
 
-The drawing is prepared like MNIST by the engine (lecture_trace.preprocess_drawing); the
+The drawing is prepared like MNIST by the engine (drawing.prepare_uint8); the
 preview shows exactly the 28×28 image the lecture will trace.
 """
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pygame
 
-from ..engine.lecture_trace import preprocess_drawing
+from ..engine.drawing import prepare_uint8
 from .lecture_view import px
 from .theme import Theme, array_surface, gray_rgb, load_font
 
@@ -56,7 +56,7 @@ class PadScene:
             self.last = point
         elif event.type == pygame.MOUSEBUTTONUP and event.button == 1:
             self.last = None
-            self.preview = preprocess_drawing(self.canvas)
+            self.preview = prepare_uint8(self.canvas)
 
     def _to_canvas(self, pos) -> tuple[float, float]:
         r = self.pad_rect

@@ -169,7 +169,7 @@ def _conv1_window(trace, k, pos, note) -> Step:
 def act_step(trace, before: str, after: str, k: int | None) -> Step:
     """The activation applied to one map (k) or to a vector (k None)."""
     kind = trace.config.activation
-    x, y = trace.outputs[before][0], trace.outputs[after][0]
+    x = trace.outputs[before][0]
     sel = (0, k) if k is not None else (0,)
     xs = x[k] if k is not None else x
     neg, pos = argmin2(xs), argmax2(xs)

@@ -95,6 +95,11 @@ def run(config: TrainConfig, opts: RunOptions) -> RunResult:
         metrics.write()
         save_curves(opts.out_dir / "curves.png", metrics.rows)
 
+    log("preparing the engine (the first run compiles the Numba kernels; later runs load them from cache)...")
+    t0 = time.perf_counter()
+    trainer.warm_up()
+    log(f"engine ready in {time.perf_counter() - t0:.1f} s")
+
     started = time.perf_counter()
     test_acc = None
     status = "finished"

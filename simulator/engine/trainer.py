@@ -89,6 +89,13 @@ class Trainer:
         return np.random.default_rng((self.config.seed, epoch)).permutation(len(self.train_x))
 
     # --- training --------------------------------------------------------------------
+    def warm_up(self) -> None:
+        """Compile (or load from Numba's cache) every kernel a step uses, without training:
+        a forward/backward on two images and an SGD update on throwaway copies."""
+        _, grads, _, _ = self.model.loss_and_grads(self.train_x[:2], self.train_y[:2])
+        scratch = {k: v.copy() for k, v in self.model.params.items()}
+        SGD(scratch, self.lr, self.config.momentum, self.config.weight_decay).step(grads)
+
     def next_indices(self) -> np.ndarray:
         b = self.config.batch_size
         return self._order[self.batch_in_epoch * b:(self.batch_in_epoch + 1) * b]

@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train_only_arguments(app, epochs=5)
 
     train = sub.add_parser("train", help="headless training with a progress bar, metrics and checkpoints")
-    _add_model_arguments(train, batch_size=64, lr=0.02)
+    _add_model_arguments(train, batch_size=32, lr=0.02)
     _add_train_only_arguments(train, epochs=5)
 
     lecture = sub.add_parser("lecture", help="one operation per key press, forward and backward")

@@ -22,7 +22,7 @@ SCHEDULES = ("cosine", "constant")
 @dataclass(frozen=True)
 class TrainConfig:
     epochs: int = 5
-    batch_size: int = 64
+    batch_size: int = 32
     lr: float = 0.02
     momentum: float = 0.9
     weight_decay: float = 5e-4

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from .errors import UserError
 
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
 COMMANDS = ("app", "train", "lecture", "lesson", "bench")
 LESSONS = ("graph", "regression", "learning-rate", "activations", "pooling", "rgb", "network3d", "draw")
 THEMES = ("dark", "light", "projector")
@@ -73,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     lecture = sub.add_parser("lecture", help="one operation per key press, forward and backward")
     lecture.add_argument("--data", type=Path, metavar="DIR", help="folder of MNIST-format IDX files")
-    lecture.add_argument("--checkpoint", type=Path, help="trace a trained model (checkpoint.npz)")
+    lecture.add_argument("--checkpoint", type=Path, help="trace a trained model, e.g. assets/model/lenet5-mnist.npz "
+                                                         "(default: freshly initialised weights, so one step visibly learns)")
     lecture.add_argument("--activation", choices=("relu", "sigmoid", "tanh"), default="relu")
     lecture.add_argument("--pool", choices=("max", "avg"), default="max")
     lecture.add_argument("--seed", type=_number(int, 0, 2**32 - 1), default=0)
@@ -91,7 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     lesson.add_argument("--theme", choices=THEMES, default="dark")
     lesson.add_argument("--image", type=Path, help="PNG for the rgb lesson (default: bundled picture)")
     lesson.add_argument("--data", type=Path, metavar="DIR", help="folder of MNIST-format IDX files")
-    lesson.add_argument("--checkpoint", type=Path, help="trained model for the draw and network3d lessons")
+    lesson.add_argument("--checkpoint", type=Path,
+                        help="model for the draw and network3d lessons (default: the bundled trained LeNet-5)")
+    lesson.add_argument("--untrained", action="store_true", help="draw/network3d: do not load the bundled model")
     lesson.add_argument("--export", type=Path, metavar="PATH", help="write the scene as PNG (or .gif), no window")
     lesson.add_argument("--max-frames", type=_number(int, 1), help="quit after N frames")
     lesson.add_argument("--screenshot", type=Path, metavar="PATH", help="save a PNG after the last frame")
@@ -147,7 +152,13 @@ def _set_threads(n: int) -> None:
     numba.set_num_threads(n)
 
 
+BUNDLED_MODEL = Path(__file__).resolve().parents[1] / "assets" / "model" / "lenet5-mnist.npz"
+
+
 def dispatch(args) -> int:
+    if args.command == "lesson" and args.checkpoint is None and not args.untrained \
+            and BUNDLED_MODEL.is_file():
+        args.checkpoint = BUNDLED_MODEL
     if args.command == "train":
         return run_train(args)
     if args.command == "bench":

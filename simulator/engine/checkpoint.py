@@ -24,7 +24,10 @@ def atomic_write(path: Path, write) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
+        os.fchmod(fd, 0o666 & ~umask)   # mkstemp makes 0600; outputs get the usual permissions
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()

@@ -1,0 +1,415 @@
+"""Benchmark: the engine against a plain-NumPy im2col baseline and PyTorch, in one run.
+
+    python main.py bench [--quick] [--threads T] [--markdown]
+
+1. per-layer forward and backward times of LeNet-5's layers;
+2. training-step throughput (forward + backward + momentum SGD) at several batch sizes;
+3. start-up in fresh processes: Numba's cold compile (empty cache) against a warm cache.
+
+Timing in one process is noisy in two known ways: the first calls of anything compile or
+allocate, and glibc's malloc makes the first large-batch runs ~20% slower than later ones.
+So every implementation is warmed first, repeats are interleaved across implementations
+(round-robin, order rotated each round), and the tables show medians.
+"""
+from __future__ import annotations
+
+import argparse
+import ctypes
+import gc
+import itertools
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import bench_numpy
+from .bench_numpy import LR, MOMENTUM, EngineLeNet, TorchLeNet, ops_layer_cases, torch_layer_cases
+from .errors import UserError
+
+ROOT = Path(__file__).resolve().parents[1]
+LAYERS = ("conv1", "relu1", "pool1", "conv2", "pool2", "fc1", "fc2", "fc3", "softmax-CE")
+
+
+# ----------------------------------------------------------------------------- inputs
+
+def torch_or_none():
+    """torch, or None when it is not installed (the product never needs it)."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
+def training_images(count: int, rng: np.random.Generator):
+    """(x[count,1,28,28] float32, labels int64, source): real normalised MNIST when the data
+    module and the bundled files are there, random images otherwise (timing is the same)."""
+    try:
+        from .engine import data
+        ds = data.load_dataset()
+        idx = rng.permutation(len(ds.train_images))[:count]
+        return (data.normalise(ds.train_images[idx]), ds.train_labels[idx].astype(np.int64),
+                f"MNIST ({ds.source})")
+    except Exception as e:  # any failure only changes what the images look like
+        x = rng.standard_normal((count, 1, 28, 28), dtype=np.float32)
+        return x, rng.integers(0, 10, count).astype(np.int64), f"random images ({type(e).__name__}: {e})"
+
+
+# ----------------------------------------------------------------------------- timing
+
+def interleaved_medians(cases: dict, rounds: int, sample_s: float) -> dict:
+    """{key: fn} → {key: median seconds per call}. Each fn is warmed, then called often
+    enough to fill about sample_s per sample; rounds go round-robin over all keys."""
+    keys, reps = list(cases), {}
+    for key in keys:
+        fn = cases[key]
+        for _ in range(3):
+            fn()
+        t = time.perf_counter()
+        fn()
+        reps[key] = max(1, int(sample_s / max(time.perf_counter() - t, 1e-7)))
+    samples = {key: [] for key in keys}
+    gc.collect()
+    gc.freeze()        # what exists now is never garbage: keep it out of later collections
+    try:
+        for r in range(rounds):
+            for key in keys[r % len(keys):] + keys[:r % len(keys)]:
+                fn, n = cases[key], reps[key]
+                gc.collect()
+                gc.disable()
+                t = time.perf_counter()
+                for _ in range(n):
+                    fn()
+                samples[key].append((time.perf_counter() - t) / n)
+                gc.enable()
+    finally:
+        gc.enable()
+        gc.unfreeze()
+    return {key: statistics.median(v) for key, v in samples.items()}
+
+
+def bench_layers(impls: dict, batch: int, rounds: int, sample_s: float) -> dict:
+    """{(impl, layer, 'fwd'|'bwd'): seconds} at one batch size."""
+    inputs = bench_numpy.layer_inputs(batch, np.random.default_rng(0))
+    cases = {}
+    for name, make in impls.items():
+        for layer, (fwd, bwd) in make(inputs).items():
+            cases[(name, layer, "fwd")] = fwd
+            if bwd is not None:
+                cases[(name, layer, "bwd")] = bwd
+    return interleaved_medians(cases, rounds, sample_s)
+
+
+def bench_training(trainers: dict, batches: list[int], rounds: int, sample_s: float):
+    """{(impl, batch): images/s} of whole training steps, cycling through fixed batches."""
+    rng = np.random.default_rng(0)
+    x, labels, source = training_images(max(4 * max(batches), 1024), rng)
+    cases = {}
+    for name, (make, convert) in trainers.items():
+        for b in batches:
+            trainer = make()
+            data = itertools.cycle([convert(x[i:i + b], labels[i:i + b]) for i in range(0, 4 * b, b)])
+            cases[(name, b)] = lambda trainer=trainer, data=data: trainer.step(*next(data))
+    seconds = interleaved_medians(cases, rounds, sample_s)
+    return {(name, b): b / s for (name, b), s in seconds.items()}, source
+
+
+CHILD = r"""
+import json, sys, time
+t0 = time.perf_counter()
+import numpy as np
+from simulator.engine.model import LeNet5, LeNetConfig
+from simulator.engine.optim import SGD
+out = {"import": time.perf_counter() - t0}
+model = LeNet5(LeNetConfig())
+opt = SGD(model.params, lr=0.01, momentum=0.9)
+rng = np.random.default_rng(0)
+for n in (1, 64):
+    x = rng.standard_normal((n, 1, 28, 28), dtype=np.float32)
+    t = time.perf_counter()
+    loss, grads, _, _ = model.loss_and_grads(x, rng.integers(0, 10, n))
+    opt.step(grads)
+    out[f"step{n}"] = time.perf_counter() - t
+t = time.perf_counter()
+model.predict(rng.standard_normal((1000, 1, 28, 28), dtype=np.float32))
+out["eval"] = time.perf_counter() - t
+print(json.dumps(out))
+"""
+
+
+def _run_child(cmd: list[str], cache_dir: str, threads: int | None, cwd=ROOT):
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir,
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    if threads:
+        env["NUMBA_NUM_THREADS"] = str(threads)
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        lines = (proc.stderr or proc.stdout).strip().splitlines() or ["(no output)"]
+        raise RuntimeError(f"exit {proc.returncode}: {lines[-1]}")
+    return wall, proc.stdout
+
+
+def bench_startup(threads: int | None, warm_runs: int = 2) -> tuple[list, list[str]]:
+    """Rows (what, cold s, warm s) timed in fresh processes, plus notes on what was skipped."""
+    sources = _engine_sources_mtime()
+    with tempfile.TemporaryDirectory(prefix="bench-numba-") as cache:
+        cmd = [sys.executable, "-c", CHILD]
+        try:
+            cold_wall, cold_out = _run_child(cmd, cache, threads)
+            warm_wall, warm_out = min(_run_child(cmd, cache, threads) for _ in range(warm_runs))
+        except (RuntimeError, subprocess.TimeoutExpired) as e:
+            return [], [f"engine start-up not measured: {e}"]
+        cold, warm = (json.loads(out.strip().splitlines()[-1]) for out in (cold_out, warm_out))
+        labels = {"import": "import engine", "step1": "1st train step, batch 1",
+                  "step64": "1st train step, batch 64", "eval": "eval, 1000 images"}
+        rows = [(label, cold[k], warm[k]) for k, label in labels.items()]
+        rows.append(("whole process (python -c ...)", cold_wall, warm_wall))
+        train_rows, notes = bench_train_command(threads, cache)
+    if _engine_sources_mtime() != sources:
+        notes.append("engine sources changed during the measurement: warm runs may have recompiled")
+    return rows + train_rows, notes
+
+
+def _engine_sources_mtime() -> float:
+    return max(p.stat().st_mtime for p in (ROOT / "simulator" / "engine").glob("*.py"))
+
+
+def bench_train_command(threads: int | None, cache: str) -> tuple[list, list[str]]:
+    """`python main.py train --epochs 0` with the engine's kernels already cached, if that
+    command exists. (Its cold start is the engine's cold compile plus this; measuring it
+    separately would compile everything a second time.)"""
+    main_py = ROOT / "main.py"
+    try:
+        _, help_text = _run_child([sys.executable, str(main_py), "train", "--help"], cache, threads)
+    except (RuntimeError, subprocess.TimeoutExpired) as e:
+        return [], [f"`main.py train` start-up not measured ({e})"]
+    if "--epochs" not in help_text:
+        return [], ["`main.py train` start-up not measured (it has no --epochs)"]
+    with tempfile.TemporaryDirectory(prefix="bench-run-") as work:
+        cmd = [sys.executable, str(main_py), "train", "--epochs", "0"]
+        if threads and "--threads" in help_text:
+            cmd += ["--threads", str(threads)]
+        if "--out" in help_text:
+            cmd += ["--out", os.path.join(work, "run")]
+        try:
+            _run_child(cmd, cache, threads, cwd=work)       # compiles whatever train adds
+            warm = _run_child(cmd, cache, threads, cwd=work)[0]
+        except (RuntimeError, subprocess.TimeoutExpired) as e:
+            return [], [f"`main.py train --epochs 0` start-up not measured ({e})"]
+    return [("main.py train --epochs 0 (tests 10k)", None, warm)], []
+
+
+# ----------------------------------------------------------------------------- tables
+
+def table(headers: list[str], rows: list[list[str]], markdown: bool) -> str:
+    """Aligned plain-text table (first column left, the rest right), or a markdown one."""
+    widths = [max(len(r[i]) for r in [headers] + rows) for i in range(len(headers))]
+
+    def line(cells):
+        parts = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))]
+        return "| " + " | ".join(parts) + " |" if markdown else "  ".join(parts)
+    rule = ("|" + "|".join("-" * (w + 1) + (":" if i else "-") for i, w in enumerate(widths)) + "|"
+            if markdown else "  ".join("-" * w for w in widths))
+    return "\n".join([line(headers), rule] + [line(r) for r in rows])
+
+
+def _us(s):
+    return "–" if s is None else f"{s * 1e6:,.1f}" if s < 1e-4 else f"{s * 1e6:,.0f}"
+
+
+def _ratio(a, b):
+    """How many times faster the engine is: a / b, where a is the other's time."""
+    return "–" if a is None or b is None else f"{a / b:.2f}×"
+
+
+def layer_table(times: dict, impls: list[str], markdown: bool) -> str:
+    rows, others = [], [o for o in impls if o != "engine"] if "engine" in impls else []
+    for layer in LAYERS:
+        for d in ("fwd", "bwd"):
+            t = {name: times.get((name, layer, d)) for name in impls}
+            if all(v is None for v in t.values()):
+                continue
+            pass_name = "fwd+bwd" if layer == "softmax-CE" else d
+            rows.append([layer, pass_name] + [_us(t[n]) for n in impls]
+                        + [_ratio(t[o], t["engine"]) for o in others])
+    totals = {n: sum(v for (name, _, _), v in times.items() if name == n) for n in impls}
+    rows.append(["all layers", "sum"] + [_us(totals[n]) for n in impls]
+                + [_ratio(totals[o], totals["engine"]) for o in others])
+    speed = [f"engine vs {o}" for o in others]
+    return table(["layer", "pass"] + [f"{n} µs" for n in impls] + speed, rows, markdown)
+
+
+def training_table(ips: dict, impls: list[str], batches: list[int], markdown: bool) -> str:
+    rows, others = [], [o for o in impls if o != "engine"] if "engine" in impls else []
+    for b in batches:
+        v = {n: ips[(n, b)] for n in impls}
+        rows.append([str(b)] + [f"{v[n]:,.0f}" for n in impls] + [_ratio(v["engine"], v[o]) for o in others])
+    speed = [f"engine vs {o}" for o in others]
+    return table(["batch"] + [f"{n} img/s" for n in impls] + speed, rows, markdown)
+
+
+# ----------------------------------------------------------------------------- command line
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: few repeats, small batches, no start-up section")
+    parser.add_argument("--threads", type=int, metavar="T",
+                        help="threads for Numba and PyTorch (default: Numba's default, all cores)")
+    parser.add_argument("--markdown", action="store_true", help="print markdown tables")
+    parser.add_argument("--batches", metavar="B,B,...", help="training batch sizes (default 1,16,64,256)")
+    parser.add_argument("--layer-batches", metavar="B,B,...", help="per-layer batch sizes (default 64,1)")
+    parser.add_argument("--rounds", type=int, help="interleaved repeats per measurement (default 7)")
+    parser.add_argument("--no-startup", action="store_true", help="skip the subprocess start-up timings")
+    parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if installed")
+
+
+def _int_list(text: str | None, default: list[int]) -> list[int]:
+    if text is None:
+        return default
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        values = []
+    if not values or min(values) < 1:
+        raise UserError(f"bench: expected positive integers separated by commas, got {text!r}")
+    return values
+
+
+def run(args) -> int:
+    """Run the benchmark and print its tables; thread counts are restored afterwards."""
+    import numba
+    if args.threads is not None and not 1 <= args.threads <= numba.config.NUMBA_NUM_THREADS:
+        raise UserError(f"--threads {args.threads}: this machine allows 1..{numba.config.NUMBA_NUM_THREADS}")
+    torch = None if args.no_torch else torch_or_none()
+    try:
+        import scipy.linalg.cython_blas  # noqa: F401  (Numba's BLAS: load it now so --threads reaches it)
+    except ImportError:
+        pass
+    saved = numba.get_num_threads(), torch.get_num_threads() if torch else None, openblas_threads()
+    try:
+        if args.threads is not None:
+            numba.set_num_threads(args.threads)
+            openblas_threads(args.threads)
+        if torch is not None:
+            torch.set_num_threads(numba.get_num_threads())
+        return _report(args, torch)
+    finally:
+        numba.set_num_threads(saved[0])
+        if torch is not None:
+            torch.set_num_threads(saved[1])
+        if saved[2]:
+            openblas_threads(max(saved[2]))
+
+
+def openblas_threads(n: int | None = None) -> list[int]:
+    """Thread counts of every OpenBLAS loaded in this process (NumPy's, SciPy's), after
+    setting them to n if given. What threadpoolctl does, for the one library we meet."""
+    try:
+        with open("/proc/self/maps") as f:
+            paths = sorted({line.split()[-1] for line in f if "openblas" in line.lower()})
+    except OSError:  # not Linux: leave BLAS alone
+        return []
+    counts = []
+    for path in paths:
+        lib = ctypes.CDLL(path)
+        for suffix in ("64_", ""):
+            get = getattr(lib, f"scipy_openblas_get_num_threads{suffix}", None) or \
+                getattr(lib, f"openblas_get_num_threads{suffix}", None)
+            put = getattr(lib, f"scipy_openblas_set_num_threads{suffix}", None) or \
+                getattr(lib, f"openblas_set_num_threads{suffix}", None)
+            if get and put:
+                if n is not None:
+                    put(n)
+                counts.append(get())
+                break
+    return counts
+
+
+def _report(args, torch) -> int:
+    import numba
+    quick = args.quick
+    batches = _int_list(args.batches, [1, 16] if quick else [1, 16, 64, 256])
+    layer_batches = _int_list(args.layer_batches, [8] if quick else [64, 1])
+    rounds = args.rounds or (3 if quick else 7)
+    layer_s, step_s = (0.002, 0.01) if quick else (0.015, 0.15)
+    from .engine import ops
+    from .engine.model import LeNetConfig, init_params
+    params = init_params(LeNetConfig())
+    layer_impls = {"engine": lambda t: ops_layer_cases(ops, t)}
+    trainers = {"engine": (lambda: EngineLeNet(params), lambda x, y: (x, y))}
+    layer_impls["numpy"] = lambda t: ops_layer_cases(bench_numpy, t)
+    trainers["numpy"] = (lambda: bench_numpy.NumpyLeNet(params, LR, MOMENTUM), lambda x, y: (x, y))
+    if torch is not None:
+        layer_impls["torch"] = lambda t: torch_layer_cases(torch, t)
+        trainers["torch"] = (lambda: TorchLeNet(torch, params),
+                             lambda x, y: (torch.from_numpy(x), torch.from_numpy(y)))
+    impls = list(layer_impls)
+
+    md = args.markdown
+    h = "### " if md else "== "
+    print(f"{h}CNN Simulator benchmark (LeNet-5, float32)")
+    print(f"numba {numba.__version__}: {numba.get_num_threads()} threads; "
+          + (f"torch {torch.__version__}: {torch.get_num_threads()} threads; " if torch else
+             ("PyTorch left out; " if args.no_torch else "PyTorch not installed; "))
+          + f"numpy {np.__version__}: OpenBLAS {'/'.join(map(str, openblas_threads())) or '?'} threads; "
+          f"{os.cpu_count()} CPUs")
+    load, cpus = os.getloadavg()[0], os.cpu_count() or 1
+    if load > 0.5 * cpus:
+        print(f"warning: load average {load:.1f} on {cpus} CPUs before starting: other processes "
+              "share the cores, so these timings are unreliable (threaded ones most)")
+    print(f"medians of {rounds} interleaved rounds; 'engine vs X' = X's time / engine's time "
+          "(above 1× the engine is faster)\n", flush=True)
+
+    for b in layer_batches:
+        times = bench_layers(layer_impls, b, rounds, layer_s)
+        print(f"{h}Per-layer time, batch {b} (µs per call)\n")
+        print(layer_table(times, impls, md) + "\n", flush=True)
+
+    ips, source = bench_training(trainers, batches, rounds, step_s)
+    print(f"{h}Training step: forward + backward + SGD (images/s)\n")
+    note = "; torch skips the input's gradient, the engine computes it" if torch is not None else ""
+    print(f"data: {source}{note}\n")
+    print(training_table(ips, list(trainers), batches, md) + "\n")
+    print(f"numba threading layer: {_threading_layer()}\n", flush=True)
+
+    if quick or args.no_startup:
+        print(f"{h}Start-up: skipped ({'--quick' if quick else '--no-startup'})")
+        return 0
+    rows, notes = bench_startup(args.threads)
+    print(f"{h}Start-up in a fresh process (s): cold = empty Numba cache, warm = cache filled\n")
+    if rows:
+        print(table(["what", "cold s", "warm s"],
+                    [[w, "–" if c is None else f"{c:.2f}", f"{wm:.2f}"] for w, c, wm in rows], md))
+    for note in notes:
+        print(f"note: {note}")
+    return 0
+
+
+def _threading_layer() -> str:
+    import numba
+    try:
+        return numba.threading_layer()
+    except ValueError:  # no parallel kernel has run
+        return "none used (no parallel kernel ran)"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m simulator.bench", description=__doc__.split("\n")[0])
+    add_arguments(parser)
+    try:
+        return run(parser.parse_args(argv))
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,329 @@
+"""Snapshot: the immutable record of training that the app's screens read.
+
+The training worker builds one from a StepResult at most ~30 times a second. Everything a
+screen shows is in here, already computed by the engine: the current sample's activations
+and backward gradients (sample 0 of the batch), the conv weights, the dot-product terms of
+the selected convolution channel, the pooling routing (the engine's own pool backward
+output), the metric history and the colour-scale limits. Screens only index and format.
+
+Every array is a private copy marked read-only, so a snapshot never changes after it is
+published. The functions here are plain NumPy (no Numba, no threads): safe on any thread.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
+
+import numpy as np
+
+from .model import softmax
+
+# The tensors of sample 0 a snapshot keeps (forward outputs and their gradients).
+SAMPLE_TENSORS = ("input", "conv1", "act1", "pool1", "conv2", "act2", "pool2",
+                  "flat", "fc1", "act3", "fc2", "act4", "logits")
+CONV_LAYERS = {  # layer → (input tensor, weight, bias, activation output, pooled, stride, padding)
+    "conv1": ("input", "conv1_w", "conv1_b", "act1", "pool1", 1, 2),
+    "conv2": ("pool1", "conv2_w", "conv2_b", "act2", "pool2", 1, 0),
+}
+WEIGHTS_ON_SCREEN = ("conv1_w", "conv1_b", "conv2_w", "conv2_b")
+
+
+def frozen(a) -> np.ndarray:
+    """A read-only private copy of `a`."""
+    a = np.array(a, copy=True)
+    a.setflags(write=False)
+    return a
+
+
+def finite_limit(*arrays, floor: float = 1e-12) -> float:
+    """max |v| over the finite values of the arrays (the half-width of a heat-map scale)."""
+    best = 0.0
+    for a in arrays:
+        a = np.asarray(a)
+        fin = a[np.isfinite(a)]
+        if fin.size:
+            best = max(best, float(np.abs(fin).max()))
+    return max(best, floor)
+
+
+# ----------------------------------------------------------------------------- convolution
+
+@dataclass(frozen=True)
+class ConvWindow:
+    """One output pixel of a convolution, term by term:
+    result = Σ_c,p,q weights[c,p,q] · patch[c,p,q] + bias."""
+    layer: str
+    channel: int            # output channel k
+    y: int
+    x: int
+    patch: np.ndarray       # [C,FH,FW] the input under the window (zeros where it is padding)
+    weights: np.ndarray     # [C,FH,FW] filter k
+    products: np.ndarray    # [C,FH,FW] weights · patch
+    total: float            # Σ products
+    bias: float
+    result: float           # total + bias (pre-activation)
+    activation: float       # the forward pass's activation output at (k, y, x)
+    forward_value: float    # the forward pass's conv output at (k, y, x), from ops.conv2d_forward
+
+    def top_terms(self, n: int) -> list[tuple[int, int, int, float, float, float]]:
+        """The n terms with the largest |product|: (c, p, q, weight, input, product)."""
+        flat = np.abs(self.products).ravel()
+        order = np.argsort(-flat, kind="stable")[:n]
+        out = []
+        for i in order:
+            c, p, q = np.unravel_index(int(i), self.products.shape)
+            out.append((int(c), int(p), int(q), float(self.weights[c, p, q]),
+                        float(self.patch[c, p, q]), float(self.products[c, p, q])))
+        return out
+
+
+@dataclass(frozen=True)
+class ConvTerms:
+    """Every window of one output channel of a conv layer for one sample."""
+    layer: str
+    channel: int
+    stride: int
+    padding: int
+    in_shape: tuple         # (C, H, W) before padding
+    padded: np.ndarray      # [C, H+2P, W+2P]
+    weights: np.ndarray     # [C,FH,FW]
+    bias: float
+    products: np.ndarray    # [OH,OW,C,FH,FW]
+    sums: np.ndarray        # [OH,OW]  Σ products
+    results: np.ndarray     # [OH,OW]  sums + bias
+    forward: np.ndarray     # [OH,OW]  the forward pass's conv output (ops.conv2d_forward)
+    activations: np.ndarray  # [OH,OW] the forward pass's activation output
+
+    @property
+    def out_shape(self) -> tuple:
+        return self.sums.shape
+
+    @property
+    def filter_size(self) -> int:
+        return self.weights.shape[1]
+
+    def window(self, y: int, x: int) -> ConvWindow:
+        fh, fw = self.weights.shape[1:]
+        s = self.stride
+        patch = self.padded[:, y * s:y * s + fh, x * s:x * s + fw]
+        return ConvWindow(self.layer, self.channel, y, x, patch, self.weights, self.products[y, x],
+                          float(self.sums[y, x]), self.bias, float(self.results[y, x]),
+                          float(self.activations[y, x]), float(self.forward[y, x]))
+
+
+def conv_terms(x: np.ndarray, w: np.ndarray, b: np.ndarray, k: int, stride: int = 1, padding: int = 0,
+               layer: str = "conv", forward: np.ndarray | None = None,
+               activations: np.ndarray | None = None) -> ConvTerms:
+    """x[C,H,W], w[K,C,FH,FW], b[K], channel k → every window's products w[k]·patch, their sum,
+    and sum + b[k]. `forward`/`activations` [OH,OW] are the forward pass's values to show beside them."""
+    x = np.asarray(x)
+    C, H, W = x.shape
+    _, WC, FH, FW = w.shape
+    if WC != C:
+        raise ValueError(f"conv_terms: x has {C} channels, w expects {WC} (x {x.shape}, w {w.shape})")
+    padded = np.pad(x, ((0, 0), (padding, padding), (padding, padding)))
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (FH, FW), axis=(1, 2))[:, ::stride, ::stride]
+    # windows [C,OH,OW,FH,FW] → [OH,OW,C,FH,FW]
+    windows = windows.transpose(1, 2, 0, 3, 4)
+    products = windows * w[k][None, None]
+    sums = products.sum(axis=(2, 3, 4))
+    bias = float(b[k])
+    results = sums + b[k]
+    forward = results if forward is None else forward
+    activations = results if activations is None else activations
+    return ConvTerms(layer, int(k), stride, padding, (C, H, W), frozen(padded), frozen(w[k]), bias,
+                     frozen(products), frozen(sums), frozen(results), frozen(forward), frozen(activations))
+
+
+def conv_window(x, w, b, k: int, y: int, xpos: int, stride: int = 1, padding: int = 0) -> ConvWindow:
+    """The products, sum, bias and result of conv output pixel (k, y, xpos) for one sample x[C,H,W]."""
+    return conv_terms(x, w, b, k, stride, padding).window(y, xpos)
+
+
+# ----------------------------------------------------------------------------- pooling
+
+@dataclass(frozen=True)
+class PoolTrace:
+    """One channel of a pooling layer, forward and backward, for one sample."""
+    layer: str              # "pool1" | "pool2"
+    kind: str               # "max" | "avg"
+    channel: int
+    size: int
+    stride: int
+    x: np.ndarray           # [H,W]   pool input (the activation map)
+    y: np.ndarray           # [OH,OW] pooled output
+    argmax: np.ndarray | None  # [OH,OW] flat index ih·W+iw of each window's max (max pool)
+    dy: np.ndarray          # [OH,OW] gradient arriving at the pooled map
+    dx: np.ndarray          # [H,W]   gradient routed back: the engine's pool backward output
+    crop: tuple             # (first window row, first window col, windows per side) worth showing
+
+    def window_argmax(self, i: int, j: int) -> tuple[int, int] | None:
+        """(row, col) in x of the max of window (i, j), or None for average pooling."""
+        if self.argmax is None:
+            return None
+        a = int(self.argmax[i, j])
+        return divmod(a, self.x.shape[1])
+
+
+def pool_crop(dy: np.ndarray, y: np.ndarray, n: int) -> tuple[int, int, int]:
+    """The n×n block of windows worth showing: the most windows with a large output and a
+    large arriving gradient (each scaled to its map's maximum); ties go to the top-left."""
+    OH, OW = dy.shape
+    n = min(n, OH, OW)
+    def unit(a):
+        a = np.nan_to_num(np.abs(np.asarray(a, np.float64)), posinf=0.0)
+        top = a.max(initial=0.0)
+        return a / top if top > 0 else a
+    score = unit(dy) + unit(y)
+    blocks = np.lib.stride_tricks.sliding_window_view(score, (n, n)).sum(axis=(2, 3))
+    i, j = np.unravel_index(int(np.argmax(np.round(blocks, 9))), blocks.shape)   # first maximum
+    return int(i), int(j), n
+
+
+# ----------------------------------------------------------------------------- history
+
+@dataclass(frozen=True)
+class History:
+    steps: np.ndarray       # training step of each point
+    loss: np.ndarray        # batch loss (mean over merged points when the history was thinned)
+    loss_smooth: np.ndarray  # exponential moving average of the loss
+    train_acc: np.ndarray   # accuracy over the recent batches
+    test_steps: np.ndarray
+    test_acc: np.ndarray
+    test_size: int          # images in each test evaluation
+
+
+class HistoryBuffer:
+    """Bounded metric history: when full, adjacent points are merged (averaged) pairwise, so
+    memory stays flat however long the run. Owned by the worker thread only."""
+
+    def __init__(self, capacity: int = 2048):
+        self.capacity = capacity
+        self.clear()
+
+    def clear(self) -> None:
+        self._data = np.zeros((self.capacity, 4))   # step, loss, smooth, acc
+        self._n = 0
+        self._tests: list[tuple[int, float]] = []
+        self._group = 1          # steps per point after thinning
+        self._pending: list[tuple] = []
+
+    def add(self, step: int, loss: float, smooth: float, acc: float) -> None:
+        self._pending.append((step, loss, smooth, acc))
+        if len(self._pending) < self._group:
+            return
+        p = np.array(self._pending)
+        self._pending = []
+        row = (p[-1, 0], p[:, 1].mean(), p[-1, 2], p[:, 3].mean())
+        if self._n == self.capacity:
+            half = self._data.reshape(-1, 2, 4)
+            merged = np.stack([half[:, 1, 0], half[:, :, 1].mean(1), half[:, 1, 2], half[:, :, 3].mean(1)], 1)
+            self._data[:len(merged)] = merged
+            self._n = len(merged)
+            self._group *= 2
+        self._data[self._n] = row
+        self._n += 1
+
+    def add_test(self, step: int, acc: float) -> None:
+        self._tests.append((step, acc))
+        if len(self._tests) > self.capacity:
+            self._tests = self._tests[::2]
+
+    def freeze(self, test_size: int) -> History:
+        d = self._data[:self._n]
+        if self._pending:   # the newest steps, not yet a full point, as one more point
+            p = np.array(self._pending)
+            d = np.vstack([d, [p[-1, 0], p[:, 1].mean(), p[-1, 2], p[:, 3].mean()]])
+        t = np.array(self._tests, np.float64).reshape(-1, 2)
+        return History(frozen(d[:, 0]), frozen(d[:, 1]), frozen(d[:, 2]), frozen(d[:, 3]),
+                       frozen(t[:, 0]), frozen(t[:, 1]), test_size)
+
+
+# ----------------------------------------------------------------------------- snapshot
+
+@dataclass(frozen=True)
+class Snapshot:
+    seq: int                        # increases with every publication
+    status: str                     # "running" | "paused" | "diverged"
+    step: int
+    epoch: int
+    epoch_progress: float           # fraction of the current epoch done
+    batch_size: int
+    lr: float
+    speed: str
+    images_per_sec: float
+    activation: str
+    pool: str
+    loss: float                     # the last batch's loss
+    batch_acc: float
+    history: History
+    sample_index: int               # training-set index of the sample shown
+    label: int
+    prediction: int
+    probs: np.ndarray               # [10] softmax of the sample's logits
+    acts: Mapping[str, np.ndarray]  # sample 0's forward tensors by SAMPLE_TENSORS
+    grads: Mapping[str, np.ndarray]  # ∂(batch mean loss)/∂(sample 0's tensor), same names
+    weights: Mapping[str, np.ndarray]
+    limits: Mapping[str, float]     # colour-scale half-widths: "input", "stage1", "conv1_w", "pool_grad", …
+    conv: ConvTerms
+    pool_trace: PoolTrace
+    diverged: bool = False
+    message: str = ""
+
+
+def build_snapshot(*, seq: int, status: str, trainer, result, weights_used: Mapping[str, np.ndarray],
+                   history: History, speed: str, images_per_sec: float, selection: tuple[str, int],
+                   message: str = "") -> Snapshot:
+    """Copy what the screens need out of a StepResult (sample 0) and the trainer.
+
+    weights_used: copies of WEIGHTS_ON_SCREEN taken before the step. The optimiser updates
+    the parameters in place after the forward pass, so only these match the activations."""
+    fwd, dacts = result.fwd, result.dacts
+    acts = {n: frozen(fwd.outputs[n][0]) for n in SAMPLE_TENSORS}
+    grads = {n: frozen(dacts[n][0]) for n in SAMPLE_TENSORS if n in dacts}
+    weights = {n: frozen(weights_used[n]) for n in WEIGHTS_ON_SCREEN}
+
+    layer, k = selection
+    src, wn, bn, actn, pooln, stride, padding = CONV_LAYERS[layer]
+    terms = conv_terms(fwd.outputs[src][0], weights[wn], weights[bn], k, stride, padding, layer,
+                       fwd.outputs[layer][0, k], fwd.outputs[actn][0, k])
+
+    kind = trainer.config.pool
+    cache = fwd.caches[pooln]
+    argmax = frozen(cache.argmax[0, k]) if kind == "max" else None
+    x_map, y_map = fwd.outputs[actn][0, k], fwd.outputs[pooln][0, k]
+    dy_map, dx_map = dacts[pooln][0, k], dacts[actn][0, k]
+    crop = pool_crop(dy_map, y_map, 3)
+    pool_trace = PoolTrace(pooln, kind, k, cache.size, cache.stride, frozen(x_map), frozen(y_map), argmax,
+                           frozen(dy_map), frozen(dx_map), crop)
+
+    logits = fwd.outputs["logits"][0:1]
+    probs = frozen(softmax(logits.astype(np.float64))[0])
+    finite_probs = np.isfinite(probs).all()
+    label = int(trainer.train_y[result.indices[0]])
+    limits = {
+        "stage1": finite_limit(acts["act1"], acts["pool1"]),
+        "stage2": finite_limit(acts["act2"], acts["pool2"]),
+        "input": finite_limit(acts["input"]),
+        "conv1_w": finite_limit(weights["conv1_w"]),
+        "conv2_w": finite_limit(weights["conv2_w"]),
+        "conv_out": finite_limit(terms.forward),
+        "pool_x": finite_limit(x_map),
+        "pool_grad": finite_limit(dy_map, dx_map),
+        "flat": finite_limit(acts["flat"]),
+        "fc1": finite_limit(acts["act3"]),
+        "fc2": finite_limit(acts["act4"]),
+        "logits": finite_limit(acts["logits"]),
+    }
+    diverged = not np.isfinite(result.loss)
+    return Snapshot(
+        seq=seq, status="diverged" if diverged else status, step=trainer.step_count, epoch=trainer.epoch,
+        epoch_progress=trainer.batch_in_epoch / trainer.batches_per_epoch, batch_size=trainer.config.batch_size,
+        lr=trainer.lr, speed=speed, images_per_sec=images_per_sec, activation=trainer.config.activation,
+        pool=kind, loss=float(result.loss), batch_acc=result.correct / len(result.indices), history=history,
+        sample_index=int(result.indices[0]), label=label,
+        prediction=int(np.argmax(probs)) if finite_probs else -1, probs=probs,
+        acts=MappingProxyType(acts), grads=MappingProxyType(grads), weights=MappingProxyType(weights),
+        limits=MappingProxyType(limits), conv=terms, pool_trace=pool_trace, diverged=diverged, message=message)
+

@@ -1,0 +1,341 @@
+"""TrainingWorker: the app's training thread.
+
+It owns the Trainer: every change to it (pause, step, speed, learning rate, reset, the
+selected channel) arrives as a command and is applied between steps, on this thread, so
+training state never races the screen. At most PUBLISH_HZ times a second it publishes an
+immutable Snapshot; `latest()` hands the newest one to whoever asks, without waiting.
+
+A non-finite loss puts the worker in the "diverged" state: the trainer skipped that update,
+training stops, and only a reset (or a smaller learning rate and resume) goes on.
+No pygame here.
+"""
+from __future__ import annotations
+
+import math
+import queue
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import ops
+from .trace import WEIGHTS_ON_SCREEN, HistoryBuffer, Snapshot, build_snapshot
+from .trainer import Trainer
+
+PUBLISH_HZ = 15          # snapshots per second, at most: what the screen redraws at
+SMOOTHING = 0.05          # weight of the newest loss in the moving average
+ACC_WINDOW = 50           # batches in the running training accuracy
+EVAL_BUDGET = 0.02        # at most this fraction of training time goes to test evaluations
+EVAL_IMAGES = 1000
+
+
+@dataclass(frozen=True)
+class Speed:
+    name: str
+    steps_per_sec: float | None   # None: as fast as the engine goes
+    slide_per_sec: float          # convolution-window positions per second on screen
+
+
+SPEEDS = (
+    Speed("slow", 0.25, 4.0),
+    Speed("1 step/s", 1.0, 16.0),
+    Speed("10 steps/s", 10.0, 60.0),
+    Speed("50 steps/s", 50.0, 150.0),
+    Speed("max", None, 300.0),
+)
+# Learning rates that [ and ] step through (1-2-5 series).
+LR_LADDER = tuple(m * 10.0 ** e for e in range(-5, 2) for m in (1, 2, 5))
+
+
+def lr_neighbour(lr: float, direction: int) -> float:
+    """The next learning rate on LR_LADDER above (direction=+1) or below (−1) lr."""
+    if direction > 0:
+        bigger = [v for v in LR_LADDER if v > lr * 1.0001]
+        return bigger[0] if bigger else LR_LADDER[-1]
+    smaller = [v for v in LR_LADDER if v < lr * 0.9999]
+    return smaller[-1] if smaller else LR_LADDER[0]
+
+
+class TrainingWorker(threading.Thread):
+    def __init__(self, trainer: Trainer, *, speed: int = len(SPEEDS) - 1, threads: int | None = None,
+                 eval_images: int = EVAL_IMAGES, publish_hz: float = PUBLISH_HZ, paused: bool = False):
+        # Not a daemon: interpreter shutdown must never kill it inside a Numba compile.
+        super().__init__(name="training-worker", daemon=False)
+        self.trainer = trainer
+        self.threads = threads
+        self.publish_interval = 1.0 / publish_hz
+        self.eval_images = min(eval_images, len(trainer.test_x))
+        self._commands: queue.SimpleQueue = queue.SimpleQueue()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._latest: Snapshot | None = None
+        self._seq = 0
+        # Read by the screen (single assignments, so always consistent):
+        self.progress: tuple[int, int, str] = (0, 1, "starting")
+        self.ready = False
+        self.error: BaseException | None = None
+        # Owned by this thread:
+        self._speed = speed
+        self._paused = paused
+        self._diverged = False
+        self._selection = ("conv1", 0)
+        self._history = HistoryBuffer()
+        self._last = None               # (StepResult, weights used) of the newest step
+        self._smooth = None
+        self._recent_correct: list[tuple[int, int]] = []
+        self._message = ""
+        self._next_step = 0.0
+        self._start_session()
+        self._reset_counters()
+
+    # --- the screen's side: non-blocking ------------------------------------------------
+    def latest(self) -> Snapshot | None:
+        return self._latest
+
+    def command(self, name: str, *args) -> None:
+        self._commands.put((name, args))
+        self._wake.set()
+
+    def toggle_pause(self): self.command("toggle_pause")
+    def pause(self): self.command("pause")
+    def resume(self): self.command("resume")
+    def step_once(self): self.command("step")
+    def faster(self): self.command("speed", +1)
+    def slower(self): self.command("speed", -1)
+    def set_speed(self, level: int): self.command("set_speed", level)
+    def lr_up(self): self.command("lr", +1)
+    def lr_down(self): self.command("lr", -1)
+    def set_lr(self, lr: float): self.command("set_lr", lr)
+    def reset(self): self.command("reset")
+    def select(self, layer: str, channel: int): self.command("select", layer, channel)
+
+    def stop(self, timeout: float | None = 120.0) -> None:
+        """Ask the thread to end and wait for it. During the first JIT compile it ends after
+        the kernel being compiled, which cannot be interrupted."""
+        self._stopping.set()
+        self.command("stop")
+        if self.is_alive():
+            self.join(timeout)
+
+    @property
+    def speed(self) -> Speed:
+        return SPEEDS[self._speed]
+
+    def stats(self) -> dict:
+        """Counters for the exit summary: steps and images trained since the warm-up, and the
+        wall-clock seconds spent running them (steps, test evaluations, snapshots)."""
+        busy = self._run_seconds
+        return {"steps": self._steps_done, "images": self._images_done, "seconds": busy,
+                "images_per_sec": self._images_done / busy if busy > 0 else 0.0}
+
+    # --- the thread ------------------------------------------------------------------
+    def run(self) -> None:
+        np.seterr(all="ignore")   # per thread; a diverging loss is handled, not warned about
+        try:
+            if self.threads:
+                import numba
+                numba.set_num_threads(self.threads)   # per thread: must be called here
+            if self._warm_up():
+                self.ready = True
+                self._loop()
+        except BaseException as e:   # surfaced by the app as one line
+            self.error = e
+            self.ready = True
+
+    def _loop(self) -> None:
+        self._next_step = time.perf_counter()
+        while True:
+            self._wake.clear()
+            if not self._drain_commands():
+                return
+            if self._paused or self._diverged:
+                self._wake.wait(0.25)
+                continue
+            rate = self.speed.steps_per_sec
+            now = time.perf_counter()
+            if rate is not None and now < self._next_step:
+                self._wake.wait(self._next_step - now)
+                continue
+            self._train_one()
+            if rate is not None:
+                self._next_step = max(self._next_step + 1.0 / rate, now)
+            self._maybe_evaluate()
+            self._run_seconds += time.perf_counter() - now
+
+    def _drain_commands(self) -> bool:
+        """Apply queued commands; False when asked to stop."""
+        republish = False
+        while True:
+            try:
+                name, args = self._commands.get_nowait()
+            except queue.Empty:
+                break
+            t = self.trainer
+            if name == "stop":
+                return False
+            if name == "toggle_pause":
+                if self._diverged:            # space after a divergence: try again from here
+                    self._diverged = self._paused = False
+                else:
+                    self._paused = not self._paused
+            elif name == "pause":
+                self._paused = True
+            elif name == "resume":
+                self._paused = self._diverged = False
+            elif name == "step":
+                self._paused = True
+                if not self._diverged:
+                    self._train_one(force_publish=True)
+                    continue
+            elif name in ("speed", "set_speed"):
+                level = self._speed + args[0] if name == "speed" else int(args[0])
+                self._speed = min(len(SPEEDS) - 1, max(0, level))
+                self._next_step = time.perf_counter()
+            elif name == "lr":
+                t.lr_override = lr_neighbour(t.lr, args[0])
+            elif name == "set_lr":
+                t.lr_override = float(args[0])
+            elif name == "reset":
+                t.reset()
+                self._diverged = False
+                self._history.clear()
+                self._smooth = None
+                self._recent_correct.clear()
+                self._reset_counters()
+                self._message = ""
+                self._train_one(force_publish=True, count=False)
+                continue
+            elif name == "select":
+                self._selection = (str(args[0]), int(args[1]))
+            republish = True
+        if republish and self._last is not None:
+            self._publish()
+        return True
+
+    # --- training --------------------------------------------------------------------
+    def _train_one(self, force_publish: bool = False, count: bool = True) -> None:
+        params = self.trainer.model.params
+        used = {n: params[n].copy() for n in WEIGHTS_ON_SCREEN}
+        started = time.perf_counter()
+        result = self.trainer.train_step()
+        self._train_seconds += time.perf_counter() - started
+        self._last = (result, used)
+        if not math.isfinite(result.loss):
+            self._diverged = True
+            self._message = (f"loss became {result.loss} at step {self.trainer.step_count + 1} "
+                             f"with learning rate {self.trainer.lr:g}")
+            self._publish()
+            return
+        n = len(result.indices)
+        if count:
+            self._steps_done += 1
+            self._images_done += n
+        self._smooth = result.loss if self._smooth is None else \
+            (1 - SMOOTHING) * self._smooth + SMOOTHING * result.loss
+        self._recent_correct.append((result.correct, n))
+        if len(self._recent_correct) > ACC_WINDOW:
+            self._recent_correct.pop(0)
+        acc = sum(c for c, _ in self._recent_correct) / sum(m for _, m in self._recent_correct)
+        self._history.add(self.trainer.step_count, result.loss, self._smooth, acc)
+        self._rate_images += n
+        if force_publish or time.perf_counter() - self._published_at >= self.publish_interval:
+            self._publish()
+
+    def _maybe_evaluate(self) -> None:
+        """Test accuracy on the first eval_images test images, using ≤ EVAL_BUDGET of the time."""
+        if self.eval_images <= 0 or self._train_seconds < self._next_eval_at:
+            return
+        started = time.perf_counter()
+        t, correct = self.trainer, 0.0
+        for start in range(0, self.eval_images, 100):   # in chunks, so commands are not kept waiting
+            if not self._commands.empty():
+                return
+            stop = min(start + 100, self.eval_images)
+            _, acc = t.evaluate(t.test_x[start:stop], t.test_y[start:stop])
+            correct += acc * (stop - start)
+        spent = time.perf_counter() - started
+        self._history.add_test(t.step_count, correct / self.eval_images)
+        self._next_eval_at = self._train_seconds + spent / EVAL_BUDGET
+
+    def _start_session(self) -> None:
+        """Zero the exit summary's counters (after the warm-up; a reset keeps them)."""
+        self._steps_done = 0
+        self._images_done = 0
+        self._run_seconds = 0.0
+
+    def _reset_counters(self) -> None:
+        self._train_seconds = 0.0
+        self._next_eval_at = 0.5
+        self._published_at = 0.0
+        self._rate_images = 0
+        self._rate_since = time.perf_counter()
+        self._rate = 0.0
+
+    def _publish(self) -> None:
+        result, used = self._last
+        now = time.perf_counter()
+        if now - self._rate_since >= 0.5:    # images/s over the last half second or more
+            self._rate = self._rate_images / (now - self._rate_since)
+            self._rate_images, self._rate_since = 0, now
+        status = "diverged" if self._diverged else ("paused" if self._paused else "running")
+        self._seq += 1
+        self._latest = build_snapshot(
+            seq=self._seq, status=status, trainer=self.trainer, result=result, weights_used=used,
+            history=self._history.freeze(self.eval_images), speed=self.speed.name,
+            images_per_sec=self._rate if status == "running" else 0.0, selection=self._selection,
+            message=self._message)
+        self._published_at = time.perf_counter()
+
+    # --- first JIT compile, with progress the screen can show --------------------------
+    def _warm_up(self) -> bool:
+        """Call every kernel once on small arrays of the training dtypes, so the first compile
+        (or cache load) happens step by step with a label, then run the first real step.
+        False when stopped before the end."""
+        t = self.trainer
+        p = t.model.params
+        n = min(t.config.batch_size, len(t.train_x))   # a batch of the training size: same kernels
+        x = t.train_x[:n]
+        a, k = t.config.activation, t.config.pool
+        act_f, act_b = getattr(ops, f"{a}_forward"), getattr(ops, f"{a}_backward")
+        pool_f, pool_b = getattr(ops, f"{k}pool2d_forward"), getattr(ops, f"{k}pool2d_backward")
+        state = {}
+
+        def convolution():
+            state["y"], state["c"] = ops.conv2d_forward(x, p["conv1_w"], p["conv1_b"], 1, 2)
+
+        def activation():
+            state["a"], state["ac"] = act_f(state["y"])
+
+        def pooling():
+            state["p"], state["pc"] = pool_f(state["a"], 2, 2)
+
+        def loss():
+            logits = np.ascontiguousarray(state["p"].reshape(n, -1)[:, :10])
+            state["l"], state["dl"] = ops.softmax_cross_entropy(logits, t.train_y[:n])
+
+        def backward():
+            dp = np.ones_like(state["p"])
+            da = pool_b(dp, state["pc"])
+            dy = act_b(da, state["ac"])
+            ops.conv2d_backward(dy, state["c"])
+
+        stages = [("convolution forward", convolution), ("activation", activation), ("pooling", pooling),
+                  ("softmax cross-entropy", loss), ("backward pass", backward),
+                  ("first training step", lambda: self._train_one(force_publish=True, count=False)),
+                  ("first test evaluation", self._first_eval)]
+        for i, (label, fn) in enumerate(stages):
+            if self._stopping.is_set():
+                return False
+            self.progress = (i, len(stages), label)
+            fn()
+        self.progress = (len(stages), len(stages), "ready")
+        self._start_session()
+        self._reset_counters()
+        self._publish()
+        return True
+
+    def _first_eval(self) -> None:
+        n = min(100, self.eval_images)
+        if n > 0:
+            self.trainer.evaluate(self.trainer.test_x[:n], self.trainer.test_y[:n])

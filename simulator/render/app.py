@@ -1,0 +1,232 @@
+"""The live training app: `python main.py` (or `python main.py app`).
+
+Data and checkpoint are read before the window opens (a bad file is one line, exit 2). The
+training worker thread then starts; while it warms up the Numba kernels the window shows a
+progress screen, then the LiveScene. The loop is the usual one: events → update → draw →
+flip → clock.tick. On exit the worker is stopped and one summary line is printed.
+"""
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+import pygame  # noqa: E402
+
+from ..errors import UserError  # noqa: E402
+from .theme import THEMES  # noqa: E402
+
+FPS_CAP = 60
+DEFAULT_SIZE = (1280, 800)
+SWITCH_INTERVAL = 0.001   # seconds: hand the GIL back to the worker quickly between kernels
+
+
+def app_threads() -> int:
+    """Numba threads for training in the app: every core but one, which the window needs.
+    (Parallel kernels wait for their slowest thread; sharing a core with drawing stalls them.)"""
+    import numba
+    return max(1, numba.config.NUMBA_NUM_THREADS - 1)
+
+
+def build_trainer(args):
+    """The Trainer the app drives: the command line's settings, constant learning rate, and
+    optionally a checkpoint's weights (whose architecture wins over the flags)."""
+    from ..cli import train_config
+    from ..engine.checkpoint import load_checkpoint
+    from ..engine.data import load_dataset
+    from ..engine.trainer import Trainer
+
+    config = replace(train_config(args), schedule="constant")
+    state = None
+    if getattr(args, "checkpoint", None):
+        state = load_checkpoint(args.checkpoint)
+        saved = state["config"]
+        if (saved["activation"], saved["pool"]) != (config.activation, config.pool):
+            print(f"note: {args.checkpoint} is a {saved['activation']}/{saved['pool']}-pool model; using that",
+                  file=sys.stderr)
+            config = replace(config, activation=saved["activation"], pool=saved["pool"])
+    data = load_dataset(args.data)
+    if getattr(args, "subset", None):
+        data = data.subset(args.subset, max(1, args.subset // 6))
+    trainer = Trainer(config, data)
+    if state is not None:
+        trainer.load_state(state, keep_config=True)
+    return trainer
+
+
+class LoadingScene:
+    """Shown while the worker compiles (or loads from cache) the kernels and takes its first step."""
+
+    def __init__(self, theme, worker):
+        from .panels.widgets import Text
+        self.theme, self.worker = theme, worker
+        self.text = Text(theme)
+        self.started = time.perf_counter()
+
+    def handle(self, event, now):
+        if event.type == pygame.KEYDOWN and event.key in (pygame.K_ESCAPE, pygame.K_q):
+            return "quit"
+        return None
+
+    def layout(self, size):
+        pass
+
+    def update(self, dt, now, fps):
+        pass
+
+    def draw(self, surface, now):
+        th, tx = self.theme, self.text
+        surface.fill(th.background)
+        w, h = surface.get_size()
+        done, total, label = self.worker.progress
+        cx, cy = w // 2, h // 2
+        tx.draw(surface, "CNN Simulator", (cx, cy - 110), 34, th.text, "bold", anchor="center")
+        tx.draw(surface, "Preparing the engine: the first run compiles the Numba kernels, later runs load them "
+                "from the cache.", (cx, cy - 60), 14, th.muted, anchor="center")
+        bar = pygame.Rect(0, 0, min(520, w - 80), 18)
+        bar.center = (cx, cy)
+        pygame.draw.rect(surface, th.panel, bar, border_radius=9)
+        # the bar creeps inside the current stage so it never looks frozen
+        elapsed = now - self.started
+        creep = 1 - math.exp(-(elapsed % 30) / 6)
+        frac = min(1.0, (done + 0.9 * creep) / max(1, total)) if done < total else 1.0
+        pygame.draw.rect(surface, th.accent, pygame.Rect(bar.x, bar.y, int(bar.w * frac), bar.h), border_radius=9)
+        pygame.draw.rect(surface, th.panel_border, bar, 1, border_radius=9)
+        tx.draw(surface, f"{min(done + 1, total)}/{total}: {label}…", (cx, cy + 30), 16, th.text, anchor="center")
+        tx.draw(surface, f"{elapsed:.0f} s", (cx, cy + 56), 13, th.muted, anchor="center")
+        spin = (now * 2.0) % 1.0
+        for i in range(8):
+            a = 2 * math.pi * (i / 8 + spin)
+            colour = th.accent if i == 0 else th.panel_border
+            pygame.draw.circle(surface, colour, (cx + int(math.cos(a) * 16), cy + 100 + int(math.sin(a) * 16)),
+                               4 if i == 0 else 3)
+
+
+class App:
+    def __init__(self, screen, theme, worker, screenshot_dir: Path = Path("pictures")):
+        from .panels.live_scene import LiveScene
+        self.screen, self.theme, self.worker = screen, theme, worker
+        self.screenshot_dir = screenshot_dir
+        self.live = LiveScene(theme, worker)
+        self.scene = LoadingScene(theme, worker)
+        self.frames = 0
+        self.seconds = 0.0
+        self.windowed_size = screen.get_size()
+        self.running = True
+
+    def _switch_to_live(self) -> None:
+        self.live.layout(self.screen.get_size())
+        self.scene = self.live
+
+    def save_screenshot(self, path: Path | None = None) -> Path:
+        if path is None:
+            self.screenshot_dir.mkdir(parents=True, exist_ok=True)
+            path = self.screenshot_dir / time.strftime("cnn-simulator-%Y%m%d-%H%M%S.png")
+            n = 1
+            while path.exists():
+                path = path.with_name(f"{path.stem.split('~')[0]}~{n}.png")
+                n += 1
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        pygame.image.save(self.screen, str(path))
+        return path
+
+    def toggle_fullscreen(self) -> None:
+        try:
+            if self.screen.get_flags() & pygame.FULLSCREEN:
+                self.screen = pygame.display.set_mode(self.windowed_size, pygame.RESIZABLE)
+            else:
+                self.windowed_size = self.screen.get_size()
+                self.screen = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
+        except pygame.error as e:
+            self.live.toast.show(f"full screen is not available here ({e})", time.perf_counter())
+        self.scene.layout(self.screen.get_size())
+
+    def handle(self, event, now: float) -> None:
+        if event.type == pygame.QUIT:
+            self.running = False
+            return
+        if event.type == pygame.VIDEORESIZE or event.type == pygame.WINDOWSIZECHANGED:
+            self.screen = pygame.display.get_surface()
+            self.scene.layout(self.screen.get_size())
+            return
+        action = self.scene.handle(event, now)
+        if action == "quit":
+            self.running = False
+        elif action == "fullscreen":
+            self.toggle_fullscreen()
+        elif action == "screenshot":
+            self._pending_screenshot = True
+
+    def run(self, max_frames: int | None = None, screenshot: Path | None = None) -> None:
+        clock = pygame.time.Clock()
+        start = last = time.perf_counter()
+        while self.running:
+            now = time.perf_counter()
+            dt, last = now - last, now
+            self._pending_screenshot = False
+            for event in pygame.event.get():
+                self.handle(event, now)
+            if self.worker.error is not None:    # training failed: end with its error
+                raise self.worker.error
+            if self.scene is not self.live and self.worker.ready:
+                self._switch_to_live()
+            self.scene.update(dt, now, clock.get_fps())
+            dirty = self.scene.draw(self.screen, now)
+            if self._pending_screenshot:
+                path = self.save_screenshot()
+                self.live.toast.show(f"screenshot saved: {path}", now)
+            if dirty is None:
+                pygame.display.flip()
+            elif dirty:
+                pygame.display.update(dirty)
+            self.frames += 1
+            if max_frames is not None and self.frames >= max_frames:
+                self.running = False
+            clock.tick(FPS_CAP)
+        self.seconds = time.perf_counter() - start
+        if screenshot is not None:
+            self.save_screenshot(Path(screenshot))
+
+
+def run_app(args) -> int:
+    from ..engine.worker import TrainingWorker
+
+    theme = THEMES[args.theme]
+    threads = args.threads or app_threads()
+    if args.threads:
+        from ..cli import _set_threads
+        _set_threads(args.threads)          # validates the number; the worker applies it to its thread
+    trainer = build_trainer(args)
+    pygame.display.init()        # no audio: the app makes no sound
+    pygame.font.init()
+    pygame.display.set_caption("CNN Simulator: LeNet-5 learning MNIST")
+    try:
+        screen = pygame.display.set_mode(DEFAULT_SIZE, pygame.RESIZABLE)
+    except pygame.error as e:
+        pygame.quit()
+        raise UserError(f"cannot open a window ({e}); try `python main.py train` for headless training") from None
+    old_interval = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    worker = TrainingWorker(trainer, threads=threads)
+    worker.start()
+    app = App(screen, theme, worker)
+    try:
+        app.run(args.max_frames, args.screenshot)
+    finally:
+        pygame.quit()                       # the window goes at once; the worker may need a moment
+        if worker.is_alive() and not worker.ready:
+            print("waiting for the kernel compile in progress to finish…", file=sys.stderr)
+        worker.stop()
+        sys.setswitchinterval(old_interval)
+    stats = worker.stats()
+    fps = app.frames / app.seconds if app.seconds > 0 else 0.0
+    print(f"app: {app.frames} frames in {app.seconds:.1f} s, mean {fps:.1f} FPS; {stats['steps']:,} training steps, "
+          f"{stats['images']:,} images, {stats['images_per_sec']:,.0f} images/s")
+    if args.screenshot:
+        print(f"screenshot: {args.screenshot}")
+    return 0

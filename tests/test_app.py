@@ -1,0 +1,266 @@
+"""The live app under SDL's dummy driver: it trains, draws, obeys its keys, and what its
+panels say equals what the engine computed."""
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pygame
+import pytest
+
+from simulator.engine import ops
+from simulator.engine.trainer import TrainConfig, Trainer
+from simulator.engine.worker import TrainingWorker
+from simulator.render.app import App
+from simulator.render.panels.live_scene import LiveScene
+from simulator.render.panels.widgets import fmt, fmt_cell, parse_number
+from simulator.render.theme import THEMES
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def post_key(key, unicode=""):
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, unicode=unicode, mod=0, scancode=0))
+
+
+def run_frames(app, n):
+    app.running = True
+    app.run(app.frames + n)
+
+
+def run_until(app, predicate, what, timeout=30.0):
+    end = time.perf_counter() + timeout
+    while time.perf_counter() < end:
+        run_frames(app, 5)
+        if predicate():
+            return
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def app(mnist, tmp_path_factory):
+    pygame.display.init()
+    pygame.font.init()
+    screen = pygame.display.set_mode((1280, 800), pygame.RESIZABLE)
+    trainer = Trainer(TrainConfig(batch_size=16, schedule="constant", lr=0.02), mnist.subset(2000, 200))
+    worker = TrainingWorker(trainer, eval_images=100)
+    worker.start()
+    application = App(screen, THEMES["dark"], worker, screenshot_dir=tmp_path_factory.mktemp("pictures"))
+    run_until(application, lambda: application.scene is application.live and worker.trainer.step_count > 3,
+              "warm-up and training", 120)
+    yield application
+    worker.stop()
+    pygame.quit()
+
+
+def current(app):
+    return app.live.snapshot
+
+
+def pause(app):
+    app.worker.pause()
+    run_until(app, lambda: current(app).status == "paused", "pause")
+
+
+def test_app_trains_while_drawing(app):
+    before = app.worker.trainer.step_count
+    app.worker.resume()
+    run_until(app, lambda: app.worker.trainer.step_count > before + 2 and current(app).step > before,
+              "training in the app")
+    assert app.frames > 10
+    pixels = pygame.surfarray.array3d(app.screen)
+    assert pixels.std() > 20
+
+
+def test_keys_pause_step_and_reset_the_trainer(app):
+    trainer = app.worker.trainer
+    app.worker.resume()
+    post_key(pygame.K_SPACE, " ")
+    run_until(app, lambda: current(app).status == "paused", "space pauses")
+    steps = trainer.step_count
+    run_frames(app, 20)
+    assert trainer.step_count == steps
+    post_key(pygame.K_RIGHT)
+    run_until(app, lambda: trainer.step_count == steps + 1 and current(app).step == steps + 1, "→ steps")
+    run_frames(app, 10)
+    assert trainer.step_count == steps + 1
+    post_key(pygame.K_RIGHTBRACKET, "]")
+    run_until(app, lambda: current(app).lr == pytest.approx(0.05), "] raises the learning rate")
+    post_key(pygame.K_LEFTBRACKET, "[")
+    run_until(app, lambda: current(app).lr == pytest.approx(0.02), "[ lowers it")
+    post_key(pygame.K_r, "r")
+    run_until(app, lambda: trainer.step_count == 1 and current(app).step == 1, "R resets")
+    post_key(pygame.K_MINUS, "-")
+    run_until(app, lambda: current(app).speed == "50 steps/s", "− slows down")
+    post_key(pygame.K_PLUS, "+")
+    run_until(app, lambda: current(app).speed == "max", "+ speeds up")
+    post_key(pygame.K_SPACE, " ")
+    run_until(app, lambda: current(app).status == "running", "space resumes")
+
+
+def test_buttons_and_help(app):
+    pause(app)
+    steps = app.worker.trainer.step_count
+    step_button = dict(app.live.buttons.buttons)["step"]
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=step_button.center))
+    run_until(app, lambda: app.worker.trainer.step_count == steps + 1, "the Step button")
+    post_key(pygame.K_h, "h")
+    run_frames(app, 2)
+    assert app.live.show_help
+    post_key(pygame.K_ESCAPE)
+    frames = app.frames
+    run_frames(app, 2)
+    assert not app.live.show_help and app.frames == frames + 2      # Esc closed the help, did not quit
+
+
+def test_conv_caption_is_the_engines_dot_product(app):
+    pause(app)
+    conv = app.live.conv
+    for _ in range(3):
+        run_frames(app, 3)
+        snap, win, lines = current(app), conv.caption_window, conv.caption
+        y, x = win.y, win.x
+        assert conv.window_yx() == (y, x)
+        # independent check: the conv kernel on the snapshot's input and weights
+        k = snap.conv.channel
+        out, _ = ops.conv2d_forward(snap.acts["input"][None], snap.weights["conv1_w"], snap.weights["conv1_b"], 1, 2)
+        z = float(out[0, k, y, x])
+        numbers = [parse_number(t) for t in re.findall(r"=\s*(−?\d+\.\d+)", lines[1])]
+        total, z_shown, act_shown = numbers[0], numbers[-2], numbers[-1]
+        bias = parse_number(re.search(r"bias b = (−?\d+\.\d+)", lines[1])[1])
+        assert z_shown == pytest.approx(z, abs=1.5e-3)
+        assert bias == pytest.approx(float(snap.weights["conv1_b"][k]), abs=5e-4)
+        assert total == pytest.approx(z - float(snap.weights["conv1_b"][k]), abs=1.5e-3)
+        assert act_shown == pytest.approx(float(snap.acts["act1"][k, y, x]), abs=5e-4)
+        assert lines[1].split("z = Σ + b = ")[1].split()[0] == fmt(win.result)
+        # the terms written out are the window's products, w·x, in the engine's numbers
+        pairs = re.findall(r"\((−?\d+\.\d+)\)\((−?\d+\.\d+)\)", lines[0])
+        padded = np.pad(snap.acts["input"], ((0, 0), (2, 2), (2, 2)))
+        patch, w = padded[:, y:y + 5, x:x + 5], snap.weights["conv1_w"][k]
+        assert len(pairs) == 3
+        for (ws, xs), (c, p, q, wv, xv, _) in zip(pairs, win.top_terms(3)):
+            assert ws == fmt(float(w[c, p, q])) and xs == fmt(float(patch[c, p, q]))
+        assert "(28 − 5 + 2·2)/1 + 1 = 28" in lines[2]
+
+
+def test_conv_caption_for_conv2_after_clicking_a_map(app):
+    pause(app)
+    rect = app.live.maps.cells["act2"][5].move(app.live.maps.rect.topleft)
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=rect.center))
+    run_until(app, lambda: (current(app).conv.layer, current(app).conv.channel) == ("conv2", 5), "select conv2 #6")
+    run_frames(app, 3)
+    snap, win = current(app), app.live.conv.caption_window
+    out, _ = ops.conv2d_forward(snap.acts["pool1"][None], snap.weights["conv2_w"], snap.weights["conv2_b"], 1, 0)
+    z_shown = parse_number(app.live.conv.caption[1].split("z = Σ + b = ")[1].split()[0])
+    assert z_shown == pytest.approx(float(out[0, 5, win.y, win.x]), abs=1.5e-3)
+    assert "150 terms" in app.live.conv.caption[0] or "147 more terms" in app.live.conv.caption[0]
+    assert "(14 − 5 + 2·0)/1 + 1 = 10" in app.live.conv.caption[2]
+    rect = app.live.maps.cells["act1"][0].move(app.live.maps.rect.topleft)
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=rect.center))
+    run_until(app, lambda: current(app).conv.layer == "conv1", "back to conv1")
+
+
+def test_maxpool_routing_shown_is_maxpool2d_backward(app):
+    pause(app)
+    pool = app.live.pool
+    pool.phase_start = time.perf_counter() - 3.5       # into the backward phase
+    run_frames(app, 2)
+    snap = current(app)
+    tr = snap.pool_trace
+    assert pool.built.get("backward") is tr            # the backward grid on screen is this snapshot's
+    k = tr.channel
+    x = snap.acts["act1"][k][None, None].copy()
+    dy = snap.grads["pool1"][k][None, None].copy()
+    _, cache = ops.maxpool2d_forward(x, 2, 2)
+    dx = ops.maxpool2d_backward(dy, cache)[0, 0]
+    r0, c0, h, w = pool.shown["crop"]
+    np.testing.assert_array_equal(pool.shown["dx"], dx[r0:r0 + h, c0:c0 + w])
+    scale = 10.0 ** -pool.shown["exponent"]
+    for (r, c), text in pool.shown["texts"].items():
+        assert text == (fmt_cell(float(dx[r, c]) * scale, pool.digits) if dx[r, c] != 0 else "0")
+    # the highlighted cells are exactly each window's argmax
+    argmax = {divmod(int(a), 28) for a in cache.argmax[0, 0].ravel()}
+    crop = {(r, c) for r in range(r0, r0 + h) for c in range(c0, c0 + w)}
+    assert pool.shown["chosen"] == argmax & crop
+    assert all(dx[r, c] == 0 for (r, c) in crop - argmax)
+
+
+def test_diverged_state_is_shown_and_reset_recovers(app):
+    th = THEMES["dark"]
+    app.worker.resume()
+    app.worker.set_lr(50.0)
+    run_until(app, lambda: current(app).diverged, "divergence")
+    run_frames(app, 3)
+    steps = app.worker.trainer.step_count
+    pixels = pygame.surfarray.array3d(app.screen)
+    banner = app.live.banner.button
+    assert tuple(pixels[banner.centerx, banner.y + 2]) == th.bad          # the reset button is drawn
+    assert app.live.hud._key[1] == "diverged"
+    run_frames(app, 10)
+    assert app.worker.trainer.step_count == steps                        # training stopped
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=banner.center))
+    run_until(app, lambda: not current(app).diverged and app.worker.trainer.step_count >= 1, "reset")
+    assert current(app).lr == pytest.approx(0.02)
+
+
+def test_nan_values_draw_in_the_bad_colour(app):
+    snap = current(app)
+    bad = {n: np.full_like(a, np.nan) for n, a in snap.acts.items()}
+    from dataclasses import replace
+    from types import MappingProxyType
+    broken = replace(snap, acts=MappingProxyType(bad), seq=snap.seq + 10_000)
+    app.live.maps.set_snapshot(broken)
+    tile = app.live.maps.cells["act1"][0]
+    pixels = pygame.surfarray.array3d(app.live.maps.static)
+    assert tuple(pixels[tile.centerx, tile.centery]) == THEMES["dark"].bad
+    app.live.maps.set_snapshot(snap)
+
+
+@pytest.mark.parametrize("theme", ["dark", "light", "projector"])
+@pytest.mark.parametrize("size", [(1280, 800), (960, 600), (1920, 1080)])
+def test_every_theme_and_size_lays_out_and_draws(app, theme, size):
+    scene = LiveScene(THEMES[theme], app.worker)
+    scene.layout(size)
+    surface = pygame.Surface(size)
+    now = time.perf_counter()
+    scene.update(0.016, now, 60.0)
+    scene.draw(surface, now)
+    window = pygame.Rect((0, 0), size)
+    rects = [p.rect for p in scene.panels] + [scene.hud.rect, scene.buttons.rect]
+    for i, r in enumerate(rects):
+        assert window.contains(r), r
+        for other in rects[i + 1:]:
+            assert not r.colliderect(other), (r, other)
+    for _, r in scene.buttons.buttons:
+        assert window.contains(r)
+    assert tuple(surface.get_at((2, size[1] - 2)))[:3] == THEMES[theme].background
+    assert pygame.surfarray.array3d(surface).std() > 15
+
+
+def test_screenshot_key_writes_a_png(app):
+    post_key(pygame.K_s, "s")
+    run_frames(app, 2)
+    pngs = list(app.screenshot_dir.glob("*.png"))
+    assert pngs and pygame.image.load(str(pngs[0])).get_size() == app.screen.get_size()
+
+
+def test_command_line_app_runs_frames_trains_and_saves_a_screenshot(app, mnist_dir, tmp_path):
+    """`python main.py app …` end to end. (The `app` fixture has compiled the kernels into
+    Numba's cache, so the subprocess's warm-up is a cache load, not a compile.)"""
+    shot = tmp_path / "app.png"
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    proc = subprocess.run([sys.executable, "main.py", "app", "--data", str(mnist_dir), "--subset", "2000",
+                           "--max-frames", "240", "--screenshot", str(shot)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    summary = re.search(r"app: (\d+) frames in [\d.]+ s, mean ([\d.]+) FPS; ([\d,]+) training steps, "
+                        r"([\d,]+) images, ([\d,]+) images/s", proc.stdout)
+    assert summary, proc.stdout
+    assert int(summary[1]) == 240 and int(summary[3].replace(",", "")) > 0
+    assert "Traceback" not in proc.stderr
+    image = pygame.surfarray.array3d(pygame.image.load(str(shot)))
+    assert image.shape[:2] == (1280, 800)
+    assert image.std() > 20 and len(np.unique(image.reshape(-1, 3), axis=0)) > 100

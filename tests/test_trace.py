@@ -1,0 +1,124 @@
+"""trace.py: the numbers the app's screens show are the engine's numbers."""
+import numpy as np
+import pytest
+
+from simulator.engine import ops
+from simulator.engine.trace import (WEIGHTS_ON_SCREEN, HistoryBuffer, build_snapshot, conv_terms, conv_window,
+                                    pool_crop)
+from simulator.engine.trainer import TrainConfig, Trainer
+
+
+@pytest.fixture(scope="module")
+def small(mnist):
+    return mnist.subset(512, 64)
+
+
+def one_step(data, **config):
+    trainer = Trainer(TrainConfig(batch_size=8, schedule="constant", **config), data)
+    used = {n: trainer.model.params[n].copy() for n in WEIGHTS_ON_SCREEN}
+    result = trainer.train_step()
+    return trainer, result, used
+
+
+def snapshot(trainer, result, used, selection=("conv1", 2)):
+    return build_snapshot(seq=1, status="running", trainer=trainer, result=result, weights_used=used,
+                          history=HistoryBuffer().freeze(0), speed="max", images_per_sec=0.0, selection=selection)
+
+
+@pytest.mark.parametrize("C,H,padding", [(1, 28, 2), (6, 14, 0)])
+def test_conv_terms_match_the_conv_kernel(C, H, padding):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(1, C, H, H)).astype(np.float32)
+    w = rng.normal(size=(4, C, 5, 5)).astype(np.float32)
+    b = rng.normal(size=4).astype(np.float32)
+    y, _ = ops.conv2d_forward(x, w, b, 1, padding)
+    for k in range(4):
+        terms = conv_terms(x[0], w, b, k, 1, padding)
+        np.testing.assert_allclose(terms.results, y[0, k], rtol=1e-5, atol=1e-5)
+        win = terms.window(3, 7)
+        padded = np.pad(x[0], ((0, 0), (padding, padding), (padding, padding)))
+        np.testing.assert_array_equal(win.patch, padded[:, 3:8, 7:12])
+        np.testing.assert_allclose(win.products, w[k] * padded[:, 3:8, 7:12], rtol=1e-6)
+        assert win.result == pytest.approx(win.total + float(b[k]), abs=1e-5)
+        assert win.bias == float(b[k])
+    assert conv_window(x[0], w, b, 1, 3, 7, 1, padding).result == pytest.approx(float(y[0, 1, 3, 7]), abs=1e-4)
+
+
+def test_top_terms_are_the_largest_products():
+    rng = np.random.default_rng(2)
+    x, w, b = rng.normal(size=(6, 14, 14)), rng.normal(size=(2, 6, 5, 5)), np.zeros(2)
+    win = conv_window(x, w, b, 1, 4, 4)
+    top = win.top_terms(4)
+    mags = [abs(t[5]) for t in top]
+    assert mags == sorted(mags, reverse=True)
+    assert mags[0] == pytest.approx(np.abs(win.products).max())
+    for c, p, q, wv, xv, prod in top:
+        assert wv == w[1, c, p, q] and xv == x[c, 4 + p, 4 + q] and prod == pytest.approx(wv * xv)
+
+
+def test_snapshot_conv_uses_the_weights_of_the_forward_pass(small):
+    """The optimiser updates parameters in place after the forward pass; the snapshot must
+    show the weights that produced the activations, so z equals the forward output."""
+    trainer, result, used = one_step(small)
+    assert not np.array_equal(used["conv1_w"], trainer.model.params["conv1_w"])   # the step did update
+    for selection in (("conv1", 2), ("conv2", 11)):
+        snap = snapshot(trainer, result, used, selection)
+        layer, k = selection
+        np.testing.assert_allclose(snap.conv.results, result.fwd.outputs[layer][0, k], rtol=1e-5, atol=1e-5)
+        np.testing.assert_array_equal(snap.conv.forward, result.fwd.outputs[layer][0, k])
+        np.testing.assert_array_equal(snap.weights[f"{layer}_w"], used[f"{layer}_w"])
+
+
+def test_snapshot_is_immutable_and_holds_sample_zero(small):
+    trainer, result, used = one_step(small)
+    snap = snapshot(trainer, result, used)
+    for name, a in snap.acts.items():
+        np.testing.assert_array_equal(a, result.fwd.outputs[name][0])
+        with pytest.raises(ValueError):
+            a[...] = 0
+    for name, g in snap.grads.items():
+        np.testing.assert_array_equal(g, result.dacts[name][0])
+    with pytest.raises(TypeError):
+        snap.acts["input"] = None
+    assert snap.label == int(small.train_labels[result.indices[0]])
+    assert snap.probs.sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("pool", ["max", "avg"])
+def test_pool_routing_is_the_pool_backward_output(small, pool):
+    trainer, result, used = one_step(small, pool=pool)
+    snap = snapshot(trainer, result, used, ("conv1", 3))
+    tr = snap.pool_trace
+    x = result.fwd.outputs["act1"][0:1, 3:4].copy()
+    dy = result.dacts["pool1"][0:1, 3:4].copy()
+    fwd, back = ((ops.maxpool2d_forward, ops.maxpool2d_backward) if pool == "max"
+                 else (ops.avgpool2d_forward, ops.avgpool2d_backward))
+    y, cache = fwd(x, 2, 2)
+    np.testing.assert_array_equal(tr.y, y[0, 0])
+    np.testing.assert_array_equal(tr.dx, back(dy, cache)[0, 0])
+    if pool == "max":
+        np.testing.assert_array_equal(tr.argmax, cache.argmax[0, 0])
+        assert tr.window_argmax(0, 0) == divmod(int(cache.argmax[0, 0, 0, 0]), 28)
+    else:
+        assert tr.argmax is None and tr.window_argmax(0, 0) is None
+
+
+def test_pool_crop_finds_the_busy_windows():
+    dy, y = np.zeros((14, 14)), np.zeros((14, 14))
+    y[9:12, 4:7] = 1.0
+    dy[10, 5] = 0.01
+    assert pool_crop(dy, y, 3) == (9, 4, 3)
+    assert pool_crop(np.zeros((5, 5)), np.zeros((5, 5)), 3) == (0, 0, 3)
+
+
+def test_history_stays_bounded_and_keeps_the_whole_run():
+    h = HistoryBuffer(capacity=64)
+    for step in range(1, 10001):
+        h.add(step, 1.0 / step, 0.5, 0.9)
+    frozen = h.freeze(100)
+    assert len(frozen.steps) <= 65
+    assert np.all(np.diff(frozen.steps) > 0)
+    assert frozen.steps[0] < 400 and frozen.steps[-1] == 10000
+    for i in range(200):
+        h.add_test(i, 0.5)
+    assert len(h.freeze(100).test_steps) <= 64 + 1

@@ -361,10 +361,7 @@ def _report(args, torch) -> int:
              ("PyTorch left out; " if args.no_torch else "PyTorch not installed; "))
           + f"numpy {np.__version__}: OpenBLAS {'/'.join(map(str, openblas_threads())) or '?'} threads; "
           f"{os.cpu_count()} CPUs")
-    load, cpus = os.getloadavg()[0], os.cpu_count() or 1
-    if load > 0.5 * cpus:
-        print(f"warning: load average {load:.1f} on {cpus} CPUs before starting: other processes "
-              "share the cores, so these timings are unreliable (threaded ones most)")
+    _warn_if_busy("before starting")
     print(f"medians of {rounds} interleaved rounds; 'engine vs X' = X's time / engine's time "
           "(above 1× the engine is faster)\n", flush=True)
 
@@ -379,6 +376,7 @@ def _report(args, torch) -> int:
     print(f"data: {source}{note}\n")
     print(training_table(ips, list(trainers), batches, md) + "\n")
     print(f"numba threading layer: {_threading_layer()}\n", flush=True)
+    _warn_if_busy("after the in-process timings")
 
     if quick or args.no_startup:
         print(f"{h}Start-up: skipped ({'--quick' if quick else '--no-startup'})")
@@ -391,6 +389,26 @@ def _report(args, torch) -> int:
     for note in notes:
         print(f"note: {note}")
     return 0
+
+
+def _warn_if_busy(when: str) -> None:
+    """Other processes on the cores ruin threaded timings (a BLAS or OpenMP thread that loses
+    its core stalls its partner): say so next to the numbers. Busy = other runnable threads,
+    sampled from /proc/loadavg for half a second (this process counts itself as one)."""
+    try:
+        samples = []
+        for _ in range(10):
+            with open("/proc/loadavg") as f:
+                samples.append(int(f.read().split()[3].split("/")[0]) - 1)
+            time.sleep(0.05)
+    except (OSError, ValueError, IndexError):
+        return
+    import numba
+    others, cpus = sum(samples) / len(samples), os.cpu_count() or 1
+    hint = "multi-threaded ones most; try --threads 1" if numba.get_num_threads() > 1 else "noisy"
+    if others >= 0.5:
+        print(f"warning: {others:.1f} other threads were running on the {cpus} CPUs {when}: "
+              f"timings are unreliable ({hint})", flush=True)
 
 
 def _threading_layer() -> str:

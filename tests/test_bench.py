@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from simulator import bench, bench_numpy
+from simulator import bench, bench_numpy, bench_startup
 from simulator.engine import ops
 from simulator.engine.model import LeNet5, LeNetConfig, init_params
 
@@ -153,16 +153,16 @@ def test_bad_arguments_end_in_one_line_and_status_2(argv, capsys):
 
 
 def test_startup_reports_a_failing_child_as_a_note(monkeypatch):
-    monkeypatch.setattr(bench, "CHILD", "import sys; sys.exit('boom')")
-    rows, notes = bench.bench_startup(threads=1, warm_runs=1)
+    monkeypatch.setattr(bench_startup, "CHILD", "import sys; sys.exit('boom')")
+    rows, notes = bench_startup.bench_startup(threads=1, warm_runs=1)
     assert rows == [] and "boom" in notes[0]
 
 
 def test_startup_rows_from_child(monkeypatch):
-    monkeypatch.setattr(bench, "CHILD", "import json; print(json.dumps("
+    monkeypatch.setattr(bench_startup, "CHILD", "import json; print(json.dumps("
                         "{'import': 0.1, 'step1': 0.2, 'step64': 0.3, 'eval': 0.4}))")
-    monkeypatch.setattr(bench, "bench_train_command", lambda threads, cache: ([], ["skipped"]))
-    rows, notes = bench.bench_startup(threads=1, warm_runs=1)
+    monkeypatch.setattr(bench_startup, "bench_train_command", lambda threads, cache: ([], ["skipped"]))
+    rows, notes = bench_startup.bench_startup(threads=1, warm_runs=1)
     assert [r[1] for r in rows[:4]] == [0.1, 0.2, 0.3, 0.4]
     assert rows[-1][0].startswith("whole process") and notes[0] == "skipped"
 
@@ -174,6 +174,6 @@ def test_bench_module_does_not_import_torch():
 
 
 def test_train_command_without_epochs_is_skipped_with_a_note(monkeypatch):
-    monkeypatch.setattr(bench, "_run_child", lambda *a, **k: (0.0, "usage: main.py train [--data DIR]"))
-    assert bench.bench_train_command(None, "/nonexistent") == (
+    monkeypatch.setattr(bench_startup, "_run_child", lambda *a, **k: (0.0, "usage: main.py train [--data DIR]"))
+    assert bench_startup.bench_train_command(None, "/nonexistent") == (
         [], ["`main.py train` start-up not measured (it has no --epochs)"])

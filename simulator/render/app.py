@@ -22,14 +22,6 @@ from .theme import THEMES  # noqa: E402
 
 FPS_CAP = 60
 DEFAULT_SIZE = (1280, 800)
-SWITCH_INTERVAL = 0.001   # seconds: hand the GIL back to the worker quickly between kernels
-
-
-def app_threads() -> int:
-    """Numba threads for training in the app: every core but one, which the window needs.
-    (Parallel kernels wait for their slowest thread; sharing a core with drawing stalls them.)"""
-    import numba
-    return max(1, numba.config.NUMBA_NUM_THREADS - 1)
 
 
 def build_trainer(args):
@@ -197,7 +189,6 @@ def run_app(args) -> int:
     from ..engine.worker import TrainingWorker
 
     theme = THEMES[args.theme]
-    threads = args.threads or app_threads()
     if args.threads:
         from ..cli import _set_threads
         _set_threads(args.threads)          # validates the number; the worker applies it to its thread
@@ -210,9 +201,7 @@ def run_app(args) -> int:
     except pygame.error as e:
         pygame.quit()
         raise UserError(f"cannot open a window ({e}); try `python main.py train` for headless training") from None
-    old_interval = sys.getswitchinterval()
-    sys.setswitchinterval(SWITCH_INTERVAL)
-    worker = TrainingWorker(trainer, threads=threads)
+    worker = TrainingWorker(trainer, threads=args.threads)
     worker.start()
     app = App(screen, theme, worker)
     try:
@@ -222,7 +211,6 @@ def run_app(args) -> int:
         if worker.is_alive() and not worker.ready:
             print("waiting for the kernel compile in progress to finish…", file=sys.stderr)
         worker.stop()
-        sys.setswitchinterval(old_interval)
     stats = worker.stats()
     fps = app.frames / app.seconds if app.seconds > 0 else 0.0
     print(f"app: {app.frames} frames in {app.seconds:.1f} s, mean {fps:.1f} FPS; {stats['steps']:,} training steps, "

@@ -83,7 +83,10 @@ class CurvesPanel:
         acc_plot = pygame.Rect(loss_plot.x, loss_plot.bottom + tick_h + title_h + 4, loss_plot.w, plots_h - loss_h - 4)
         x_max = max(10.0, float(h.steps[-1]) if len(h.steps) else 10.0, float(snap.step))
         finite = h.loss[np.isfinite(h.loss)]
-        top = float(np.percentile(finite, 99)) if finite.size else 2.5
+        smooth_all = h.loss_smooth[np.isfinite(h.loss_smooth)]
+        # the whole smoothed descent fits; single raw spikes above it are clipped at the top
+        top = max(float(np.percentile(finite, 99)) if finite.size else 2.5,
+                  float(smooth_all.max()) if smooth_all.size else 0.0)
         loss_ticks = nice_ticks(max(top, 0.1), 4 if loss_plot.h >= 80 else 2)
         smooth = float(h.loss_smooth[-1]) if len(h.loss_smooth) else float("nan")
         self._axes(surf, loss_plot, x_max, loss_ticks, lambda v: f"{v:g}")

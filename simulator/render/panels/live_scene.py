@@ -16,7 +16,7 @@ from .maps_panel import MapsPanel
 from .pool_panel import PoolPanel
 from .widgets import Text
 
-REFRESH_HZ = 15          # panel rebuilds per second, at most (the worker publishes as often)
+REFRESH_HZ = 10          # panel rebuilds per second, at most (the worker publishes as often)
 MARGIN = 8
 SLIDE = {s.name: s.slide_per_sec for s in SPEEDS}
 

@@ -264,3 +264,23 @@ def test_command_line_app_runs_frames_trains_and_saves_a_screenshot(app, mnist_d
     image = pygame.surfarray.array3d(pygame.image.load(str(shot)))
     assert image.shape[:2] == (1280, 800)
     assert image.std() > 20 and len(np.unique(image.reshape(-1, 3), axis=0)) > 100
+
+
+def test_lesson_menu_opens_a_lesson_while_training_goes_on(app):
+    from simulator.render.lesson_menu import LessonHost, LessonMenu
+    app.worker.resume()
+    post_key(pygame.K_l, "l")
+    run_frames(app, 2)
+    assert isinstance(app.scene, LessonMenu)
+    steps = app.worker.trainer.step_count
+    post_key(pygame.K_5, "5")                       # the pooling lesson
+    run_frames(app, 3)
+    assert isinstance(app.scene, LessonHost) and "pooling" in app.scene.title.lower()
+    run_until(app, lambda: app.worker.trainer.step_count > steps + 2, "training behind the lesson")
+    assert pygame.surfarray.array3d(app.screen).std() > 20
+    post_key(pygame.K_ESCAPE)
+    run_frames(app, 2)
+    assert isinstance(app.scene, LessonMenu)
+    post_key(pygame.K_ESCAPE)
+    run_frames(app, 2)
+    assert app.scene is app.live

@@ -99,12 +99,15 @@ class LoadingScene:
 
 
 class App:
-    def __init__(self, screen, theme, worker, screenshot_dir: Path = Path("pictures")):
+    def __init__(self, screen, theme, worker, screenshot_dir: Path = Path("pictures"),
+                 data_dir: Path | None = None, lesson_model: Path | None = None):
         from .panels.live_scene import LiveScene
         self.screen, self.theme, self.worker = screen, theme, worker
         self.screenshot_dir = screenshot_dir
         self.live = LiveScene(theme, worker)
         self.scene = LoadingScene(theme, worker)
+        self.menu = None
+        self.data_dir, self.lesson_model = data_dir, lesson_model
         self.frames = 0
         self.seconds = 0.0
         self.windowed_size = screen.get_size()
@@ -153,6 +156,23 @@ class App:
             self.toggle_fullscreen()
         elif action == "screenshot":
             self._pending_screenshot = True
+        elif action in ("lessons", "menu"):
+            self._show(self._menu())
+        elif action == "back":
+            self._switch_to_live()
+        elif isinstance(action, tuple) and action[0] == "open":
+            self._show(action[1])
+
+    def _menu(self):
+        from .lesson_menu import LessonMenu
+        from .lessons import LessonOptions
+        if self.menu is None:
+            self.menu = LessonMenu(self.theme, LessonOptions(data=self.data_dir, checkpoint=self.lesson_model))
+        return self.menu
+
+    def _show(self, scene) -> None:
+        scene.layout(self.screen.get_size())
+        self.scene = scene
 
     def run(self, max_frames: int | None = None, screenshot: Path | None = None) -> None:
         clock = pygame.time.Clock()
@@ -165,7 +185,7 @@ class App:
                 self.handle(event, now)
             if self.worker.error is not None:    # training failed: end with its error
                 raise self.worker.error
-            if self.scene is not self.live and self.worker.ready:
+            if isinstance(self.scene, LoadingScene) and self.worker.ready:
                 self._switch_to_live()
             self.scene.update(dt, now, clock.get_fps())
             dirty = self.scene.draw(self.screen, now)
@@ -181,6 +201,8 @@ class App:
                 self.running = False
             clock.tick(FPS_CAP)
         self.seconds = time.perf_counter() - start
+        if hasattr(self.scene, "close"):
+            self.scene.close()
         if screenshot is not None:
             self.save_screenshot(Path(screenshot))
 
@@ -203,7 +225,9 @@ def run_app(args) -> int:
         raise UserError(f"cannot open a window ({e}); try `python main.py train` for headless training") from None
     worker = TrainingWorker(trainer, threads=args.threads)
     worker.start()
-    app = App(screen, theme, worker)
+    from ..cli import BUNDLED_MODEL
+    app = App(screen, theme, worker, data_dir=args.data,
+              lesson_model=BUNDLED_MODEL if BUNDLED_MODEL.is_file() else None)
     try:
         app.run(args.max_frames, args.screenshot)
     finally:

@@ -16,6 +16,7 @@ BUTTONS = (
     ("lr_up", "]", "lr ×"),
     ("reset", "R", "Reset"),
     ("screenshot", "S", "Screenshot"),
+    ("lessons", "L", "Lessons"),
     ("help", "H", "Help"),
     ("quit", "Q", "Quit"),
 )
@@ -26,6 +27,7 @@ HELP = (
     ("[  ]", "learning rate down / up, live (1-2-5 steps)"),
     ("R", "reset: back to the starting weights (same seed) and the --lr learning rate"),
     ("S", "screenshot to ./pictures/"),
+    ("L", "the lessons menu (graph, regression, learning rate, activations, pooling, RGB, 3D, draw)"),
     ("H", "this help"),
     ("F11", "full screen"),
     ("Esc  Q", "quit (Esc closes this help first)"),

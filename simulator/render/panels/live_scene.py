@@ -26,7 +26,7 @@ KEY_ACTIONS = {
     pygame.K_MINUS: "slower", pygame.K_KP_MINUS: "slower",
     pygame.K_LEFTBRACKET: "lr_down", pygame.K_RIGHTBRACKET: "lr_up",
     pygame.K_r: "reset", pygame.K_s: "screenshot", pygame.K_h: "help",
-    pygame.K_F11: "fullscreen", pygame.K_q: "quit", pygame.K_ESCAPE: "escape",
+    pygame.K_F11: "fullscreen", pygame.K_q: "quit", pygame.K_ESCAPE: "escape", pygame.K_l: "lessons",
 }
 CHAR_ACTIONS = {"+": "faster", "-": "slower", "[": "lr_down", "]": "lr_up"}  # other keyboard layouts
 
@@ -103,7 +103,7 @@ class LiveScene:
                 self.show_help = False
                 return None
             return "quit"
-        if action in ("quit", "screenshot", "fullscreen"):
+        if action in ("quit", "screenshot", "fullscreen", "lessons"):
             return action
         w = self.worker
         if action == "help":

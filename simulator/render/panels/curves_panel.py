@@ -8,7 +8,7 @@ import numpy as np
 import pygame
 
 from ...engine.worker import ACC_WINDOW
-from .widgets import SMALL, TINY, Text, clip_text, fmt, frame
+from .widgets import SMALL, TINY, SnapshotPanel, clip_text, fmt, frame
 
 
 def nice_ticks(high: float, count: int = 4) -> list[float]:
@@ -25,16 +25,7 @@ def step_label(v: float) -> str:
     return f"{v / 1000:g}k" if v >= 1000 else f"{v:g}"
 
 
-class CurvesPanel:
-    def __init__(self, theme, text: Text):
-        self.theme, self.text = theme, text
-        self.rect = pygame.Rect(0, 0, 10, 10)
-        self.static: pygame.Surface | None = None
-
-    def layout(self, rect: pygame.Rect) -> None:
-        self.rect = rect
-        self.static = pygame.Surface(rect.size)
-
+class CurvesPanel(SnapshotPanel):
     def _title(self, surf, plot: pygame.Rect, name: str, items) -> None:
         """'name  ━ label value  ━ label value' above a plot: the legend and the current values."""
         th, tx = self.theme, self.text
@@ -114,7 +105,3 @@ class CurvesPanel:
             note = f"train: last {ACC_WINDOW} batches · test: {h.test_size:,} test images, every few seconds"
             tx.draw(surf, clip_text(tx, note, inner.w, TINY), (inner.right, inner.bottom), TINY, th.muted,
                     anchor="bottomright")
-
-    def draw(self, target: pygame.Surface, now: float) -> None:
-        if self.static is not None:
-            target.blit(self.static, self.rect)

@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import pygame
 
-from .widgets import BODY, SMALL, TINY, Text, fmt, frame, heat_strip
+from .widgets import BODY, SMALL, TINY, SnapshotPanel, fmt, frame, heat_strip
 
 ACT_NAMES = {"relu": "ReLU", "sigmoid": "σ", "tanh": "tanh"}
 
 
-class DensePanel:
-    def __init__(self, theme, text: Text):
-        self.theme, self.text = theme, text
-        self.rect = pygame.Rect(0, 0, 10, 10)
-        self.static: pygame.Surface | None = None
-
-    def layout(self, rect: pygame.Rect) -> None:
-        self.rect = rect
-        self.static = pygame.Surface(rect.size)
-
+class DensePanel(SnapshotPanel):
     def set_snapshot(self, snap) -> None:
         th, tx = self.theme, self.text
         surf = self.static
@@ -50,23 +41,10 @@ class DensePanel:
                     tx.draw(surf, fmt(float(values[k]), 2), (cx, strip.centery), TINY, th.text, anchor="center")
             tx.draw(surf, f"max {fmt(limit, 2)}", (strip.right + 8, cy), TINY, th.muted, anchor="midleft")
 
-    def draw(self, target: pygame.Surface, now: float) -> None:
-        if self.static is not None:
-            target.blit(self.static, self.rect)
 
-
-class ProbsPanel:
+class ProbsPanel(SnapshotPanel):
     """The 10 softmax probabilities as bars: the prediction in the accent colour, the true
     label's digit in green (red when the prediction is wrong)."""
-
-    def __init__(self, theme, text: Text):
-        self.theme, self.text = theme, text
-        self.rect = pygame.Rect(0, 0, 10, 10)
-        self.static: pygame.Surface | None = None
-
-    def layout(self, rect: pygame.Rect) -> None:
-        self.rect = rect
-        self.static = pygame.Surface(rect.size)
 
     def set_snapshot(self, snap) -> None:
         th, tx = self.theme, self.text
@@ -96,7 +74,3 @@ class ProbsPanel:
             digit_colour = (th.good if k == snap.prediction else th.bad) if k == snap.label else th.text
             tx.draw(surf, str(k), (cx, bar_area.bottom + 1), BODY, digit_colour,
                     "bold" if k == snap.label else "sans", anchor="midtop")
-
-    def draw(self, target: pygame.Surface, now: float) -> None:
-        if self.static is not None:
-            target.blit(self.static, self.rect)

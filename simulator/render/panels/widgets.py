@@ -55,6 +55,24 @@ def ten_to(e: int) -> str:
     return f"×10{str(e).translate(SUPERSCRIPT)}"
 
 
+class SnapshotPanel:
+    """A panel redrawn onto its own surface when a Snapshot arrives (set_snapshot) and blitted
+    as it is every frame."""
+
+    def __init__(self, theme, text: Text):
+        self.theme, self.text = theme, text
+        self.rect = pygame.Rect(0, 0, 10, 10)
+        self.static: pygame.Surface | None = None
+
+    def layout(self, rect: pygame.Rect) -> None:
+        self.rect = rect
+        self.static = pygame.Surface(rect.size)
+
+    def draw(self, target: pygame.Surface, now: float) -> None:
+        if self.static is not None:
+            target.blit(self.static, self.rect)
+
+
 class Text:
     """Rendered text, cached (LRU, bounded by pixel memory): a caption is rendered once, not
     once per frame, and a long run's ever-changing numbers cannot grow the cache."""

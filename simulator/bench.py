@@ -1,6 +1,7 @@
 """Benchmark: the engine against a plain-NumPy im2col baseline and PyTorch, in one run.
 
     python main.py bench [--quick] [--threads T] [--markdown]
+    python main.py bench --app     (the live app against headless training: bench_app.py)
 
 1. per-layer forward and backward times of LeNet-5's layers;
 2. training-step throughput (forward + backward + momentum SGD) at several batch sizes;
@@ -180,6 +181,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rounds", type=int, help="interleaved repeats per measurement (default 7)")
     parser.add_argument("--no-startup", action="store_true", help="skip the subprocess start-up timings")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if installed")
+    parser.add_argument("--app", action="store_true",
+                        help="instead: the live app's training images/s and FPS against headless train "
+                             "(on this display; SDL's dummy driver when there is none)")
+    parser.add_argument("--batch-size", type=int, default=16, metavar="B", help="--app: batch size (default 16)")
+    parser.add_argument("--frames", type=int, default=900, metavar="N", help="--app: frames per app run (default 900)")
+    parser.add_argument("--data", metavar="DIR", help="--app: MNIST folder (default: bundled assets/mnist)")
 
 
 def _int_list(text: str | None, default: list[int]) -> list[int]:
@@ -196,6 +203,13 @@ def _int_list(text: str | None, default: list[int]) -> list[int]:
 
 def run(args) -> int:
     """Run the benchmark and print its tables; thread counts are restored afterwards."""
+    if args.app:
+        from . import bench_app
+        for flag, value in (("--batch-size", args.batch_size), ("--frames", args.frames), ("--rounds", args.rounds or 1)):
+            if value < 1:
+                raise UserError(f"bench: {flag} must be a positive integer, got {value}")
+        return bench_app.run(args.batch_size, args.frames, args.rounds or 3, args.data,
+                             lambda headers, rows: table(headers, rows, args.markdown))
     import numba
     if args.threads is not None and not 1 <= args.threads <= numba.config.NUMBA_NUM_THREADS:
         raise UserError(f"--threads {args.threads}: this machine allows 1..{numba.config.NUMBA_NUM_THREADS}")

@@ -68,9 +68,10 @@ def pause(app):
 def test_app_trains_while_drawing(app):
     before = app.worker.trainer.step_count
     app.worker.resume()
+    frames = app.frames
     run_until(app, lambda: app.worker.trainer.step_count > before + 2 and current(app).step > before,
               "training in the app")
-    assert app.frames > 10
+    assert app.frames > frames          # the window kept drawing while the worker trained
     pixels = pygame.surfarray.array3d(app.screen)
     assert pixels.std() > 20
 

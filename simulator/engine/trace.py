@@ -68,13 +68,15 @@ class ConvWindow:
 
     def top_terms(self, n: int) -> list[tuple[int, int, int, float, float, float]]:
         """The n terms with the largest |product|: (c, p, q, weight, input, product)."""
-        flat = np.abs(self.products).ravel()
-        order = np.argsort(-flat, kind="stable")[:n]
+        products = self.products.ravel()
+        order = np.argsort(-np.abs(products), kind="stable")[:n].tolist()
+        weights, patch = self.weights.ravel(), self.patch.ravel()
+        _, fh, fw = self.products.shape
         out = []
-        for i in order:
-            c, p, q = np.unravel_index(int(i), self.products.shape)
-            out.append((int(c), int(p), int(q), float(self.weights[c, p, q]),
-                        float(self.patch[c, p, q]), float(self.products[c, p, q])))
+        for i in order:          # called every frame by the app: plain ints, no unravel_index
+            c, rest = divmod(i, fh * fw)
+            p, q = divmod(rest, fw)
+            out.append((c, p, q, float(weights[i]), float(patch[i]), float(products[i])))
         return out
 
 
@@ -210,12 +212,12 @@ class HistoryBuffer:
         self._pending: list[tuple] = []
 
     def add(self, step: int, loss: float, smooth: float, acc: float) -> None:
+        """Called every training step: plain Python arithmetic, no NumPy, in the common case."""
         self._pending.append((step, loss, smooth, acc))
         if len(self._pending) < self._group:
             return
-        p = np.array(self._pending)
-        self._pending = []
-        row = (p[-1, 0], p[:, 1].mean(), p[-1, 2], p[:, 3].mean())
+        p, self._pending = self._pending, []
+        row = (p[-1][0], sum(r[1] for r in p) / len(p), p[-1][2], sum(r[3] for r in p) / len(p))
         if self._n == self.capacity:
             half = self._data.reshape(-1, 2, 4)
             merged = np.stack([half[:, 1, 0], half[:, :, 1].mean(1), half[:, 1, 2], half[:, :, 3].mean(1)], 1)

@@ -15,6 +15,7 @@ import math
 import queue
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -83,7 +84,8 @@ class TrainingWorker(threading.Thread):
         self._history = HistoryBuffer()
         self._last = None               # (StepResult, weights used) of the newest step
         self._smooth = None
-        self._recent_correct: list[tuple[int, int]] = []
+        self._recent_correct: deque[tuple[int, int]] = deque()   # (correct, images) of the last batches
+        self._recent_sums = [0, 0]                                # their totals
         self._message = ""
         self._next_step = 0.0
         self._start_session()
@@ -202,6 +204,7 @@ class TrainingWorker(threading.Thread):
                 self._history.clear()
                 self._smooth = None
                 self._recent_correct.clear()
+                self._recent_sums = [0, 0]
                 self._reset_counters()
                 self._message = ""
                 self._train_one(force_publish=True, count=False)
@@ -233,10 +236,15 @@ class TrainingWorker(threading.Thread):
             self._images_done += n
         self._smooth = result.loss if self._smooth is None else \
             (1 - SMOOTHING) * self._smooth + SMOOTHING * result.loss
-        self._recent_correct.append((result.correct, n))
-        if len(self._recent_correct) > ACC_WINDOW:
-            self._recent_correct.pop(0)
-        acc = sum(c for c, _ in self._recent_correct) / sum(m for _, m in self._recent_correct)
+        recent = self._recent_correct
+        recent.append((result.correct, n))
+        self._recent_sums[0] += result.correct
+        self._recent_sums[1] += n
+        if len(recent) > ACC_WINDOW:
+            c, m = recent.popleft()
+            self._recent_sums[0] -= c
+            self._recent_sums[1] -= m
+        acc = self._recent_sums[0] / self._recent_sums[1]
         self._history.add(self.trainer.step_count, result.loss, self._smooth, acc)
         self._rate_images += n
         if force_publish or time.perf_counter() - self._published_at >= self.publish_interval:

@@ -36,6 +36,8 @@ class ConvPanel:
         self.slide_per_sec = 30.0
         self._key = None                   # (layer, channel) the geometry was computed for
         self._caption_key = None
+        self._caption_layout_key = None
+        self.caption_size, self.terms_shown = BODY, TERMS_SHOWN
         self.caption: list[str] = []       # the lines under the images, as drawn
         self.caption_window = None         # the ConvWindow those lines describe
 
@@ -157,29 +159,50 @@ class ConvPanel:
         self.pos = float(y * OW + x)
         return True
 
+    def _caption_layout(self, terms) -> None:
+        """Font size and number of terms for the caption, fixed per layer and layout from a
+        template with typical numbers (−8.888), so a frame renders its lines without measuring
+        them; a line longer than the template (bigger numbers) is measured and clipped."""
+        tx, w = self.text, self.caption_w
+        act = ACT_NAMES.get(self.activation, self.activation)
+        wide = fmt(-8.888)
+        line2 = (f"Σ w·x = {wide}    bias b = {wide}    z = Σ + b = {wide}    {act}(z) = {wide}")
+        self.caption_size = fit_size(tx, [line2, self.formula], w)
+        self._template_len = len(line2) if tx.width(line2, self.caption_size) <= w else 0
+        n = terms.products[0, 0].size
+        shown = min(TERMS_SHOWN, n)
+        while shown > 1:
+            more = f" + … {n - shown} more terms" if n > shown else ""
+            line1 = "Σ w·x = " + " + ".join([f"({wide})({wide})"] * shown) + more
+            if tx.width(line1, self.caption_size) <= w:
+                break
+            shown -= 1
+        self.terms_shown = shown
+        self._template_len = min(self._template_len, len(line1) if tx.width(line1, self.caption_size) <= w else 0)
+        self._caption_layout_key = (terms.layer, self.activation, w)
+
     def _caption(self, y: int, x: int) -> list[str]:
         key = (id(self.terms), y, x)
         if key == self._caption_key:
             return self.caption
+        if self._caption_layout_key != (self.terms.layer, self.activation, self.caption_w):
+            self._caption_layout(self.terms)
         win = self.terms.window(y, x)
         n = win.products.size
         act = ACT_NAMES.get(self.activation, self.activation)
-        tx, w = self.text, self.caption_w
-        line2 = (f"Σ w·x = {fmt(win.total)}    bias b = {fmt(win.bias)}    z = Σ + b = {fmt(win.result)}"
-                 f"    {act}(z) = {fmt(win.activation)}")
-        size = fit_size(tx, [line2, self.formula], w)
-        terms = [f"({fmt(wv)})({fmt(v)})" for _, _, _, wv, v, _ in win.top_terms(TERMS_SHOWN)]
-        while True:   # as many of the largest terms as fit on the line
-            more = f" + … {n - len(terms)} more terms" if n > len(terms) else ""
-            line1 = f"Σ w·x = {' + '.join(terms)}{more}"
-            if len(terms) == 1 or tx.width(line1, size) <= w:
-                break
-            terms.pop()
-        self.caption = [line1, line2, self.formula]
-        self.caption_size = size
+        terms = [f"({fmt(wv)})({fmt(v)})" for _, _, _, wv, v, _ in win.top_terms(self.terms_shown)]
+        more = f" + … {n - len(terms)} more terms" if n > len(terms) else ""
+        self.caption = [f"Σ w·x = {' + '.join(terms)}{more}",
+                        f"Σ w·x = {fmt(win.total)}    bias b = {fmt(win.bias)}    z = Σ + b = {fmt(win.result)}"
+                        f"    {act}(z) = {fmt(win.activation)}",
+                        self.formula]
         self.caption_window = win
         self._caption_key = key
         return self.caption
+
+    def frame_key(self, now: float):
+        """Equal keys draw identical pixels: the window moves from one output pixel to the next."""
+        return None if self.terms is None else (id(self.terms), self.rect.topleft, self.window_yx())
 
     def draw(self, target: pygame.Surface, now: float) -> None:
         if self.terms is None:
@@ -209,5 +232,6 @@ class ConvPanel:
         lh = tx.line(self.caption_size)
         for i, line in enumerate(lines):
             colour = th.text if i < 2 else th.muted
-            tx.draw(target, clip_text(tx, line, self.caption_w, self.caption_size),
-                    (ox + self.inner.x, oy + self.caption_y + i * lh), self.caption_size, colour)
+            if len(line) > self._template_len:
+                line = clip_text(tx, line, self.caption_w, self.caption_size)
+            tx.draw(target, line, (ox + self.inner.x, oy + self.caption_y + i * lh), self.caption_size, colour)

@@ -165,17 +165,26 @@ class PoolPanel:
         t = (now - self.phase_start) % (2 * PHASE_SECONDS)
         return PHASES[int(t // PHASE_SECONDS)], t % PHASE_SECONDS
 
+    def _frame(self, now: float) -> tuple[str, int]:
+        """(phase, index of the pooled cell being computed) at time `now`."""
+        n = self.trace.crop[2]
+        phase, t = self.phase(now)
+        per = 0.7 * PHASE_SECONDS / (n * n)
+        return phase, min(n * n - 1, int(t / per))
+
+    def frame_key(self, now: float):
+        """Equal keys draw identical pixels (the animation moves a few times a second)."""
+        return None if self.trace is None else (id(self.trace), self.rect.topleft, *self._frame(now))
+
     def draw(self, target: pygame.Surface, now: float) -> None:
         if self.trace is None:
             return
         th, tr, n = self.theme, self.trace, self.trace.crop[2]
-        phase, t = self.phase(now)
+        phase, k = self._frame(now)
         if self.built.get(phase) is not tr:
             self._build(phase)
         target.blit(self.surfaces[phase], self.rect)
         i0, j0, _ = tr.crop
-        per = 0.7 * PHASE_SECONDS / (n * n)
-        k = min(n * n - 1, int(t / per))
         ox, oy = self.rect.topleft
         for w in range(k + 1, n * n):     # pooled cells not reached yet stay empty
             i, j = divmod(w, n)

@@ -82,6 +82,7 @@ class Text:
         self.budget = budget_bytes
         self.used = 0
         self._cache: OrderedDict = OrderedDict()
+        self._widths: dict = {}
 
     def surface(self, s: str, size: int = BODY, color=None, face: str = "sans") -> pygame.Surface:
         key = (s, size, color, face)
@@ -105,7 +106,13 @@ class Text:
         return rect
 
     def width(self, s: str, size: int = BODY, face: str = "sans") -> int:
-        return self.theme.font(size, face).size(s)[0]
+        key = (s, size, face)
+        w = self._widths.get(key)
+        if w is None:
+            if len(self._widths) >= 4096:   # bounded: captions with live numbers never repeat
+                self._widths.clear()
+            w = self._widths[key] = self.theme.font(size, face).size(s)[0]
+        return w
 
     def line(self, size: int = BODY, face: str = "sans") -> int:
         return self.theme.font(size, face).get_linesize()

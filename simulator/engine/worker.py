@@ -24,7 +24,7 @@ from . import ops
 from .trace import WEIGHTS_ON_SCREEN, HistoryBuffer, Snapshot, build_snapshot
 from .trainer import Trainer
 
-PUBLISH_HZ = 10          # snapshots per second, at most: what the screen redraws at
+PUBLISH_HZ = 10          # snapshots per second, at most (the app asks for its refresh rate)
 SMOOTHING = 0.05          # weight of the newest loss in the moving average
 ACC_WINDOW = 50           # batches in the running training accuracy
 EVAL_BUDGET = 0.02        # at most this fraction of training time goes to test evaluations

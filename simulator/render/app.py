@@ -223,7 +223,8 @@ def run_app(args) -> int:
     except pygame.error as e:
         pygame.quit()
         raise UserError(f"cannot open a window ({e}); try `python main.py train` for headless training") from None
-    worker = TrainingWorker(trainer, threads=args.threads)
+    from .panels.live_scene import REFRESH_HZ
+    worker = TrainingWorker(trainer, threads=args.threads, publish_hz=REFRESH_HZ)   # no snapshot goes unseen
     worker.start()
     from ..cli import BUNDLED_MODEL
     app = App(screen, theme, worker, data_dir=args.data,

@@ -187,6 +187,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=16, metavar="B", help="--app: batch size (default 16)")
     parser.add_argument("--frames", type=int, default=900, metavar="N", help="--app: frames per app run (default 900)")
     parser.add_argument("--data", metavar="DIR", help="--app: MNIST folder (default: bundled assets/mnist)")
+    parser.add_argument("--subset", type=int, metavar="N", help="--app: train on the first N images (default all)")
 
 
 def _int_list(text: str | None, default: list[int]) -> list[int]:
@@ -205,11 +206,12 @@ def run(args) -> int:
     """Run the benchmark and print its tables; thread counts are restored afterwards."""
     if args.app:
         from . import bench_app
-        for flag, value in (("--batch-size", args.batch_size), ("--frames", args.frames), ("--rounds", args.rounds or 1)):
-            if value < 1:
+        for flag, value in (("--batch-size", args.batch_size), ("--frames", args.frames),
+                            ("--rounds", args.rounds), ("--subset", args.subset)):
+            if value is not None and value < 1:
                 raise UserError(f"bench: {flag} must be a positive integer, got {value}")
         return bench_app.run(args.batch_size, args.frames, args.rounds or 3, args.data,
-                             lambda headers, rows: table(headers, rows, args.markdown))
+                             lambda headers, rows: table(headers, rows, args.markdown), args.subset)
     import numba
     if args.threads is not None and not 1 <= args.threads <= numba.config.NUMBA_NUM_THREADS:
         raise UserError(f"--threads {args.threads}: this machine allows 1..{numba.config.NUMBA_NUM_THREADS}")

@@ -1,6 +1,6 @@
 """The live app's training throughput against headless `train`, side by side in one run.
 
-    python main.py bench --app [--batch-size B] [--frames N] [--rounds R]
+    python main.py bench --app [--batch-size B] [--frames N] [--rounds R] [--subset N]
 
 Each round runs, in fresh processes and one after the other, `main.py train` for one epoch
 (images/s: the median of its metrics.csv windows) and `main.py app --max-frames N` (images/s
@@ -32,11 +32,15 @@ def _run(cmd: list[str], env: dict, cwd: str) -> str:
     return proc.stdout
 
 
-def headless_rate(batch: int, data: str | None, env: dict, work: str) -> float:
+def _data_args(data: str | None, subset: int | None) -> list[str]:
+    return (["--data", str(data)] if data else []) + (["--subset", str(subset)] if subset else [])
+
+
+def headless_rate(batch: int, data: str | None, env: dict, work: str, subset: int | None = None) -> float:
     """Median images/s over the metrics windows of one headless epoch."""
     out = os.path.join(work, "headless")
     cmd = [sys.executable, str(ROOT / "main.py"), "train", "--batch-size", str(batch), "--epochs", "1",
-           "--out", out] + (["--data", data] if data else [])
+           "--out", out] + _data_args(data, subset)
     _run(cmd, env, work)
     with open(os.path.join(out, "metrics.csv"), newline="") as f:
         rates = [float(r["images_per_sec"]) for r in csv.DictReader(f) if r["images_per_sec"]]
@@ -45,10 +49,11 @@ def headless_rate(batch: int, data: str | None, env: dict, work: str) -> float:
     return statistics.median(rates)
 
 
-def app_rate(batch: int, frames: int, data: str | None, env: dict, work: str) -> tuple[float, float]:
+def app_rate(batch: int, frames: int, data: str | None, env: dict, work: str,
+             subset: int | None = None) -> tuple[float, float]:
     """(images/s, mean FPS) from the app's exit summary."""
     cmd = [sys.executable, str(ROOT / "main.py"), "app", "--batch-size", str(batch),
-           "--max-frames", str(frames)] + (["--data", data] if data else [])
+           "--max-frames", str(frames)] + _data_args(data, subset)
     text = _run(cmd, env, work)
     match = SUMMARY.search(text)
     if match is None:
@@ -70,7 +75,7 @@ def display_env() -> tuple[dict, str]:
     return env, "no display: SDL's dummy driver (no X server cost included)"
 
 
-def run(batch: int, frames: int, rounds: int, data: str | None, table) -> int:
+def run(batch: int, frames: int, rounds: int, data: str | None, table, subset: int | None = None) -> int:
     env, where = display_env()
     print(f"== The app against headless training, batch {batch}, {frames} frames a round, {rounds} rounds")
     print(f"window: 1280×800 on {where}; {os.cpu_count()} CPUs\n", flush=True)
@@ -78,8 +83,8 @@ def run(batch: int, frames: int, rounds: int, data: str | None, table) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-app-") as work:
         for r in range(rounds):
             try:
-                head = headless_rate(batch, data, env, work)
-                app, fps = app_rate(batch, frames, data, env, work)
+                head = headless_rate(batch, data, env, work, subset)
+                app, fps = app_rate(batch, frames, data, env, work, subset)
             except (RuntimeError, subprocess.TimeoutExpired) as e:
                 print(f"error: round {r + 1}: {e}", file=sys.stderr)
                 return 1

@@ -177,3 +177,27 @@ def test_train_command_without_epochs_is_skipped_with_a_note(monkeypatch):
     monkeypatch.setattr(bench_startup, "_run_child", lambda *a, **k: (0.0, "usage: main.py train [--data DIR]"))
     assert bench_startup.bench_train_command(None, "/nonexistent") == (
         [], ["`main.py train` start-up not measured (it has no --epochs)"])
+
+
+def test_app_bench_runs_both_commands_and_reports_the_ratio(mnist_dir, monkeypatch, capsys):
+    """bench --app runs `train` and the app in fresh processes (here on SDL's dummy driver)
+    and reads their outputs back: if either output format changes, this fails."""
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    argv = ["--app", "--rounds", "1", "--frames", "300", "--batch-size", "16", "--subset", "1600",
+            "--data", str(mnist_dir)]
+    parser = __import__("argparse").ArgumentParser()
+    bench.add_arguments(parser)
+    assert bench.run(parser.parse_args(argv)) == 0
+    out = capsys.readouterr().out
+    assert "SDL_VIDEODRIVER=dummy" in out
+    row = next(line for line in out.splitlines() if line.startswith("1 "))
+    head, app, fps, ratio = row.split()[1:]
+    head, app = float(head.replace(",", "")), float(app.replace(",", ""))
+    assert head > 0 and app > 0 and float(fps) > 0
+    assert float(ratio.rstrip("%")) == pytest.approx(100 * app / head, abs=1)   # table values are rounded
+    assert "median: the app keeps" in out
+
+
+@pytest.mark.parametrize("flag", ["--frames", "--rounds", "--batch-size", "--subset"])
+def test_app_bench_rejects_nonsense_counts(flag):
+    assert bench.main(["--app", flag, "0"]) == 2

@@ -178,7 +178,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--markdown", action="store_true", help="print markdown tables")
     parser.add_argument("--batches", metavar="B,B,...", help="training batch sizes (default 1,16,64,256)")
     parser.add_argument("--layer-batches", metavar="B,B,...", help="per-layer batch sizes (default 64,1)")
-    parser.add_argument("--rounds", type=int, help="interleaved repeats per measurement (default 7)")
+    parser.add_argument("--rounds", type=int, help="interleaved repeats per measurement (default 7; --app: 3)")
     parser.add_argument("--no-startup", action="store_true", help="skip the subprocess start-up timings")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if installed")
     parser.add_argument("--app", action="store_true",

@@ -285,3 +285,16 @@ def test_lesson_menu_opens_a_lesson_while_training_goes_on(app):
     post_key(pygame.K_ESCAPE)
     run_frames(app, 2)
     assert app.scene is app.live
+
+
+@pytest.mark.parametrize("preset, expected", [(None, "0"), ("1", "1")])
+def test_window_surface_skips_the_opengl_framebuffer_unless_asked(preset, expected):
+    """SDL's OpenGL-backed window surface costs ~10 ms per update without a GPU (measured under
+    Xvfb); the screens ask for the plain one, and a value the user set is left alone."""
+    env = {k: v for k, v in os.environ.items() if k != "SDL_FRAMEBUFFER_ACCELERATION"}
+    if preset is not None:
+        env["SDL_FRAMEBUFFER_ACCELERATION"] = preset
+    code = "import os, simulator.render; print(os.environ['SDL_FRAMEBUFFER_ACCELERATION'])"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == expected

@@ -167,18 +167,19 @@ class ConvPanel:
         act = ACT_NAMES.get(self.activation, self.activation)
         wide = fmt(-8.888)
         line2 = (f"Σ w·x = {wide}    bias b = {wide}    z = Σ + b = {wide}    {act}(z) = {wide}")
-        self.caption_size = fit_size(tx, [line2, self.formula], w)
-        self._template_len = len(line2) if tx.width(line2, self.caption_size) <= w else 0
+        self.caption_size = size = fit_size(tx, [line2, self.formula], w)
         n = terms.products[0, 0].size
-        shown = min(TERMS_SHOWN, n)
-        while shown > 1:
+
+        def line1(shown: int) -> str:
             more = f" + … {n - shown} more terms" if n > shown else ""
-            line1 = "Σ w·x = " + " + ".join([f"({wide})({wide})"] * shown) + more
-            if tx.width(line1, self.caption_size) <= w:
-                break
+            return "Σ w·x = " + " + ".join([f"({wide})({wide})"] * shown) + more
+
+        shown = min(TERMS_SHOWN, n)
+        while shown > 1 and tx.width(line1(shown), size) > w:
             shown -= 1
         self.terms_shown = shown
-        self._template_len = min(self._template_len, len(line1) if tx.width(line1, self.caption_size) <= w else 0)
+        # per line: the longest text known to fit (0: measure and clip every time)
+        self._fits = [len(t) if tx.width(t, size) <= w else 0 for t in (line1(shown), line2, self.formula)]
         self._caption_layout_key = (terms.layer, self.activation, w)
 
     def _caption(self, y: int, x: int) -> list[str]:
@@ -232,6 +233,6 @@ class ConvPanel:
         lh = tx.line(self.caption_size)
         for i, line in enumerate(lines):
             colour = th.text if i < 2 else th.muted
-            if len(line) > self._template_len:
+            if len(line) > self._fits[i]:
                 line = clip_text(tx, line, self.caption_w, self.caption_size)
             tx.draw(target, line, (ox + self.inner.x, oy + self.caption_y + i * lh), self.caption_size, colour)

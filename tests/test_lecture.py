@@ -246,3 +246,24 @@ def test_the_lecture_engine_never_imports_pygame():
             "assert 'pygame' not in sys.modules, 'pygame imported'; print('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+@pytest.mark.parametrize("trained", [False, True])
+def test_after_step_says_what_its_numbers_show(mnist, trained):
+    """'went down/up' only when the losses as written differ; a trained model's loss on a digit
+    it knows can be equal at the digits shown, and the caption must not claim otherwise."""
+    from simulator.cli import BUNDLED_MODEL
+    from simulator.engine.checkpoint import load_checkpoint
+    params = load_checkpoint(BUNDLED_MODEL)["params"] if trained else None
+    for i in range(4):
+        trace = record_trace(mnist.test_images[i], int(mnist.test_labels[i]), params=params)
+        step = build_steps(trace)[-1]
+        before, after = (re.search(rf"{w}:\s+L = (\S+),", step.lines[k].text)[1]
+                         for k, w in ((0, "before"), (1, "after")))
+        caption = step.caption.text
+        if before == after:
+            assert "did not change" in caption
+        elif parse_number(after) < parse_number(before):
+            assert "went down" in caption
+        else:
+            assert "went up" in caption

@@ -11,7 +11,7 @@ import numpy as np
 
 from .lecture_forward import (ACT_NAME, S, VECTOR_GRID, argmax2, heat, largest_terms, term_grids,
                               term_vectors, vector)
-from .lecture_step import (Arithmetic, Num, Panel, Step, Table, Term, combine, dot, limit_of, num, product_parts,
+from .lecture_step import (Arithmetic, Num, Panel, Step, Table, Term, combine, dot, fmt, limit_of, num, product_parts,
                            signed, sub, sum_parts, text)
 
 DIGITS = tuple(str(d) for d in range(10))
@@ -306,10 +306,13 @@ def update_steps(trace, k1: int) -> list[Step]:
     lab = trace.label
     pb, pa = num(trace, "probs", (0, lab)), num(trace, "probs_after", (0, lab))
     lb, la = num(trace, "loss", ()), num(trace, "loss_after", ())
-    went = "down" if la.value < lb.value else "up"
+    if fmt(la.value) == fmt(lb.value):     # the claim must match the numbers as written
+        went = "did not change at the digits shown (the model already knows this digit)"
+    else:
+        went = "went down" if la.value < lb.value else "went up (one step can overshoot on a single digit)"
     s2 = Step("update", "update", "after", "The same digit again, after one step", layer="update",
-              caption=text(f"Run digit {lab} through the network again with the new weights: the loss went "
-                           f"{went}. Training is just this, repeated over thousands of digits, so that the "
+              caption=text(f"Run digit {lab} through the network again with the new weights: the loss {went}. "
+                           "Training is just this, repeated over thousands of digits, so that the "
                            "weights improve on all of them, not only this one."),
               lines=(text("before:  L = ", lb, f",   p{sub(lab)} = ", pb),
                      text("after:   L = ", la, f",   p{sub(lab)} = ", pa)),

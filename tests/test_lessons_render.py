@@ -316,3 +316,23 @@ def test_cli_window_screenshot(tmp_path):
     surface = pygame.image.load(str(shot))
     assert surface.get_size() == SIZE
     assert_not_blank(surface)
+
+
+def test_network3d_splat_draws_nearer_neurons_over_farther_ones():
+    """The z-buffer against the plainest reference: fill each square from far to near (ties:
+    the lower index is drawn last, so it wins, as in the z-buffer)."""
+    from simulator.render.lessons.network3d import _splat
+    rng = np.random.default_rng(5)
+    view = pygame.Rect(20, 30, 300, 200)
+    n = 2000
+    sx, sy = rng.uniform(0, 340, n), rng.uniform(0, 260, n)
+    depth = rng.uniform(1, 10, n).round(1)              # many ties
+    size = rng.integers(1, 12, n).astype(np.int32)
+    rgb = rng.integers(0, 256, (n, 3)).astype(np.int32)
+    got, want = pygame.Surface((400, 300)), pygame.Surface((400, 300))
+    _splat(got, view, sx, sy, depth, size, rgb)
+    want.set_clip(view)
+    for i in sorted(range(n), key=lambda i: (-depth[i], -i)):
+        s = int(size[i])
+        want.fill([int(c) for c in rgb[i]], (int(sx[i]) - s // 2, int(sy[i]) - s // 2, s, s))
+    np.testing.assert_array_equal(pygame.surfarray.array3d(got), pygame.surfarray.array3d(want))

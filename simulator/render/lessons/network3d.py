@@ -276,24 +276,28 @@ class Network3DScene:
 
 
 def _splat(surface, view: pygame.Rect, sx, sy, depth, size, rgb) -> None:
-    """Draw every neuron as a size×size square, nearer squares over farther ones (a z-buffer
-    done with one sort), clipped to `view`. Vectorised: one numpy pass instead of a fill per neuron."""
-    xs, ys, ds, cs = [], [], [], []
+    """Draw every neuron as a size×size square, nearer squares over farther ones, clipped to
+    `view`. A z-buffer in NumPy: each covered pixel keeps the smallest depth rank
+    (np.minimum.at), so there is no sort over the pixels and no fill per neuron."""
+    n = len(depth)
+    by_rank = np.argsort(depth, kind="stable")          # rank → neuron, nearest first
+    rank = np.empty(n, np.int64)
+    rank[by_rank] = np.arange(n)
+    xs, ys, rs = [], [], []
     x0, y0 = sx.astype(np.int64) - size // 2, sy.astype(np.int64) - size // 2
     for s in np.unique(size):
         idx = np.flatnonzero(size == s)
         oy, ox = np.divmod(np.arange(s * s), s)
         xs.append((x0[idx, None] + ox).ravel())
         ys.append((y0[idx, None] + oy).ravel())
-        ds.append(np.repeat(depth[idx], s * s))
-        cs.append(np.repeat(idx, s * s))
-    xs, ys, ds, cs = (np.concatenate(a) for a in (xs, ys, ds, cs))
+        rs.append(np.repeat(rank[idx], s * s))
+    xs, ys, rs = (np.concatenate(a) for a in (xs, ys, rs))
     keep = (xs >= view.left) & (xs < view.right) & (ys >= view.top) & (ys < view.bottom)
-    xs, ys, ds, cs = xs[keep], ys[keep], ds[keep], cs[keep]
-    order = np.argsort(ds, kind="stable")               # nearest first: np.unique keeps the first
-    pixel = (ys[order] - view.top) * view.width + (xs[order] - view.left)
-    pixel, first = np.unique(pixel, return_index=True)
-    owner = cs[order][first]
+    pixel = (ys[keep] - view.top) * view.width + (xs[keep] - view.left)
+    zbuf = np.full(view.width * view.height, n, np.int64)
+    np.minimum.at(zbuf, pixel, rs[keep])
+    hit = np.flatnonzero(zbuf < n)
+    owner = by_rank[zbuf[hit]]
     target = pygame.surfarray.pixels3d(surface)
-    target[view.left + pixel % view.width, view.top + pixel // view.width] = rgb[owner]
+    target[view.left + hit % view.width, view.top + hit // view.width] = rgb[owner]
     del target                                          # unlock the surface

@@ -95,20 +95,28 @@ class ConvPanel:
         label_y = max(self.in_tiles[-1].bottom, self.f_tiles[-1].bottom, self.out_rect.bottom) + 3
         src = f"input {C}×{H}×{W}" if terms.layer == "conv1" else f"pool1 maps {C}×{H}×{W}"
         pad = f", padding {terms.padding}" if terms.padding else ""
-        out_label = f"output {OH}×{OW}"
-        worst = f"{out_label} · row {OH - 1}, col {OW - 1}"
+        short_pad = f", pad {terms.padding}" if terms.padding else ""
+        # each label from its longest wording to its shortest; the output's shows where the window is
+        forms = [(f"{src}{pad}", f"{src}{short_pad}", f"{C}×{H}×{W}{short_pad}"),
+                 (f"filter {C}×{F}×{F}", f"{C}×{F}×{F}"),
+                 (f"output {OH}×{OW} · row {{y}}, col {{x}}", f"output {OH}×{OW} · ({{y}}, {{x}})",
+                  f"{OH}×{OW} · ({{y}}, {{x}})")]
         centres = [x0 + in_w // 2, fx + f_w // 2, ox + out_w // 2]
-        labels = [f"{src}{pad}", f"filter {C}×{F}×{F}", worst]
         # centred labels never overlap when each is narrower than the distance to its neighbours
         gap01, gap12 = centres[1] - centres[0], centres[2] - centres[1]
         room = [min(gap01, 2 * (centres[0] - inner.x)) - 8, min(gap01, gap12) - 8,
                 min(gap12, 2 * (inner.right - centres[2])) - 8]
-        self.label_size = SMALL if all(tx.width(t, SMALL) <= r for t, r in zip(labels, room)) else TINY
+
+        def fits(form: str, r: int, size: int) -> bool:
+            return tx.width(form.format(y=OH - 1, x=OW - 1), size) <= r
+
+        self.label_size = SMALL if all(fits(f[0], r, SMALL) for f, r in zip(forms, room)) else TINY
+        chosen = [next((f for f in fs if fits(f, r, self.label_size)), fs[-1]) for fs, r in zip(forms, room)]
         self.out_room = room[2]
-        for x, w, lbl in zip(centres[:2], room[:2], labels[:2]):
+        for x, w, lbl in zip(centres[:2], room[:2], chosen[:2]):
             tx.draw(surf, clip_text(tx, lbl, w, self.label_size), (x, label_y), self.label_size, th.muted,
                     anchor="midtop")
-        self.out_label = (centres[2], label_y, out_label)
+        self.out_label = (centres[2], label_y, chosen[2])
         self.caption_y = label_y + tx.line(self.label_size) + 4
         self.caption_w = inner.w
         # Output-size formula with this layer's numbers.
@@ -227,7 +235,7 @@ class ConvPanel:
         for tile in self.in_tiles:
             outline(target, pygame.Rect(ox + tile.x + x * step, oy + tile.y + y * step, size, size), th.accent, 2)
         lx, ly, label = self.out_label
-        tx.draw(target, clip_text(tx, f"{label} · row {y}, col {x}", self.out_room, self.label_size),
+        tx.draw(target, clip_text(tx, label.format(y=y, x=x), self.out_room, self.label_size),
                 (ox + lx, oy + ly), self.label_size, th.muted, anchor="midtop")
         lines = self._caption(y, x)
         lh = tx.line(self.caption_size)

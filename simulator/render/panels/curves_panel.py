@@ -102,6 +102,8 @@ class CurvesPanel(SnapshotPanel):
             for p in pts:
                 pygame.draw.circle(surf, th.good, p, 3)
         if show_note:
-            note = f"train: last {ACC_WINDOW} batches · test: {h.test_size:,} test images, every few seconds"
+            notes = (f"train: last {ACC_WINDOW} batches · test: {h.test_size:,} test images, every few seconds",
+                     f"train: last {ACC_WINDOW} batches · test: {h.test_size:,} test images")
+            note = next((n for n in notes if tx.width(n, TINY) <= inner.w), notes[-1])
             tx.draw(surf, clip_text(tx, note, inner.w, TINY), (inner.right, inner.bottom), TINY, th.muted,
                     anchor="bottomright")

@@ -2,7 +2,8 @@
 
     python main.py bench --app [--batch-size B] [--frames N] [--rounds R] [--subset N]
 
-Each round runs, in fresh processes and one after the other, `main.py train` for one epoch
+Each round runs, in fresh processes and one after the other (the order alternating from round
+to round), `main.py train` for one epoch
 (images/s: the median of its metrics.csv windows) and `main.py app --max-frames N` (images/s
 and FPS from its exit summary, which counts everything the worker did after the warm-up:
 steps, test evaluations, snapshots). The app uses the display this command sees; with none
@@ -83,8 +84,12 @@ def run(batch: int, frames: int, rounds: int, data: str | None, table, subset: i
     with tempfile.TemporaryDirectory(prefix="bench-app-") as work:
         for r in range(rounds):
             try:
-                head = headless_rate(batch, data, env, work, subset)
-                app, fps = app_rate(batch, frames, data, env, work, subset)
+                if r % 2 == 0:
+                    head = headless_rate(batch, data, env, work, subset)
+                    app, fps = app_rate(batch, frames, data, env, work, subset)
+                else:           # the other order every other round, so a drifting machine favours neither
+                    app, fps = app_rate(batch, frames, data, env, work, subset)
+                    head = headless_rate(batch, data, env, work, subset)
             except (RuntimeError, subprocess.TimeoutExpired) as e:
                 print(f"error: round {r + 1}: {e}", file=sys.stderr)
                 return 1

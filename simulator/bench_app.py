@@ -2,11 +2,10 @@
 
     python main.py bench --app [--batch-size B] [--frames N] [--rounds R] [--subset N]
 
-Each round runs, in fresh processes and one after the other (the order alternating from round
-to round), `main.py train` for one epoch
-(images/s: the median of its metrics.csv windows) and `main.py app --max-frames N` (images/s
-and FPS from its exit summary, which counts everything the worker did after the warm-up:
-steps, test evaluations, snapshots). The app uses the display this command sees; with none
+Each round runs, in fresh processes one after the other (which goes first alternates), `main.py
+train` for one epoch (images/s: the median of its metrics.csv windows) and `main.py app
+--max-frames N` (images/s and FPS from its exit summary, which counts everything the worker did
+after the warm-up: steps, test evaluations, snapshots). The app uses the display this command sees; with none
 it draws through SDL's dummy driver, which leaves out what an X server costs.
 """
 from __future__ import annotations

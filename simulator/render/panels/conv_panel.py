@@ -113,6 +113,7 @@ class ConvPanel:
         self.label_size = SMALL if all(fits(f[0], r, SMALL) for f, r in zip(forms, room)) else TINY
         chosen = [next((f for f in fs if fits(f, r, self.label_size)), fs[-1]) for fs, r in zip(forms, room)]
         self.out_room = room[2]
+        self.out_fits = fits(chosen[2], room[2], self.label_size)   # else measured and clipped per frame
         for x, w, lbl in zip(centres[:2], room[:2], chosen[:2]):
             tx.draw(surf, clip_text(tx, lbl, w, self.label_size), (x, label_y), self.label_size, th.muted,
                     anchor="midtop")
@@ -235,8 +236,10 @@ class ConvPanel:
         for tile in self.in_tiles:
             outline(target, pygame.Rect(ox + tile.x + x * step, oy + tile.y + y * step, size, size), th.accent, 2)
         lx, ly, label = self.out_label
-        tx.draw(target, clip_text(tx, label.format(y=y, x=x), self.out_room, self.label_size),
-                (ox + lx, oy + ly), self.label_size, th.muted, anchor="midtop")
+        label = label.format(y=y, x=x)       # fits when the widest row and column do
+        if not self.out_fits:
+            label = clip_text(tx, label, self.out_room, self.label_size)
+        tx.draw(target, label, (ox + lx, oy + ly), self.label_size, th.muted, anchor="midtop")
         lines = self._caption(y, x)
         lh = tx.line(self.caption_size)
         for i, line in enumerate(lines):

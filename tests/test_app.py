@@ -16,6 +16,7 @@ from simulator.engine.trainer import TrainConfig, Trainer
 from simulator.engine.worker import TrainingWorker
 from simulator.render.app import App
 from simulator.render.panels.live_scene import LiveScene
+from simulator.render.panels.pool_panel import PHASE_SECONDS
 from simulator.render.panels.widgets import fmt, fmt_cell, parse_number
 from simulator.render.theme import THEMES
 
@@ -298,3 +299,24 @@ def test_window_surface_skips_the_opengl_framebuffer_unless_asked(preset, expect
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.strip() == expected
+
+
+def test_between_snapshots_a_frame_redraws_only_what_moved(app):
+    """Partial frames push only the animated panels whose picture changed, and what they leave
+    on screen is exactly what a full redraw would draw."""
+    pause(app)
+    live, screen = app.live, app.screen
+    live.toast.until = 0.0                   # no overlay: partial frames are allowed
+    live.show_help = False
+    now = time.perf_counter()
+    live.draw(screen, now)                                  # settle: a full frame if one was due
+    assert live.draw(screen, now) == []                     # nothing moved, nothing pushed
+    oh, ow = live.conv.terms.out_shape
+    live.conv.pos = (int(live.conv.pos) + 7) % (oh * ow)     # the sliding window moves on
+    assert live.draw(screen, now) == [live.conv.rect]
+    partial = pygame.surfarray.array3d(screen).copy()
+    live._dirty_all = True
+    assert live.draw(screen, now) is None
+    np.testing.assert_array_equal(partial, pygame.surfarray.array3d(screen))
+    rects = live.draw(screen, now + PHASE_SECONDS)          # pooling: forward ↔ backward
+    assert live.pool.rect in rects and live.conv.rect not in rects

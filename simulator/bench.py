@@ -210,6 +210,9 @@ def run(args) -> int:
                             ("--rounds", args.rounds), ("--subset", args.subset)):
             if value is not None and value < 1:
                 raise UserError(f"bench: {flag} must be a positive integer, got {value}")
+        if args.data:
+            from .engine.data import load_dataset
+            load_dataset(args.data)         # a bad folder is one line and exit 2 here, not a failed round
         return bench_app.run(args.batch_size, args.frames, args.rounds or 3, args.data,
                              lambda headers, rows: table(headers, rows, args.markdown), args.subset)
     import numba

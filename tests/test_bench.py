@@ -201,3 +201,9 @@ def test_app_bench_runs_both_commands_and_reports_the_ratio(mnist_dir, monkeypat
 @pytest.mark.parametrize("flag", ["--frames", "--rounds", "--batch-size", "--subset"])
 def test_app_bench_rejects_nonsense_counts(flag):
     assert bench.main(["--app", flag, "0"]) == 2
+
+
+def test_app_bench_names_a_bad_data_folder_before_starting(tmp_path, capsys):
+    assert bench.main(["--app", "--data", str(tmp_path / "missing")]) == 2
+    err = capsys.readouterr().err
+    assert "missing" in err and len(err.strip().splitlines()) == 1

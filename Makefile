@@ -17,7 +17,7 @@ lecture: $(VENV)/.installed
 	$(BIN)/python main.py lecture $(ARGS)
 
 bench: $(VENV)/.installed-test
-	$(BIN)/python main.py bench $(ARGS)
+	$(BIN)/python -m benchmarks $(ARGS)
 
 test: $(VENV)/.installed-test
 	@bash tests/ensure_xvfb.sh

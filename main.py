@@ -1,4 +1,4 @@
-"""CNN Simulator: `python main.py [app|train|lecture|lesson|bench] --help`."""
+"""CNN Simulator: `python main.py [app|train|lecture|lesson] --help`."""
 import sys
 
 from simulator.cli import main

@@ -1,4 +1,4 @@
-"""Command line: `python main.py [app|train|lecture|lesson|bench]`; `app` is the default.
+"""Command line: `python main.py [app|train|lecture|lesson]`; `app` is the default.
 
 Bad input ends in one line naming the problem and exit status 2, never a traceback.
 """
@@ -13,7 +13,7 @@ from .errors import UserError
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-COMMANDS = ("app", "train", "lecture", "lesson", "bench")
+COMMANDS = ("app", "train", "lecture", "lesson")
 LESSONS = ("graph", "regression", "learning-rate", "activations", "pooling", "rgb", "network3d", "draw")
 THEMES = ("dark", "light", "projector")
 
@@ -59,7 +59,7 @@ def _add_model_arguments(p, batch_size: int, lr: float) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="main.py", description="CNN Simulator: watch LeNet-5 learn to read digits.")
-    sub = parser.add_subparsers(dest="command", metavar="{app,train,lecture,lesson,bench}", parser_class=OneLineParser)
+    sub = parser.add_subparsers(dest="command", metavar="{app,train,lecture,lesson}", parser_class=OneLineParser)
 
     app = sub.add_parser("app", help="the live training window (default)")
     _add_model_arguments(app, batch_size=16, lr=0.02)
@@ -101,9 +101,6 @@ def build_parser() -> argparse.ArgumentParser:
     lesson.add_argument("--max-frames", type=_number(int, 1), help="quit after N frames")
     lesson.add_argument("--screenshot", type=Path, metavar="PATH", help="save a PNG after the last frame")
 
-    bench = sub.add_parser("bench", help="engine vs NumPy vs PyTorch timings, side by side")
-    from . import bench as bench_module
-    bench_module.add_arguments(bench)
     return parser
 
 
@@ -161,9 +158,6 @@ def dispatch(args) -> int:
         args.checkpoint = BUNDLED_MODEL
     if args.command == "train":
         return run_train(args)
-    if args.command == "bench":
-        from . import bench
-        return bench.run(args)
     if args.command == "app":
         if not has_display():
             if args.explicit_command:
@@ -184,6 +178,10 @@ def dispatch(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:
+        print("error: the benchmarks are a developer script beside the product: "
+              "`make bench` or `python -m benchmarks`", file=sys.stderr)
+        return 2
     explicit = bool(argv) and argv[0] in COMMANDS
     if not explicit and not any(a in ("-h", "--help") for a in argv[:1]):
         argv = ["app", *argv]

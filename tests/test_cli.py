@@ -91,5 +91,9 @@ def test_train_epochs_zero_with_resume_reports_accuracy(tmp_path):
 def test_help_lists_every_command():
     proc = main_py("--help")
     assert proc.returncode == 0
-    for command in ("app", "train", "lecture", "lesson", "bench"):
+    for command in ("app", "train", "lecture", "lesson"):
         assert command in proc.stdout
+
+
+def test_bench_is_not_a_product_command_and_says_where_it_went():
+    assert_one_line_error(main_py("bench", "--quick"), "python -m benchmarks")

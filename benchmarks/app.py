@@ -1,6 +1,6 @@
 """The live app's training throughput against headless `train`, side by side in one run.
 
-    python main.py bench --app [--batch-size B] [--frames N] [--rounds R] [--subset N]
+    python -m benchmarks --app [--batch-size B] [--frames N] [--rounds R] [--subset N]
 
 Each round runs, in fresh processes one after the other (which goes first alternates), `main.py
 train` for one epoch (images/s: the median of its metrics.csv windows) and `main.py app

@@ -1,7 +1,7 @@
 """Benchmark: the engine against a plain-NumPy im2col baseline and PyTorch, in one run.
 
-    python main.py bench [--quick] [--threads T] [--markdown]
-    python main.py bench --app     (the live app against headless training: bench_app.py)
+    python -m benchmarks [--quick] [--threads T] [--markdown]      (or: make bench)
+    python -m benchmarks --app     (the live app against headless training: app.py)
 
 1. per-layer forward and backward times of LeNet-5's layers;
 2. training-step throughput (forward + backward + momentum SGD) at several batch sizes;
@@ -26,10 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import bench_numpy
-from .bench_numpy import LR, MOMENTUM, EngineLeNet, TorchLeNet, ops_layer_cases, torch_layer_cases
-from .bench_startup import bench_startup
-from .errors import UserError
+from simulator.errors import UserError
+
+from . import numpy_lenet as bench_numpy
+from .numpy_lenet import LR, MOMENTUM, EngineLeNet, TorchLeNet, ops_layer_cases, torch_layer_cases
+from .startup import bench_startup
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ("conv1", "relu1", "pool1", "conv2", "pool2", "fc1", "fc2", "fc3", "softmax-CE")
@@ -50,7 +51,7 @@ def training_images(count: int, rng: np.random.Generator):
     """(x[count,1,28,28] float32, labels int64, source): real normalised MNIST when the data
     module and the bundled files are there, random images otherwise (timing is the same)."""
     try:
-        from .engine import data
+        from simulator.engine import data
         ds = data.load_dataset()
         idx = rng.permutation(len(ds.train_images))[:count]
         return (data.normalise(ds.train_images[idx]), ds.train_labels[idx].astype(np.int64),
@@ -205,13 +206,13 @@ def _int_list(text: str | None, default: list[int]) -> list[int]:
 def run(args) -> int:
     """Run the benchmark and print its tables; thread counts are restored afterwards."""
     if args.app:
-        from . import bench_app
+        from . import app as bench_app
         for flag, value in (("--batch-size", args.batch_size), ("--frames", args.frames),
                             ("--rounds", args.rounds), ("--subset", args.subset)):
             if value is not None and value < 1:
                 raise UserError(f"bench: {flag} must be a positive integer, got {value}")
         if args.data:
-            from .engine.data import load_dataset
+            from simulator.engine.data import load_dataset
             load_dataset(args.data)         # a bad folder is one line and exit 2 here, not a failed round
         return bench_app.run(args.batch_size, args.frames, args.rounds or 3, args.data,
                              lambda headers, rows: table(headers, rows, args.markdown), args.subset)
@@ -270,8 +271,8 @@ def _report(args, torch) -> int:
     layer_batches = _int_list(args.layer_batches, [8] if quick else [64, 1])
     rounds = args.rounds or (3 if quick else 7)
     layer_s, step_s = (0.002, 0.01) if quick else (0.015, 0.15)
-    from .engine import ops
-    from .engine.model import LeNetConfig, init_params
+    from simulator.engine import ops
+    from simulator.engine.model import LeNetConfig, init_params
     params = init_params(LeNetConfig())
     layer_impls = {"engine": lambda t: ops_layer_cases(ops, t)}
     trainers = {"engine": (lambda: EngineLeNet(params), lambda x, y: (x, y))}
@@ -350,7 +351,7 @@ def _threading_layer() -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m simulator.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
     add_arguments(parser)
     try:
         return run(parser.parse_args(argv))

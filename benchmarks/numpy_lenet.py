@@ -218,8 +218,8 @@ class EngineLeNet:
     """The product's own training step: model.LeNet5 + optim.SGD."""
 
     def __init__(self, params: dict, lr: float = LR, momentum: float = MOMENTUM):
-        from .engine.model import LeNet5, LeNetConfig
-        from .engine.optim import SGD
+        from simulator.engine.model import LeNet5, LeNetConfig
+        from simulator.engine.optim import SGD
         self.model = LeNet5(LeNetConfig(), params={k: v.copy() for k, v in params.items()})
         self.opt = SGD(self.model.params, lr=lr, momentum=momentum, weight_decay=0.0)
 

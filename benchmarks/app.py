@@ -5,8 +5,8 @@
 Each round runs, in fresh processes one after the other (which goes first alternates), `main.py
 train` for one epoch (images/s: the median of its metrics.csv windows) and `main.py app
 --max-frames N` (images/s and FPS from its exit summary, which counts everything the worker did
-after the warm-up: steps, test evaluations, snapshots). The app uses the display this command sees; with none
-it draws through SDL's dummy driver, which leaves out what an X server costs.
+after the warm-up: steps, test evaluations, snapshots). The app uses the display this command
+sees; with none it draws through SDL's dummy driver, which leaves out what an X server costs.
 """
 from __future__ import annotations
 
@@ -17,19 +17,17 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from simulator.cli import has_display
+
+from .startup import ROOT, child_env, run_child
+
 SUMMARY = re.compile(r"app: (\d+) frames in ([\d.]+) s, mean ([\d.]+) FPS; ([\d,]+) training steps, "
                      r"([\d,]+) images, ([\d,]+) images/s")
 
 
 def _run(cmd: list[str], env: dict, cwd: str) -> str:
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
-    if proc.returncode != 0:
-        lines = (proc.stderr or proc.stdout).strip().splitlines() or ["(no output)"]
-        raise RuntimeError(f"`{' '.join(cmd[1:])}` ended with exit {proc.returncode}: {lines[-1]}")
-    return proc.stdout
+    return run_child(cmd, env, cwd, label=f"`{' '.join(cmd[1:])}` ended with", timeout=900)
 
 
 def _data_args(data: str | None, subset: int | None) -> list[str]:
@@ -63,16 +61,13 @@ def app_rate(batch: int, frames: int, data: str | None, env: dict, work: str,
 
 def display_env() -> tuple[dict, str]:
     """The environment for the app's process and a description of its display."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    driver = env.get("SDL_VIDEODRIVER")
-    if driver:
-        return env, f"SDL_VIDEODRIVER={driver}"
-    if env.get("DISPLAY"):
-        return env, f"X display {env['DISPLAY']}"
-    if env.get("WAYLAND_DISPLAY") or sys.platform in ("win32", "darwin"):
-        return env, "the desktop"
-    env["SDL_VIDEODRIVER"] = "dummy"
-    return env, "no display: SDL's dummy driver (no X server cost included)"
+    env = child_env()
+    if not has_display():          # the app's own test for a screen
+        env["SDL_VIDEODRIVER"] = "dummy"
+        return env, "no display: SDL's dummy driver (no X server cost included)"
+    if env.get("SDL_VIDEODRIVER"):
+        return env, f"SDL_VIDEODRIVER={env['SDL_VIDEODRIVER']}"
+    return env, f"X display {env['DISPLAY']}" if env.get("DISPLAY") else "the desktop"
 
 
 def run(batch: int, frames: int, rounds: int, data: str | None, table, subset: int | None = None) -> int:

@@ -35,18 +35,27 @@ print(json.dumps(out))
 """
 
 
-def _run_child(cmd: list[str], cache_dir: str, threads: int | None, cwd=ROOT):
-    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir,
-               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    if threads:
-        env["NUMBA_NUM_THREADS"] = str(threads)
-    t = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
-    wall = time.perf_counter() - t
+def child_env(**extra: str) -> dict:
+    """This process's environment, the repository first on PYTHONPATH, plus `extra`."""
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    return dict(os.environ, PYTHONPATH=path, **extra)
+
+
+def run_child(cmd: list[str], env: dict, cwd, label: str = "", timeout: float = 600) -> str:
+    """cmd's stdout; a non-zero exit raises RuntimeError with its last line of output."""
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
         lines = (proc.stderr or proc.stdout).strip().splitlines() or ["(no output)"]
-        raise RuntimeError(f"exit {proc.returncode}: {lines[-1]}")
-    return wall, proc.stdout
+        raise RuntimeError(f"{label + ' ' if label else ''}exit {proc.returncode}: {lines[-1]}")
+    return proc.stdout
+
+
+def _run_child(cmd: list[str], cache_dir: str, threads: int | None, cwd=ROOT):
+    """(wall seconds, stdout) of cmd with its own Numba cache."""
+    env = child_env(NUMBA_CACHE_DIR=cache_dir, **({"NUMBA_NUM_THREADS": str(threads)} if threads else {}))
+    t = time.perf_counter()
+    out = run_child(cmd, env, cwd)
+    return time.perf_counter() - t, out
 
 
 def bench_startup(threads: int | None, warm_runs: int = 2) -> tuple[list, list[str]]:

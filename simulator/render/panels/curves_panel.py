@@ -8,7 +8,7 @@ import numpy as np
 import pygame
 
 from ...engine.worker import ACC_WINDOW
-from .widgets import SMALL, TINY, SnapshotPanel, clip_text, fmt, frame
+from .widgets import SMALL, TINY, SnapshotPanel, clip_text, first_fitting, fmt, frame
 
 
 def nice_ticks(high: float, count: int = 4) -> list[float]:
@@ -104,6 +104,5 @@ class CurvesPanel(SnapshotPanel):
         if show_note:
             notes = (f"train: last {ACC_WINDOW} batches · test: {h.test_size:,} test images, every few seconds",
                      f"train: last {ACC_WINDOW} batches · test: {h.test_size:,} test images")
-            note = next((n for n in notes if tx.width(n, TINY) <= inner.w), notes[-1])
-            tx.draw(surf, clip_text(tx, note, inner.w, TINY), (inner.right, inner.bottom), TINY, th.muted,
+            tx.draw(surf, clip_text(tx, first_fitting(tx, notes, inner.w, TINY), inner.w, TINY), (inner.right, inner.bottom), TINY, th.muted,
                     anchor="bottomright")

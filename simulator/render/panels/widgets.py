@@ -248,6 +248,11 @@ def fit_size(text: Text, lines, max_w: int, sizes=(BODY, SMALL, TINY), face: str
     return sizes[-1]
 
 
+def first_fitting(text: Text, forms, max_w: int, size: int, face: str = "sans") -> str:
+    """The first of `forms` (longest wording first) at most max_w wide, else the last one."""
+    return next((s for s in forms if text.width(s, size, face) <= max_w), forms[-1])
+
+
 def clip_text(text: Text, s: str, max_w: int, size: int, face: str = "sans") -> str:
     """s, shortened with "…" at the end if it is wider than max_w."""
     if text.width(s, size, face) <= max_w:

@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 from simulator.cli import has_display
 
@@ -31,7 +32,8 @@ def _run(cmd: list[str], env: dict, cwd: str) -> str:
 
 
 def _data_args(data: str | None, subset: int | None) -> list[str]:
-    return (["--data", str(data)] if data else []) + (["--subset", str(subset)] if subset else [])
+    # absolute: the children run in a temporary folder
+    return (["--data", str(Path(data).resolve())] if data else []) + (["--subset", str(subset)] if subset else [])
 
 
 def headless_rate(batch: int, data: str | None, env: dict, work: str, subset: int | None = None) -> float:

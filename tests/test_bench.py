@@ -192,8 +192,9 @@ def test_app_bench_runs_both_commands_and_reports_the_ratio(mnist_dir, monkeypat
     """bench --app runs `train` and the app in fresh processes (here on SDL's dummy driver)
     and reads their outputs back: if either output format changes, this fails."""
     monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    monkeypatch.chdir(mnist_dir.parent)          # a relative --data must still reach the children
     argv = ["--app", "--rounds", "1", "--frames", "300", "--batch-size", "16", "--subset", "1600",
-            "--data", str(mnist_dir)]
+            "--data", mnist_dir.name]
     parser = __import__("argparse").ArgumentParser()
     bench.add_arguments(parser)
     assert bench.run(parser.parse_args(argv)) == 0

@@ -166,7 +166,7 @@ def run(args) -> int:
           f"{len(engine.trainer.test_x):,} test images), {threads} threads each, torch {torch.__version__}")
     print(f"engine: train's defaults: batch {config.batch_size}, {config.schedule} schedule, peak lr "
           f"{config.lr:g}, warm-up {config.warmup:g} epoch, momentum {config.momentum:g}, "
-          f"weight decay {config.weight_decay:g}, {config.epochs} epochs")
+          f"weight decay {config.weight_decay:g}, random shifts ±{config.shift} px, {config.epochs} epochs")
     print(f"torch:  plain SGD, batch {TORCH_BATCH}, lr {TORCH_LR:g} constant, momentum {TORCH_MOMENTUM:g}, "
           f"up to {args.torch_epochs} epochs")
     print(f"turns of 1/{args.evals_per_epoch} epoch, interleaved; test evaluation after each turn, "

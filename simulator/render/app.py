@@ -174,6 +174,23 @@ class App:
         scene.layout(self.screen.get_size())
         self.scene = scene
 
+    def frame(self, events, now: float, dt: float, fps: float):
+        """One frame without the display update: events → update → draw; returns the scene's
+        dirty rects (None: all of it)."""
+        self._pending_screenshot = False
+        for event in events:
+            self.handle(event, now)
+        if self.worker.error is not None:    # training failed: end with its error
+            raise self.worker.error
+        if isinstance(self.scene, LoadingScene) and self.worker.ready:
+            self._switch_to_live()
+        self.scene.update(dt, now, fps)
+        dirty = self.scene.draw(self.screen, now)
+        if self._pending_screenshot:
+            path = self.save_screenshot()
+            self.live.toast.show(f"screenshot saved: {path}", now)
+        return dirty
+
     def run(self, max_frames: int | None = None, screenshot: Path | None = None, script: Script | None = None) -> None:
         """The loop; `script` plays from the first frame of the live scene (keys pressed on the
         loading screen would be lost), one action per frame."""
@@ -183,20 +200,9 @@ class App:
         while self.running:
             now = time.perf_counter()
             dt, last = now - last, now
-            self._pending_screenshot = False
             scripted = script.events(live_frames) if not isinstance(self.scene, LoadingScene) else []
             live_frames += not isinstance(self.scene, LoadingScene)
-            for event in pygame.event.get() + scripted:
-                self.handle(event, now)
-            if self.worker.error is not None:    # training failed: end with its error
-                raise self.worker.error
-            if isinstance(self.scene, LoadingScene) and self.worker.ready:
-                self._switch_to_live()
-            self.scene.update(dt, now, clock.get_fps())
-            dirty = self.scene.draw(self.screen, now)
-            if self._pending_screenshot:
-                path = self.save_screenshot()
-                self.live.toast.show(f"screenshot saved: {path}", now)
+            dirty = self.frame(pygame.event.get() + scripted, now, dt, clock.get_fps())
             if dirty is None:
                 pygame.display.flip()
             elif dirty:

@@ -139,7 +139,7 @@ class ActivationsScene:
         axes = ui.Axes(plot, (0, cfg.steps), (0, top * 1.05))
         axes.frame(surface, t, ui.nice_ticks(0, cfg.steps, 5), ui.nice_ticks(0, top, 5), "step", "loss", (0, 1))
         for name in act.NAMES:
-            values = losses.get(name) or []
+            values = list(losses.get(name) or [])      # a copy: the job may append meanwhile
             if values:
                 axes.line(surface, np.arange(len(values)), act.smooth(values), self.colours[name], 2)
         y = plot.bottom + 30

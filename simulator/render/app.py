@@ -46,7 +46,10 @@ def build_trainer(args):
         data = data.subset(args.subset, max(1, args.subset // 6))
     trainer = Trainer(config, data)
     if state is not None:
-        trainer.load_state(state, keep_config=True)
+        try:
+            trainer.load_state(state, keep_config=True)
+        except ValueError as e:      # a good file that does not fit these settings (e.g. the batch size)
+            raise UserError(f"{args.checkpoint}: cannot start from it: {e}") from None
     return trainer
 
 

@@ -5,6 +5,8 @@ lesson in simulator.cli.LESSONS) in every theme with that many random gestures f
 seed, in-process under SDL's dummy driver: each gesture's events go to the scene's own
 handle(), then update() and draw() run as in its window loop. Any exception ends the run with
 the screen, theme, seed and gesture that raised it. tests/test_monkey.py runs a short version.
+`--cli K` instead runs `main.py SCREEN --keys ...` (K random keys and clicks) in a fresh process
+for every screen × theme × size (1024x768, 1280x800, 1920x1080): each must exit 0.
 
 A gesture is what one frame of a person's input can hold: a key press (down + up), a click
 (move + down + up), a drag (down, a few moves, up), a wheel turn, a mouse move, or a resize.
@@ -203,6 +205,37 @@ def start_worker(data_dir=None, images: int = 2000):
     return worker
 
 
+def cli_matrix(screens, themes, keys: int, seed: int, data: Path | None) -> int:
+    """`main.py SCREEN --keys RANDOM` in a fresh process for every screen × theme × size in SIZES:
+    each must exit 0 with no traceback. Returns the number of runs."""
+    import subprocess
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy"}
+    runs = 0
+    for i, name in enumerate(screens):
+        command = [name] if name in ("app", "lecture") else ["lesson", name]
+        if name in ("app", "lecture") and data:
+            command += ["--data", str(data)]
+        if name == "app":
+            command += ["--subset", "2000"]
+        for j, theme in enumerate(themes):
+            for k, size in enumerate(SIZES):
+                rng = np.random.default_rng(seed * 1000 + i * 100 + j * 10 + k)
+                sequence = random_keys(rng, keys, size)
+                with tempfile.TemporaryDirectory(prefix="monkey-cli-") as work:
+                    cmd = [sys.executable, str(root / "main.py"), *command, "--theme", theme,
+                           "--size", f"{size[0]}x{size[1]}", "--keys", sequence, "--max-frames", str(keys + 10),
+                           "--screenshot", os.path.join(work, "last.png")]
+                    proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=600)
+                if proc.returncode != 0 or "Traceback" in proc.stderr:
+                    raise MonkeyFailure(f"`main.py {' '.join(command)} --theme {theme} --size {size[0]}x{size[1]}` "
+                                        f"exited {proc.returncode}:\n{proc.stderr[-2000:]}\nkeys: {sequence}")
+                runs += 1
+            print(f"{name:14s} {theme:9s} --keys ({keys} random) at {', '.join(f'{w}x{h}' for w, h in SIZES)}: "
+                  f"exit 0", flush=True)
+    return runs
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.monkey", description=__doc__.split("\n\n")[0])
     p.add_argument("--events", type=int, default=3000, help="gestures per screen and theme (default 3000)")
@@ -212,7 +245,14 @@ def main(argv=None) -> int:
     p.add_argument("--screens", default="app,lecture," + ",".join(LESSONS),
                    help="comma-separated: app, lecture, lesson names (default: all)")
     p.add_argument("--themes", default=",".join(THEMES))
+    p.add_argument("--cli", type=int, metavar="K",
+                   help="instead: run main.py with K random --keys for every screen × theme × size, in fresh processes")
     args = p.parse_args(argv)
+    if args.cli:
+        started = time.perf_counter()
+        runs = cli_matrix(args.screens.split(","), args.themes.split(","), args.cli, args.seed, args.data)
+        print(f"total: {runs} runs of main.py --keys, all exit 0, {time.perf_counter() - started:.0f} s")
+        return 0
     pygame.display.init()
     pygame.font.init()
     from simulator.render.lessons import LessonOptions

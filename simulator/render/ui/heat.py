@@ -81,6 +81,8 @@ def colour_bar(target: pygame.Surface, text: Text, rect: pygame.Rect, limit: flo
     target.blit(pygame.transform.scale(array_surface(rgb, 1), rect.size), rect)
     pygame.draw.rect(target, theme.panel_border, rect.inflate(2, 2), 1)
     labels = [(1.0, fmt(limit, digits)), (0.0, "0")] + ([] if one_sided else [(-1.0, fmt(-limit, digits))])
+    if not vertical and not one_sided and sum(text.width(s, size) for _, s in labels) + 12 > rect.w:
+        labels = [labels[0], labels[2]]         # too narrow for three labels: the ends only
     covered = rect.copy()
     for t, s in labels:
         if vertical:

@@ -155,3 +155,18 @@ def clip_text(text: Text, s: str, max_w: int, size: int, face: str = "sans") -> 
     while s and text.width(s + "…", size, face) > max_w:
         s = s[:-1]
     return s + "…"
+
+
+def wrap(text: Text, s: str, max_w: int, size: int, face: str = "sans") -> list[str]:
+    """s broken at spaces into lines at most max_w wide (a single over-long word stays whole)."""
+    lines, line = [], ""
+    for word in s.split(" "):
+        trial = f"{line} {word}" if line else word
+        if line and text.width(trial, size, face) > max_w:
+            lines.append(line)
+            line = word
+        else:
+            line = trial
+    if line:
+        lines.append(line)
+    return lines

@@ -98,13 +98,20 @@ class LoadingScene:
                                4 if i == 0 else 3)
 
 
+def legend_marker() -> Path:
+    """The file whose presence means the legend was shown once (first launch shows it)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "cnn-simulator" / "legend-shown"
+
+
 class App:
     def __init__(self, screen, theme, worker, screenshot_dir: Path = Path("pictures"),
-                 data_dir: Path | None = None, lesson_model: Path | None = None):
+                 data_dir: Path | None = None, lesson_model: Path | None = None, show_legend: bool = False):
         from .panels.live_scene import LiveScene
         self.screen, self.theme, self.worker = screen, theme, worker
         self.screenshot_dir = screenshot_dir
         self.live = LiveScene(theme, worker)
+        self.live.show_help = show_legend          # first launch: the keys and the legend first
         self.scene = LoadingScene(theme, worker)
         self.menu = None
         self.data_dir, self.lesson_model = data_dir, lesson_model
@@ -227,8 +234,16 @@ def run_app(args) -> int:
     worker = TrainingWorker(trainer, threads=args.threads, publish_hz=REFRESH_HZ)   # no snapshot goes unseen
     worker.start()
     from ..cli import BUNDLED_MODEL
+    marker = legend_marker()
+    first_launch = args.max_frames is None and not marker.exists()     # automation never sees it
     app = App(screen, theme, worker, data_dir=args.data,
-              lesson_model=BUNDLED_MODEL if BUNDLED_MODEL.is_file() else None)
+              lesson_model=BUNDLED_MODEL if BUNDLED_MODEL.is_file() else None, show_legend=first_launch)
+    if first_launch:
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:
+            pass            # read-only home: the legend is shown again next time, no harm
     try:
         app.run(args.max_frames, args.screenshot)
     finally:

@@ -42,7 +42,7 @@ LEGEND = (
     ("grey", "exactly zero. A map that is all grey is zero everywhere: ReLU (max(0, z)) cut every value, "
              "the filter found none of its pattern in this image (a \"dead\" map for this image)"),
     ("hatched", "padding: zeros added around the image so the output keeps its size"),
-    ("yellow outline", "the window, cell or product being computed now"),
+    ("outline", "in this colour: the window, cell or product being computed now"),
     ("z", "a neuron's sum before the activation: z = Σ w·x + b; ReLU(z) = max(0, z)"),
     ("∂L/∂x", "the gradient: how much the loss L changes per unit change of x (backward pass)"),
     ("smoothed", f"the loss averaged over recent steps: each step keeps {1 - SMOOTHING:.0%} of the old value "
@@ -133,8 +133,8 @@ class HelpOverlay:
         target.blit(self._image, (0, 0))
         if CHECK.enabled:
             with CHECK.scope(self.name, self._box, layer=1):
-                for r, s in self._texts:
-                    CHECK.record(r, s)
+                for r, s, size in self._texts:
+                    CHECK.record(r, s, size)
 
     def _render(self, size):
         """Keys on the left, the legend on the right (stacked when the window is narrow)."""
@@ -153,7 +153,7 @@ class HelpOverlay:
             img = tx.surface(s, size_, colour, face)
             r = img.get_rect(**{anchor: pos})
             image.blit(img, r)
-            texts.append((r, s))
+            texts.append((r, s, size_))
             return r
 
         # one text size for both columns: the largest at which everything fits in the box

@@ -111,5 +111,5 @@ class Toast:
         pygame.draw.rect(target, self.theme.accent, box, 1, border_radius=8)
         rect = target.blit(img, img.get_rect(center=box.center))
         with CHECK.scope("toast", target.get_rect(), layer=2):
-            CHECK.record(rect, self.message)
+            CHECK.record(rect, self.message, self.sizes.body)
 

@@ -67,7 +67,8 @@ def frame(target: pygame.Surface, rect: pygame.Rect, theme: Theme, text: Text, s
     target.blit(image, rect)
     title_w = text.width(title, sizes.title, "bold")
     if CHECK.enabled:
-        CHECK.record(pygame.Rect(rect.x + pad, rect.y + pad // 2, title_w, text.height(sizes.title, "bold")), title)
+        CHECK.record(pygame.Rect(rect.x + pad, rect.y + pad // 2, title_w, text.height(sizes.title, "bold")), title,
+                     sizes.title)
     if isinstance(subtitles, str):
         subtitles = (subtitles,) if subtitles else ()
     x = rect.x + 2 * pad + title_w

@@ -76,7 +76,7 @@ class Text:
         rect = img.get_rect(**{anchor: (round(pos[0]), round(pos[1]))})
         target.blit(img, rect)
         if CHECK.enabled:
-            CHECK.record(rect, s)
+            CHECK.record(rect, s, size)
         return rect
 
     def width(self, s: str, size: int, face: str = "sans") -> int:
@@ -130,7 +130,7 @@ class Numbers:
             target.blit(g, (x, rect.y))
             x += g.get_width()
         if CHECK.enabled:
-            CHECK.record(rect, s)
+            CHECK.record(rect, s, size)
         return rect
 
 

@@ -38,6 +38,7 @@ class PoolPanel:
         self.head = ""               # the arithmetic line of the current window, as drawn
         self.base = None             # the snapshot's trace (its crop chosen by the engine)
         self.forced = None           # presenter mode: (phase, window index in the crop)
+        self._records: dict = {}     # phase → the texts its surface holds (for the layout check)
 
     def layout(self, rect: pygame.Rect, sizes: Sizes) -> None:
         self.rect, self.sizes = rect, sizes
@@ -172,6 +173,7 @@ class PoolPanel:
                 if t:
                     tx.draw(surf, t, (rect.centerx, self.label_y), sz.small, th.muted, anchor="midtop")
         self.built[phase] = tr
+        self._records[phase] = CHECK.scopes.pop(f"{self.name}:{phase}").texts if CHECK.enabled else []
 
     # --- per frame ---------------------------------------------------------------------
     def phase(self, now: float) -> tuple[str, float]:
@@ -220,6 +222,9 @@ class PoolPanel:
         phase, k = self._frame(now)
         if self.built.get(phase) is not self.trace:
             self._build(phase)
+        with CHECK.scope(self.name, self.rect):        # the phase's surface, as it is on screen
+            for r, t in self._records.get(phase, ()):
+                CHECK.record(r, t)
         with CHECK.scope(f"{self.name}:frame", self.rect):
             self._draw(target, phase, k)
 

@@ -259,7 +259,8 @@ def run_app(args) -> int:
     stats = worker.stats()
     fps = app.frames / app.seconds if app.seconds > 0 else 0.0
     print(f"app: {app.frames} frames in {app.seconds:.1f} s, mean {fps:.1f} FPS; {stats['steps']:,} training steps, "
-          f"{stats['images']:,} images, {stats['images_per_sec']:,.0f} images/s")
+          f"{stats['images']:,} images, {stats['images_per_sec']:,.0f} images/s while training (paused time "
+          f"not counted)")
     if args.screenshot:
         print(f"screenshot: {args.screenshot}")
     return 0

@@ -26,7 +26,10 @@ class DensePanel(SnapshotPanel):
                 ("fc3", ("84 → 10 logits", "→ 10"), snap.acts["logits"], snap.limits["logits"], False)]
         row_h = inner.h // len(rows)
         name_w = max(tx.width(r[0], sz.small, "bold") for r in rows) + sz.px(6)
-        value_w = max(tx.width(f"max {fmt(r[3], 2)}", sz.small) for r in rows) + sz.px(8)
+        def scale(limit, one_sided):       # the strip's colour scale, in words
+            return f"0 … {fmt(limit, 2)}" if one_sided else f"±{fmt(limit, 2)}"
+
+        value_w = max(tx.width(scale(r[3], r[4]), sz.small) for r in rows) + sz.px(8)
         desc_room = int(inner.w * 0.30)
         descs = [first_fitting(tx, r[1], desc_room, sz.small) for r in rows]
         desc_w = max((tx.width(d, sz.small) for d in descs if d), default=0) + sz.px(8)
@@ -50,7 +53,7 @@ class DensePanel(SnapshotPanel):
                     for k, t in enumerate(texts):
                         tx.draw(surf, t, (strip.x + (k + 0.5) * slot, strip.centery), sz.small, th.text,
                                 anchor="center")
-            tx.draw(surf, f"max {fmt(limit, 2)}", (strip.right + sz.px(6), cy), sz.small, th.muted, anchor="midleft")
+            tx.draw(surf, scale(limit, one_sided), (strip.right + sz.px(6), cy), sz.small, th.muted, anchor="midleft")
 
 
 class ProbsPanel(SnapshotPanel):

@@ -140,7 +140,9 @@ class PoolPanel:
             n, forward = self.n, phase == "forward"
             exp = self.shown["exponent"]
             if self.mini_scale:
-                surf.blit(heat_tile(tr.x, snap.limits["pool_x"], th, self.mini_scale, snap.activation == "relu"),
+                # the feature maps' scale for this layer, so its colours mean what they mean there
+                limit = snap.limits["stage1" if tr.layer == "pool1" else "stage2"]
+                surf.blit(heat_tile(tr.x, limit, th, self.mini_scale, snap.activation == "relu"),
                           self.mini_rect)
                 s = self.mini_scale * tr.stride
                 pygame.draw.rect(surf, th.accent, pygame.Rect(self.mini_rect.x + j0 * s, self.mini_rect.y + i0 * s,

@@ -446,3 +446,16 @@ def test_between_snapshots_a_frame_redraws_only_what_moved(app):
     np.testing.assert_array_equal(partial, pygame.surfarray.array3d(screen))
     rects = live.draw(screen, now + PHASE_SECONDS)          # pooling: forward ↔ backward
     assert live.pool.rect in rects and live.conv.rect not in rects
+
+
+def test_slow_speeds_skip_blank_windows(app):
+    pause(app)
+    conv = app.live.conv
+    busy = conv.terms.busy().ravel()
+    conv.slide_per_sec = 4.0
+    conv.pos = float(np.flatnonzero(busy)[0])
+    for _ in range(20):
+        conv.update(0.3)
+        assert busy[int(conv.pos)]
+    conv.slide_per_sec = 300.0
+    conv.update(0.01)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pygame
 
 from .widgets import (CHECK, Numbers, Sizes, Text, colour_bar, first_fitting, fmt, frame, hatch, heat,
@@ -21,6 +22,7 @@ from .widgets import (CHECK, Numbers, Sizes, Text, colour_bar, first_fitting, fm
 
 ACT_NAMES = {"relu": "ReLU", "sigmoid": "σ", "tanh": "tanh"}
 GAP = 4
+SKIP_BLANK_BELOW = 20      # window positions per second: slower than this, blank windows are skipped
 
 
 def _grid(c: int) -> tuple[int, int]:
@@ -143,6 +145,7 @@ class ConvPanel:
         if self.terms is None or (self.terms.layer, self.terms.channel) != (terms.layer, terms.channel):
             self.pos, self.chosen = 0.0, None
         self.terms, self.activation = terms, snap.activation
+        self._busy = terms.busy()
         with CHECK.scope(self.name, self.rect, self.rect.topleft):
             self._geometry(terms)       # cheap (frame and widths are cached); records its texts
             self._paint(snap, terms)
@@ -171,7 +174,14 @@ class ConvPanel:
     def update(self, dt: float) -> None:
         if self.terms is not None and self.presenter is None:
             n = self.terms.out_shape[0] * self.terms.out_shape[1]
+            before = int(self.pos)
             self.pos = (self.pos + dt * self.slide_per_sec) % n
+            if self.slide_per_sec <= SKIP_BLANK_BELOW and int(self.pos) != before:
+                # slow speeds: the window jumps over blank background to the next inked window
+                busy = self._busy.ravel()
+                ahead = np.flatnonzero(np.roll(busy, -int(self.pos)))
+                if ahead.size:
+                    self.pos = float((int(self.pos) + int(ahead[0])) % n)
 
     def window_yx(self) -> tuple[int, int]:
         if self.presenter is not None:

@@ -71,14 +71,20 @@ class LoadingScene:
         pass
 
     def draw(self, surface, now):
+        from .ui import Sizes, wrap
         th, tx = self.theme, self.text
         surface.fill(th.background)
         w, h = surface.get_size()
+        sz = Sizes.for_window((w, h), th)
         done, total, label = self.worker.progress
         cx, cy = w // 2, h // 2
-        tx.draw(surface, "CNN Simulator", (cx, cy - 110), 34, th.text, "bold", anchor="center")
-        tx.draw(surface, "Preparing the engine: the first run compiles the Numba kernels, later runs load them "
-                "from the cache.", (cx, cy - 60), 14, th.muted, anchor="center")
+        tx.draw(surface, "CNN Simulator", (cx, cy - sz.px(110)), 2 * sz.title, th.text, "bold",
+                anchor="center")
+        lines = wrap(tx, "Preparing the engine: the first run compiles the Numba kernels, later runs load them "
+                     "from the cache.", w - 80, sz.small)
+        for i, line in enumerate(lines):
+            tx.draw(surface, line, (cx, cy - sz.px(60) - (len(lines) - 1 - i) * tx.line(sz.small)), sz.small,
+                    th.muted, anchor="center")
         bar = pygame.Rect(0, 0, min(520, w - 80), 18)
         bar.center = (cx, cy)
         pygame.draw.rect(surface, th.panel, bar, border_radius=9)
@@ -88,8 +94,8 @@ class LoadingScene:
         frac = min(1.0, (done + 0.9 * creep) / max(1, total)) if done < total else 1.0
         pygame.draw.rect(surface, th.accent, pygame.Rect(bar.x, bar.y, int(bar.w * frac), bar.h), border_radius=9)
         pygame.draw.rect(surface, th.panel_border, bar, 1, border_radius=9)
-        tx.draw(surface, f"{min(done + 1, total)}/{total}: {label}…", (cx, cy + 30), 16, th.text, anchor="center")
-        tx.draw(surface, f"{elapsed:.0f} s", (cx, cy + 56), 13, th.muted, anchor="center")
+        tx.draw(surface, f"{min(done + 1, total)}/{total}: {label}…", (cx, cy + sz.px(30)), sz.body, th.text, anchor="center")
+        tx.draw(surface, f"{elapsed:.0f} s", (cx, cy + sz.px(58)), sz.small, th.muted, anchor="center")
         spin = (now * 2.0) % 1.0
         for i in range(8):
             a = 2 * math.pi * (i / 8 + spin)

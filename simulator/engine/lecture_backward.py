@@ -14,7 +14,7 @@ from .lecture_forward import (ACT_NAME, S, VECTOR_GRID, argmax2, example_window,
 from .lecture_step import (Arithmetic, Num, Panel, Step, Table, Term, combine, dot, fmt, limit_of, num, product_parts,
                            signed, sub, sum_parts, text)
 
-ZOOM = 8    # a dense layer's ∂L/∂W is shown as this many rows × columns around the example weight
+ZOOM = 5    # a dense layer's ∂L/∂W is shown as this many rows × columns around the example weight
 
 DIGITS = tuple(str(d) for d in range(10))
 
@@ -62,11 +62,10 @@ def dense_wgrad_step(trace, x_name, layer, w_name, b_name, section) -> Step:
                        text(f"∂L/∂b[{j}] = ∂L/∂y[{j}] = ", num(trace, "d:" + b_name, (j,)))),
                 panels=(vector(f"x: {x_name} ({D})", trace, x_name, marks=((i,),)),
                         vector(f"∂L/∂y: ∂{layer} ({M})", trace, "d:" + layer, marks=((j,),)),
-                        heat(f"all of ∂L/∂W, on its side: {M} × {D}", trace, "d:" + w_name, (S, S),
-                             marks=((i, j),), transpose=True, row=1,
-                             box=(i0, j0, r1 - i0, c1 - j0)),
-                        heat(f"zoom: W rows {i0}–{r1 - 1}, columns {j0}–{c1 - 1}", trace, "d:" + w_name,
-                             (slice(i0, r1), slice(j0, c1)), style="numbers", marks=((i - i0, j - j0),), row=1)))
+                        heat(f"∂L/∂W, rows {i0}–{r1 - 1} × columns {j0}–{c1 - 1}", trace, "d:" + w_name,
+                             (slice(i0, r1), slice(j0, c1)), style="numbers", marks=((i - i0, j - j0),)),
+                        heat(f"all of ∂L/∂W ({D} × {M}), drawn on its side", trace, "d:" + w_name, (S, S),
+                             marks=((i, j),), transpose=True, row=1, box=(i0, j0, r1 - i0, c1 - j0))))
 
 
 def zoom_block(i: int, j: int, D: int, M: int) -> tuple[int, int, int, int]:

@@ -92,7 +92,7 @@ def draw_header(surface, step: Step, index: int, total: int, theme: Theme, rect:
     surface.blit(count, count.get_rect(topright=(br.left - 16, y + 4)))
     size = px(theme, 27)
     room = br.left - 16 - count.get_width() - 20 - rect.x
-    while size > 12 and load_font("bold", size).size(step.title)[0] > room:
+    while size > floor_px(theme) and load_font("bold", size).size(step.title)[0] > room:
         size -= 1
     title = load_font("bold", size).render(step.title, True, theme.text)
     surface.blit(title, (rect.x, y))

@@ -8,24 +8,11 @@ from functools import lru_cache
 import numpy as np
 import pygame
 
+from ...numbers import fmt  # noqa: F401  (the one formatter; lessons import it from here)
 from ..theme import Theme, array_surface, heat_rgb, load_font
 
 SIZE = (1280, 800)
 HEADER_H, FOOTER_H = 64, 30
-
-
-def fmt(v, digits: int = 3) -> str:
-    """A number as shown on screen: fixed decimals, a real minus sign, 'undefined' for None/NaN."""
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "undefined"
-    if isinstance(v, float) and math.isinf(v):
-        return "∞" if v > 0 else "−∞"
-    if abs(v) >= 1e5:
-        return f"{v:.2e}".replace("-", "−")
-    text = f"{v:.{digits}f}"
-    if text.lstrip("-").strip("0.") == "":
-        text = text.lstrip("-")          # no "−0.000"
-    return text.replace("-", "−")
 
 
 @lru_cache(maxsize=4096)

@@ -87,6 +87,7 @@ class GraphScene:
     def set_inputs(self, x: float, y: float) -> None:
         self.x, self.y = round(x, 2), round(y, 2)
         self._build()
+        self.step = min(self.step, self.last_step)     # y = 0 has no reverse steps: the list shrinks
 
     def update(self, dt: float) -> None:
         if not self.playing:
@@ -221,6 +222,8 @@ class GraphScene:
                 return [(f"{FORMULAS[n.label]}", None), (f"= {expr}", None), (n.error, t.bad)]
             return [(f"{FORMULAS[n.label]}", None), (f"= {expr}", None), (f"= {fmt(n.value, 4)}", t.accent)]
         n = just_ran
+        if n is None:
+            return []
         if not n.parents:
             return [(f"{n.label} is an input: its adjoint", None), ("is complete:", None),
                     (f"∂w7/∂{n.label} = {fmt(grads[n.label], 4)}", t.good)]

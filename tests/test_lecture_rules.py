@@ -148,3 +148,9 @@ def test_lecture_help_names_the_default_theme(capsys):
         main(["lecture", "--help"])
     out = capsys.readouterr().out
     assert re.search(r"projector \(the default", " ".join(out.split()))
+
+
+def test_a_grid_in_units_of_a_power_of_ten_says_so():
+    from simulator.engine.lecture_step import exponent_label
+    decimals, exponent = grid_format(np.array([0.004, -0.0021]))
+    assert exponent == -3 and exponent_label(exponent) == " (×10⁻³)" and exponent_label(0) == ""

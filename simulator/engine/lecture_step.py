@@ -259,4 +259,4 @@ def grid_text(v: float, decimals: int, exponent: int) -> str:
 
 def exponent_label(exponent: int) -> str:
     """' (×10⁻³)' for a grid written in units of 10^exponent, '' otherwise."""
-    return f" (×10{str(exponent).translate(SUPERSCRIPT)})" if exponent else ""
+    return f" ({numbers.ten_to(exponent)})" if exponent else ""

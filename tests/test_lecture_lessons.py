@@ -81,7 +81,7 @@ def test_params_lesson_counts_are_the_models(texts, mnist_dir):
     dense = next(s for s in texts if s.startswith("dense 784"))
     assert f"= {784 * c1.size + c1.size:,}" in dense
     n_train = len(load_dataset(mnist_dir).train_images)
-    per_image = next(s for s in texts if s.startswith("Training set"))
+    per_image = " ".join(s for s in texts if s.startswith("Training set") or "images" in s)
     assert f"{n_train:,} images" in per_image
 
 
@@ -117,3 +117,18 @@ def test_new_lessons_draw_in_every_theme(theme, mnist_dir):
         _, surface = draw(name, theme, LessonOptions(data=mnist_dir))
         rgb = pygame.surfarray.array3d(surface)
         assert rgb.std() > 10
+
+
+@pytest.mark.parametrize("theme", ["dark", "light", "projector"])
+def test_new_lessons_pass_the_layout_check(theme, mnist_dir):
+    from simulator.render import ui as kit
+    kit.CHECK.enable()
+    try:
+        for name in ("params", "tensors"):
+            kit.CHECK.clear()
+            with kit.CHECK.scope(name, pygame.Rect((0, 0), SIZE)):
+                _, surface = draw(name, theme, LessonOptions(data=mnist_dir))
+            assert kit.CHECK.texts(), "nothing recorded"
+            assert kit.CHECK.violations(surface.get_rect()) == []
+    finally:
+        kit.CHECK.disable()

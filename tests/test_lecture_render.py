@@ -182,3 +182,24 @@ def test_every_step_in_every_theme_and_size_keeps_text_at_least_14px_at_1280x800
             render_step(surface, step, i, len(steps), THEMES[theme], "hints", "status")
         if size == (1280, 800):
             assert min(sizes) >= 14, (theme, min(sizes))
+
+
+@pytest.mark.parametrize("theme", ["dark", "light", "projector"])
+def test_layout_check_every_step_every_size(trace, theme):
+    """The shared layout check: no text of any step outside the screen or over another text,
+    at 1024×768, 1280×800 and 1920×1080."""
+    from simulator.render import ui
+    steps = build_steps(trace, focus=1)
+    ui.CHECK.enable()
+    try:
+        problems = []
+        for size in ((1024, 768), (1280, 800), (1920, 1080)):
+            surface = pygame.Surface(size)
+            for i, step in enumerate(steps):
+                ui.CHECK.clear()
+                with ui.CHECK.scope("lecture", surface.get_rect()):
+                    render_step(surface, step, i, len(steps), THEMES[theme], "hints", "status")
+                problems += [f"{size} step {i + 1}: {v}" for v in ui.CHECK.violations(surface.get_rect())]
+    finally:
+        ui.CHECK.disable()
+    assert problems == [], "\n".join(problems[:20]) + f"\n({len(problems)} in all)"

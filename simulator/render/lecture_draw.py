@@ -8,10 +8,18 @@ import numpy as np
 import pygame
 
 from ..engine.lecture_step import Panel, Table, Text, exponent_label, fmt, grid_format, grid_text
+from .ui import CHECK
 from .theme import Theme, array_surface, gray_rgb, heat_rgb, load_font  # noqa: F401
 
 
 # ----------------------------------------------------------------------------- text
+
+def put(surface, img, where, label: str = "text") -> pygame.Rect:
+    """Blit a rendered text and tell the layout check where it went (ui.CHECK, when enabled)."""
+    rect = surface.blit(img, where)
+    CHECK.record(rect, label)
+    return rect
+
 
 def segments(text: Text | str, a: int = 0, b: int | None = None):
     """(string, is_number) pieces of text[a:b], split at the marks' edges."""
@@ -53,7 +61,7 @@ def rich_line(surface, text, a, b, pos, font, color, num_color) -> int:
     x, y = pos
     for piece, is_num in segments(text, a, b):
         img = font.render(piece, True, num_color if is_num else color)
-        surface.blit(img, (x, y))
+        put(surface, img, (x, y), piece)
         x += img.get_width()
     return x - pos[0]
 
@@ -173,7 +181,7 @@ def _draw_numbers(surface, a, x0, y0, cell, rgb, theme, reveal, floor):
                 continue
             color = (0, 0, 0) if lum[r, c] > 140 else (255, 255, 255)
             img = font.render(s, True, color)
-            surface.blit(img, img.get_rect(center=(int(x0 + (c + 0.5) * cell), int(y0 + (r + 0.5) * cell))))
+            put(surface, img, img.get_rect(center=(int(x0 + (c + 0.5) * cell), int(y0 + (r + 0.5) * cell))))
     for i in range(a.shape[0] + 1):
         pygame.draw.line(surface, theme.panel_border, (x0, y0 + i * cell), (x0 + a.shape[1] * cell, y0 + i * cell))
     for j in range(a.shape[1] + 1):
@@ -203,7 +211,7 @@ def colour_bar(surface, rect: pygame.Rect, panel: Panel, values: np.ndarray, the
     total = left.get_width() + bar_w + right.get_width() + 16
     x = rect.centerx - total // 2
     y = rect.y + (rect.h - font.get_height()) // 2
-    surface.blit(left, (x, y))
+    put(surface, left, (x, y))
     bx = x + left.get_width() + 8
     ramp = np.linspace(lo, hi, bar_w)[None, :]
     rgb = gray_rgb(ramp, panel.low, panel.limit) if gray else heat_rgb(ramp, panel.limit, theme)
@@ -212,7 +220,7 @@ def colour_bar(surface, rect: pygame.Rect, panel: Panel, values: np.ndarray, the
     by = rect.y + (rect.h - bar_h) // 2
     surface.blit(surf, (bx, by))
     pygame.draw.rect(surface, theme.panel_border, (bx - 1, by - 1, bar_w + 2, bar_h + 2), 1)
-    surface.blit(right, (bx + bar_w + 8, y))
+    put(surface, right, (bx + bar_w + 8, y))
 
 
 def draw_stack(surface, rect, panel: Panel, theme: Theme, small_font) -> None:
@@ -233,7 +241,7 @@ def draw_stack(surface, rect, panel: Panel, theme: Theme, small_font) -> None:
         x, y = x0 + c * (mw + 10), y0 + r * (mh + label_h + 10)
         if panel.names:
             color = theme.accent if i == panel.focus else theme.muted
-            surface.blit(small_font.render(panel.names[i], True, color), (x, y))
+            put(surface, small_font.render(panel.names[i], True, color), (x, y))
         cell_rect = pygame.Rect(x, y + label_h, mw, mh)
         draw_map(surface, cell_rect, panel, a[i], theme, marks=panel.marks if i == panel.focus else (),
                  box=panel.box, focus=(i == panel.focus))
@@ -260,7 +268,7 @@ def draw_bars(surface, rect, panel: Panel, theme: Theme, font) -> None:
         name = panel.names[i] if panel.names else str(i)
         img = font.render(name, True, theme.accent if i in marked else theme.text)
         where = img.get_rect(midtop=(int(area.x + (i + 0.5) * slot), area.bottom + 2))
-        surface.blit(img, where)
+        put(surface, img, where)
         if i in marked:
             pygame.draw.rect(surface, theme.accent, where.inflate(10, 2), 2, border_radius=4)
     pygame.draw.line(surface, theme.muted, (area.x, base), (area.right, base), 2)
@@ -303,7 +311,7 @@ def draw_table(surface, rect, table: Table, theme: Theme, base: int, floor: int 
     x = x0
     for c, head in enumerate(table.header):
         img = font.render(head, True, theme.muted)
-        surface.blit(img, (x + widths[c] - img.get_width(), y))
+        put(surface, img, (x + widths[c] - img.get_width(), y))
         x += widths[c] + 24
     y += line + 4
     pygame.draw.line(surface, theme.panel_border, (x0, y - 3), (x0 + tw, y - 3), 1)

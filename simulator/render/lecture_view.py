@@ -14,7 +14,7 @@ import pygame
 
 from ..engine.lecture import STAGES
 from ..engine.lecture_step import Step, Table, Text, exponent_label, grid_format
-from .lecture_draw import (colour_bar, draw_bars, draw_map, draw_stack, draw_table, paragraph, paragraph_height,
+from .lecture_draw import (colour_bar, put, draw_bars, draw_map, draw_stack, draw_table, paragraph, paragraph_height,
                            rich_line, table_size, wrap)
 from .theme import THEMES, Theme, load_font
 
@@ -71,11 +71,11 @@ def draw_strip(surface, step: Step, theme: Theme, x: int, y: int, width: int) ->
             cx += 6
             box = img.get_rect(topleft=(cx, y)).inflate(10, 4)
             pygame.draw.rect(surface, phase_color(theme, step.phase), box, border_radius=4)
-        surface.blit(img, (cx, y))
+        put(surface, img, (cx, y))
         cx += img.get_width() + (6 if i == current else 0)
         if i < len(STAGES) - 1:
             a = font.render(seps[i], True, theme.muted)
-            surface.blit(a, (cx, y))
+            put(surface, a, (cx, y))
             cx += a.get_width()
     return font.get_linesize() + 6
 
@@ -88,14 +88,14 @@ def draw_header(surface, step: Step, index: int, total: int, theme: Theme, rect:
     right = rect.right
     br = badge.get_rect(topright=(right, y + 4)).inflate(14, 6)
     pygame.draw.rect(surface, phase_color(theme, step.phase), br, border_radius=5)
-    surface.blit(badge, badge.get_rect(center=br.center))
-    surface.blit(count, count.get_rect(topright=(br.left - 16, y + 4)))
+    put(surface, badge, badge.get_rect(center=br.center))
+    put(surface, count, count.get_rect(topright=(br.left - 16, y + 4)))
     size = px(theme, 27)
     room = br.left - 16 - count.get_width() - 20 - rect.x
     while size > floor_px(theme) and load_font("bold", size).size(step.title)[0] > room:
         size -= 1
     title = load_font("bold", size).render(step.title, True, theme.text)
-    surface.blit(title, (rect.x, y))
+    put(surface, title, (rect.x, y), step.title)
     return y + max(title.get_height(), br.height) + 8 - rect.y
 
 
@@ -109,9 +109,9 @@ def draw_footer(surface, theme: Theme, rect: pygame.Rect, left: str, right: str,
         size -= 1
     h = font.get_linesize()
     y = rect.bottom - h
-    surface.blit(font.render(left, True, theme.muted), (rect.x, y))
+    put(surface, font.render(left, True, theme.muted), (rect.x, y))
     r = font.render(right, True, theme.muted)
-    surface.blit(r, r.get_rect(topright=(rect.right, y)))
+    put(surface, r, r.get_rect(topright=(rect.right, y)))
     bar_y = y - 8
     pygame.draw.rect(surface, theme.panel_border, (rect.x, bar_y, rect.w, 3))
     pygame.draw.rect(surface, theme.accent, (rect.x, bar_y, int(rect.w * progress), 3))
@@ -221,7 +221,7 @@ def draw_panel(surface, panel, rect: pygame.Rect, theme: Theme, label_size: int,
     label = load_font("sans", size).render(name, True, theme.muted)
     where = label.get_rect(midbottom=(rect.centerx, rect.y - 4))
     where.clamp_ip(surface.get_rect())
-    surface.blit(label, where)
+    put(surface, label, where, name)
     a = panel.array
     small = load_font("sans", floor)
     if bar_h and has_colour_bar(panel):

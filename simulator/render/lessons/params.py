@@ -8,6 +8,8 @@ import pygame
 from ...engine.data import load_dataset
 from ...engine.lessons_params import layer_counts, totals
 from ...engine.model import LeNetConfig
+from ..ui import CHECK
+from .tensors import wrap
 from . import common as ui
 
 HEAD = ("layer", "input → output", "LeNet-5 parameters", "dense, same widths", "multiply-adds", "dense multiply-adds",
@@ -101,7 +103,7 @@ class ParamsScene:
         y = box.y + 4
         x = x0
         for c, head in enumerate(HEAD):
-            ui.text(surface, t, head, (x + widths[c], y), size, t.muted, anchor="topright")
+            say(surface, t, head, (x + widths[c], y), size, t.muted, anchor="topright")
             x += widths[c] + 24
         for r, row in enumerate(rows):
             y += ui.line_height(t, size)
@@ -111,19 +113,20 @@ class ParamsScene:
             x = x0
             for c, cell in enumerate(row):
                 face = "bold" if r == len(rows) - 1 else "sans"
-                ui.text(surface, t, cell, (x + widths[c], y), size, t.text, face=face, anchor="topright")
+                say(surface, t, cell, (x + widths[c], y), size, t.text, face=face, anchor="topright")
                 x += widths[c] + 24
         y = box.bottom + 16
         c = self.counts[self.selected]
         inner = ui.panel(surface, t, (24, y, w - 48, ui.line_height(t, 18) * 2 + 52),
                          f"{c.name}, written out (↑/↓: another layer)")
         for i, line in enumerate(formula_lines(c)):
-            ui.text(surface, t, line, (inner.x, inner.y + i * ui.line_height(t, 18)), 18)
+            say(surface, t, line, (inner.x, inner.y + i * ui.line_height(t, 18)), 18)
         y = inner.bottom + 20
         self._draw_bars(surface, pygame.Rect(24, y, w - 48, 88))
         y += 104
-        for i, line in enumerate(closing_lines(self.counts, self.n_train)):
-            ui.text(surface, t, line, (24, y + i * ui.line_height(t, 15)), 15)
+        wrapped = [part for line in closing_lines(self.counts, self.n_train) for part in wrap(t, line, w - 48, 15)]
+        for i, line in enumerate(wrapped):
+            say(surface, t, line, (24, y + i * ui.line_height(t, 15)), 15)
         ui.footer(surface, t, "↑/↓ layer · Esc back")
 
     def _draw_bars(self, surface, rect) -> None:
@@ -135,8 +138,15 @@ class ParamsScene:
         for i, (name, value, colour) in enumerate((("LeNet-5", tot["params"], t.good),
                                                    ("all dense", tot["dense_params"], t.bad))):
             y = rect.y + i * rect.h // 2
-            ui.text(surface, t, name, (rect.x, y + rect.h // 4), 15, anchor="midleft")
+            say(surface, t, name, (rect.x, y + rect.h // 4), 15, anchor="midleft")
             bw = max(2, round(full * value / tot["dense_params"]))
             pygame.draw.rect(surface, colour, (rect.x + label_w, y + 6, bw, rect.h // 2 - 12))
-            ui.text(surface, t, f"{n(value)} parameters", (rect.x + label_w + bw + 10, y + rect.h // 4), 15,
+            say(surface, t, f"{n(value)} parameters", (rect.x + label_w + bw + 10, y + rect.h // 4), 15,
                     anchor="midleft")
+
+
+def say(surface, theme, s: str, pos, *args, **kwargs) -> pygame.Rect:
+    """common.text, and the layout check told where the text went."""
+    rect = ui.text(surface, theme, s, pos, *args, **kwargs)
+    CHECK.record(rect, s)
+    return rect

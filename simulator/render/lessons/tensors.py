@@ -12,6 +12,7 @@ from ...engine.lecture_step import fmt
 from ...engine.lessons_tensors import tensor_examples
 from ...engine.model import LeNetConfig
 from ..theme import array_surface, gray_rgb
+from ..ui import CHECK
 from . import common as ui
 
 GAP = 14
@@ -65,18 +66,18 @@ class TensorsScene:
             inner = ui.panel(surface, t, rect, f"rank {ex.rank}: {ex.kind}")
             y = inner.y
             for line in wrap(t, ex.name, inner.w, 15):
-                ui.text(surface, t, line, (inner.x, y), 15)
+                say(surface, t, line, (inner.x, y), 15)
                 y += ui.line_height(t, 15)
-            ui.text(surface, t, shape_text(ex.shape), (inner.x, y + 2), 16, t.accent, face="bold")
+            say(surface, t, shape_text(ex.shape), (inner.x, y + 2), 16, t.accent, face="bold")
             y += ui.line_height(t, 16) + 8
             notes = wrap(t, ex.note, inner.w, 14)
             picture = pygame.Rect(inner.x, y, inner.w, inner.bottom - y - ui.line_height(t, 14) * (len(notes) + 2))
             self._draw_tensor(surface, ex, picture)
             y = picture.bottom + 6
-            ui.text(surface, t, element_label(ex), (inner.x, y), 15, t.accent, face="mono")
+            say(surface, t, element_label(ex), (inner.x, y), 15, t.accent, face="mono")
             y += ui.line_height(t, 15) + 2
             for line in notes:
-                ui.text(surface, t, line, (inner.x, y), 14, t.muted)
+                say(surface, t, line, (inner.x, y), 14, t.muted)
                 y += ui.line_height(t, 14)
         ui.footer(surface, t, "scalar → vector → matrix → 3-D → 4-D: each adds one index · Esc back")
 
@@ -87,14 +88,14 @@ class TensorsScene:
             box = pygame.Rect(0, 0, min(rect.w, 190), 60)
             box.center = rect.center
             pygame.draw.rect(surface, t.panel_border, box, 2, border_radius=6)
-            ui.text(surface, t, fmt(float(a)), box.center, 22, t.text, face="bold", anchor="center")
+            say(surface, t, fmt(float(a)), box.center, 22, t.text, face="bold", anchor="center")
         elif ex.rank == 1:
             cell = max(4, min(rect.w // a.size, 36))
             x0, y0 = rect.centerx - cell * a.size // 2, rect.centery - cell // 2
             ui.heat(surface, t, a[None, :], (x0, y0), cell, border=t.panel_border)
             mark(surface, t, x0 + ex.index[0] * cell, y0, cell)
             for k in range(a.size):
-                ui.text(surface, t, str(k), (x0 + k * cell + cell // 2, y0 + cell + 4), 14, t.muted, anchor="midtop")
+                say(surface, t, str(k), (x0 + k * cell + cell // 2, y0 + cell + 4), 14, t.muted, anchor="midtop")
         elif ex.rank == 2:
             rows, cols = a.shape
             cell = max(1, min(rect.w // cols, rect.h // rows))
@@ -149,3 +150,10 @@ def wrap(theme, s: str, width: int, size: int) -> list[str]:
         else:
             line = trial
     return lines + ([line] if line else [])
+
+
+def say(surface, theme, s: str, pos, *args, **kwargs) -> pygame.Rect:
+    """common.text, and the layout check told where the text went."""
+    rect = ui.text(surface, theme, s, pos, *args, **kwargs)
+    CHECK.record(rect, s)
+    return rect

@@ -31,13 +31,20 @@ def heat(label, trace, source, index, **kw) -> Panel:
     """A slice of a tensor, coloured on the tensor's one scale (tensor_limit)."""
     a = trace.tensor(source)[index]
     kw.setdefault("limit", tensor_limit(trace, source))
+    kw.setdefault("one_sided", non_negative(trace, source))
     return Panel(label, a, source, index, **kw)
 
 
 def vector(label, trace, source, **kw) -> Panel:
     a = trace.tensor(source)[0]
     kw.setdefault("limit", tensor_limit(trace, source))
+    kw.setdefault("one_sided", non_negative(trace, source))
     return Panel(label, a, source, (0, S), grid=VECTOR_GRID.get(a.size), **kw)
+
+
+def non_negative(trace, source: str) -> bool:
+    """True when the whole tensor has no negative value (after ReLU): a one-sided scale."""
+    return bool((np.asarray(trace.tensor(source)) >= 0).all())
 
 
 def strict_windows(a: np.ndarray, size: int = 2) -> tuple[np.ndarray, np.ndarray]:
@@ -283,7 +290,7 @@ def pool_steps(trace, before: str, after: str, k: int) -> list[Step]:
               panels=(heat(f"{before}: {n_maps} maps, {H}×{H}", trace, before, (0, S, S, S), focus=k,
                            names=tuple(f"{m}" for m in range(n_maps))),
                       heat(f"{after}: {n_maps} maps, {OH}×{OH}", trace, after, (0, S, S, S), focus=k,
-                           names=tuple(f"{m}" for m in range(n_maps)))))
+                           names=tuple(f"{m}" for m in range(n_maps)), row=1 if n_maps > 6 else 0)))
     return [s1, s2]
 
 

@@ -175,6 +175,7 @@ class Panel:
     names: tuple = ()            # per-map names of a stack, or per-entry names of bars
     grid: tuple | None = None    # a vector is drawn as a block of this (rows, cols) shape
     transpose: bool = False      # draw a matrix turned on its side (marks are given untransposed)
+    one_sided: bool = False      # the whole tensor is ≥ 0 (after ReLU): colour scale 0 … +limit
 
 
 @dataclass(frozen=True, eq=False)

@@ -89,7 +89,7 @@ def blend(c1, c2, t: float) -> tuple:
 def rgb_of(panel: Panel, a: np.ndarray, theme: Theme) -> np.ndarray:
     if panel.style in ("gray", "gray-numbers"):
         return gray_rgb(a, panel.low, panel.limit)
-    return heat_rgb(a, panel.limit, theme)
+    return heat_rgb(a, panel.limit, theme, panel.one_sided)
 
 
 def fitting_font(strings, width: int, height: int, face="mono", cap=40, floor=8) -> pygame.font.Font | None:
@@ -201,9 +201,10 @@ def stack_layout(n: int, h: int, w: int, rect: pygame.Rect, gap: int, label_h: i
 
 def colour_bar(surface, rect: pygame.Rect, panel: Panel, values: np.ndarray, theme: Theme, font) -> None:
     """The panel's colour scale as a small bar centred in rect with its end values written:
-    −limit … 0 … +limit, or 0 … +limit when the values are never negative (after ReLU)."""
+    −limit … +limit, or 0 … +limit for a tensor that is never negative (after ReLU). The ends
+    are written like the captions' numbers (4 significant digits), so they can be compared."""
     gray = panel.style in ("gray", "gray-numbers")
-    one_sided = gray or not bool((np.asarray(values) < 0).any())
+    one_sided = gray or panel.one_sided
     lo = panel.low if gray else (0.0 if one_sided else -panel.limit)
     hi = panel.limit
     left, right = font.render(fmt(lo), True, theme.muted), font.render(fmt(hi), True, theme.muted)
@@ -214,7 +215,7 @@ def colour_bar(surface, rect: pygame.Rect, panel: Panel, values: np.ndarray, the
     put(surface, left, (x, y))
     bx = x + left.get_width() + 8
     ramp = np.linspace(lo, hi, bar_w)[None, :]
-    rgb = gray_rgb(ramp, panel.low, panel.limit) if gray else heat_rgb(ramp, panel.limit, theme)
+    rgb = gray_rgb(ramp, panel.low, panel.limit) if gray else heat_rgb(ramp, panel.limit, theme, one_sided)
     bar_h = max(6, font.get_height() // 2)
     surf = pygame.transform.scale(array_surface(rgb, 1), (bar_w, bar_h))
     by = rect.y + (rect.h - bar_h) // 2

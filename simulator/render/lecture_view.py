@@ -17,6 +17,7 @@ from ..engine.lecture_step import Step, Table, Text, exponent_label, grid_format
 from .lecture_draw import (colour_bar, put, draw_bars, draw_map, draw_stack, draw_table, paragraph, paragraph_height,
                            rich_line, table_size, wrap)
 from .theme import THEMES, Theme, load_font
+from .ui.text import MAX_UNIT, MIN_UNIT, REFERENCE
 
 PHASE_LABEL = {"forward": "FORWARD →", "backward": "← BACKWARD", "update": "UPDATE"}
 GAP = 28
@@ -133,7 +134,7 @@ def natural(panel, theme: Theme) -> tuple[float, float]:
         return c / r, r * 48
     if a.ndim == 3:
         n, h, w = a.shape
-        cols = {1: 1, 6: 3, 16: 4}.get(n, int(np.ceil(np.sqrt(n))))
+        cols = {1: 1, 6: 3, 16: 8}.get(n, int(np.ceil(np.sqrt(n))))
         rows = -(-n // cols)
         p = panel.pad
         return cols * (w + 2 * p) / (rows * (h + 2 * p)), 10_000
@@ -260,8 +261,9 @@ def line_font(lines: tuple[Text, ...], theme: Theme, width: int):
 def render_step(surface: pygame.Surface, step: Step, index: int, total: int, theme: Theme,
                 footer_left: str = "", footer_right: str = "") -> None:
     W, H = surface.get_size()
-    # type scales with the window (the layout was tuned at 1280×800), so fullscreen stays readable
-    theme = replace(theme, scale=theme.scale * min(2.0, max(0.75, min(W / 1280, H / 800))))
+    # type scales with the window like the UI kit's Sizes (0.86 … 2.4 × the 1280×800 sizes)
+    fit = min(W / REFERENCE[0], H / REFERENCE[1])
+    theme = replace(theme, scale=theme.scale * min(MAX_UNIT, max(MIN_UNIT, fit)))
     m = max(16, int(min(W, H) * 0.025))
     surface.fill(theme.background)
     inner = pygame.Rect(m, m, W - 2 * m, H - 2 * m)

@@ -68,7 +68,7 @@ def softmax_steps(trace) -> list[Step]:
                             marks=((lab,),), names=tuple(str(d) for d in range(10)))))
     verdict = "right" if pm == lab else "wrong"
     s2 = Step("loss", "forward", "loss", "The loss: −ln of the right answer's probability", layer="loss",
-              caption=text(f"The label is {lab}. The loss (natural log, ln) is small when p{sub(lab)} is near 1 and "
+              caption=text(f"The label is {lab}. The loss (ln: the natural logarithm) is small when p{sub(lab)} is near 1 and "
                            f"grows without bound as it nears 0. The network's guess is {pm} (p = ",
                            num(trace, "probs", (0, pm)), f"): {verdict}.", *untrained_note(trace)),
               lines=(text(f"L = −ln p{sub(lab)} = −ln ", num(trace, "probs", (0, lab)), " = ",

@@ -184,10 +184,11 @@ def layout_panels(step: Step, rect: pygame.Rect, theme: Theme, label_h: int, bar
     # rows with number grids keep their size as long as the others can give way (down to half)
     numeric = [any(not isinstance(p, Table) and p.style in ("numbers", "gray-numbers") for p in rows[r])
                for r in order]
-    other = sum(w for w, n in zip(wanted, numeric) if not n)
-    if any(numeric) and other and sum(wanted) > room:
-        give = min(0.5, (sum(wanted) - room) / other)
-        wanted = [w if n else int(w * (1 - give)) for w, n in zip(wanted, numeric)]
+    chrome = label_h + bar_h      # labels and colour bars keep their size; the figures give way
+    other = sum(w - chrome for w, n in zip(wanted, numeric) if not n)
+    if any(numeric) and other > 0 and sum(wanted) > room:
+        give = min(0.4, (sum(wanted) - room) / other)
+        wanted = [w if n else int(chrome + (w - chrome) * (1 - give)) for w, n in zip(wanted, numeric)]
     scale = min(1.0, room / max(1, sum(wanted)))
     heights = [int(w * scale) for w in wanted]
     y = rect.y + max(0, (room - sum(heights)) // 2)

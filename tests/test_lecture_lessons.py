@@ -121,14 +121,20 @@ def test_new_lessons_draw_in_every_theme(theme, mnist_dir):
 
 @pytest.mark.parametrize("theme", ["dark", "light", "projector"])
 def test_new_lessons_pass_the_layout_check(theme, mnist_dir):
+    """Laid out for 1280×800 (the app scales a lesson to its window) and drawn straight into
+    1024×768 and 1920×1080 surfaces too: no text outside the screen or over another."""
     from simulator.render import ui as kit
+    options = LessonOptions(data=mnist_dir)
+    scenes = {name: LESSON_SCENES[name][1](THEMES[theme], options) for name in ("params", "tensors")}
     kit.CHECK.enable()
     try:
-        for name in ("params", "tensors"):
-            kit.CHECK.clear()
-            with kit.CHECK.scope(name, pygame.Rect((0, 0), SIZE)):
-                _, surface = draw(name, theme, LessonOptions(data=mnist_dir))
-            assert kit.CHECK.texts(), "nothing recorded"
-            assert kit.CHECK.violations(surface.get_rect()) == []
+        for size in ((1280, 800), (1024, 768), (1920, 1080)):
+            for name, scene in scenes.items():
+                kit.CHECK.clear()
+                surface = pygame.Surface(size)
+                with kit.CHECK.scope(name, surface.get_rect()):
+                    scene.draw(surface)
+                assert kit.CHECK.texts(), "nothing recorded"
+                assert kit.CHECK.violations(surface.get_rect()) == [], (name, size)
     finally:
         kit.CHECK.disable()

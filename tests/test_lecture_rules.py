@@ -154,3 +154,14 @@ def test_a_grid_in_units_of_a_power_of_ten_says_so():
     from simulator.engine.lecture_step import exponent_label
     decimals, exponent = grid_format(np.array([0.004, -0.0021]))
     assert exponent == -3 and exponent_label(exponent) == " (×10⁻³)" and exponent_label(0) == ""
+
+
+def test_tensors_that_are_never_negative_get_a_one_sided_scale(traced):
+    trace, engine, steps = traced
+    checked = set()
+    for step in steps:
+        for p in step.panels:
+            if getattr(p, "style", "bars") in ("heat", "numbers") and not p.source.startswith("terms"):
+                assert p.one_sided == bool((engine[p.source] >= 0).all()), (step.title, p.label)
+                checked.add((p.source, p.one_sided))
+    assert ("act1", True) in checked and ("conv1", False) in checked

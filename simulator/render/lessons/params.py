@@ -9,11 +9,12 @@ from ...engine.data import load_dataset
 from ...engine.lessons_params import layer_counts, totals
 from ...engine.model import LeNetConfig
 from ..ui import CHECK
-from .tensors import wrap
+from .tensors import first, heading, wrap
 from . import common as ui
 
 HEAD = ("layer", "input → output", "LeNet-5 parameters", "dense, same widths", "multiply-adds", "dense multiply-adds",
         "uses of each weight")
+SHORT_HEAD = ("layer", "in → out", "parameters", "dense", "mult-adds", "dense mult-adds", "uses/weight")
 
 
 def n(v: int) -> str:
@@ -49,13 +50,14 @@ def formula_lines(c) -> list[str]:
 
 
 def closing_lines(counts, n_train: int) -> list[str]:
+    """What the counts mean, one paragraph each: per training image, overfitting, compute."""
     t = totals(counts)
     conv1 = counts[0]
     return [f"Training set: {n(n_train)} images. All-dense: {t['dense_params'] / n_train:,.0f} parameters per "
             f"training image; LeNet-5: {t['params'] / n_train:.2f}.",
-            "Overfitting: millions of free numbers can memorise 60,000 images instead of learning digits; "
-            "a conv weight is shared by every position",
-            f"(conv1: used {n(conv1.uses)} times per image), so a stroke detector learnt in one place works everywhere.",
+            f"Overfitting: millions of free numbers can memorise {n(n_train)} images instead of learning digits. "
+            f"A conv weight is shared by every position (conv1: used {n(conv1.uses)} times per image), so a stroke "
+            "detector learnt in one place works everywhere.",
             f"Compute: {n(t['macs'])} multiply-adds per image instead of {n(t['dense_macs'])} "
             f"({t['dense_macs'] / t['macs']:,.0f}× fewer)."]
 
@@ -88,28 +90,26 @@ class ParamsScene:
     def draw(self, surface) -> None:
         t = self.theme
         w, h = surface.get_size()
-        ui.header(surface, t, "Why convolutions: parameters and compute, counted from the model",
-                  "LeNet-5 against the same network with every layer dense (each input wired to each output).")
+        titles = ("Why convolutions: parameters and compute, counted from the model",
+                  "Why convolutions: parameters and compute")
+        title = first(t, titles, w - 48, 22, "bold")
+        heading(surface, t, title, first(t, ("LeNet-5 against the same network with every layer dense "
+                                               "(each input wired to each output).",
+                                               "LeNet-5 against the same widths, all dense."), w - 48, 14))
         rows = table_rows(self.counts)
-        size = 16
-        while size > 11:
-            widths = [max(ui.text_width(t, s, size, "bold" if r < 0 else "sans") for r, s in
-                          [(-1, HEAD[c])] + [(0, row[c]) for row in rows]) for c in range(len(HEAD))]
-            if sum(widths) + 24 * (len(HEAD) - 1) + 48 <= w - 48:
-                break
-            size -= 1
+        head, size, widths = self._table_layout(rows, w - 96)
         box = ui.panel(surface, t, (24, ui.HEADER_H + 12, w - 48, ui.line_height(t, size) * (len(rows) + 1) + 28))
-        x0 = box.x + (box.w - sum(widths) - 24 * (len(HEAD) - 1)) // 2
+        x0 = box.x + (box.w - sum(widths) - 24 * (len(head) - 1)) // 2
         y = box.y + 4
         x = x0
-        for c, head in enumerate(HEAD):
-            say(surface, t, head, (x + widths[c], y), size, t.muted, anchor="topright")
+        for c, name in enumerate(head):
+            say(surface, t, name, (x + widths[c], y), size, t.muted, anchor="topright")
             x += widths[c] + 24
         for r, row in enumerate(rows):
             y += ui.line_height(t, size)
             if r == self.selected:
                 pygame.draw.rect(surface, ui.blend(t.panel, t.accent, 0.3),
-                                 (x0 - 8, y - 2, sum(widths) + 24 * (len(HEAD) - 1) + 16, ui.line_height(t, size)))
+                                 (x0 - 8, y - 2, sum(widths) + 24 * (len(head) - 1) + 16, ui.line_height(t, size)))
             x = x0
             for c, cell in enumerate(row):
                 face = "bold" if r == len(rows) - 1 else "sans"
@@ -124,10 +124,24 @@ class ParamsScene:
         y = inner.bottom + 20
         self._draw_bars(surface, pygame.Rect(24, y, w - 48, 88))
         y += 104
-        wrapped = [part for line in closing_lines(self.counts, self.n_train) for part in wrap(t, line, w - 48, 15)]
-        for i, line in enumerate(wrapped):
-            say(surface, t, line, (24, y + i * ui.line_height(t, 15)), 15)
+        for paragraph in closing_lines(self.counts, self.n_train):
+            for line in wrap(t, paragraph, w - 48, 16):
+                say(surface, t, line, (24, y), 16)
+                y += ui.line_height(t, 16)
+            y += 6
         ui.footer(surface, t, "↑/↓ layer · Esc back")
+
+    def _table_layout(self, rows, room: int):
+        """(headers, font size, column widths): the long headers if they fit at 13 px or more,
+        else the short ones (down to 12 px): the table says less rather than spill."""
+        t = self.theme
+        for head, sizes in ((HEAD, range(16, 12, -1)), (SHORT_HEAD, range(16, 11, -1))):
+            for size in sizes:
+                widths = [max([ui.text_width(t, head[c], size)] + [ui.text_width(t, row[c], size) for row in rows])
+                          for c in range(len(head))]
+                if sum(widths) + 24 * (len(head) - 1) <= room:
+                    return head, size, widths
+        return head, size, widths
 
     def _draw_bars(self, surface, rect) -> None:
         """Total parameters as two bars on one linear scale: the short one is the point."""

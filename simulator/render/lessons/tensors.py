@@ -55,27 +55,41 @@ class TensorsScene:
     def draw(self, surface) -> None:
         t = self.theme
         w, h = surface.get_size()
-        ui.header(surface, t, "Tensors and their rank: the arrays this network computes with",
-                  "Rank = how many indices pick one number. Every panel is a real tensor of LeNet-5 "
-                  + ("(trained weights)" if self.trained else "(untrained weights)") + ", drawn with its shape.")
+        weights = "trained weights" if self.trained else "untrained weights"
+        title = first(t, ("Tensors and their rank: the arrays this network computes with",
+                          "Tensors and their rank"), w - 48, 22, "bold")
+        subtitle = first(t, (f"Rank = how many indices pick one number. Every panel is a real tensor of LeNet-5 "
+                             f"({weights}), drawn with its shape.",
+                             f"Rank = indices needed to pick one number. Real tensors of LeNet-5 ({weights}).",
+                             "Rank = indices needed to pick one number."), w - 48, 14)
+        heading(surface, t, title, subtitle)
         n = len(self.examples)
         col_w = (w - 48 - GAP * (n - 1)) // n
         top, bottom = ui.HEADER_H + 12, h - ui.FOOTER_H - 8
         for i, ex in enumerate(self.examples):
             rect = pygame.Rect(24 + i * (col_w + GAP), top, col_w, bottom - top)
-            inner = ui.panel(surface, t, rect, f"rank {ex.rank}: {ex.kind}")
-            y = inner.y
+            inner = ui.panel(surface, t, rect)
+            rank = first(t, (f"rank {ex.rank}: {ex.kind}", f"rank {ex.rank}"), inner.w, 16, "bold")
+            size = fit(t, rank, inner.w, (16, 15, 14, 13, 12), "bold")
+            say(surface, t, rank, (inner.x, inner.y), size, face="bold")
+            y = inner.y + ui.line_height(t, size) + 2
             for line in wrap(t, ex.name, inner.w, 15):
                 say(surface, t, line, (inner.x, y), 15)
                 y += ui.line_height(t, 15)
-            say(surface, t, shape_text(ex.shape), (inner.x, y + 2), 16, t.accent, face="bold")
-            y += ui.line_height(t, 16) + 8
+            size = fit(t, shape_text(ex.shape), inner.w, (16, 15, 14, 13, 12), "bold")
+            say(surface, t, shape_text(ex.shape), (inner.x, y + 2), size, t.accent, face="bold")
+            y += ui.line_height(t, size) + 8
             notes = wrap(t, ex.note, inner.w, 14)
-            picture = pygame.Rect(inner.x, y, inner.w, inner.bottom - y - ui.line_height(t, 14) * (len(notes) + 2))
+            picture = pygame.Rect(inner.x, y, inner.w, inner.bottom - y - ui.line_height(t, 14) * (len(notes) + 3))
             self._draw_tensor(surface, ex, picture)
             y = picture.bottom + 6
-            say(surface, t, element_label(ex), (inner.x, y), 15, t.accent, face="mono")
-            y += ui.line_height(t, 15) + 2
+            label = element_label(ex)
+            size = fit(t, label, inner.w, (15, 14, 13, 12), "mono")
+            parts = [label] if ui.text_width(t, label, size, "mono") <= inner.w else label.replace(" = ", " =\n").split("\n")
+            for part in parts:
+                say(surface, t, part, (inner.x, y), size, t.accent, face="mono")
+                y += ui.line_height(t, size)
+            y += 2
             for line in notes:
                 say(surface, t, line, (inner.x, y), 14, t.muted)
                 y += ui.line_height(t, 14)
@@ -133,6 +147,23 @@ def element_label(ex) -> str:
     if not ex.index:
         return f"{symbol} = {fmt(ex.value)}"
     return f"{symbol}[{', '.join(str(i) for i in ex.index)}] = {fmt(ex.value)}"
+
+
+def heading(surface, theme, title: str, subtitle: str) -> None:
+    """common.header's layout with a 14 px subtitle (the smallest text a lesson draws)."""
+    r = say(surface, theme, title, (24, 4), 22, face="bold")
+    say(surface, theme, subtitle, (24, r.bottom), 14, theme.muted)
+    pygame.draw.line(surface, theme.panel_border, (16, ui.HEADER_H - 2), (surface.get_width() - 16, ui.HEADER_H - 2))
+
+
+def first(theme, forms, width: int, size: int, face: str = "sans") -> str:
+    """The first (longest) wording that fits `width` at `size`, else the shortest: say less."""
+    return next((s for s in forms if ui.text_width(theme, s, size, face) <= width), forms[-1])
+
+
+def fit(theme, s: str, width: int, sizes, face: str = "sans") -> int:
+    """The first of `sizes` at which s is at most `width` wide (else the last)."""
+    return next((size for size in sizes if ui.text_width(theme, s, size, face) <= width), sizes[-1])
 
 
 def mark(surface, theme, x, y, cell) -> None:

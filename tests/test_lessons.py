@@ -60,21 +60,54 @@ def test_cost_grid_holds_the_cost():
     assert np.all(np.diff(levels) > 0) and levels[-1] == pytest.approx(g.values.max())
 
 
-def test_learning_rates_are_labelled_converging_overshooting_diverged():
+def test_learning_rate_regime_is_the_theory_of_1_minus_alpha_lambda():
     p = reg.make_points()
-    crit = reg.critical_lr(p)
     X = np.stack([np.ones_like(p.x), p.x], axis=1)
-    assert crit == pytest.approx(2 / np.linalg.eigvalsh(X.T @ X / len(p.x)).max())
-    small = reg.gradient_descent(p, 0.3 * crit, 60)
-    over = reg.gradient_descent(p, 0.8 * crit, 60)
-    big = reg.gradient_descent(p, 1.15 * crit, 200)
-    assert (small.status, small.diverged_at) == ("converging", None)
-    assert (over.status, over.diverged_at) == ("overshooting", None)
-    assert big.status == "diverged" and big.diverged_at is not None
-    assert len(big.costs) == big.diverged_at + 1             # it stops where it blew up
-    assert big.costs[-1] > reg.DIVERGE_FACTOR * big.costs[0]
-    flat, steep = reg.step_factors(p, 1.15 * crit)
-    assert steep < -1 < flat < 1                             # the steep direction grows, flipping sides
+    lam = np.linalg.eigvalsh(X.T @ X / len(p.x)).max()
+    assert reg.critical_lr(p) == pytest.approx(2 / lam)
+    for alpha in np.linspace(0.01, 1.2, 120) / lam * 2:
+        f = 1 - alpha * lam
+        label = reg.regime(p, alpha)
+        expected = "diverging" if f < -1 else "overshooting" if f < 0 else "converging"
+        assert label == expected or (label == "oscillating" and abs(f + 1) < 1e-9), (alpha, f, label)
+    assert reg.regime(p, 2 / lam) == "oscillating"
+    assert reg.regime(p, 1.0001 * 2 / lam) == "diverging"          # never "overshooting" above 2/λmax
+    assert reg.regime(p, 0.9999 * 2 / lam) == "overshooting"        # never "diverging" below it
+
+
+def test_the_label_holds_from_step_0_and_the_runs_behave_as_labelled():
+    p = reg.make_points()
+    for alpha in reg.example_rates(p):
+        run = reg.gradient_descent(p, alpha, 60, (2.5, 0.0))
+        assert run.status == reg.regime(p, alpha)
+        short = reg.gradient_descent(p, alpha, 1, (2.5, 0.0))   # one step: the label is already the theory's
+        assert short.status == run.status
+        star = reg.closed_form(p)
+        dist = np.linalg.norm(run.thetas - star, axis=1)
+        if run.status == "diverging":
+            assert run.diverged_at is not None and run.costs[-1] > reg.DIVERGE_FACTOR * run.costs[0]
+            assert len(run.costs) == run.diverged_at + 1          # it stops where it blew up
+        else:
+            assert run.diverged_at is None and dist[-1] < 0.1 * dist[0]
+
+
+def test_example_rates_show_each_regime_and_the_zigzag():
+    p = reg.make_points()
+    rates = reg.example_rates(p)
+    assert [reg.regime(p, a) for a in rates] == ["converging", "overshooting", "diverging"]
+    _, steep = reg.step_factors(p, rates[1])
+    assert -1 < steep < 0
+    # the overshooting run really crosses the valley: along the steepest eigenvector the sign of
+    # θ − θ* flips every step
+    X = np.stack([np.ones_like(p.x), p.x], axis=1)
+    v = np.linalg.eigh(X.T @ X / len(p.x))[1][:, -1]
+    run = reg.gradient_descent(p, rates[1], 12, (2.5, 0.0))
+    along = (run.thetas - reg.closed_form(p)) @ v
+    assert np.all(np.sign(along[1:]) == -np.sign(along[:-1]))
+    # and the monotone one never does
+    run = reg.gradient_descent(p, rates[0], 12, (2.5, 0.0))
+    along = (run.thetas - reg.closed_form(p)) @ v
+    assert np.all(np.sign(along[1:]) == np.sign(along[:-1]))
 
 
 # ----------------------------------------------------------------------------- activations

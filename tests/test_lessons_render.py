@@ -145,16 +145,28 @@ def test_regression_scene_shows_the_run(texts, options):
     np.testing.assert_array_equal(run.thetas, expected.thetas)
 
 
-def test_learning_rate_scene_labels_divergence(texts, options):
+def test_learning_rate_scene_labels_each_regime_from_theory(texts, options):
     scene = make("learning-rate", options)
+    scene.step = 0                                     # before any step: the labels are already right
+    render(scene)
+    p = scene.points
+    assert [r.status for r in scene.runs] == ["converging", "overshooting", "diverging"]
+    for rate in scene.rates:
+        f = reg.step_factors(p, rate)[1]
+        assert f"α = {fmt(rate, 3)}" in texts
+        assert any(fmt(f, 2) in s and "αλmax" in s for s in texts)
+    assert "overshooting, yet converging" in texts and "diverging" in texts
+    assert not any(s.startswith("J passed") for s in texts)     # not yet: it has not blown up
+    texts.clear()
     scene.demo()
     assert_not_blank(render(scene))
-    small, big = scene.runs
-    assert small.status != "diverged" and big.status == "diverged"
-    assert any(s.startswith(f"DIVERGED at step {big.diverged_at}") for s in texts)
-    assert "converging" in texts
-    scene.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_DOWN))   # shrink the big α
-    assert scene.rates[1] == pytest.approx(0.66 / 1.1)
+    big = scene.runs[2]
+    assert f"J passed {reg.DIVERGE_FACTOR:g} × J(θ₀) at step {big.diverged_at}: stopped there" in texts
+    scene.selected = 2
+    for _ in range(3):                                 # shrink the too-big α below 2/λmax: the label follows
+        scene.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_DOWN))
+    assert scene.rates[2] == pytest.approx(reg.example_rates(p)[2] / 1.1 ** 3)
+    assert scene.runs[2].status == reg.regime(p, scene.rates[2]) == "overshooting"
 
 
 def test_pooling_scene_numbers_are_the_ops(texts, options):

@@ -194,11 +194,26 @@ def test_pooling_numbers_are_the_ops(seed):
             np.testing.assert_allclose(d.avg_dx[r0:r1, c0:c1], d.dy[i, j] / 4)
 
 
-def test_pooling_tie_sends_the_gradient_to_the_first_maximum():
-    d = pool.pooling_demo(0)
-    assert d.x[0, 0] == d.x[0, 1] == d.max_y[0, 0]
+@pytest.mark.parametrize("seed", range(20))
+def test_every_pooling_window_has_a_strict_nonzero_maximum(seed):
+    d = pool.pooling_demo(seed)
+    n = d.max_y.shape[0]
+    for i in range(n):
+        for j in range(n):
+            r0, r1, c0, c1 = d.window(i, j)
+            win = d.x[r0:r1, c0:c1]
+            assert pool.ties(d, i, j) == 1 and d.max_y[i, j] > 0
+            assert d.max_position(i, j) == (r0 + int(np.argmax(win)) // 2, c0 + int(np.argmax(win)) % 2)
+            assert np.all(np.diff(np.sort(win.ravel())) > 0)        # no two values of a window equal
+            assert float(d.dy[i, j] / 4) == round(float(d.dy[i, j] / 4), 1)   # dy/4 has one decimal
+
+
+def test_a_pooling_tie_sends_the_gradient_to_the_first_maximum_and_is_counted():
+    x = np.array([[8, 8, 1, 2], [0, 0, 3, 4], [5, 6, 7, 9], [1, 2, 3, 4]], np.float64)
+    d = pool.pool_both(x, np.array([[1.2, -0.4], [0.8, 2.0]]))
+    assert pool.ties(d, 0, 0) == 2 and pool.ties(d, 0, 1) == 1
     assert d.max_position(0, 0) == (0, 0)
-    assert d.max_dx[0, 1] == 0
+    assert d.max_dx[0, 0] == 1.2 and d.max_dx[0, 1] == 0
 
 
 # ----------------------------------------------------------------------------- rgb

@@ -175,11 +175,34 @@ def test_pooling_scene_numbers_are_the_ops(texts, options):
     assert_not_blank(render(scene))
     d = scene.demo_data
     r, c = d.max_position(1, 2)
+    r0, r1, c0, c1 = d.window(1, 2)
+    assert f"values  {', '.join(fmt(v, 0) for v in d.x[r0:r1, c0:c1].ravel())}" in texts
     assert f"max = {fmt(d.max_y[1, 2], 0)} at x[{r}, {c}]" in texts
+    assert "a strict maximum: no tie" in texts
     assert f"    = {fmt(d.avg_y[1, 2], 2)}" in texts
     assert f"  dL/dx[{r}, {c}] = {fmt(d.max_dx[r, c], 1)}, others 0" in texts
-    r0, _, c0, _ = d.window(1, 2)
-    assert f"  {fmt(d.dy[1, 2], 1)} / 4 = {fmt(d.avg_dx[r0, c0], 2)} each" in texts
+    assert f"  {fmt(d.dy[1, 2], 1)} / 4 = {fmt(d.avg_dx[r0, c0], 1)} each" in texts
+
+
+def test_pooling_scene_names_a_tie(texts, options):
+    from simulator.engine import lessons_pooling as pool
+    scene = make("pooling", options)
+    scene.demo_data = pool.pool_both(np.array([[8, 8, 1, 2], [0, 0, 3, 4], [5, 6, 7, 9], [1, 2, 3, 4]], float),
+                                      np.array([[1.2, -0.4], [0.8, 2.0]]))
+    scene.selected = (0, 0)
+    render(scene)
+    assert any(s.startswith("a tie: 2 values equal the max") for s in texts)
+
+
+def test_pooling_scene_marks_the_maximum_in_the_input(options):
+    scene = make("pooling", options)
+    scene.demo()
+    surface = render(scene)
+    (x0, y0), _ = scene._grids["x"]
+    r, c = scene.demo_data.max_position(*scene.selected)
+    cell = scene.cell
+    edge = surface.get_at((x0 + c * cell + 1, y0 + r * cell + cell // 2))[:3]
+    assert tuple(edge) == DARK.good                    # the max's cell is outlined in the "max" colour
 
 
 def test_activations_scene_trains_in_the_background_then_reads_the_cache(texts, options, cache):

@@ -102,10 +102,12 @@ def test_graph_scene_shows_the_engine_gradients(texts, options):
     assert f"∂w7/∂y = ∂w7/∂w2 = {fmt(n['w2'].grad, 5)}" in texts
     assert f"cos 2x + 1/y = {fmt(ax, 5)}" in texts and f"−x / y² = {fmt(ay, 5)}" in texts
     assert fmt(n["w1"].grad, 5) == fmt(ax, 5)
+    pairs = set(zip(texts, texts[1:]))
     for label, node in n.items():
         assert f"= {fmt(node.value, 4)}" in texts
-        assert f"∂w7/∂{label} = {fmt(node.grad, 4)}" in texts
-    assert f"∂w5/∂w3 = w4 = {fmt(n['w5'].local[0])}" in texts
+        assert (f"∂w7/∂{label}", f"= {fmt(node.grad, 4)}") in pairs      # the adjoint, inside its node
+    for parent, child, i in scene.graph.edges():                           # each edge's local derivative
+        assert fmt(child.local[i], 4) in texts
 
 
 def test_graph_scene_steps_and_inputs(texts, options):
@@ -371,3 +373,27 @@ def test_network3d_splat_draws_nearer_neurons_over_farther_ones():
         s = int(size[i])
         want.fill([int(c) for c in rgb[i]], (int(sx[i]) - s // 2, int(sy[i]) - s // 2, s, s))
     np.testing.assert_array_equal(pygame.surfarray.array3d(got), pygame.surfarray.array3d(want))
+
+
+def _segment_hits_rect(a, b, rect) -> bool:
+    """True when the segment a-b passes through rect (sampled finely: the rects are large)."""
+    return any(rect.collidepoint(a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1])) for f in np.linspace(0, 1, 400))
+
+
+@pytest.mark.parametrize("theme", sorted(THEMES))
+def test_graph_edges_pass_no_other_node_and_labels_cover_none(theme, options):
+    scene = make("graph", options, THEMES[theme])
+    scene.demo()
+    render(scene, THEMES[theme])
+    rects = {label: scene._node_rect(label) for label in scene.graph.nodes}
+    for parent, child, _ in scene.graph.edges():
+        a, b = scene.edge_line(parent.label, child.label)
+        for label, rect in rects.items():
+            if label not in (parent.label, child.label):
+                assert not _segment_hits_rect(a, b, rect), f"{parent.label}→{child.label} runs under {label}"
+    assert len(scene.label_boxes) == len(scene.graph.edges())
+    for k, box in enumerate(scene.label_boxes):
+        assert box.collidelist(list(rects.values())) < 0
+        assert box.collidelist(scene.label_boxes[k + 1:]) < 0
+    for r1 in rects.values():
+        assert sum(r1.colliderect(r2) for r2 in rects.values()) == 1    # nodes do not overlap each other

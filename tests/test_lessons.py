@@ -233,6 +233,32 @@ def test_rgb_convolution_is_the_sum_of_channel_responses():
     assert blur.output[20, 20] == pytest.approx(img[:, 19:22, 19:22].mean())
 
 
+def test_rgb_filter_bank_gives_one_output_channel_per_filter():
+    img = rgb.load_image()
+    bank = rgb.convolve_bank(img)
+    k = len(rgb.FILTERS)
+    assert bank.shape == (k, rgb.output_size(img.shape[1]), rgb.output_size(img.shape[2]))
+    for channel, (w, b, _) in enumerate(rgb.FILTERS.values()):        # channel k is filter k alone
+        np.testing.assert_allclose(bank[channel], rgb.convolve(img, w, b).output, atol=1e-12)
+
+
+@pytest.mark.parametrize("n, f, p, s", [(96, 3, 1, 1), (72, 3, 0, 1), (28, 5, 2, 1), (28, 5, 0, 1), (32, 3, 1, 2),
+                                        (7, 3, 0, 2)])
+def test_output_size_formula_matches_the_kernel(n, f, p, s):
+    x = np.zeros((1, 1, n, n + 1))
+    out, _ = ops.conv2d_forward(x, np.zeros((2, 1, f, f)), np.zeros(2), s, p)
+    assert out.shape[2:] == (rgb.output_size(n, f, p, s), rgb.output_size(n + 1, f, p, s))
+
+
+def test_rgb_padding_makes_the_border_responses():
+    """The bright frame of the responses comes from the zero padding: without it (the image
+    extended by its own edge values instead) the border response of a flat image is 0."""
+    flat = np.full((3, 8, 8), 0.8)
+    w, b, _ = rgb.FILTERS["vertical edges"]
+    conv = rgb.convolve(flat, w, b)
+    assert np.allclose(conv.output[1:-1, 1:-1], 0) and abs(conv.output[:, 0]).min() > 0.5
+
+
 def test_rgb_image_errors_are_one_line_user_errors(tmp_path):
     bad = tmp_path / "bad.png"
     bad.write_bytes(b"not a png")

@@ -237,6 +237,26 @@ def test_rgb_scene_pixel_arithmetic(texts, options):
     render(scene)
 
 
+def test_rgb_scene_shows_the_output_size_and_every_filters_channel(texts, options):
+    scene = make("rgb", options)
+    scene.demo()
+    render(scene)
+    _, h, w = scene.image.shape
+    oh, ow = scene.conv.output.shape
+    assert f"W: ({w} − 3 + 2·1)/1 + 1" in texts and f"   = {ow}" in texts
+    assert f"H: ({h} − 3 + 2·1)/1 + 1" in texts and f"   = {oh}" in texts
+    assert (ow, oh) == (rgb_math.output_size(w), rgb_math.output_size(h))
+    k = len(rgb_math.FILTERS)
+    assert scene.bank.shape == (k, oh, ow)
+    assert any(s.startswith(f"All {k} filters at once") and f"→ {k}×{oh}×{ow}" in s for s in texts)
+    assert [f"channel {n + 1}" for n in range(k)] == [s for s in texts if s.startswith("channel ")]
+    assert any("padding" in s for s in texts)
+    x, y = scene._bank_rects[5].center                       # a click on a channel chooses its filter
+    scene.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=(x, y)))
+    assert scene.choice == 5
+    np.testing.assert_allclose(scene.conv.output, scene.bank[5], atol=1e-12)
+
+
 def test_rgb_scene_bad_image_is_a_one_line_error(tmp_path, capsys):
     bad = tmp_path / "bad.png"
     bad.write_text("nope")

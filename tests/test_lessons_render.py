@@ -1,6 +1,7 @@
 """Each lesson scene renders under SDL's dummy driver to a non-blank picture, and the numbers it
 writes on screen are the engine's (every string drawn is recorded and checked against the
 engine's own values). Also: `python main.py lesson NAME --export/--screenshot` and its errors."""
+import math
 import time
 
 import numpy as np
@@ -417,3 +418,49 @@ def test_graph_edges_pass_no_other_node_and_labels_cover_none(theme, options):
         assert box.collidelist(scene.label_boxes[k + 1:]) < 0
     for r1 in rects.values():
         assert sum(r1.colliderect(r2) for r2 in rects.values()) == 1    # nodes do not overlap each other
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_network3d_keeps_every_neuron_and_caption_inside_the_view_at_any_angle(theme, options):
+    from simulator.render.lessons import network3d
+    th = THEMES[theme]
+    scene = make("network3d", options, th)
+    try:
+        scene.demo_animation()
+        view = network3d.VIEW.inflate(-4, -4)
+        for k in range(24):                               # a full turn, and steep pitches, far and near
+            scene.yaw = network3d.HOME[0] + k * math.tau / 24
+            scene.pitch = (-1.4, 0.0, 0.3, 1.4)[k % 4]
+            scene.distance = (90.0, 200.0, 700.0)[k % 3]
+            sx, sy, _, scale = scene.project()
+            half = np.clip(scale * 0.85, 1, 24) / 2
+            assert (sx - half).min() >= view.left and (sx + half).max() <= view.right
+            assert (sy - half).min() >= view.top and (sy + half).max() <= view.bottom
+            ui.LAYOUT.enable()
+            try:
+                render(scene, th)
+                captions = [(r, s) for name, b, r, s in ui.LAYOUT.records if name == "3d view"]
+                assert len(captions) == len(net.NAMES)
+                assert all(view.contains(r) for r, _ in captions), captions
+            finally:
+                ui.LAYOUT.disable()
+    finally:
+        scene.close()
+
+
+def test_network3d_selection_keeps_the_rest_readable(options):
+    from simulator.render.lessons import network3d
+    scene = make("network3d", options)
+    try:
+        def contrast():
+            rgb = pygame.surfarray.array3d(render(scene)).astype(np.float64)
+            v = network3d.VIEW.inflate(-8, -8)
+            block = rgb[v.left:v.right, v.top:v.bottom]
+            return np.abs(block - np.array(DARK.background)).sum(axis=2).mean()
+        scene.select(None)
+        plain = contrast()
+        scene.demo()                                      # a pool2 neuron selected
+        assert scene.selected is not None
+        assert contrast() > 0.6 * plain                   # the faded rest still shows
+    finally:
+        scene.close()

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from .errors import UserError
+from .render.script import add_arguments as add_script_arguments
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
@@ -65,8 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_arguments(app, batch_size=16, lr=0.02)
     app.add_argument("--checkpoint", type=Path, help="start from a trained model (checkpoint.npz)")
     app.add_argument("--theme", choices=THEMES, default="dark")
-    app.add_argument("--max-frames", type=_number(int, 1), help="quit after N frames (testing, automation)")
-    app.add_argument("--screenshot", type=Path, metavar="PATH", help="save a PNG after the last frame")
+    add_script_arguments(app)
     _add_train_only_arguments(app, epochs=5)
 
     train = sub.add_parser("train", help="headless training with a progress bar, metrics and checkpoints")
@@ -86,8 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     lecture.add_argument("--export", type=Path, metavar="DIR", help="write every step as PNG, no window")
     lecture.add_argument("--gif", type=Path, metavar="PATH", help="write an animated GIF, no window")
     lecture.add_argument("--range", dest="step_range", metavar="A:B", help="steps for --gif/--export (1-based, inclusive)")
-    lecture.add_argument("--max-frames", type=_number(int, 1), help="quit after N frames")
-    lecture.add_argument("--screenshot", type=Path, metavar="PATH", help="save a PNG after the last frame")
+    add_script_arguments(lecture)
 
     lesson = sub.add_parser("lesson", help="one of the smaller lessons as its own window")
     lesson.add_argument("name", choices=LESSONS)
@@ -98,8 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="model for the draw and network3d lessons (default: the bundled trained LeNet-5)")
     lesson.add_argument("--untrained", action="store_true", help="draw/network3d: do not load the bundled model")
     lesson.add_argument("--export", type=Path, metavar="PATH", help="write the scene as PNG (or .gif), no window")
-    lesson.add_argument("--max-frames", type=_number(int, 1), help="quit after N frames")
-    lesson.add_argument("--screenshot", type=Path, metavar="PATH", help="save a PNG after the last frame")
+    add_script_arguments(lesson, frames_note=" (with --export PATH.gif: the GIF's frame count)")
 
     return parser
 

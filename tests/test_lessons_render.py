@@ -24,6 +24,7 @@ from simulator.render.lessons import LESSON_SCENES, LessonOptions
 from simulator.render.lessons import common as ui
 from simulator.render.lessons.common import SIZE, fmt
 from simulator.render.theme import THEMES
+from simulator.render.ui import CHECK
 
 pygame.font.init()
 DARK = THEMES["dark"]
@@ -436,14 +437,14 @@ def test_network3d_keeps_every_neuron_and_caption_inside_the_view_at_any_angle(t
             half = np.clip(scale * 0.85, 1, 24) / 2
             assert (sx - half).min() >= view.left and (sx + half).max() <= view.right
             assert (sy - half).min() >= view.top and (sy + half).max() <= view.bottom
-            ui.LAYOUT.enable()
+            CHECK.enable()
             try:
                 render(scene, th)
-                captions = [(r, s) for name, b, r, s in ui.LAYOUT.records if name == "3d view"]
+                captions = [(r, s) for name, r, s in CHECK.texts() if name == "3d view"]
                 assert len(captions) == len(net.NAMES)
                 assert all(view.contains(r) for r, _ in captions), captions
             finally:
-                ui.LAYOUT.disable()
+                CHECK.disable()
     finally:
         scene.close()
 

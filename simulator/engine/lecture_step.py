@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+from .. import numbers
+
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
@@ -35,34 +36,12 @@ def num(trace, tensor: str, index: tuple) -> Num:
 
 
 def fmt(value) -> str:
-    """How the lecture writes a number: 4 significant digits, a real minus sign, and
-    a×10⁻ⁿ below 0.001 (projected text must stay short)."""
-    if isinstance(value, (int, np.integer)):
-        return str(int(value)).replace("-", "−")
-    v = float(value)
-    if v == 0.0:
-        return "0"
-    if not np.isfinite(v):
-        return "nan" if v != v else ("∞" if v > 0 else "−∞")
-    a = abs(v)
-    if a >= 1000:
-        s = f"{v:.1f}"
-    elif a >= 0.001:
-        s = f"{v:.4g}"
-    else:
-        mantissa, exponent = f"{v:.2e}".split("e")
-        s = f"{mantissa}×10{str(int(exponent)).translate(SUPERSCRIPT)}"
-    return s.replace("-", "−")
+    """How the lecture writes a number: simulator.numbers.fmt with 4 significant digits (ints
+    stay ints, ×10⁻ⁿ below 0.001: projected text must stay short)."""
+    return numbers.fmt(value, sig=4)
 
 
-def parse_number(token: str) -> float:
-    """Inverse of fmt (used by tests to read captions back)."""
-    t = token.replace("−", "-")
-    if "×10" in t:
-        mantissa, exponent = t.split("×10")
-        back = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
-        return float(mantissa) * 10.0 ** int(exponent.translate(back))
-    return float(t)
+parse_number = numbers.parse_number     # the inverse of fmt (tests read captions back)
 
 
 @dataclass(frozen=True)

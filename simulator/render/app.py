@@ -18,10 +18,10 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402
 
 from ..errors import UserError  # noqa: E402
+from .script import Script, save_screenshot  # noqa: E402
 from .theme import THEMES  # noqa: E402
 
 FPS_CAP = 60
-DEFAULT_SIZE = (1280, 800)
 
 
 def build_trainer(args):
@@ -174,14 +174,19 @@ class App:
         scene.layout(self.screen.get_size())
         self.scene = scene
 
-    def run(self, max_frames: int | None = None, screenshot: Path | None = None) -> None:
+    def run(self, max_frames: int | None = None, screenshot: Path | None = None, script: Script | None = None) -> None:
+        """The loop; `script` plays from the first frame of the live scene (keys pressed on the
+        loading screen would be lost), one action per frame."""
         clock = pygame.time.Clock()
         start = last = time.perf_counter()
+        script, live_frames = script or Script(), 0
         while self.running:
             now = time.perf_counter()
             dt, last = now - last, now
             self._pending_screenshot = False
-            for event in pygame.event.get():
+            scripted = script.events(live_frames) if not isinstance(self.scene, LoadingScene) else []
+            live_frames += not isinstance(self.scene, LoadingScene)
+            for event in pygame.event.get() + scripted:
                 self.handle(event, now)
             if self.worker.error is not None:    # training failed: end with its error
                 raise self.worker.error
@@ -204,7 +209,7 @@ class App:
         if hasattr(self.scene, "close"):
             self.scene.close()
         if screenshot is not None:
-            self.save_screenshot(Path(screenshot))
+            save_screenshot(self.screen, screenshot)
 
 
 def run_app(args) -> int:
@@ -219,7 +224,7 @@ def run_app(args) -> int:
     pygame.font.init()
     pygame.display.set_caption("CNN Simulator: LeNet-5 learning MNIST")
     try:
-        screen = pygame.display.set_mode(DEFAULT_SIZE, pygame.RESIZABLE)
+        screen = pygame.display.set_mode(args.size, pygame.RESIZABLE)
     except pygame.error as e:
         pygame.quit()
         raise UserError(f"cannot open a window ({e}); try `python main.py train` for headless training") from None
@@ -230,7 +235,7 @@ def run_app(args) -> int:
     app = App(screen, theme, worker, data_dir=args.data,
               lesson_model=BUNDLED_MODEL if BUNDLED_MODEL.is_file() else None)
     try:
-        app.run(args.max_frames, args.screenshot)
+        app.run(args.max_frames, args.screenshot, Script(args.keys))
     finally:
         pygame.quit()                       # the window goes at once; the worker may need a moment
         if worker.is_alive() and not worker.ready:

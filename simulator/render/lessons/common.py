@@ -3,75 +3,35 @@ grids of numbers and a progress bar. Drawing only: every number passed in comes 
 from __future__ import annotations
 
 import math
+from contextlib import ExitStack
 from functools import lru_cache
 
 import numpy as np
 import pygame
 
+from ...numbers import fmt  # noqa: F401  (the one formatter; lessons import it from here)
 from ..theme import Theme, array_surface, heat_rgb, load_font
+from ..ui import CHECK
 
 SIZE = (1280, 800)
 HEADER_H, FOOTER_H = 64, 30
 
 
-class Layout:
-    """The lessons' layout check: when enabled (the tests turn it on), every text drawn is
-    recorded with the panel it was drawn in (the last `panel`, `header` or `footer` call;
-    `scope` names any other region), and `violations()` lists each text not wholly inside its
-    panel and each pair of texts that overlap. Off, it costs one attribute test per text."""
-
-    def __init__(self):
-        self.enabled = False
-        self.records: list[tuple[str, pygame.Rect, pygame.Rect, str]] = []   # (panel, bounds, rect, text)
-        self._scope: tuple[str, pygame.Rect] = ("screen", pygame.Rect((0, 0), SIZE))
-
-    def enable(self) -> None:
-        self.enabled = True
-        self.clear()
-
-    def disable(self) -> None:
-        self.enabled = False
-        self.clear()
-
-    def clear(self) -> None:
-        self.records = []
-        self._scope = ("screen", pygame.Rect((0, 0), SIZE))
-
-    def scope(self, name: str, bounds) -> None:
-        """Texts drawn from now on belong to region `name` with these bounds."""
-        self._scope = (name, pygame.Rect(bounds))
-
-    def record(self, rect: pygame.Rect, s: str) -> None:
-        if s.strip():
-            name, bounds = self._scope
-            self.records.append((name, bounds, pygame.Rect(rect), s))
-
-    def violations(self) -> list[str]:
-        out = [f"{name}: {s!r} at {tuple(r)} is outside its panel {tuple(b)}"
-               for name, b, r, s in self.records if not b.contains(r)]
-        for i, (na, _, ra, sa) in enumerate(self.records):
-            for nb, _, rb, sb in self.records[i + 1:]:
-                c = ra.clip(rb)
-                if c.w >= 2 and c.h >= 3:
-                    out.append(f"{na} {sa!r} {tuple(ra)} overlaps {nb} {sb!r} {tuple(rb)}")
-        return out
+_open_scope = ExitStack()
 
 
-LAYOUT = Layout()
-
-
-def fmt(v, digits: int = 3) -> str:
-    """A number as shown on screen: fixed decimals, a real minus sign, 'undefined' for None/NaN."""
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "undefined"
-    if isinstance(v, float) and math.isinf(v):
-        return "∞" if v > 0 else "−∞"
-    if abs(v) >= 1e5:
-        return f"{v:.2e}".replace("-", "−")
-    text = f"{v:.{digits}f}"
-    if text.lstrip("-").strip("0.") == "":
-        text = text.lstrip("-")          # no "−0.000"
-    return text.replace("-", "−")
+def scope(name: str, bounds) -> None:
+    """Texts drawn from now on belong to panel `name` with these screen bounds, for the UI kit's
+    layout check (ui.CHECK; the tests turn it on). panel(), header() and footer() call this, so
+    a scene only calls it for regions of its own (a graph node, a 3-D view)."""
+    global _open_scope
+    try:
+        _open_scope.close()
+    except IndexError:          # the check was cleared while this scope was open
+        pass
+    _open_scope = ExitStack()
+    if CHECK.enabled:
+        _open_scope.enter_context(CHECK.scope(name, pygame.Rect(bounds)))
 
 
 @lru_cache(maxsize=4096)
@@ -86,8 +46,8 @@ def text(surface, theme: Theme, s: str, pos, size: int = 16, color=None, face: s
     img = text_surface(s, face, round(size * theme.scale), tuple(color or theme.text))
     rect = img.get_rect(**{anchor: (round(pos[0]), round(pos[1]))})
     surface.blit(img, rect)
-    if LAYOUT.enabled:
-        LAYOUT.record(rect, s)
+    if CHECK.enabled:
+        CHECK.record(rect, s)
     return rect
 
 
@@ -125,7 +85,7 @@ def panel(surface, theme: Theme, rect, title: str | None = None, highlight: bool
     pygame.draw.rect(surface, theme.panel, rect, border_radius=8)
     pygame.draw.rect(surface, theme.accent if highlight else theme.panel_border, rect,
                      width=2 if highlight else 1, border_radius=8)
-    LAYOUT.scope(title or f"panel at {rect.topleft}", rect)
+    scope(title or f"panel at {rect.topleft}", rect)
     top = rect.top + 8
     if title:
         r = text(surface, theme, title, (rect.left + 12, top), 16, face="bold")
@@ -135,7 +95,7 @@ def panel(surface, theme: Theme, rect, title: str | None = None, highlight: bool
 
 def header(surface, theme: Theme, title: str, subtitle: str = "") -> None:
     w = surface.get_width()
-    LAYOUT.scope("header", (0, 0, w, HEADER_H))
+    scope("header", (0, 0, w, HEADER_H))
     r = text(surface, theme, title, (24, 6), 22, face="bold")
     if subtitle:
         text(surface, theme, subtitle, (24, r.bottom), fit_size(theme, subtitle, 13, w - 48), theme.muted)
@@ -144,7 +104,7 @@ def header(surface, theme: Theme, title: str, subtitle: str = "") -> None:
 
 def footer(surface, theme: Theme, hints: str) -> None:
     w, h = surface.get_size()
-    LAYOUT.scope("footer", (0, h - FOOTER_H, w, FOOTER_H))
+    scope("footer", (0, h - FOOTER_H, w, FOOTER_H))
     text(surface, theme, hints, (24, h - FOOTER_H // 2), fit_size(theme, hints, 14, w - 48), theme.muted,
          anchor="midleft")
 

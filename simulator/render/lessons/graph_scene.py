@@ -92,6 +92,7 @@ class GraphScene:
     def set_inputs(self, x: float, y: float) -> None:
         self.x, self.y = round(x, 2), round(y, 2)
         self._build()
+        self.step = min(self.step, self.last_step)     # y = 0 has no reverse steps: the list shrinks
 
     def update(self, dt: float) -> None:
         if not self.playing:
@@ -143,7 +144,7 @@ class GraphScene:
         forward_node = self.order[self.step - 1] if 0 < self.step <= len(self.order) else None
         for parent, child, i in self.graph.edges():
             self._draw_edge(surface, parent, child, i, child.label in shown, just_ran is child)
-        ui.LAYOUT.scope("graph", area)
+        ui.scope("graph", area)
         self.label_boxes = placed = []
         for parent, child, i in self.graph.edges():
             if child.label in shown and grads and child.local[i] is not None:
@@ -195,7 +196,7 @@ class GraphScene:
         border = t.bad if undefined else (t.accent if active else t.panel_border)
         pygame.draw.rect(surface, t.background, r, border_radius=10)
         pygame.draw.rect(surface, border, r, 3 if (active or undefined) else 2, border_radius=10)
-        ui.LAYOUT.scope(node.label, r)
+        ui.scope(node.label, r)
         lh = ui.line_height(t, NODE_TEXT)
         ui.text(surface, t, FORMULAS[node.label], (r.centerx, r.top + 5), NODE_TEXT, face="bold", anchor="midtop")
         if shown:
@@ -261,6 +262,8 @@ class GraphScene:
                 return [(f"{FORMULAS[n.label]}", None), (f"= {expr}", None), (n.error, t.bad)]
             return [(f"{FORMULAS[n.label]}", None), (f"= {expr}", None), (f"= {fmt(n.value, 4)}", t.accent)]
         n = just_ran
+        if n is None:
+            return []
         if not n.parents:
             return [(f"{n.label} is an input: its adjoint", None), ("is complete:", None),
                     (f"∂w7/∂{n.label} = {fmt(grads[n.label], 4)}", t.good)]

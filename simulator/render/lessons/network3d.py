@@ -223,7 +223,7 @@ class Network3DScene:
             i = np.flatnonzero((self.ids == (li, *self.selected[1:])).all(axis=1))[0]
             s = max(8, int(size[i]) + 6)
             pygame.draw.rect(surface, t.accent, (int(sx[i]) - s // 2, int(sy[i]) - s // 2, s, s), 2)
-        ui.LAYOUT.scope("3d view", VIEW)
+        ui.scope("3d view", VIEW)
         self._label_layers(surface, sx, sy)
         surface.set_clip(clip)
         self._draw_side(surface, frame, pygame.Rect(960, ui.HEADER_H + 10, 296, VIEW.height))

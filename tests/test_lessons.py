@@ -138,22 +138,45 @@ def test_feature_maps_come_from_the_ops(mnist):
 
 
 def test_training_comparison_is_cached_atomically(mnist, cache):
-    cfg = act.ComparisonConfig(steps=3, batch_size=4, n_train=64, n_test=16)
+    cfg = act.ComparisonConfig(steps=3, batch_size=4, n_train=64, n_test=16, seeds=(0, 1))
     assert act.load_cached(cfg, mnist) is None
     seen, partial = [], {}
     result = act.run_comparison(cfg, mnist, lambda d, t: seen.append((d, t)), partial=partial)
-    assert seen[-1] == (9, 9)
+    assert seen[-1] == (18, 18)
     assert set(result["losses"]) == set(act.NAMES)
-    assert all(len(v) == 3 and np.all(np.isfinite(v)) for v in result["losses"].values())
-    assert partial == result["losses"]
+    for name in act.NAMES:
+        runs = result["per_seed"][name]
+        assert len(runs) == 2 and all(len(r) == 3 and np.all(np.isfinite(r)) for r in runs)
+        np.testing.assert_allclose(result["losses"][name], np.mean(runs, axis=0))
+        assert result["test_accuracy"][name] == pytest.approx(np.mean(result["accuracy_per_seed"][name]))
+        assert partial[name] == runs[-1]
+    assert runs[0] != runs[1]                                # the seeds differ
+    assert result["seconds"] > 0
     path = act.cache_path(cfg, mnist)
     assert path.parent == cache_dir() == cache
     assert [p.name for p in cache.iterdir()] == [path.name]  # no temp file left behind
     assert act.load_cached(cfg, mnist) == json.loads(path.read_text()) == result
-    other = act.ComparisonConfig(steps=4, batch_size=4, n_train=64, n_test=16)
+    other = act.ComparisonConfig(steps=4, batch_size=4, n_train=64, n_test=16, seeds=(0, 1))
     assert act.load_cached(other, mnist) is None
     path.write_text("{broken")
     assert act.load_cached(cfg, mnist) is None
+
+
+def _fake_result(finals: dict, n: int = 60) -> dict:
+    """Comparison-shaped result whose per-seed curves fall from 2.3 to the given finals, then stay."""
+    per_seed = {k: [list(np.r_[np.linspace(2.3, f, n // 2), np.full(n // 2, f)]) for f in fs]
+                for k, fs in finals.items()}
+    return {"losses": {k: list(np.mean(v, axis=0)) for k, v in per_seed.items()}, "per_seed": per_seed}
+
+
+def test_comparison_verdict_states_an_order_only_when_every_seed_agrees():
+    v = act.verdict(_fake_result({"relu": [0.1, 0.12], "tanh": [0.2, 0.25], "sigmoid": [2.2, 2.3]}))
+    assert v.order == ["relu", "tanh", "sigmoid"] and v.every_seed
+    assert v.reach["relu"] < v.reach["tanh"] and v.reach["sigmoid"] is None
+    np.testing.assert_allclose(v.seed_range["tanh"], (0.2, 0.25))
+    mixed = act.verdict(_fake_result({"relu": [0.1, 0.3], "tanh": [0.2, 0.25], "sigmoid": [2.2, 2.3]}))
+    assert not mixed.every_seed                       # relu's worst seed is behind tanh's best
+    assert act.CHANCE_LOSS == pytest.approx(2.302585, abs=1e-6)
 
 
 def test_comparison_stops_when_asked(mnist, cache):

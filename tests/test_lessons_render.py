@@ -36,7 +36,7 @@ def cache(tmp_path, monkeypatch):
     monkeypatch.setenv("CNN_SIMULATOR_CACHE", str(tmp_path / "cache"))
     from simulator.render.lessons import activations
     monkeypatch.setattr(activations, "DEFAULT_CONFIG",
-                        act.ComparisonConfig(steps=3, batch_size=4, n_train=64, n_test=16))
+                        act.ComparisonConfig(steps=3, batch_size=4, n_train=64, n_test=16, seeds=(0, 1)))
     monkeypatch.setattr(draw_math, "QUICK_STEPS", 2)
     return tmp_path / "cache"
 
@@ -216,14 +216,27 @@ def test_activations_scene_trains_in_the_background_then_reads_the_cache(texts, 
     texts.clear()
     assert_not_blank(render(scene))
     result = scene.job.result
+    v = act.verdict(result)
     for name in act.NAMES:
-        assert any(s.endswith(f"accuracy {result['test_accuracy'][name]:.1%}") for s in texts)
+        assert any(f"acc {result['test_accuracy'][name]:.1%}" in s for s in texts)
+        assert any(s.startswith(label(name)) and f"loss {fmt(v.final[name], 3)}" in s for s in texts)
+    words = " ".join(texts)
+    if v.every_seed:                                     # the order is stated only when every seed agrees
+        assert f"In every seed {label(v.order[0])} learned fastest" in words
+    else:
+        assert "the seeds overlap" in words and "learned fastest" not in words
+    assert f"trained once in {result['seconds']:.0f} s here" in words
     r, c = scene.hover
     assert f"z = {fmt(scene.maps.pre[r, c], 3)}" in texts
     assert any(p.name.startswith("activations-") for p in cache.iterdir())
     again = make("activations", options)                 # second time: from the cache, at once
     assert again.ready() and again.job.result == result
     scene.close(), again.close()
+
+
+def label(name):
+    from simulator.render.lessons.activations import LABELS
+    return LABELS[name]
 
 
 def test_rgb_scene_pixel_arithmetic(texts, options):

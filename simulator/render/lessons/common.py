@@ -3,7 +3,6 @@ grids of numbers and a progress bar. Drawing only: every number passed in comes 
 from __future__ import annotations
 
 import math
-from contextlib import ExitStack
 from functools import lru_cache
 
 import numpy as np
@@ -17,21 +16,27 @@ SIZE = (1280, 800)
 HEADER_H, FOOTER_H = 64, 30
 
 
-_open_scope = ExitStack()
+_current_scope = "(no panel)"
 
 
 def scope(name: str, bounds) -> None:
     """Texts drawn from now on belong to panel `name` with these screen bounds, for the UI kit's
     layout check (ui.CHECK; the tests turn it on). panel(), header() and footer() call this, so
-    a scene only calls it for regions of its own (a graph node, a 3-D view)."""
-    global _open_scope
-    try:
-        _open_scope.close()
-    except IndexError:          # the check was cleared while this scope was open
-        pass
-    _open_scope = ExitStack()
+    a scene only calls it for regions of its own (a graph node, a 3-D view). Lessons draw panel
+    after panel, so one current panel replaces the kit's `with CHECK.scope(...)` blocks."""
+    global _current_scope
+    _current_scope = name
     if CHECK.enabled:
-        _open_scope.enter_context(CHECK.scope(name, pygame.Rect(bounds)))
+        with CHECK.scope(name, pygame.Rect(bounds)):     # registers the panel (and forgets its old texts)
+            pass
+
+
+def _record(rect: pygame.Rect, s: str) -> None:
+    panel = CHECK.scopes.get(_current_scope)
+    if panel is None:
+        CHECK.record(rect, s)
+    else:
+        panel.texts.append((pygame.Rect(rect), s))
 
 
 @lru_cache(maxsize=4096)
@@ -47,7 +52,7 @@ def text(surface, theme: Theme, s: str, pos, size: int = 16, color=None, face: s
     rect = img.get_rect(**{anchor: (round(pos[0]), round(pos[1]))})
     surface.blit(img, rect)
     if CHECK.enabled:
-        CHECK.record(rect, s)
+        _record(rect, s)
     return rect
 
 

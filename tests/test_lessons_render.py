@@ -315,6 +315,21 @@ def test_draw_scene_predicts_what_it_shows(texts, mnist_dir, checkpoint):
     assert max(scene.prepared.scaled.shape) == 20
 
 
+def test_draw_scene_warns_about_over_confidence_on_a_square(texts, mnist_dir):
+    from simulator.cli import BUNDLED_MODEL
+    from simulator.render.lessons.draw import OVERCONFIDENCE
+    scene = make("draw", LessonOptions(data=mnist_dir, checkpoint=BUNDLED_MODEL))
+    scene.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_s))       # S: a square, not a digit
+    texts.clear()
+    render(scene)
+    assert scene.probs.sum() == pytest.approx(1.0, abs=1e-5)                # softmax still picks a digit
+    best = int(np.argmax(scene.probs))
+    assert f"p = {scene.probs[best]:.1%}" in texts
+    words = " ".join(texts)
+    assert "Softmax shares p = 1 among the 10 digits" in words and "not a digit" in words
+    assert " ".join(OVERCONFIDENCE.split()) in " ".join(words.split())       # the whole note, not cut
+
+
 def test_draw_scene_trains_a_quick_model_when_there_is_none(texts, options, cache):
     scene = make("draw", options)
     scene.demo()

@@ -147,7 +147,8 @@ def run(args) -> int:
     torch = torch_or_none()
     if torch is None:
         raise UserError("--time-to-accuracy needs PyTorch: pip install -e '.[test]'")
-    if not 0 < args.target < 1 or args.evals_per_epoch < 1 or args.torch_epochs < 1 or (args.subset or 1) < 1:
+    if not 0 < args.target < 1 or args.evals_per_epoch < 1 or args.torch_epochs < 1 \
+            or (args.subset is not None and args.subset < 1):
         raise UserError("bench: --target must be in (0, 1); --evals-per-epoch, --torch-epochs, --subset ≥ 1")
     threads = args.threads or numba.get_num_threads()
     if not 1 <= threads <= numba.config.NUMBA_NUM_THREADS:

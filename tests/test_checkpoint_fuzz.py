@@ -185,19 +185,34 @@ def bad_checkpoints(folder: Path) -> dict:
     return paths
 
 
-@pytest.mark.parametrize("command", [
-    ["train", "--epochs", "0", "--resume"], ["lecture", "--checkpoint"], ["app", "--checkpoint"],
-    ["lesson", "draw", "--checkpoint"]])
-def test_bad_checkpoints_on_the_command_line(command, tmp_path, mnist_dir):
-    """Every kind through train --resume; the loader is shared, so three kinds for the others."""
+def assert_refused_in_process(capsys, argv, *words):
+    """cli.main in this process (fast): exit status 2 and one line on stderr naming the words."""
+    from simulator import cli
+    assert cli.main([str(a) for a in argv]) == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1 and all(w in lines[0] for w in words), lines
+
+
+COMMANDS = [["train", "--epochs", "0", "--resume"], ["lecture", "--checkpoint"], ["app", "--checkpoint"],
+            ["lesson", "draw", "--checkpoint"], ["lesson", "network3d", "--checkpoint"]]
+
+
+def _argv(command, path, tmp_path, mnist_dir):
     data = [] if command[0] == "lesson" else ["--data", mnist_dir]
-    files = bad_checkpoints(tmp_path)
-    names = list(files) if command[0] == "train" else ["meta-list", "step-nan", "missing"]
-    for name in names:
-        path = files[name]
-        proc = main_py(*command, path, *data, "--max-frames" if command[0] != "train" else "--out",
-                       "2" if command[0] != "train" else tmp_path / "run", display=True)
-        assert_one_line_error(proc, path.name)
+    tail = ["--out", tmp_path / "run"] if command[0] == "train" else ["--max-frames", "2"]
+    return [*command, path, *data, *tail]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_bad_checkpoints_through_every_command(command, tmp_path, mnist_dir, capsys):
+    for path in bad_checkpoints(tmp_path).values():
+        assert_refused_in_process(capsys, _argv(command, path, tmp_path, mnist_dir), path.name)
+
+
+@pytest.mark.parametrize("command", COMMANDS[:4])
+def test_a_bad_checkpoint_in_a_fresh_process(command, tmp_path, mnist_dir):
+    path = bad_checkpoints(tmp_path)["meta-list"]
+    assert_one_line_error(main_py(*_argv(command, path, tmp_path, mnist_dir), display=True), path.name, "meta")
 
 
 def test_resume_a_sigmoid_checkpoint_into_a_relu_run_is_one_line(tmp_path, mnist_dir):
@@ -211,32 +226,32 @@ def test_resume_a_sigmoid_checkpoint_into_a_relu_run_is_one_line(tmp_path, mnist
 
 # ----------------------------------------------------------------------------- rgb --image
 
-def test_bad_images_for_the_rgb_lesson(tmp_path):
+def test_bad_images_for_the_rgb_lesson(tmp_path, capsys):
     from PIL import Image
     good = tmp_path / "good.png"
-    Image.new("RGB", (64, 48), (200, 30, 30)).save(good)
-    cases = {"truncated.png": good.read_bytes()[:60], "fake.png": b"\x89PNG\r\n\x1a\nnot really",
-             "text.png": b"hello", "empty.png": b""}
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (48, 64, 3), np.uint8)).save(good)
+    blob = good.read_bytes()
+    cases = {"header-only.png": blob[:60], "half.png": blob[:len(blob) // 2],
+             "fake.png": b"\x89PNG\r\n\x1a\nnot really", "text.png": b"hello", "empty.png": b""}
     for name, blob in cases.items():
         (tmp_path / name).write_bytes(blob)
-        assert_one_line_error(main_py("lesson", "rgb", "--image", tmp_path / name, "--max-frames", "1",
-                                      display=True), name)
-    assert_one_line_error(main_py("lesson", "rgb", "--image", tmp_path / "absent.png", "--max-frames", "1",
-                                  display=True), "absent.png")
-    assert_one_line_error(main_py("lesson", "rgb", "--image", tmp_path, "--max-frames", "1", display=True))
+        assert_refused_in_process(capsys, ["lesson", "rgb", "--image", tmp_path / name, "--max-frames", "1"], name)
+    assert_refused_in_process(capsys, ["lesson", "rgb", "--image", tmp_path / "absent.png"], "absent.png")
+    assert_refused_in_process(capsys, ["lesson", "rgb", "--image", tmp_path], str(tmp_path))
+    assert_one_line_error(main_py("lesson", "rgb", "--image", tmp_path / "fake.png", "--max-frames", "1",
+                                  display=True), "fake.png")
 
 
-def test_huge_and_odd_images_are_shrunk_or_refused(tmp_path):
+def test_huge_and_odd_images_are_shrunk_or_refused(tmp_path, capsys):
     from PIL import Image
-    huge = tmp_path / "huge.png"
+    from simulator import cli
+    from simulator.engine.lessons_rgb import MAX_SIZE, load_image
+    huge, odd, bomb = tmp_path / "huge.png", tmp_path / "odd.png", tmp_path / "bomb.png"
     Image.new("RGB", (6000, 4000), (10, 200, 30)).save(huge)
-    odd = tmp_path / "odd.png"
     Image.new("LA", (3, 2000)).save(odd)
-    bomb = tmp_path / "bomb.png"
     Image.new("1", (30000, 30000)).save(bomb)
-    for path in (huge, odd):
-        proc = main_py("lesson", "rgb", "--image", path, "--max-frames", "2", display=True)
-        assert proc.returncode in (0, 2) and "Traceback" not in proc.stderr, proc.stderr
-        if proc.returncode == 2:
-            assert_one_line_error(proc, path.name)
-    assert_one_line_error(main_py("lesson", "rgb", "--image", bomb, "--max-frames", "1", display=True), "bomb.png")
+    image = load_image(huge)
+    assert image.shape[0] == 3 and image.shape[2] <= MAX_SIZE[0] and image.shape[1] <= MAX_SIZE[1]
+    assert np.allclose(image[:, 10, 10], np.array([10, 200, 30]) / 255, atol=0.01)
+    assert cli.main(["lesson", "rgb", "--image", str(odd), "--max-frames", "2"]) == 0
+    assert_refused_in_process(capsys, ["lesson", "rgb", "--image", bomb], "bomb.png", "too big")

@@ -15,7 +15,8 @@ from .render.script import add_arguments as add_script_arguments
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 COMMANDS = ("app", "train", "lecture", "lesson")
-LESSONS = ("graph", "regression", "learning-rate", "activations", "pooling", "rgb", "network3d", "draw")
+LESSONS = ("graph", "regression", "learning-rate", "activations", "pooling", "rgb", "network3d", "draw", "params",
+           "tensors")
 THEMES = ("dark", "light", "projector")
 
 
@@ -83,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     lecture.add_argument("--seed", type=_number(int, 0, 2**32 - 1), default=0)
     lecture.add_argument("--digit", type=_number(int, 0), default=0, help="index of the test image to trace")
     lecture.add_argument("--goto", type=_number(int, 1), default=1, help="open at step N (1-based)")
-    lecture.add_argument("--theme", choices=THEMES, default="projector")
+    lecture.add_argument("--theme", choices=THEMES, default="projector",
+                         help="projector (the default: large type, high contrast), dark or light")
     lecture.add_argument("--export", type=Path, metavar="DIR", help="write every step as PNG, no window")
     lecture.add_argument("--gif", type=Path, metavar="PATH", help="write an animated GIF, no window")
     lecture.add_argument("--range", dest="step_range", metavar="A:B", help="steps for --gif/--export (1-based, inclusive)")
@@ -95,8 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     lesson.add_argument("--image", type=Path, help="PNG for the rgb lesson (default: bundled picture)")
     lesson.add_argument("--data", type=Path, metavar="DIR", help="folder of MNIST-format IDX files")
     lesson.add_argument("--checkpoint", type=Path,
-                        help="model for the draw and network3d lessons (default: the bundled trained LeNet-5)")
-    lesson.add_argument("--untrained", action="store_true", help="draw/network3d: do not load the bundled model")
+                        help="model for the draw, network3d and tensors lessons (default: the bundled trained LeNet-5)")
+    lesson.add_argument("--untrained", action="store_true", help="draw/network3d/tensors: do not load the bundled model")
     lesson.add_argument("--export", type=Path, metavar="PATH", help="write the scene as PNG (or .gif), no window")
     add_script_arguments(lesson, frames_note=" (with --export PATH.gif: the GIF's frame count)")
 

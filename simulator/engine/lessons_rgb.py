@@ -16,6 +16,7 @@ from ..errors import UserError
 from . import ops
 
 BUNDLED_IMAGE = Path(__file__).resolve().parents[2] / "assets" / "images" / "shapes.png"
+STRIDE, PADDING = 1, 1
 MAX_SIZE = (96, 72)   # images are shrunk to fit this width×height (keeping aspect) so every pixel shows
 MAX_PIXELS = 50_000_000   # a bigger picture is refused: decoding it would take seconds and gigabytes
 
@@ -95,11 +96,30 @@ def convolve(image: np.ndarray, w: np.ndarray, b: float) -> RGBConv:
     """The full 3-channel convolution and each channel's share of it."""
     x = np.ascontiguousarray(image[None], np.float64)
     w = np.ascontiguousarray(w, np.float64)
-    out, _ = ops.conv2d_forward(x, w, np.array([b], np.float64), 1, 1)
+    out, _ = ops.conv2d_forward(x, w, np.array([b], np.float64), STRIDE, PADDING)
     responses = np.stack([ops.conv2d_forward(np.ascontiguousarray(x[:, c:c + 1]),
                                              np.ascontiguousarray(w[:, c:c + 1]),
-                                             np.zeros(1), 1, 1)[0][0, 0] for c in range(3)])
+                                             np.zeros(1), STRIDE, PADDING)[0][0, 0] for c in range(3)])
     return RGBConv(image, w, float(b), responses, out[0, 0])
+
+
+def filter_bank() -> tuple[np.ndarray, np.ndarray]:
+    """Every filter of FILTERS stacked as one layer: w[K,3,3,3], b[K] (K = len(FILTERS))."""
+    return (np.concatenate([w for w, _, _ in FILTERS.values()]).astype(np.float64),
+            np.array([b for _, b, _ in FILTERS.values()], np.float64))
+
+
+def convolve_bank(image: np.ndarray) -> np.ndarray:
+    """All filters at once, as a conv layer does: one conv2d_forward of x[1,3,H,W] with w[K,3,3,3]
+    → [K,OH,OW]: one output channel per filter."""
+    w, b = filter_bank()
+    out, _ = ops.conv2d_forward(np.ascontiguousarray(image[None], np.float64), w, b, STRIDE, PADDING)
+    return out[0]
+
+
+def output_size(n: int, f: int = 3, padding: int = 1, stride: int = 1) -> int:
+    """(N − F + 2P)/S + 1: rows (or columns) of a conv's output for N input rows (columns)."""
+    return (n - f + 2 * padding) // stride + 1
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,33 @@ import pygame
 
 from ...numbers import fmt  # noqa: F401  (the one formatter; lessons import it from here)
 from ..theme import Theme, array_surface, heat_rgb, load_font
+from ..ui import CHECK
 
 SIZE = (1280, 800)
 HEADER_H, FOOTER_H = 64, 30
+
+
+_current_scope = "(no panel)"
+
+
+def scope(name: str, bounds) -> None:
+    """Texts drawn from now on belong to panel `name` with these screen bounds, for the UI kit's
+    layout check (ui.CHECK; the tests turn it on). panel(), header() and footer() call this, so
+    a scene only calls it for regions of its own (a graph node, a 3-D view). Lessons draw panel
+    after panel, so one current panel replaces the kit's `with CHECK.scope(...)` blocks."""
+    global _current_scope
+    _current_scope = name
+    if CHECK.enabled:
+        with CHECK.scope(name, pygame.Rect(bounds)):     # registers the panel (and forgets its old texts)
+            pass
+
+
+def _record(rect: pygame.Rect, s: str) -> None:
+    panel = CHECK.scopes.get(_current_scope)
+    if panel is None:
+        CHECK.record(rect, s)
+    else:
+        panel.texts.append((pygame.Rect(rect), s))
 
 
 @lru_cache(maxsize=4096)
@@ -27,10 +51,32 @@ def text(surface, theme: Theme, s: str, pos, size: int = 16, color=None, face: s
     img = text_surface(s, face, round(size * theme.scale), tuple(color or theme.text))
     rect = img.get_rect(**{anchor: (round(pos[0]), round(pos[1]))})
     surface.blit(img, rect)
+    if CHECK.enabled:
+        _record(rect, s)
     return rect
 
 
-def text_width(theme: Theme, s: str, size: int = 16, face: str = "sans") -> int:
+def fit_size(theme: Theme, s: str, size: float, width: float, face: str = "sans", smallest: float = 9) -> float:
+    """The largest font size ≤ size (before theme.scale) at which s is at most `width` pixels wide."""
+    while size > smallest and text_width(theme, s, size, face) > width:
+        size -= 0.5
+    return size
+
+
+def wrap_px(theme: Theme, s: str, width: float, size: float = 14, face: str = "sans") -> list[str]:
+    """Split text at spaces into lines at most `width` pixels wide (in this theme and size)."""
+    lines, line = [], ""
+    for word in s.split():
+        trial = f"{line} {word}".strip()
+        if line and text_width(theme, trial, size, face) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = trial
+    return lines + ([line] if line else [])
+
+
+def text_width(theme: Theme, s: str, size: float = 16, face: str = "sans") -> int:
     return text_surface(s, face, round(size * theme.scale), (0, 0, 0)).get_width()
 
 
@@ -44,6 +90,7 @@ def panel(surface, theme: Theme, rect, title: str | None = None, highlight: bool
     pygame.draw.rect(surface, theme.panel, rect, border_radius=8)
     pygame.draw.rect(surface, theme.accent if highlight else theme.panel_border, rect,
                      width=2 if highlight else 1, border_radius=8)
+    scope(title or f"panel at {rect.topleft}", rect)
     top = rect.top + 8
     if title:
         r = text(surface, theme, title, (rect.left + 12, top), 16, face="bold")
@@ -53,15 +100,18 @@ def panel(surface, theme: Theme, rect, title: str | None = None, highlight: bool
 
 def header(surface, theme: Theme, title: str, subtitle: str = "") -> None:
     w = surface.get_width()
+    scope("header", (0, 0, w, HEADER_H))
     r = text(surface, theme, title, (24, 6), 22, face="bold")
     if subtitle:
-        text(surface, theme, subtitle, (24, r.bottom), 13, theme.muted)
+        text(surface, theme, subtitle, (24, r.bottom), fit_size(theme, subtitle, 13, w - 48), theme.muted)
     pygame.draw.line(surface, theme.panel_border, (16, HEADER_H - 2), (w - 16, HEADER_H - 2))
 
 
 def footer(surface, theme: Theme, hints: str) -> None:
     w, h = surface.get_size()
-    text(surface, theme, hints, (24, h - FOOTER_H // 2), 14, theme.muted, anchor="midleft")
+    scope("footer", (0, h - FOOTER_H, w, FOOTER_H))
+    text(surface, theme, hints, (24, h - FOOTER_H // 2), fit_size(theme, hints, 14, w - 48), theme.muted,
+         anchor="midleft")
 
 
 def progress_bar(surface, theme: Theme, rect, fraction: float, label: str = "") -> None:
@@ -100,6 +150,8 @@ def number_grid(surface, theme: Theme, values: np.ndarray, topleft, cell: int, d
     lim = limit if limit is not None else (float(np.abs(values).max()) or 1.0)
     colours = heat_rgb(values * 0.55, lim, theme)       # pale, so the numbers stay readable
     x0, y0 = topleft
+    widest = max((fmt(float(v), digits) for v in values.ravel()), key=len)
+    size = fit_size(theme, widest, size, cell - 6, "mono")     # every number inside its cell
     for r in range(H):
         for c in range(W):
             rect = pygame.Rect(x0 + c * cell, y0 + r * cell, cell, cell)
@@ -116,11 +168,16 @@ def number_grid(surface, theme: Theme, values: np.ndarray, topleft, cell: int, d
 
 
 class Axes:
-    """A plot area mapping data (x, y) to pixels inside `rect`."""
+    """A plot area mapping data (x, y) to pixels inside `rect`; its tick labels and x label take
+    `below(theme)` pixels under it and its y tick labels about 40 (× theme.scale) to its left."""
 
     def __init__(self, rect, xlim, ylim):
         self.rect = pygame.Rect(rect)
         self.xlim, self.ylim = (float(xlim[0]), float(xlim[1])), (float(ylim[0]), float(ylim[1]))
+
+    @staticmethod
+    def below(theme: Theme) -> int:
+        return 5 + line_height(theme, 12) + line_height(theme, 13)
 
     def px(self, x, y):
         (x0, x1), (y0, y1) = self.xlim, self.ylim
@@ -154,8 +211,9 @@ class Axes:
             _, y = self.px(0.0, t)
             pygame.draw.line(surface, theme.muted, (r.left - 4, y), (r.left, y))
             text(surface, theme, yformat(t) if yformat else fmt(float(t), yd), (r.left - 6, y), 12, theme.muted, anchor="midright")
-        if xlabel:
-            text(surface, theme, xlabel, (r.right, r.bottom + 18), 13, theme.muted, anchor="topright")
+        if xlabel:     # below the tick labels, centred
+            text(surface, theme, xlabel, (r.centerx, r.bottom + 3 + line_height(theme, 12)), 13, theme.muted,
+                 anchor="midtop")
         if ylabel:
             text(surface, theme, ylabel, (r.left + 4, r.top + 2), 13, theme.muted)
 

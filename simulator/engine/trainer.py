@@ -160,4 +160,7 @@ class Trainer:
         self.step_count = int(state["step_count"])
         self.epoch = int(state["epoch"])
         self.batch_in_epoch = int(state["batch_in_epoch"])
+        if self.batch_in_epoch >= self.batches_per_epoch:
+            raise ValueError(f"it stopped at batch {self.batch_in_epoch} of an epoch, past the last batch "
+                             f"({self.batches_per_epoch - 1}) at batch size {self.config.batch_size}")
         self._order = self._epoch_order(self.epoch)

@@ -43,7 +43,13 @@ LESSON_SCENES = {
     "rgb": ("RGB convolution", _factory("rgb", "RGBScene")),
     "network3d": ("LeNet-5 in 3D", _factory("network3d", "Network3DScene")),
     "draw": ("Draw a digit", _factory("draw", "DrawScene")),
+    "params": ("Why convolutions: parameter count", _factory("params", "ParamsScene")),
+    "tensors": ("Tensors and their rank", _factory("tensors", "TensorsScene")),
 }
+
+# the command-line options each lesson reads (any other is refused, not ignored)
+LESSON_OPTIONS = {"activations": {"data"}, "rgb": {"image"}, "network3d": {"data", "checkpoint", "untrained"},
+                  "draw": {"data", "checkpoint", "untrained"}}
 
 
 def run_lesson(args) -> int:

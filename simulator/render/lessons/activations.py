@@ -151,7 +151,7 @@ class ActivationsScene:
         ui.text(surface, t, "ln 10: a uniform guess", (plot.right - 4, axes.px(0, act.CHANCE_LOSS)[1] - 2), 12, t.muted,
                 anchor="bottomright")
         for name in act.NAMES:
-            values = losses.get(name) or []
+            values = list(losses.get(name) or [])      # a copy: the job may append meanwhile
             if values:
                 axes.line(surface, np.arange(len(values)), act.smooth(values, act.SMOOTH), self.colours[name], 2)
         y = plot.bottom + ui.Axes.below(t) + 4

@@ -43,6 +43,7 @@ class LayoutCheck:
     def clear(self) -> None:
         self.scopes = {}
         self._stack = []
+        self.sizes: list[int] = []      # font size of every text recorded with one
 
     def forget(self, prefix: str) -> None:
         """Drop the scopes whose name starts with prefix (a panel no longer on screen)."""
@@ -62,13 +63,16 @@ class LayoutCheck:
         finally:
             self._stack.pop()
 
-    def record(self, rect: pygame.Rect, text: str) -> None:
-        """Called by the kit's text drawing for every text drawn (rect: on its target surface)."""
+    def record(self, rect: pygame.Rect, text: str, size: int | None = None) -> None:
+        """Called by the kit's text drawing for every text drawn (rect: on its target surface;
+        size: the font size in pixels, when known)."""
         if not self.enabled:
             return
         name, origin = self._stack[-1] if self._stack else ("(no panel)", (0, 0))
         scope = self.scopes.setdefault(name, Scope(None, 0))
         scope.texts.append((pygame.Rect(rect).move(origin), text))
+        if size is not None:
+            self.sizes.append(size)
 
     def cut(self, text: str) -> None:
         if self.enabled:

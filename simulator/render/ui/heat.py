@@ -81,6 +81,11 @@ def colour_bar(target: pygame.Surface, text: Text, rect: pygame.Rect, limit: flo
     target.blit(pygame.transform.scale(array_surface(rgb, 1), rect.size), rect)
     pygame.draw.rect(target, theme.panel_border, rect.inflate(2, 2), 1)
     labels = [(1.0, fmt(limit, digits)), (0.0, "0")] + ([] if one_sided else [(-1.0, fmt(-limit, digits))])
+    if not vertical:            # too narrow for three labels: the ends only, else one "±limit"
+        if not one_sided and sum(text.width(s, size) for _, s in labels) + 12 > rect.w:
+            labels = [labels[0], labels[2]]
+        if sum(text.width(s, size) for _, s in labels) + 8 > rect.w:
+            labels = [(0.0 if not one_sided else 1.0, ("±" if not one_sided else "max ") + fmt(limit, digits))]
     covered = rect.copy()
     for t, s in labels:
         if vertical:
@@ -89,7 +94,9 @@ def colour_bar(target: pygame.Surface, text: Text, rect: pygame.Rect, limit: flo
             r = text.draw(target, s, (rect.right + 4, y), size, theme.muted, anchor=anchor)
         else:
             x = rect.x + (t - low) / (1.0 - low) * rect.w
-            anchor = "topright" if t == 1.0 else "topleft" if t == low else "midtop"
+            anchor = "midtop" if len(labels) == 1 else "topright" if t == 1.0 else "topleft" if t == low else "midtop"
+            if len(labels) == 1:
+                x = rect.centerx
             r = text.draw(target, s, (x, rect.bottom + 2), size, theme.muted, anchor=anchor)
         covered.union_ip(r)
     return covered

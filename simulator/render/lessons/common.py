@@ -9,7 +9,7 @@ import numpy as np
 import pygame
 
 from ...numbers import fmt  # noqa: F401  (the one formatter; lessons import it from here)
-from ..theme import Theme, array_surface, heat_rgb, load_font
+from ..theme import Theme, heat_rgb, load_font
 from ..ui import CHECK, heat_tile
 
 SIZE = (1280, 800)
@@ -312,15 +312,3 @@ def arrow(surface, colour, start, end, width: int = 2, head: int = 10) -> None:
 def blend(a, b, t: float) -> tuple:
     """Colour a moved fraction t towards colour b."""
     return tuple(int(round(x + (y - x) * t)) for x, y in zip(a, b))
-
-
-def wrap(s: str, width: int) -> list[str]:
-    """Split text into lines of at most `width` characters, at spaces."""
-    lines, line = [], ""
-    for word in s.split():
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return lines + ([line] if line else [])

@@ -190,7 +190,7 @@ class RGBScene:
             self._filter_rows.append(row)
             y += ui.line_height(t, 14) + 3
         y += 6
-        for line in ui.wrap(self.description, 34):
+        for line in ui.wrap_px(t, self.description, inner.width, 13):
             ui.text(surface, t, line, (inner.left, y), 13, t.muted)
             y += ui.line_height(t, 13)
         y += 14

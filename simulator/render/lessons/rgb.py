@@ -120,8 +120,8 @@ class RGBScene:
             pygame.draw.rect(surface, t.accent, (xs[2] + j * self.scale - 1, y + i * self.scale - 1,
                                                  self.scale + 2, self.scale + 2), 1)
             ui.text(surface, t, f"response of {CHANNELS[c]}", (xs[2], y - 3), 13, t.muted, anchor="bottomleft")
-            ui.arrow(surface, t.muted, (xs[2] + mw + 8, cy), (xs[2] + mw + 52, inner.top + label_h + row_h + mh // 2), 2)
-        x_out = xs[2] + mw + 64
+            ui.arrow(surface, t.muted, (xs[2] + mw + 6, cy), (xs[2] + mw + 30, inner.top + label_h + row_h + mh // 2), 2)
+        x_out = xs[2] + mw + 38
         col_w = inner.right - x_out
         self._draw_size_formula(surface, pygame.Rect(x_out, inner.top, col_w, row_h - 8))
         y_out = inner.top + label_h + row_h
@@ -129,6 +129,7 @@ class RGBScene:
         self._hit.append(pygame.Rect(x_out, y_out, mw, mh))
         pygame.draw.rect(surface, t.accent, (x_out + j * self.scale - 1, y_out + i * self.scale - 1,
                                              self.scale + 2, self.scale + 2), 1)
+        ui.colour_bar(surface, t, (x_out + mw + 6, y_out, 8, mh), self.limit)     # responses and output share it
         ui.text(surface, t, f"output = Σ + b (b = {fmt(self.conv.b, 1)})", (x_out, y_out - 3),
                 ui.fit_size(t, f"output = Σ + b (b = {fmt(self.conv.b, 1)})", 13, col_w), t.muted, anchor="bottomleft")
         note = ("Grey ring: padding 1, zeros around each channel. Where the image meets it the filter "
@@ -162,9 +163,10 @@ class RGBScene:
         head = (f"All {k} filters at once, as a conv layer: 3×{self.h}×{self.w} ⊛ {k}×3×3×3 → {k}×{self.h}×{self.w}: "
                 f"output channels = number of filters")
         ui.text(surface, t, head, (rect.left, rect.top), ui.fit_size(t, head, 13, rect.width), t.text)
-        gap = max(2, (rect.width - k * self.w) // max(1, k - 1))
-        y = rect.top + ui.line_height(t, 13) + 2
         lim = float(np.percentile(np.abs(self.bank), 99)) or 1.0
+        bar_w = ui.colour_bar_width(t, lim)
+        gap = max(2, (rect.width - bar_w - 8 - k * self.w) // max(1, k - 1))
+        y = rect.top + ui.line_height(t, 13) + 2
         self._bank_rects = []
         for n in range(k):
             x = rect.left + n * (self.w + gap)
@@ -172,6 +174,7 @@ class RGBScene:
                         t.accent if n == self.choice else t.panel_border)
             ui.text(surface, t, f"channel {n + 1}", (x, y), 12, t.accent if n == self.choice else t.muted)
             self._bank_rects.append(r)
+        ui.colour_bar(surface, t, (rect.right - bar_w, y + ui.line_height(t, 12), 8, self.h), lim)
 
     def _draw_side(self, surface, rect) -> None:
         t = self.theme
@@ -187,7 +190,7 @@ class RGBScene:
             self._filter_rows.append(row)
             y += ui.line_height(t, 14) + 3
         y += 6
-        for line in ui.wrap(self.description, 34):
+        for line in ui.wrap_px(t, self.description, inner.width, 13):
             ui.text(surface, t, line, (inner.left, y), 13, t.muted)
             y += ui.line_height(t, 13)
         y += 14

@@ -49,8 +49,8 @@ def _add_model_arguments(p, batch_size: int, lr: float) -> None:
     p.add_argument("--data", type=Path, metavar="DIR",
                    help="folder with the four MNIST-format IDX files (default: bundled assets/mnist)")
     p.add_argument("--lr", type=_number(float, 0, 10, low_open=True), default=lr,
-                   help=f"learning rate, the peak of a decaying --schedule (default {lr}); "
-                        "with another --batch-size, scale it in proportion")
+                   help=f"learning rate (default {lr}); train: the peak of its schedule, "
+                        "to scale in proportion with the batch size")
     p.add_argument("--batch-size", type=_number(int, 1, 60000), default=batch_size,
                    help=f"images per training step (default {batch_size})")
     p.add_argument("--momentum", type=_number(float, 0, 0.999), default=TRAIN_DEFAULTS.momentum,

@@ -47,6 +47,10 @@ LESSON_SCENES = {
     "tensors": ("Tensors and their rank", _factory("tensors", "TensorsScene")),
 }
 
+# the command-line options each lesson reads (any other is refused, not ignored)
+LESSON_OPTIONS = {"activations": {"data"}, "rgb": {"image"}, "network3d": {"data", "checkpoint", "untrained"},
+                  "draw": {"data", "checkpoint", "untrained"}}
+
 
 def run_lesson(args) -> int:
     """`python main.py lesson NAME [--theme --image --data --checkpoint --export --max-frames --screenshot]`."""

@@ -30,4 +30,4 @@ A screen uses it like this::
 from ...numbers import fmt, fmt_cell, parse_number, power_of_ten, ten_to  # noqa: F401
 from .check import CHECK, LayoutCheck  # noqa: F401
 from .heat import colour_bar, colour_bar_width, hatch, heat, heat_strip, heat_tile, is_dead  # noqa: F401
-from .text import Numbers, Sizes, Text, clip_text, first_fitting, fit_size  # noqa: F401
+from .text import Numbers, Sizes, Text, clip_text, first_fitting, fit_size, wrap  # noqa: F401

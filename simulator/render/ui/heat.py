@@ -81,6 +81,14 @@ def colour_bar(target: pygame.Surface, text: Text, rect: pygame.Rect, limit: flo
     target.blit(pygame.transform.scale(array_surface(rgb, 1), rect.size), rect)
     pygame.draw.rect(target, theme.panel_border, rect.inflate(2, 2), 1)
     labels = [(1.0, fmt(limit, digits)), (0.0, "0")] + ([] if one_sided else [(-1.0, fmt(-limit, digits))])
+    if not vertical:            # too narrow for three labels: the ends only, else one "±limit"
+        gap = max(8, size // 2)
+        w_hi, w_zero = text.width(labels[0][1], size), text.width("0", size)
+        w_lo = text.width(labels[-1][1], size)
+        if not one_sided and (w_lo + gap > rect.w / 2 - w_zero / 2 or w_hi + gap > rect.w / 2 - w_zero / 2):
+            labels = [labels[0], labels[2]]
+        if sum(text.width(s, size) for _, s in labels) + gap > rect.w:
+            labels = [(0.0 if not one_sided else 1.0, ("±" if not one_sided else "max ") + fmt(limit, digits))]
     covered = rect.copy()
     for t, s in labels:
         if vertical:
@@ -89,7 +97,9 @@ def colour_bar(target: pygame.Surface, text: Text, rect: pygame.Rect, limit: flo
             r = text.draw(target, s, (rect.right + 4, y), size, theme.muted, anchor=anchor)
         else:
             x = rect.x + (t - low) / (1.0 - low) * rect.w
-            anchor = "topright" if t == 1.0 else "topleft" if t == low else "midtop"
+            anchor = "midtop" if len(labels) == 1 else "topright" if t == 1.0 else "topleft" if t == low else "midtop"
+            if len(labels) == 1:
+                x = rect.centerx
             r = text.draw(target, s, (x, rect.bottom + 2), size, theme.muted, anchor=anchor)
         covered.union_ip(r)
     return covered

@@ -76,7 +76,7 @@ class Text:
         rect = img.get_rect(**{anchor: (round(pos[0]), round(pos[1]))})
         target.blit(img, rect)
         if CHECK.enabled:
-            CHECK.record(rect, s)
+            CHECK.record(rect, s, size)
         return rect
 
     def width(self, s: str, size: int, face: str = "sans") -> int:
@@ -130,7 +130,7 @@ class Numbers:
             target.blit(g, (x, rect.y))
             x += g.get_width()
         if CHECK.enabled:
-            CHECK.record(rect, s)
+            CHECK.record(rect, s, size)
         return rect
 
 
@@ -155,3 +155,18 @@ def clip_text(text: Text, s: str, max_w: int, size: int, face: str = "sans") -> 
     while s and text.width(s + "…", size, face) > max_w:
         s = s[:-1]
     return s + "…"
+
+
+def wrap(text: Text, s: str, max_w: int, size: int, face: str = "sans") -> list[str]:
+    """s broken at spaces into lines at most max_w wide (a single over-long word stays whole)."""
+    lines, line = [], ""
+    for word in s.split(" "):
+        trial = f"{line} {word}" if line else word
+        if line and text.width(trial, size, face) > max_w:
+            lines.append(line)
+            line = word
+        else:
+            line = trial
+    if line:
+        lines.append(line)
+    return lines

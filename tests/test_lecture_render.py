@@ -173,7 +173,8 @@ def test_every_step_in_every_theme_and_size_keeps_text_at_least_14px_at_1280x800
     sizes = []
     for module in (lecture_view, lecture_draw):
         original = module.load_font
-        monkeypatch.setattr(module, "load_font", lambda face, size, _o=original: (sizes.append(size), _o(face, size))[1])
+        monkeypatch.setattr(module, "load_font",
+                            lambda face, size, _o=original: (sizes.append(size), _o(face, size))[1])
     steps = build_steps(trace, focus=2)
     for size in ((1280, 800), (1024, 768), (1920, 1080)):
         surface = pygame.Surface(size)

@@ -84,7 +84,8 @@ class TensorsScene:
             y = picture.bottom + 6
             label = element_label(ex)
             size = fit(t, label, inner.w, (15, 14, 13, 12), "mono")
-            parts = [label] if ui.text_width(t, label, size, "mono") <= inner.w else label.replace(" = ", " =\n").split("\n")
+            fits = ui.text_width(t, label, size, "mono") <= inner.w
+            parts = [label] if fits else label.replace(" = ", " =\n").split("\n")
             for part in parts:
                 say(surface, t, part, (inner.x, y), size, t.accent, face="mono")
                 y += ui.line_height(t, size)

@@ -142,7 +142,7 @@ def conv2d_backward(dy, cache):
     dws = [dw2] + [np.empty_like(dw2) for _ in parts[1:]]
     dbs = [db] + [np.empty_like(db) for _ in parts[1:]]
     run_all([lambda i=i, n0=n0, n1=n1: kc.conv_backward(dy[n0:n1], x[n0:n1], wp, FH, FW, stride, padding,
-                                                        dx[n0:n1], dws[i], dbs[i])
+                                                        dx[n0:n1], dws[i], dbs[i], True)
               for i, (n0, n1) in enumerate(parts)])
     for i in range(1, len(parts)):
         dw2 += dws[i]
@@ -290,12 +290,13 @@ def dense_backward(dy, cache):
 # ----------------------------------------------------------------------------- loss
 
 @_jit
-def _softmax_ce_kernel(z, labels, dz):
-    """L = (1/N) Σ_n [log Σ_k e^(z_nk − m_n) + m_n − z_n,y_n];  dz = (softmax(z) − onehot(y)) / N."""
-    N, K = z.shape
+def _softmax_ce_kernel(z, labels, dz, N):
+    """L = (1/N) Σ_n [log Σ_k e^(z_nk − m_n) + m_n − z_n,y_n];  dz = (softmax(z) − onehot(y)) / N.
+    N may exceed z's rows (a chunk of a batch of N): then L is that chunk's share of the mean."""
+    K = z.shape[1]
     total = 0.0
     inv_n = z.dtype.type(1.0 / N)
-    for n in range(N):
+    for n in range(z.shape[0]):
         m = z[n, 0]
         for k in range(1, K):
             if z[n, k] > m:
@@ -318,20 +319,26 @@ def softmax_cross_entropy(logits, labels):
     op = "softmax_cross_entropy"
     logits = _float(op, "logits", logits)
     _ndim(op, "logits", logits, 2)
+    N, K = logits.shape
+    if N == 0:
+        raise ValueError(f"{op}: empty batch (logits {logits.shape})")
+    labels = check_labels(op, labels, N, K, f" for logits {logits.shape}")
+    dz = np.empty_like(logits)
+    loss = _softmax_ce_kernel(logits, labels, dz, N)
+    return float(loss), dz
+
+
+def check_labels(op, labels, N, K, context=""):
+    """labels as a contiguous int64 [N] array with values in [0, K), or ValueError."""
     labels = np.asarray(labels)
     if labels.dtype.kind not in "iu":
         raise ValueError(f"{op}: labels must be integers, got {labels.dtype}")
-    N, K = logits.shape
     if labels.shape != (N,):
-        raise ValueError(f"{op}: labels has shape {labels.shape}, expected ({N},) for logits {logits.shape}")
-    if N == 0:
-        raise ValueError(f"{op}: empty batch (logits {logits.shape})")
+        raise ValueError(f"{op}: labels has shape {labels.shape}, expected ({N},){context}")
     if labels.dtype != np.int64:
         labels = labels.astype(np.int64)
     elif not labels.flags.c_contiguous:
         labels = np.ascontiguousarray(labels)
     if labels.min() < 0 or labels.max() >= K:
         raise ValueError(f"{op}: labels must lie in [0, {K}), got min {labels.min()} max {labels.max()}")
-    dz = np.empty_like(logits)
-    loss = _softmax_ce_kernel(logits, labels, dz)
-    return float(loss), dz
+    return labels

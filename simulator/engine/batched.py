@@ -19,7 +19,6 @@ from __future__ import annotations
 import numpy as np
 
 from . import kernels_act as ka
-from . import kernels_conv as kc
 from . import kernels_gemm as kg
 from . import kernels_pool as kp
 from . import ops
@@ -45,18 +44,7 @@ class _Weights:
         self.conv = {}
         for name in ("conv1", "conv2"):
             w = self.p[name + "_w"]
-            K, C, FH, FW = w.shape
-            R, Rp = C * FH * FW, ops._pad8(C * FH * FW)
-            nt = Rp >= 64
-            if nt:
-                A = np.zeros((K, Rp), dtype)
-                A[:, :R] = w.reshape(K, R)
-            else:
-                A = np.zeros((Rp, K), dtype)
-                A[:R] = w.reshape(K, R).T
-            wp = np.zeros((ops._pad8(K), Rp), dtype)
-            wp[:K, :R] = w.reshape(K, R)
-            self.conv[name] = (A, nt, wp)
+            self.conv[name] = (w, *ops.conv_matrix(w), ops.backward_matrix(w))
 
 
 def _check(x, params):
@@ -74,12 +62,12 @@ def _forward_chunk(o, a, c, act, pool, W):
     """Forward of images [a, c) into the full-batch arrays of o."""
     p = W.p
     n = c - a
-    A, nt, _ = W.conv["conv1"]
-    kc.conv_forward(o["input"][a:c], A, p["conv1_b"], 5, 5, 1, 2, o["conv1"][a:c], nt)
+    w, A, nt, _ = W.conv["conv1"]
+    ops.conv_forward_into(o["input"][a:c], w, A, nt, p["conv1_b"], 1, 2, o["conv1"][a:c])
     act[0](o["conv1"][a:c].reshape(-1), o["act1"][a:c].reshape(-1))
     _pool_forward(pool, o["act1"][a:c], o["pool1"][a:c], o["argmax1"][a:c] if pool == "max" else None, n)
-    A, nt, _ = W.conv["conv2"]
-    kc.conv_forward(o["pool1"][a:c], A, p["conv2_b"], 5, 5, 1, 0, o["conv2"][a:c], nt)
+    w, A, nt, _ = W.conv["conv2"]
+    ops.conv_forward_into(o["pool1"][a:c], w, A, nt, p["conv2_b"], 1, 0, o["conv2"][a:c])
     act[0](o["conv2"][a:c].reshape(-1), o["act2"][a:c].reshape(-1))
     _pool_forward(pool, o["act2"][a:c], o["pool2"][a:c], o["argmax2"][a:c] if pool == "max" else None, n)
     kg.dense_forward(o["flat"][a:c], p["fc1_w"], p["fc1_b"], o["fc1"][a:c])
@@ -124,17 +112,17 @@ def _backward_chunk(o, d, a, c, act, pool, W, g, tmp, labels, N, input_grad):
             act[1](d[dxin][a:c].reshape(-1), o[dxin][a:c].reshape(-1), d[below][a:c].reshape(-1))
     _pool_backward(pool, d["pool2"][a:c], o["argmax2"][a:c] if pool == "max" else None, d["act2"][a:c], n)
     act[1](d["act2"][a:c].reshape(-1), o["act2"][a:c].reshape(-1), d["conv2"][a:c].reshape(-1))
-    _, _, wp = W.conv["conv2"]
-    kc.conv_backward(d["conv2"][a:c], o["pool1"][a:c], wp, 5, 5, 1, 0, d["pool1"][a:c],
-                     tmp["conv2_w"].reshape(16, 150), tmp["conv2_b"], True)
+    w, _, _, wp = W.conv["conv2"]
+    ops.conv_backward_into(d["conv2"][a:c], o["pool1"][a:c], w, wp, 1, 0, d["pool1"][a:c],
+                           tmp["conv2_w"].reshape(16, 150), tmp["conv2_b"], True)
     g["conv2_w"] += tmp["conv2_w"]
     g["conv2_b"] += tmp["conv2_b"]
     _pool_backward(pool, d["pool1"][a:c], o["argmax1"][a:c] if pool == "max" else None, d["act1"][a:c], n)
     act[1](d["act1"][a:c].reshape(-1), o["act1"][a:c].reshape(-1), d["conv1"][a:c].reshape(-1))
-    _, _, wp = W.conv["conv1"]
+    w, _, _, wp = W.conv["conv1"]
     dx = d["input"][a:c] if input_grad else o["input"][a:c]      # not written when input_grad is off
-    kc.conv_backward(d["conv1"][a:c], o["input"][a:c], wp, 5, 5, 1, 2, dx,
-                     tmp["conv1_w"].reshape(6, 25), tmp["conv1_b"], input_grad)
+    ops.conv_backward_into(d["conv1"][a:c], o["input"][a:c], w, wp, 1, 2, dx,
+                           tmp["conv1_w"].reshape(6, 25), tmp["conv1_b"], input_grad)
     g["conv1_w"] += tmp["conv1_w"]
     g["conv1_b"] += tmp["conv1_b"]
     return loss

@@ -19,9 +19,10 @@ on several threads at once.
 import numba
 import numpy as np
 
+from .flags import FASTMATH
 from .kernels_gemm import gemm_nt, gemm_tn
 
-_jit = numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+_jit = numba.njit(cache=True, nogil=True, fastmath=FASTMATH, error_model="numpy")
 
 
 @_jit

@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 
+from .engine.config import SCHEDULES, TrainConfig
 from .errors import UserError
 from .render.script import add_arguments as add_script_arguments
 
@@ -18,6 +19,7 @@ COMMANDS = ("app", "train", "lecture", "lesson")
 LESSONS = ("graph", "regression", "learning-rate", "activations", "pooling", "rgb", "network3d", "draw", "params",
            "tensors")
 THEMES = ("dark", "light", "projector")
+TRAIN_DEFAULTS = TrainConfig()   # `train`'s defaults live in one place: TrainConfig's fields
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -47,11 +49,14 @@ def _add_model_arguments(p, batch_size: int, lr: float) -> None:
     p.add_argument("--data", type=Path, metavar="DIR",
                    help="folder with the four MNIST-format IDX files (default: bundled assets/mnist)")
     p.add_argument("--lr", type=_number(float, 0, 10, low_open=True), default=lr,
-                   help=f"learning rate (default {lr})")
+                   help=f"learning rate (default {lr}); train: the peak of its schedule, "
+                        "to scale in proportion with the batch size")
     p.add_argument("--batch-size", type=_number(int, 1, 60000), default=batch_size,
                    help=f"images per training step (default {batch_size})")
-    p.add_argument("--momentum", type=_number(float, 0, 0.999), default=0.9, help="SGD momentum (default 0.9)")
-    p.add_argument("--weight-decay", type=_number(float, 0, 1), default=5e-4, help="L2 weight decay (default 5e-4)")
+    p.add_argument("--momentum", type=_number(float, 0, 0.999), default=TRAIN_DEFAULTS.momentum,
+                   help=f"SGD momentum (default {TRAIN_DEFAULTS.momentum:g})")
+    p.add_argument("--weight-decay", type=_number(float, 0, 1), default=TRAIN_DEFAULTS.weight_decay,
+                   help=f"L2 weight decay (default {TRAIN_DEFAULTS.weight_decay:g})")
     p.add_argument("--seed", type=_number(int, 0, 2**32 - 1), default=0, help="random seed (default 0)")
     p.add_argument("--activation", choices=("relu", "sigmoid", "tanh"), default="relu")
     p.add_argument("--pool", choices=("max", "avg"), default="max")
@@ -64,15 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="{app,train,lecture,lesson}", parser_class=OneLineParser)
 
     app = sub.add_parser("app", help="the live training window (default)")
-    _add_model_arguments(app, batch_size=16, lr=0.02)
+    _add_model_arguments(app, batch_size=16, lr=0.02)   # the live view: small steps, constant lr
     app.add_argument("--checkpoint", type=Path, help="start from a trained model (checkpoint.npz)")
     app.add_argument("--theme", choices=THEMES, default="dark")
     _add_subset_argument(app)
     add_script_arguments(app)
 
     train = sub.add_parser("train", help="headless training with a progress bar, metrics and checkpoints")
-    _add_model_arguments(train, batch_size=32, lr=0.02)
-    _add_train_only_arguments(train, epochs=5)
+    _add_model_arguments(train, batch_size=TRAIN_DEFAULTS.batch_size, lr=TRAIN_DEFAULTS.lr)
+    _add_train_only_arguments(train)
     _add_subset_argument(train)
 
     lecture = sub.add_parser("lecture", help="one operation per key press, forward and backward")
@@ -105,10 +110,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_train_only_arguments(p, epochs: int) -> None:
-    p.add_argument("--epochs", type=_number(int, 0, 1000), default=epochs, help=f"epochs to train (default {epochs})")
-    p.add_argument("--schedule", choices=("cosine", "constant"), default="cosine",
-                   help="learning-rate schedule over the epochs (default cosine)")
+def _add_train_only_arguments(p) -> None:
+    d = TRAIN_DEFAULTS
+    p.add_argument("--epochs", type=_number(int, 0, 1000), default=d.epochs, help=f"epochs to train (default {d.epochs})")
+    p.add_argument("--schedule", choices=SCHEDULES, default=d.schedule,
+                   help=f"learning rate over the run: --warmup epochs rising from 0 to --lr, then cosine or "
+                        f"linear decay to 0 at the last epoch; constant: --lr throughout (default {d.schedule})")
+    p.add_argument("--warmup", type=_number(float, 0, 1000), default=d.warmup, metavar="EPOCHS",
+                   help=f"epochs of learning-rate warm-up (default {d.warmup:g})")
+    p.add_argument("--shift", type=_number(int, 0, 8), default=d.shift, metavar="PX",
+                   help=f"move each training image by up to ±PX pixels at random, 0 = off (default {d.shift})")
     p.add_argument("--out", type=Path, metavar="DIR", help="run folder (default runs/<date-time>)")
     p.add_argument("--resume", type=Path, metavar="CKPT", help="continue from a checkpoint.npz")
     p.add_argument("--tensorboard", type=Path, metavar="DIR", help="also write TensorBoard events here")
@@ -127,7 +138,6 @@ def has_display() -> bool:
 def train_config(args):
     """The TrainConfig of the command's flags; a field the command has no flag for keeps its default."""
     import dataclasses
-    from .engine.trainer import TrainConfig
     names = [f.name for f in dataclasses.fields(TrainConfig)]
     return TrainConfig(**{n: getattr(args, n) for n in names if hasattr(args, n)})
 

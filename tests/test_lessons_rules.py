@@ -163,3 +163,19 @@ def test_network3d_selection_keeps_the_rest_readable(options):
         assert contrast() > 0.6 * plain                   # the faded rest still shows
     finally:
         scene.close()
+
+
+@pytest.mark.parametrize("w, h", [(96, 10), (20, 72), (3, 3), (400, 50)])
+def test_rgb_lays_out_any_image_size(tmp_path, w, h):
+    from PIL import Image
+    path = tmp_path / "img.png"
+    Image.fromarray((np.random.default_rng(0).random((h, w, 3)) * 255).astype(np.uint8)).save(path)
+    for theme in ("dark", "projector"):
+        scene = make("rgb", LessonOptions(image=path), THEMES[theme])
+        scene.demo()
+        CHECK.enable()
+        try:
+            surface = render(scene, THEMES[theme])
+            assert CHECK.violations(surface.get_rect()) == []
+        finally:
+            CHECK.disable()

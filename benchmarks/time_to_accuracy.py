@@ -184,6 +184,9 @@ def run(args) -> int:
     if hits["engine"] and hits["torch"]:
         print(f"time to {args.target:.1%}: torch / engine = {hits['torch'][1] / hits['engine'][1]:.2f}× "
               "(above 1× the engine is there first)")
+    elif hits["engine"]:
+        print(f"time to {args.target:.1%}: torch / engine > {curves['torch'][-1][1] / hits['engine'][1]:.2f}× "
+              "(torch's training time so far, and it is not there yet)")
     return 0
 
 

@@ -204,3 +204,16 @@ def test_layout_check_every_step_every_size(trace, theme):
     finally:
         ui.CHECK.disable()
     assert problems == [], "\n".join(problems[:20]) + f"\n({len(problems)} in all)"
+
+
+def test_every_panel_label_writes_the_shape_it_draws(trace):
+    from simulator.engine.lecture_step import Table
+    from simulator.render.lecture_view import panel_labels
+    for step in build_steps(trace):
+        for panel in step.panels:
+            if isinstance(panel, Table):
+                continue
+            shape = "×".join(str(n) for n in panel.array.shape)
+            for label in panel_labels(panel):
+                flat = label.replace(", ", "×").replace(" × ", "×")
+                assert shape in flat, (step.title, label, shape)

@@ -19,9 +19,10 @@ on several threads at once.
 import numba
 import numpy as np
 
+from .flags import FASTMATH
 from .kernels_gemm import gemm_nt, gemm_tn
 
-_jit = numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+_jit = numba.njit(cache=True, nogil=True, fastmath=FASTMATH, error_model="numpy")
 
 
 @_jit
@@ -154,8 +155,8 @@ def conv_forward_image(x, A, b, n, FH, FW, stride, padding, y, xp, col, nt):
 
 
 @_jit
-def conv_backward_image(dy, x, wp, n, FH, FW, stride, padding, dx, dw2, db, xp, col, dyp, dcol):
-    """For image n: db += Σ_t dy;  dw2 += dy·colᵀ;  dx[n] = col2im(wᵀ·dy).  wp: w as [Kp, Rp]."""
+def conv_backward_image(dy, x, wp, n, FH, FW, stride, padding, dx, dw2, db, xp, col, dyp, dcol, need_dx):
+    """For image n: db += Σ_t dy;  dw2 += dy·colᵀ;  dx[n] = col2im(wᵀ·dy) if need_dx.  wp: w as [Kp, Rp]."""
     C, H, W = x.shape[1], x.shape[2], x.shape[3]
     K, R = dw2.shape
     OH, OW = dy.shape[2], dy.shape[3]
@@ -171,6 +172,8 @@ def conv_backward_image(dy, x, wp, n, FH, FW, stride, padding, dx, dw2, db, xp, 
     pad_image(x, n, padding, xp)
     im2col_rows_fast(xp, FH, FW, stride, OH, OW, col)
     gemm_nt(dyp, col, dw2, K, R, True)
+    if not need_dx:
+        return
     gemm_tn(wp, dyp, dcol, R, dcol.shape[1], False)   # padded width: no scalar tail
     xp[:] = 0                                   # reused as the padded dx
     col2im_fast(dcol, FH, FW, stride, OH, OW, xp)
@@ -213,10 +216,10 @@ def _backward_buffers(x, wp, dy, padding):
 
 
 @_jit
-def conv_backward(dy, x, wp, FH, FW, stride, padding, dx, dw2, db):
-    """Serial backward over the batch (see conv_backward_image)."""
+def conv_backward(dy, x, wp, FH, FW, stride, padding, dx, dw2, db, need_dx):
+    """Serial backward over the batch (see conv_backward_image); dx is left alone unless need_dx."""
     xp, col, dyp, dcol = _backward_buffers(x, wp, dy, padding)
     dw2[:] = 0
     db[:] = 0
     for n in range(x.shape[0]):
-        conv_backward_image(dy, x, wp, n, FH, FW, stride, padding, dx, dw2, db, xp, col, dyp, dcol)
+        conv_backward_image(dy, x, wp, n, FH, FW, stride, padding, dx, dw2, db, xp, col, dyp, dcol, need_dx)

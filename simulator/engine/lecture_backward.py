@@ -62,7 +62,7 @@ def dense_wgrad_step(trace, x_name, layer, w_name, b_name, section) -> Step:
                        text(f"∂L/∂b[{j}] = ∂L/∂y[{j}] = ", num(trace, "d:" + b_name, (j,)))),
                 panels=(vector(f"x: {x_name} ({D})", trace, x_name, marks=((i,),)),
                         vector(f"∂L/∂y: ∂{layer} ({M})", trace, "d:" + layer, marks=((j,),)),
-                        heat(f"∂L/∂W, rows {i0}–{r1 - 1} × columns {j0}–{c1 - 1}", trace, "d:" + w_name,
+                        heat(f"zoom: ∂L/∂W[{i0}–{r1 - 1}, {j0}–{c1 - 1}]", trace, "d:" + w_name,
                              (slice(i0, r1), slice(j0, c1)), style="numbers", marks=((i - i0, j - j0),)),
                         heat(f"all of ∂L/∂W ({D} × {M}), drawn on its side", trace, "d:" + w_name, (S, S),
                              marks=((i, j),), transpose=True, row=1, box=(i0, j0, r1 - i0, c1 - j0))))

@@ -7,6 +7,7 @@ projector theme's larger type reflows the same screen rather than overflowing it
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -204,11 +205,24 @@ def layout_panels(step: Step, rect: pygame.Rect, theme: Theme, label_h: int, bar
     return placed
 
 
-def panel_label(panel) -> str:
-    """The panel's label, plus the unit its number grid is written in (×10⁻³) when it has one."""
-    if panel.style in ("numbers", "gray-numbers"):
-        return panel.label + exponent_label(grid_format(panel.array)[1])
-    return panel.label
+def shape_of(panel) -> str:
+    """The shape of the array a panel draws, as its label writes it: '28×28', '6×14×14', '400'."""
+    return "×".join(str(n) for n in panel.array.shape)
+
+
+def panel_labels(panel) -> list[str]:
+    """The panel's label, longest wording first: with the shape it draws (unless the label
+    already says it) and the unit of its number grid (×10⁻³); then without the words in
+    brackets; the caller takes the first that fits (a narrow panel says less, never cuts)."""
+    unit = exponent_label(grid_format(panel.array)[1]) if panel.style in ("numbers", "gray-numbers") else ""
+    shape = shape_of(panel)
+    forms = []
+    for label in (panel.label, re.sub(r"\s*\([^)]*\)", "", panel.label)):
+        if shape not in label.replace(", ", "×").replace(" × ", "×") and f"({shape})" not in label:
+            label += f"  [{shape}]"
+        if label + unit not in forms:
+            forms.append(label + unit)
+    return forms
 
 
 def draw_panel(surface, panel, rect: pygame.Rect, theme: Theme, label_size: int, bar_h: int = 0) -> None:
@@ -216,10 +230,13 @@ def draw_panel(surface, panel, rect: pygame.Rect, theme: Theme, label_size: int,
     if isinstance(panel, Table):
         draw_table(surface, rect, panel, theme, px(theme, 22), floor)
         return
-    size = label_size
-    name = panel_label(panel)
-    while size > floor and load_font("sans", size).size(name)[0] > rect.w + GAP - 4:
-        size -= 1
+    room = rect.w + GAP - 4
+    for name in panel_labels(panel):       # the largest size, the longest wording that fits
+        size = label_size
+        while size > floor and load_font("sans", size).size(name)[0] > room:
+            size -= 1
+        if load_font("sans", size).size(name)[0] <= room:
+            break
     label = load_font("sans", size).render(name, True, theme.muted)
     where = label.get_rect(midbottom=(rect.centerx, rect.y - 4))
     where.clamp_ip(surface.get_rect())

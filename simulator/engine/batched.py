@@ -21,7 +21,7 @@ import numpy as np
 from . import kernels_act as ka
 from . import kernels_gemm as kg
 from . import kernels_pool as kp
-from . import ops
+from . import ops, precompile
 from .parallel import run_all, slices
 
 CHUNK = 32      # images per chunk: ~2 MB of activations and gradients, one core's L2
@@ -101,6 +101,7 @@ def _backward_chunk(o, d, a, c, act, pool, W, g, tmp, labels, N, input_grad):
     p = W.p
     n = c - a
     loss = ops._softmax_ce_kernel(o["logits"][a:c], labels[a:c], d["logits"][a:c], N)
+    precompile.wait()                   # a first launch may be compiling the backward kernels
     for i, (xin, dxin, layer) in enumerate((("act4", "act4", "fc3"), ("act3", "act3", "fc2"),
                                             ("flat", "flat", "fc1"))):
         dout = d["logits"] if layer == "fc3" else d[layer]

@@ -19,6 +19,7 @@ from . import kernels_conv as kc
 from . import kernels_direct as kd
 from . import kernels_gemm as kg
 from . import kernels_pool as kp
+from . import precompile
 from .parallel import run_all, slices
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -157,10 +158,14 @@ def conv_backward_into(dy, x, w, wp, stride, padding, dx, dw2, db, need_dx):
     """dw2 [K, C·FH·FW], db (overwritten) and dx (if need_dx) on this thread. dx comes from
     the direct kernel when it can (5-wide, stride 1, dy and w finite), else from im2col."""
     K, _, FH, FW = w.shape
-    direct_dx = need_dx and _direct(w, stride) and kd.finite(w) and kd.finite(dy)
-    kc.conv_backward(dy, x, wp, FH, FW, stride, padding, dx, dw2, db, need_dx and not direct_dx)
-    if direct_dx:
+    precompile.wait()                   # a first launch may be compiling these in a child process
+    kc.conv_weight_grad(dy, x, FH, FW, stride, padding, dw2, db)
+    if not need_dx:
+        return
+    if _direct(w, stride) and kd.finite(w) and kd.finite(dy):
         kd.conv_input_grad(dy, w, padding, dx)
+    else:
+        kc.conv_input_grad(dy, wp, FH, FW, stride, padding, dx)
 
 
 def conv2d_backward(dy, cache):
@@ -320,6 +325,7 @@ def dense_backward(dy, cache):
     _same_dtype(op, dy=dy, x=x)
     _same_shape(op, "dy", dy, (x.shape[0], w.shape[1]))
     dx, dw, db = np.empty_like(x), np.empty_like(w), np.empty(w.shape[1], x.dtype)
+    precompile.wait()                   # a first launch may be compiling it in a child process
     kg.dense_backward(dy, x, w, dx, dw, db)
     return dx, dw, db
 

@@ -113,8 +113,8 @@ def conv2d_forward(x, w, b, stride=1, padding=0):
     if FH > H + 2 * padding or FW > W + 2 * padding or OH < 1 or OW < 1:
         raise ValueError(f"{op}: kernel {(FH, FW)} larger than padded input (x {x.shape}, w {w.shape}, padding {padding})")
     y = np.empty((N, K, OH, OW), x.dtype)
-    A, nt = conv_matrix(w)
-    run_all([lambda n0=n0, n1=n1: conv_forward_into(x[n0:n1], w, A, nt, b, stride, padding, y[n0:n1])
+    A = None if _direct(w, stride) else conv_matrix(w)
+    run_all([lambda n0=n0, n1=n1: conv_forward_into(x[n0:n1], w, b, stride, padding, y[n0:n1], A)
               for n0, n1 in slices(N)])
     return y, ConvCache(x, w, stride, padding)
 
@@ -145,18 +145,21 @@ def _direct(w, stride):
     return w.shape[3] == 5 and stride == 1
 
 
-def conv_forward_into(x, w, A, nt, b, stride, padding, y):
-    """y = conv(x, w) + b on this thread: direct for 5-wide filters at stride 1, else im2col."""
+def conv_forward_into(x, w, b, stride, padding, y, A=None):
+    """y = conv(x, w) + b on this thread: direct for 5-wide filters at stride 1, else im2col
+    (A: conv_matrix(w), made here when not given)."""
     K, _, FH, FW = w.shape
     if _direct(w, stride):
         kd.conv_forward(x, w, b, padding, y)
     else:
+        A, nt = conv_matrix(w) if A is None else A
         kc.conv_forward(x, A, b, FH, FW, stride, padding, y, nt)
 
 
-def conv_backward_into(dy, x, w, wp, stride, padding, dx, dw2, db, need_dx):
+def conv_backward_into(dy, x, w, stride, padding, dx, dw2, db, need_dx, wp=None):
     """dw2 [K, C·FH·FW], db (overwritten) and dx (if need_dx) on this thread. dx comes from
-    the direct kernel when it can (5-wide, stride 1, dy and w finite), else from im2col."""
+    the direct kernel when it can (5-wide, stride 1, dy and w finite), else from im2col
+    (wp: backward_matrix(w), made here when not given)."""
     K, _, FH, FW = w.shape
     precompile.wait()                   # a first launch may be compiling these in a child process
     kc.conv_weight_grad(dy, x, FH, FW, stride, padding, dw2, db)
@@ -165,7 +168,7 @@ def conv_backward_into(dy, x, w, wp, stride, padding, dx, dw2, db, need_dx):
     if _direct(w, stride) and kd.finite(w) and kd.finite(dy):
         kd.conv_input_grad(dy, w, padding, dx)
     else:
-        kc.conv_input_grad(dy, wp, FH, FW, stride, padding, dx)
+        kc.conv_input_grad(dy, backward_matrix(w) if wp is None else wp, FH, FW, stride, padding, dx)
 
 
 def conv2d_backward(dy, cache):
@@ -183,8 +186,8 @@ def conv2d_backward(dy, cache):
     parts = slices(N)                   # each slice sums its own dw, db; added up after
     dws = [dw2] + [np.empty_like(dw2) for _ in parts[1:]]
     dbs = [db] + [np.empty_like(db) for _ in parts[1:]]
-    run_all([lambda i=i, n0=n0, n1=n1: conv_backward_into(dy[n0:n1], x[n0:n1], w, wp, stride, padding,
-                                                          dx[n0:n1], dws[i], dbs[i], True)
+    run_all([lambda i=i, n0=n0, n1=n1: conv_backward_into(dy[n0:n1], x[n0:n1], w, stride, padding,
+                                                          dx[n0:n1], dws[i], dbs[i], True, wp)
               for i, (n0, n1) in enumerate(parts)])
     for i in range(1, len(parts)):
         dw2 += dws[i]

@@ -25,8 +25,7 @@ dt = np.dtype(sys.argv[1])
 x = np.ones((2, 6, 14, 14), dt)
 w = np.ones((16, 6, 5, 5), dt)
 dy = np.ones((2, 16, 10, 10), dt)
-ops.conv_backward_into(dy, x, w, ops.backward_matrix(w), 1, 0, x, np.empty((16, 150), dt),
-                       np.empty(16, dt), False)
+ops.conv_backward_into(dy, x, w, 1, 0, x, np.empty((16, 150), dt), np.empty(16, dt), False)
 a, b = np.ones((2, 8), dt), np.ones((8, 4), dt)
 kernels_gemm.dense_backward(np.ones((2, 4), dt), a, b, np.empty_like(a), np.empty_like(b), np.empty(4, dt))
 """

@@ -2,6 +2,7 @@
 
     python -m benchmarks [--quick] [--threads T] [--markdown]      (or: make bench)
     python -m benchmarks --app     (the live app against headless training: app.py)
+    python -m benchmarks --time-to-accuracy   (train's defaults vs PyTorch to 99%: time_to_accuracy.py)
 
 1. per-layer forward and backward times of LeNet-5's layers, and the engine's GFLOP/s;
 2. training-step throughput (forward + backward + momentum SGD) at several batch sizes, with
@@ -31,6 +32,7 @@ from simulator.errors import UserError
 
 from . import efficiency
 from . import numpy_lenet as bench_numpy
+from . import time_to_accuracy
 from .numpy_lenet import LR, MOMENTUM, EngineLeNet, TorchLeNet, ops_layer_cases, torch_layer_cases
 from .startup import bench_startup
 
@@ -200,6 +202,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--frames", type=int, default=900, metavar="N", help="--app: frames per app run (default 900)")
     parser.add_argument("--data", metavar="DIR", help="--app: MNIST folder (default: bundled assets/mnist)")
     parser.add_argument("--subset", type=int, metavar="N", help="--app: train on the first N images (default all)")
+    parser.add_argument("--time-to-accuracy", action="store_true",
+                        help="instead: train's defaults against PyTorch's plain SGD to 99%% (time_to_accuracy.py)")
+    time_to_accuracy.add_arguments(parser)
 
 
 def _int_list(text: str | None, default: list[int]) -> list[int]:
@@ -216,6 +221,8 @@ def _int_list(text: str | None, default: list[int]) -> list[int]:
 
 def run(args) -> int:
     """Run the benchmark and print its tables; thread counts are restored afterwards."""
+    if args.time_to_accuracy:
+        return time_to_accuracy.run(args)
     if args.app:
         from . import app as bench_app
         for flag, value in (("--batch-size", args.batch_size), ("--frames", args.frames),

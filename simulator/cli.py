@@ -9,13 +9,17 @@ import os
 import sys
 from pathlib import Path
 
+from .engine.config import SCHEDULES, TrainConfig
 from .errors import UserError
+from .render.script import add_arguments as add_script_arguments
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 COMMANDS = ("app", "train", "lecture", "lesson")
-LESSONS = ("graph", "regression", "learning-rate", "activations", "pooling", "rgb", "network3d", "draw")
+LESSONS = ("graph", "regression", "learning-rate", "activations", "pooling", "rgb", "network3d", "draw", "params",
+           "tensors")
 THEMES = ("dark", "light", "projector")
+TRAIN_DEFAULTS = TrainConfig()   # `train`'s defaults live in one place: TrainConfig's fields
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -45,11 +49,14 @@ def _add_model_arguments(p, batch_size: int, lr: float) -> None:
     p.add_argument("--data", type=Path, metavar="DIR",
                    help="folder with the four MNIST-format IDX files (default: bundled assets/mnist)")
     p.add_argument("--lr", type=_number(float, 0, 10, low_open=True), default=lr,
-                   help=f"learning rate (default {lr})")
+                   help=f"learning rate (default {lr}); train: the peak of its schedule, "
+                        "to scale in proportion with the batch size")
     p.add_argument("--batch-size", type=_number(int, 1, 60000), default=batch_size,
                    help=f"images per training step (default {batch_size})")
-    p.add_argument("--momentum", type=_number(float, 0, 0.999), default=0.9, help="SGD momentum (default 0.9)")
-    p.add_argument("--weight-decay", type=_number(float, 0, 1), default=5e-4, help="L2 weight decay (default 5e-4)")
+    p.add_argument("--momentum", type=_number(float, 0, 0.999), default=TRAIN_DEFAULTS.momentum,
+                   help=f"SGD momentum (default {TRAIN_DEFAULTS.momentum:g})")
+    p.add_argument("--weight-decay", type=_number(float, 0, 1), default=TRAIN_DEFAULTS.weight_decay,
+                   help=f"L2 weight decay (default {TRAIN_DEFAULTS.weight_decay:g})")
     p.add_argument("--seed", type=_number(int, 0, 2**32 - 1), default=0, help="random seed (default 0)")
     p.add_argument("--activation", choices=("relu", "sigmoid", "tanh"), default="relu")
     p.add_argument("--pool", choices=("max", "avg"), default="max")
@@ -62,16 +69,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="{app,train,lecture,lesson}", parser_class=OneLineParser)
 
     app = sub.add_parser("app", help="the live training window (default)")
-    _add_model_arguments(app, batch_size=16, lr=0.02)
+    _add_model_arguments(app, batch_size=16, lr=0.02)   # the live view: small steps, constant lr
     app.add_argument("--checkpoint", type=Path, help="start from a trained model (checkpoint.npz)")
     app.add_argument("--theme", choices=THEMES, default="dark")
-    app.add_argument("--max-frames", type=_number(int, 1), help="quit after N frames (testing, automation)")
-    app.add_argument("--screenshot", type=Path, metavar="PATH", help="save a PNG after the last frame")
-    _add_train_only_arguments(app, epochs=5)
+    _add_subset_argument(app)
+    add_script_arguments(app)
 
     train = sub.add_parser("train", help="headless training with a progress bar, metrics and checkpoints")
-    _add_model_arguments(train, batch_size=32, lr=0.02)
-    _add_train_only_arguments(train, epochs=5)
+    _add_model_arguments(train, batch_size=TRAIN_DEFAULTS.batch_size, lr=TRAIN_DEFAULTS.lr)
+    _add_train_only_arguments(train)
+    _add_subset_argument(train)
 
     lecture = sub.add_parser("lecture", help="one operation per key press, forward and backward")
     lecture.add_argument("--data", type=Path, metavar="DIR", help="folder of MNIST-format IDX files")
@@ -82,12 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     lecture.add_argument("--seed", type=_number(int, 0, 2**32 - 1), default=0)
     lecture.add_argument("--digit", type=_number(int, 0), default=0, help="index of the test image to trace")
     lecture.add_argument("--goto", type=_number(int, 1), default=1, help="open at step N (1-based)")
-    lecture.add_argument("--theme", choices=THEMES, default="projector")
+    lecture.add_argument("--theme", choices=THEMES, default="projector",
+                         help="projector (the default: large type, high contrast), dark or light")
     lecture.add_argument("--export", type=Path, metavar="DIR", help="write every step as PNG, no window")
     lecture.add_argument("--gif", type=Path, metavar="PATH", help="write an animated GIF, no window")
     lecture.add_argument("--range", dest="step_range", metavar="A:B", help="steps for --gif/--export (1-based, inclusive)")
-    lecture.add_argument("--max-frames", type=_number(int, 1), help="quit after N frames")
-    lecture.add_argument("--screenshot", type=Path, metavar="PATH", help="save a PNG after the last frame")
+    add_script_arguments(lecture)
 
     lesson = sub.add_parser("lesson", help="one of the smaller lessons as its own window")
     lesson.add_argument("name", choices=LESSONS)
@@ -95,22 +102,30 @@ def build_parser() -> argparse.ArgumentParser:
     lesson.add_argument("--image", type=Path, help="PNG for the rgb lesson (default: bundled picture)")
     lesson.add_argument("--data", type=Path, metavar="DIR", help="folder of MNIST-format IDX files")
     lesson.add_argument("--checkpoint", type=Path,
-                        help="model for the draw and network3d lessons (default: the bundled trained LeNet-5)")
-    lesson.add_argument("--untrained", action="store_true", help="draw/network3d: do not load the bundled model")
+                        help="model for the draw, network3d and tensors lessons (default: the bundled trained LeNet-5)")
+    lesson.add_argument("--untrained", action="store_true", help="draw/network3d/tensors: do not load the bundled model")
     lesson.add_argument("--export", type=Path, metavar="PATH", help="write the scene as PNG (or .gif), no window")
-    lesson.add_argument("--max-frames", type=_number(int, 1), help="quit after N frames")
-    lesson.add_argument("--screenshot", type=Path, metavar="PATH", help="save a PNG after the last frame")
+    add_script_arguments(lesson, frames_note=" (with --export PATH.gif: the GIF's frame count)")
 
     return parser
 
 
-def _add_train_only_arguments(p, epochs: int) -> None:
-    p.add_argument("--epochs", type=_number(int, 0, 1000), default=epochs, help=f"epochs to train (default {epochs})")
-    p.add_argument("--schedule", choices=("cosine", "constant"), default="cosine",
-                   help="learning-rate schedule over the epochs (default cosine)")
+def _add_train_only_arguments(p) -> None:
+    d = TRAIN_DEFAULTS
+    p.add_argument("--epochs", type=_number(int, 0, 1000), default=d.epochs, help=f"epochs to train (default {d.epochs})")
+    p.add_argument("--schedule", choices=SCHEDULES, default=d.schedule,
+                   help=f"learning rate over the run: --warmup epochs rising from 0 to --lr, then cosine or "
+                        f"linear decay to 0 at the last epoch; constant: --lr throughout (default {d.schedule})")
+    p.add_argument("--warmup", type=_number(float, 0, 1000), default=d.warmup, metavar="EPOCHS",
+                   help=f"epochs of learning-rate warm-up (default {d.warmup:g})")
+    p.add_argument("--shift", type=_number(int, 0, 8), default=d.shift, metavar="PX",
+                   help=f"move each training image by up to ±PX pixels at random, 0 = off (default {d.shift})")
     p.add_argument("--out", type=Path, metavar="DIR", help="run folder (default runs/<date-time>)")
     p.add_argument("--resume", type=Path, metavar="CKPT", help="continue from a checkpoint.npz")
     p.add_argument("--tensorboard", type=Path, metavar="DIR", help="also write TensorBoard events here")
+
+
+def _add_subset_argument(p) -> None:
     p.add_argument("--subset", type=_number(int, 1), metavar="N", help="train on the first N images only")
 
 
@@ -121,10 +136,10 @@ def has_display() -> bool:
 
 
 def train_config(args):
-    from .engine.trainer import TrainConfig
-    return TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, momentum=args.momentum,
-                       weight_decay=args.weight_decay, schedule=args.schedule, seed=args.seed,
-                       activation=args.activation, pool=args.pool)
+    """The TrainConfig of the command's flags; a field the command has no flag for keeps its default."""
+    import dataclasses
+    names = [f.name for f in dataclasses.fields(TrainConfig)]
+    return TrainConfig(**{n: getattr(args, n) for n in names if hasattr(args, n)})
 
 
 def run_train(args) -> int:
@@ -152,19 +167,35 @@ def _set_threads(n: int) -> None:
 BUNDLED_MODEL = Path(__file__).resolve().parents[1] / "assets" / "model" / "lenet5-mnist.npz"
 
 
+def check_window_flags(args, no_window: str | None) -> None:
+    """--keys, --max-frames, --screenshot and --size drive a window: refuse them where none opens."""
+    from .render.script import DEFAULT_SIZE
+    if no_window is None:
+        return
+    given = [flag for flag, on in (("--keys", args.keys), ("--screenshot", args.screenshot),
+                                   ("--size", args.size != DEFAULT_SIZE and args.command == "lesson"),
+                                   ("--max-frames", args.max_frames and args.command == "lecture")) if on]
+    if given:
+        raise UserError(f"{', '.join(given)} {'goes' if len(given) == 1 else 'go'} with the window, "
+                        f"not with {no_window}")
+
+
 def dispatch(args) -> int:
-    if args.command == "lesson" and args.checkpoint is None and not args.untrained \
-            and BUNDLED_MODEL.is_file():
-        args.checkpoint = BUNDLED_MODEL
+    if args.command == "lecture":
+        check_window_flags(args, "--export" if args.export else "--gif" if args.gif else None)
+    if args.command == "lesson":
+        check_window_flags(args, "--export" if args.export else None)
+        args.given_options = [(flag, option) for flag, option, on in (
+            ("--image", "image", args.image), ("--data", "data", args.data),
+            ("--checkpoint", "checkpoint", args.checkpoint), ("--untrained", "checkpoint", args.untrained)) if on]
+        if args.checkpoint is None and not args.untrained and BUNDLED_MODEL.is_file():
+            args.checkpoint = BUNDLED_MODEL
     if args.command == "train":
         return run_train(args)
     if args.command == "app":
         if not has_display():
-            if args.explicit_command:
-                raise UserError("no display found (DISPLAY is not set): the app needs a screen; "
-                                "try `python main.py train` for headless training")
-            print("no display found: training headless instead (python main.py train)", file=sys.stderr)
-            return run_train(args)
+            raise UserError("no display found (DISPLAY is not set): the app needs a screen; "
+                            "try `python main.py train` for headless training")
         from .render.app import run_app
         return run_app(args)
     if args.command == "lecture":
@@ -176,6 +207,19 @@ def dispatch(args) -> int:
     raise AssertionError(args.command)
 
 
+def headless_args(argv: list[str]):
+    """`python main.py [OPTIONS]` without a display runs `train` with exactly train's defaults.
+    Options only the window has are checked as the app's, named and ignored."""
+    parser = build_parser()
+    args, window_only = parser.parse_known_args(["train", *argv])
+    if window_only:
+        parser.parse_args(["app", *window_only])        # a bad or unknown option: one line, exit 2
+    ignored = [a.split("=")[0] for a in window_only if a.startswith("-")]
+    print("no display found: training headless instead (python main.py train)"
+          + (f"; ignoring the window's options {', '.join(ignored)}" if ignored else ""), file=sys.stderr)
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["bench"]:
@@ -183,13 +227,12 @@ def main(argv: list[str] | None = None) -> int:
               "`make bench` or `python -m benchmarks`", file=sys.stderr)
         return 2
     explicit = bool(argv) and argv[0] in COMMANDS
-    if not explicit and not any(a in ("-h", "--help") for a in argv[:1]):
-        argv = ["app", *argv]
-    args = build_parser().parse_args(argv)
-    if args.command is None:
-        args = build_parser().parse_args(["app"])
-    args.explicit_command = explicit
+    help_only = argv[:1] in (["-h"], ["--help"])
     try:
+        if not explicit and not help_only and not has_display():
+            args = headless_args(argv)
+        else:
+            args = build_parser().parse_args(argv if explicit or help_only else ["app", *argv])
         return dispatch(args)
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -17,6 +17,7 @@ from simulator.engine.worker import TrainingWorker
 from simulator.render.app import App
 from simulator.render.panels.live_scene import LiveScene
 from simulator.render.panels.pool_panel import PHASE_SECONDS
+from simulator.render import ui
 from simulator.render.panels.widgets import fmt, fmt_cell, parse_number
 from simulator.render.theme import THEMES
 
@@ -118,6 +119,11 @@ def test_buttons_and_help(app):
     assert not app.live.show_help and app.frames == frames + 2      # Esc closed the help, did not quit
 
 
+def caption_numbers(line: str, label: str) -> float:
+    """The number written after `label =` in a caption line."""
+    return parse_number(re.search(re.escape(label) + r" = (−?\d+\.\d+)", line)[1])
+
+
 def test_conv_caption_is_the_engines_dot_product(app):
     pause(app)
     conv = app.live.conv
@@ -130,22 +136,46 @@ def test_conv_caption_is_the_engines_dot_product(app):
         k = snap.conv.channel
         out, _ = ops.conv2d_forward(snap.acts["input"][None], snap.weights["conv1_w"], snap.weights["conv1_b"], 1, 2)
         z = float(out[0, k, y, x])
-        numbers = [parse_number(t) for t in re.findall(r"=\s*(−?\d+\.\d+)", lines[1])]
-        total, z_shown, act_shown = numbers[0], numbers[-2], numbers[-1]
-        bias = parse_number(re.search(r"bias b = (−?\d+\.\d+)", lines[1])[1])
-        assert z_shown == pytest.approx(z, abs=1.5e-3)
-        assert bias == pytest.approx(float(snap.weights["conv1_b"][k]), abs=5e-4)
-        assert total == pytest.approx(z - float(snap.weights["conv1_b"][k]), abs=1.5e-3)
-        assert act_shown == pytest.approx(float(snap.acts["act1"][k, y, x]), abs=5e-4)
-        assert lines[1].split("z = Σ + b = ")[1].split()[0] == fmt(win.result)
-        # the terms written out are the window's products, w·x, in the engine's numbers
-        pairs = re.findall(r"\((−?\d+\.\d+)\)\((−?\d+\.\d+)\)", lines[0])
+        assert caption_numbers(lines[1], "z = Σ + b") == pytest.approx(z, abs=1.5e-3)
+        assert caption_numbers(lines[1], "b") == pytest.approx(float(snap.weights["conv1_b"][k]), abs=5e-4)
+        assert caption_numbers(lines[1], "Σ of 25 w·x") == pytest.approx(z - float(snap.weights["conv1_b"][k]),
+                                                                         abs=1.5e-3)
+        assert caption_numbers(lines[1], "ReLU(z)") == pytest.approx(float(snap.acts["act1"][k, y, x]), abs=5e-4)
+        # the product written out is the highlighted one: weight, input pixel and product
+        c, p, q = conv.product
         padded = np.pad(snap.acts["input"], ((0, 0), (2, 2), (2, 2)))
-        patch, w = padded[:, y:y + 5, x:x + 5], snap.weights["conv1_w"][k]
-        assert len(pairs) == 3
-        for (ws, xs), (c, p, q, wv, xv, _) in zip(pairs, win.top_terms(3)):
-            assert ws == fmt(float(w[c, p, q])) and xs == fmt(float(patch[c, p, q]))
+        w, xv = float(snap.weights["conv1_w"][k, c, p, q]), float(padded[c, y + p, x + q])
+        ws, xs, ps = re.search(r"= \((−?\d+\.\d+)\) × \((−?\d+\.\d+)\) = (−?\d+\.\d+)", lines[0]).groups()
+        assert (ws, xs) == (fmt(w), fmt(xv)) and ps == fmt(float(win.products[c, p, q]))
+        assert parse_number(ps) == pytest.approx(w * xv, abs=1.5e-3)
+        assert f"w[{p},{q}]" in lines[0] and "largest |w·x| of 25" in lines[0]
+        assert abs(win.products[c, p, q]) == np.abs(win.products).max()
         assert "(28 − 5 + 2·2)/1 + 1 = 28" in lines[2]
+
+
+def test_every_product_of_the_window_can_be_clicked_and_checked(app):
+    """All 25 products are reachable: a click on a filter cell writes that product, with the
+    engine's numbers; a second click goes back to the largest."""
+    pause(app)
+    live, conv = app.live, app.live.conv
+    run_frames(app, 2)
+    seen = set()
+    for p in range(5):
+        for q in range(5):
+            cell = pygame.Rect(conv.table.x + q * conv.cell_w, conv.table.y + p * conv.cell_h, conv.cell_w, conv.cell_h)
+            pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1,
+                                                 pos=cell.move(conv.rect.topleft).center))
+            run_frames(app, 1)
+            win = conv.caption_window
+            assert conv.product == (0, p, q) and "clicked" in conv.caption[0]
+            prod = re.search(r"= (−?\d+\.\d+)  ", conv.caption[0])[1]
+            assert prod == fmt(float(win.products[0, p, q]))
+            seen.add((p, q))
+            pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1,
+                                                 pos=cell.move(conv.rect.topleft).center))
+            run_frames(app, 1)
+            assert conv.chosen is None
+    assert len(seen) == 25
 
 
 def test_conv_caption_for_conv2_after_clicking_a_map(app):
@@ -156,9 +186,9 @@ def test_conv_caption_for_conv2_after_clicking_a_map(app):
     run_frames(app, 3)
     snap, win = current(app), app.live.conv.caption_window
     out, _ = ops.conv2d_forward(snap.acts["pool1"][None], snap.weights["conv2_w"], snap.weights["conv2_b"], 1, 0)
-    z_shown = parse_number(app.live.conv.caption[1].split("z = Σ + b = ")[1].split()[0])
-    assert z_shown == pytest.approx(float(out[0, 5, win.y, win.x]), abs=1.5e-3)
-    assert "150 terms" in app.live.conv.caption[0] or "147 more terms" in app.live.conv.caption[0]
+    assert caption_numbers(app.live.conv.caption[1], "z = Σ + b") == pytest.approx(float(out[0, 5, win.y, win.x]),
+                                                                                  abs=1.5e-3)
+    assert "Σ of 150 w·x" in app.live.conv.caption[1]
     assert "(14 − 5 + 2·0)/1 + 1 = 10" in app.live.conv.caption[2]
     rect = app.live.maps.cells["act1"][0].move(app.live.maps.rect.topleft)
     pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=rect.center))
@@ -168,7 +198,7 @@ def test_conv_caption_for_conv2_after_clicking_a_map(app):
 def test_maxpool_routing_shown_is_maxpool2d_backward(app):
     pause(app)
     pool = app.live.pool
-    pool.phase_start = time.perf_counter() - 3.5       # into the backward phase
+    pool.phase_start = time.perf_counter() - PHASE_SECONDS - 0.9 * PHASE_SECONDS      # the end of the backward phase
     run_frames(app, 2)
     snap = current(app)
     tr = snap.pool_trace
@@ -188,6 +218,28 @@ def test_maxpool_routing_shown_is_maxpool2d_backward(app):
     crop = {(r, c) for r in range(r0, r0 + h) for c in range(c0, c0 + w)}
     assert pool.shown["chosen"] == argmax & crop
     assert all(dx[r, c] == 0 for (r, c) in crop - argmax)
+
+
+def test_pooling_shows_strict_maxima_and_names_ties(app):
+    """The engine's crop holds as many strict, non-zero maxima as any block of the map; the
+    forward line writes max(a, b, c, d) with the four values, and a tie or all-zero window
+    is named as one."""
+    pause(app)
+    pool = app.live.pool
+    tr = current(app).pool_trace
+    v = np.lib.stride_tricks.sliding_window_view(tr.x, (2, 2))[::2, ::2]
+    top = v.max(axis=(2, 3))
+    strict = (top != 0) & ((v == top[..., None, None]).sum(axis=(2, 3)) == 1)
+    i0, j0, n = tr.crop
+    best = np.lib.stride_tricks.sliding_window_view(strict, (n, n)).sum(axis=(2, 3)).max()
+    assert strict[i0:i0 + n, j0:j0 + n].sum() == best
+    for k in range(pool.n * pool.n):
+        i, j = divmod(k, pool.n)
+        forms, _ = pool._head("forward", i, j)
+        vals = tr.window_values(i0 + i, j0 + j).ravel()
+        assert forms[0].startswith(f"max({', '.join(fmt(float(a), 2) for a in vals)}) = {fmt(float(vals.max()), 2)}")
+        named = "tie" in forms[0]
+        assert named == (not strict[i0 + i, j0 + j])
 
 
 def test_diverged_state_is_shown_and_reset_recovers(app):
@@ -222,14 +274,34 @@ def test_nan_values_draw_in_the_bad_colour(app):
 
 
 @pytest.mark.parametrize("theme", ["dark", "light", "projector"])
-@pytest.mark.parametrize("size", [(1280, 800), (960, 600), (1920, 1080)])
-def test_every_theme_and_size_lays_out_and_draws(app, theme, size):
-    scene = LiveScene(THEMES[theme], app.worker)
-    scene.layout(size)
-    surface = pygame.Surface(size)
-    now = time.perf_counter()
-    scene.update(0.016, now, 60.0)
-    scene.draw(surface, now)
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 800), (1920, 1080)])
+@pytest.mark.parametrize("mode", ["live", "presenter", "help"])
+def test_layout_check_every_theme_size_and_mode(app, theme, size, mode):
+    """The layout check over every text drawn: inside its panel, no two overlapping, none cut;
+    at 1280×800 and above no text under 14 px; panels inside the window and apart."""
+    ui.CHECK.enable()
+    try:
+        scene = LiveScene(THEMES[theme], app.worker)
+        scene.layout(size)
+        surface = pygame.Surface(size)
+        now = time.perf_counter()
+        scene.update(0.016, now, 60.0)
+        if mode == "presenter":
+            scene.toggle_presenter(now)
+            scene.toast.until = 0.0
+            for t in (0.5, 1.4):          # forward, then backward, of the window's pooling
+                scene.update(t, now + t, 60.0)
+                scene.draw(surface, now + t)
+        scene.show_help = mode == "help"
+        scene.pool.phase_start = now - PHASE_SECONDS - 1.0      # the backward phase, partly routed
+        scene.draw(surface, now)
+        problems = ui.CHECK.violations(surface.get_rect())
+        assert problems == [], "\n".join(problems)
+        assert len(ui.CHECK.texts()) > 40
+        if size != (1024, 768):
+            assert min(ui.CHECK.sizes) >= 14
+    finally:
+        ui.CHECK.disable()
     window = pygame.Rect((0, 0), size)
     rects = [p.rect for p in scene.panels] + [scene.hud.rect, scene.buttons.rect]
     for i, r in enumerate(rects):
@@ -238,8 +310,62 @@ def test_every_theme_and_size_lays_out_and_draws(app, theme, size):
             assert not r.colliderect(other), (r, other)
     for _, r in scene.buttons.buttons:
         assert window.contains(r)
-    assert tuple(surface.get_at((2, size[1] - 2)))[:3] == THEMES[theme].background
+    if mode != "help":                   # the help dims the window
+        assert tuple(surface.get_at((2, size[1] - 2)))[:3] == THEMES[theme].background
     assert pygame.surfarray.array3d(surface).std() > 15
+
+
+def test_bigger_windows_and_the_projector_draw_bigger(app):
+    sizes = {}
+    for theme in ("dark", "projector"):
+        for size in ((1280, 800), (1920, 1080)):
+            scene = LiveScene(THEMES[theme], app.worker)
+            scene.layout(size)
+            scene.update(0.016, time.perf_counter(), 60.0)
+            sizes[theme, size] = (scene.sizes.small, scene.conv.cell_w, scene.conv.s_in)
+    assert sizes["dark", (1920, 1080)] > sizes["dark", (1280, 800)]
+    assert sizes["projector", (1280, 800)][:2] > sizes["dark", (1280, 800)][:2]
+    assert sizes["projector", (1920, 1080)] > sizes["projector", (1280, 800)]
+    assert sizes["dark", (1280, 800)][0] >= 14
+
+
+def test_presenter_mode_keeps_the_sample_sweeps_inked_windows_and_training_goes_on(app):
+    app.worker.resume()
+    live = app.live
+    post_key(pygame.K_p, "p")
+    run_frames(app, 2)
+    assert live.presenter is not None
+    shown = live.snapshot
+    steps = app.worker.trainer.step_count
+    run_until(app, lambda: app.worker.trainer.step_count > steps + 3 and live._hud_snapshot.step > shown.step,
+              "training behind the presenter")
+    assert live.snapshot is shown and live.conv.terms is shown.conv          # the sample stayed
+    busy = shown.conv.busy()
+    visited = set()
+    for _ in range(12):
+        live.presenter.t += live.presenter.dwell * 0.51
+        run_frames(app, 1)
+        y, x = live.conv.window_yx()
+        visited.add((y, x))
+        assert busy[y, x]                         # never a window over blank background
+        assert live.pool.forced is not None       # pooling follows the window's output pixel
+        i, j = y // 2, x // 2
+        i0, j0, _ = live.pool.trace.crop
+        assert live.pool.forced[1] == (i - i0) * live.pool.n + (j - j0)
+    assert len(visited) >= 5
+    # blank windows exist and are skipped: the first inked window is not (0, 0)
+    assert not busy.all() and live.presenter.windows[0] == tuple(int(v) for v in np.argwhere(busy)[0])
+    post_key(pygame.K_p, "p")
+    run_frames(app, 2)
+    assert live.presenter is None and live.pool.forced is None
+
+
+def test_dead_maps_are_named(app):
+    pause(app)
+    snap = current(app)
+    maps = app.live.maps
+    for name in ("act1", "pool1", "act2", "pool2"):
+        assert maps.dead[name] == [i for i in range(snap.acts[name].shape[0]) if not snap.acts[name][i].any()]
 
 
 def test_screenshot_key_writes_a_png(app):
@@ -320,3 +446,16 @@ def test_between_snapshots_a_frame_redraws_only_what_moved(app):
     np.testing.assert_array_equal(partial, pygame.surfarray.array3d(screen))
     rects = live.draw(screen, now + PHASE_SECONDS)          # pooling: forward ↔ backward
     assert live.pool.rect in rects and live.conv.rect not in rects
+
+
+def test_slow_speeds_skip_blank_windows(app):
+    pause(app)
+    conv = app.live.conv
+    busy = conv.terms.busy().ravel()
+    conv.slide_per_sec = 4.0
+    conv.pos = float(np.flatnonzero(busy)[0])
+    for _ in range(20):
+        conv.update(0.3)
+        assert busy[int(conv.pos)]
+    conv.slide_per_sec = 300.0
+    conv.update(0.01)

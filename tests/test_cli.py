@@ -97,3 +97,36 @@ def test_help_lists_every_command():
 
 def test_bench_is_not_a_product_command_and_says_where_it_went():
     assert_one_line_error(main_py("bench", "--quick"), "python -m benchmarks")
+
+
+def test_headless_fallback_uses_exactly_trains_defaults(capsys):
+    from simulator.cli import build_parser, headless_args
+    assert vars(headless_args([])) == vars(build_parser().parse_args(["train"]))
+    args = headless_args(["--theme", "light", "--size", "1024x768", "--lr", "0.01"])
+    assert vars(args) == {**vars(build_parser().parse_args(["train"])), "lr": 0.01}
+    assert "ignoring the window's options --theme, --size" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag", ["--epochs", "--schedule", "--out", "--resume", "--tensorboard"])
+def test_the_app_lists_only_flags_it_uses(flag):
+    help_text = main_py("app", "--help").stdout
+    assert flag not in help_text and "--checkpoint" in help_text
+    assert_one_line_error(main_py("app", flag, "x", display=True), flag)
+
+
+def test_app_checkpoint_missing_is_one_line(tmp_path):
+    assert_one_line_error(main_py("app", "--checkpoint", tmp_path / "missing.npz", "--max-frames", "1",
+                                  display=True), "missing.npz", "not found")
+
+
+@pytest.mark.parametrize("args, words", [
+    (["lesson", "graph", "--image", "x.png"], ["--image", "graph", "does not use"]),
+    (["lesson", "pooling", "--data", "."], ["--data", "pooling"]),
+    (["lesson", "regression", "--checkpoint", "x.npz"], ["--checkpoint", "regression"]),
+    (["lesson", "pooling", "--untrained", "--image", "x.png"], ["--image, --untrained", "pooling"]),
+    (["lesson", "rgb", "--export", "x.png", "--keys", "right"], ["--keys", "--export"]),
+    (["lesson", "rgb", "--export", "x.png", "--size", "1024x768"], ["--size", "--export"]),
+    (["lecture", "--gif", "x.gif", "--screenshot", "s.png"], ["--screenshot", "--gif"]),
+])
+def test_flags_a_command_would_ignore_are_refused(args, words):
+    assert_one_line_error(main_py(*args, display=True), *words)

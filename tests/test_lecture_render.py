@@ -164,3 +164,56 @@ def test_checkpoint_sets_the_architecture(mnist_dir, tmp_path):
     np.testing.assert_array_equal(trace.params["fc1_w"], params["fc1_w"])
     steps = build_steps(trace)
     assert len(steps) == 46 and any("tanh" in s.title for s in steps)
+
+
+@pytest.mark.parametrize("theme", ["dark", "light", "projector"])
+def test_every_step_in_every_theme_and_size_keeps_text_at_least_14px_at_1280x800(trace, theme, monkeypatch):
+    """Every font the lecture asks for at 1280×800 is ≥ 14 px; 1024×768 and 1920×1080 draw too."""
+    from simulator.render import lecture_draw, lecture_view
+    sizes = []
+    for module in (lecture_view, lecture_draw):
+        original = module.load_font
+        monkeypatch.setattr(module, "load_font",
+                            lambda face, size, _o=original: (sizes.append(size), _o(face, size))[1])
+    steps = build_steps(trace, focus=2)
+    for size in ((1280, 800), (1024, 768), (1920, 1080)):
+        surface = pygame.Surface(size)
+        sizes.clear()
+        for i, step in enumerate(steps):
+            render_step(surface, step, i, len(steps), THEMES[theme], "hints", "status")
+        if size == (1280, 800):
+            assert min(sizes) >= 14, (theme, min(sizes))
+
+
+@pytest.mark.parametrize("theme", ["dark", "light", "projector"])
+def test_layout_check_every_step_every_size(trace, theme):
+    """The shared layout check: no text of any step outside the screen or over another text,
+    at 1024×768, 1280×800 and 1920×1080."""
+    from simulator.render import ui
+    steps = build_steps(trace, focus=1)
+    ui.CHECK.enable()
+    try:
+        problems = []
+        for size in ((1024, 768), (1280, 800), (1920, 1080)):
+            surface = pygame.Surface(size)
+            for i, step in enumerate(steps):
+                ui.CHECK.clear()
+                with ui.CHECK.scope("lecture", surface.get_rect()):
+                    render_step(surface, step, i, len(steps), THEMES[theme], "hints", "status")
+                problems += [f"{size} step {i + 1}: {v}" for v in ui.CHECK.violations(surface.get_rect())]
+    finally:
+        ui.CHECK.disable()
+    assert problems == [], "\n".join(problems[:20]) + f"\n({len(problems)} in all)"
+
+
+def test_every_panel_label_writes_the_shape_it_draws(trace):
+    from simulator.engine.lecture_step import Table
+    from simulator.render.lecture_view import panel_labels
+    for step in build_steps(trace):
+        for panel in step.panels:
+            if isinstance(panel, Table):
+                continue
+            shape = "×".join(str(n) for n in panel.array.shape)
+            for label in panel_labels(panel):
+                flat = label.replace(", ", "×").replace(" × ", "×")
+                assert shape in flat, (step.title, label, shape)

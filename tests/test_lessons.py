@@ -60,21 +60,54 @@ def test_cost_grid_holds_the_cost():
     assert np.all(np.diff(levels) > 0) and levels[-1] == pytest.approx(g.values.max())
 
 
-def test_learning_rates_are_labelled_converging_overshooting_diverged():
+def test_learning_rate_regime_is_the_theory_of_1_minus_alpha_lambda():
     p = reg.make_points()
-    crit = reg.critical_lr(p)
     X = np.stack([np.ones_like(p.x), p.x], axis=1)
-    assert crit == pytest.approx(2 / np.linalg.eigvalsh(X.T @ X / len(p.x)).max())
-    small = reg.gradient_descent(p, 0.3 * crit, 60)
-    over = reg.gradient_descent(p, 0.8 * crit, 60)
-    big = reg.gradient_descent(p, 1.15 * crit, 200)
-    assert (small.status, small.diverged_at) == ("converging", None)
-    assert (over.status, over.diverged_at) == ("overshooting", None)
-    assert big.status == "diverged" and big.diverged_at is not None
-    assert len(big.costs) == big.diverged_at + 1             # it stops where it blew up
-    assert big.costs[-1] > reg.DIVERGE_FACTOR * big.costs[0]
-    flat, steep = reg.step_factors(p, 1.15 * crit)
-    assert steep < -1 < flat < 1                             # the steep direction grows, flipping sides
+    lam = np.linalg.eigvalsh(X.T @ X / len(p.x)).max()
+    assert reg.critical_lr(p) == pytest.approx(2 / lam)
+    for alpha in np.linspace(0.01, 1.2, 120) / lam * 2:
+        f = 1 - alpha * lam
+        label = reg.regime(p, alpha)
+        expected = "diverging" if f < -1 else "overshooting" if f < 0 else "converging"
+        assert label == expected or (label == "oscillating" and abs(f + 1) < 1e-9), (alpha, f, label)
+    assert reg.regime(p, 2 / lam) == "oscillating"
+    assert reg.regime(p, 1.0001 * 2 / lam) == "diverging"          # never "overshooting" above 2/λmax
+    assert reg.regime(p, 0.9999 * 2 / lam) == "overshooting"        # never "diverging" below it
+
+
+def test_the_label_holds_from_step_0_and_the_runs_behave_as_labelled():
+    p = reg.make_points()
+    for alpha in reg.example_rates(p):
+        run = reg.gradient_descent(p, alpha, 60, (2.5, 0.0))
+        assert run.status == reg.regime(p, alpha)
+        short = reg.gradient_descent(p, alpha, 1, (2.5, 0.0))   # one step: the label is already the theory's
+        assert short.status == run.status
+        star = reg.closed_form(p)
+        dist = np.linalg.norm(run.thetas - star, axis=1)
+        if run.status == "diverging":
+            assert run.diverged_at is not None and run.costs[-1] > reg.DIVERGE_FACTOR * run.costs[0]
+            assert len(run.costs) == run.diverged_at + 1          # it stops where it blew up
+        else:
+            assert run.diverged_at is None and dist[-1] < 0.1 * dist[0]
+
+
+def test_example_rates_show_each_regime_and_the_zigzag():
+    p = reg.make_points()
+    rates = reg.example_rates(p)
+    assert [reg.regime(p, a) for a in rates] == ["converging", "overshooting", "diverging"]
+    _, steep = reg.step_factors(p, rates[1])
+    assert -1 < steep < 0
+    # the overshooting run really crosses the valley: along the steepest eigenvector the sign of
+    # θ − θ* flips every step
+    X = np.stack([np.ones_like(p.x), p.x], axis=1)
+    v = np.linalg.eigh(X.T @ X / len(p.x))[1][:, -1]
+    run = reg.gradient_descent(p, rates[1], 12, (2.5, 0.0))
+    along = (run.thetas - reg.closed_form(p)) @ v
+    assert np.all(np.sign(along[1:]) == -np.sign(along[:-1]))
+    # and the monotone one never does
+    run = reg.gradient_descent(p, rates[0], 12, (2.5, 0.0))
+    along = (run.thetas - reg.closed_form(p)) @ v
+    assert np.all(np.sign(along[1:]) == np.sign(along[:-1]))
 
 
 # ----------------------------------------------------------------------------- activations
@@ -105,22 +138,45 @@ def test_feature_maps_come_from_the_ops(mnist):
 
 
 def test_training_comparison_is_cached_atomically(mnist, cache):
-    cfg = act.ComparisonConfig(steps=3, batch_size=4, n_train=64, n_test=16)
+    cfg = act.ComparisonConfig(steps=3, batch_size=4, n_train=64, n_test=16, seeds=(0, 1))
     assert act.load_cached(cfg, mnist) is None
     seen, partial = [], {}
     result = act.run_comparison(cfg, mnist, lambda d, t: seen.append((d, t)), partial=partial)
-    assert seen[-1] == (9, 9)
+    assert seen[-1] == (18, 18)
     assert set(result["losses"]) == set(act.NAMES)
-    assert all(len(v) == 3 and np.all(np.isfinite(v)) for v in result["losses"].values())
-    assert partial == result["losses"]
+    for name in act.NAMES:
+        runs = result["per_seed"][name]
+        assert len(runs) == 2 and all(len(r) == 3 and np.all(np.isfinite(r)) for r in runs)
+        np.testing.assert_allclose(result["losses"][name], np.mean(runs, axis=0))
+        assert result["test_accuracy"][name] == pytest.approx(np.mean(result["accuracy_per_seed"][name]))
+        assert partial[name] == runs[-1]
+    assert runs[0] != runs[1]                                # the seeds differ
+    assert result["seconds"] > 0
     path = act.cache_path(cfg, mnist)
     assert path.parent == cache_dir() == cache
     assert [p.name for p in cache.iterdir()] == [path.name]  # no temp file left behind
     assert act.load_cached(cfg, mnist) == json.loads(path.read_text()) == result
-    other = act.ComparisonConfig(steps=4, batch_size=4, n_train=64, n_test=16)
+    other = act.ComparisonConfig(steps=4, batch_size=4, n_train=64, n_test=16, seeds=(0, 1))
     assert act.load_cached(other, mnist) is None
     path.write_text("{broken")
     assert act.load_cached(cfg, mnist) is None
+
+
+def _fake_result(finals: dict, n: int = 60) -> dict:
+    """Comparison-shaped result whose per-seed curves fall from 2.3 to the given finals, then stay."""
+    per_seed = {k: [list(np.r_[np.linspace(2.3, f, n // 2), np.full(n // 2, f)]) for f in fs]
+                for k, fs in finals.items()}
+    return {"losses": {k: list(np.mean(v, axis=0)) for k, v in per_seed.items()}, "per_seed": per_seed}
+
+
+def test_comparison_verdict_states_an_order_only_when_every_seed_agrees():
+    v = act.verdict(_fake_result({"relu": [0.1, 0.12], "tanh": [0.2, 0.25], "sigmoid": [2.2, 2.3]}))
+    assert v.order == ["relu", "tanh", "sigmoid"] and v.every_seed
+    assert v.reach["relu"] < v.reach["tanh"] and v.reach["sigmoid"] is None
+    np.testing.assert_allclose(v.seed_range["tanh"], (0.2, 0.25))
+    mixed = act.verdict(_fake_result({"relu": [0.1, 0.3], "tanh": [0.2, 0.25], "sigmoid": [2.2, 2.3]}))
+    assert not mixed.every_seed                       # relu's worst seed is behind tanh's best
+    assert act.CHANCE_LOSS == pytest.approx(2.302585, abs=1e-6)
 
 
 def test_comparison_stops_when_asked(mnist, cache):
@@ -161,11 +217,26 @@ def test_pooling_numbers_are_the_ops(seed):
             np.testing.assert_allclose(d.avg_dx[r0:r1, c0:c1], d.dy[i, j] / 4)
 
 
-def test_pooling_tie_sends_the_gradient_to_the_first_maximum():
-    d = pool.pooling_demo(0)
-    assert d.x[0, 0] == d.x[0, 1] == d.max_y[0, 0]
+@pytest.mark.parametrize("seed", range(20))
+def test_every_pooling_window_has_a_strict_nonzero_maximum(seed):
+    d = pool.pooling_demo(seed)
+    n = d.max_y.shape[0]
+    for i in range(n):
+        for j in range(n):
+            r0, r1, c0, c1 = d.window(i, j)
+            win = d.x[r0:r1, c0:c1]
+            assert pool.ties(d, i, j) == 1 and d.max_y[i, j] > 0
+            assert d.max_position(i, j) == (r0 + int(np.argmax(win)) // 2, c0 + int(np.argmax(win)) % 2)
+            assert np.all(np.diff(np.sort(win.ravel())) > 0)        # no two values of a window equal
+            assert float(d.dy[i, j] / 4) == round(float(d.dy[i, j] / 4), 1)   # dy/4 has one decimal
+
+
+def test_a_pooling_tie_sends_the_gradient_to_the_first_maximum_and_is_counted():
+    x = np.array([[8, 8, 1, 2], [0, 0, 3, 4], [5, 6, 7, 9], [1, 2, 3, 4]], np.float64)
+    d = pool.pool_both(x, np.array([[1.2, -0.4], [0.8, 2.0]]))
+    assert pool.ties(d, 0, 0) == 2 and pool.ties(d, 0, 1) == 1
     assert d.max_position(0, 0) == (0, 0)
-    assert d.max_dx[0, 1] == 0
+    assert d.max_dx[0, 0] == 1.2 and d.max_dx[0, 1] == 0
 
 
 # ----------------------------------------------------------------------------- rgb
@@ -183,6 +254,32 @@ def test_rgb_convolution_is_the_sum_of_channel_responses():
             np.testing.assert_allclose(d.channel_sums, conv.responses[:, i, j], atol=1e-12)
     blur = rgb.convolve(img, *rgb.FILTERS["blur"][:2])
     assert blur.output[20, 20] == pytest.approx(img[:, 19:22, 19:22].mean())
+
+
+def test_rgb_filter_bank_gives_one_output_channel_per_filter():
+    img = rgb.load_image()
+    bank = rgb.convolve_bank(img)
+    k = len(rgb.FILTERS)
+    assert bank.shape == (k, rgb.output_size(img.shape[1]), rgb.output_size(img.shape[2]))
+    for channel, (w, b, _) in enumerate(rgb.FILTERS.values()):        # channel k is filter k alone
+        np.testing.assert_allclose(bank[channel], rgb.convolve(img, w, b).output, atol=1e-12)
+
+
+@pytest.mark.parametrize("n, f, p, s", [(96, 3, 1, 1), (72, 3, 0, 1), (28, 5, 2, 1), (28, 5, 0, 1), (32, 3, 1, 2),
+                                        (7, 3, 0, 2)])
+def test_output_size_formula_matches_the_kernel(n, f, p, s):
+    x = np.zeros((1, 1, n, n + 1))
+    out, _ = ops.conv2d_forward(x, np.zeros((2, 1, f, f)), np.zeros(2), s, p)
+    assert out.shape[2:] == (rgb.output_size(n, f, p, s), rgb.output_size(n + 1, f, p, s))
+
+
+def test_rgb_padding_makes_the_border_responses():
+    """The bright frame of the responses comes from the zero padding: without it (the image
+    extended by its own edge values instead) the border response of a flat image is 0."""
+    flat = np.full((3, 8, 8), 0.8)
+    w, b, _ = rgb.FILTERS["vertical edges"]
+    conv = rgb.convolve(flat, w, b)
+    assert np.allclose(conv.output[1:-1, 1:-1], 0) and abs(conv.output[:, 0]).min() > 0.5
 
 
 def test_rgb_image_errors_are_one_line_user_errors(tmp_path):

@@ -4,7 +4,7 @@ import pytest
 
 from simulator.engine import ops
 from simulator.engine.trace import (WEIGHTS_ON_SCREEN, HistoryBuffer, build_snapshot, conv_terms, conv_window,
-                                    pool_crop)
+                                    pool_crop, strict_max)
 from simulator.engine.trainer import TrainConfig, Trainer
 
 
@@ -109,6 +109,32 @@ def test_pool_crop_finds_the_busy_windows():
     dy[10, 5] = 0.01
     assert pool_crop(dy, y, 3) == (9, 4, 3)
     assert pool_crop(np.zeros((5, 5)), np.zeros((5, 5)), 3) == (0, 0, 3)
+
+
+def test_strict_max_and_the_crop_that_prefers_it():
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 3, (12, 12)).astype(np.float32)      # many ties and zeros
+    strict = strict_max(x)
+    for i in range(6):
+        for j in range(6):
+            w = x[2 * i:2 * i + 2, 2 * j:2 * j + 2]
+            assert strict[i, j] == (w.max() > 0 and (w == w.max()).sum() == 1)
+    y = x.reshape(6, 2, 6, 2).max(axis=(1, 3))
+    i, j, n = pool_crop(np.zeros_like(y), y, 3, strict)
+    counts = np.lib.stride_tricks.sliding_window_view(strict, (3, 3)).sum(axis=(2, 3))
+    assert strict[i:i + 3, j:j + 3].sum() == counts.max()
+
+
+def test_busy_windows_are_the_ones_that_touch_ink():
+    x = np.full((1, 12, 12), -0.42, np.float32)              # blank background (the minimum)
+    x[0, 5, 7] = 2.0
+    w = np.ones((1, 1, 3, 3), np.float32)
+    terms = conv_terms(x, w, np.zeros(1, np.float32), 0, 1, 1)
+    busy = terms.busy()
+    assert busy.shape == (12, 12)
+    expected = np.zeros((12, 12), bool)
+    expected[4:7, 6:9] = True              # output pixels whose 3×3 window (padding 1) covers (5, 7)
+    np.testing.assert_array_equal(busy, expected)
 
 
 def test_history_stays_bounded_and_keeps_the_whole_run():

@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 from simulator.engine.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from simulator.engine.config import scheduled_lr
 from simulator.engine.train import RunOptions, run
-from simulator.engine.trainer import TrainConfig, Trainer
+from simulator.engine.trainer import BACKGROUND, TrainConfig, Trainer, random_shift
 
 
 @pytest.fixture(scope="module")
@@ -15,7 +16,7 @@ def small(mnist):
 
 
 def test_short_training_clearly_beats_chance(small):
-    trainer = Trainer(TrainConfig(epochs=1, batch_size=32), small)
+    trainer = Trainer(TrainConfig(epochs=1, batch_size=32, lr=0.02), small)
     _, acc_before = trainer.evaluate()
     losses = [trainer.train_step().loss for _ in range(trainer.batches_per_epoch)]
     loss_after, acc_after = trainer.evaluate()
@@ -108,7 +109,7 @@ def test_run_writes_outputs_and_interrupt_then_resume(tmp_path, small, monkeypat
         return real_step(self)
 
     monkeypatch.setattr(Trainer, "train_step", interrupting_step)
-    config = TrainConfig(epochs=1, batch_size=32, schedule="constant")
+    config = TrainConfig(epochs=1, batch_size=32, lr=0.02, schedule="constant")
     result = run(config, RunOptions(out_dir=out, subset=(2000, 500), data_dir=None, quiet=True))
     assert result.status == "interrupted"
     saved = load_checkpoint(out / "checkpoint.npz")
@@ -134,3 +135,72 @@ def test_divergence_stops_and_keeps_last_good_checkpoint(tmp_path):
               RunOptions(out_dir=out, subset=(1000, 200), resume=out / "checkpoint.npz", quiet=True))
     assert bad.status == "diverged"
     assert (out / "checkpoint.npz").read_bytes() == before
+
+
+# ----------------------------------------------------------------------------- learning-rate schedule
+
+@pytest.mark.parametrize("schedule", ["cosine", "linear"])
+def test_schedule_warms_up_then_decays_to_zero(schedule):
+    total, warmup, peak = 1000, 100.0, 0.3
+    lrs = [scheduled_lr(schedule, peak, s, total, warmup) for s in range(total)]
+    rise, fall = lrs[:100], lrs[99:]
+    assert 0 < rise[0] <= peak / 50                          # starts near 0, but the first step moves
+    assert all(a < b for a, b in zip(rise, rise[1:]))         # strictly rising
+    assert max(lrs) == pytest.approx(peak) and lrs[99] == pytest.approx(peak)
+    assert all(a >= b for a, b in zip(fall, fall[1:]))        # never rising after the warm-up
+    assert lrs[-1] < peak / 1000                              # the last step is (almost) 0
+    assert scheduled_lr(schedule, peak, total, total, warmup) == pytest.approx(0.0, abs=1e-12)
+    middle = lrs[100 + 450]                                   # half-way through the decay
+    assert middle == pytest.approx(peak / 2, rel=0.01)
+
+
+def test_schedule_shapes_differ_and_constant_stays():
+    total, peak = 400, 1.0
+    quarter = 100                                             # a quarter into the decay (no warm-up)
+    assert scheduled_lr("cosine", peak, quarter, total, 0) == pytest.approx((1 + np.cos(np.pi / 4)) / 2)
+    assert scheduled_lr("linear", peak, quarter, total, 0) == pytest.approx(0.75)
+    assert {scheduled_lr("constant", peak, s, total, 50) for s in range(total)} == {peak}
+    with pytest.raises(ValueError, match="schedule"):
+        scheduled_lr("step", peak, 0, total, 0)
+
+
+def test_trainer_follows_the_schedule(small):
+    config = TrainConfig(epochs=2, batch_size=100, lr=0.05, warmup=0.5)   # 20 steps an epoch
+    trainer = Trainer(config, small)
+    seen = []
+    for _ in range(40):
+        seen.append(trainer.lr)
+        trainer.train_step()
+        assert trainer.optimizer.lr == seen[-1]               # the step used the scheduled rate
+    expected = [scheduled_lr("cosine", 0.05, s, 40, 10) for s in range(40)]
+    np.testing.assert_allclose(seen, expected)
+    assert seen[9] == pytest.approx(0.05) and seen[0] == pytest.approx(0.005)
+
+
+def test_train_defaults_learn(mnist):
+    """train's own defaults (batch 128, warm-up, cosine, shifts) on 1 epoch of 6,000 images."""
+    trainer = Trainer(TrainConfig(epochs=1), mnist.subset(6000, 1000))
+    _, acc_before = trainer.evaluate()
+    while trainer.epoch < 1:
+        trainer.train_step()
+    _, acc_after = trainer.evaluate()
+    assert acc_after > 0.9 > acc_before + 0.5, (acc_before, acc_after)
+
+
+def test_random_shift_moves_each_image_within_range():
+    x = np.random.default_rng(3).standard_normal((12, 1, 28, 28)).astype(np.float32)
+    out = random_shift(x, 2, np.random.default_rng(7))
+    assert out.shape == x.shape and out.dtype == x.dtype and out.flags.c_contiguous
+
+    def moved(img, dy, dx):      # img moved down dy, right dx; the uncovered strip is background
+        ref = np.full((28 + 8, 28 + 8), BACKGROUND, np.float32)
+        ref[4 + dy:4 + dy + 28, 4 + dx:4 + dx + 28] = img
+        return ref[4:32, 4:32]
+    shifts = set()
+    for i in range(len(x)):
+        found = [(dy, dx) for dy in range(-2, 3) for dx in range(-2, 3)
+                 if np.array_equal(out[i, 0], moved(x[i, 0], dy, dx))]
+        assert len(found) == 1, f"image {i} is not x moved by at most 2 pixels"
+        shifts.add(found[0])
+    assert len(shifts) > 3                                    # images are moved independently
+    np.testing.assert_array_equal(random_shift(x, 2, np.random.default_rng(7)), out)  # seeded

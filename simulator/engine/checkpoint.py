@@ -1,7 +1,9 @@
 """checkpoint.npz: a Trainer's state, written atomically (temp file + os.replace)."""
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 import os
 import tempfile
 import zipfile
@@ -47,34 +49,145 @@ def save_checkpoint(path: Path, state: dict) -> None:
     atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
+# The settings a checkpoint's config may hold, with the command line's ranges. A field of
+# TrainConfig missing here is still checked against the type of its default.
+CONFIG_RANGES = {"epochs": (0, 1000), "batch_size": (1, 60000), "lr": (0.0, 10.0), "momentum": (0.0, 0.999),
+                 "weight_decay": (0.0, 1.0), "seed": (0, 2**32 - 1)}
+CONFIG_CHOICES = {"schedule": ("cosine", "constant"), "activation": ("relu", "sigmoid", "tanh"), "pool": ("max", "avg")}
+COUNTERS = ("step_count", "epoch", "batch_in_epoch")
+MAX_COUNT = 10**12
+# |weights| a trained LeNet-5 never comes near (its largest are ~3); beyond it a forward pass of
+# float32 can overflow to inf, so such a file is damaged rather than trained
+MAX_ABS_WEIGHT = 1e4
+
+
 def load_checkpoint(path: Path) -> dict:
-    """Read and validate a checkpoint; any problem is a CheckpointError naming the file."""
+    """Read and validate a checkpoint; any problem is a CheckpointError naming the file.
+
+    Returns {"config": dict of every TrainConfig field, "params"/"velocity": {name: float32 C array of
+    PARAM_SHAPES[name]}, "step_count", "epoch", "batch_in_epoch": ints ≥ 0}."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: checkpoint not found")
+    meta, params, velocity = _read(path)
+    config = _check_meta(path, meta)
+    for name in PARAM_NAMES:
+        for kind, arrays in (("parameter", params), ("momentum", velocity)):
+            arrays[name] = _check_array(path, kind, name, arrays[name])
+    return {"config": config, "params": params, "velocity": velocity, **{k: meta[k] for k in COUNTERS}}
+
+
+def _read(path: Path):
+    """The raw members: meta (parsed JSON), parameters and momenta (arrays as stored)."""
     try:
-        with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(bytes(z["meta"]).decode())
+        with open(path, "rb") as f:
+            magic = f.read(6)
+    except OSError as e:
+        raise CheckpointError(f"{path}: cannot read the checkpoint ({e.strerror})") from None
+    if magic[:4] != b"PK\x03\x04" and magic != b"\x93NUMPY":
+        raise CheckpointError(f"{path}: corrupt, or not a CNN Simulator checkpoint (not an .npz archive)")
+    try:
+        z = np.load(path, allow_pickle=False)
+        if not isinstance(z, np.lib.npyio.NpzFile):
+            raise CheckpointError(f"{path}: not a CNN Simulator checkpoint (a single array, not an .npz archive)")
+        with z:
+            expected = {"meta"} | {f"{kind}/{n}" for kind in ("param", "velocity") for n in PARAM_NAMES}
+            missing, extra = sorted(expected - set(z.files)), sorted(set(z.files) - expected)
+            if missing:
+                raise CheckpointError(f"{path}: not a CNN Simulator checkpoint (missing {', '.join(missing[:3])}"
+                                      f"{' …' if len(missing) > 3 else ''})")
+            if extra:
+                raise CheckpointError(f"{path}: unexpected member {extra[0]!r} in the checkpoint")
+            raw = z["meta"]
+            if raw.dtype != np.uint8 or raw.ndim != 1:
+                raise CheckpointError(f"{path}: meta is a {raw.dtype} array of shape {raw.shape}, expected JSON bytes")
+            meta = json.loads(raw.tobytes().decode("utf-8"))
             params = {n: z[f"param/{n}"] for n in PARAM_NAMES}
             velocity = {n: z[f"velocity/{n}"] for n in PARAM_NAMES}
-    except KeyError as e:
-        raise CheckpointError(f"{path}: not a CNN Simulator checkpoint (missing {e})") from None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, UnicodeDecodeError) as e:
-        raise CheckpointError(f"{path}: corrupt or truncated checkpoint ({e.__class__.__name__}: {e})") from None
-    if meta.get("format") != FORMAT_VERSION:
-        raise CheckpointError(f"{path}: unsupported checkpoint format {meta.get('format')!r}")
-    for name in PARAM_NAMES:
-        for kind, arr in (("parameter", params[name]), ("momentum", velocity[name])):
-            if arr.shape != PARAM_SHAPES[name] or arr.dtype.kind != "f":
-                raise CheckpointError(f"{path}: {kind} {name} has shape {arr.shape} {arr.dtype}, "
-                                      f"expected {PARAM_SHAPES[name]} float")
-            if not np.all(np.isfinite(arr)):
-                raise CheckpointError(f"{path}: {kind} {name} holds NaN or inf")
+    except CheckpointError:
+        raise
+    except RecursionError:
+        raise CheckpointError(f"{path}: corrupt checkpoint (meta is nested too deeply)") from None
+    except Exception as e:      # zip, npy header, JSON, UTF-8, CRC, zlib …: a damaged file, whatever the layer
+        raise CheckpointError(f"{path}: corrupt or truncated checkpoint "
+                              f"({e.__class__.__name__}: {_one_line(e)})") from None
+    return meta, params, velocity
+
+
+def _check_meta(path: Path, meta) -> dict:
+    """meta must be {"format": 1, "config": {...}, "step_count"/"epoch"/"batch_in_epoch": int ≥ 0}."""
+    from .trainer import TrainConfig
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"{path}: meta is a JSON {_json_type(meta)}, expected an object")
+    if meta.get("format") != FORMAT_VERSION or isinstance(meta.get("format"), bool):
+        raise CheckpointError(f"{path}: unsupported checkpoint format {_short(meta.get('format'))}")
+    unknown = sorted(set(meta) - {"format", "config", *COUNTERS})
+    if unknown:
+        raise CheckpointError(f"{path}: unexpected field {_short(unknown[0])} in meta")
+    for key in COUNTERS:
+        value = meta.get(key)
+        if type(value) is not int or not 0 <= value <= MAX_COUNT:
+            raise CheckpointError(f"{path}: meta {key} is {_short(value)}, expected a whole number "
+                                  f"from 0 to {MAX_COUNT:.0e}")
+    config = meta.get("config")
+    if not isinstance(config, dict):
+        raise CheckpointError(f"{path}: meta config is a JSON {_json_type(config)}, expected an object")
+    fields = {f.name: f for f in dataclasses.fields(TrainConfig)}
+    for key, value in config.items():
+        if key not in fields:
+            raise CheckpointError(f"{path}: unknown setting {_short(key)} in the checkpoint's config")
+        problem = _bad_setting(key, value, type(fields[key].default))
+        if problem:
+            raise CheckpointError(f"{path}: config {key} is {_short(value)}, expected {problem}")
     try:
-        from .trainer import TrainConfig
-        TrainConfig(**meta["config"]).model_config()
-    except (TypeError, ValueError, KeyError) as e:
-        raise CheckpointError(f"{path}: bad settings in checkpoint ({e})") from None
-    return {"config": meta["config"], "params": params, "velocity": velocity,
-            "step_count": int(meta["step_count"]), "epoch": int(meta["epoch"]),
-            "batch_in_epoch": int(meta["batch_in_epoch"])}
+        complete = TrainConfig(**config)          # a setting left out takes its default
+        complete.model_config()
+    except (TypeError, ValueError) as e:
+        raise CheckpointError(f"{path}: bad settings in checkpoint ({_one_line(e)})") from None
+    return complete.as_dict()
+
+
+def _bad_setting(key: str, value, kind: type) -> str | None:
+    """What a config value should have been, or None if it is fine."""
+    if key in CONFIG_CHOICES:
+        return None if value in CONFIG_CHOICES[key] and isinstance(value, str) else " or ".join(CONFIG_CHOICES[key])
+    if kind is int:
+        low, high = CONFIG_RANGES.get(key, (0, MAX_COUNT))
+        return None if type(value) is int and low <= value <= high else f"a whole number from {low} to {high}"
+    if kind is float:
+        low, high = CONFIG_RANGES.get(key, (-1e9, 1e9))
+        ok = type(value) in (int, float) and math.isfinite(value) and low <= value <= high
+        return None if ok else f"a number from {low:g} to {high:g}"
+    return None if isinstance(value, kind) else f"a {kind.__name__}"
+
+
+def _check_array(path: Path, kind: str, name: str, arr: np.ndarray) -> np.ndarray:
+    """A stored parameter (or its momentum) as a native float32 C array, if it is one of the right shape."""
+    if arr.shape != PARAM_SHAPES[name] or arr.dtype.kind != "f":
+        raise CheckpointError(f"{path}: {kind} {name} has shape {arr.shape} {arr.dtype}, "
+                              f"expected {PARAM_SHAPES[name]} float")
+    if not np.all(np.isfinite(arr)):
+        raise CheckpointError(f"{path}: {kind} {name} holds NaN or inf")
+    biggest = float(np.abs(arr).max()) if arr.size else 0.0
+    if biggest > MAX_ABS_WEIGHT:
+        raise CheckpointError(f"{path}: {kind} {name} holds {biggest:.3g}, far beyond any trained LeNet-5 "
+                              f"(limit {MAX_ABS_WEIGHT:g}): the file is damaged")
+    return np.ascontiguousarray(arr, dtype=np.float32)
+
+
+def _json_type(value) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
+        type(value), "number")
+
+
+def _short(value) -> str:
+    """A value as JSON, cut to 40 characters."""
+    try:
+        text = json.dumps(value)
+    except (ValueError, RecursionError):
+        text = f"a JSON {_json_type(value)}"
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split())[:200]

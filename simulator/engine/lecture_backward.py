@@ -9,10 +9,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from .lecture_forward import (ACT_NAME, S, VECTOR_GRID, argmax2, heat, largest_terms, term_grids,
-                              term_vectors, vector)
+from .lecture_forward import (ACT_NAME, S, VECTOR_GRID, argmax2, example_window, heat, largest_terms, term_grids,
+                              term_vectors, tie_note, vector)
 from .lecture_step import (Arithmetic, Num, Panel, Step, Table, Term, combine, dot, fmt, limit_of, num, product_parts,
                            signed, sub, sum_parts, text)
+
+ZOOM = 5    # a dense layer's ∂L/∂W is shown as this many rows × columns around the example weight
 
 DIGITS = tuple(str(d) for d in range(10))
 
@@ -30,10 +32,10 @@ def logits_step(trace) -> Step:
 
     def line(k):
         return text(f"∂L/∂z{sub(k)} = p{sub(k)} − y{sub(k)} = ", num(trace, "probs", (0, k)), " − ",
-                    num(trace, "onehot", (0, k)), " = ", *signed(num(trace, "d:logits", (0, k))))
+                    num(trace, "onehot", (0, k)), " = ", num(trace, "d:logits", (0, k)))
     return Step("∂logits", "backward", "grad-logits", "Backward starts: ∂L/∂z = p − y", layer="softmax",
                 caption=text("Now the other direction: how would the loss change if each score changed? "
-                             "For softmax followed by −log, the answer is simply p minus the one-hot label: "
+                             "For softmax followed by −ln, the answer is simply p minus the one-hot label: "
                              f"negative for the right digit ({lab}: push its score up), positive for the "
                              "others (push down)."),
                 lines=(line(lab), line(o)),
@@ -48,6 +50,7 @@ def dense_wgrad_step(trace, x_name, layer, w_name, b_name, section) -> Step:
     ar = dot(trace, [("d:" + layer, (0, j))], [(x_name, (0, i))], result=num(trace, "d:" + w_name, (i, j)))
     t = ar.terms[0]
     D, M = gw.shape
+    i0, r1, j0, c1 = zoom_block(i, j, D, M)
     return Step(section, "backward", "dense-dw", f"{section[1:].upper()}: the weights' gradient, dW = xᵀ·∂y",
                 layer=section[1:], arith=ar,
                 caption=text(f"Weight W[{i}, {j}] links input {i} to output {j}, so by the chain rule its "
@@ -59,8 +62,18 @@ def dense_wgrad_step(trace, x_name, layer, w_name, b_name, section) -> Step:
                        text(f"∂L/∂b[{j}] = ∂L/∂y[{j}] = ", num(trace, "d:" + b_name, (j,)))),
                 panels=(vector(f"x: {x_name} ({D})", trace, x_name, marks=((i,),)),
                         vector(f"∂L/∂y: ∂{layer} ({M})", trace, "d:" + layer, marks=((j,),)),
-                        heat(f"∂L/∂W, drawn on its side: {M} rows × {D} columns", trace, "d:" + w_name, (S, S),
-                             marks=((i, j),), transpose=True, row=1)))
+                        heat(f"zoom: ∂L/∂W[{i0}–{r1 - 1}, {j0}–{c1 - 1}]", trace, "d:" + w_name,
+                             (slice(i0, r1), slice(j0, c1)), style="numbers", marks=((i - i0, j - j0),)),
+                        heat(f"all of ∂L/∂W ({D} × {M}), drawn on its side", trace, "d:" + w_name, (S, S),
+                             marks=((i, j),), transpose=True, row=1, box=(i0, j0, r1 - i0, c1 - j0))))
+
+
+def zoom_block(i: int, j: int, D: int, M: int) -> tuple[int, int, int, int]:
+    """(i0, r1, j0, c1): up to ZOOM×ZOOM weights around W[i, j], inside the D×M matrix."""
+    h, w = min(ZOOM, D), min(ZOOM, M)
+    i0 = min(max(i - h // 2, 0), D - h)
+    j0 = min(max(j - w // 2, 0), M - w)
+    return i0, i0 + h, j0, j0 + w
 
 
 def dense_xgrad_step(trace, x_name, layer, w_name, section) -> Step:
@@ -77,8 +90,9 @@ def dense_xgrad_step(trace, x_name, layer, w_name, section) -> Step:
         panels = (Table(("j", "∂L/∂y[j]", f"W[{i}, j]", "product"), rows, mark_row=trace.label), result)
     else:
         show = largest_terms(ar, 3)
-        written = (text("largest: ", *product_parts([ar.terms[t] for t in show]), " + …"), text("= ", ar.result))
-        panels = (*term_vectors(ar, grid, (f"∂L/∂y: ∂{layer}", f"row {i} of W", "product"), show),
+        written = (text("largest by |product|: ", *product_parts([ar.terms[t] for t in show]), " + …"),
+                   text("= ", ar.result))
+        panels = (*term_vectors(trace, ar, grid, (f"∂L/∂y: ∂{layer}", f"row {i} of W", "product"), show),
                   replace(result, label=f"= ∂L/∂x: ∂{x_name}"))
     return Step(section, "backward", "dense-dx", f"{section[1:].upper()}: the input's gradient, ∂x = ∂y·Wᵀ",
                 layer=section[1:], arith=ar,
@@ -118,12 +132,11 @@ def act_back_step(trace, before: str, after: str, k: int | None) -> Step:
         idx = (0, k, S, S)
         panels = (heat(f"∂L/∂y: ∂{after} map {k}", trace, "d:" + after, idx, marks=marks),
                   heat(f"× {slope}", trace, "deriv:" + after, idx, style="gray", limit=1.0, marks=marks),
-                  heat(f"= ∂L/∂x: ∂{before} map {k}", trace, "d:" + before, idx, marks=marks,
-                       limit=limit_of(dy)))
+                  heat(f"= ∂L/∂x: ∂{before} map {k}", trace, "d:" + before, idx, marks=marks))
     else:
         panels = (vector(f"∂L/∂y: ∂{after}", trace, "d:" + after, marks=marks),
                   vector(f"× {slope}", trace, "deriv:" + after, style="gray", limit=1.0, marks=marks),
-                  vector(f"= ∂L/∂x: ∂{before}", trace, "d:" + before, marks=marks, limit=limit_of(dy)))
+                  vector(f"= ∂L/∂x: ∂{before}", trace, "d:" + before, marks=marks))
     return Step("∂" + after, "backward", "act-back", f"Back through {ACT_NAME[kind]} ({after})",
                 layer=after, arith=arith, caption=text(what), lines=tuple(lines), panels=panels)
 
@@ -144,7 +157,9 @@ def unflatten_step(trace) -> Step:
 
 def pool_back_step(trace, before: str, after: str, k: int) -> Step:
     kind = trace.config.pool
-    i, j = _absmax(trace.grads[after][0, k])
+    dy_map = np.abs(trace.grads[after][0, k])
+    # the example window has one clear, non-zero maximum, and among those the largest |∂L/∂y|
+    i, j = example_window(trace.outputs[before][0, k], dy_map) if kind == "max" else _absmax(dy_map)
     cells = [(2 * i + p, 2 * j + q) for p in range(2) for q in range(2)]
     dy = num(trace, "d:" + after, (0, k, i, j))
     box = (2 * i, 2 * j, 2, 2)
@@ -154,18 +169,21 @@ def pool_back_step(trace, before: str, after: str, k: int) -> Step:
         win = next(rc for rc in cells if mask[rc] > 0)
         lose = next(rc for rc in cells if mask[rc] == 0)
         ar = dot(trace, [("mask:" + after, (0, k) + rc) for rc in cells], [dy] * 4)
-        lines = (text("∂L/∂x = ∂L/∂y where x was the window's maximum, 0 elsewhere"),
+        xs = [num(trace, before, (0, k) + rc) for rc in cells]
+        lines = (text("forward: max(", *sum_parts(xs, ", "), ") = ", num(trace, after, (0, k, i, j)),
+                      f", the max at {win}"),
+                 text("∂L/∂x = ∂L/∂y at the window's maximum, 0 elsewhere"),
                  text(f"at the max {win}: ", num(trace, "mask:" + after, (0, k) + win), " × ", *signed(dy), " = ",
-                      num(trace, "d:" + before, (0, k) + win)),
-                 text(f"at {lose}: ", num(trace, "mask:" + after, (0, k) + lose), " × ", *signed(dy), " = ",
+                      num(trace, "d:" + before, (0, k) + win),
+                      f";   at {lose}: ", num(trace, "mask:" + after, (0, k) + lose), " × ", *signed(dy), " = ",
                       num(trace, "d:" + before, (0, k) + lose)))
         what = ("Back through max pooling: only the maximum of each window affected the output, so it "
-                "gets the whole gradient and the other three get 0. The 1/0 mask records the winners.")
+                "gets the whole gradient and the other three get 0. The 1/0 mask records the winners."
+                + tie_note(trace, before, k))
         panels = (heat(f"{before} map {k} (forward)", trace, before, idx, box=box, marks=(win,)),
                   heat("1/0 mask: the maxima", trace, "mask:" + after, idx, style="gray", limit=1.0, box=box),
                   heat(f"∂L/∂y: ∂{after} map {k}", trace, "d:" + after, idx, marks=((i, j),)),
-                  heat(f"∂L/∂x: ∂{before} map {k}", trace, "d:" + before, idx, box=box,
-                       limit=limit_of(trace.grads[after][0, k])))
+                  heat(f"∂L/∂x: ∂{before} map {k}", trace, "d:" + before, idx, box=box))
     else:
         ar = None
         lines = (text("∂L/∂x = ∂L/∂y / 4 for each of the 4 cells of the window"),
@@ -173,15 +191,33 @@ def pool_back_step(trace, before: str, after: str, k: int) -> Step:
         what = ("Back through average pooling: each of the 4 inputs counted for a quarter of the output, "
                 "so each gets a quarter of its gradient.")
         panels = (heat(f"∂L/∂y: ∂{after} map {k}", trace, "d:" + after, idx, marks=((i, j),)),
-                  heat(f"∂L/∂x: ∂{before} map {k}", trace, "d:" + before, idx, box=box,
-                       limit=limit_of(trace.grads[after][0, k])))
+                  heat(f"∂L/∂x: ∂{before} map {k}", trace, "d:" + before, idx, box=box))
     return Step("∂" + after, "backward", "pool-back", f"Back through {kind} pooling ({after}), map {k}",
                 layer=after, arith=ar, caption=text(what), lines=lines, panels=panels)
 
 
-def conv_wgrad_step(trace, x_name, layer, w_name, b_name, k, pad) -> Step:
-    gw = trace.param_grads[w_name][k]
-    c, p, q = _absmax(gw)
+def nonzero_products(trace, x_name, layer, w_name, k, pad) -> np.ndarray:
+    """[C,FH,FW]: for each weight of filter k, how many of its gradient's products X·∂Y are non-zero."""
+    x = trace.outputs[x_name][0] != 0
+    x = np.pad(x, ((0, 0), (pad, pad), (pad, pad)))
+    dy = trace.grads[layer][0, k] != 0
+    C, FH, FW = trace.params[w_name].shape[1:]
+    OH, OW = dy.shape
+    return np.array([[[int((x[c, p:p + OH, q:q + OW] & dy).sum()) for q in range(FW)] for p in range(FH)]
+                     for c in range(C)])
+
+
+def example_weight(trace, x_name, layer, w_name, pad) -> tuple:
+    """(k, c, p, q): the weight whose gradient sums the most non-zero products, over all filters
+    (largest |∇| among those within 10% of the most), so the example shows a real sum."""
+    count = np.stack([nonzero_products(trace, x_name, layer, w_name, k, pad)
+                      for k in range(trace.params[w_name].shape[0])])
+    grad = np.abs(trace.param_grads[w_name])
+    return argmax2(np.where(count >= 0.9 * count.max(), grad, -1.0))
+
+
+def conv_wgrad_step(trace, x_name, layer, w_name, b_name, pad) -> Step:
+    k, c, p, q = example_weight(trace, x_name, layer, w_name, pad)
     OH = trace.outputs[layer].shape[2]
     H = trace.outputs[x_name].shape[2]
     a_refs, b_refs = [], []
@@ -192,6 +228,8 @@ def conv_wgrad_step(trace, x_name, layer, w_name, b_name, k, pad) -> Step:
             b_refs.append((x_name, (0, c, r, cc)) if 0 <= r < H and 0 <= cc < H else Num(0.0, "pad", (r, cc)))
     ar = dot(trace, a_refs, b_refs, result=num(trace, "d:" + w_name, (k, c, p, q)))
     show = largest_terms(ar, 3)
+    nonzero = sum(t.value != 0 for t in ar.terms)
+    products = np.array([t.value for t in ar.terms])
     off = f"−{pad}" if pad else ""
     C = trace.param_grads[w_name].shape[1]
     dw_panel = (heat(f"∂L/∂W: filter {k}", trace, "d:" + w_name, (k, 0, S, S), style="numbers",
@@ -203,16 +241,21 @@ def conv_wgrad_step(trace, x_name, layer, w_name, b_name, k, pad) -> Step:
                 layer=layer, arith=ar,
                 caption=text(f"Weight ({c}, {p}, {q}) of filter {k} touched one input at each of the "
                              f"{OH * OH} positions the filter visited. Its gradient adds up, over all of them, "
-                             "that input times the output's gradient there: ∂Y slides over X like a filter."),
+                             "that input times the output's gradient there: ∂Y slides over X like a filter. "
+                             f"A product is 0 where X is 0 or where pooling or {ACT_NAME[trace.config.activation]} "
+                             "stopped the gradient; this weight was picked because its sum has among the most "
+                             "non-zero products of "
+                             f"all {layer} weights."),
                 lines=(text(f"∂L/∂W[{k}, {c}, {p}, {q}] = Σᵢⱼ ∂L/∂Y[i, j] · X[i+{p}{off}, j+{q}{off}]"),
-                       text("largest: ", *product_parts([ar.terms[t] for t in show]), f" + … ({OH * OH} products)"),
+                       text("largest by |product|: ", *product_parts([ar.terms[t] for t in show]),
+                            f" + …  ({nonzero} of the {OH * OH} products are non-zero)"),
                        text("= ", ar.result, f",   and ∂L/∂b[{k}] = Σ ∂L/∂Y = ",
                             num(trace, "d:" + b_name, (k,)))),
                 panels=(heat(f"X: {x_name} map {c}", trace, x_name, (0, c, S, S), pad=pad,
                              box=(p - pad, q - pad, OH, OH)),
                         heat(f"∂L/∂Y: ∂{layer} map {k}", trace, "d:" + layer, (0, k, S, S)),
-                        Panel("∂Y × X (shifted)", np.array([t.value for t in ar.terms]).reshape(OH, OH), "terms",
-                              (), limit=limit_of(np.array([t.value for t in ar.terms])),
+                        Panel(f"∂Y × X (shifted): {nonzero} non-zero", products.reshape(OH, OH), "terms", (),
+                              limit=limit_of(products), one_sided=bool((products >= 0).all()),
                               marks=tuple(divmod(t, OH) for t in show)),
                         dw_panel))
 
@@ -254,7 +297,7 @@ def conv_dx_steps(trace, x_name, layer, w_name, k, detail: bool) -> list[Step]:
                           lines=(text(f"filter {k}: Σ 25 products = ", one.total_num()),),
                           panels=(heat(f"∂Y map {k}, padded", trace, "d:" + layer,
                                        (0, k, S, S), pad=edge, box=box),
-                                  *term_grids(one, (5, 5), ("∂Y under the window", f"filter {k}, slice {c}, "
+                                  *term_grids(trace, one, (5, 5), ("∂Y under the window", f"filter {k}, slice {c}, "
                                                                                     "rotated 180°", "product")))))
     partial = [total.part_num(kk) for kk in range(K)]
     rows = [partial[i:i + 6] for i in range(0, K, 6)]
@@ -280,14 +323,12 @@ def conv_dx_steps(trace, x_name, layer, w_name, k, detail: bool) -> list[Step]:
     return steps
 
 
-def update_steps(trace, k1: int) -> list[Step]:
+def update_steps(trace) -> list[Step]:
     lr = Num(trace.lr, "lr")
     rows, first = [], None
     for name in ("conv1_w", "conv2_w", "fc1_w", "fc2_w", "fc3_w"):
         g = trace.param_grads[name]
         at = tuple(int(v) for v in np.unravel_index(int(np.argmax(np.abs(g))), g.shape))
-        if name == "conv1_w":
-            at = (k1,) + _absmax(g[k1])
         theta, grad, new = num(trace, name, at), num(trace, "d:" + name, at), num(trace, "new:" + name, at)
         ar = Arithmetic("update", (Term(theta, None, theta.value), Term(lr, grad, lr.value * grad.value)), (),
                         theta.value - lr.value * grad.value, None, new)
@@ -298,7 +339,7 @@ def update_steps(trace, k1: int) -> list[Step]:
     s1 = Step("update", "update", "update", "The update: θ ← θ − α·∇θ", layer="update", arith=ar,
               caption=text(f"Every one of the {n_params:,} weights and biases takes a small step against its "
                            "gradient, downhill for the loss on this digit. α, the learning rate, sets the "
-                           "step size. The largest gradient of each layer:"),
+                           "step size. In each layer, the weight with the largest |∇θ|:"),
               lines=(text("θ ← θ − α · ∇θ,   α = ", lr),
                      text(f"{name}{list(at)}: ", ar.terms[0].a, " − ", lr, " × ", *signed(ar.terms[1].b), " = ",
                           ar.result)),
@@ -335,10 +376,10 @@ def backward_steps(trace, k1: int, k2: int) -> list[Step]:
     steps.append(unflatten_step(trace))
     steps.append(pool_back_step(trace, "act2", "pool2", k2))
     steps.append(act_back_step(trace, "conv2", "act2", k2))
-    steps.append(conv_wgrad_step(trace, "pool1", "conv2", "conv2_w", "conv2_b", k2, 0))
+    steps.append(conv_wgrad_step(trace, "pool1", "conv2", "conv2_w", "conv2_b", 0))
     steps += conv_dx_steps(trace, "pool1", "conv2", "conv2_w", k2, detail=True)
     steps.append(pool_back_step(trace, "act1", "pool1", k1))
     steps.append(act_back_step(trace, "conv1", "act1", k1))
-    steps.append(conv_wgrad_step(trace, "input", "conv1", "conv1_w", "conv1_b", k1, 2))
+    steps.append(conv_wgrad_step(trace, "input", "conv1", "conv1_w", "conv1_b", 2))
     steps += conv_dx_steps(trace, "input", "conv1", "conv1_w", k1, detail=False)
-    return steps + update_steps(trace, k1)
+    return steps + update_steps(trace)

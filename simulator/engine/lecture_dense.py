@@ -38,11 +38,12 @@ def dense_step(trace, x_name: str, layer: str, w_name: str, b_name: str, j: int)
     return Step(layer, "forward", "dense", f"{layer.upper()}: {D} → {M}, a matrix times a vector",
                 layer=layer, arith=ar,
                 caption=text(f"Every one of the {M} outputs is a weighted sum of all {D} inputs plus a bias: "
-                             f"y = x·W + b. Output {j}, written out; the three largest of its {D} products:"),
+                             f"y = x·W + b. Output {j}, written out: of its {D} products, the three largest "
+                             "by |product|:"),
                 lines=(text(f"y[{j}] = Σᵢ x[i]·W[i, {j}] + b[{j}]"),
                        text(*written, "…"),
                        text("= ", ar.total_num(), " + ", ar.bias, " = ", ar.result)),
-                panels=(*term_vectors(ar, grid, (f"x: {x_name}, {D}", f"column {j} of W", "x × w"), show),
+                panels=(*term_vectors(trace, ar, grid, (f"x: {x_name}, {D}", f"column {j} of W", "x × w"), show),
                         vector(f"= y: {M} outputs", trace, layer, marks=((j,),))))
 
 
@@ -67,17 +68,29 @@ def softmax_steps(trace) -> list[Step]:
                       Panel("p for each digit", trace.probs[0], "probs", (0, S), style="bars", limit=1.0,
                             marks=((lab,),), names=tuple(str(d) for d in range(10)))))
     verdict = "right" if pm == lab else "wrong"
-    s2 = Step("loss", "forward", "loss", "The loss: −log of the right answer's probability", layer="loss",
-              caption=text(f"The label is {lab}. The loss is small when p{sub(lab)} is near 1 and grows without "
-                           f"bound as it nears 0. The network's guess is {pm} (p = ",
-                           num(trace, "probs", (0, pm)), f"): {verdict}."
-                           + ("" if trace.trained else " These weights are still random: --checkpoint "
-                              "traces a trained network.")),
-              lines=(text(f"L = −log p{sub(lab)} = −log ", num(trace, "probs", (0, lab)), " = ",
+    s2 = Step("loss", "forward", "loss", "The loss: −ln of the right answer's probability", layer="loss",
+              caption=text(f"The label is {lab}. The loss (ln: the natural logarithm) is small when p{sub(lab)} "
+                           "is near 1 and "
+                           f"grows without bound as it nears 0. The network's guess is {pm} (p = ",
+                           num(trace, "probs", (0, pm)), f"): {verdict}.", *untrained_note(trace)),
+              lines=(text(f"L = −ln p{sub(lab)} = −ln ", num(trace, "probs", (0, lab)), " = ",
                           num(trace, "loss", ())),),
               panels=(Panel("p for each digit", trace.probs[0], "probs", (0, S), style="bars", limit=1.0,
                             marks=((lab,),), names=tuple(str(d) for d in range(10))),))
     return [s1, s2]
+
+
+def untrained_note(trace) -> tuple:
+    """Why random weights can be sure and wrong: softmax exponentiates score gaps."""
+    if trace.trained:
+        return ()
+    z = trace.outputs["logits"][0]
+    a, b = (int(v) for v in np.argsort(-z, kind="stable")[:2])
+    return (" Why so sure, with random weights? Random weights give arbitrary scores, and softmax "
+            f"exponentiates them: the top score z{sub(a)} = ", num(trace, "logits", (0, a)), f" against the next, "
+            f"z{sub(b)} = ", num(trace, "logits", (0, b)), f", becomes p{sub(a)} = ", num(trace, "probs", (0, a)),
+            f" against p{sub(b)} = ", num(trace, "probs", (0, b)), ". Until the network is trained this confidence "
+            "means nothing (--checkpoint traces a trained one).")
 
 
 def fc3_bars(trace) -> Panel:

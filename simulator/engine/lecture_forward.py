@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .lecture_step import Num, Panel, Step, collect, combine, dot, limit_of, num, signed, sum_parts, text
+from .lecture_step import (Num, Panel, Step, collect, combine, dot, limit_of, num, signed, sum_parts,
+                           tensor_limit, text)
 from .lecture_trace import NORM_MEAN, NORM_STD
 
 S = slice(None)
@@ -27,15 +28,41 @@ def shape(trace, name: str, axis: int) -> Num:
 
 
 def heat(label, trace, source, index, **kw) -> Panel:
+    """A slice of a tensor, coloured on the tensor's one scale (tensor_limit)."""
     a = trace.tensor(source)[index]
-    kw.setdefault("limit", limit_of(a))
+    kw.setdefault("limit", tensor_limit(trace, source))
+    kw.setdefault("one_sided", non_negative(trace, source))
     return Panel(label, a, source, index, **kw)
 
 
 def vector(label, trace, source, **kw) -> Panel:
     a = trace.tensor(source)[0]
-    kw.setdefault("limit", limit_of(a))
+    kw.setdefault("limit", tensor_limit(trace, source))
+    kw.setdefault("one_sided", non_negative(trace, source))
     return Panel(label, a, source, (0, S), grid=VECTOR_GRID.get(a.size), **kw)
+
+
+def non_negative(trace, source: str) -> bool:
+    """True when the whole tensor has no negative value (after ReLU): a one-sided scale."""
+    return bool((np.asarray(trace.tensor(source)) >= 0).all())
+
+
+def strict_windows(a: np.ndarray, size: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """For a map a[H,W] cut into size×size windows: (maxima [OH,OW], strict [OH,OW] bool), where
+    strict means the window's maximum is non-zero and larger than its other values (no tie)."""
+    oh, ow = a.shape[0] // size, a.shape[1] // size
+    w = a[:oh * size, :ow * size].reshape(oh, size, ow, size).transpose(0, 2, 1, 3).reshape(oh, ow, -1)
+    top = w.max(axis=2)
+    strict = ((w == top[..., None]).sum(axis=2) == 1) & (top != 0)
+    return top, strict
+
+
+def example_window(a: np.ndarray, score: np.ndarray) -> tuple:
+    """The pooling window that shows the rule: among windows with a strict, non-zero maximum,
+    the one with the largest score; only if there is none, the largest score overall."""
+    _, strict = strict_windows(a)
+    masked = np.where(strict, score, -np.inf) if strict.any() else score
+    return argmax2(masked)
 
 
 def argmax2(a: np.ndarray) -> tuple:
@@ -46,26 +73,49 @@ def argmin2(a: np.ndarray) -> tuple:
     return tuple(int(i) for i in np.unravel_index(int(np.argmin(a)), a.shape))
 
 
-def term_grids(arith, shape2, labels, row=0, style="numbers") -> tuple:
-    """The operands and products of a dot product laid out as grids (source 'terms.a' …)."""
+def operand_limit(trace, nums) -> float:
+    """The colour scale of the tensor some operands come from (padding zeros skipped)."""
+    name = next((n.tensor for n in nums if n.tensor != "pad"), None)
+    return tensor_limit(trace, name) if name else 1.0
+
+
+def operand_one_sided(trace, nums) -> bool:
+    """True when the operands' tensor is never negative (after ReLU): a one-sided scale."""
+    name = next((n.tensor for n in nums if n.tensor != "pad"), None)
+    return non_negative(trace, name) if name else False
+
+
+def operand_scales(trace, arith, products) -> tuple:
+    """((limit, one_sided) of the a operands, of the b operands, of the products)."""
+    a, b = [t.a for t in arith.terms], [t.b for t in arith.terms]
+    return ((operand_limit(trace, a), operand_one_sided(trace, a)),
+            (operand_limit(trace, b), operand_one_sided(trace, b)),
+            (limit_of(products), bool((np.asarray(products) >= 0).all())))
+
+
+def term_grids(trace, arith, shape2, labels, row=0, style="numbers") -> tuple:
+    """The operands and products of a dot product laid out as grids (source 'terms.a' …); the
+    operands keep the colour scale of the tensors they come from."""
     a = np.array([t.a.value for t in arith.terms], np.float64).reshape(shape2)
     b = np.array([t.b.value for t in arith.terms], np.float64).reshape(shape2)
     p = np.array([t.value for t in arith.terms], np.float64).reshape(shape2)
-    return tuple(Panel(lab, arr, src, (), style=style, row=row, limit=limit_of(arr))
-                 for lab, arr, src in zip(labels, (a, b, p), ("terms.a", "terms.b", "terms")))
+    scales = operand_scales(trace, arith, p)
+    return tuple(Panel(lab, arr, src, (), style=style, row=row, limit=lim, one_sided=one)
+                 for lab, arr, src, (lim, one) in zip(labels, (a, b, p), ("terms.a", "terms.b", "terms"), scales))
 
 
-def term_vectors(arith, grid, labels, marks=(), row=0) -> tuple:
+def term_vectors(trace, arith, grid, labels, marks=(), row=0) -> tuple:
     """Like term_grids, for long dot products: three vectors drawn as `grid`-shaped blocks."""
     arrays = (np.array([t.a.value for t in arith.terms]), np.array([t.b.value for t in arith.terms]),
               np.array([t.value for t in arith.terms]))
-    return tuple(Panel(lab, arr, src, (), grid=grid, limit=limit_of(arr), marks=tuple((t,) for t in marks),
+    scales = operand_scales(trace, arith, arrays[2])
+    return tuple(Panel(lab, arr, src, (), grid=grid, limit=lim, one_sided=one, marks=tuple((t,) for t in marks),
                        row=row)
-                 for lab, arr, src in zip(labels, arrays, ("terms.a", "terms.b", "terms")))
+                 for lab, arr, src, (lim, one) in zip(labels, arrays, ("terms.a", "terms.b", "terms"), scales))
 
 
 def largest_terms(arith, n=3) -> list[int]:
-    """Indices (in order) of the n products of largest size, skipping zeros when possible."""
+    """Indices (in order) of the n products of largest |product|, skipping zeros when possible."""
     order = np.argsort([-abs(t.value) for t in arith.terms], kind="stable")
     nonzero = [int(i) for i in order if arith.terms[i].value != 0]
     return sorted((nonzero or [int(order[0])])[:n])
@@ -91,7 +141,6 @@ def input_steps(trace) -> list[Step]:
                             style="gray-numbers", limit=255.0, marks=((r - r0, c - c0),))))
     xb, xd = num(trace, "input", (0, 0, r, c)), num(trace, "input", (0, 0, 0, 0))
     mu, sd = Num(NORM_MEAN, "mean"), Num(NORM_STD, "std")
-    x = trace.outputs["input"]
     s2 = Step("input", "forward", "normalise", "Normalisation: centre the pixels near 0", layer="input",
               caption=text("Each pixel is divided by 255, then shifted by the mean μ and divided by the "
                            "standard deviation σ of all MNIST training pixels, so the inputs are "
@@ -99,10 +148,9 @@ def input_steps(trace) -> list[Step]:
               lines=(text("x = (p / 255 − μ) / σ,   μ = ", mu, ",   σ = ", sd),
                      text("(", bright, " / 255 − ", mu, ") / ", sd, " = ", xb),
                      text("(", dark, " / 255 − ", mu, ") / ", sd, " = ", xd)),
-              panels=(heat("normalised input x", trace, "input", (0, 0, S, S), marks=((r, c),), box=(r0, c0, 7, 7),
-                           limit=limit_of(x)),
+              panels=(heat("normalised input x", trace, "input", (0, 0, S, S), marks=((r, c),), box=(r0, c0, 7, 7)),
                       heat("the same 7×7 patch", trace, "input", (0, 0) + patch, style="numbers",
-                           limit=limit_of(x), marks=((r - r0, c - c0),))))
+                           marks=((r - r0, c - c0),))))
     return [s1, s2]
 
 
@@ -159,7 +207,7 @@ def _conv1_window(trace, k, pos, note) -> Step:
                              "up, add the bias: that is one pixel of the output map."),
                 lines=(text("Σ 25 products = ", ar.total_num(), "   + bias ", ar.bias, "   = ", ar.result),),
                 panels=(heat("input x (padded)", trace, "input", (0, 0, S, S), pad=2, box=(i - 2, j - 2, 5, 5)),
-                        *term_grids(ar, (5, 5), ("x under the window", f"weights w of filter {k}", "x × w")),
+                        *term_grids(trace, ar, (5, 5), ("x under the window", f"weights w of filter {k}", "x × w")),
                         heat(f"output map {k}", trace, "conv1", (0, k, S, S), reveal=i * 28 + j + 1,
                              marks=((i, j),))))
 
@@ -190,33 +238,46 @@ def act_step(trace, before: str, after: str, k: int | None) -> Step:
     if k is not None:
         idx = (0, k, S, S)
         panels = (heat(f"{before} map {k} (before)", trace, before, idx, marks=(neg, pos)),
-                  heat(f"{after} map {k} (after {ACT_NAME[kind]})", trace, after, idx, marks=(neg, pos),
-                       limit=limit_of(xs)),
+                  heat(f"{after} map {k} (after {ACT_NAME[kind]})", trace, after, idx, marks=(neg, pos)),
                   heat(f"all {x.shape[0]} maps after", trace, after, (0, S, S, S), focus=k,
                        names=tuple(f"{i}" for i in range(x.shape[0]))))
         title = f"{ACT_NAME[kind]} on the {x.shape[0]} maps of {before}"
     else:
         panels = (vector(f"{before} ({x.size} values, before)", trace, before, marks=(neg, pos)),
-                  vector(f"{after} (after {ACT_NAME[kind]})", trace, after, marks=(neg, pos),
-                         limit=limit_of(xs)))
+                  vector(f"{after} (after {ACT_NAME[kind]})", trace, after, marks=(neg, pos)))
         title = f"{ACT_NAME[kind]} on the {x.size} outputs of {before}"
     return Step(after, "forward", "activation", title, caption=what, lines=lines, panels=panels, layer=after)
 
 
 # ----------------------------------------------------------------------------- pooling
 
+def tie_note(trace, before: str, k: int) -> str:
+    """How many windows of map k tie for their maximum (words for the caption)."""
+    a = trace.outputs[before][0, k]
+    top, strict = strict_windows(a)
+    ties = int((~strict).sum())
+    zeros = int((top == 0).sum())
+    if not ties:
+        return ""
+    why = (f"{zeros} are all zeros after the activation" if zeros == ties else
+           f"{zeros} are all zeros after the activation, {ties - zeros} repeat one value, as over the blank "
+           "background" if zeros else "they repeat one value, as over the blank background")
+    return (f" {ties} of {strict.size} windows of this map have no single maximum ({why}): there the gradient "
+            "goes to the first maximum in reading order, so many 1s of the mask only break ties.")
+
+
 def pool_steps(trace, before: str, after: str, k: int) -> list[Step]:
     kind = trace.config.pool
     a = trace.outputs[before][0, k]
     n_maps, H, OH = trace.outputs[before].shape[1], a.shape[0], trace.outputs[after].shape[2]
-    r, c = argmax2(a)
-    i, j = r // 2, c // 2
+    top, _ = strict_windows(a)
+    i, j = example_window(a, top)         # a window with one clear, non-zero maximum
     cells = [(2 * i + p, 2 * j + q) for p in range(2) for q in range(2)]
     ar = collect([num(trace, before, (0, k) + rc) for rc in cells], kind, num(trace, after, (0, k, i, j)))
     parts = sum_parts([t.a for t in ar.terms], ", ")
     if kind == "max":
-        mask = trace.pool_masks[after][0, k]
-        winner = tuple((rr, cc) for rr, cc in cells if mask[rr, cc] > 0)
+        best = max(range(4), key=lambda n: ar.terms[n].value)
+        winner = (cells[best],)
         formula = text("max(", *parts, ") = ", ar.result)
         what = ("Max pooling keeps the largest value of each 2×2 window and moves on by 2, so width "
                 "and height halve. It keeps how strongly a pattern was found, not exactly where.")
@@ -234,17 +295,15 @@ def pool_steps(trace, before: str, after: str, k: int) -> list[Step]:
               panels=(heat(f"{before} map {k}, {H}×{H}", trace, before, (0, k, S, S), box=(2 * i, 2 * j, 2, 2),
                            marks=winner),
                       heat("the 2×2 window", trace, before, (0, k) + window, style="numbers",
-                           marks=tuple((rr - 2 * i, cc - 2 * j) for rr, cc in winner),
-                           limit=limit_of(a)),
-                      heat(f"{after} map {k}, {OH}×{OH}", trace, after, (0, k, S, S), marks=((i, j),),
-                           limit=limit_of(a))))
+                           marks=tuple((rr - 2 * i, cc - 2 * j) for rr, cc in winner)),
+                      heat(f"{after} map {k}, {OH}×{OH}", trace, after, (0, k, S, S), marks=((i, j),))))
     s2 = Step(after, "forward", "maps", f"{kind.capitalize()} pooling: all {n_maps} maps", layer=after,
               caption=text(f"Every window of every map: {n_maps} maps of {H}×{H} become {n_maps} maps of "
                            f"{OH}×{OH}, a quarter of the numbers."),
               panels=(heat(f"{before}: {n_maps} maps, {H}×{H}", trace, before, (0, S, S, S), focus=k,
                            names=tuple(f"{m}" for m in range(n_maps))),
                       heat(f"{after}: {n_maps} maps, {OH}×{OH}", trace, after, (0, S, S, S), focus=k,
-                           names=tuple(f"{m}" for m in range(n_maps)))))
+                           names=tuple(f"{m}" for m in range(n_maps)), row=1 if n_maps > 6 else 0)))
     return [s1, s2]
 
 
@@ -278,7 +337,7 @@ def conv2_steps(trace, k: int) -> list[Step]:
                            f"pool1 map {c} times slice {c} of filter {k}, 25 products, summed."),
               lines=(text(f"channel {c}: Σ 25 products = ", one.total_num()),),
               panels=(heat(f"pool1 map {c}", trace, "pool1", (0, c, S, S), box=(i, j, 5, 5)),
-                      *term_grids(one, (5, 5), (f"x: pool1 map {c}", f"w: filter {k}, slice {c}", "x × w"))))
+                      *term_grids(trace, one, (5, 5), (f"x: pool1 map {c}", f"w: filter {k}, slice {c}", "x × w"))))
     partial = [total.part_num(ch) for ch in range(6)]
     s2 = Step("conv2", "forward", "conv-sum", f"Conv2, filter {k} at ({i}, {j}): the sum over 6 channels",
               layer="conv2", arith=total,

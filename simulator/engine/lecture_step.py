@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+from .. import numbers
+
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
@@ -35,34 +36,12 @@ def num(trace, tensor: str, index: tuple) -> Num:
 
 
 def fmt(value) -> str:
-    """How the lecture writes a number: 4 significant digits, a real minus sign, and
-    a×10⁻ⁿ below 0.001 (projected text must stay short)."""
-    if isinstance(value, (int, np.integer)):
-        return str(int(value)).replace("-", "−")
-    v = float(value)
-    if v == 0.0:
-        return "0"
-    if not np.isfinite(v):
-        return "nan" if v != v else ("∞" if v > 0 else "−∞")
-    a = abs(v)
-    if a >= 1000:
-        s = f"{v:.1f}"
-    elif a >= 0.001:
-        s = f"{v:.4g}"
-    else:
-        mantissa, exponent = f"{v:.2e}".split("e")
-        s = f"{mantissa}×10{str(int(exponent)).translate(SUPERSCRIPT)}"
-    return s.replace("-", "−")
+    """How the lecture writes a number: simulator.numbers.fmt with 4 significant digits (ints
+    stay ints, ×10⁻ⁿ below 0.001: projected text must stay short)."""
+    return numbers.fmt(value, sig=4)
 
 
-def parse_number(token: str) -> float:
-    """Inverse of fmt (used by tests to read captions back)."""
-    t = token.replace("−", "-")
-    if "×10" in t:
-        mantissa, exponent = t.split("×10")
-        back = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
-        return float(mantissa) * 10.0 ** int(exponent.translate(back))
-    return float(t)
+parse_number = numbers.parse_number     # the inverse of fmt (tests read captions back)
 
 
 @dataclass(frozen=True)
@@ -196,6 +175,7 @@ class Panel:
     names: tuple = ()            # per-map names of a stack, or per-entry names of bars
     grid: tuple | None = None    # a vector is drawn as a block of this (rows, cols) shape
     transpose: bool = False      # draw a matrix turned on its side (marks are given untransposed)
+    one_sided: bool = False      # the whole tensor is ≥ 0 (after ReLU): colour scale 0 … +limit
 
 
 @dataclass(frozen=True, eq=False)
@@ -232,3 +212,52 @@ def limit_of(a: np.ndarray) -> float:
     """Symmetric colour scale for a heat map of `a` (never 0)."""
     m = float(np.max(np.abs(a))) if a.size else 0.0
     return m if m > 0 and np.isfinite(m) else 1.0
+
+
+# Tensors that hold the same numbers (an activation keeps its input's positive values, pooling
+# keeps some of them, flatten moves them) share one colour scale, so a value has the same
+# colour in every step that draws it.
+SCALE_FAMILIES = (("input",), ("conv1", "act1", "pool1"), ("conv2", "act2", "pool2", "flat"), ("fc1", "act3"),
+                  ("fc2", "act4"), ("logits",),
+                  ("d:pool1", "d:act1", "d:conv1"), ("d:pool2", "d:flat", "d:act2", "d:conv2"),
+                  ("d:act3", "d:fc1"), ("d:act4", "d:fc2"))
+
+
+def tensor_limit(trace, name: str) -> float:
+    """The one colour scale of tensor `name` in every step: ±max |value| over its family."""
+    family = next((f for f in SCALE_FAMILIES if name in f), (name,))
+    return max(limit_of(np.asarray(trace.tensor(n))) for n in family)
+
+
+def grid_format(a: np.ndarray) -> tuple[int, int]:
+    """(decimals, exponent) for writing every cell of a number grid the same way: values are
+    shown as v / 10^exponent with `decimals` decimals, at most 4 characters before the sign.
+    A grid whose largest |value| is under 0.01 is written in units of 10^exponent (the panel
+    says "×10⁻³"), so no cell needs an 'e' and no cell of a 2-decimal grid reads 1e-2."""
+    v = np.asarray(a, np.float64)
+    v = v[np.isfinite(v)]
+    m = float(np.max(np.abs(v))) if v.size else 0.0
+    if v.size and np.all(v == np.round(v)) and m < 1000:
+        return 0, 0
+    if m == 0.0:
+        return 0, 0
+    exponent = 0
+    if m < 0.01:
+        exponent = int(np.floor(np.log10(m)))
+        m = m / 10.0 ** exponent
+    decimals = 0 if m >= 100 else 1 if m >= 10 else 2
+    return decimals, exponent
+
+
+def grid_text(v: float, decimals: int, exponent: int) -> str:
+    """One cell of a grid written with grid_format's choice; a cell that rounds to zero is '0'."""
+    x = float(v) / 10.0 ** exponent
+    s = f"{x:.{decimals}f}"
+    if float(s) == 0.0:
+        return "0"
+    return s.replace("-", "−")
+
+
+def exponent_label(exponent: int) -> str:
+    """' (×10⁻³)' for a grid written in units of 10^exponent, '' otherwise."""
+    return f" ({numbers.ten_to(exponent)})" if exponent else ""

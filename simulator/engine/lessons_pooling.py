@@ -13,7 +13,7 @@ import numpy as np
 from . import ops
 
 SIZE = 2    # window and stride
-# Upstream gradients from a short list, so that dy/4 stays a short decimal on screen.
+# Upstream gradients from a short list, so that dy and dy/4 both have one decimal on screen.
 _DY_CHOICES = np.array([-1.2, -0.8, -0.4, 0.4, 0.8, 1.2, 1.6, 2.0])
 
 
@@ -37,12 +37,23 @@ class PoolingDemo:
 
 
 def pooling_demo(seed: int = 0, size: int = 6) -> PoolingDemo:
-    """A size×size map of small integers (ties included on purpose) pooled both ways."""
+    """A size×size map of small integers pooled both ways. Each window's four values are drawn
+    without replacement from 0 … 9, so every window has a strict maximum (≥ 3, never 0) and the
+    gradient's route is the rule, not a tie-break. (A tie, from pool_both on other inputs, is
+    named as one on screen.)"""
     rng = np.random.default_rng(seed)
-    x = rng.integers(0, 10, (size, size)).astype(np.float64)
-    x[0, 0] = x[0, 1] = x[:2, :2].max()            # a tie: the gradient goes to the first max
+    x = np.empty((size, size))
+    for i in range(0, size, SIZE):
+        for j in range(0, size, SIZE):
+            x[i:i + SIZE, j:j + SIZE] = rng.choice(10, SIZE * SIZE, replace=False).reshape(SIZE, SIZE)
     dy = rng.choice(_DY_CHOICES, (size // SIZE, size // SIZE))
     return pool_both(x, dy)
+
+
+def ties(demo: PoolingDemo, i: int, j: int) -> int:
+    """How many values of window (i, j) equal its maximum (1: a strict maximum)."""
+    r0, r1, c0, c1 = demo.window(i, j)
+    return int(np.sum(demo.x[r0:r1, c0:c1] == demo.max_y[i, j]))
 
 
 def pool_both(x: np.ndarray, dy: np.ndarray) -> PoolingDemo:

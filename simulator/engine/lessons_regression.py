@@ -5,8 +5,13 @@
     grad    ∇J  = 1/m · [Σ_i r_i,  Σ_i r_i·x_i]      with r_i = θ₀ + θ₁·x_i − y_i
     update  θ ← θ − α·∇J
 
-J is a quadratic bowl with Hessian H = 1/m·XᵀX, so gradient descent converges exactly when
-α < 2/λ_max(H); above that the steps grow and the run diverges.
+J is a quadratic bowl with Hessian H = 1/m·XᵀX. Along each eigenvector of H a step multiplies
+the distance to θ* by 1 − αλ, so the regime of a run follows from f = 1 − αλ_max alone:
+
+    0 ≤ f < 1     converging     every step moves towards θ* from the same side
+    −1 < f < 0    overshooting   every step jumps across the valley, yet |f| < 1: it converges
+    f = −1        oscillating    it jumps between two points for ever (α = 2/λ_max exactly)
+    f < −1        diverging      |f| > 1: each jump is longer than the one before
 """
 from __future__ import annotations
 
@@ -65,6 +70,26 @@ def step_factors(points: Points, lr: float) -> tuple[float, float]:
     return float(1 - lr * lam[0]), float(1 - lr * lam[-1])
 
 
+REGIMES = ("converging", "overshooting", "oscillating", "diverging")
+
+
+def regime(points: Points, lr: float) -> str:
+    """The theory's label for α on this data, from f = 1 − αλ_max (see the module docstring)."""
+    f = step_factors(points, lr)[1]
+    if np.isclose(f, -1.0, rtol=0.0, atol=1e-12):
+        return "oscillating"
+    if f < -1.0:
+        return "diverging"
+    return "overshooting" if f < 0.0 else "converging"
+
+
+def example_rates(points: Points) -> tuple[float, float, float]:
+    """One α of each regime that a run shows clearly, chosen by rule from λ_max:
+    f = 1 − αλ_max = 0.6 (converging), −0.8 (overshooting), −1.15 (diverging)."""
+    lam = 2.0 / critical_lr(points)
+    return 0.4 / lam, 1.8 / lam, 2.15 / lam
+
+
 @dataclass(frozen=True)
 class Run:
     """A gradient-descent run: θ_k, J(θ_k) and ∇J(θ_k) for k = 0 … steps (or until it diverged)."""
@@ -73,14 +98,14 @@ class Run:
     costs: np.ndarray       # [k+1]
     grads: np.ndarray       # [k+1, 2]
     diverged_at: int | None  # first step whose cost passed DIVERGE_FACTOR × J(θ₀), else None
-    status: str             # 'diverged', 'overshooting' or 'converging' (see gradient_descent)
+    status: str             # regime(points, lr): known from step 0, not from how the run looks so far
 
 
 def gradient_descent(points: Points, lr: float, steps: int, theta0=(0.0, 0.0)) -> Run:
     """Run θ ← θ − α∇J for `steps` steps from theta0, stopping early when it diverges.
 
-    status: 'diverged' when the cost blew up; 'overshooting' when α > 1/λ_max, so that every
-    step jumps across the minimum along the steepest direction (1 − αλ_max < 0); else 'converging'.
+    status is the theory's regime(points, lr); diverged_at is the step the cost passed
+    DIVERGE_FACTOR × J(θ₀) (the run stops there), which only a 'diverging' run can reach.
     """
     theta = np.array(theta0, np.float64)
     thetas, costs, grads = [theta.copy()], [cost(points, theta)], [gradient(points, theta)]
@@ -95,13 +120,7 @@ def gradient_descent(points: Points, lr: float, steps: int, theta0=(0.0, 0.0)) -
             if not np.isfinite(j) or j > limit:
                 diverged_at = k
                 break
-    if diverged_at is not None:
-        status = "diverged"
-    elif lr > critical_lr(points) / 2:
-        status = "overshooting"
-    else:
-        status = "converging"
-    return Run(lr, np.array(thetas), np.array(costs), np.array(grads), diverged_at, status)
+    return Run(lr, np.array(thetas), np.array(costs), np.array(grads), diverged_at, regime(points, lr))
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ responses and their sum (plus bias), all from ops.conv2d_forward.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,9 @@ from ..errors import UserError
 from . import ops
 
 BUNDLED_IMAGE = Path(__file__).resolve().parents[2] / "assets" / "images" / "shapes.png"
+STRIDE, PADDING = 1, 1
 MAX_SIZE = (96, 72)   # images are shrunk to fit this width×height (keeping aspect) so every pixel shows
+MAX_PIXELS = 50_000_000   # a bigger picture is refused: decoding it would take seconds and gigabytes
 
 _SOBEL_X = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], np.float64)
 _LAPLACE = np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], np.float64)
@@ -48,21 +51,33 @@ FILTERS = {
 
 
 def load_image(path: Path | None = None, max_size: tuple[int, int] = MAX_SIZE) -> np.ndarray:
-    """A PNG (or any image Pillow reads) → float64 [3,H,W] in [0,1], shrunk to fit max_size (w, h)."""
-    from PIL import Image, UnidentifiedImageError
+    """A PNG (or any image Pillow reads) → float64 [3,H,W] in [0,1], shrunk to fit max_size (w, h).
+    A missing, damaged or enormous (> MAX_PIXELS) file is a UserError naming it."""
+    from PIL import Image
     path = Path(path) if path is not None else BUNDLED_IMAGE
+    if not path.is_file():
+        raise UserError(f"{path}: image not found" if not path.exists() else f"{path}: not a file")
     try:
-        with Image.open(path) as im:
-            im = im.convert("RGB")
-            scale = min(1.0, max_size[0] / im.width, max_size[1] / im.height)
-            if scale < 1.0:
-                size = (max(3, round(im.width * scale)), max(3, round(im.height * scale)))
-                im = im.resize(size, Image.Resampling.LANCZOS)
-            rgb = np.asarray(im, np.float64) / 255.0
-    except FileNotFoundError:
-        raise UserError(f"{path}: image not found") from None
-    except (UnidentifiedImageError, OSError, ValueError) as e:
-        raise UserError(f"{path}: cannot read image ({e.__class__.__name__})") from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                if im.width * im.height > MAX_PIXELS:
+                    raise UserError(f"{path}: image is {im.width}×{im.height} pixels, too big "
+                                    f"(at most {MAX_PIXELS / 1e6:.0f} megapixels)")
+                im.draft("RGB", (max_size[0] * 2, max_size[1] * 2))     # JPEG: decode at a smaller scale
+                im = im.convert("RGB")
+                scale = min(1.0, max_size[0] / im.width, max_size[1] / im.height)
+                if scale < 1.0:
+                    size = (max(3, round(im.width * scale)), max(3, round(im.height * scale)))
+                    im = im.resize(size, Image.Resampling.LANCZOS)
+                rgb = np.asarray(im, np.float64) / 255.0
+    except UserError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise UserError(f"{path}: image is too big (at most {MAX_PIXELS / 1e6:.0f} megapixels)") from None
+    except Exception as e:      # Pillow reports damaged files in many ways (OSError, SyntaxError, struct.error …)
+        detail = " ".join(str(e).split())[:120]
+        raise UserError(f"{path}: cannot read image ({e.__class__.__name__}{': ' + detail if detail else ''})") from None
     if rgb.shape[0] < 3 or rgb.shape[1] < 3:
         raise UserError(f"{path}: image is {rgb.shape[1]}×{rgb.shape[0]}, needs at least 3×3")
     return np.ascontiguousarray(rgb.transpose(2, 0, 1))
@@ -81,11 +96,30 @@ def convolve(image: np.ndarray, w: np.ndarray, b: float) -> RGBConv:
     """The full 3-channel convolution and each channel's share of it."""
     x = np.ascontiguousarray(image[None], np.float64)
     w = np.ascontiguousarray(w, np.float64)
-    out, _ = ops.conv2d_forward(x, w, np.array([b], np.float64), 1, 1)
+    out, _ = ops.conv2d_forward(x, w, np.array([b], np.float64), STRIDE, PADDING)
     responses = np.stack([ops.conv2d_forward(np.ascontiguousarray(x[:, c:c + 1]),
                                              np.ascontiguousarray(w[:, c:c + 1]),
-                                             np.zeros(1), 1, 1)[0][0, 0] for c in range(3)])
+                                             np.zeros(1), STRIDE, PADDING)[0][0, 0] for c in range(3)])
     return RGBConv(image, w, float(b), responses, out[0, 0])
+
+
+def filter_bank() -> tuple[np.ndarray, np.ndarray]:
+    """Every filter of FILTERS stacked as one layer: w[K,3,3,3], b[K] (K = len(FILTERS))."""
+    return (np.concatenate([w for w, _, _ in FILTERS.values()]).astype(np.float64),
+            np.array([b for _, b, _ in FILTERS.values()], np.float64))
+
+
+def convolve_bank(image: np.ndarray) -> np.ndarray:
+    """All filters at once, as a conv layer does: one conv2d_forward of x[1,3,H,W] with w[K,3,3,3]
+    → [K,OH,OW]: one output channel per filter."""
+    w, b = filter_bank()
+    out, _ = ops.conv2d_forward(np.ascontiguousarray(image[None], np.float64), w, b, STRIDE, PADDING)
+    return out[0]
+
+
+def output_size(n: int, f: int = 3, padding: int = 1, stride: int = 1) -> int:
+    """(N − F + 2P)/S + 1: rows (or columns) of a conv's output for N input rows (columns)."""
+    return (n - f + 2 * padding) // stride + 1
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,19 @@ class ConvTerms:
     def filter_size(self) -> int:
         return self.weights.shape[1]
 
+    def busy(self) -> np.ndarray:
+        """[OH,OW] bool: windows that cover some of the image's content, i.e. a real (not
+        padding) input value above the input's minimum (the blank background). Presenter mode
+        sweeps only these."""
+        C, H, W = self.in_shape
+        P, s = self.padding, self.stride
+        real = self.padded[:, P:P + H, P:P + W]
+        content = np.zeros(self.padded.shape[1:], bool)
+        content[P:P + H, P:P + W] = (real > real.min()).any(axis=0)
+        fh, fw = self.weights.shape[1:]
+        win = np.lib.stride_tricks.sliding_window_view(content, (fh, fw))[::s, ::s]
+        return win.any(axis=(2, 3))[:self.sums.shape[0], :self.sums.shape[1]]
+
     def window(self, y: int, x: int) -> ConvWindow:
         fh, fw = self.weights.shape[1:]
         s = self.stride
@@ -160,6 +173,20 @@ class PoolTrace:
     dx: np.ndarray          # [H,W]   gradient routed back: the engine's pool backward output
     crop: tuple             # (first window row, first window col, windows per side) worth showing
 
+    def window_values(self, i: int, j: int) -> np.ndarray:
+        """[size,size] the pool input under window (i, j)."""
+        s, k = self.stride, self.size
+        return self.x[i * s:i * s + k, j * s:j * s + k]
+
+    def window_kind(self, i: int, j: int) -> str:
+        """"strict" (one largest value, > 0), "tie" (two or more share the maximum) or "zero"
+        (the maximum is 0: nothing passed the ReLU)."""
+        v = self.window_values(i, j)
+        top = v.max()
+        if top == 0:
+            return "zero"
+        return "tie" if int((v == top).sum()) > 1 else "strict"
+
     def window_argmax(self, i: int, j: int) -> tuple[int, int] | None:
         """(row, col) in x of the max of window (i, j), or None for average pooling."""
         if self.argmax is None:
@@ -168,9 +195,17 @@ class PoolTrace:
         return divmod(a, self.x.shape[1])
 
 
-def pool_crop(dy: np.ndarray, y: np.ndarray, n: int) -> tuple[int, int, int]:
-    """The n×n block of windows worth showing: the most windows with a large output and a
-    large arriving gradient (each scaled to its map's maximum); ties go to the top-left."""
+def strict_max(x: np.ndarray, size: int = 2, stride: int = 2) -> np.ndarray:
+    """[OH,OW] bool: pooling windows of x[H,W] whose maximum is non-zero and unique."""
+    v = np.lib.stride_tricks.sliding_window_view(x, (size, size))[::stride, ::stride]
+    top = v.max(axis=(2, 3))
+    return (top != 0) & ((v == top[..., None, None]).sum(axis=(2, 3)) == 1)
+
+
+def pool_crop(dy: np.ndarray, y: np.ndarray, n: int, strict: np.ndarray | None = None) -> tuple[int, int, int]:
+    """The n×n block of windows worth showing: first the most windows with a strict, non-zero
+    maximum (`strict` [OH,OW], when given), then the largest outputs and arriving gradients
+    (each scaled to its map's maximum); ties go to the top-left."""
     OH, OW = dy.shape
     n = min(n, OH, OW)
     def unit(a):
@@ -178,6 +213,8 @@ def pool_crop(dy: np.ndarray, y: np.ndarray, n: int) -> tuple[int, int, int]:
         top = a.max(initial=0.0)
         return a / top if top > 0 else a
     score = unit(dy) + unit(y)
+    if strict is not None:
+        score = score + 4.0 * strict      # a strict window outweighs any size (each adds ≤ 2)
     blocks = np.lib.stride_tricks.sliding_window_view(score, (n, n)).sum(axis=(2, 3))
     i, j = np.unravel_index(int(np.argmax(np.round(blocks, 9))), blocks.shape)   # first maximum
     return int(i), int(j), n
@@ -272,6 +309,7 @@ class Snapshot:
     pool_trace: PoolTrace
     diverged: bool = False
     message: str = ""
+    steps_per_epoch: int = 0        # training steps in one pass over the training set
 
 
 def build_snapshot(*, seq: int, status: str, trainer, result, weights_used: Mapping[str, np.ndarray],
@@ -296,7 +334,7 @@ def build_snapshot(*, seq: int, status: str, trainer, result, weights_used: Mapp
     argmax = frozen(cache.argmax[0, k]) if kind == "max" else None
     x_map, y_map = fwd.outputs[actn][0, k], fwd.outputs[pooln][0, k]
     dy_map, dx_map = dacts[pooln][0, k], dacts[actn][0, k]
-    crop = pool_crop(dy_map, y_map, 3)
+    crop = pool_crop(dy_map, y_map, 3, strict_max(x_map, cache.size, cache.stride) if kind == "max" else None)
     pool_trace = PoolTrace(pooln, kind, k, cache.size, cache.stride, frozen(x_map), frozen(y_map), argmax,
                            frozen(dy_map), frozen(dx_map), crop)
 
@@ -327,5 +365,6 @@ def build_snapshot(*, seq: int, status: str, trainer, result, weights_used: Mapp
         sample_index=int(result.indices[0]), label=label,
         prediction=int(np.argmax(probs)) if finite_probs else -1, probs=probs,
         acts=MappingProxyType(acts), grads=MappingProxyType(grads), weights=MappingProxyType(weights),
-        limits=MappingProxyType(limits), conv=terms, pool_trace=pool_trace, diverged=diverged, message=message)
+        limits=MappingProxyType(limits), conv=terms, pool_trace=pool_trace, diverged=diverged, message=message,
+        steps_per_epoch=trainer.batches_per_epoch)
 

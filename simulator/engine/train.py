@@ -84,7 +84,10 @@ def run(config: TrainConfig, opts: RunOptions) -> RunResult:
         data = data.subset(*opts.subset)
     trainer = Trainer(config, data)
     if opts.resume:
-        trainer.load_state(load_checkpoint(opts.resume), keep_config=True)
+        try:
+            trainer.load_state(load_checkpoint(opts.resume), keep_config=True)
+        except ValueError as e:      # a good file that does not fit this run (architecture, batch size)
+            raise UserError(f"{opts.resume}: cannot resume this run from it: {e}") from None
         log(f"resumed from {opts.resume} at epoch {trainer.epoch}, step {trainer.step_count}")
     opts.out_dir.mkdir(parents=True, exist_ok=True)
     checkpoint_path = opts.out_dir / "checkpoint.npz"

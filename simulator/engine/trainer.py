@@ -7,35 +7,31 @@ checkpoint mid-epoch sees exactly the batches it would have seen.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import ops
-from .data import Dataset, normalise
-from .model import LeNet5, LeNetConfig
+from .config import SCHEDULES, TrainConfig, scheduled_lr  # noqa: F401  (re-exported: the engine's API)
+from .data import MEAN, STD, Dataset, normalise
+from .model import LeNet5
 from .optim import SGD
 
-SCHEDULES = ("cosine", "constant")
+
+BACKGROUND = (0.0 - MEAN) / STD     # a blank pixel after normalisation
 
 
-@dataclass(frozen=True)
-class TrainConfig:
-    epochs: int = 5
-    batch_size: int = 32
-    lr: float = 0.02
-    momentum: float = 0.9
-    weight_decay: float = 5e-4
-    schedule: str = "cosine"   # cosine: lr decays to 0 over `epochs`; constant: lr stays
-    seed: int = 0
-    activation: str = "relu"
-    pool: str = "max"
-
-    def model_config(self) -> LeNetConfig:
-        return LeNetConfig(activation=self.activation, pool=self.pool, seed=self.seed)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
+def random_shift(x: np.ndarray, max_shift: int, rng: np.random.Generator) -> np.ndarray:
+    """x[N,C,H,W] → a copy with each image moved by (dy, dx), each drawn uniformly from
+    −max_shift..max_shift; the strip uncovered at the border is blank background."""
+    n, c, h, w = x.shape
+    s = max_shift
+    padded = np.full((n, c, h + 2 * s, w + 2 * s), BACKGROUND, x.dtype)
+    padded[:, :, s:s + h, s:s + w] = x
+    dy, dx = rng.integers(0, 2 * s + 1, (2, n))
+    rows = (dy[:, None] + np.arange(h))[:, None, :, None]
+    cols = (dx[:, None] + np.arange(w))[:, None, None, :]
+    return np.ascontiguousarray(padded[np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None], rows, cols])
 
 
 @dataclass
@@ -80,10 +76,9 @@ class Trainer:
         """The learning rate the next step will use."""
         if self.lr_override is not None:
             return self.lr_override
-        if self.config.schedule == "constant" or self.config.epochs <= 0:
-            return self.config.lr
-        progress = min(1.0, self.step_count / (self.config.epochs * self.batches_per_epoch))
-        return 0.5 * self.config.lr * (1.0 + math.cos(math.pi * progress))
+        c = self.config
+        return scheduled_lr(c.schedule, c.lr, self.step_count, c.epochs * self.batches_per_epoch,
+                            c.warmup * self.batches_per_epoch)
 
     def _epoch_order(self, epoch: int) -> np.ndarray:
         return np.random.default_rng((self.config.seed, epoch)).permutation(len(self.train_x))
@@ -104,6 +99,9 @@ class Trainer:
         """One SGD step on the next batch; advances the epoch when it is used up."""
         idx = self.next_indices()
         x, y = self.train_x[idx], self.train_y[idx]
+        if self.config.shift:
+            rng = np.random.default_rng((self.config.seed, self.epoch, self.batch_in_epoch, 1))
+            x = random_shift(x, self.config.shift, rng)
         loss, grads, fwd, dacts = self.model.loss_and_grads(x, y)
         correct = int((fwd.outputs["logits"].argmax(axis=1) == y).sum())
         if math.isfinite(loss):
@@ -160,4 +158,7 @@ class Trainer:
         self.step_count = int(state["step_count"])
         self.epoch = int(state["epoch"])
         self.batch_in_epoch = int(state["batch_in_epoch"])
+        if self.batch_in_epoch >= self.batches_per_epoch:
+            raise ValueError(f"it stopped at batch {self.batch_in_epoch} of an epoch, past the last batch "
+                             f"({self.batches_per_epoch - 1}) at batch size {self.config.batch_size}")
         self._order = self._epoch_order(self.epoch)

@@ -18,10 +18,10 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402
 
 from ..errors import UserError  # noqa: E402
+from .script import Script, save_screenshot  # noqa: E402
 from .theme import THEMES  # noqa: E402
 
 FPS_CAP = 60
-DEFAULT_SIZE = (1280, 800)
 
 
 def build_trainer(args):
@@ -46,7 +46,10 @@ def build_trainer(args):
         data = data.subset(args.subset, max(1, args.subset // 6))
     trainer = Trainer(config, data)
     if state is not None:
-        trainer.load_state(state, keep_config=True)
+        try:
+            trainer.load_state(state, keep_config=True)
+        except ValueError as e:      # a good file that does not fit these settings (e.g. the batch size)
+            raise UserError(f"{args.checkpoint}: cannot start from it: {e}") from None
     return trainer
 
 
@@ -71,14 +74,20 @@ class LoadingScene:
         pass
 
     def draw(self, surface, now):
+        from .ui import Sizes, wrap
         th, tx = self.theme, self.text
         surface.fill(th.background)
         w, h = surface.get_size()
+        sz = Sizes.for_window((w, h), th)
         done, total, label = self.worker.progress
         cx, cy = w // 2, h // 2
-        tx.draw(surface, "CNN Simulator", (cx, cy - 110), 34, th.text, "bold", anchor="center")
-        tx.draw(surface, "Preparing the engine: the first run compiles the Numba kernels, later runs load them "
-                "from the cache.", (cx, cy - 60), 14, th.muted, anchor="center")
+        tx.draw(surface, "CNN Simulator", (cx, cy - sz.px(110)), 2 * sz.title, th.text, "bold",
+                anchor="center")
+        lines = wrap(tx, "Preparing the engine: the first run compiles the Numba kernels, later runs load them "
+                     "from the cache.", w - 80, sz.small)
+        for i, line in enumerate(lines):
+            tx.draw(surface, line, (cx, cy - sz.px(60) - (len(lines) - 1 - i) * tx.line(sz.small)), sz.small,
+                    th.muted, anchor="center")
         bar = pygame.Rect(0, 0, min(520, w - 80), 18)
         bar.center = (cx, cy)
         pygame.draw.rect(surface, th.panel, bar, border_radius=9)
@@ -88,8 +97,8 @@ class LoadingScene:
         frac = min(1.0, (done + 0.9 * creep) / max(1, total)) if done < total else 1.0
         pygame.draw.rect(surface, th.accent, pygame.Rect(bar.x, bar.y, int(bar.w * frac), bar.h), border_radius=9)
         pygame.draw.rect(surface, th.panel_border, bar, 1, border_radius=9)
-        tx.draw(surface, f"{min(done + 1, total)}/{total}: {label}…", (cx, cy + 30), 16, th.text, anchor="center")
-        tx.draw(surface, f"{elapsed:.0f} s", (cx, cy + 56), 13, th.muted, anchor="center")
+        tx.draw(surface, f"{min(done + 1, total)}/{total}: {label}…", (cx, cy + sz.px(30)), sz.body, th.text, anchor="center")
+        tx.draw(surface, f"{elapsed:.0f} s", (cx, cy + sz.px(58)), sz.small, th.muted, anchor="center")
         spin = (now * 2.0) % 1.0
         for i in range(8):
             a = 2 * math.pi * (i / 8 + spin)
@@ -98,13 +107,20 @@ class LoadingScene:
                                4 if i == 0 else 3)
 
 
+def legend_marker() -> Path:
+    """The file whose presence means the legend was shown once (first launch shows it)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "cnn-simulator" / "legend-shown"
+
+
 class App:
     def __init__(self, screen, theme, worker, screenshot_dir: Path = Path("pictures"),
-                 data_dir: Path | None = None, lesson_model: Path | None = None):
+                 data_dir: Path | None = None, lesson_model: Path | None = None, show_legend: bool = False):
         from .panels.live_scene import LiveScene
         self.screen, self.theme, self.worker = screen, theme, worker
         self.screenshot_dir = screenshot_dir
         self.live = LiveScene(theme, worker)
+        self.live.show_help = show_legend          # first launch: the keys and the legend first
         self.scene = LoadingScene(theme, worker)
         self.menu = None
         self.data_dir, self.lesson_model = data_dir, lesson_model
@@ -174,24 +190,35 @@ class App:
         scene.layout(self.screen.get_size())
         self.scene = scene
 
-    def run(self, max_frames: int | None = None, screenshot: Path | None = None) -> None:
+    def frame(self, events, now: float, dt: float, fps: float):
+        """One frame without the display update: events → update → draw; returns the scene's
+        dirty rects (None: all of it)."""
+        self._pending_screenshot = False
+        for event in events:
+            self.handle(event, now)
+        if self.worker.error is not None:    # training failed: end with its error
+            raise self.worker.error
+        if isinstance(self.scene, LoadingScene) and self.worker.ready:
+            self._switch_to_live()
+        self.scene.update(dt, now, fps)
+        dirty = self.scene.draw(self.screen, now)
+        if self._pending_screenshot:
+            path = self.save_screenshot()
+            self.live.toast.show(f"screenshot saved: {path}", now)
+        return dirty
+
+    def run(self, max_frames: int | None = None, screenshot: Path | None = None, script: Script | None = None) -> None:
+        """The loop; `script` plays from the first frame of the live scene (keys pressed on the
+        loading screen would be lost), one action per frame."""
         clock = pygame.time.Clock()
         start = last = time.perf_counter()
+        script, live_frames = script or Script(), 0
         while self.running:
             now = time.perf_counter()
             dt, last = now - last, now
-            self._pending_screenshot = False
-            for event in pygame.event.get():
-                self.handle(event, now)
-            if self.worker.error is not None:    # training failed: end with its error
-                raise self.worker.error
-            if isinstance(self.scene, LoadingScene) and self.worker.ready:
-                self._switch_to_live()
-            self.scene.update(dt, now, clock.get_fps())
-            dirty = self.scene.draw(self.screen, now)
-            if self._pending_screenshot:
-                path = self.save_screenshot()
-                self.live.toast.show(f"screenshot saved: {path}", now)
+            scripted = script.events(live_frames) if not isinstance(self.scene, LoadingScene) else []
+            live_frames += not isinstance(self.scene, LoadingScene)
+            dirty = self.frame(pygame.event.get() + scripted, now, dt, clock.get_fps())
             if dirty is None:
                 pygame.display.flip()
             elif dirty:
@@ -204,7 +231,7 @@ class App:
         if hasattr(self.scene, "close"):
             self.scene.close()
         if screenshot is not None:
-            self.save_screenshot(Path(screenshot))
+            save_screenshot(self.screen, screenshot)
 
 
 def run_app(args) -> int:
@@ -219,7 +246,7 @@ def run_app(args) -> int:
     pygame.font.init()
     pygame.display.set_caption("CNN Simulator: LeNet-5 learning MNIST")
     try:
-        screen = pygame.display.set_mode(DEFAULT_SIZE, pygame.RESIZABLE)
+        screen = pygame.display.set_mode(args.size, pygame.RESIZABLE)
     except pygame.error as e:
         pygame.quit()
         raise UserError(f"cannot open a window ({e}); try `python main.py train` for headless training") from None
@@ -227,10 +254,18 @@ def run_app(args) -> int:
     worker = TrainingWorker(trainer, threads=args.threads, publish_hz=REFRESH_HZ)   # no snapshot goes unseen
     worker.start()
     from ..cli import BUNDLED_MODEL
+    marker = legend_marker()
+    first_launch = args.max_frames is None and not marker.exists()     # automation never sees it
     app = App(screen, theme, worker, data_dir=args.data,
-              lesson_model=BUNDLED_MODEL if BUNDLED_MODEL.is_file() else None)
+              lesson_model=BUNDLED_MODEL if BUNDLED_MODEL.is_file() else None, show_legend=first_launch)
+    if first_launch:
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:
+            pass            # read-only home: the legend is shown again next time, no harm
     try:
-        app.run(args.max_frames, args.screenshot)
+        app.run(args.max_frames, args.screenshot, Script(args.keys))
     finally:
         pygame.quit()                       # the window goes at once; the worker may need a moment
         if worker.is_alive() and not worker.ready:
@@ -239,7 +274,8 @@ def run_app(args) -> int:
     stats = worker.stats()
     fps = app.frames / app.seconds if app.seconds > 0 else 0.0
     print(f"app: {app.frames} frames in {app.seconds:.1f} s, mean {fps:.1f} FPS; {stats['steps']:,} training steps, "
-          f"{stats['images']:,} images, {stats['images_per_sec']:,.0f} images/s")
+          f"{stats['images']:,} images, {stats['images_per_sec']:,.0f} images/s while training (paused time "
+          f"not counted)")
     if args.screenshot:
         print(f"screenshot: {args.screenshot}")
     return 0

@@ -17,6 +17,7 @@ from ..engine.model import LeNetConfig
 from ..errors import UserError
 from .lecture_pad import DIGIT_KEYS, PadScene
 from .lecture_view import render_step
+from .script import Script, save_screenshot
 from .theme import THEMES
 
 SIZE = (1280, 800)
@@ -247,18 +248,18 @@ def run_lecture(args) -> int:
         indices = parse_range(args.step_range, total)
         status = f"{trace.source} · label {trace.label}"
         if args.export is not None:
-            paths = export_pngs(scene.steps, args.export, indices, args.theme, status=status)
+            paths = export_pngs(scene.steps, args.export, indices, args.theme, args.size, status)
             print(f"wrote {len(paths)} steps to {args.export}")
         if args.gif is not None:
-            export_gif(scene.steps, args.gif, indices, args.theme, status=status)
+            export_gif(scene.steps, args.gif, indices, args.theme, args.size, status)
             print(f"wrote {len(indices)} frames to {args.gif}")
         return 0
     if args.step_range:
         raise UserError("--range goes with --export or --gif")
-    return run_window(scene, args.max_frames, args.screenshot)
+    return run_window(scene, args.max_frames, args.screenshot, args.size, Script(args.keys))
 
 
-def run_window(scene: LectureScene, max_frames=None, screenshot=None) -> int:
+def run_window(scene: LectureScene, max_frames=None, screenshot=None, size=SIZE, script: Script | None = None) -> int:
     from ..cli import has_display
     if not has_display():
         raise UserError("no display found (DISPLAY is not set): write the lecture as pictures instead "
@@ -266,17 +267,17 @@ def run_window(scene: LectureScene, max_frames=None, screenshot=None) -> int:
     pygame.display.init()
     pygame.font.init()
     try:
-        screen = pygame.display.set_mode(SIZE, pygame.RESIZABLE)
+        screen = pygame.display.set_mode(size, pygame.RESIZABLE)
     except pygame.error as e:
         raise UserError(f"cannot open a window ({e}); write pictures instead with --export DIR "
                         "or --gif PATH") from None
     pygame.display.set_caption("CNN Simulator: lecture")
     pygame.key.set_repeat(350, 60)
     clock = pygame.time.Clock()
-    frames = 0
+    frames, script = 0, script or Script()
     try:
         while not scene.quit:
-            for event in pygame.event.get():
+            for event in pygame.event.get() + script.events(frames):
                 scene.handle(event)
             scene.update(clock.get_time() / 1000.0)
             scene.draw(screen)
@@ -286,7 +287,7 @@ def run_window(scene: LectureScene, max_frames=None, screenshot=None) -> int:
             if max_frames is not None and frames >= max_frames:
                 break
         if screenshot is not None:
-            pygame.image.save(screen, str(screenshot))
+            save_screenshot(screen, screenshot)
     finally:
         pygame.quit()
     return 0

@@ -7,11 +7,19 @@ from __future__ import annotations
 import numpy as np
 import pygame
 
-from ..engine.lecture_step import Panel, Table, Text
-from .theme import Theme, array_surface, gray_rgb, heat_rgb, load_font
+from ..engine.lecture_step import Panel, Table, Text, exponent_label, fmt, grid_format, grid_text
+from .ui import CHECK
+from .theme import Theme, array_surface, gray_rgb, heat_rgb, load_font  # noqa: F401
 
 
 # ----------------------------------------------------------------------------- text
+
+def put(surface, img, where, label: str = "text") -> pygame.Rect:
+    """Blit a rendered text and tell the layout check where it went (ui.CHECK, when enabled)."""
+    rect = surface.blit(img, where)
+    CHECK.record(rect, label)
+    return rect
+
 
 def segments(text: Text | str, a: int = 0, b: int | None = None):
     """(string, is_number) pieces of text[a:b], split at the marks' edges."""
@@ -53,7 +61,7 @@ def rich_line(surface, text, a, b, pos, font, color, num_color) -> int:
     x, y = pos
     for piece, is_num in segments(text, a, b):
         img = font.render(piece, True, num_color if is_num else color)
-        surface.blit(img, (x, y))
+        put(surface, img, (x, y), piece)
         x += img.get_width()
     return x - pos[0]
 
@@ -81,35 +89,18 @@ def blend(c1, c2, t: float) -> tuple:
 def rgb_of(panel: Panel, a: np.ndarray, theme: Theme) -> np.ndarray:
     if panel.style in ("gray", "gray-numbers"):
         return gray_rgb(a, panel.low, panel.limit)
-    return heat_rgb(a, panel.limit, theme)
+    return heat_rgb(a, panel.limit, theme, panel.one_sided)
 
 
-def short(v) -> str:
-    """A number for a grid cell: at most ~5 characters."""
-    if isinstance(v, (int, np.integer)) or (float(v).is_integer() and abs(v) < 1000):
-        return str(int(v)).replace("-", "−")
-    v = float(v)
-    a = abs(v)
-    if a >= 100:
-        s = f"{v:.0f}"
-    elif a >= 10:
-        s = f"{v:.1f}"
-    elif a >= 0.01:
-        s = f"{v:.2f}"
-    else:
-        s = f"{v:.0e}".replace("e-0", "e-")
-    return s.replace("-", "−")
-
-
-def fitting_font(strings, width: int, height: int, face="mono", cap=40) -> pygame.font.Font:
-    """The largest font (≤ cap px) in which every string fits width × height."""
+def fitting_font(strings, width: int, height: int, face="mono", cap=40, floor=8) -> pygame.font.Font | None:
+    """The largest font (≤ cap px, ≥ floor px) in which every string fits width × height, or None."""
     size = int(min(cap, height * 0.6))
-    while size > 8:
+    while size >= floor:
         font = load_font(face, size)
         if max(font.size(s)[0] for s in strings) <= width and font.get_height() <= height:
             return font
         size -= 1
-    return load_font(face, 8)
+    return None
 
 
 def map_geometry(rows: int, cols: int, rect: pygame.Rect, pad: int = 0):
@@ -123,7 +114,7 @@ def map_geometry(rows: int, cols: int, rect: pygame.Rect, pad: int = 0):
 
 
 def draw_map(surface, rect, panel: Panel, a: np.ndarray, theme: Theme, marks=(), box=None,
-             focus=False, numbers=False, reveal=None) -> pygame.Rect:
+             focus=False, numbers=False, reveal=None, floor=8) -> pygame.Rect:
     """One 2-D array as coloured cells; returns the rectangle drawn (padding included)."""
     pad = panel.pad
     rows, cols = a.shape
@@ -143,9 +134,9 @@ def draw_map(surface, rect, panel: Panel, a: np.ndarray, theme: Theme, marks=(),
         surf = pygame.transform.smoothscale(array_surface(rgb, 1), (max(1, w), max(1, h)))
     surface.blit(surf, (x0, y0))
     area = pygame.Rect(x0, y0, w, h)
-    if numbers and cell >= 14:
+    if numbers and cell >= floor:
         _draw_numbers(surface, a, x0 + pad * cell, y0 + pad * cell, cell, rgb[pad:pad + rows, pad:pad + cols],
-                      theme, reveal)
+                      theme, reveal, floor)
     if pad:
         inner = pygame.Rect(x0 + pad * cell, y0 + pad * cell, cols * cell, rows * cell)
         pygame.draw.rect(surface, theme.muted, inner.inflate(2, 2), 1)
@@ -176,9 +167,13 @@ def draw_map(surface, rect, panel: Panel, a: np.ndarray, theme: Theme, marks=(),
     return area
 
 
-def _draw_numbers(surface, a, x0, y0, cell, rgb, theme, reveal):
-    strings = [[short(v) for v in row] for row in a]
-    font = fitting_font([s for row in strings for s in row] + ["−0.00"], int(cell * 0.92), int(cell * 0.8))
+def _draw_numbers(surface, a, x0, y0, cell, rgb, theme, reveal, floor):
+    """Every cell's value, all written with one format (grid_format) chosen for the whole grid."""
+    decimals, exponent = grid_format(a)
+    strings = [[grid_text(v, decimals, exponent) for v in row] for row in a]
+    font = fitting_font([s for row in strings for s in row], int(cell * 0.92), int(cell * 0.8), floor=floor)
+    if font is None:       # too small to read: the colours alone, rather than unreadable digits
+        return
     lum = rgb @ np.array([0.299, 0.587, 0.114])
     for r, row in enumerate(strings):
         for c, s in enumerate(row):
@@ -186,7 +181,7 @@ def _draw_numbers(surface, a, x0, y0, cell, rgb, theme, reveal):
                 continue
             color = (0, 0, 0) if lum[r, c] > 140 else (255, 255, 255)
             img = font.render(s, True, color)
-            surface.blit(img, img.get_rect(center=(int(x0 + (c + 0.5) * cell), int(y0 + (r + 0.5) * cell))))
+            put(surface, img, img.get_rect(center=(int(x0 + (c + 0.5) * cell), int(y0 + (r + 0.5) * cell))))
     for i in range(a.shape[0] + 1):
         pygame.draw.line(surface, theme.panel_border, (x0, y0 + i * cell), (x0 + a.shape[1] * cell, y0 + i * cell))
     for j in range(a.shape[1] + 1):
@@ -202,6 +197,31 @@ def stack_layout(n: int, h: int, w: int, rect: pygame.Rect, gap: int, label_h: i
         if cell > best[1]:
             best = (cols, cell)
     return best
+
+
+def colour_bar(surface, rect: pygame.Rect, panel: Panel, values: np.ndarray, theme: Theme, font) -> None:
+    """The panel's colour scale as a small bar centred in rect with its end values written:
+    −limit … +limit, or 0 … +limit for a tensor that is never negative (after ReLU). The ends
+    are written like the captions' numbers (4 significant digits), so they can be compared."""
+    gray = panel.style in ("gray", "gray-numbers")
+    one_sided = gray or panel.one_sided
+    lo = panel.low if gray else (0.0 if one_sided else -panel.limit)
+    hi = panel.limit
+    left, right = font.render(fmt(lo), True, theme.muted), font.render(fmt(hi), True, theme.muted)
+    bar_w = max(16, min(220, rect.w - left.get_width() - right.get_width() - 24))
+    total = left.get_width() + bar_w + right.get_width() + 16
+    x = rect.centerx - total // 2
+    y = rect.y + (rect.h - font.get_height()) // 2
+    put(surface, left, (x, y))
+    bx = x + left.get_width() + 8
+    ramp = np.linspace(lo, hi, bar_w)[None, :]
+    rgb = gray_rgb(ramp, panel.low, panel.limit) if gray else heat_rgb(ramp, panel.limit, theme, one_sided)
+    bar_h = max(6, font.get_height() // 2)
+    surf = pygame.transform.scale(array_surface(rgb, 1), (bar_w, bar_h))
+    by = rect.y + (rect.h - bar_h) // 2
+    surface.blit(surf, (bx, by))
+    pygame.draw.rect(surface, theme.panel_border, (bx - 1, by - 1, bar_w + 2, bar_h + 2), 1)
+    put(surface, right, (bx + bar_w + 8, y))
 
 
 def draw_stack(surface, rect, panel: Panel, theme: Theme, small_font) -> None:
@@ -222,7 +242,7 @@ def draw_stack(surface, rect, panel: Panel, theme: Theme, small_font) -> None:
         x, y = x0 + c * (mw + 10), y0 + r * (mh + label_h + 10)
         if panel.names:
             color = theme.accent if i == panel.focus else theme.muted
-            surface.blit(small_font.render(panel.names[i], True, color), (x, y))
+            put(surface, small_font.render(panel.names[i], True, color), (x, y))
         cell_rect = pygame.Rect(x, y + label_h, mw, mh)
         draw_map(surface, cell_rect, panel, a[i], theme, marks=panel.marks if i == panel.focus else (),
                  box=panel.box, focus=(i == panel.focus))
@@ -249,7 +269,7 @@ def draw_bars(surface, rect, panel: Panel, theme: Theme, font) -> None:
         name = panel.names[i] if panel.names else str(i)
         img = font.render(name, True, theme.accent if i in marked else theme.text)
         where = img.get_rect(midtop=(int(area.x + (i + 0.5) * slot), area.bottom + 2))
-        surface.blit(img, where)
+        put(surface, img, where)
         if i in marked:
             pygame.draw.rect(surface, theme.accent, where.inflate(10, 2), 2, border_radius=4)
     pygame.draw.line(surface, theme.muted, (area.x, base), (area.right, base), 2)
@@ -271,19 +291,19 @@ def _col_widths(table: Table, font) -> list[int]:
     return w
 
 
-def table_font(table: Table, rect: pygame.Rect, base: int) -> int:
-    """The largest size ≤ base at which the table fits rect."""
+def table_font(table: Table, rect: pygame.Rect, base: int, floor: int = 10) -> int:
+    """The largest size ≤ base (≥ floor) at which the table fits rect."""
     size = base
-    while size > 10:
+    while size > floor:
         w, h = table_size(table, load_font("sans", size))
         if w <= rect.w and h <= rect.h:
             return size
         size -= 1
-    return 10
+    return floor
 
 
-def draw_table(surface, rect, table: Table, theme: Theme, base: int) -> None:
-    size = table_font(table, rect, base)
+def draw_table(surface, rect, table: Table, theme: Theme, base: int, floor: int = 10) -> None:
+    size = table_font(table, rect, base, floor)
     font = load_font("sans", size)
     widths = _col_widths(table, font)
     tw, th = table_size(table, font)
@@ -292,7 +312,7 @@ def draw_table(surface, rect, table: Table, theme: Theme, base: int) -> None:
     x = x0
     for c, head in enumerate(table.header):
         img = font.render(head, True, theme.muted)
-        surface.blit(img, (x + widths[c] - img.get_width(), y))
+        put(surface, img, (x + widths[c] - img.get_width(), y))
         x += widths[c] + 24
     y += line + 4
     pygame.draw.line(surface, theme.panel_border, (x0, y - 3), (x0 + tw, y - 3), 1)

@@ -7,16 +7,18 @@ projector theme's larger type reflows the same screen rather than overflowing it
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import numpy as np
 import pygame
 
 from ..engine.lecture import STAGES
-from ..engine.lecture_step import Step, Table, Text
-from .lecture_draw import (draw_bars, draw_map, draw_stack, draw_table, paragraph, paragraph_height,
+from ..engine.lecture_step import Step, Table, Text, exponent_label, grid_format
+from .lecture_draw import (colour_bar, put, draw_bars, draw_map, draw_stack, draw_table, paragraph, paragraph_height,
                            rich_line, table_size, wrap)
-from .theme import Theme, load_font
+from .theme import THEMES, Theme, load_font
+from .ui.text import MAX_UNIT, MIN_UNIT, REFERENCE
 
 PHASE_LABEL = {"forward": "FORWARD →", "backward": "← BACKWARD", "update": "UPDATE"}
 GAP = 28
@@ -24,6 +26,17 @@ GAP = 28
 
 def px(theme: Theme, size: float) -> int:
     return max(8, round(size * theme.scale))
+
+
+def floor_px(theme: Theme) -> int:
+    """The smallest text the lecture draws: 14 px at 1280×800, scaled with the window only
+    (the projector theme's larger type does not raise the floor)."""
+    base = THEMES[theme.name].scale if theme.name in THEMES else 1.0
+    return max(10, round(14 * theme.scale / base))
+
+
+def has_colour_bar(panel) -> bool:
+    return not isinstance(panel, Table) and panel.style != "bars"
 
 
 def phase_color(theme: Theme, phase: str) -> tuple:
@@ -37,11 +50,13 @@ def draw_strip(surface, step: Step, theme: Theme, x: int, y: int, width: int) ->
     keys = [k for k, _ in STAGES]
     current = keys.index(step.layer) if step.layer in keys else -1
     arrow = " ← " if step.phase == "backward" else " → "
+    # the update is not a layer the gradient flows through: it follows the loss, set apart by "|"
+    seps = [arrow] * (len(STAGES) - 2) + ["   |   "]
     size = px(theme, 15)
-    while size > 9:
+    while True:
         font = load_font("sans", size)
-        total = sum(font.size(n)[0] for _, n in STAGES) + font.size(arrow)[0] * (len(STAGES) - 1) + 12
-        if total <= width:
+        total = sum(font.size(n)[0] for _, n in STAGES) + sum(font.size(a)[0] for a in seps) + 12
+        if total <= width or size <= floor_px(theme):
             break
         size -= 1
     cx = x + (width - total) // 2
@@ -58,11 +73,11 @@ def draw_strip(surface, step: Step, theme: Theme, x: int, y: int, width: int) ->
             cx += 6
             box = img.get_rect(topleft=(cx, y)).inflate(10, 4)
             pygame.draw.rect(surface, phase_color(theme, step.phase), box, border_radius=4)
-        surface.blit(img, (cx, y))
+        put(surface, img, (cx, y))
         cx += img.get_width() + (6 if i == current else 0)
         if i < len(STAGES) - 1:
-            a = font.render(arrow, True, theme.muted)
-            surface.blit(a, (cx, y))
+            a = font.render(seps[i], True, theme.muted)
+            put(surface, a, (cx, y))
             cx += a.get_width()
     return font.get_linesize() + 6
 
@@ -75,30 +90,30 @@ def draw_header(surface, step: Step, index: int, total: int, theme: Theme, rect:
     right = rect.right
     br = badge.get_rect(topright=(right, y + 4)).inflate(14, 6)
     pygame.draw.rect(surface, phase_color(theme, step.phase), br, border_radius=5)
-    surface.blit(badge, badge.get_rect(center=br.center))
-    surface.blit(count, count.get_rect(topright=(br.left - 16, y + 4)))
+    put(surface, badge, badge.get_rect(center=br.center))
+    put(surface, count, count.get_rect(topright=(br.left - 16, y + 4)))
     size = px(theme, 27)
     room = br.left - 16 - count.get_width() - 20 - rect.x
-    while size > 12 and load_font("bold", size).size(step.title)[0] > room:
+    while size > floor_px(theme) and load_font("bold", size).size(step.title)[0] > room:
         size -= 1
     title = load_font("bold", size).render(step.title, True, theme.text)
-    surface.blit(title, (rect.x, y))
+    put(surface, title, (rect.x, y), step.title)
     return y + max(title.get_height(), br.height) + 8 - rect.y
 
 
 def draw_footer(surface, theme: Theme, rect: pygame.Rect, left: str, right: str, progress: float) -> int:
     """Key hints and status along the bottom, a thin progress bar above; returns its height."""
-    size = px(theme, 13)
-    while size > 9:
+    size = px(theme, 14)
+    while True:
         font = load_font("sans", size)
-        if font.size(left)[0] + font.size(right)[0] + 40 <= rect.w:
+        if font.size(left)[0] + font.size(right)[0] + 40 <= rect.w or size <= floor_px(theme):
             break
         size -= 1
     h = font.get_linesize()
     y = rect.bottom - h
-    surface.blit(font.render(left, True, theme.muted), (rect.x, y))
+    put(surface, font.render(left, True, theme.muted), (rect.x, y))
     r = font.render(right, True, theme.muted)
-    surface.blit(r, r.get_rect(topright=(rect.right, y)))
+    put(surface, r, r.get_rect(topright=(rect.right, y)))
     bar_y = y - 8
     pygame.draw.rect(surface, theme.panel_border, (rect.x, bar_y, rect.w, 3))
     pygame.draw.rect(surface, theme.accent, (rect.x, bar_y, int(rect.w * progress), 3))
@@ -120,12 +135,14 @@ def natural(panel, theme: Theme) -> tuple[float, float]:
         return c / r, r * 48
     if a.ndim == 3:
         n, h, w = a.shape
-        cols = {1: 1, 6: 3, 16: 4}.get(n, int(np.ceil(np.sqrt(n))))
+        cols = {1: 1, 6: 3, 16: 8}.get(n, int(np.ceil(np.sqrt(n))))
         rows = -(-n // cols)
         p = panel.pad
         return cols * (w + 2 * p) / (rows * (h + 2 * p)), 10_000
     r, c = a.shape[::-1] if panel.transpose else a.shape
     p = panel.pad
+    if panel.transpose:       # a whole weight matrix: an overview strip, the zoom beside it reads the numbers
+        return c / r, px(theme, 130)
     cap = 92 if panel.style in ("numbers", "gray-numbers") else 40
     return (c + 2 * p) / (r + 2 * p), (r + 2 * p) * cap
 
@@ -140,7 +157,7 @@ def fit_row(panels, width: int, height: int, theme: Theme, label_h: int) -> tupl
         if any(h0 / (g.array.shape[0] + 2 * g.pad) < px(theme, 42) for g in grids):
             # the number grids would be hard to read: plain maps beside them step back
             nat = [(a * 0.55, cap) if not isinstance(p, Table) and p.style in ("heat", "gray")
-                   and p.array.ndim == 2 else (a, cap) for p, (a, cap) in zip(panels, nat)]
+                   and p.array.ndim in (1, 2) else (a, cap) for p, (a, cap) in zip(panels, nat)]
     h = max(1.0, height - label_h)
     fixed: dict[int, float] = {}
     for _ in range(len(panels)):
@@ -156,20 +173,29 @@ def fit_row(panels, width: int, height: int, theme: Theme, label_h: int) -> tupl
     return int(max(heights)), [int(nat[i][0] * heights[i]) for i in range(len(panels))]
 
 
-def layout_panels(step: Step, rect: pygame.Rect, theme: Theme, label_h: int):
-    """[(panel, content rect)] for every panel, rows stacked top to bottom and centred."""
+def layout_panels(step: Step, rect: pygame.Rect, theme: Theme, label_h: int, bar_h: int = 0):
+    """[(panel, content rect)] for every panel, rows stacked top to bottom and centred; each row
+    keeps label_h above its panels for their labels and bar_h below for their colour bars."""
     rows: dict[int, list] = {}
     for p in step.panels:
         rows.setdefault(p.row, []).append(p)
     order = sorted(rows)
-    wanted = [fit_row(rows[r], rect.w, rect.h, theme, label_h)[0] + label_h for r in order]
+    wanted = [fit_row(rows[r], rect.w, rect.h, theme, label_h + bar_h)[0] + label_h + bar_h for r in order]
     room = rect.h - GAP * (len(order) - 1)
+    # rows with number grids keep their size as long as the others can give way (down to half)
+    numeric = [any(not isinstance(p, Table) and p.style in ("numbers", "gray-numbers") for p in rows[r])
+               for r in order]
+    chrome = label_h + bar_h      # labels and colour bars keep their size; the figures give way
+    other = sum(w - chrome for w, n in zip(wanted, numeric) if not n)
+    if any(numeric) and other > 0 and sum(wanted) > room:
+        give = min(0.4, (sum(wanted) - room) / other)
+        wanted = [w if n else int(chrome + (w - chrome) * (1 - give)) for w, n in zip(wanted, numeric)]
     scale = min(1.0, room / max(1, sum(wanted)))
     heights = [int(w * scale) for w in wanted]
     y = rect.y + max(0, (room - sum(heights)) // 2)
     placed = []
     for r, rh in zip(order, heights):
-        h, widths = fit_row(rows[r], rect.w, rh, theme, label_h)
+        h, widths = fit_row(rows[r], rect.w, rh, theme, label_h + bar_h)
         total = sum(widths) + GAP * (len(widths) - 1)
         x = rect.x + (rect.w - total) // 2
         for p, w in zip(rows[r], widths):
@@ -179,19 +205,47 @@ def layout_panels(step: Step, rect: pygame.Rect, theme: Theme, label_h: int):
     return placed
 
 
-def draw_panel(surface, panel, rect: pygame.Rect, theme: Theme, label_size: int) -> None:
+def shape_of(panel) -> str:
+    """The shape of the array a panel draws, as its label writes it: '28×28', '6×14×14', '400'."""
+    return "×".join(str(n) for n in panel.array.shape)
+
+
+def panel_labels(panel) -> list[str]:
+    """The panel's label, longest wording first: with the shape it draws (unless the label
+    already says it) and the unit of its number grid (×10⁻³); then without the words in
+    brackets; the caller takes the first that fits (a narrow panel says less, never cuts)."""
+    unit = exponent_label(grid_format(panel.array)[1]) if panel.style in ("numbers", "gray-numbers") else ""
+    shape = shape_of(panel)
+    forms = []
+    for label in (panel.label, re.sub(r"\s*\([^)]*\)", "", panel.label)):
+        if shape not in label.replace(", ", "×").replace(" × ", "×") and f"({shape})" not in label:
+            label += f"  [{shape}]"
+        if label + unit not in forms:
+            forms.append(label + unit)
+    return forms
+
+
+def draw_panel(surface, panel, rect: pygame.Rect, theme: Theme, label_size: int, bar_h: int = 0) -> None:
+    floor = floor_px(theme)
     if isinstance(panel, Table):
-        draw_table(surface, rect, panel, theme, px(theme, 22))
+        draw_table(surface, rect, panel, theme, px(theme, 22), floor)
         return
-    size = label_size
-    while size > label_size * 0.7 and load_font("sans", size).size(panel.label)[0] > rect.w + GAP - 4:
-        size -= 1
-    label = load_font("sans", size).render(panel.label, True, theme.muted)
+    room = rect.w + GAP - 4
+    for name in panel_labels(panel):       # the largest size, the longest wording that fits
+        size = label_size
+        while size > floor and load_font("sans", size).size(name)[0] > room:
+            size -= 1
+        if load_font("sans", size).size(name)[0] <= room:
+            break
+    label = load_font("sans", size).render(name, True, theme.muted)
     where = label.get_rect(midbottom=(rect.centerx, rect.y - 4))
     where.clamp_ip(surface.get_rect())
-    surface.blit(label, where)
+    put(surface, label, where, name)
     a = panel.array
-    small = load_font("sans", px(theme, 12))
+    small = load_font("sans", floor)
+    if bar_h and has_colour_bar(panel):
+        colour_bar(surface, pygame.Rect(rect.x - GAP // 2, rect.bottom + 2, rect.w + GAP, bar_h - 2), panel, a,
+                   theme, small)
     if panel.style == "bars":
         draw_bars(surface, rect, panel, theme, load_font("sans", px(theme, 15)))
     elif a.ndim == 3:
@@ -201,10 +255,11 @@ def draw_panel(surface, panel, rect: pygame.Rect, theme: Theme, label_size: int)
         marks = tuple(divmod(m[0], c) for m in panel.marks)
         draw_map(surface, rect, panel, a.reshape(r, c), theme, marks=marks)
     elif panel.transpose:
-        draw_map(surface, rect, panel, a.T, theme, marks=tuple((c, r) for r, c in panel.marks))
+        box = None if panel.box is None else (panel.box[1], panel.box[0], panel.box[3], panel.box[2])
+        draw_map(surface, rect, panel, a.T, theme, marks=tuple((c, r) for r, c in panel.marks), box=box)
     else:
         draw_map(surface, rect, panel, a, theme, marks=panel.marks, box=panel.box, reveal=panel.reveal,
-                 numbers=panel.style in ("numbers", "gray-numbers"))
+                 numbers=panel.style in ("numbers", "gray-numbers"), floor=floor)
 
 
 # ----------------------------------------------------------------------------- the step
@@ -224,8 +279,9 @@ def line_font(lines: tuple[Text, ...], theme: Theme, width: int):
 def render_step(surface: pygame.Surface, step: Step, index: int, total: int, theme: Theme,
                 footer_left: str = "", footer_right: str = "") -> None:
     W, H = surface.get_size()
-    # type scales with the window (the layout was tuned at 1280×800), so fullscreen stays readable
-    theme = replace(theme, scale=theme.scale * min(2.0, max(0.75, min(W / 1280, H / 800))))
+    # type scales with the window like the UI kit's Sizes (0.86 … 2.4 × the 1280×800 sizes)
+    fit = min(W / REFERENCE[0], H / REFERENCE[1])
+    theme = replace(theme, scale=theme.scale * min(MAX_UNIT, max(MIN_UNIT, fit)))
     m = max(16, int(min(W, H) * 0.025))
     surface.fill(theme.background)
     inner = pygame.Rect(m, m, W - 2 * m, H - 2 * m)
@@ -252,9 +308,10 @@ def render_step(surface: pygame.Surface, step: Step, index: int, total: int, the
             y += lh
     bottom -= 12
     label_font = load_font("sans", px(theme, 15))
+    bar_h = load_font("sans", floor_px(theme)).get_linesize() + 6
     area = pygame.Rect(inner.x, top + 4, inner.w, bottom - top - 4)
-    for panel, rect in layout_panels(step, area, theme, label_font.get_linesize() + 4):
-        draw_panel(surface, panel, rect, theme, px(theme, 15))
+    for panel, rect in layout_panels(step, area, theme, label_font.get_linesize() + 4, bar_h):
+        draw_panel(surface, panel, rect, theme, px(theme, 15), bar_h)
 
 
 def render_to_surface(step: Step, index: int, total: int, theme: Theme, size=(1280, 800), **footer) -> pygame.Surface:

@@ -12,7 +12,8 @@ from ..errors import UserError
 from .lessons import LESSON_SCENES, LessonOptions
 from .lessons.common import SIZE
 
-KEYS = [pygame.K_1, pygame.K_2, pygame.K_3, pygame.K_4, pygame.K_5, pygame.K_6, pygame.K_7, pygame.K_8]
+KEYS = [pygame.K_1, pygame.K_2, pygame.K_3, pygame.K_4, pygame.K_5, pygame.K_6, pygame.K_7, pygame.K_8, pygame.K_9,
+        pygame.K_0]   # the tenth lesson is key 0
 
 
 class LessonMenu:
@@ -69,7 +70,7 @@ class LessonMenu:
             hot = rect.collidepoint(mouse)
             pygame.draw.rect(surface, th.panel_border if hot else th.panel, rect, border_radius=8)
             pygame.draw.rect(surface, th.panel_border, rect, 1, border_radius=8)
-            key = th.font(20, "bold").render(str(i + 1), True, th.accent)
+            key = th.font(20, "bold").render(str((i + 1) % 10), True, th.accent)
             label = th.font(20).render(LESSON_SCENES[name][0], True, th.text)
             surface.blit(key, key.get_rect(midleft=(rect.x + 20, rect.centery)))
             surface.blit(label, label.get_rect(midleft=(rect.x + 60, rect.centery)))

@@ -31,7 +31,8 @@ class Theme:
     negative: tuple      # heat-map colour for values < 0
     good: tuple
     bad: tuple
-    scale: float = 1.0   # multiplies every font size (the projector theme is larger)
+    zero: tuple          # heat-map colour of exactly 0: distinct from the panel and the background
+    scale: float = 1.0   # multiplies every font size and figure (the projector theme is larger)
 
     def font(self, size: int, face: str = "sans") -> pygame.font.Font:
         return load_font(face, round(size * self.scale))
@@ -40,14 +41,16 @@ class Theme:
 THEMES = {
     "dark": Theme("dark", background=(18, 20, 26), panel=(30, 33, 42), panel_border=(58, 63, 78),
                   text=(232, 234, 240), muted=(150, 156, 172), accent=(255, 196, 61),
-                  positive=(255, 140, 60), negative=(70, 150, 255), good=(90, 205, 120), bad=(240, 80, 80)),
+                  positive=(255, 140, 60), negative=(70, 150, 255), good=(90, 205, 120), bad=(240, 80, 80),
+                  zero=(78, 82, 96)),
     "light": Theme("light", background=(244, 245, 248), panel=(255, 255, 255), panel_border=(200, 204, 214),
                    text=(25, 28, 36), muted=(100, 106, 120), accent=(214, 130, 0),
-                   positive=(214, 80, 20), negative=(30, 100, 210), good=(30, 150, 70), bad=(200, 40, 40)),
+                   positive=(214, 80, 20), negative=(30, 100, 210), good=(30, 150, 70), bad=(200, 40, 40),
+                   zero=(196, 199, 208)),
     "projector": Theme("projector", background=(0, 0, 0), panel=(12, 12, 12), panel_border=(120, 120, 120),
                        text=(255, 255, 255), muted=(210, 210, 210), accent=(255, 230, 0),
                        positive=(255, 150, 40), negative=(80, 180, 255), good=(80, 240, 120), bad=(255, 90, 90),
-                       scale=1.3),
+                       zero=(80, 80, 80), scale=1.25),
 }
 
 
@@ -65,13 +68,15 @@ def _font(face: str, size: int) -> pygame.font.Font:
     return pygame.font.Font(str(FONT_DIR / FACES[face]), size)
 
 
-def heat_rgb(values: np.ndarray, limit: float, theme: Theme) -> np.ndarray:
+def heat_rgb(values: np.ndarray, limit: float, theme: Theme, one_sided: bool = False) -> np.ndarray:
     """Map values in [−limit, limit] to RGB uint8 [..., 3]: negative → theme.negative,
-    0 → theme.panel, positive → theme.positive. NaN/inf are drawn as theme.bad, never as garbage."""
+    0 → theme.zero (never the panel's colour: a zero is visible), positive → theme.positive.
+    one_sided (after ReLU: nothing is negative): [0, limit], below 0 clipped to 0.
+    NaN/inf are drawn as theme.bad, never as garbage."""
     v = np.asarray(values, dtype=np.float64)
     finite = np.isfinite(v)
-    t = np.clip(np.where(finite, v, 0.0) / (limit if limit > 0 else 1.0), -1.0, 1.0)[..., None]
-    base = np.array(theme.panel, np.float64)
+    t = np.clip(np.where(finite, v, 0.0) / (limit if limit > 0 else 1.0), 0.0 if one_sided else -1.0, 1.0)[..., None]
+    base = np.array(theme.zero, np.float64)
     pos, neg = np.array(theme.positive, np.float64), np.array(theme.negative, np.float64)
     rgb = np.where(t >= 0, base + (pos - base) * t, base + (neg - base) * -t)
     rgb[~finite] = theme.bad

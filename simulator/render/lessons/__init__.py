@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
 
 from ...errors import UserError
+from ..script import Script, save_screenshot
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,19 @@ class LessonOptions:
     image: Path | None = None        # the rgb lesson's picture (default: assets/images/shapes.png)
     data: Path | None = None         # folder of MNIST-format IDX files (default: bundled)
     checkpoint: Path | None = None   # a trained model for the draw and network3d lessons
+    read: set = field(default_factory=set, compare=False, repr=False)   # the options a scene asked for
+
+    def __getattribute__(self, name):
+        if name in ("image", "data", "checkpoint"):
+            object.__getattribute__(self, "read").add(name)
+        return object.__getattribute__(self, name)
+
+
+def check_options_used(name: str, options: LessonOptions, given) -> None:
+    """An option given on the command line that the lesson did not read is an error, not ignored."""
+    unused = [flag for flag, option in given if option not in options.read]
+    if unused:
+        raise UserError(f"{', '.join(unused)}: the {name} lesson does not use {'it' if len(unused) == 1 else 'them'}")
 
 
 def _factory(module: str, cls: str):
@@ -42,6 +56,8 @@ LESSON_SCENES = {
     "rgb": ("RGB convolution", _factory("rgb", "RGBScene")),
     "network3d": ("LeNet-5 in 3D", _factory("network3d", "Network3DScene")),
     "draw": ("Draw a digit", _factory("draw", "DrawScene")),
+    "params": ("Why convolutions: parameter count", _factory("params", "ParamsScene")),
+    "tensors": ("Tensors and their rank", _factory("tensors", "TensorsScene")),
 }
 
 
@@ -51,7 +67,6 @@ def run_lesson(args) -> int:
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     import pygame
     from ..theme import THEMES
-    from .common import SIZE
 
     options = LessonOptions(image=args.image, data=args.data, checkpoint=getattr(args, "checkpoint", None))
     title, factory = LESSON_SCENES[args.name]
@@ -60,6 +75,7 @@ def run_lesson(args) -> int:
         pygame.font.init()
         scene = factory(theme, options)
         try:
+            check_options_used(args.name, options, getattr(args, "given_options", ()))
             export(scene, Path(args.export), frames=args.max_frames)
         finally:
             scene.close()
@@ -72,13 +88,17 @@ def run_lesson(args) -> int:
     pygame.display.init()
     pygame.font.init()
     try:
-        screen = pygame.display.set_mode(SIZE)
+        try:
+            screen = pygame.display.set_mode(args.size, pygame.RESIZABLE)
+        except pygame.error as e:
+            raise UserError(f"cannot open a window ({e}); use --export PATH to write the lesson as PNG or GIF") from None
         pygame.display.set_caption(f"CNN Simulator: {title}")
         scene = factory(theme, options)
         try:
-            _loop(screen, scene, args.max_frames)
+            check_options_used(args.name, options, getattr(args, "given_options", ()))
+            run_window(scene, title, args.max_frames, Script(args.keys))
             if args.screenshot:
-                save_png(screen, Path(args.screenshot))
+                save_screenshot(pygame.display.get_surface(), args.screenshot)
         finally:
             scene.close()
     finally:
@@ -86,17 +106,25 @@ def run_lesson(args) -> int:
     return 0
 
 
-def _loop(screen, scene, max_frames: int | None) -> None:
+def run_window(scene, title: str, max_frames: int | None = None, script: Script | None = None) -> None:
+    """The lesson's loop in the open window. The scene is laid out for SIZE; the app's LessonHost
+    scales it to any other window size and maps clicks back. Esc or closing the window ends it."""
     import pygame
-    clock, frames = pygame.time.Clock(), 0
+    from ..lesson_menu import LessonHost
+    host = LessonHost(scene.theme, scene, title)
+    host.layout(pygame.display.get_surface().get_size())
+    clock, frames, script = pygame.time.Clock(), 0, script or Script()
     while True:
-        for event in pygame.event.get():
+        now = time.perf_counter()
+        for event in pygame.event.get() + script.events(frames):
             if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE):
                 return
-            scene.handle(event)
-        scene.update(clock.tick(60) / 1000.0)
-        screen.fill(scene_background(scene))
-        scene.draw(screen)
+            if event.type in (pygame.VIDEORESIZE, pygame.WINDOWSIZECHANGED):
+                host.layout(pygame.display.get_surface().get_size())
+                continue
+            host.handle(event, now)
+        host.update(clock.tick(60) / 1000.0, now, clock.get_fps())
+        host.draw(pygame.display.get_surface(), now)
         pygame.display.flip()
         frames += 1
         if max_frames is not None and frames >= max_frames:
@@ -105,15 +133,6 @@ def _loop(screen, scene, max_frames: int | None) -> None:
 
 def scene_background(scene):
     return scene.theme.background
-
-
-def save_png(surface, path: Path) -> None:
-    import pygame
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pygame.image.save(surface, str(path))
-    except (OSError, pygame.error) as e:
-        raise UserError(f"{path}: cannot write the image ({e})") from None
 
 
 def wait_ready(scene, timeout: float = 1800.0) -> None:
@@ -161,7 +180,7 @@ def export(scene, path: Path, frames: int | None = None) -> None:
         surface = pygame.Surface(SIZE)
         surface.fill(scene_background(scene))
         scene.draw(surface)
-        save_png(surface, path)
+        save_screenshot(surface, path)
         return
     if hasattr(scene, "demo_animation"):
         scene.demo_animation()

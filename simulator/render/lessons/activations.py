@@ -1,6 +1,7 @@
 """Activations: ReLU, sigmoid and tanh with their derivatives, one feature map through each,
-and loss curves of short LeNet-5 runs with each (trained once on a background thread, then
-read from the user cache). Curves and maps are the engine's forward/backward outputs."""
+and loss curves of short LeNet-5 runs with each, averaged over seeds (trained once on a
+background thread, then read from the user cache). Curves and maps are the engine's
+forward/backward outputs; the words under the curves follow lessons_activations.verdict."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,6 +10,7 @@ import pygame
 from ...engine import lessons_activations as act
 from ...engine.data import load_dataset
 from ...engine.lessons_jobs import Finished, Job
+from ..theme import array_surface, gray_rgb
 from . import common as ui
 from .common import fmt
 
@@ -49,7 +51,7 @@ class ActivationsScene:
     def handle(self, event) -> None:
         if event.type == pygame.MOUSEMOTION:
             x0, y0 = self._map_origin
-            side = 28 * MAP_SCALE + 24
+            side = 28 * MAP_SCALE + 14
             for row_y in (y0, y0 + side + 24):
                 r = (event.pos[1] - row_y) // MAP_SCALE
                 c = (event.pos[0] - x0) % side // MAP_SCALE
@@ -78,19 +80,21 @@ class ActivationsScene:
         w = (inner.width - 20) // 3
         for k, name in enumerate(act.NAMES):
             x, y, dy = self.curves[name]
-            plot = pygame.Rect(inner.left + k * (w + 10) + 28, inner.top + 34, w - 36, inner.height - 60)
+            head = ui.line_height(t, 14) + ui.line_height(t, 13) + 4
+            plot = pygame.Rect(inner.left + k * (w + 10) + 28, inner.top + head, w - 36,
+                               inner.height - head - ui.line_height(t, 12) - 6)
             axes = ui.Axes(plot, (-5, 5), (-1.2, 1.6 if name != "relu" else 5.2))
             axes.frame(surface, t, (-4, -2, 0, 2, 4), (-1, 0, 1) if name != "relu" else (0, 2, 4), "", "", 0)
             axes.line(surface, x, dy, ui.blend(self.colours[name], t.text, 0.35), 1)
             axes.line(surface, x, y, self.colours[name], 3)
             f, d = act.FORMULAS[name]
             ui.text(surface, t, f"{LABELS[name]}: {f}", (plot.left - 24, inner.top), 14, self.colours[name], "bold")
-            ui.text(surface, t, f"f′ = {d}", (plot.left - 24, inner.top + 17), 13, t.muted)
+            ui.text(surface, t, f"f′ = {d}", (plot.left - 24, inner.top + ui.line_height(t, 14)), 13, t.muted)
 
     def _draw_maps(self, surface, rect) -> None:
         t, m = self.theme, self.maps
         inner = ui.panel(surface, t, rect, "One feature map through each (an edge filter on a test digit)")
-        side = 28 * MAP_SCALE + 24
+        side = 28 * MAP_SCALE + 14
         x0, y0 = inner.left + 8, inner.top + 24
         self._map_origin = (x0, y0)
         lim = float(np.abs(m.pre).max())
@@ -98,16 +102,19 @@ class ActivationsScene:
         row1 += [(f"{LABELS[n]}(z)", m.post[n], lim) for n in act.NAMES]
         for k, (label, values, limit) in enumerate(row1):
             pos = (x0 + k * side, y0)
-            if limit is None:
-                ui.heat(surface, t, values, pos, MAP_SCALE, border=t.panel_border)
+            if limit is None:         # the digit itself: grey levels 0 … 1, not on the heat scale
+                rect = surface.blit(array_surface(gray_rgb(values, 0.0, 1.0), MAP_SCALE), pos)
+                pygame.draw.rect(surface, t.panel_border, rect.inflate(2, 2), 1)
             else:
                 ui.heat(surface, t, values, pos, MAP_SCALE, limit, t.panel_border)
             ui.text(surface, t, label, (pos[0], pos[1] - 3), 13, t.muted, anchor="bottomleft")
         y1 = y0 + side + 24
+        ui.colour_bar(surface, t, (x0 + 5 * side, y0, 8, 28 * MAP_SCALE), lim, digits=1)   # z and f(z): one scale
         for k, n in enumerate(act.NAMES):
             pos = (x0 + (k + 2) * side, y1)
-            ui.heat(surface, t, m.slope[n], pos, MAP_SCALE, 1.0, t.panel_border)
+            ui.heat(surface, t, m.slope[n], pos, MAP_SCALE, 1.0, t.panel_border, one_sided=True)
             ui.text(surface, t, f"{LABELS[n]}′(z)", (pos[0], pos[1] - 3), 13, t.muted, anchor="bottomleft")
+        ui.colour_bar(surface, t, (x0 + 5 * side, y1, 8, 28 * MAP_SCALE), 1.0, one_sided=True, digits=1)
         if self.hover is not None:
             r, c = self.hover
             for k in range(5):
@@ -128,43 +135,63 @@ class ActivationsScene:
 
     def _draw_training(self, surface, rect) -> None:
         t, cfg = self.theme, self.config
-        inner = ui.panel(surface, t, rect, f"LeNet-5, {cfg.steps} SGD steps with each")
-        ui.text(surface, t, f"batch {cfg.batch_size}, α = {cfg.lr:g}, momentum {cfg.momentum:g}, "
-                            f"first {cfg.n_train} images", (inner.left, inner.top), 13, t.muted)
+        inner = ui.panel(surface, t, rect, f"LeNet-5: {cfg.steps} SGD steps, {len(cfg.seeds)} seeds")
+        setting = f"batch {cfg.batch_size}, α = {cfg.lr:g}, momentum {cfg.momentum:g}, first {cfg.n_train} images"
+        ui.text(surface, t, setting, (inner.left, inner.top), ui.fit_size(t, setting, 13, inner.width), t.muted)
         result = self.job.result if self.ready() else None
         losses = result["losses"] if result else self.partial
-        below = 3 * ui.line_height(t, 14) + 3 * ui.line_height(t, 15) + 3 * ui.line_height(t, 13) + 70
-        plot = pygame.Rect(inner.left + 36, inner.top + 40, inner.width - 48, inner.bottom - inner.top - 40 - below)
+        text_h = 3 * (2 * ui.line_height(t, 13)) + 6 * ui.line_height(t, 13) + 16
+        plot = pygame.Rect(inner.left + round(36 * t.scale), inner.top + ui.line_height(t, 13) + 8, 0, 0)
+        plot.width = inner.right - plot.left - 4
+        plot.height = inner.bottom - plot.top - ui.Axes.below(t) - text_h
         top = max([2.5] + [max(v[:5]) for v in losses.values() if v])
         axes = ui.Axes(plot, (0, cfg.steps), (0, top * 1.05))
         axes.frame(surface, t, ui.nice_ticks(0, cfg.steps, 5), ui.nice_ticks(0, top, 5), "step", "loss", (0, 1))
+        axes.line(surface, [0, cfg.steps], [act.CHANCE_LOSS] * 2, t.muted, 1)
+        ui.text(surface, t, "ln 10: a uniform guess", (plot.right - 4, axes.px(0, act.CHANCE_LOSS)[1] - 2), 12, t.muted,
+                anchor="bottomright")
         for name in act.NAMES:
-            values = losses.get(name) or []
+            values = list(losses.get(name) or [])      # a copy: the job may append meanwhile
             if values:
-                axes.line(surface, np.arange(len(values)), act.smooth(values), self.colours[name], 2)
-        y = plot.bottom + 30
+                axes.line(surface, np.arange(len(values)), act.smooth(values, act.SMOOTH), self.colours[name], 2)
+        y = plot.bottom + ui.Axes.below(t) + 4
+        lh = ui.line_height(t, 13)
         if self.job.error is not None:
-            ui.text(surface, t, f"training failed: {self.job.error}", (inner.left, y), 14, t.bad)
-        elif result is None:
+            ui.text(surface, t, f"training failed: {self.job.error}", (inner.left, y), 13, t.bad)
+            return
+        if result is None:
             done, total = self.job.progress
             ui.progress_bar(surface, t, (inner.left, y + 24, inner.width, 16), done / total,
                             f"training once, then cached: step {done} of {total}")
             ui.text(surface, t, "(the other lessons work meanwhile)", (inner.left, y + 48), 13, t.muted)
+            return
+        v = act.verdict(result)
+        for name in act.NAMES:
+            lo, hi = v.seed_range[name]
+            reach = f"step {v.reach[name]}" if v.reach[name] is not None else "never"
+            for line in (f"{LABELS[name]:8s}loss {fmt(v.final[name], 3)} (seeds {fmt(lo, 2)}–{fmt(hi, 2)})",
+                         f"{'':8s}acc {result['test_accuracy'][name]:.1%}, loss < {v.threshold:g}: {reach}"):
+                ui.text(surface, t, line, (inner.left, y), ui.fit_size(t, line, 13, inner.width, "mono"),
+                        self.colours[name], "mono")
+                y += lh
+        y += 6
+        for line in ui.wrap_px(t, self._verdict_words(v), inner.width, 13)[:5]:
+            ui.text(surface, t, line, (inner.left, y), 13)
+            y += lh
+        if "seconds" in result:
+            ui.text(surface, t, f"trained once in {result['seconds']:.0f} s here, then read from the cache",
+                    (inner.left, inner.bottom - lh), 12, t.muted)
+
+    @staticmethod
+    def _verdict_words(v: act.Verdict) -> str:
+        """What the runs show, stated only as far as every seed agrees."""
+        labels = [LABELS[n] for n in v.order]
+        if v.every_seed:
+            words = f"In every seed {labels[0]} learned fastest and {labels[-1]} slowest."
         else:
-            ui.text(surface, t, "Final loss (10-step average) and", (inner.left, y), 14, face="bold")
-            y += ui.line_height(t, 14) + 6
-            ui.text(surface, t, f"accuracy on {cfg.n_test} test images:", (inner.left, y), 14)
-            y += ui.line_height(t, 14) + 6
-            for name in act.NAMES:
-                ui.text(surface, t, f"{LABELS[name]:8s} loss {fmt(act.smooth(result['losses'][name])[-1], 3)}   "
-                                    f"accuracy {result['test_accuracy'][name]:.1%}",
-                        (inner.left + 8, y), 15, self.colours[name], "mono")
-                y += ui.line_height(t, 15) + 2
-            y += 10
-            final = {n: act.smooth(result["losses"][n])[-1] for n in act.NAMES}
-            best, worst = min(final, key=final.get), max(final, key=final.get)
-            for line in (f"In these runs {LABELS[best]} reached the lowest loss and",
-                         f"{LABELS[worst]} the highest. Sigmoid's slope is at most 0.25,",
-                         "so less gradient reaches the early layers through it."):
-                ui.text(surface, t, line, (inner.left, y), 13, t.muted)
-                y += ui.line_height(t, 13)
+            words = (f"Mean order {', '.join(labels)}, but the seeds overlap: on a network this small the order "
+                     f"of close runs depends on α and the seed.")
+        if v.final["sigmoid"] > act.CHANCE_LOSS - 0.2:
+            words += (" Sigmoid barely leaves ln 10: its slope is at most 0.25 per layer, so little gradient "
+                      "reaches the first layers.")
+        return words

@@ -8,24 +8,36 @@ from functools import lru_cache
 import numpy as np
 import pygame
 
-from ..theme import Theme, array_surface, heat_rgb, load_font
+from ...numbers import fmt  # noqa: F401  (the one formatter; lessons import it from here)
+from ..theme import Theme, heat_rgb, load_font
+from ..ui import CHECK, heat_tile
 
 SIZE = (1280, 800)
+MIN_TEXT = 14          # the smallest text on the 1280×800 canvas, in pixels
 HEADER_H, FOOTER_H = 64, 30
 
 
-def fmt(v, digits: int = 3) -> str:
-    """A number as shown on screen: fixed decimals, a real minus sign, 'undefined' for None/NaN."""
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "undefined"
-    if isinstance(v, float) and math.isinf(v):
-        return "∞" if v > 0 else "−∞"
-    if abs(v) >= 1e5:
-        return f"{v:.2e}".replace("-", "−")
-    text = f"{v:.{digits}f}"
-    if text.lstrip("-").strip("0.") == "":
-        text = text.lstrip("-")          # no "−0.000"
-    return text.replace("-", "−")
+_current_scope = "(no panel)"
+
+
+def scope(name: str, bounds) -> None:
+    """Texts drawn from now on belong to panel `name` with these screen bounds, for the UI kit's
+    layout check (ui.CHECK; the tests turn it on). panel(), header() and footer() call this, so
+    a scene only calls it for regions of its own (a graph node, a 3-D view). Lessons draw panel
+    after panel, so one current panel replaces the kit's `with CHECK.scope(...)` blocks."""
+    global _current_scope
+    _current_scope = name
+    if CHECK.enabled:
+        with CHECK.scope(name, pygame.Rect(bounds)):     # registers the panel (and forgets its old texts)
+            pass
+
+
+def _record(rect: pygame.Rect, s: str) -> None:
+    panel = CHECK.scopes.get(_current_scope)
+    if panel is None:
+        CHECK.record(rect, s)
+    else:
+        panel.texts.append((pygame.Rect(rect), s))
 
 
 @lru_cache(maxsize=4096)
@@ -36,19 +48,48 @@ def text_surface(text: str, face: str, size: int, color: tuple) -> pygame.Surfac
 
 def text(surface, theme: Theme, s: str, pos, size: int = 16, color=None, face: str = "sans",
          anchor: str = "topleft") -> pygame.Rect:
-    """Draw one line of text; anchor is any pygame.Rect position name ('center', 'midright', …)."""
-    img = text_surface(s, face, round(size * theme.scale), tuple(color or theme.text))
+    """Draw one line of text; anchor is any pygame.Rect position name ('center', 'midright', …).
+    Sizes are for the 1280×800 canvas before theme.scale (see pixels)."""
+    img = text_surface(s, face, pixels(theme, size), tuple(color or theme.text))
     rect = img.get_rect(**{anchor: (round(pos[0]), round(pos[1]))})
     surface.blit(img, rect)
+    if CHECK.enabled:
+        _record(rect, s)
     return rect
 
 
-def text_width(theme: Theme, s: str, size: int = 16, face: str = "sans") -> int:
-    return text_surface(s, face, round(size * theme.scale), (0, 0, 0)).get_width()
+def pixels(theme: Theme, size: float) -> int:
+    """A font size on screen: size × theme.scale, never below MIN_TEXT pixels."""
+    return max(MIN_TEXT, round(size * theme.scale))
 
 
-def line_height(theme: Theme, size: int) -> int:
-    return round(size * theme.scale * 1.35)
+def fit_size(theme: Theme, s: str, size: float, width: float, face: str = "sans") -> float:
+    """The largest font size ≤ size (before theme.scale) at which s is at most `width` pixels
+    wide, but never below MIN_TEXT on screen (a text that still does not fit must say less)."""
+    while pixels(theme, size) > MIN_TEXT and text_width(theme, s, size, face) > width:
+        size -= 0.5
+    return size
+
+
+def wrap_px(theme: Theme, s: str, width: float, size: float = 14, face: str = "sans") -> list[str]:
+    """Split text at spaces into lines at most `width` pixels wide (in this theme and size)."""
+    lines, line = [], ""
+    for word in s.split():
+        trial = f"{line} {word}".strip()
+        if line and text_width(theme, trial, size, face) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = trial
+    return lines + ([line] if line else [])
+
+
+def text_width(theme: Theme, s: str, size: float = 16, face: str = "sans") -> int:
+    return text_surface(s, face, pixels(theme, size), (0, 0, 0)).get_width()
+
+
+def line_height(theme: Theme, size: float) -> int:
+    return round(pixels(theme, size) * 1.35)
 
 
 def panel(surface, theme: Theme, rect, title: str | None = None, highlight: bool = False) -> pygame.Rect:
@@ -57,6 +98,7 @@ def panel(surface, theme: Theme, rect, title: str | None = None, highlight: bool
     pygame.draw.rect(surface, theme.panel, rect, border_radius=8)
     pygame.draw.rect(surface, theme.accent if highlight else theme.panel_border, rect,
                      width=2 if highlight else 1, border_radius=8)
+    scope(title or f"panel at {rect.topleft}", rect)
     top = rect.top + 8
     if title:
         r = text(surface, theme, title, (rect.left + 12, top), 16, face="bold")
@@ -66,15 +108,18 @@ def panel(surface, theme: Theme, rect, title: str | None = None, highlight: bool
 
 def header(surface, theme: Theme, title: str, subtitle: str = "") -> None:
     w = surface.get_width()
+    scope("header", (0, 0, w, HEADER_H))
     r = text(surface, theme, title, (24, 6), 22, face="bold")
     if subtitle:
-        text(surface, theme, subtitle, (24, r.bottom), 13, theme.muted)
+        text(surface, theme, subtitle, (24, r.bottom), fit_size(theme, subtitle, 13, w - 48), theme.muted)
     pygame.draw.line(surface, theme.panel_border, (16, HEADER_H - 2), (w - 16, HEADER_H - 2))
 
 
 def footer(surface, theme: Theme, hints: str) -> None:
     w, h = surface.get_size()
-    text(surface, theme, hints, (24, h - FOOTER_H // 2), 14, theme.muted, anchor="midleft")
+    scope("footer", (0, h - FOOTER_H, w, FOOTER_H))
+    text(surface, theme, hints, (24, h - FOOTER_H // 2), fit_size(theme, hints, 14, w - 48), theme.muted,
+         anchor="midleft")
 
 
 def progress_bar(surface, theme: Theme, rect, fraction: float, label: str = "") -> None:
@@ -90,17 +135,40 @@ def progress_bar(surface, theme: Theme, rect, fraction: float, label: str = "") 
 
 
 def heat(surface, theme: Theme, values: np.ndarray, topleft, scale: int, limit: float | None = None,
-         border=None) -> pygame.Rect:
-    """A 2-D array as a heat map (negative blue, positive orange), `scale` pixels per value."""
+         border=None, one_sided: bool = False) -> pygame.Rect:
+    """A 2-D array as a heat map through the UI kit's one colouring (negative blue, zero grey,
+    positive orange; one_sided: 0 … +limit, after ReLU), `scale` pixels per value."""
     values = np.asarray(values, np.float64)
     if limit is None:
         finite = values[np.isfinite(values)]
         limit = float(np.abs(finite).max()) if finite.size else 1.0
-    img = array_surface(heat_rgb(values, limit or 1.0, theme), scale)
-    rect = surface.blit(img, topleft)
+    rect = surface.blit(heat_tile(values, limit or 1.0, theme, scale, one_sided), topleft)
     if border is not None:
         pygame.draw.rect(surface, border, rect.inflate(2, 2), 1)
     return rect
+
+
+def colour_bar(surface, theme: Theme, rect, limit: float, one_sided: bool = False, digits: int = 2,
+               size: float = 12) -> pygame.Rect:
+    """The scale of a heat map: a vertical bar (+limit at the top, 0, −limit at the bottom, or
+    0 at the bottom when one_sided) with its numbers to the right. Returns bar and labels."""
+    rect = pygame.Rect(rect)
+    ramp = np.linspace(1.0, 0.0 if one_sided else -1.0, max(2, rect.h))
+    surface.blit(pygame.transform.scale(heat_tile(ramp[:, None], 1.0, theme, 1, one_sided), rect.size), rect)
+    pygame.draw.rect(surface, theme.panel_border, rect.inflate(2, 2), 1)
+    covered = rect.copy()
+    labels = [(fmt(limit, digits), "topleft", rect.top), ("0", "bottomleft" if one_sided else "midleft",
+                                                          rect.bottom if one_sided else rect.centery)]
+    if not one_sided:
+        labels.append((fmt(-limit, digits), "bottomleft", rect.bottom))
+    for s, anchor, y in labels:
+        covered.union_ip(text(surface, theme, s, (rect.right + 4, y), size, theme.muted, "mono", anchor))
+    return covered
+
+
+def colour_bar_width(theme: Theme, limit: float, digits: int = 2, size: float = 12, bar: int = 10) -> int:
+    return bar + 4 + max(text_width(theme, fmt(limit, digits), size, "mono"),
+                         text_width(theme, fmt(-limit, digits), size, "mono"))
 
 
 def number_grid(surface, theme: Theme, values: np.ndarray, topleft, cell: int, digits: int = 1,
@@ -113,6 +181,10 @@ def number_grid(surface, theme: Theme, values: np.ndarray, topleft, cell: int, d
     lim = limit if limit is not None else (float(np.abs(values).max()) or 1.0)
     colours = heat_rgb(values * 0.55, lim, theme)       # pale, so the numbers stay readable
     x0, y0 = topleft
+    widest = max((fmt(float(v), digits) for v in values.ravel()), key=len)
+    size = fit_size(theme, widest, size, cell - 6, "mono")     # every number inside its cell
+    global _current_scope
+    panel_scope = _current_scope
     for r in range(H):
         for c in range(W):
             rect = pygame.Rect(x0 + c * cell, y0 + r * cell, cell, cell)
@@ -121,7 +193,9 @@ def number_grid(surface, theme: Theme, values: np.ndarray, topleft, cell: int, d
             pygame.draw.rect(surface, theme.panel_border, rect, 1)
             v = values[r, c]
             colour = theme.muted if (muted_zero and v == 0) else theme.text
+            scope(f"cell {x0},{y0} [{r},{c}]", rect)             # the layout check: the number inside its cell
             text(surface, theme, fmt(float(v), digits), rect.center, size, colour, face="mono", anchor="center")
+    _current_scope = panel_scope                                   # later texts belong to the panel again
     if outline:
         for (r, c), colour in outline.items():
             pygame.draw.rect(surface, colour, (x0 + c * cell, y0 + r * cell, cell, cell), 3)
@@ -129,11 +203,16 @@ def number_grid(surface, theme: Theme, values: np.ndarray, topleft, cell: int, d
 
 
 class Axes:
-    """A plot area mapping data (x, y) to pixels inside `rect`."""
+    """A plot area mapping data (x, y) to pixels inside `rect`; its tick labels and x label take
+    `below(theme)` pixels under it and its y tick labels about 40 (× theme.scale) to its left."""
 
     def __init__(self, rect, xlim, ylim):
         self.rect = pygame.Rect(rect)
         self.xlim, self.ylim = (float(xlim[0]), float(xlim[1])), (float(ylim[0]), float(ylim[1]))
+
+    @staticmethod
+    def below(theme: Theme) -> int:
+        return 5 + line_height(theme, 12) + line_height(theme, 13)
 
     def px(self, x, y):
         (x0, x1), (y0, y1) = self.xlim, self.ylim
@@ -167,8 +246,9 @@ class Axes:
             _, y = self.px(0.0, t)
             pygame.draw.line(surface, theme.muted, (r.left - 4, y), (r.left, y))
             text(surface, theme, yformat(t) if yformat else fmt(float(t), yd), (r.left - 6, y), 12, theme.muted, anchor="midright")
-        if xlabel:
-            text(surface, theme, xlabel, (r.right, r.bottom + 18), 13, theme.muted, anchor="topright")
+        if xlabel:     # below the tick labels, centred
+            text(surface, theme, xlabel, (r.centerx, r.bottom + 3 + line_height(theme, 12)), 13, theme.muted,
+                 anchor="midtop")
         if ylabel:
             text(surface, theme, ylabel, (r.left + 4, r.top + 2), 13, theme.muted)
 
@@ -232,15 +312,3 @@ def arrow(surface, colour, start, end, width: int = 2, head: int = 10) -> None:
 def blend(a, b, t: float) -> tuple:
     """Colour a moved fraction t towards colour b."""
     return tuple(int(round(x + (y - x) * t)) for x, y in zip(a, b))
-
-
-def wrap(s: str, width: int) -> list[str]:
-    """Split text into lines of at most `width` characters, at spaces."""
-    lines, line = [], ""
-    for word in s.split():
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return lines + ([line] if line else [])

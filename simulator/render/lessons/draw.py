@@ -6,6 +6,8 @@ now on a background thread (progress shown). The screen calls the engine only on
 thread is done, so two threads never run the kernels at once."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pygame
 
@@ -23,6 +25,10 @@ REFRESH = 0.08            # seconds between predictions while drawing
 # a "2" drawn with the mouse, for --export and the gallery
 DEMO_STROKES = [[(105, 118), (125, 88), (165, 72), (208, 84), (228, 118), (218, 158), (182, 198),
                  (136, 240), (104, 266), (160, 264), (238, 262)]]
+# a square: not a digit at all, to show that softmax still picks one, often with a high p
+SQUARE_STROKES = [[(88, 88), (248, 88), (248, 248), (88, 248), (88, 88)]]
+OVERCONFIDENCE = ("Softmax shares p = 1 among the 10 digits, whatever is drawn: a square (S) still gets a "
+                  "digit, often with a high p. There is no 'not a digit' answer.")
 SHOWN = (("act1", "conv1 + act  6×28×28", 2), ("pool1", "pool1  6×14×14", 3), ("act2", "conv2 + act  16×10×10", 3),
          ("pool2", "pool2  16×5×5", 5))
 
@@ -42,7 +48,7 @@ class DrawScene:
         self.model_note = ""
         checkpoint = getattr(options, "checkpoint", None)
         if model is None and checkpoint is not None:
-            model, self.model_note = draw_math.model_from_checkpoint(checkpoint), f"checkpoint {checkpoint}"
+            model, self.model_note = draw_math.model_from_checkpoint(checkpoint), f"checkpoint {Path(checkpoint).name}"
         if model is None:
             model = draw_math.cached_quick_model()
             self.model_note = f"quick model ({draw_math.QUICK_STEPS} steps, from the cache)"
@@ -82,8 +88,12 @@ class DrawScene:
         self.dirty = True
 
     def demo(self) -> None:
+        self.draw_strokes(DEMO_STROKES)
+
+    def draw_strokes(self, strokes) -> None:
+        """Clear the pad, draw these polylines and run the model on them."""
         self.clear()
-        for s in DEMO_STROKES:
+        for s in strokes:
             self.stroke(s)
         self.refresh()
 
@@ -120,6 +130,8 @@ class DrawScene:
             self.clear()
         elif event.type == pygame.KEYDOWN and event.key == pygame.K_d:
             self.demo()
+        elif event.type == pygame.KEYDOWN and event.key == pygame.K_s:
+            self.draw_strokes(SQUARE_STROKES)
 
     def _to_pad(self, pos):
         return (min(max(pos[0] - self._pad_rect.left, 0), PAD - 1), min(max(pos[1] - self._pad_rect.top, 0), PAD - 1))
@@ -153,7 +165,8 @@ class DrawScene:
         self._draw_prediction(surface, pygame.Rect(396, top, 430, PAD + 44))
         self._draw_model(surface, pygame.Rect(842, top, 414, PAD + 44))
         self._draw_layers(surface, pygame.Rect(396, top + PAD + 54, 860, bottom - top - PAD - 54))
-        ui.footer(surface, t, "left mouse: draw   right mouse, C or Backspace: clear   D: a sample drawing   Esc: quit")
+        ui.footer(surface, t, "left mouse: draw   right mouse, C or Backspace: clear   D: a sample drawing   "
+                              "S: a square   Esc: quit")
 
     def _draw_prepared(self, surface, rect) -> None:
         t, p = self.theme, self.prepared
@@ -190,8 +203,8 @@ class DrawScene:
             ui.text(surface, t, msg, inner.center, 16, t.muted, anchor="center")
             return
         best = int(np.argmax(self.probs))
-        ui.text(surface, t, str(best), (inner.left + 60, inner.top + 70), 96, t.accent, "bold", "center")
-        ui.text(surface, t, f"p = {self.probs[best]:.1%}", (inner.left + 60, inner.top + 140), 15, anchor="center")
+        digit = ui.text(surface, t, str(best), (inner.left + 60, inner.top), 96, t.accent, "bold", "midtop")
+        ui.text(surface, t, f"p = {self.probs[best]:.1%}", (inner.left + 60, digit.bottom + 2), 15, anchor="midtop")
         bar_left, bar_w = inner.left + 150, inner.width - 230
         row = (inner.height - 8) // 10
         for k in range(10):
@@ -206,37 +219,48 @@ class DrawScene:
         t = self.theme
         inner = ui.panel(surface, t, rect, "The model")
         y = inner.top
-        for line in ui.wrap(self.model_note, 44):
+        lh = ui.line_height(t, 13)
+        for line in ui.wrap_px(t, self.model_note, inner.width, 13):
             ui.text(surface, t, line, (inner.left, y), 13, t.muted)
-            y += ui.line_height(t, 13)
+            y += lh
         if self.job.error is not None:
-            ui.text(surface, t, f"training failed: {self.job.error}", (inner.left, y + 10), 13, t.bad)
+            ui.text(surface, t, f"training failed: {self.job.error}", (inner.left, y + 4), 13, t.bad)
+            y += lh + 4
         elif not self.ready():
             done, total = self.job.progress
-            ui.progress_bar(surface, t, (inner.left, y + 40, inner.width, 16), done / total,
+            ui.progress_bar(surface, t, (inner.left, y + 24, inner.width, 16), done / total,
                             f"training once, then cached: {done}/{total}")
-            ui.text(surface, t, "you can draw meanwhile", (inner.left, y + 64), 13, t.muted)
+            ui.text(surface, t, "you can draw meanwhile", (inner.left, y + 44), 13, t.muted)
+            y += 44 + lh
         elif self.job.result and self.job.result[1] is not None:
-            ui.text(surface, t, f"test accuracy {self.job.result[1]:.1%} (1000 images)", (inner.left, y + 8), 14, t.good)
-        y = inner.top + 90
-        steps = ("How the drawing is prepared, as MNIST was:",
+            ui.text(surface, t, f"test accuracy {self.job.result[1]:.1%} (1000 images)", (inner.left, y + 4), 13, t.good)
+            y += lh + 4
+        y += 8
+        steps = ("Prepared as MNIST was:",
                  "1  crop to the ink's bounding box",
                  f"2  scale its longer side to {draw_math.BOX} pixels",
-                 f"3  paste into {draw_math.FIELD}×{draw_math.FIELD} with the centre of mass",
-                 "    at the centre",
+                 f"3  centre of mass to the centre of {draw_math.FIELD}×{draw_math.FIELD}",
                  f"4  normalise: (x − {MEAN}) / {STD}")
         for k, line in enumerate(steps):
-            ui.text(surface, t, line, (inner.left, y), 13, t.text if k else t.muted)
-            y += ui.line_height(t, 13) + 2
-        if self.outputs is not None:
-            y = inner.bottom - 4 * ui.line_height(t, 13)
-            logits = self.outputs["logits"][0]
-            ui.text(surface, t, "logits z (fc3), softmax p = e^z / Σ e^z:", (inner.left, y), 13, t.muted)
-            y += ui.line_height(t, 13)
-            for half in (range(0, 5), range(5, 10)):
-                ui.text(surface, t, "  ".join(f"{k}:{fmt(float(logits[k]), 1)}" for k in half), (inner.left, y), 13,
-                        face="mono")
-                y += ui.line_height(t, 13)
+            ui.text(surface, t, line, (inner.left, y), ui.fit_size(t, line, 13, inner.width), t.text if k else t.muted)
+            y += lh
+        if self.outputs is None:
+            return
+        y += 8
+        bottom = inner.bottom - 3 * lh
+        for line in ui.wrap_px(t, OVERCONFIDENCE, inner.width, 13):
+            if y + lh > bottom:
+                break
+            ui.text(surface, t, line, (inner.left, y), 13, t.accent)
+            y += lh
+        y = bottom
+        logits = self.outputs["logits"][0]
+        ui.text(surface, t, "logits z (fc3), softmax p = e^z / Σ e^z:", (inner.left, y), 13, t.muted)
+        y += lh
+        for half in (range(0, 5), range(5, 10)):
+            line = "  ".join(f"{k}:{fmt(float(logits[k]), 1)}" for k in half)
+            ui.text(surface, t, line, (inner.left, y), ui.fit_size(t, line, 13, inner.width, "mono"), face="mono")
+            y += lh
 
     def _draw_layers(self, surface, rect) -> None:
         t = self.theme
@@ -247,6 +271,7 @@ class DrawScene:
         for name, label, scale in SHOWN:
             maps = self.outputs[name][0]
             lim = float(np.abs(maps).max()) or 1.0
+            after_relu = bool(maps.min() >= 0)         # nothing negative: a one-sided scale
             per_row = 6 if len(maps) == 6 else 8
             side = maps.shape[-1] * scale
             if x + per_row * (side + 4) > inner.right:
@@ -254,7 +279,7 @@ class DrawScene:
             ui.text(surface, t, label, (x, y - 3), 12, t.muted, anchor="bottomleft")
             for k, m in enumerate(maps):
                 ui.heat(surface, t, m, (x + (k % per_row) * (side + 4), y + (k // per_row) * (side + 4)), scale, lim,
-                        t.panel_border)
+                        t.panel_border, one_sided=after_relu)
             x += per_row * (side + 4) + 18
         for name, label, cols in (("act3", "fc1  120", 12), ("act4", "fc2  84", 12)):
             v = self.outputs[name][0]

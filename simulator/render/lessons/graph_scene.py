@@ -10,13 +10,17 @@ from ...engine.graph import Graph, analytic_gradient
 from . import common as ui
 from .common import fmt
 
-# where each node sits, as fractions of the graph area
-POSITIONS = {"w1": (0.12, 0.27), "w2": (0.12, 0.86), "w3": (0.39, 0.09), "w4": (0.39, 0.44),
-             "w5": (0.66, 0.26), "w6": (0.62, 0.86), "w7": (0.88, 0.56)}
+# where each node sits: fractions of the free space (graph area minus one node) left to right,
+# top to bottom. Chosen so that every edge is a clear diagonal or a long line that passes no
+# other node (w1 → w6 runs below w4, not under it): tests/test_lessons_render checks this.
+POSITIONS = {"w1": (0.0, 0.62), "w2": (0.0, 1.0), "w3": (0.24, 0.0), "w4": (0.32, 0.32),
+             "w5": (0.72, 0.2), "w6": (0.5, 1.0), "w7": (1.0, 0.62)}
 FORMULAS = {"w1": "w1 = x", "w2": "w2 = y", "w3": "w3 = cos w1", "w4": "w4 = sin w1",
             "w5": "w5 = w3 · w4", "w6": "w6 = w1 / w2", "w7": "w7 = w5 + w6"}
-NODE_W, NODE_H = 186, 84
+NODE_TEXT = 15           # font size of the node's lines (before theme.scale)
+EDGE_TEXT = 13
 STEP_SECONDS = 1.1
+SIDE_LEFT = 950          # the side panel's left edge
 
 
 class GraphScene:
@@ -31,6 +35,7 @@ class GraphScene:
         self.playing = True
         self.clock = 0.0
         self.drag: str | None = None
+        self.label_boxes: list[pygame.Rect] = []     # the edge labels drawn last frame
         self._build()
         self.gif_seconds = (self.last_step + 2) * STEP_SECONDS
         self.export_seconds = 0.0
@@ -87,6 +92,7 @@ class GraphScene:
     def set_inputs(self, x: float, y: float) -> None:
         self.x, self.y = round(x, 2), round(y, 2)
         self._build()
+        self.step = min(self.step, self.last_step)     # y = 0 has no reverse steps: the list shrinks
 
     def update(self, dt: float) -> None:
         if not self.playing:
@@ -109,13 +115,22 @@ class GraphScene:
 
     # --- drawing ----------------------------------------------------------------------
     def _area(self) -> pygame.Rect:
-        return pygame.Rect(24, ui.HEADER_H + 14, 860, 800 - ui.HEADER_H - ui.FOOTER_H - 28)
+        return pygame.Rect(24, ui.HEADER_H + 14, SIDE_LEFT - 40, 800 - ui.HEADER_H - ui.FOOTER_H - 28)
+
+    def node_size(self) -> tuple[int, int]:
+        """One size for every node: wide enough for the longest of its four lines in this theme."""
+        t = self.theme
+        samples = [(f, "bold") for f in FORMULAS.values()] + [("= −0.0000", "mono"), ("∂w7/∂w7", "mono"),
+                                                              ("÷ 0: undefined", "mono")]
+        w = max(ui.text_width(t, s, NODE_TEXT, face) for s, face in samples) + 16
+        return w, 4 * ui.line_height(t, NODE_TEXT) + 10
 
     def _node_rect(self, label: str) -> pygame.Rect:
-        a = self._area()
+        a = self._area().inflate(-12, -12)
+        w, h = self.node_size()
         fx, fy = POSITIONS[label]
-        r = pygame.Rect(0, 0, NODE_W, NODE_H)
-        r.center = (a.left + fx * a.width, a.top + fy * a.height)
+        r = pygame.Rect(0, 0, w, h)
+        r.center = (a.left + w / 2 + fx * (a.width - w), a.top + h / 2 + fy * (a.height - h))
         return r
 
     def draw(self, surface) -> None:
@@ -128,7 +143,12 @@ class GraphScene:
         just_ran, grads, reached = self.reverse_state()
         forward_node = self.order[self.step - 1] if 0 < self.step <= len(self.order) else None
         for parent, child, i in self.graph.edges():
-            self._draw_edge(surface, parent, child, i, child.label in shown, just_ran is child, bool(grads))
+            self._draw_edge(surface, parent, child, i, child.label in shown, just_ran is child)
+        ui.scope("graph", area)
+        self.label_boxes = placed = []
+        for parent, child, i in self.graph.edges():
+            if child.label in shown and grads and child.local[i] is not None:
+                self._draw_edge_label(surface, parent, child, i, just_ran is child, placed)
         for node in self.order:
             self._draw_node(surface, node, node.label in shown, grads.get(node.label) if node.label in reached else None,
                             node is forward_node or node is just_ran)
@@ -136,21 +156,38 @@ class GraphScene:
         ui.footer(surface, t, "←/→ x ± 0.1   ↑/↓ y ± 0.1   drag w1 or w2   0: y = 0   space: play/pause   "
                               ",/.: step back/forward   R: restart   Esc: quit")
 
-    def _draw_edge(self, surface, parent, child, i, shown, active, reverse) -> None:
+    def edge_line(self, parent_label: str, child_label: str):
+        """The drawn segment of an edge: from the parent's border to the child's border."""
+        a, b = self._node_rect(parent_label), self._node_rect(child_label)
+        return _border_point(a, b.center), _border_point(b, a.center)
+
+    def _draw_edge(self, surface, parent, child, i, shown, active) -> None:
         t = self.theme
-        a, b = self._node_rect(parent.label), self._node_rect(child.label)
-        start, end = _border_point(a, b.center), _border_point(b, a.center)
+        start, end = self.edge_line(parent.label, child.label)
         colour = t.accent if active else (t.muted if shown else t.panel_border)
         ui.arrow(surface, colour, start, end, 3 if active else 2)
-        if shown and reverse and child.local[i] is not None:
-            mid = (start[0] + 0.42 * (end[0] - start[0]), start[1] + 0.42 * (end[1] - start[1]))
-            label = f"∂{child.label}/∂{parent.label} = {child.local_text[i]} = {fmt(child.local[i])}"
-            w = ui.text_width(t, label, 13, "mono") + 10
-            box = pygame.Rect(0, 0, w, ui.line_height(t, 13) + 4)
-            box.center = mid
-            pygame.draw.rect(surface, t.panel, box, border_radius=4)
-            pygame.draw.rect(surface, colour, box, 1, border_radius=4)
-            ui.text(surface, t, label, box.center, 13, t.accent if active else t.text, "mono", "center")
+
+    def _draw_edge_label(self, surface, parent, child, i, active, placed) -> None:
+        """The local derivative ∂child/∂parent (its value) in a box on its edge, at the first point along the
+        edge where the box covers no node and no other label (placed: boxes drawn so far)."""
+        t = self.theme
+        start, end = self.edge_line(parent.label, child.label)
+        lines = (fmt(child.local[i], 4),)        # the formula is in the side panel's caption
+        w = max(ui.text_width(t, s, EDGE_TEXT, "mono") for s in lines) + 10
+        box = pygame.Rect(0, 0, w, len(lines) * ui.line_height(t, EDGE_TEXT) + 4)
+        nodes = [self._node_rect(n.label).inflate(6, 6) for n in self.order]
+        for f in (0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74):
+            box.center = (start[0] + f * (end[0] - start[0]), start[1] + f * (end[1] - start[1]))
+            if box.collidelist(nodes) < 0 and box.collidelist(placed) < 0:
+                break
+        placed.append(box.copy())
+        colour = t.accent if active else t.muted
+        pygame.draw.rect(surface, t.panel, box, border_radius=4)
+        pygame.draw.rect(surface, colour, box, 1, border_radius=4)
+        y = box.top + 2
+        for s in lines:
+            ui.text(surface, t, s, (box.centerx, y), EDGE_TEXT, t.accent if active else t.text, "mono", "midtop")
+            y += ui.line_height(t, EDGE_TEXT)
 
     def _draw_node(self, surface, node, shown, grad, active) -> None:
         t = self.theme
@@ -159,18 +196,21 @@ class GraphScene:
         border = t.bad if undefined else (t.accent if active else t.panel_border)
         pygame.draw.rect(surface, t.background, r, border_radius=10)
         pygame.draw.rect(surface, border, r, 3 if (active or undefined) else 2, border_radius=10)
-        ui.text(surface, t, FORMULAS[node.label], (r.centerx, r.top + 6), 15, face="bold", anchor="midtop")
+        ui.scope(node.label, r)
+        lh = ui.line_height(t, NODE_TEXT)
+        ui.text(surface, t, FORMULAS[node.label], (r.centerx, r.top + 5), NODE_TEXT, face="bold", anchor="midtop")
         if shown:
             by_zero = undefined and node.op == "/" and node.parents[1].value == 0
             value = ("÷ 0: undefined" if by_zero else "undefined") if undefined else f"= {fmt(node.value, 4)}"
-            ui.text(surface, t, value, (r.centerx, r.top + 32), 15, t.bad if undefined else t.text, "mono", "midtop")
-        if grad is not None:
-            ui.text(surface, t, f"∂w7/∂{node.label} = {fmt(grad, 4)}", (r.centerx, r.top + 56), 15, t.good,
+            ui.text(surface, t, value, (r.centerx, r.top + 5 + lh), NODE_TEXT, t.bad if undefined else t.text,
                     "mono", "midtop")
+        if grad is not None:
+            ui.text(surface, t, f"∂w7/∂{node.label}", (r.centerx, r.top + 5 + 2 * lh), NODE_TEXT, t.good, "mono", "midtop")
+            ui.text(surface, t, f"= {fmt(grad, 4)}", (r.centerx, r.top + 5 + 3 * lh), NODE_TEXT, t.good, "mono", "midtop")
 
     def _draw_side(self, surface, forward_node, just_ran, grads) -> None:
         t = self.theme
-        box = pygame.Rect(904, ui.HEADER_H + 14, 352, 800 - ui.HEADER_H - ui.FOOTER_H - 28)
+        box = pygame.Rect(SIDE_LEFT, ui.HEADER_H + 14, 1256 - SIDE_LEFT, 800 - ui.HEADER_H - ui.FOOTER_H - 28)
         inner = ui.panel(surface, t, box, "Inputs")
         y = inner.top
         lh = ui.line_height(t, 16)
@@ -178,11 +218,12 @@ class GraphScene:
             ui.text(surface, t, line, (inner.left, y), 16, face="mono")
             y += lh
         y += 10
-        phase = ("forward" if self.step <= len(self.order) else "reverse mode")
+        phase = ("forward" if self.step <= len(self.order) else "reverse")
         ui.text(surface, t, f"Step {self.step}/{self.last_step}: {phase}", (inner.left, y), 16, face="bold")
         y += lh + 4
         for line, colour in self._caption(forward_node, just_ran, grads):
-            ui.text(surface, t, line, (inner.left, y), 14, colour or t.text, "mono")
+            ui.text(surface, t, line, (inner.left, y), ui.fit_size(t, line, 14, inner.width, "mono"), colour or t.text,
+                    "mono")
             y += ui.line_height(t, 14)
         y += 12
         if self.graph.error:
@@ -197,7 +238,7 @@ class GraphScene:
             ui.text(surface, t, "Result (engine)", (inner.left, y), 16, face="bold")
             y += lh
             for line in (f"∂w7/∂x = ∂w7/∂w1 = {fmt(g['w1'].grad, 5)}", f"∂w7/∂y = ∂w7/∂w2 = {fmt(g['w2'].grad, 5)}"):
-                ui.text(surface, t, line, (inner.left, y), 15, t.good, "mono")
+                ui.text(surface, t, line, (inner.left, y), ui.fit_size(t, line, 15, inner.width, "mono"), t.good, "mono")
                 y += ui.line_height(t, 15)
             y += 8
             ui.text(surface, t, "By hand", (inner.left, y), 16, face="bold")
@@ -221,6 +262,8 @@ class GraphScene:
                 return [(f"{FORMULAS[n.label]}", None), (f"= {expr}", None), (n.error, t.bad)]
             return [(f"{FORMULAS[n.label]}", None), (f"= {expr}", None), (f"= {fmt(n.value, 4)}", t.accent)]
         n = just_ran
+        if n is None:
+            return []
         if not n.parents:
             return [(f"{n.label} is an input: its adjoint", None), ("is complete:", None),
                     (f"∂w7/∂{n.label} = {fmt(grads[n.label], 4)}", t.good)]
@@ -230,7 +273,7 @@ class GraphScene:
             lines.append((f"∂w7/∂{p.label} += ∂w7/∂{n.label} · {n.local_text[i]}", None))
             lines.append((f"  += {fmt(grads[n.label], 4)} × {fmt(n.local[i], 4)}", None))
             lines.append((f"  → ∂w7/∂{p.label} = {fmt(grads[p.label], 4)}", t.good))
-        return lines
+        return lines + [("numbers on edges: ∂child/∂parent", t.muted)]
 
 
 def _border_point(rect: pygame.Rect, towards) -> tuple[float, float]:

@@ -5,6 +5,7 @@ field (lessons_network.receptive_field) in the layers below. T trains live on a 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pygame
@@ -21,6 +22,7 @@ LAYOUT = {"input": (0.0, 0.0), "act1": (12.0, 2.6), "pool1": (33.0, 2.0), "act2"
           "pool2": (71.0, 0.8), "act3": (89.0, 0.0), "act4": (97.0, 0.0), "logits": (105.0, 0.0)}
 DENSE_COLUMNS = {"act3": 10, "act4": 7, "logits": 1}
 CENTRE_X = 52.0
+LABEL_TEXT = 13
 HOME = (-0.72, 0.3, 200.0)      # yaw, pitch (radians) and camera distance
 VIEW = pygame.Rect(24, ui.HEADER_H + 10, 920, 800 - ui.HEADER_H - ui.FOOTER_H - 18)
 
@@ -59,7 +61,7 @@ class Network3DScene:
         data = load_dataset(getattr(options, "data", None))
         checkpoint = getattr(options, "checkpoint", None)
         model = model_from_checkpoint(checkpoint) if checkpoint else cached_quick_model()
-        self.model_note = (f"weights from {checkpoint}" if checkpoint else
+        self.model_note = (f"weights from {Path(checkpoint).name}" if checkpoint else
                            "weights of the draw lesson's quick model" if model else "fresh random weights")
         self.test_images, self.test_labels = data.test_images, data.test_labels
         self.digit = 0
@@ -134,10 +136,24 @@ class Network3DScene:
         f = 2.4 * VIEW.height                       # long lens: gentle perspective
         scale = f / depth
         sx, sy = x * scale, y * scale
-        # keep the whole network centred in the view whatever the angle
+        # keep the whole network, its squares and its labels inside the view whatever the angle:
+        # centre it, then shrink it if it is wider or taller than the view minus the label margins
+        mx, my = self.margins()
+        half = np.clip(scale * 0.85, 1, 24) / 2
+        span_x = float((sx + half).max() - (sx - half).min()) or 1.0
+        span_y = float((sy + half).max() - (sy - half).min()) or 1.0
+        fit = min(1.0, (VIEW.width - 2 * mx) / span_x, (VIEW.height - 2 * my) / span_y)
+        sx, sy, scale = sx * fit, sy * fit, scale * fit
         sx += VIEW.centerx - (sx.min() + sx.max()) / 2
         sy += VIEW.centery - (sy.min() + sy.max()) / 2
         return sx, sy, depth, scale
+
+    def margins(self) -> tuple[int, int]:
+        """Room kept free at the view's sides (half the widest layer caption) and at top and
+        bottom (one caption line), so the captions drawn beside the layers stay inside."""
+        t = self.theme
+        widest = max(ui.text_width(t, c, LABEL_TEXT) for c in net.CAPTIONS.values())
+        return widest // 2 + 10, ui.line_height(t, LABEL_TEXT) + 14
 
     def pick(self, pos):
         """The nearest neuron under the mouse (the front one when several overlap), or None."""
@@ -154,14 +170,18 @@ class Network3DScene:
 
     # --- drawing ------------------------------------------------------------------------
     def _colours(self, frame) -> np.ndarray:
+        """Heat colours, one scale per layer (its 98th percentile of |value|, so a few large values
+        do not leave the rest black); zero is theme.zero, not the background's colour, so every
+        volume keeps its shape."""
         rgb = np.zeros((len(self.ids), 3), np.int32)
         for li, name in enumerate(net.NAMES):
             vols = frame.volumes[name]
             mask = self.ids[:, 0] == li
             sel = self.ids[mask]
             values = vols[sel[:, 1], sel[:, 2], sel[:, 3]]
-            lim = float(np.abs(values).max()) or 1.0
-            rgb[mask] = heat_rgb(values, lim, self.theme)
+            nonzero = np.abs(values[values != 0])
+            lim = float(np.percentile(nonzero, 98)) if nonzero.size else 1.0
+            rgb[mask] = heat_rgb(values, lim or 1.0, self.theme).astype(np.int32)
         return rgb
 
     def _in_field(self) -> np.ndarray:
@@ -186,11 +206,11 @@ class Network3DScene:
         pygame.draw.rect(surface, t.panel_border, VIEW, 1, border_radius=8)
         sx, sy, depth, scale = self._projected = self.project()
         rgb = self._colours(frame)
-        if self.selected:
+        if self.selected:       # the rest stays readable, only a little faded; the field is tinted
             inside = self._in_field()
             dim = ~inside
-            rgb[dim] = (rgb[dim] * 0.2 + np.array(t.background) * 0.8).astype(np.int32)
-            rgb[inside] = (rgb[inside] * 0.7 + np.array(t.accent) * 0.3).astype(np.int32)
+            rgb[dim] = (rgb[dim] * 0.6 + np.array(t.background) * 0.4).astype(np.int32)
+            rgb[inside] = (rgb[inside] * 0.55 + np.array(t.accent) * 0.45).astype(np.int32)
         size = np.clip(scale * 0.85, 1, 24).astype(np.int32)
         _splat(surface, VIEW.inflate(-4, -4), sx, sy, depth, size, rgb)
         clip = surface.get_clip()
@@ -200,6 +220,7 @@ class Network3DScene:
             i = np.flatnonzero((self.ids == (li, *self.selected[1:])).all(axis=1))[0]
             s = max(8, int(size[i]) + 6)
             pygame.draw.rect(surface, t.accent, (int(sx[i]) - s // 2, int(sy[i]) - s // 2, s, s), 2)
+        ui.scope("3d view", VIEW)
         self._label_layers(surface, sx, sy)
         surface.set_clip(clip)
         self._draw_side(surface, frame, pygame.Rect(960, ui.HEADER_H + 10, 296, VIEW.height))
@@ -212,9 +233,11 @@ class Network3DScene:
             mask = self.ids[:, 0] == li
             x = float(sx[mask].mean())
             if li % 2 == 0:
-                ui.text(surface, t, net.CAPTIONS[name], (x, float(sy[mask].max()) + 8), 12, t.muted, anchor="midtop")
+                ui.text(surface, t, net.CAPTIONS[name], (x, float(sy[mask].max()) + 8), LABEL_TEXT, t.text,
+                        anchor="midtop")
             else:
-                ui.text(surface, t, net.CAPTIONS[name], (x, float(sy[mask].min()) - 8), 12, t.muted, anchor="midbottom")
+                ui.text(surface, t, net.CAPTIONS[name], (x, float(sy[mask].min()) - 8), LABEL_TEXT, t.text,
+                        anchor="midbottom")
 
     def _draw_side(self, surface, frame, rect) -> None:
         t = self.theme
@@ -229,7 +252,7 @@ class Network3DScene:
                 (inner.left + 96, y), 13)
         ui.text(surface, t, f"reads {best} (p = {probs[best]:.0%})", (inner.left + 96, y + 20), 13, t.accent)
         y += 96
-        for line in ui.wrap(self.model_note, 40):
+        for line in ui.wrap_px(t, self.model_note, inner.width, 12):
             ui.text(surface, t, line, (inner.left, y), 12, t.muted)
             y += ui.line_height(t, 12)
         status = "training live (T stops)" if self.live.running else "paused (T trains live)"
@@ -249,10 +272,15 @@ class Network3DScene:
             pygame.draw.rect(surface, t.background, (inner.left + 20, y + 2, bar_w, 10))
             pygame.draw.rect(surface, colour, (inner.left + 20, y + 2, round(bar_w * float(probs[d])), 10))
             ui.text(surface, t, f"{probs[d]:.0%}", (inner.right, y), 12, t.muted, face="mono", anchor="topright")
-            y += 15
+            y += ui.line_height(t, 12)
         y += 12
+        legend = "Colours: orange > 0, blue < 0, grey = 0; one scale per layer (its 98th percentile of |value|)."
+        for line in ui.wrap_px(t, legend, inner.width, 12):
+            ui.text(surface, t, line, (inner.left, y), 12, t.muted)
+            y += ui.line_height(t, 12)
+        y += 8
         if not self.selected:
-            for line in ("Click a neuron to see its", "receptive field."):
+            for line in ui.wrap_px(t, "Click a neuron to see its receptive field.", inner.width, 13):
                 ui.text(surface, t, line, (inner.left, y), 13, t.muted)
                 y += ui.line_height(t, 13)
             return
@@ -271,7 +299,7 @@ class Network3DScene:
             else:
                 chans = "" if Cb == 1 else f"all {Cb} maps, " if reg.c1 - reg.c0 == Cb else f"map {reg.c0}, "
                 text = f"{below}: {chans}{reg.r1 - reg.r0}×{reg.k1 - reg.k0} at ({reg.r0}, {reg.k0})"
-            ui.text(surface, t, text, (inner.left, y), 12, face="mono")
+            ui.text(surface, t, text, (inner.left, y), ui.fit_size(t, text, 12, inner.width, "mono"), face="mono")
             y += ui.line_height(t, 12)
 
 

@@ -35,18 +35,24 @@ class CostSurface:
         self._surface, self._size = None, None
         self.axes = None
 
-    def draw(self, surface, theme, rect, digits=1) -> ui.Axes:
+    def draw(self, surface, theme, rect, digits=1, xlabel="θ₀ (intercept)") -> ui.Axes:
         rect = pygame.Rect(rect)
         if self._size != rect.size:
             self._surface = pygame.transform.smoothscale(array_surface(self.rgb, 1), rect.size)
             self._size = rect.size
         self.axes = ui.Axes(rect, (self.grid.t0[0], self.grid.t0[-1]), (self.grid.t1[0], self.grid.t1[-1]))
         self.axes.frame(surface, theme, ui.nice_ticks(*self.axes.xlim, 5), ui.nice_ticks(*self.axes.ylim, 5),
-                        "θ₀ (intercept)", "", digits, zero_lines=False)
+                        xlabel, "", digits, zero_lines=False)
         surface.blit(self._surface, rect)
         pygame.draw.rect(surface, theme.panel_border, rect, 1)
         ui.text(surface, theme, "θ₁ (slope)", (rect.left + 6, rect.top + 4), 13, theme.text)
         return self.axes
+
+
+def plot_rect(theme, inner: pygame.Rect) -> pygame.Rect:
+    """The plot area inside a panel, leaving room for the y ticks on the left and the x ticks and label below."""
+    left = round(44 * theme.scale)
+    return pygame.Rect(inner.left + left, inner.top + 4, inner.width - left - 12, inner.height - 4 - ui.Axes.below(theme))
 
 
 def draw_path(surface, theme, axes: ui.Axes, thetas: np.ndarray, colour, optimum=None) -> None:
@@ -135,7 +141,7 @@ class RegressionScene:
         self._draw_data(surface, pygame.Rect(24, top, 600, mid - top - 10), theta)
         self._draw_cost_curve(surface, pygame.Rect(24, mid, 600, bottom - mid), k)
         inner = ui.panel(surface, t, pygame.Rect(640, top, 616, mid - top - 10), "Cost surface J(θ₀, θ₁) and the path of θ")
-        axes = self.surface.draw(surface, t, inner.inflate(-60, -44).move(18, -6))
+        axes = self.surface.draw(surface, t, plot_rect(t, inner))
         draw_path(surface, t, axes, self.run.thetas[:k + 1], t.accent, self.optimum)
         self._draw_numbers(surface, pygame.Rect(640, mid, 616, bottom - mid), k)
         ui.footer(surface, t, "space: play/pause   ←/→: step   ↑/↓: α × 1.25 / ÷ 1.25   N: new points   R: restart   Esc: quit")
@@ -144,7 +150,7 @@ class RegressionScene:
         t = self.theme
         inner = ui.panel(surface, t, rect, "The points and the current line")
         p = self.points
-        axes = ui.Axes(inner.inflate(-50, -44).move(14, -8), (-1.5, 3.5), (-2.5, 7.0))
+        axes = ui.Axes(plot_rect(t, inner), (-1.5, 3.5), (-2.5, 7.0))
         axes.frame(surface, t, ui.nice_ticks(-1.5, 3.5, 6), ui.nice_ticks(-2.5, 7.0, 5), "x", "y", 0)
         yhat = theta[0] + theta[1] * p.x
         for x, y, f in zip(p.x, p.y, yhat):          # residuals ŷᵢ − yᵢ
@@ -161,7 +167,7 @@ class RegressionScene:
         inner = ui.panel(surface, t, rect, "Cost J(θ) after each step")
         costs = self.run.costs
         top = float(costs[0]) * 1.05
-        axes = ui.Axes(inner.inflate(-60, -44).move(16, -8), (0, STEPS), (0, top))
+        axes = ui.Axes(plot_rect(t, inner), (0, STEPS), (0, top))
         axes.frame(surface, t, ui.nice_ticks(0, STEPS, 8), ui.nice_ticks(0, top, 4), "step", "J", (0, 1))
         axes.line(surface, [0, STEPS], [self.optimum_cost] * 2, t.good, 1)
         axes.line(surface, np.arange(k + 1), costs[:k + 1], t.accent, 2)
@@ -180,12 +186,20 @@ class RegressionScene:
                       (f"  = {pair(r.thetas[k + 1])}", t.accent)]
         else:
             lines += [("last step", t.muted), ("", None), ("", None)]
+        f = lr_math.step_factors(self.points, self.lr)[1]
         lines += [(f"J(θ)  = {fmt(r.costs[k], 4)}", None),
-                  (f"least squares θ* = {pair(self.optimum)},  J(θ*) = {fmt(self.optimum_cost, 4)}", t.good),
+                  (f"least squares θ* = {pair(self.optimum)}", t.good),
+                  (f"J(θ*) = {fmt(self.optimum_cost, 4)}", t.good),
                   ("∇J = 1/m · (Σ rᵢ, Σ rᵢ·xᵢ),  rᵢ = θ₀ + θ₁xᵢ − yᵢ", t.muted),
-                  (f"this run: {r.status}" + (f" (diverged at step {r.diverged_at})" if r.diverged_at else ""),
-                   t.bad if r.diverged_at else t.muted)]
+                  (f"α: {r.status} (1 − αλmax = {fmt(f, 2)})" + (f", stopped at step {r.diverged_at}"
+                                                                 if r.diverged_at else ""),
+                   t.bad if r.status == "diverging" else t.muted)]
+        size = 16                  # the largest size at which every line fits the panel
+        widest = max((s for s, _ in lines), key=lambda s: ui.text_width(t, s, 16, "mono"))
+        while size > 10 and (ui.text_width(t, widest, size, "mono") > inner.width - 8
+                             or len(lines) * (ui.line_height(t, size) + 1) > inner.height - 4):
+            size -= 0.5
         y = inner.top + 4
         for line, colour in lines:
-            ui.text(surface, t, line, (inner.left + 4, y), 16, colour or t.text, "mono")
-            y += ui.line_height(t, 16) + 2
+            ui.text(surface, t, line, (inner.left + 4, y), size, colour or t.text, "mono")
+            y += ui.line_height(t, size) + 1

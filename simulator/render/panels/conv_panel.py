@@ -1,22 +1,28 @@
-"""Convolution panel: the selected filter sliding over its input, one output pixel at a time.
+"""Convolution panel: the selected filter sliding over its input, one output pixel at a time,
+with every number checkable.
 
-Left to right: the layer's input (padded; one tile per input channel) with the receptive
-window outlined, the filter (one slice per input channel), and the output map filling in up
-to the window. Below: the window's dot product in real numbers (largest terms, Σ, bias,
-result, activation) and the output-size formula with the layer's numbers. All numbers are
-the engine's: ConvTerms from the Snapshot, indexed, never recomputed here.
+Left to right: the layer's input (padding hatched; one tile per input channel) with the
+receptive window outlined, the filter written as a table of its weights (for conv2: the
+slice of the input channel in use), and the output z = Σ w·x + b (before the activation)
+filling in up to the window; a colour bar under each heat map. One product is "current":
+its input cell and filter cell are outlined and the caption writes it out. It is the
+largest |w·x| of the window, the cell clicked in the filter table, or, in presenter mode, each
+of the window's products in turn. Below: the window's sum, bias, z and activation. All numbers
+are the engine's (ConvTerms from the Snapshot), indexed, never recomputed here.
 """
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pygame
 
-from .widgets import BODY, SMALL, TINY, Text, clip_text, fit_size, fmt, frame, heat_tile, outline
+from .widgets import (CHECK, Numbers, Sizes, Text, colour_bar, first_fitting, fmt, frame, hatch, heat,
+                      heat_tile, outline)
 
 ACT_NAMES = {"relu": "ReLU", "sigmoid": "σ", "tanh": "tanh"}
-TERMS_SHOWN = 3
 GAP = 4
+SKIP_BLANK_BELOW = 20      # window positions per second: slower than this, blank windows are skipped
 
 
 def _grid(c: int) -> tuple[int, int]:
@@ -25,225 +31,278 @@ def _grid(c: int) -> tuple[int, int]:
 
 
 class ConvPanel:
+    name = "conv"
+
     def __init__(self, theme, text: Text):
         self.theme, self.text = theme, text
+        self.numbers = Numbers(theme)
         self.rect = pygame.Rect(0, 0, 10, 10)
+        self.sizes = Sizes.for_window((1280, 800), theme)
         self.static: pygame.Surface | None = None
         self.output: pygame.Surface | None = None
         self.terms = None
         self.activation = "relu"
         self.pos = 0.0                     # window index along the output, row-major, fractional
         self.slide_per_sec = 30.0
-        self._key = None                   # (layer, channel) the geometry was computed for
-        self._caption_key = None
-        self._caption_layout_key = None
-        self.caption_size, self.terms_shown = BODY, TERMS_SHOWN
+        self.chosen = None                 # (c, p, q) clicked in the filter table, or None
+        self.presenter = None              # Presenter driving window and product, or None
+        self._key = None
         self.caption: list[str] = []       # the lines under the images, as drawn
         self.caption_window = None         # the ConvWindow those lines describe
+        self.product = None                # (c, p, q) of the product written in the caption
 
-    def layout(self, rect: pygame.Rect) -> None:
-        self.rect = rect
+    def layout(self, rect: pygame.Rect, sizes: Sizes) -> None:
+        self.rect, self.sizes = rect, sizes
         self.static = pygame.Surface(rect.size)
         self._key = None
 
     # --- geometry ----------------------------------------------------------------------
     def _geometry(self, terms) -> None:
-        th, tx = self.theme, self.text
+        th, tx, sz = self.theme, self.text, self.sizes
         surf = self.static
-        title = f"Convolution: {terms.layer}, filter {terms.channel + 1} of {6 if terms.layer == 'conv1' else 16}"
-        inner = frame(surf, surf.get_rect(), th, tx, title,
-                      f"{terms.filter_size}×{terms.filter_size}, stride {terms.stride}, padding {terms.padding}")
-        self.inner = inner
         C, H, W = terms.in_shape
         Hp = H + 2 * terms.padding
         F = terms.filter_size
         OH, OW = terms.out_shape
         cols, rows = _grid(C)
-        caption_h = 3 * tx.line(BODY) + 8
-        label_h = tx.line(SMALL) + 4
-        area_h = inner.h - caption_h - label_h
-        op_w = tx.width(" = ", 22) + 8
-        avail = inner.w - 2 * op_w
-        s_in = max(1, min((int(avail * 0.40) - (cols - 1) * GAP) // (cols * Hp),
-                          (area_h - (rows - 1) * GAP) // (rows * Hp)))
+        n_filters = 6 if terms.layer == "conv1" else 16
+        inner = frame(surf, surf.get_rect(), th, tx, sz, f"Convolution: {terms.layer}, filter {terms.channel + 1}",
+                      (f"{n_filters} filters of {C}×{F}×{F}, stride {terms.stride}, padding {terms.padding}",
+                       f"{C}×{F}×{F}, stride {terms.stride}, pad {terms.padding}", f"{C}×{F}×{F}"))
+        self.inner = inner
+        small, line = sz.small, tx.line(sz.small)
+        # the filter table: one cell per weight, wide enough for "−0.00"
+        self.cell_w = self.numbers.size("−0.00", small)[0] + sz.px(8)
+        self.cell_h = self.numbers.size("0", small)[1] + sz.px(4)
+        table_w, table_h = F * self.cell_w, F * self.cell_h
+        self.caption_size = sz.body
+        caption_lines = 3
+        slice_h = line if C > 1 else 0       # conv2: "slice c of 6" above the table
+        bar_h = sz.px(6) + line + 2
+        label_h = line + 2
+        op_w = tx.width("=", sz.title) + sz.px(16)
+        while True:
+            caption_h = caption_lines * tx.line(self.caption_size) + sz.px(4)
+            area_h = inner.h - caption_h - label_h - bar_h - slice_h
+            avail_w = inner.w - table_w - 2 * op_w
+            s_in = min((int(avail_w * 0.53) - (cols - 1) * GAP) // (cols * Hp), (area_h - (rows - 1) * GAP) // (rows * Hp))
+            if s_in >= 2 or caption_lines == 2:
+                break
+            caption_lines -= 1             # say less: the output-size formula goes first
+        s_in = max(1, s_in)
+        self.caption_lines = caption_lines
         in_w, in_h = cols * Hp * s_in + (cols - 1) * GAP, rows * Hp * s_in + (rows - 1) * GAP
-        s_f = max(1, min((int(avail * 0.24) - (cols - 1) * GAP) // (cols * F),
-                         int(in_h * 0.8 - (rows - 1) * GAP) // (rows * F)))
-        f_w, f_h = cols * F * s_f + (cols - 1) * GAP, rows * F * s_f + (rows - 1) * GAP
-        s_out = max(1, min((avail - in_w - f_w - 16) // OW, max(in_h, 1) // OH))
+        s_out = max(1, min((avail_w - in_w) // OW, max(area_h, 1) // OH))
         out_w, out_h = OW * s_out, OH * s_out
-        total = in_w + f_w + out_w + 2 * op_w
+        total = in_w + table_w + out_w + 2 * op_w
         x0 = inner.x + max(0, (inner.w - total) // 2)
-        top = inner.y
-        cy = top + max(in_h, f_h, out_h) // 2
-        self.s_in, self.s_f, self.s_out, self.Hp, self.F = s_in, s_f, s_out, Hp, F
+        top = inner.y + slice_h
+        fig_h = max(in_h, table_h, out_h)
+        cy = top + fig_h // 2
+        self.s_in, self.s_out, self.Hp, self.F = s_in, s_out, Hp, F
         self.in_tiles = []
         for c in range(C):
             r, q = divmod(c, cols)
             self.in_tiles.append(pygame.Rect(x0 + q * (Hp * s_in + GAP), cy - in_h // 2 + r * (Hp * s_in + GAP),
                                              Hp * s_in, Hp * s_in))
         fx = x0 + in_w + op_w
-        self.f_tiles = []
-        for c in range(C):
-            r, q = divmod(c, cols)
-            self.f_tiles.append(pygame.Rect(fx + q * (F * s_f + GAP), cy - f_h // 2 + r * (F * s_f + GAP),
-                                            F * s_f, F * s_f))
-        ox = fx + f_w + op_w
+        self.table = pygame.Rect(fx, cy - table_h // 2, table_w, table_h)
+        ox = fx + table_w + op_w
         self.out_rect = pygame.Rect(ox, cy - out_h // 2, out_w, out_h)
-        tx.draw(surf, "⊛", (x0 + in_w + op_w // 2, cy), 22, th.muted, anchor="center")
-        tx.draw(surf, "=", (fx + f_w + op_w // 2, cy), 22, th.muted, anchor="center")
-        label_y = max(self.in_tiles[-1].bottom, self.f_tiles[-1].bottom, self.out_rect.bottom) + 3
-        src = f"input {C}×{H}×{W}" if terms.layer == "conv1" else f"pool1 maps {C}×{H}×{W}"
-        pad = f", padding {terms.padding}" if terms.padding else ""
-        short_pad = f", pad {terms.padding}" if terms.padding else ""
-        # each label from its longest wording to its shortest; the output's shows where the window is
-        forms = [(f"{src}{pad}", f"{src}{short_pad}", f"{C}×{H}×{W}{short_pad}"),
-                 (f"filter {C}×{F}×{F}", f"{C}×{F}×{F}"),
-                 (f"output {OH}×{OW} · row {{y}}, col {{x}}", f"output {OH}×{OW} · ({{y}}, {{x}})",
-                  f"{OH}×{OW} · ({{y}}, {{x}})")]
-        centres = [x0 + in_w // 2, fx + f_w // 2, ox + out_w // 2]
-        # centred labels never overlap when each is narrower than the distance to its neighbours
-        gap01, gap12 = centres[1] - centres[0], centres[2] - centres[1]
-        room = [min(gap01, 2 * (centres[0] - inner.x)) - 8, min(gap01, gap12) - 8,
-                min(gap12, 2 * (inner.right - centres[2])) - 8]
-
-        def fits(form: str, r: int, size: int) -> bool:
-            return tx.width(form.format(y=OH - 1, x=OW - 1), size) <= r
-
-        self.label_size = SMALL if all(fits(f[0], r, SMALL) for f, r in zip(forms, room)) else TINY
-        chosen = [next((f for f in fs if fits(f, r, self.label_size)), fs[-1]) for fs, r in zip(forms, room)]
-        self.out_room = room[2]
-        self.out_fits = fits(chosen[2], room[2], self.label_size)   # else measured and clipped per frame
-        for x, w, lbl in zip(centres[:2], room[:2], chosen[:2]):
-            tx.draw(surf, clip_text(tx, lbl, w, self.label_size), (x, label_y), self.label_size, th.muted,
-                    anchor="midtop")
-        self.out_label = (centres[2], label_y, chosen[2])
-        self.caption_y = label_y + tx.line(self.label_size) + 4
-        self.caption_w = inner.w
-        # Output-size formula with this layer's numbers.
+        tx.draw(surf, "⊛", (x0 + in_w + op_w // 2, cy), sz.title, th.muted, anchor="center")
+        tx.draw(surf, "=", (fx + table_w + op_w // 2, cy), sz.title, th.muted, anchor="center")
+        below = top + fig_h + sz.px(4)
+        in_box = pygame.Rect(x0, 0, in_w, 0)
+        self.bars = {"input": pygame.Rect(in_box.x, below, in_box.w, sz.px(6)),
+                     "output": pygame.Rect(self.out_rect.x, below, out_w, sz.px(6))}
+        label_y = below + bar_h
+        src = f"input {C}×{H}×{W}" if terms.layer == "conv1" else f"pool1 {C}×{H}×{W}"
+        pad = f", padding {terms.padding} (hatched)" if terms.padding else ""
+        forms = [(f"{src}{pad}", f"{src}", f"{C}×{H}×{W}"),
+                 (f"filter {terms.channel + 1}: weights w", "weights w", "w"),
+                 (f"z = Σ w·x + b, {OH}×{OW}, before {ACT_NAMES.get(self.activation, 'ReLU')}",
+                  f"z {OH}×{OW}, before {ACT_NAMES.get(self.activation, 'ReLU')}", f"z {OH}×{OW}", "z")]
+        boxes = [(x0, in_w), (fx, table_w), (ox, out_w)]
+        self.labels = []
+        for i, ((x, w), fs) in enumerate(zip(boxes, forms)):
+            left = boxes[i - 1][0] + boxes[i - 1][1] + 4 if i else inner.x
+            right = boxes[i + 1][0] - 4 if i < 2 else inner.right
+            room = 2 * min(x + w / 2 - left, right - (x + w / 2))
+            label = first_fitting(tx, fs, int(room), small)
+            if label:
+                self.labels.append((x + w // 2, label_y, label))
+        self.caption_y = label_y + label_h + sz.px(2)
         o = (H - F + 2 * terms.padding) // terms.stride + 1
-        self.formula = (f"output size = (W − F + 2P)/S + 1 = "
-                        f"({H} − {F} + 2·{terms.padding})/{terms.stride} + 1 = {o}")
-        self._key = (terms.layer, terms.channel, self.rect.size)
+        self.formula = first_fitting(tx, (f"output size = (W − F + 2P)/S + 1 = ({H} − {F} + 2·{terms.padding})/"
+                                          f"{terms.stride} + 1 = {o}",
+                                          f"(W − F + 2P)/S + 1 = ({H} − {F} + 2·{terms.padding})/{terms.stride} + 1"
+                                          f" = {o}"), inner.w, self.caption_size) or ""
+        self._key = (terms.layer, terms.channel, self.rect.size, self.activation)
 
     # --- snapshot ----------------------------------------------------------------------
     def set_snapshot(self, snap) -> None:
         terms = snap.conv
-        if self._key != (terms.layer, terms.channel, self.rect.size):
-            if self.terms is None or (self.terms.layer, self.terms.channel) != (terms.layer, terms.channel):
-                self.pos = 0.0
-            self._geometry(terms)
+        if self.terms is None or (self.terms.layer, self.terms.channel) != (terms.layer, terms.channel):
+            self.pos, self.chosen = 0.0, None
         self.terms, self.activation = terms, snap.activation
-        th = self.theme
+        self._busy = terms.busy()
+        with CHECK.scope(self.name, self.rect, self.rect.topleft):
+            self._geometry(terms)       # cheap (frame and widths are cached); records its texts
+            self._paint(snap, terms)
+
+    def _paint(self, snap, terms) -> None:
+        th, tx, sz = self.theme, self.text, self.sizes
         surf = self.static
         limit_in = snap.limits["input"] if terms.layer == "conv1" else snap.limits["stage1"]
+        in_one_sided = terms.layer == "conv2" and snap.activation == "relu"
         for c, rect in enumerate(self.in_tiles):
-            surf.blit(heat_tile(terms.padded[c], limit_in, th, self.s_in), rect)
-            if terms.padding:   # the padding ring: a thin line where the real image starts
+            surf.blit(heat_tile(terms.padded[c], limit_in, th, self.s_in, in_one_sided), rect)
+            if terms.padding:      # the padding ring: hatched zeros around the real image
                 pad = terms.padding * self.s_in
-                pygame.draw.rect(surf, th.panel_border, rect.inflate(-2 * pad, -2 * pad), 1)
-        limit_w = snap.limits[f"{terms.layer}_w"]
-        for c, rect in enumerate(self.f_tiles):
-            surf.blit(heat_tile(terms.weights[c], limit_w, th, self.s_f), rect)
-            pygame.draw.rect(surf, th.accent, rect.inflate(2, 2), 1)
+                for band in (pygame.Rect(rect.x, rect.y, rect.w, pad), pygame.Rect(rect.x, rect.bottom - pad, rect.w, pad),
+                             pygame.Rect(rect.x, rect.y, pad, rect.h), pygame.Rect(rect.right - pad, rect.y, pad, rect.h)):
+                    hatch(surf, band, th.muted, max(3, self.s_in + 1))
+                pygame.draw.rect(surf, th.muted, rect.inflate(-2 * pad, -2 * pad).inflate(2, 2), 1)
+        self.limit_w = snap.limits[f"{terms.layer}_w"]
         self.output = heat_tile(terms.forward, snap.limits["conv_out"], th, self.s_out)
-        self._caption_key = None
+        colour_bar(surf, tx, self.bars["input"], limit_in, th, sz.small, in_one_sided, vertical=False)
+        colour_bar(surf, tx, self.bars["output"], snap.limits["conv_out"], th, sz.small, False, vertical=False)
+        for x, y, label in self.labels:
+            tx.draw(surf, label, (x, y), sz.small, th.muted, anchor="midtop")
 
     # --- per frame ---------------------------------------------------------------------
     def update(self, dt: float) -> None:
-        if self.terms is not None:
+        if self.terms is not None and self.presenter is None:
             n = self.terms.out_shape[0] * self.terms.out_shape[1]
+            before = int(self.pos)
             self.pos = (self.pos + dt * self.slide_per_sec) % n
+            if self.slide_per_sec <= SKIP_BLANK_BELOW and int(self.pos) != before:
+                # slow speeds: the window jumps over blank background to the next inked window
+                busy = self._busy.ravel()
+                ahead = np.flatnonzero(np.roll(busy, -int(self.pos)))
+                if ahead.size:
+                    self.pos = float((int(self.pos) + int(ahead[0])) % n)
 
     def window_yx(self) -> tuple[int, int]:
+        if self.presenter is not None:
+            return self.presenter.window
         OW = self.terms.out_shape[1]
         return divmod(int(self.pos), OW)
 
-    def handle_click(self, pos) -> bool:
-        if self.terms is None or not self.out_rect.collidepoint(pos):
-            return False
-        OH, OW = self.terms.out_shape
-        y = min(OH - 1, (pos[1] - self.out_rect.y) // self.s_out)
-        x = min(OW - 1, (pos[0] - self.out_rect.x) // self.s_out)
-        self.pos = float(y * OW + x)
-        return True
-
-    def _caption_layout(self, terms) -> None:
-        """Font size and number of terms for the caption, fixed per layer and layout from a
-        template with typical numbers (−8.888), so a frame renders its lines without measuring
-        them; a line longer than the template (bigger numbers) is measured and clipped."""
-        tx, w = self.text, self.caption_w
-        act = ACT_NAMES.get(self.activation, self.activation)
-        wide = fmt(-8.888)
-        line2 = (f"Σ w·x = {wide}    bias b = {wide}    z = Σ + b = {wide}    {act}(z) = {wide}")
-        self.caption_size = size = fit_size(tx, [line2, self.formula], w)
-        n = terms.products[0, 0].size
-
-        def line1(shown: int) -> str:
-            more = f" + … {n - shown} more terms" if n > shown else ""
-            return "Σ w·x = " + " + ".join([f"({wide})({wide})"] * shown) + more
-
-        shown = min(TERMS_SHOWN, n)
-        while shown > 1 and tx.width(line1(shown), size) > w:
-            shown -= 1
-        self.terms_shown = shown
-        # per line: the longest text known to fit (0: measure and clip every time)
-        self._fits = [len(t) if tx.width(t, size) <= w else 0 for t in (line1(shown), line2, self.formula)]
-        self._caption_layout_key = (terms.layer, self.activation, w)
-
-    def _caption(self, y: int, x: int) -> list[str]:
-        key = (id(self.terms), y, x)
-        if key == self._caption_key:
-            return self.caption
-        if self._caption_layout_key != (self.terms.layer, self.activation, self.caption_w):
-            self._caption_layout(self.terms)
-        win = self.terms.window(y, x)
+    def current_product(self, win) -> tuple[tuple[int, int, int], str]:
+        """(c, p, q) of the product to write, and why it is the one shown."""
         n = win.products.size
+        if self.presenter is not None:
+            k = self.presenter.product % n
+            C, F = win.products.shape[0], win.products.shape[1]
+            c, rest = divmod(k, F * F)
+            return (c, *divmod(rest, F)), f"product {k + 1} of {n}"
+        if self.chosen is not None and self.chosen[0] < win.products.shape[0]:
+            return self.chosen, f"clicked, 1 of {n}"
+        c, p, q = win.top_terms(1)[0][:3]
+        return (c, p, q), f"largest |w·x| of {n}"
+
+    def handle_click(self, pos) -> bool:
+        """pos in panel coordinates: the output map moves the window, a filter cell chooses
+        the product written out (a second click on it goes back to the largest)."""
+        if self.terms is None:
+            return False
+        if self.out_rect.collidepoint(pos):
+            OH, OW = self.terms.out_shape
+            y = min(OH - 1, (pos[1] - self.out_rect.y) // self.s_out)
+            x = min(OW - 1, (pos[0] - self.out_rect.x) // self.s_out)
+            self.pos = float(y * OW + x)
+            return True
+        if self.table.collidepoint(pos):
+            p = (pos[1] - self.table.y) // self.cell_h
+            q = (pos[0] - self.table.x) // self.cell_w
+            c = self.product[0] if self.product else 0
+            self.chosen = None if self.chosen == (c, p, q) else (c, p, q)
+            return True
+        return False
+
+    def _caption(self, win, cpq, why) -> list[str]:
+        tx, sz = self.text, self.sizes
+        c, p, q = cpq
+        w, x, prod = float(win.weights[c, p, q]), float(win.patch[c, p, q]), float(win.products[c, p, q])
         act = ACT_NAMES.get(self.activation, self.activation)
-        terms = [f"({fmt(wv)})({fmt(v)})" for _, _, _, wv, v, _ in win.top_terms(self.terms_shown)]
-        more = f" + … {n - len(terms)} more terms" if n > len(terms) else ""
-        self.caption = [f"Σ w·x = {' + '.join(terms)}{more}",
-                        f"Σ w·x = {fmt(win.total)}    bias b = {fmt(win.bias)}    z = Σ + b = {fmt(win.result)}"
-                        f"    {act}(z) = {fmt(win.activation)}",
-                        self.formula]
-        self.caption_window = win
-        self._caption_key = key
-        return self.caption
+        at = f"w[{p},{q}]" if win.products.shape[0] == 1 else f"w[{c + 1}][{p},{q}]"
+        n = win.products.size
+        width = self.inner.w
+        size = self.caption_size
+        line1 = first_fitting(tx, (f"{at} · x = ({fmt(w)}) × ({fmt(x)}) = {fmt(prod)}    ({why})",
+                                   f"{at} · x = ({fmt(w)}) × ({fmt(x)}) = {fmt(prod)}",
+                                   f"({fmt(w)}) × ({fmt(x)}) = {fmt(prod)}"), width, size) or ""
+        line2 = first_fitting(tx, (f"Σ of {n} w·x = {fmt(win.total)}    b = {fmt(win.bias)}    z = Σ + b = "
+                                   f"{fmt(win.result)}    {act}(z) = {fmt(win.activation)}",
+                                   f"Σ w·x = {fmt(win.total)}   b = {fmt(win.bias)}   z = {fmt(win.result)}   "
+                                   f"{act}(z) = {fmt(win.activation)}",
+                                   f"z = Σ + b = {fmt(win.result)}   {act}(z) = {fmt(win.activation)}"), width, size) or ""
+        lines = [line1, line2]
+        if self.caption_lines >= 3 and self.formula:
+            lines.append(self.formula)
+        return lines
 
     def frame_key(self, now: float):
-        """Equal keys draw identical pixels: the window moves from one output pixel to the next."""
-        return None if self.terms is None else (id(self.terms), self.rect.topleft, self.window_yx())
+        """Equal keys draw identical pixels."""
+        if self.terms is None:
+            return None
+        product = self.presenter.product if self.presenter is not None else self.chosen
+        return (id(self.terms), self.rect.topleft, self.window_yx(), product)
 
     def draw(self, target: pygame.Surface, now: float) -> None:
         if self.terms is None:
             return
-        th, tx = self.theme, self.text
+        with CHECK.scope(self.name + ":frame", self.rect):
+            self._draw(target)
+
+    def _draw(self, target: pygame.Surface) -> None:
+        th, tx, sz, nums = self.theme, self.text, self.sizes, self.numbers
         target.blit(self.static, self.rect)
         ox, oy = self.rect.topleft
         y, x = self.window_yx()
+        win = self.terms.window(y, x)
+        cpq, why = self.current_product(win)
+        self.product, self.caption_window = cpq, win
+        c, p, q = cpq
+        # output z, computed up to the window
         s = self.s_out
         out = self.out_rect.move(ox, oy)
         pygame.draw.rect(target, th.background, out)
-        if y:   # rows already computed
+        if y:
             target.blit(self.output, out.topleft, pygame.Rect(0, 0, out.w, y * s))
-        if x:   # the current row up to the window
+        if x:
             target.blit(self.output, (out.x, out.y + y * s), pygame.Rect(0, y * s, x * s, s))
         target.blit(self.output, (out.x + x * s, out.y + y * s), pygame.Rect(x * s, y * s, s, s))
         pygame.draw.rect(target, th.panel_border, out.inflate(2, 2), 1)
         outline(target, pygame.Rect(out.x + x * s, out.y + y * s, s, s), th.accent, 2)
-        step = self.terms.stride * self.s_in
-        size = self.F * self.s_in
-        for tile in self.in_tiles:
-            outline(target, pygame.Rect(ox + tile.x + x * step, oy + tile.y + y * step, size, size), th.accent, 2)
-        lx, ly, label = self.out_label
-        label = label.format(y=y, x=x)       # fits when the widest row and column do
-        if not self.out_fits:
-            label = clip_text(tx, label, self.out_room, self.label_size)
-        tx.draw(target, label, (ox + lx, oy + ly), self.label_size, th.muted, anchor="midtop")
-        lines = self._caption(y, x)
+        # the window on the input, and the input cell of the current product
+        step, size = self.terms.stride * self.s_in, self.F * self.s_in
+        for ch, tile in enumerate(self.in_tiles):
+            wx, wy = ox + tile.x + x * step, oy + tile.y + y * step
+            outline(target, pygame.Rect(wx, wy, size, size), th.accent if ch == c else th.muted, 2 if ch == c else 1)
+            if ch == c:
+                cell = pygame.Rect(wx + q * self.s_in, wy + p * self.s_in, self.s_in, self.s_in)
+                pygame.draw.rect(target, th.text, cell.inflate(4, 4), 2)
+        # the filter table: slice c, every weight written, the current one outlined
+        table = self.table.move(ox, oy)
+        weights = self.terms.weights[c]
+        rgb = heat(weights * 0.6, self.limit_w, th)        # pale, so the numbers stay readable
+        for pp in range(self.F):
+            for qq in range(self.F):
+                r = pygame.Rect(table.x + qq * self.cell_w, table.y + pp * self.cell_h, self.cell_w, self.cell_h)
+                pygame.draw.rect(target, tuple(int(v) for v in rgb[pp, qq]), r)
+                pygame.draw.rect(target, th.panel_border, r, 1)
+                nums.draw(target, fmt(float(weights[pp, qq]), 2), r.center, sz.small, th.text)
+        pygame.draw.rect(target, th.text, pygame.Rect(table.x + q * self.cell_w, table.y + p * self.cell_h,
+                                                      self.cell_w, self.cell_h).inflate(2, 2), 2)
+        if self.terms.weights.shape[0] > 1:       # conv2: which input channel this slice reads
+            tx.draw(target, f"slice {c + 1} of {self.terms.weights.shape[0]}", (table.centerx, table.y - 2),
+                    sz.small, th.muted, anchor="midbottom")
+        # the caption
+        self.caption = self._caption(win, cpq, why)
         lh = tx.line(self.caption_size)
-        for i, line in enumerate(lines):
-            colour = th.text if i < 2 else th.muted
-            if len(line) > self._fits[i]:
-                line = clip_text(tx, line, self.caption_w, self.caption_size)
-            tx.draw(target, line, (ox + self.inner.x, oy + self.caption_y + i * lh), self.caption_size, colour)
+        for i, line in enumerate(self.caption):
+            if line:
+                tx.draw(target, line, (ox + self.inner.x, oy + self.caption_y + i * lh), self.caption_size,
+                        th.text if i < 2 else th.muted)

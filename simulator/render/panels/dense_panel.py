@@ -1,65 +1,83 @@
 """Dense part: the flattened pool2 vector, the fully connected activations and the logits as
-heat strips, and the 10 softmax probabilities as bars with the prediction."""
+heat strips (after ReLU: one-sided), and the 10 softmax probabilities as bars."""
 from __future__ import annotations
 
 import pygame
 
-from .widgets import BODY, SMALL, TINY, SnapshotPanel, fmt, frame, heat_strip
+from .widgets import SnapshotPanel, first_fitting, fmt, frame, heat_strip
 
 ACT_NAMES = {"relu": "ReLU", "sigmoid": "σ", "tanh": "tanh"}
 
 
 class DensePanel(SnapshotPanel):
-    def set_snapshot(self, snap) -> None:
-        th, tx = self.theme, self.text
+    name = "dense"
+
+    def build(self, snap) -> None:
+        th, tx, sz = self.theme, self.text, self.sizes
         surf = self.static
         act = ACT_NAMES.get(snap.activation, snap.activation)
-        inner = frame(surf, surf.get_rect(), th, tx, "Dense layers", "the vector each layer hands to the next")
-        rows = [("flatten", f"pool2 16×5×5 → {snap.acts['flat'].size}", snap.acts["flat"], snap.limits["flat"]),
-                ("fc1", f"400 → 120, {act}", snap.acts["act3"], snap.limits["fc1"]),
-                ("fc2", f"120 → 84, {act}", snap.acts["act4"], snap.limits["fc2"]),
-                ("fc3", "84 → 10 logits", snap.acts["logits"], snap.limits["logits"])]
-        label_w = max(tx.width(a, BODY, "bold") + 6 + tx.width(b, SMALL) for a, b, _, _ in rows) + 12
-        value_w = tx.width("max 00.00", TINY) + 10
+        relu = snap.activation == "relu"
+        inner = frame(surf, surf.get_rect(), th, tx, sz, "Dense layers",
+                      ("the vector each layer hands to the next", "each layer's output vector"))
+        n_flat = snap.acts["flat"].size
+        rows = [("flatten", (f"pool2 16×5×5 → {n_flat}", f"→ {n_flat}"), snap.acts["flat"], snap.limits["flat"], relu),
+                ("fc1", (f"400 → 120, {act}", "→ 120"), snap.acts["act3"], snap.limits["fc1"], relu),
+                ("fc2", (f"120 → 84, {act}", "→ 84"), snap.acts["act4"], snap.limits["fc2"], relu),
+                ("fc3", ("84 → 10 logits", "→ 10"), snap.acts["logits"], snap.limits["logits"], False)]
         row_h = inner.h // len(rows)
-        strip_h = max(6, min(22, row_h - 6))
-        full_w = inner.w - label_w - value_w
-        for i, (name, desc, values, limit) in enumerate(rows):
-            y = inner.y + i * row_h
-            cy = y + row_h // 2
-            r = tx.draw(surf, name, (inner.x, cy), BODY, th.text, "bold", anchor="midleft")
-            tx.draw(surf, desc, (r.right + 6, cy), SMALL, th.muted, anchor="midleft")
+        name_w = max(tx.width(r[0], sz.small, "bold") for r in rows) + sz.px(6)
+        def scale(limit, one_sided):       # the strip's colour scale, in words
+            return f"0 … {fmt(limit, 2)}" if one_sided else f"±{fmt(limit, 2)}"
+
+        value_w = max(tx.width(scale(r[3], r[4]), sz.small) for r in rows) + sz.px(8)
+        desc_room = int(inner.w * 0.30)
+        descs = [first_fitting(tx, r[1], desc_room, sz.small) for r in rows]
+        desc_w = max((tx.width(d, sz.small) for d in descs if d), default=0) + sz.px(8)
+        full_w = inner.w - name_w - desc_w - value_w
+        strip_h = max(4, min(sz.px(24), row_h - sz.px(4)))
+        for i, ((name, _, values, limit, one_sided), desc) in enumerate(zip(rows, descs)):
+            cy = inner.y + i * row_h + row_h // 2
+            tx.draw(surf, name, (inner.x, cy), sz.small, th.text, "bold", anchor="midleft")
+            if desc:
+                tx.draw(surf, desc, (inner.x + name_w, cy), sz.small, th.muted, anchor="midleft")
             # cells are at least 3 px wide, so short vectors are drawn shorter, not smeared
             cell = max(1, full_w // values.size)
             width = full_w if values.size * 3 > full_w else min(full_w, cell * values.size)
-            strip = pygame.Rect(inner.x + label_w, cy - strip_h // 2, width, strip_h)
-            surf.blit(heat_strip(values, limit, th, strip.w, strip.h), strip)
+            strip = pygame.Rect(inner.x + name_w + desc_w, cy - strip_h // 2, width, strip_h)
+            surf.blit(heat_strip(values, limit, th, strip.w, strip.h, one_sided), strip)
             pygame.draw.rect(surf, th.panel_border, strip.inflate(2, 2), 1)
-            if name == "fc3" and strip.w >= 10 * 34:
-                for k in range(values.size):
-                    cx = strip.x + (k + 0.5) * strip.w / values.size
-                    tx.draw(surf, fmt(float(values[k]), 2), (cx, strip.centery), TINY, th.text, anchor="center")
-            tx.draw(surf, f"max {fmt(limit, 2)}", (strip.right + 8, cy), TINY, th.muted, anchor="midleft")
+            if name == "fc3":          # the logits written in their cells when they fit
+                texts = [fmt(float(v), 1) for v in values]
+                slot = strip.w / values.size
+                if strip_h >= tx.height(sz.small) and max(tx.width(t, sz.small) for t in texts) <= slot - 8:
+                    for k, t in enumerate(texts):
+                        tx.draw(surf, t, (strip.x + (k + 0.5) * slot, strip.centery), sz.small, th.text,
+                                anchor="center")
+            tx.draw(surf, scale(limit, one_sided), (strip.right + sz.px(6), cy), sz.small, th.muted, anchor="midleft")
 
 
 class ProbsPanel(SnapshotPanel):
     """The 10 softmax probabilities as bars: the prediction in the accent colour, the true
     label's digit in green (red when the prediction is wrong)."""
+    name = "probs"
 
-    def set_snapshot(self, snap) -> None:
-        th, tx = self.theme, self.text
+    def build(self, snap) -> None:
+        th, tx, sz = self.theme, self.text, self.sizes
         surf = self.static
         if snap.prediction >= 0:
             ok = snap.prediction == snap.label
-            sub = f"predicted {snap.prediction}, label {snap.label} {'✓' if ok else '✗'}"
+            subs = (f"predicted {snap.prediction}, label {snap.label} {'✓' if ok else '✗'}",
+                    f"{snap.prediction} vs {snap.label} {'✓' if ok else '✗'}")
         else:
-            sub = "probabilities are NaN"
-        inner = frame(surf, surf.get_rect(), th, tx, "Softmax probabilities", sub)
-        top_pad = tx.line(TINY) + 2
-        bottom_pad = tx.line(BODY) + 2
+            subs = ("probabilities are NaN", "NaN")
+        inner = frame(surf, surf.get_rect(), th, tx, sz, "Softmax", subs)
+        top_pad = tx.line(sz.small) + 2
+        bottom_pad = tx.line(sz.body) + 2
         bar_area = pygame.Rect(inner.x, inner.y + top_pad, inner.w, inner.h - top_pad - bottom_pad)
         slot = bar_area.w / 10
         bar_w = max(4, int(slot * 0.6))
+        # percentages over the bars only when ten of them fit side by side
+        show_pct = max(tx.width(f"{fmt(100 * float(p), 0)}%", sz.small) for p in snap.probs) <= slot - 2
         for k in range(10):
             p = float(snap.probs[k])
             cx = bar_area.x + (k + 0.5) * slot
@@ -69,8 +87,11 @@ class ProbsPanel(SnapshotPanel):
             pygame.draw.rect(surf, th.panel_border, base)
             if h > 0:
                 pygame.draw.rect(surf, colour, pygame.Rect(base.x, bar_area.bottom - h, bar_w, h))
-            tx.draw(surf, f"{fmt(100 * p, 0)}%" if p == p else "NaN", (cx, bar_area.bottom - h - 1), TINY,
-                    th.text if k == snap.prediction else th.muted, anchor="midbottom")
+            if show_pct or k == snap.prediction:
+                label = f"{fmt(100 * p, 0)}%" if p == p else "NaN"
+                x = min(max(cx, bar_area.x + tx.width(label, sz.small) / 2), bar_area.right - tx.width(label, sz.small) / 2)
+                tx.draw(surf, label, (x, bar_area.bottom - h - 1), sz.small,
+                        th.text if k == snap.prediction else th.muted, anchor="midbottom")
             digit_colour = (th.good if k == snap.prediction else th.bad) if k == snap.label else th.text
-            tx.draw(surf, str(k), (cx, bar_area.bottom + 1), BODY, digit_colour,
+            tx.draw(surf, str(k), (cx, bar_area.bottom + 1), sz.body, digit_colour,
                     "bold" if k == snap.label else "sans", anchor="midtop")

@@ -14,13 +14,14 @@ from .hud import Hud, Toast
 from .input_panel import InputPanel
 from .maps_panel import MapsPanel
 from .pool_panel import PoolPanel
-from .widgets import Text
+from .presenter import Presenter
+from .widgets import CHECK, Sizes, Text
 
 # Panel rebuilds per second, at most; the animations run at the full frame rate in between.
 # Five a second shows each training digit long enough to read it with its maps, and a rebuild
 # (~5 ms holding the GIL) at 10 Hz cost the training thread a further ~6% (measured under Xvfb).
 REFRESH_HZ = 5
-MARGIN = 8
+MARGIN = 6     # reference pixels between panels
 SLIDE = {s.name: s.slide_per_sec for s in SPEEDS}
 
 KEY_ACTIONS = {
@@ -30,6 +31,7 @@ KEY_ACTIONS = {
     pygame.K_LEFTBRACKET: "lr_down", pygame.K_RIGHTBRACKET: "lr_up",
     pygame.K_r: "reset", pygame.K_s: "screenshot", pygame.K_h: "help",
     pygame.K_F11: "fullscreen", pygame.K_q: "quit", pygame.K_ESCAPE: "escape", pygame.K_l: "lessons",
+    pygame.K_p: "presenter",
 }
 CHAR_ACTIONS = {"+": "faster", "-": "slower", "[": "lr_down", "]": "lr_up"}  # other keyboard layouts
 
@@ -55,6 +57,7 @@ class LiveScene:
         self.animated = (self.conv, self.pool)      # redrawn between snapshots when their frame_key moves
         self._drawn: dict = {}                       # animated panel → frame_key of what is on screen
         self.snapshot = None
+        self._hud_snapshot = None
         self.swapped_at = -1.0
         self.show_help = False
         self.size = (0, 0)
@@ -62,32 +65,54 @@ class LiveScene:
         self._overlay_shown = False     # help, toast or banner was on the last frame
         self._hud_dirty = self._buttons_dirty = False
         self._hover = None
+        self.presenter: Presenter | None = None
+        self.compact = False
+        self.sizes = Sizes.for_window((1280, 800), theme)
 
     # --- layout --------------------------------------------------------------------------
     def layout(self, size) -> None:
+        """Sizes from the window and theme; every panel when there is room for them at those
+        sizes, else the dense layers' two panels are left out (say less, never cut)."""
         self.size = w, h = size
-        m = MARGIN
-        hud_h = max(40, self.text.line(18, "bold") + 16)
-        bar_h = self.text.line(13) + 14
-        self.hud.layout(pygame.Rect(0, 0, w, hud_h))
-        self.buttons.layout(pygame.Rect(m, h - bar_h - m, w - 2 * m, bar_h))
+        self.sizes = sz = Sizes.for_window(size, self.theme)
+        tx = self.text
+        m = sz.px(MARGIN)
+        hud_h = tx.line(sz.body, "bold") + sz.px(14)
+        bar_h = tx.line(sz.body) + sz.px(12)
+        self.hud.layout(pygame.Rect(0, 0, w, hud_h), sz)
+        self.buttons.layout(pygame.Rect(m, h - bar_h - m, w - 2 * m, bar_h), sz)
+        self.help.sizes = self.banner.sizes = self.toast.sizes = sz
         top, bottom = hud_h + m, h - bar_h - 2 * m
-        avail = bottom - top - 2 * m
-        h1, h2 = int(avail * 0.42), int(avail * 0.39)
-        h3 = avail - h1 - h2
-        y1, y2, y3 = top, top + h1 + m, top + h1 + h2 + 2 * m
+        avail = bottom - top
         inner_w = w - 2 * m
-        c1 = int(inner_w * 0.15)
-        c3 = int(inner_w * 0.35)
-        c2 = inner_w - c1 - c3 - 2 * m
-        self.input.layout(pygame.Rect(m, y1, c1, h1))
-        self.conv.layout(pygame.Rect(2 * m + c1, y1, c2, h1))
-        self.curves.layout(pygame.Rect(3 * m + c1 + c2, y1, c3, h1))
-        left = inner_w - c3 - m
-        self.maps.layout(pygame.Rect(m, y2, left, h2))
-        self.pool.layout(pygame.Rect(2 * m + left, y2, c3, h2))
-        self.dense.layout(pygame.Rect(m, y3, left, h3))
-        self.probs.layout(pygame.Rect(2 * m + left, y3, c3, h3))
+        self.compact = w / sz.unit < 1180 or h / sz.unit < 700
+        if self.compact:
+            rows = [int((avail - m) * 0.53)]
+            rows.append(avail - m - rows[0])
+            cols1 = (0.15, 0.57, 0.28)
+            cols2 = (0.60, 0.40)
+        else:
+            rows = [int((avail - 2 * m) * 0.43), int((avail - 2 * m) * 0.37)]
+            rows.append(avail - 2 * m - sum(rows))
+            cols1 = (0.15, 0.51, 0.34)
+            cols2 = (0.62, 0.38)
+
+        def split(y, hgt, fracs, panels):
+            x = m
+            widths = [int((inner_w - (len(fracs) - 1) * m) * f) for f in fracs[:-1]]
+            widths.append(inner_w - (len(fracs) - 1) * m - sum(widths))
+            for p, wd in zip(panels, widths):
+                p.layout(pygame.Rect(x, y, wd, hgt), sz)
+                x += wd + m
+
+        split(top, rows[0], cols1, (self.input, self.conv, self.curves))
+        split(top + rows[0] + m, rows[1], cols2, (self.maps, self.pool))
+        if self.compact:
+            self.panels = (self.input, self.conv, self.curves, self.maps, self.pool)
+        else:
+            split(top + rows[0] + rows[1] + 2 * m, rows[2], cols2, (self.dense, self.probs))
+            self.panels = (self.input, self.conv, self.curves, self.maps, self.pool, self.dense, self.probs)
+        CHECK.clear()
         self._dirty_all = True
         if self.snapshot is not None:
             self._apply(self.snapshot)
@@ -113,6 +138,11 @@ class LiveScene:
         w = self.worker
         if action == "help":
             self.show_help = not self.show_help
+        elif action == "presenter":
+            self.toggle_presenter(now)
+        elif self.presenter is not None and action in ("faster", "slower"):
+            self.presenter.faster() if action == "faster" else self.presenter.slower()
+            self.toast.show(f"presenter: {self.presenter.dwell:g} s per window", now)
         elif action == "pause":
             w.toggle_pause()
         elif action == "step":
@@ -130,6 +160,21 @@ class LiveScene:
             self.toast.show("weights reset: training starts again from the initial weights", now)
         return None
 
+    def toggle_presenter(self, now: float) -> None:
+        """P: keep this sample on screen and sweep it slowly (training goes on behind); P again: live."""
+        if self.presenter is None and self.snapshot is not None:
+            self.presenter = Presenter(self.snapshot)
+            self.toast.show("presenter mode: this image stays, the filter sweeps it; − + pace, P back to live", now)
+        else:
+            self.presenter = None
+            self.pool.follow(0, 0, None)
+            latest = self.worker.latest()
+            if latest is not None:
+                self._apply(latest)
+        self.conv.presenter = self.presenter
+        self.buttons.presenting = self.presenter is not None
+        self._dirty_all = True
+
     def _click(self, pos) -> str | None:
         if self.snapshot is not None and self.snapshot.diverged and self.banner.button.collidepoint(pos):
             return "reset"
@@ -143,6 +188,7 @@ class LiveScene:
             self._dirty_all = True
             return None
         if self.conv.rect.collidepoint(pos):
+            self._dirty_all = True
             self.conv.handle_click((pos[0] - self.conv.rect.x, pos[1] - self.conv.rect.y))
         return None
 
@@ -155,20 +201,36 @@ class LiveScene:
         if fresh and (now - self.swapped_at >= 1.0 / REFRESH_HZ or selection_changed or snap.status != "running"):
             if self.snapshot is not None and abs(snap.lr - self.snapshot.lr) > 1e-12:
                 self.toast.show(f"learning rate {self.snapshot.lr:g} → {snap.lr:g}", now)
-            self._apply(snap)
+            if self.presenter is not None and not selection_changed:
+                self._apply_behind(snap)          # presenter: the sample stays, the numbers move on
+            else:
+                if self.presenter is not None:    # a new channel chosen: present that one
+                    self.presenter = self.conv.presenter = Presenter(snap)
+                self._apply(snap)
             self.swapped_at = now
+        if self.presenter is not None:
+            self.presenter.update(dt)
+            y, x = self.presenter.window
+            self.pool.follow(y // 2, x // 2, "forward" if self.presenter.fraction < 0.5 else "backward")
         self.conv.slide_per_sec = SLIDE.get(self.snapshot.speed, 30.0) if self.snapshot else 30.0
         self.conv.update(dt)
-        if self.hud.update(self.snapshot, fps):
+        if self.hud.update(self._hud_snapshot, fps, self.presenter is not None):
             self._hud_dirty = True
         hover = self.buttons.hovered(pygame.mouse.get_pos())
         if hover != self._hover:
             self._hover = self.buttons.hover = hover
             self._buttons_dirty = True
 
+    def _apply_behind(self, snap) -> None:
+        """Presenter mode: only the run's figures (header, curves) take the new snapshot."""
+        self.buttons.paused = snap.status == "paused"
+        self.curves.set_snapshot(snap)
+        self._hud_snapshot = snap
+        self._dirty_all = True
+
     def _apply(self, snap) -> None:
         self._dirty_all = True
-        self.snapshot = snap
+        self.snapshot = self._hud_snapshot = snap
         self.maps.selection = (snap.conv.layer, snap.conv.channel)
         self.buttons.paused = snap.status == "paused"
         for p in self.panels:

@@ -1,6 +1,7 @@
 """Feature-maps panel: every channel of conv1, pool1, conv2 and pool2 for the current sample,
 as heat maps. Each stage (conv1 with pool1, conv2 with pool2) shares one colour scale, drawn
-beside it with its numbers. Clicking a map selects its channel as the one the convolution
+beside it with its numbers (one-sided after ReLU: nothing is negative). A map that is all
+zero is labelled "dead" (for this image), not left blank. Clicking a map selects its channel as the one the convolution
 and pooling panels animate."""
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import math
 import numpy as np
 import pygame
 
-from .widgets import SMALL, TINY, Text, colour_bar, fmt, frame, heat, inner_rect, outline
+from .widgets import (CHECK, Sizes, Text, colour_bar, colour_bar_width, first_fitting, frame, heat, inner_rect,
+                      is_dead, outline)
 
 GAP = 4
 # (stage, the conv layer's activation output, the pooled maps): pooling reads exactly what is shown.
@@ -46,27 +48,31 @@ def place_pair(a: tuple, b: tuple, box_w: int, box_h: int, between: int):
 
 
 class MapsPanel:
+    name = "maps"
+
     def __init__(self, theme, text: Text):
         self.theme, self.text = theme, text
         self.rect = pygame.Rect(0, 0, 10, 10)
+        self.sizes = Sizes.for_window((1280, 800), theme)
         self.static: pygame.Surface | None = None
         self.cells: dict[str, list[pygame.Rect]] = {}   # tensor → rect of each channel (panel coords)
+        self.dead: dict[str, list[int]] = {}            # tensor → channels that are all zero
         self.selection = ("conv1", 0)
         self._shapes = None
 
-    def layout(self, rect: pygame.Rect) -> None:
-        self.rect = rect
+    def layout(self, rect: pygame.Rect, sizes: Sizes) -> None:
+        self.rect, self.sizes = rect, sizes
         self.static = pygame.Surface(rect.size)
         self._shapes = None
 
     def _geometry(self, snap) -> None:
-        tx = self.text
+        tx, sz = self.text, self.sizes
         self._shapes = {n: snap.acts[n].shape for _, a, b in STAGES for n in (a, b)}
-        inner = inner_rect(pygame.Rect((0, 0), self.rect.size), tx)
-        label_h = tx.line(SMALL) + 2
-        bar_w = tx.width("−00.00", TINY) + 22
-        width = inner.w - bar_w - 8
-        between = 6 * GAP
+        inner = inner_rect(pygame.Rect((0, 0), self.rect.size), tx, sz)
+        label_h = tx.line(sz.small) + 2
+        bar_w = colour_bar_width(tx, 88.88, sz.small, sz.px(10)) + sz.px(6)
+        width = inner.w - bar_w - sz.px(8)
+        between = sz.px(20)
         row_h = [int((inner.h - GAP) * f) for f in (0.53, 0.47)]
         y = inner.y
         self.cells, self.labels, self.bars = {}, [], []
@@ -77,7 +83,7 @@ class MapsPanel:
             used = placed[0][3] + placed[1][3] + between
             x = inner.x + max(0, (width - used) // 2)
             for name, (c, h, w), (cols, rows, scale, gw) in zip((conv, pool), shapes, placed):
-                self.labels.append((x, y, name, c, h, w))
+                self.labels.append((x, y, name, c, h, w, gw + (between if name == conv else 0)))
                 rects = []
                 for i in range(c):
                     r, q = divmod(i, cols)
@@ -85,42 +91,54 @@ class MapsPanel:
                                              w * scale, h * scale))
                 self.cells[name] = rects
                 x += gw + between
-            self.bars.append((stage, pygame.Rect(inner.right - bar_w + 2, y + label_h + 2, 10, box_h - 6)))
+            top = y + label_h + tx.height(sz.small) // 2
+            self.bars.append((stage, pygame.Rect(inner.right - bar_w + sz.px(4), top, sz.px(10),
+                                                 max(8, y + rh - GAP - tx.height(sz.small) // 2 - top))))
             y += rh + GAP
 
     def set_snapshot(self, snap) -> None:
-        th, tx = self.theme, self.text
+        with CHECK.scope(self.name, self.rect, self.rect.topleft):
+            self._build(snap)
+
+    def _build(self, snap) -> None:
+        th, tx, sz = self.theme, self.text, self.sizes
         if self._shapes is None:
             self._geometry(snap)
         surf = self.static
-        frame(surf, surf.get_rect(), th, tx, "Feature maps",
-              "every channel of every layer, for the input on the left · click a map to animate it")
+        one_sided = snap.activation == "relu"
+        frame(surf, surf.get_rect(), th, tx, sz, "Feature maps",
+              ("every channel of every layer, for the input on the left · click a map to animate it",
+               "every channel, for this input · click a map to animate it", "click a map to animate it"))
         act = ACT_NAMES.get(snap.activation, snap.activation)
-        for x, y, n, c, h, w in self.labels:
+        self.dead = {n: [i for i, m in enumerate(snap.acts[n]) if is_dead(m)] for _, a, b in STAGES for n in (a, b)}
+        for x, y, n, c, h, w, room in self.labels:
             name = LAYER[n]
-            what = f"{name}: {c} maps {h}×{w}" + (f", after {act}" if n.startswith("act") else "")
-            if tx.width(what, SMALL) > self.cells[n][-1].right - x + 2 * GAP:
-                what = f"{name} {c}×{h}×{w}"
-            tx.draw(surf, what, (x, y), SMALL, th.muted)
+            dead = len(self.dead[n])
+            after = f", after {act}" if n.startswith("act") else ""
+            tail = f" · {dead} dead (all 0)" if dead else ""
+            forms = (f"{name}: {c} maps {h}×{w}{after}{tail}", f"{name} {c}×{h}×{w}{after}{tail}",
+                     f"{name} {c}×{h}×{w}" + (f" · {dead} dead" if dead else ""), f"{name} {c}×{h}×{w}", name)
+            what = first_fitting(tx, forms, room - sz.px(10), sz.small)
+            if what:
+                tx.draw(surf, what, (x, y), sz.small, th.muted)
         for stage, conv, pool in STAGES:
             limit = snap.limits[f"stage{stage}"]
             for name in (conv, pool):
                 maps = snap.acts[name]
-                rgb = heat(maps, limit, th)             # one call per layer, not per map
+                rgb = heat(maps, limit, th, one_sided)           # one call per layer, not per map
                 rects = self.cells[name]
                 scale = rects[0].w // maps.shape[2]
                 for i, r in enumerate(rects):
                     tile = pygame.surfarray.make_surface(np.ascontiguousarray(rgb[i].swapaxes(0, 1)))
                     surf.blit(pygame.transform.scale(tile, r.size) if scale > 1 else tile, r)
                     pygame.draw.rect(surf, th.panel_border, r.inflate(2, 2), 1)
-        for stage, bar in self.bars:   # the stage's colour scale, vertical: +L top, −L bottom
-            limit = snap.limits[f"stage{stage}"]
-            strip = pygame.transform.rotate(colour_bar(th, bar.h, bar.w), 90)
-            surf.blit(strip, bar)
-            pygame.draw.rect(surf, th.panel_border, bar.inflate(2, 2), 1)
-            tx.draw(surf, fmt(limit, 2), (bar.right + 4, bar.y), TINY, th.muted, anchor="midleft")
-            tx.draw(surf, "0", (bar.right + 4, bar.centery), TINY, th.muted, anchor="midleft")
-            tx.draw(surf, fmt(-limit, 2), (bar.right + 4, bar.bottom), TINY, th.muted, anchor="midleft")
+                    if i in self.dead[name]:         # named, not just blank
+                        word = next((t for t in ("dead", "0") if tx.width(t, sz.small) <= r.w - 2
+                                     and tx.height(sz.small) <= r.h), None)
+                        if word:
+                            tx.draw(surf, word, r.center, sz.small, th.text, anchor="center")
+        for stage, bar in self.bars:   # the stage's colour scale: +L top, 0 (or −L) bottom
+            colour_bar(surf, tx, bar, snap.limits[f"stage{stage}"], th, sz.small, one_sided)
 
     def handle_click(self, pos) -> tuple[str, int] | None:
         """A click on a map → (conv layer, channel) to select, else None."""

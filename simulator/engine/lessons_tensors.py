@@ -1,0 +1,65 @@
+"""Tensors and their rank, each one a real tensor of this network.
+
+    examples = tensor_examples(images, labels, params)    # scalar, vector, matrix, 3-D, 4-D
+
+Rank = the number of indices needed to pick one number: a scalar needs 0, a vector 1 (z[k]),
+a matrix 2 (W[i, j]), one image's feature maps 3 (x[c, h, w]), a batch of images 4 (x[n, c, h, w]).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import ops
+from .data import normalise
+from .model import LeNet5, LeNetConfig
+
+BATCH = 8    # images in the 4-D example
+
+
+@dataclass(frozen=True, eq=False)
+class TensorExample:
+    rank: int
+    kind: str                # scalar | vector | matrix | 3-D tensor | 4-D tensor
+    name: str                # what it is in this network
+    array: np.ndarray        # the tensor itself, shape = array.shape
+    index: tuple             # one element's index, shown with its value
+    value: float             # array[index]
+    note: str
+
+    @property
+    def shape(self) -> tuple:
+        return tuple(self.array.shape)
+
+
+def tensor_examples(images: np.ndarray, labels: np.ndarray, params: dict | None = None,
+                    config: LeNetConfig = LeNetConfig()) -> list[TensorExample]:
+    """images uint8 [N,28,28] (N ≥ BATCH), labels [N]: one forward pass on the first BATCH
+    images; every example is a tensor that pass really holds (or the model's own weights)."""
+    model = LeNet5(config, params)
+    x = normalise(images[:BATCH])                                  # [8,1,28,28] float32
+    fwd = model.forward(x)
+    logits = fwd.outputs["logits"]
+    loss, _ = ops.softmax_cross_entropy(logits[:1], np.asarray(labels[:1], np.int64))
+    z = logits[0]
+    w = model.params["fc3_w"]
+    maps = fwd.outputs["conv1"][0]
+    k = int(np.argmax(z))
+    i, j = (int(v) for v in np.unravel_index(int(np.argmax(np.abs(w))), w.shape))
+    c, h, ww = (int(v) for v in np.unravel_index(int(np.argmax(maps)), maps.shape))
+    n = 1
+    hh, wc = (int(v) for v in np.unravel_index(int(np.argmax(x[n, 0])), x.shape[2:]))
+    scalar = np.array(loss, np.float64)
+
+    def ex(rank, kind, name, array, index, note):
+        return TensorExample(rank, kind, name, array, index, float(array[index]), note)
+    return [
+        ex(0, "scalar", "the loss L of image 0", scalar, (), "one number, no index"),
+        ex(1, "vector", "the 10 scores z (logits) of image 0", z, (k,), "one index: which digit"),
+        ex(2, "matrix", "fc3's weights W", w, (i, j), "two indices: input row, output column"),
+        ex(3, "3-D tensor", "conv1's output for image 0 (C, H, W)", maps, (c, h, ww),
+           "three: channel, row, column"),
+        ex(4, "4-D tensor", f"a batch of {BATCH} input images (N, C, H, W)", x, (n, 0, hh, wc),
+           "four: image, channel, row, column (NCHW)"),
+    ]

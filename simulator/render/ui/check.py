@@ -1,0 +1,111 @@
+"""The layout check: when enabled (the tests turn it on), every text a screen draws is
+recorded with the panel it belongs to, and `violations()` lists
+
+- a text that is not wholly inside its panel,
+- two texts that overlap, or stand closer than MIN_GAP pixels side by side so that they read
+  as one ("−12.84" and "0" → "−12.840"), within one layer (an overlay may cover panels),
+- a text shortened with "…" (a screen must say less, not cut).
+
+A panel declares itself with `CHECK.scope(name, bounds, origin)`: texts drawn inside the
+`with` block are recorded at `origin` + their position (panels that draw onto their own
+surface pass the surface's place on screen), and re-entering a scope forgets what that scope
+recorded before (a panel redrawn shows only its new texts). Off, it costs one attribute test.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import pygame
+
+MIN_GAP = 5         # pixels between two texts on one line
+
+
+@dataclass
+class Scope:
+    bounds: pygame.Rect | None     # screen coordinates; None: anywhere on screen
+    layer: int
+    texts: list = field(default_factory=list)    # (screen rect, text)
+    cuts: list = field(default_factory=list)     # texts shortened with "…"
+
+
+class LayoutCheck:
+    def __init__(self):
+        self.enabled = False
+        self.scopes: dict[str, Scope] = {}
+        self._stack: list[tuple[str, tuple[int, int]]] = []
+
+    def enable(self) -> None:
+        self.enabled = True
+        self.clear()
+
+    def disable(self) -> None:
+        self.enabled = False
+        self.clear()
+
+    def clear(self) -> None:
+        self.scopes = {}
+        self._stack = []
+        self.sizes: list[int] = []      # font size of every text recorded with one
+
+    def forget(self, prefix: str) -> None:
+        """Drop the scopes whose name starts with prefix (a panel no longer on screen)."""
+        for name in [n for n in self.scopes if n.startswith(prefix)]:
+            del self.scopes[name]
+
+    @contextmanager
+    def scope(self, name: str, bounds=None, origin=(0, 0), layer: int = 0):
+        """Texts drawn in this block belong to panel `name` (bounds: its screen rect)."""
+        if not self.enabled:
+            yield
+            return
+        self.scopes[name] = Scope(None if bounds is None else pygame.Rect(bounds), layer)
+        self._stack.append((name, (int(origin[0]), int(origin[1]))))
+        try:
+            yield
+        finally:
+            self._stack.pop()
+
+    def record(self, rect: pygame.Rect, text: str, size: int | None = None) -> None:
+        """Called by the kit's text drawing for every text drawn (rect: on its target surface;
+        size: the font size in pixels, when known)."""
+        if not self.enabled:
+            return
+        name, origin = self._stack[-1] if self._stack else ("(no panel)", (0, 0))
+        scope = self.scopes.setdefault(name, Scope(None, 0))
+        scope.texts.append((pygame.Rect(rect).move(origin), text))
+        if size is not None:
+            self.sizes.append(size)
+
+    def cut(self, text: str) -> None:
+        if self.enabled:
+            name = self._stack[-1][0] if self._stack else "(no panel)"
+            self.scopes.setdefault(name, Scope(None, 0)).cuts.append(text)
+
+    def texts(self) -> list[tuple[str, pygame.Rect, str]]:
+        return [(name, r, t) for name, sc in self.scopes.items() for r, t in sc.texts]
+
+    def violations(self, screen: pygame.Rect | None = None) -> list[str]:
+        out = []
+        items = []
+        for name, sc in self.scopes.items():
+            bounds = sc.bounds if sc.bounds is not None else screen
+            for r, t in sc.texts:
+                if not t.strip():
+                    continue
+                if bounds is not None and not bounds.contains(r):
+                    out.append(f"{name}: {t!r} at {tuple(r)} is outside its panel {tuple(bounds)}")
+                items.append((sc.layer, name, r, t))
+            out.extend(f"{name}: {t!r} was cut with …" for t in sc.cuts)
+        for i, (la, na, ra, ta) in enumerate(items):
+            for lb, nb, rb, tb in items[i + 1:]:
+                if la != lb:
+                    continue
+                rows = min(ra.bottom, rb.bottom) - max(ra.y, rb.y)       # shared height
+                gap = max(rb.x - ra.right, ra.x - rb.right)               # horizontal gap (< 0: overlap)
+                if rows >= 3 and gap < MIN_GAP:
+                    out.append(f"{na} {ta!r} {tuple(ra)} overlaps {nb} {tb!r} {tuple(rb)}")
+        return out
+
+
+CHECK = LayoutCheck()

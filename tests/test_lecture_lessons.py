@@ -1,0 +1,140 @@
+"""The two lessons the lecture's seed asked for: 'why convolutions' (parameter counts) and
+'tensors and their rank'. Every string the scenes draw is recorded and its numbers are read
+back and compared with the model, recomputed here with the ops."""
+import re
+
+import numpy as np
+import pygame
+import pytest
+
+from simulator import cli
+from simulator.engine import ops
+from simulator.engine.data import load_dataset, normalise
+from simulator.engine.lecture_step import parse_number
+from simulator.engine.model import LeNet5, LeNetConfig
+from simulator.render.lesson_menu import KEYS, LessonMenu
+from simulator.render.lessons import LESSON_SCENES, LessonOptions
+from simulator.render.lessons import common as ui
+from simulator.render.lessons.common import SIZE
+from simulator.render.theme import THEMES
+
+pygame.font.init()
+
+
+@pytest.fixture
+def texts(monkeypatch):
+    seen = []
+    original = ui.text
+
+    def record(surface, theme, s, *args, **kwargs):
+        seen.append(s)
+        return original(surface, theme, s, *args, **kwargs)
+    monkeypatch.setattr(ui, "text", record)
+    return seen
+
+
+def draw(name, theme="dark", options=None):
+    scene = LESSON_SCENES[name][1](THEMES[theme], options)
+    surface = pygame.Surface(SIZE)
+    surface.fill(scene.theme.background)
+    scene.draw(surface)
+    return scene, surface
+
+
+def count(s: str) -> int:
+    return int(s.replace(",", ""))
+
+
+def test_both_lessons_are_registered_everywhere():
+    for name in ("params", "tensors"):
+        assert name in cli.LESSONS and name in LESSON_SCENES
+    assert len(KEYS) >= len(LESSON_SCENES)
+    menu = LessonMenu(THEMES["dark"], LessonOptions())
+    menu.layout(SIZE)
+    assert [n for n, _ in menu.rows] == list(LESSON_SCENES)
+
+
+def test_params_lesson_counts_are_the_models(texts, mnist_dir):
+    draw("params", options=LessonOptions(data=mnist_dir))
+    model = LeNet5(LeNetConfig())
+    p = model.params
+    x = np.zeros((1, 1, 28, 28), np.float32)
+    c1, _ = ops.conv2d_forward(x, p["conv1_w"], p["conv1_b"], 1, 2)
+    p1, _ = ops.maxpool2d_forward(c1, 2, 2)
+    c2, _ = ops.conv2d_forward(p1, p["conv2_w"], p["conv2_b"], 1, 0)
+    sizes = {"conv1": (784, c1.size), "conv2": (p1.size, c2.size), "fc1": (400, 120), "fc2": (120, 84),
+             "fc3": (84, 10)}
+    ours = {"conv1": p["conv1_w"].size + p["conv1_b"].size, "conv2": p["conv2_w"].size + p["conv2_b"].size,
+            "fc1": p["fc1_w"].size + p["fc1_b"].size, "fc2": p["fc2_w"].size + p["fc2_b"].size,
+            "fc3": p["fc3_w"].size + p["fc3_b"].size}
+    assert ours["conv1"] == 6 * (5 * 5 * 1) + 6
+    table = {texts[i]: texts[i + 1:i + 7] for i in range(len(texts) - 7) if texts[i] in ours or texts[i] == "total"}
+    for name, (n_in, n_out) in sizes.items():
+        row = table[name]
+        assert count(row[1]) == ours[name]
+        assert count(row[2]) == n_in * n_out + n_out
+        assert count(row[4]) == n_in * n_out
+    assert count(table["total"][1]) == sum(v.size for v in p.values())
+    assert count(table["total"][2]) == sum(i * o + o for i, o in sizes.values())
+    written = next(s for s in texts if s.startswith("conv1: "))
+    assert written.endswith(f"= {ours['conv1']}")
+    dense = next(s for s in texts if s.startswith("dense 784"))
+    assert f"= {784 * c1.size + c1.size:,}" in dense
+    n_train = len(load_dataset(mnist_dir).train_images)
+    per_image = " ".join(s for s in texts if s.startswith("Training set") or "images" in s)
+    assert f"{n_train:,} images" in per_image
+
+
+def test_params_lesson_keys_choose_the_layer(texts, mnist_dir):
+    scene, _ = draw("params", options=LessonOptions(data=mnist_dir))
+    scene.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_DOWN))
+    texts.clear()
+    scene.draw(pygame.Surface(SIZE))
+    assert any(s.startswith("conv2: 16 filters · (6·5·5) weights + 16 biases = 2,416") for s in texts)
+
+
+def test_tensors_lesson_shows_real_tensors_with_their_shapes(texts, mnist_dir, mnist):
+    draw("tensors", options=LessonOptions(data=mnist_dir))
+    shapes = [s for s in texts if s.startswith("shape ")]
+    assert shapes == ["shape ()", "shape [10]", "shape [84, 10]", "shape [6, 28, 28]", "shape [8, 1, 28, 28]"]
+    model = LeNet5(LeNetConfig())      # no --checkpoint: fresh weights, seed 0
+    x = normalise(mnist.test_images[:8])
+    out = model.forward(x).outputs
+    loss, _ = ops.softmax_cross_entropy(out["logits"][:1], mnist.test_labels[:1].astype(np.int64))
+    tensors = {"L": np.array(loss), "z": out["logits"][0], "W": model.params["fc3_w"], "y": out["conv1"][0], "x": x}
+    elements = [s for s in texts if re.match(r"^[LzWyx](\[[\d, ]+\])? = ", s)]
+    assert len(elements) == 5
+    for s in elements:
+        symbol, idx, value = re.match(r"^(\w)(?:\[([\d, ]+)\])? = (\S+)$", s).groups()
+        index = tuple(int(v) for v in idx.split(",")) if idx else ()
+        want = float(tensors[symbol][index])
+        assert abs(parse_number(value) - want) <= 1e-3 * max(1.0, abs(want)), s
+
+
+@pytest.mark.parametrize("theme", ["dark", "light", "projector"])
+def test_new_lessons_draw_in_every_theme(theme, mnist_dir):
+    for name in ("params", "tensors"):
+        _, surface = draw(name, theme, LessonOptions(data=mnist_dir))
+        rgb = pygame.surfarray.array3d(surface)
+        assert rgb.std() > 10
+
+
+@pytest.mark.parametrize("theme", ["dark", "light", "projector"])
+def test_new_lessons_pass_the_layout_check(theme, mnist_dir):
+    """Laid out for 1280×800 (the app scales a lesson to its window) and drawn straight into
+    1024×768 and 1920×1080 surfaces too: no text outside the screen or over another."""
+    from simulator.render import ui as kit
+    options = LessonOptions(data=mnist_dir)
+    scenes = {name: LESSON_SCENES[name][1](THEMES[theme], options) for name in ("params", "tensors")}
+    kit.CHECK.enable()
+    try:
+        for size in ((1280, 800), (1024, 768), (1920, 1080)):
+            for name, scene in scenes.items():
+                kit.CHECK.clear()
+                surface = pygame.Surface(size)
+                with kit.CHECK.scope(name, surface.get_rect()):
+                    scene.draw(surface)
+                assert kit.CHECK.texts(), "nothing recorded"
+                assert kit.CHECK.violations(surface.get_rect()) == [], (name, size)
+    finally:
+        kit.CHECK.disable()

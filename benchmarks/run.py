@@ -4,8 +4,9 @@
     python -m benchmarks --app     (the live app against headless training: app.py)
     python -m benchmarks --time-to-accuracy   (train's defaults vs PyTorch to 99%: time_to_accuracy.py)
 
-1. per-layer forward and backward times of LeNet-5's layers;
-2. training-step throughput (forward + backward + momentum SGD) at several batch sizes;
+1. per-layer forward and backward times of LeNet-5's layers, and the engine's GFLOP/s;
+2. training-step throughput (forward + backward + momentum SGD) at several batch sizes, with
+   the engine's GFLOP/s and its fraction of a large float32 matmul timed in the same run;
 3. start-up in fresh processes: Numba's cold compile (empty cache) against a warm cache.
 
 Timing in one process is noisy in two known ways: the first calls of anything compile or
@@ -29,6 +30,7 @@ import numpy as np
 
 from simulator.errors import UserError
 
+from . import efficiency
 from . import numpy_lenet as bench_numpy
 from . import time_to_accuracy
 from .numpy_lenet import LR, MOMENTUM, EngineLeNet, TorchLeNet, ops_layer_cases, torch_layer_cases
@@ -145,7 +147,11 @@ def _ratio(a, b):
     return "–" if a is None or b is None else f"{a / b:.2f}×"
 
 
-def layer_table(times: dict, impls: list[str], markdown: bool) -> str:
+def _gflops(flop, seconds):
+    return "–" if flop is None or not seconds else f"{flop / seconds / 1e9:,.1f}"
+
+
+def layer_table(times: dict, impls: list[str], batch: int, markdown: bool) -> str:
     rows, others = [], [o for o in impls if o != "engine"] if "engine" in impls else []
     for layer in LAYERS:
         for d in ("fwd", "bwd"):
@@ -154,21 +160,26 @@ def layer_table(times: dict, impls: list[str], markdown: bool) -> str:
                 continue
             pass_name = "fwd+bwd" if layer == "softmax-CE" else d
             rows.append([layer, pass_name] + [_us(t[n]) for n in impls]
-                        + [_ratio(t[o], t["engine"]) for o in others])
+                        + [_ratio(t[o], t["engine"]) for o in others]
+                        + [_gflops(efficiency.layer_flop(layer, d, batch), t.get("engine"))])
     totals = {n: sum(v for (name, _, _), v in times.items() if name == n) for n in impls}
     rows.append(["all layers", "sum"] + [_us(totals[n]) for n in impls]
-                + [_ratio(totals[o], totals["engine"]) for o in others])
+                + [_ratio(totals[o], totals["engine"]) for o in others] + ["–"])
     speed = [f"engine vs {o}" for o in others]
-    return table(["layer", "pass"] + [f"{n} µs" for n in impls] + speed, rows, markdown)
+    return table(["layer", "pass"] + [f"{n} µs" for n in impls] + speed + ["engine GFLOP/s"], rows, markdown)
 
 
-def training_table(ips: dict, impls: list[str], batches: list[int], markdown: bool) -> str:
+def training_table(ips: dict, impls: list[str], batches: list[int], matmul: float, markdown: bool) -> str:
+    """Images/s per implementation, the engine's speed-ups, its GFLOP/s and % of the matmul rate."""
     rows, others = [], [o for o in impls if o != "engine"] if "engine" in impls else []
     for b in batches:
         v = {n: ips[(n, b)] for n in impls}
-        rows.append([str(b)] + [f"{v[n]:,.0f}" for n in impls] + [_ratio(v["engine"], v[o]) for o in others])
+        rate = v["engine"] * efficiency.STEP_FLOP / 1e9
+        rows.append([str(b)] + [f"{v[n]:,.0f}" for n in impls] + [_ratio(v["engine"], v[o]) for o in others]
+                    + [f"{rate:,.1f}", f"{100 * rate / matmul:.1f}%"])
     speed = [f"engine vs {o}" for o in others]
-    return table(["batch"] + [f"{n} img/s" for n in impls] + speed, rows, markdown)
+    return table(["batch"] + [f"{n} img/s" for n in impls] + speed + ["engine GFLOP/s", "% of matmul"],
+                 rows, markdown)
 
 
 # ----------------------------------------------------------------------------- command line
@@ -299,6 +310,7 @@ def _report(args, torch) -> int:
              ("PyTorch left out; " if args.no_torch else "PyTorch not installed; "))
           + f"numpy {np.__version__}: OpenBLAS {'/'.join(map(str, openblas_threads())) or '?'} threads; "
           f"{os.cpu_count()} CPUs")
+    print(f"CPU: {efficiency.cpu_description()}")
     _warn_if_busy("before starting")
     print(f"medians of {rounds} interleaved rounds; 'engine vs X' = X's time / engine's time "
           "(above 1× the engine is faster)\n", flush=True)
@@ -306,13 +318,20 @@ def _report(args, torch) -> int:
     for b in layer_batches:
         times = bench_layers(layer_impls, b, rounds, layer_s)
         print(f"{h}Per-layer time, batch {b} (µs per call)\n")
-        print(layer_table(times, impls, md) + "\n", flush=True)
+        print(layer_table(times, impls, b, md) + "\n", flush=True)
 
+    matmul = efficiency.matmul_gflops(torch, n=512 if quick else 2048)
     ips, source = bench_training(trainers, batches, rounds, step_s)
+    for name, rate in efficiency.matmul_gflops(torch, n=512 if quick else 2048).items():
+        matmul[name] = max(matmul[name], rate)          # before and after the steps: the better
+    best = max(matmul.values())
     print(f"{h}Training step: forward + backward + SGD (images/s)\n")
-    note = "; torch skips the input's gradient, the engine computes it" if torch is not None else ""
-    print(f"data: {source}{note}\n")
-    print(training_table(ips, list(trainers), batches, md) + "\n")
+    skip = "the engine and torch skip" if torch is not None else "the engine skips"
+    print(f"data: {source}; {skip} the input's gradient (numpy computes it); "
+          f"{efficiency.STEP_FLOP / 1e6:.2f} MFLOP per image")
+    print("large float32 matmul (" + ", ".join(f"{k} {v:,.0f}" for k, v in matmul.items())
+          + f" GFLOP/s): % of matmul = engine GFLOP/s / {best:,.0f}\n")
+    print(training_table(ips, list(trainers), batches, best, md) + "\n")
     print(f"numba threading layer: {_threading_layer()}\n", flush=True)
     _warn_if_busy("after the in-process timings")
 

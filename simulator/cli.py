@@ -180,24 +180,14 @@ def check_window_flags(args, no_window: str | None) -> None:
                         f"not with {no_window}")
 
 
-def check_lesson_flags(args) -> None:
-    """A lesson option given to a lesson that does not use it is an error, not silently ignored."""
-    from .render.lessons import LESSON_OPTIONS
-    used = LESSON_OPTIONS.get(args.name, set())
-    for flag, given in (("--image", args.image is not None), ("--data", args.data is not None),
-                        ("--checkpoint", args.checkpoint is not None), ("--untrained", args.untrained)):
-        if given and flag[2:] not in used:
-            users = [name for name, opts in LESSON_OPTIONS.items() if flag[2:] in opts]
-            names = " and ".join([", ".join(users[:-1]), users[-1]] if len(users) > 1 else users)
-            raise UserError(f"{flag} is for the {names} lesson{'s' if len(users) > 1 else ''}, not {args.name}")
-
-
 def dispatch(args) -> int:
     if args.command == "lecture":
         check_window_flags(args, "--export" if args.export else "--gif" if args.gif else None)
     if args.command == "lesson":
         check_window_flags(args, "--export" if args.export else None)
-        check_lesson_flags(args)
+        args.given_options = [(flag, option) for flag, option, on in (
+            ("--image", "image", args.image), ("--data", "data", args.data),
+            ("--checkpoint", "checkpoint", args.checkpoint), ("--untrained", "checkpoint", args.untrained)) if on]
         if args.checkpoint is None and not args.untrained and BUNDLED_MODEL.is_file():
             args.checkpoint = BUNDLED_MODEL
     if args.command == "train":

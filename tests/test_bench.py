@@ -128,6 +128,7 @@ def test_quick_bench_prints_every_table(capsys):
         assert layer in out
     assert "Training step" in out and "engine img/s" in out and "numpy img/s" in out
     assert "engine vs numpy" in out
+    assert "engine GFLOP/s" in out and "% of matmul" in out and "CPU: " in out
     assert "Start-up: skipped (--quick)" in out
 
 
@@ -164,7 +165,7 @@ def test_startup_reports_a_failing_child_as_a_note(monkeypatch):
 def test_startup_rows_from_child(monkeypatch):
     monkeypatch.setattr(bench_startup, "CHILD", "import json; print(json.dumps("
                         "{'import': 0.1, 'step1': 0.2, 'step64': 0.3, 'eval': 0.4}))")
-    monkeypatch.setattr(bench_startup, "bench_train_command", lambda threads, cache: ([], ["skipped"]))
+    monkeypatch.setattr(bench_startup, "bench_train_command", lambda threads: ([], ["skipped"]))
     rows, notes = bench_startup.bench_startup(threads=1, warm_runs=1)
     assert [r[1] for r in rows[:4]] == [0.1, 0.2, 0.3, 0.4]
     assert rows[-1][0].startswith("whole process") and notes[0] == "skipped"
@@ -184,7 +185,7 @@ def test_the_product_never_imports_torch_and_the_bench_only_when_it_runs():
 
 def test_train_command_without_epochs_is_skipped_with_a_note(monkeypatch):
     monkeypatch.setattr(bench_startup, "_run_child", lambda *a, **k: (0.0, "usage: main.py train [--data DIR]"))
-    assert bench_startup.bench_train_command(None, "/nonexistent") == (
+    assert bench_startup.bench_train_command(None) == (
         [], ["`main.py train` start-up not measured (it has no --epochs)"])
 
 
@@ -217,3 +218,17 @@ def test_app_bench_names_a_bad_data_folder_before_starting(tmp_path, capsys):
     assert bench.main(["--app", "--data", str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err
     assert "missing" in err and len(err.strip().splitlines()) == 1
+
+
+def test_efficiency_flop_counts_and_cpu_line(tmp_path):
+    """2.26 MFLOP a step (the figure the README's efficiency column divides by), and the
+    vector width read from /proc/cpuinfo's flags."""
+    from benchmarks import efficiency
+    assert round(efficiency.STEP_FLOP / 1e4) == 226
+    assert efficiency.layer_flop("conv2", "bwd", 3) == 2 * efficiency.layer_flop("conv2", "fwd", 3)
+    assert efficiency.layer_flop("pool1", "fwd", 3) is None
+    info = tmp_path / "cpuinfo"
+    info.write_text("model name\t: Test CPU 9000\nflags\t\t: fpu sse2 avx avx2 fma\n")
+    assert efficiency.cpu_description(str(info)) == "Test CPU 9000, AVX2 (256-bit vectors)"
+    info.write_text("model name\t: Xeon\nflags\t\t: avx2 avx512f\n")
+    assert "512-bit" in efficiency.cpu_description(str(info))

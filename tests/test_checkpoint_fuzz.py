@@ -5,122 +5,44 @@ Each is either loaded and works (a forward pass gives finite logits) or refused 
 CheckpointError (one line naming the file); anything else fails the test. Then the same kinds
 of file through `train --resume`, `lecture --checkpoint`, `app --checkpoint`, `lesson draw
 --checkpoint` (exit 2, one line), and damaged pictures through `lesson rgb --image`."""
-import io
 import json
 import math
-import zipfile
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from benchmarks.fuzz import BUNDLED, members, mutations, pack, with_meta
 from simulator.engine.checkpoint import CheckpointError, load_checkpoint
-from simulator.engine.model import PARAM_NAMES, LeNet5, LeNetConfig
+from simulator.engine.model import LeNet5, LeNetConfig
 from test_cli import assert_one_line_error, main_py
 
-ROOT = Path(__file__).resolve().parents[1]
-BUNDLED = ROOT / "assets" / "model" / "lenet5-mnist.npz"
 COUNT = 1200
 
-WEIRD = [None, True, False, 0, -1, 1, 2, 7, 10**13, 2**64, -10**20, 0.5, -0.0, 1e300, -1e-300,
-         float("nan"), float("inf"), float("-inf"), "", "3", "relu", "max", "cosine", "NaN", [], [1],
-         {}, {"a": 1}, [[[]]]]
-JSON_VALUES = [None, True, 1, 1.5, "meta", [], [1, 2], {}, {"format": 1}, float("nan")]
-
-
-def members(blob: bytes) -> dict:
-    with np.load(io.BytesIO(blob), allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
-
-
-def pack(arrays: dict) -> bytes:
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    return buf.getvalue()
-
-
-def with_meta(arrays: dict, meta) -> bytes:
-    text = meta if isinstance(meta, str) else json.dumps(meta)
-    return pack({**arrays, "meta": np.frombuffer(text.encode(), np.uint8)})
-
-
-def mutations(rng: np.random.Generator, original: bytes):
-    """(kind, bytes) pairs: the mutated files, each kind a few times with random choices."""
-    arrays = members(original)
-    meta = json.loads(arrays["meta"].tobytes())
-    names = [k for k in arrays if k != "meta"]
-    # one of everything deterministic first
-    for value in JSON_VALUES:
-        yield "meta-json-type", with_meta(arrays, value)
-    yield "meta-deep", with_meta(arrays, "[" * 100000 + "]" * 100000)
-    yield "meta-not-utf8", pack({**arrays, "meta": np.frombuffer(b"\xff\xfe{", np.uint8)})
-    yield "meta-float-array", pack({**arrays, "meta": np.zeros(3)})
-    for key in [*meta, "unknown"]:
-        for value in WEIRD:
-            yield "meta-field", with_meta(arrays, {**meta, key: value})
-        yield "meta-missing", with_meta(arrays, {k: v for k, v in meta.items() if k != key})
-    for key in [*meta["config"], "unknown"]:
-        for value in WEIRD:
-            yield "config-field", with_meta(arrays, {**meta, "config": {**meta["config"], key: value}})
-        yield "config-missing", with_meta(arrays, {**meta, "config": {k: v for k, v in meta["config"].items()
-                                                                     if k != key}})
-    for name in names:
-        yield "member-missing", pack({k: v for k, v in arrays.items() if k != name})
-    yield "member-extra", pack({**arrays, "param/extra": np.zeros(3, np.float32)})
-    yield "not-npz", np.lib.format.__name__.encode() + original[:100]
-    buf = io.BytesIO()
-    np.save(buf, np.zeros(3))
-    yield "single-npy", buf.getvalue()
-    yield "empty", b""
-    zbuf = io.BytesIO()                      # the same members, deflate-compressed and then damaged
-    np.savez_compressed(zbuf, **arrays)
-    compressed = bytearray(zbuf.getvalue())
-    compressed[len(compressed) // 3] ^= 0x55
-    yield "compressed-flipped", bytes(compressed)
-    while True:
-        kind = rng.choice(["flip", "flips", "truncate", "shape", "dtype", "nonfinite", "huge", "field", "config"])
-        if kind in ("flip", "flips"):
-            blob = bytearray(original)
-            for _ in range(1 if kind == "flip" else int(rng.integers(2, 40))):
-                blob[int(rng.integers(len(blob)))] ^= int(rng.integers(1, 256))
-            yield kind, bytes(blob)
-        elif kind == "truncate":
-            yield kind, original[:int(rng.integers(len(original)))]
-        elif kind in ("shape", "dtype", "nonfinite", "huge"):
-            name = names[int(rng.integers(len(names)))]
-            a = arrays[name]
-            if kind == "shape":
-                shapes = [a.T.copy(), a.reshape(-1), a[..., :-1] if a.shape[-1] > 1 else a[:0], a[None],
-                          np.zeros((0,), a.dtype)]
-                b = shapes[int(rng.integers(len(shapes)))]
-            elif kind == "dtype":
-                dt = rng.choice(["int32", "uint8", "bool", "float16", "float64", ">f4", "complex64", "<U2", "V4"])
-                b = a.astype(dt) if dt != "V4" else np.zeros(a.shape, "V4")
-            else:
-                b = a.copy()
-                b.flat[int(rng.integers(b.size))] = rng.choice([np.nan, np.inf, -np.inf]) if kind == "nonfinite" \
-                    else rng.choice([3e38, -1e30, 2e4])
-            yield f"array-{kind}", pack({**arrays, name: b})
-        elif kind == "field":
-            key = rng.choice([*meta, "extra"])
-            yield "meta-field", with_meta(arrays, {**meta, str(key): WEIRD[int(rng.integers(len(WEIRD)))]})
-        else:
-            key = rng.choice([*meta["config"], "extra"])
-            config = {**meta["config"], str(key): WEIRD[int(rng.integers(len(WEIRD)))]}
-            yield "config-field", with_meta(arrays, {**meta, "config": config})
-
-
-def forward_is_finite(state, images) -> bool:
+def works_everywhere(state, images, digit, label, trainer) -> None:
+    """What each command does with a loaded checkpoint: draw/network3d build a model and run it
+    (finite logits), the lecture traces one image, train/app restore a Trainer (a ValueError is
+    their one-line refusal of a file that does not fit the run)."""
+    from simulator.engine.lecture import record_trace
     c = state["config"]
-    model = LeNet5(LeNetConfig(c.get("activation", "relu"), c.get("pool", "max"), c.get("seed", 0)), state["params"])
-    logits = model.forward(images).outputs["logits"]
-    return bool(np.all(np.isfinite(logits)))
+    config = LeNetConfig(c["activation"], c["pool"], c["seed"])
+    logits = LeNet5(config, state["params"]).forward(images).outputs["logits"]
+    assert np.all(np.isfinite(logits))
+    record_trace(digit, label, state["params"], config, source="fuzz")
+    try:
+        trainer.load_state(state, keep_config=True)
+    except ValueError as e:
+        assert "\n" not in str(e)
+        return
+    assert math.isfinite(trainer.train_step().loss)
 
 
 def test_a_thousand_mutated_checkpoints_load_and_work_or_are_refused_in_one_line(tmp_path, mnist):
     from simulator.engine.data import normalise
+    from simulator.engine.trainer import TrainConfig, Trainer
     images = normalise(mnist.test_images[:4])
+    trainer = Trainer(TrainConfig(batch_size=16), mnist.subset(320, 16))
     original = BUNDLED.read_bytes()
     path = tmp_path / "mutant.npz"
     outcomes, refusals = Counter(), Counter()
@@ -137,7 +59,7 @@ def test_a_thousand_mutated_checkpoints_load_and_work_or_are_refused_in_one_line
             refusals[kind] += 1
             continue
         # anything else raised propagates and fails the test, naming the mutation via the traceback
-        assert forward_is_finite(state, images), kind
+        works_everywhere(state, images, mnist.test_images[0], int(mnist.test_labels[0]), trainer)
         assert all(type(state[k]) is int and state[k] >= 0 for k in ("step_count", "epoch", "batch_in_epoch"))
         assert all(v.dtype == np.float32 and v.flags.c_contiguous for v in state["params"].values())
         outcomes["loaded"] += 1
@@ -185,19 +107,34 @@ def bad_checkpoints(folder: Path) -> dict:
     return paths
 
 
-@pytest.mark.parametrize("command", [
-    ["train", "--epochs", "0", "--resume"], ["lecture", "--checkpoint"], ["app", "--checkpoint"],
-    ["lesson", "draw", "--checkpoint"]])
-def test_bad_checkpoints_on_the_command_line(command, tmp_path, mnist_dir):
-    """Every kind through train --resume; the loader is shared, so three kinds for the others."""
+def assert_refused_in_process(capsys, argv, *words):
+    """cli.main in this process (fast): exit status 2 and one line on stderr naming the words."""
+    from simulator import cli
+    assert cli.main([str(a) for a in argv]) == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1 and all(w in lines[0] for w in words), lines
+
+
+COMMANDS = [["train", "--epochs", "0", "--resume"], ["lecture", "--checkpoint"], ["app", "--checkpoint"],
+            ["lesson", "draw", "--checkpoint"], ["lesson", "network3d", "--checkpoint"]]
+
+
+def _argv(command, path, tmp_path, mnist_dir):
     data = [] if command[0] == "lesson" else ["--data", mnist_dir]
-    files = bad_checkpoints(tmp_path)
-    names = list(files) if command[0] == "train" else ["meta-list", "step-nan", "missing"]
-    for name in names:
-        path = files[name]
-        proc = main_py(*command, path, *data, "--max-frames" if command[0] != "train" else "--out",
-                       "2" if command[0] != "train" else tmp_path / "run", display=True)
-        assert_one_line_error(proc, path.name)
+    tail = ["--out", tmp_path / "run"] if command[0] == "train" else ["--max-frames", "2"]
+    return [*command, path, *data, *tail]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_bad_checkpoints_through_every_command(command, tmp_path, mnist_dir, capsys):
+    for path in bad_checkpoints(tmp_path).values():
+        assert_refused_in_process(capsys, _argv(command, path, tmp_path, mnist_dir), path.name)
+
+
+@pytest.mark.parametrize("command", COMMANDS[:4])
+def test_a_bad_checkpoint_in_a_fresh_process(command, tmp_path, mnist_dir):
+    path = bad_checkpoints(tmp_path)["meta-list"]
+    assert_one_line_error(main_py(*_argv(command, path, tmp_path, mnist_dir), display=True), path.name, "meta")
 
 
 def test_resume_a_sigmoid_checkpoint_into_a_relu_run_is_one_line(tmp_path, mnist_dir):
@@ -211,32 +148,32 @@ def test_resume_a_sigmoid_checkpoint_into_a_relu_run_is_one_line(tmp_path, mnist
 
 # ----------------------------------------------------------------------------- rgb --image
 
-def test_bad_images_for_the_rgb_lesson(tmp_path):
+def test_bad_images_for_the_rgb_lesson(tmp_path, capsys):
     from PIL import Image
     good = tmp_path / "good.png"
-    Image.new("RGB", (64, 48), (200, 30, 30)).save(good)
-    cases = {"truncated.png": good.read_bytes()[:60], "fake.png": b"\x89PNG\r\n\x1a\nnot really",
-             "text.png": b"hello", "empty.png": b""}
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (48, 64, 3), np.uint8)).save(good)
+    blob = good.read_bytes()
+    cases = {"header-only.png": blob[:60], "half.png": blob[:len(blob) // 2],
+             "fake.png": b"\x89PNG\r\n\x1a\nnot really", "text.png": b"hello", "empty.png": b""}
     for name, blob in cases.items():
         (tmp_path / name).write_bytes(blob)
-        assert_one_line_error(main_py("lesson", "rgb", "--image", tmp_path / name, "--max-frames", "1",
-                                      display=True), name)
-    assert_one_line_error(main_py("lesson", "rgb", "--image", tmp_path / "absent.png", "--max-frames", "1",
-                                  display=True), "absent.png")
-    assert_one_line_error(main_py("lesson", "rgb", "--image", tmp_path, "--max-frames", "1", display=True))
+        assert_refused_in_process(capsys, ["lesson", "rgb", "--image", tmp_path / name, "--max-frames", "1"], name)
+    assert_refused_in_process(capsys, ["lesson", "rgb", "--image", tmp_path / "absent.png"], "absent.png")
+    assert_refused_in_process(capsys, ["lesson", "rgb", "--image", tmp_path], str(tmp_path))
+    assert_one_line_error(main_py("lesson", "rgb", "--image", tmp_path / "fake.png", "--max-frames", "1",
+                                  display=True), "fake.png")
 
 
-def test_huge_and_odd_images_are_shrunk_or_refused(tmp_path):
+def test_huge_and_odd_images_are_shrunk_or_refused(tmp_path, capsys):
     from PIL import Image
-    huge = tmp_path / "huge.png"
+    from simulator import cli
+    from simulator.engine.lessons_rgb import MAX_SIZE, load_image
+    huge, odd, bomb = tmp_path / "huge.png", tmp_path / "odd.png", tmp_path / "bomb.png"
     Image.new("RGB", (6000, 4000), (10, 200, 30)).save(huge)
-    odd = tmp_path / "odd.png"
     Image.new("LA", (3, 2000)).save(odd)
-    bomb = tmp_path / "bomb.png"
     Image.new("1", (30000, 30000)).save(bomb)
-    for path in (huge, odd):
-        proc = main_py("lesson", "rgb", "--image", path, "--max-frames", "2", display=True)
-        assert proc.returncode in (0, 2) and "Traceback" not in proc.stderr, proc.stderr
-        if proc.returncode == 2:
-            assert_one_line_error(proc, path.name)
-    assert_one_line_error(main_py("lesson", "rgb", "--image", bomb, "--max-frames", "1", display=True), "bomb.png")
+    image = load_image(huge)
+    assert image.shape[0] == 3 and image.shape[2] <= MAX_SIZE[0] and image.shape[1] <= MAX_SIZE[1]
+    assert np.allclose(image[:, 10, 10], np.array([10, 200, 30]) / 255, atol=0.01)
+    assert cli.main(["lesson", "rgb", "--image", str(odd), "--max-frames", "2"]) == 0
+    assert_refused_in_process(capsys, ["lesson", "rgb", "--image", bomb], "bomb.png", "too big")

@@ -120,9 +120,10 @@ def test_app_checkpoint_missing_is_one_line(tmp_path):
 
 
 @pytest.mark.parametrize("args, words", [
-    (["lesson", "graph", "--image", "x.png"], ["--image", "rgb", "graph"]),
+    (["lesson", "graph", "--image", "x.png"], ["--image", "graph", "does not use"]),
     (["lesson", "pooling", "--data", "."], ["--data", "pooling"]),
     (["lesson", "regression", "--checkpoint", "x.npz"], ["--checkpoint", "regression"]),
+    (["lesson", "pooling", "--untrained", "--image", "x.png"], ["--image, --untrained", "pooling"]),
     (["lesson", "rgb", "--export", "x.png", "--keys", "right"], ["--keys", "--export"]),
     (["lesson", "rgb", "--export", "x.png", "--size", "1024x768"], ["--size", "--export"]),
     (["lecture", "--gif", "x.gif", "--screenshot", "s.png"], ["--screenshot", "--gif"]),

@@ -173,7 +173,8 @@ def test_every_step_in_every_theme_and_size_keeps_text_at_least_14px_at_1280x800
     sizes = []
     for module in (lecture_view, lecture_draw):
         original = module.load_font
-        monkeypatch.setattr(module, "load_font", lambda face, size, _o=original: (sizes.append(size), _o(face, size))[1])
+        monkeypatch.setattr(module, "load_font",
+                            lambda face, size, _o=original: (sizes.append(size), _o(face, size))[1])
     steps = build_steps(trace, focus=2)
     for size in ((1280, 800), (1024, 768), (1920, 1080)):
         surface = pygame.Surface(size)
@@ -203,3 +204,16 @@ def test_layout_check_every_step_every_size(trace, theme):
     finally:
         ui.CHECK.disable()
     assert problems == [], "\n".join(problems[:20]) + f"\n({len(problems)} in all)"
+
+
+def test_every_panel_label_writes_the_shape_it_draws(trace):
+    from simulator.engine.lecture_step import Table
+    from simulator.render.lecture_view import panel_labels
+    for step in build_steps(trace):
+        for panel in step.panels:
+            if isinstance(panel, Table):
+                continue
+            shape = "×".join(str(n) for n in panel.array.shape)
+            for label in panel_labels(panel):
+                flat = label.replace(", ", "×").replace(" × ", "×")
+                assert shape in flat, (step.title, label, shape)

@@ -32,7 +32,7 @@ def test_lenet5_matches_torch(activation, pool, dtype, rtol, atol):
     x = rng.standard_normal((5, 1, 28, 28)).astype(dtype)
     labels = rng.integers(0, 10, 5)
 
-    loss, grads, fwd, dacts = model.loss_and_grads(x, labels)
+    loss, grads, fwd, dacts = model.loss_and_grads(x, labels, input_grad=True)
 
     tp = {k: torch.tensor(model.params[k].astype(np.float64), requires_grad=True) for k in PARAM_NAMES}
     xt = torch.tensor(x.astype(np.float64), requires_grad=True)

@@ -99,10 +99,16 @@ def test_layout_check_catches_overflow_overlap_and_cuts():
             text.draw(surf, "one", (10, 10), 14)
             text.draw(surf, "two", (14, 12), 14)                     # on top of "one"
             ui.clip_text(text, "a caption that will not fit", 40, 14)
+            r = text.draw(surf, "−12.84", (10, 100), 14)
+            text.draw(surf, "0", (r.right + 2, 100), 14)               # reads as "−12.840"
+            r = text.draw(surf, "apart", (10, 150), 14)
+            text.draw(surf, "fine", (r.right + 12, 150), 14)
         problems = ui.CHECK.violations(surf.get_rect())
         assert any("far too long" in p and "outside" in p for p in problems)
         assert any("'one'" in p and "'two'" in p and "overlaps" in p for p in problems)
         assert any("cut" in p for p in problems)
+        assert any("'−12.84'" in p and "'0'" in p for p in problems)
+        assert not any("'apart'" in p for p in problems)
         assert not any("'fits'" in p for p in problems)
         # a panel drawn again forgets its old texts
         with ui.CHECK.scope("right", pygame.Rect(100, 0, 300, 300), origin=(100, 0)):

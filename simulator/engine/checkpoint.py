@@ -64,7 +64,7 @@ MAX_ABS_WEIGHT = 1e4
 def load_checkpoint(path: Path) -> dict:
     """Read and validate a checkpoint; any problem is a CheckpointError naming the file.
 
-    Returns {"config": dict of TrainConfig fields, "params"/"velocity": {name: float32 C array of
+    Returns {"config": dict of every TrainConfig field, "params"/"velocity": {name: float32 C array of
     PARAM_SHAPES[name]}, "step_count", "epoch", "batch_in_epoch": ints ≥ 0}."""
     path = Path(path)
     if not path.is_file():
@@ -140,10 +140,11 @@ def _check_meta(path: Path, meta) -> dict:
         if problem:
             raise CheckpointError(f"{path}: config {key} is {_short(value)}, expected {problem}")
     try:
-        TrainConfig(**config).model_config()
+        complete = TrainConfig(**config)          # a setting left out takes its default
+        complete.model_config()
     except (TypeError, ValueError) as e:
         raise CheckpointError(f"{path}: bad settings in checkpoint ({_one_line(e)})") from None
-    return dict(config)
+    return complete.as_dict()
 
 
 def _bad_setting(key: str, value, kind: type) -> str | None:

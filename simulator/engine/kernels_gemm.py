@@ -12,7 +12,9 @@ call would bring its own thread pool (see parallel.py).
 """
 import numba
 
-_jit = numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+from .flags import FASTMATH
+
+_jit = numba.njit(cache=True, nogil=True, fastmath=FASTMATH, error_model="numpy")
 
 
 @_jit

@@ -62,7 +62,7 @@ def dense_wgrad_step(trace, x_name, layer, w_name, b_name, section) -> Step:
                        text(f"∂L/∂b[{j}] = ∂L/∂y[{j}] = ", num(trace, "d:" + b_name, (j,)))),
                 panels=(vector(f"x: {x_name} ({D})", trace, x_name, marks=((i,),)),
                         vector(f"∂L/∂y: ∂{layer} ({M})", trace, "d:" + layer, marks=((j,),)),
-                        heat(f"∂L/∂W, rows {i0}–{r1 - 1} × columns {j0}–{c1 - 1}", trace, "d:" + w_name,
+                        heat(f"zoom: ∂L/∂W[{i0}–{r1 - 1}, {j0}–{c1 - 1}]", trace, "d:" + w_name,
                              (slice(i0, r1), slice(j0, c1)), style="numbers", marks=((i - i0, j - j0),)),
                         heat(f"all of ∂L/∂W ({D} × {M}), drawn on its side", trace, "d:" + w_name, (S, S),
                              marks=((i, j),), transpose=True, row=1, box=(i0, j0, r1 - i0, c1 - j0))))
@@ -90,7 +90,8 @@ def dense_xgrad_step(trace, x_name, layer, w_name, section) -> Step:
         panels = (Table(("j", "∂L/∂y[j]", f"W[{i}, j]", "product"), rows, mark_row=trace.label), result)
     else:
         show = largest_terms(ar, 3)
-        written = (text("largest by |product|: ", *product_parts([ar.terms[t] for t in show]), " + …"), text("= ", ar.result))
+        written = (text("largest by |product|: ", *product_parts([ar.terms[t] for t in show]), " + …"),
+                   text("= ", ar.result))
         panels = (*term_vectors(trace, ar, grid, (f"∂L/∂y: ∂{layer}", f"row {i} of W", "product"), show),
                   replace(result, label=f"= ∂L/∂x: ∂{x_name}"))
     return Step(section, "backward", "dense-dx", f"{section[1:].upper()}: the input's gradient, ∂x = ∂y·Wᵀ",
@@ -228,6 +229,7 @@ def conv_wgrad_step(trace, x_name, layer, w_name, b_name, pad) -> Step:
     ar = dot(trace, a_refs, b_refs, result=num(trace, "d:" + w_name, (k, c, p, q)))
     show = largest_terms(ar, 3)
     nonzero = sum(t.value != 0 for t in ar.terms)
+    products = np.array([t.value for t in ar.terms])
     off = f"−{pad}" if pad else ""
     C = trace.param_grads[w_name].shape[1]
     dw_panel = (heat(f"∂L/∂W: filter {k}", trace, "d:" + w_name, (k, 0, S, S), style="numbers",
@@ -241,7 +243,8 @@ def conv_wgrad_step(trace, x_name, layer, w_name, b_name, pad) -> Step:
                              f"{OH * OH} positions the filter visited. Its gradient adds up, over all of them, "
                              "that input times the output's gradient there: ∂Y slides over X like a filter. "
                              f"A product is 0 where X is 0 or where pooling or {ACT_NAME[trace.config.activation]} "
-                             "stopped the gradient; this weight was picked because its sum has among the most non-zero products of "
+                             "stopped the gradient; this weight was picked because its sum has among the most "
+                             "non-zero products of "
                              f"all {layer} weights."),
                 lines=(text(f"∂L/∂W[{k}, {c}, {p}, {q}] = Σᵢⱼ ∂L/∂Y[i, j] · X[i+{p}{off}, j+{q}{off}]"),
                        text("largest by |product|: ", *product_parts([ar.terms[t] for t in show]),
@@ -251,8 +254,8 @@ def conv_wgrad_step(trace, x_name, layer, w_name, b_name, pad) -> Step:
                 panels=(heat(f"X: {x_name} map {c}", trace, x_name, (0, c, S, S), pad=pad,
                              box=(p - pad, q - pad, OH, OH)),
                         heat(f"∂L/∂Y: ∂{layer} map {k}", trace, "d:" + layer, (0, k, S, S)),
-                        Panel(f"∂Y × X (shifted): {nonzero} non-zero", np.array([t.value for t in ar.terms]).reshape(OH, OH), "terms",
-                              (), limit=limit_of(np.array([t.value for t in ar.terms])),
+                        Panel(f"∂Y × X (shifted): {nonzero} non-zero", products.reshape(OH, OH), "terms", (),
+                              limit=limit_of(products), one_sided=bool((products >= 0).all()),
                               marks=tuple(divmod(t, OH) for t in show)),
                         dw_panel))
 

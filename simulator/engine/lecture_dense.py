@@ -38,7 +38,8 @@ def dense_step(trace, x_name: str, layer: str, w_name: str, b_name: str, j: int)
     return Step(layer, "forward", "dense", f"{layer.upper()}: {D} → {M}, a matrix times a vector",
                 layer=layer, arith=ar,
                 caption=text(f"Every one of the {M} outputs is a weighted sum of all {D} inputs plus a bias: "
-                             f"y = x·W + b. Output {j}, written out: of its {D} products, the three largest by |product|:"),
+                             f"y = x·W + b. Output {j}, written out: of its {D} products, the three largest "
+                             "by |product|:"),
                 lines=(text(f"y[{j}] = Σᵢ x[i]·W[i, {j}] + b[{j}]"),
                        text(*written, "…"),
                        text("= ", ar.total_num(), " + ", ar.bias, " = ", ar.result)),
@@ -68,7 +69,8 @@ def softmax_steps(trace) -> list[Step]:
                             marks=((lab,),), names=tuple(str(d) for d in range(10)))))
     verdict = "right" if pm == lab else "wrong"
     s2 = Step("loss", "forward", "loss", "The loss: −ln of the right answer's probability", layer="loss",
-              caption=text(f"The label is {lab}. The loss (ln: the natural logarithm) is small when p{sub(lab)} is near 1 and "
+              caption=text(f"The label is {lab}. The loss (ln: the natural logarithm) is small when p{sub(lab)} "
+                           "is near 1 and "
                            f"grows without bound as it nears 0. The network's guess is {pm} (p = ",
                            num(trace, "probs", (0, pm)), f"): {verdict}.", *untrained_note(trace)),
               lines=(text(f"L = −ln p{sub(lab)} = −ln ", num(trace, "probs", (0, lab)), " = ",

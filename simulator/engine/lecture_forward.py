@@ -79,26 +79,39 @@ def operand_limit(trace, nums) -> float:
     return tensor_limit(trace, name) if name else 1.0
 
 
+def operand_one_sided(trace, nums) -> bool:
+    """True when the operands' tensor is never negative (after ReLU): a one-sided scale."""
+    name = next((n.tensor for n in nums if n.tensor != "pad"), None)
+    return non_negative(trace, name) if name else False
+
+
+def operand_scales(trace, arith, products) -> tuple:
+    """((limit, one_sided) of the a operands, of the b operands, of the products)."""
+    a, b = [t.a for t in arith.terms], [t.b for t in arith.terms]
+    return ((operand_limit(trace, a), operand_one_sided(trace, a)),
+            (operand_limit(trace, b), operand_one_sided(trace, b)),
+            (limit_of(products), bool((np.asarray(products) >= 0).all())))
+
+
 def term_grids(trace, arith, shape2, labels, row=0, style="numbers") -> tuple:
     """The operands and products of a dot product laid out as grids (source 'terms.a' …); the
     operands keep the colour scale of the tensors they come from."""
     a = np.array([t.a.value for t in arith.terms], np.float64).reshape(shape2)
     b = np.array([t.b.value for t in arith.terms], np.float64).reshape(shape2)
     p = np.array([t.value for t in arith.terms], np.float64).reshape(shape2)
-    limits = (operand_limit(trace, [t.a for t in arith.terms]), operand_limit(trace, [t.b for t in arith.terms]),
-              limit_of(p))
-    return tuple(Panel(lab, arr, src, (), style=style, row=row, limit=lim)
-                 for lab, arr, src, lim in zip(labels, (a, b, p), ("terms.a", "terms.b", "terms"), limits))
+    scales = operand_scales(trace, arith, p)
+    return tuple(Panel(lab, arr, src, (), style=style, row=row, limit=lim, one_sided=one)
+                 for lab, arr, src, (lim, one) in zip(labels, (a, b, p), ("terms.a", "terms.b", "terms"), scales))
 
 
 def term_vectors(trace, arith, grid, labels, marks=(), row=0) -> tuple:
     """Like term_grids, for long dot products: three vectors drawn as `grid`-shaped blocks."""
     arrays = (np.array([t.a.value for t in arith.terms]), np.array([t.b.value for t in arith.terms]),
               np.array([t.value for t in arith.terms]))
-    limits = (operand_limit(trace, [t.a for t in arith.terms]), operand_limit(trace, [t.b for t in arith.terms]),
-              limit_of(arrays[2]))
-    return tuple(Panel(lab, arr, src, (), grid=grid, limit=lim, marks=tuple((t,) for t in marks), row=row)
-                 for lab, arr, src, lim in zip(labels, arrays, ("terms.a", "terms.b", "terms"), limits))
+    scales = operand_scales(trace, arith, arrays[2])
+    return tuple(Panel(lab, arr, src, (), grid=grid, limit=lim, one_sided=one, marks=tuple((t,) for t in marks),
+                       row=row)
+                 for lab, arr, src, (lim, one) in zip(labels, arrays, ("terms.a", "terms.b", "terms"), scales))
 
 
 def largest_terms(arith, n=3) -> list[int]:

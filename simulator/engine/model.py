@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import ops
+from . import batched, ops, precompile
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
 POOLS = ("max", "avg")
@@ -87,9 +87,17 @@ class LeNet5:
         self.config = config
         self.params = init_params(config, dtype) if params is None else params
         check_params(self.params)
+        precompile.start(self.params["conv1_w"].dtype)     # a first launch compiles on both cores
 
     def forward(self, x: np.ndarray) -> Forward:
-        """x[N,1,28,28] normalised images → Forward with outputs['logits'][N,10]."""
+        """x[N,1,28,28] normalised images → Forward with outputs['logits'][N,10].
+
+        Computed by batched.forward (whole network per thread slice, cache-sized chunks);
+        forward_ops is the same, op by op, as the lecture tells it."""
+        return Forward(*batched.forward(self.params, self.config.activation, self.config.pool, x))
+
+    def forward_ops(self, x: np.ndarray) -> Forward:
+        """model.forward, calling the ops one after the other over the whole batch."""
         p, act, pool = self.params, _ACT_FORWARD[self.config.activation], _POOL_FORWARD[self.config.pool]
         out, cache = {"input": x}, {}
         out["conv1"], cache["conv1"] = ops.conv2d_forward(x, p["conv1_w"], p["conv1_b"], 1, 2)
@@ -124,12 +132,15 @@ class LeNet5:
         d["input"], g["conv1_w"], g["conv1_b"] = ops.conv2d_backward(d["conv1"], c["conv1"])
         return g, d
 
-    def loss_and_grads(self, x: np.ndarray, labels: np.ndarray):
-        """Mean cross-entropy on (x, labels) → (loss, parameter grads, Forward, activation grads)."""
-        fwd = self.forward(x)
-        loss, dlogits = ops.softmax_cross_entropy(fwd.outputs["logits"], labels)
-        grads, dacts = self.backward(dlogits, fwd)
-        return loss, grads, fwd, dacts
+    def loss_and_grads(self, x: np.ndarray, labels: np.ndarray, input_grad: bool = False):
+        """Mean cross-entropy on (x, labels) → (loss, parameter grads, Forward, activation grads).
+
+        The activation grads hold every named tensor but "input" unless input_grad: training
+        never needs ∂L/∂input, and it is a sixth of the work. Computed by batched.py, with
+        the same results as forward + softmax_cross_entropy + backward."""
+        loss, grads, outputs, caches, dacts = batched.loss_and_grads(
+            self.params, self.config.activation, self.config.pool, x, labels, input_grad)
+        return loss, grads, Forward(outputs, caches), dacts
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Softmax probabilities [N,10]."""

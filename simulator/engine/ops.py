@@ -16,8 +16,10 @@ import numpy as np
 
 from . import kernels_act as ka
 from . import kernels_conv as kc
+from . import kernels_direct as kd
 from . import kernels_gemm as kg
 from . import kernels_pool as kp
+from . import precompile
 from .parallel import run_all, slices
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -111,17 +113,62 @@ def conv2d_forward(x, w, b, stride=1, padding=0):
     if FH > H + 2 * padding or FW > W + 2 * padding or OH < 1 or OW < 1:
         raise ValueError(f"{op}: kernel {(FH, FW)} larger than padded input (x {x.shape}, w {w.shape}, padding {padding})")
     y = np.empty((N, K, OH, OW), x.dtype)
-    R, Rp = C * FH * FW, _pad8(C * FH * FW)
-    nt = Rp >= 64                          # long sums: dot-product blocks; short: row updates
-    if nt:
-        A = np.zeros((K, Rp), x.dtype)     # zero padding adds zeros to every sum
-        A[:, :R] = w.reshape(K, R)
-    else:
-        A = np.zeros((Rp, K), x.dtype)
-        A[:R] = w.reshape(K, R).T
-    run_all([lambda n0=n0, n1=n1: kc.conv_forward(x[n0:n1], A, b, FH, FW, stride, padding, y[n0:n1], nt)
+    A = None if _direct(w, stride) else conv_matrix(w)
+    run_all([lambda n0=n0, n1=n1: conv_forward_into(x[n0:n1], w, b, stride, padding, y[n0:n1], A)
               for n0, n1 in slices(N)])
     return y, ConvCache(x, w, stride, padding)
+
+
+def conv_matrix(w):
+    """(A, nt): the filters as the im2col kernels take them, zero-padded to multiples of 8:
+    nt (long sums, C·FH·FW >= 64): A = w as [K, Rp] for dot-product blocks; else wᵀ as [Rp, K]."""
+    K, C, FH, FW = w.shape
+    R, Rp = C * FH * FW, _pad8(C * FH * FW)
+    if Rp >= 64:
+        A = np.zeros((K, Rp), w.dtype)     # zero padding adds zeros to every sum
+        A[:, :R] = w.reshape(K, R)
+        return A, True
+    A = np.zeros((Rp, K), w.dtype)
+    A[:R] = w.reshape(K, R).T
+    return A, False
+
+
+def backward_matrix(w):
+    """w as [Kp, Rp], zero-padded to multiples of 8, for the im2col backward."""
+    K, C, FH, FW = w.shape
+    wp = np.zeros((_pad8(K), _pad8(C * FH * FW)), w.dtype)
+    wp[:K, :C * FH * FW] = w.reshape(K, -1)
+    return wp
+
+
+def _direct(w, stride):
+    return w.shape[3] == 5 and stride == 1
+
+
+def conv_forward_into(x, w, b, stride, padding, y, A=None):
+    """y = conv(x, w) + b on this thread: direct for 5-wide filters at stride 1, else im2col
+    (A: conv_matrix(w), made here when not given)."""
+    K, _, FH, FW = w.shape
+    if _direct(w, stride):
+        kd.conv_forward(x, w, b, padding, y)
+    else:
+        A, nt = conv_matrix(w) if A is None else A
+        kc.conv_forward(x, A, b, FH, FW, stride, padding, y, nt)
+
+
+def conv_backward_into(dy, x, w, stride, padding, dx, dw2, db, need_dx, wp=None):
+    """dw2 [K, C·FH·FW], db (overwritten) and dx (if need_dx) on this thread. dx comes from
+    the direct kernel when it can (5-wide, stride 1, dy and w finite), else from im2col
+    (wp: backward_matrix(w), made here when not given)."""
+    K, _, FH, FW = w.shape
+    precompile.wait()                   # a first launch may be compiling these in a child process
+    kc.conv_weight_grad(dy, x, FH, FW, stride, padding, dw2, db)
+    if not need_dx:
+        return
+    if _direct(w, stride) and kd.finite(w) and kd.finite(dy):
+        kd.conv_input_grad(dy, w, padding, dx)
+    else:
+        kc.conv_input_grad(dy, backward_matrix(w) if wp is None else wp, FH, FW, stride, padding, dx)
 
 
 def conv2d_backward(dy, cache):
@@ -134,15 +181,13 @@ def conv2d_backward(dy, cache):
     K, _, FH, FW = w.shape
     _same_shape(op, "dy", dy, (N, K, (H - FH + 2 * padding) // stride + 1, (W - FW + 2 * padding) // stride + 1))
     dx, dw, db = np.empty_like(x), np.empty_like(w), np.empty(K, x.dtype)
-    R = C * FH * FW
-    wp = np.zeros((_pad8(K), _pad8(R)), x.dtype)
-    wp[:K, :R] = w.reshape(K, R)
-    dw2 = dw.reshape(K, R)
+    wp = backward_matrix(w)
+    dw2 = dw.reshape(K, C * FH * FW)
     parts = slices(N)                   # each slice sums its own dw, db; added up after
     dws = [dw2] + [np.empty_like(dw2) for _ in parts[1:]]
     dbs = [db] + [np.empty_like(db) for _ in parts[1:]]
-    run_all([lambda i=i, n0=n0, n1=n1: kc.conv_backward(dy[n0:n1], x[n0:n1], wp, FH, FW, stride, padding,
-                                                        dx[n0:n1], dws[i], dbs[i])
+    run_all([lambda i=i, n0=n0, n1=n1: conv_backward_into(dy[n0:n1], x[n0:n1], w, stride, padding,
+                                                          dx[n0:n1], dws[i], dbs[i], True, wp)
               for i, (n0, n1) in enumerate(parts)])
     for i in range(1, len(parts)):
         dw2 += dws[i]
@@ -283,6 +328,7 @@ def dense_backward(dy, cache):
     _same_dtype(op, dy=dy, x=x)
     _same_shape(op, "dy", dy, (x.shape[0], w.shape[1]))
     dx, dw, db = np.empty_like(x), np.empty_like(w), np.empty(w.shape[1], x.dtype)
+    precompile.wait()                   # a first launch may be compiling it in a child process
     kg.dense_backward(dy, x, w, dx, dw, db)
     return dx, dw, db
 
@@ -290,12 +336,13 @@ def dense_backward(dy, cache):
 # ----------------------------------------------------------------------------- loss
 
 @_jit
-def _softmax_ce_kernel(z, labels, dz):
-    """L = (1/N) Σ_n [log Σ_k e^(z_nk − m_n) + m_n − z_n,y_n];  dz = (softmax(z) − onehot(y)) / N."""
-    N, K = z.shape
+def _softmax_ce_kernel(z, labels, dz, N):
+    """L = (1/N) Σ_n [log Σ_k e^(z_nk − m_n) + m_n − z_n,y_n];  dz = (softmax(z) − onehot(y)) / N.
+    N may exceed z's rows (a chunk of a batch of N): then L is that chunk's share of the mean."""
+    K = z.shape[1]
     total = 0.0
     inv_n = z.dtype.type(1.0 / N)
-    for n in range(N):
+    for n in range(z.shape[0]):
         m = z[n, 0]
         for k in range(1, K):
             if z[n, k] > m:
@@ -318,20 +365,26 @@ def softmax_cross_entropy(logits, labels):
     op = "softmax_cross_entropy"
     logits = _float(op, "logits", logits)
     _ndim(op, "logits", logits, 2)
+    N, K = logits.shape
+    if N == 0:
+        raise ValueError(f"{op}: empty batch (logits {logits.shape})")
+    labels = check_labels(op, labels, N, K, f" for logits {logits.shape}")
+    dz = np.empty_like(logits)
+    loss = _softmax_ce_kernel(logits, labels, dz, N)
+    return float(loss), dz
+
+
+def check_labels(op, labels, N, K, context=""):
+    """labels as a contiguous int64 [N] array with values in [0, K), or ValueError."""
     labels = np.asarray(labels)
     if labels.dtype.kind not in "iu":
         raise ValueError(f"{op}: labels must be integers, got {labels.dtype}")
-    N, K = logits.shape
     if labels.shape != (N,):
-        raise ValueError(f"{op}: labels has shape {labels.shape}, expected ({N},) for logits {logits.shape}")
-    if N == 0:
-        raise ValueError(f"{op}: empty batch (logits {logits.shape})")
+        raise ValueError(f"{op}: labels has shape {labels.shape}, expected ({N},){context}")
     if labels.dtype != np.int64:
         labels = labels.astype(np.int64)
     elif not labels.flags.c_contiguous:
         labels = np.ascontiguousarray(labels)
     if labels.min() < 0 or labels.max() >= K:
         raise ValueError(f"{op}: labels must lie in [0, {K}), got min {labels.min()} max {labels.max()}")
-    dz = np.empty_like(logits)
-    loss = _softmax_ce_kernel(logits, labels, dz)
-    return float(loss), dz
+    return labels

@@ -7,6 +7,7 @@ projector theme's larger type reflows the same screen rather than overflowing it
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -17,6 +18,7 @@ from ..engine.lecture_step import Step, Table, Text, exponent_label, grid_format
 from .lecture_draw import (colour_bar, put, draw_bars, draw_map, draw_stack, draw_table, paragraph, paragraph_height,
                            rich_line, table_size, wrap)
 from .theme import THEMES, Theme, load_font
+from .ui import CHECK
 from .ui.text import MAX_UNIT, MIN_UNIT, REFERENCE
 
 PHASE_LABEL = {"forward": "FORWARD →", "backward": "← BACKWARD", "update": "UPDATE"}
@@ -59,6 +61,7 @@ def draw_strip(surface, step: Step, theme: Theme, x: int, y: int, width: int) ->
             break
         size -= 1
     cx = x + (width - total) // 2
+    strip = None
     for i, (_, name) in enumerate(STAGES):
         if step.phase == "backward":
             passed = i >= current
@@ -72,12 +75,14 @@ def draw_strip(surface, step: Step, theme: Theme, x: int, y: int, width: int) ->
             cx += 6
             box = img.get_rect(topleft=(cx, y)).inflate(10, 4)
             pygame.draw.rect(surface, phase_color(theme, step.phase), box, border_radius=4)
-        put(surface, img, (cx, y))
+        strip = put(surface, img, (cx, y), name, record=False) if strip is None else \
+            strip.union(put(surface, img, (cx, y), name, record=False))
         cx += img.get_width() + (6 if i == current else 0)
         if i < len(STAGES) - 1:
             a = font.render(seps[i], True, theme.muted)
-            put(surface, a, (cx, y))
+            strip = strip.union(put(surface, a, (cx, y), seps[i], record=False))
             cx += a.get_width()
+    CHECK.record(strip, " ".join(n for _, n in STAGES))
     return font.get_linesize() + 6
 
 
@@ -204,11 +209,26 @@ def layout_panels(step: Step, rect: pygame.Rect, theme: Theme, label_h: int, bar
     return placed
 
 
-def panel_label(panel) -> str:
-    """The panel's label, plus the unit its number grid is written in (×10⁻³) when it has one."""
-    if panel.style in ("numbers", "gray-numbers"):
-        return panel.label + exponent_label(grid_format(panel.array)[1])
-    return panel.label
+def shape_of(panel) -> str:
+    """The shape of the array a panel draws, as its label writes it: '28×28', '6×14×14', '400'."""
+    return "×".join(str(n) for n in panel.array.shape)
+
+
+def panel_labels(panel) -> list[str]:
+    """The panel's label, longest wording first: with the shape it draws (unless the label
+    already says it) and the unit of its number grid (×10⁻³); then without the words in
+    brackets; then without what comes before a colon ("∂L/∂y: ∂pool2 map 1" → "∂pool2 map 1").
+    The caller takes the first that fits (a narrow panel says less, never cuts)."""
+    unit = exponent_label(grid_format(panel.array)[1]) if panel.style in ("numbers", "gray-numbers") else ""
+    shape = shape_of(panel)
+    forms = []
+    bare = re.sub(r"\s*\([^)]*\)", "", panel.label)
+    for label in (panel.label, bare, bare.partition(": ")[2] or bare):
+        if shape not in label.replace(", ", "×").replace(" × ", "×") and f"({shape})" not in label:
+            label += f"  [{shape}]"
+        if label + unit not in forms:
+            forms.append(label + unit)
+    return forms
 
 
 def draw_panel(surface, panel, rect: pygame.Rect, theme: Theme, label_size: int, bar_h: int = 0) -> None:
@@ -216,10 +236,13 @@ def draw_panel(surface, panel, rect: pygame.Rect, theme: Theme, label_size: int,
     if isinstance(panel, Table):
         draw_table(surface, rect, panel, theme, px(theme, 22), floor)
         return
-    size = label_size
-    name = panel_label(panel)
-    while size > floor and load_font("sans", size).size(name)[0] > rect.w + GAP - 4:
-        size -= 1
+    room = rect.w + GAP - 8        # neighbours' labels stay apart (the layout check wants 5 px)
+    for name in panel_labels(panel):       # the largest size, the longest wording that fits
+        size = label_size
+        while size > floor and load_font("sans", size).size(name)[0] > room:
+            size -= 1
+        if load_font("sans", size).size(name)[0] <= room:
+            break
     label = load_font("sans", size).render(name, True, theme.muted)
     where = label.get_rect(midbottom=(rect.centerx, rect.y - 4))
     where.clamp_ip(surface.get_rect())

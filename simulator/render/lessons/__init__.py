@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
 
@@ -25,6 +25,19 @@ class LessonOptions:
     image: Path | None = None        # the rgb lesson's picture (default: assets/images/shapes.png)
     data: Path | None = None         # folder of MNIST-format IDX files (default: bundled)
     checkpoint: Path | None = None   # a trained model for the draw and network3d lessons
+    read: set = field(default_factory=set, compare=False, repr=False)   # the options a scene asked for
+
+    def __getattribute__(self, name):
+        if name in ("image", "data", "checkpoint"):
+            object.__getattribute__(self, "read").add(name)
+        return object.__getattribute__(self, name)
+
+
+def check_options_used(name: str, options: LessonOptions, given) -> None:
+    """An option given on the command line that the lesson did not read is an error, not ignored."""
+    unused = [flag for flag, option in given if option not in options.read]
+    if unused:
+        raise UserError(f"{', '.join(unused)}: the {name} lesson does not use {'it' if len(unused) == 1 else 'them'}")
 
 
 def _factory(module: str, cls: str):
@@ -47,10 +60,6 @@ LESSON_SCENES = {
     "tensors": ("Tensors and their rank", _factory("tensors", "TensorsScene")),
 }
 
-# the command-line options each lesson reads (any other is refused, not ignored)
-LESSON_OPTIONS = {"activations": {"data"}, "rgb": {"image"}, "network3d": {"data", "checkpoint", "untrained"},
-                  "draw": {"data", "checkpoint", "untrained"}}
-
 
 def run_lesson(args) -> int:
     """`python main.py lesson NAME [--theme --image --data --checkpoint --export --max-frames --screenshot]`."""
@@ -66,6 +75,7 @@ def run_lesson(args) -> int:
         pygame.font.init()
         scene = factory(theme, options)
         try:
+            check_options_used(args.name, options, getattr(args, "given_options", ()))
             export(scene, Path(args.export), frames=args.max_frames)
         finally:
             scene.close()
@@ -85,6 +95,7 @@ def run_lesson(args) -> int:
         pygame.display.set_caption(f"CNN Simulator: {title}")
         scene = factory(theme, options)
         try:
+            check_options_used(args.name, options, getattr(args, "given_options", ()))
             run_window(scene, title, args.max_frames, Script(args.keys))
             if args.screenshot:
                 save_screenshot(pygame.display.get_surface(), args.screenshot)

@@ -10,6 +10,7 @@ import pygame
 from ...engine import lessons_activations as act
 from ...engine.data import load_dataset
 from ...engine.lessons_jobs import Finished, Job
+from ..theme import array_surface, gray_rgb
 from . import common as ui
 from .common import fmt
 
@@ -50,7 +51,7 @@ class ActivationsScene:
     def handle(self, event) -> None:
         if event.type == pygame.MOUSEMOTION:
             x0, y0 = self._map_origin
-            side = 28 * MAP_SCALE + 24
+            side = 28 * MAP_SCALE + 14
             for row_y in (y0, y0 + side + 24):
                 r = (event.pos[1] - row_y) // MAP_SCALE
                 c = (event.pos[0] - x0) % side // MAP_SCALE
@@ -93,7 +94,7 @@ class ActivationsScene:
     def _draw_maps(self, surface, rect) -> None:
         t, m = self.theme, self.maps
         inner = ui.panel(surface, t, rect, "One feature map through each (an edge filter on a test digit)")
-        side = 28 * MAP_SCALE + 24
+        side = 28 * MAP_SCALE + 14
         x0, y0 = inner.left + 8, inner.top + 24
         self._map_origin = (x0, y0)
         lim = float(np.abs(m.pre).max())
@@ -101,16 +102,19 @@ class ActivationsScene:
         row1 += [(f"{LABELS[n]}(z)", m.post[n], lim) for n in act.NAMES]
         for k, (label, values, limit) in enumerate(row1):
             pos = (x0 + k * side, y0)
-            if limit is None:
-                ui.heat(surface, t, values, pos, MAP_SCALE, border=t.panel_border)
+            if limit is None:         # the digit itself: grey levels 0 … 1, not on the heat scale
+                rect = surface.blit(array_surface(gray_rgb(values, 0.0, 1.0), MAP_SCALE), pos)
+                pygame.draw.rect(surface, t.panel_border, rect.inflate(2, 2), 1)
             else:
                 ui.heat(surface, t, values, pos, MAP_SCALE, limit, t.panel_border)
             ui.text(surface, t, label, (pos[0], pos[1] - 3), 13, t.muted, anchor="bottomleft")
         y1 = y0 + side + 24
+        ui.colour_bar(surface, t, (x0 + 5 * side, y0, 8, 28 * MAP_SCALE), lim, digits=1)   # z and f(z): one scale
         for k, n in enumerate(act.NAMES):
             pos = (x0 + (k + 2) * side, y1)
-            ui.heat(surface, t, m.slope[n], pos, MAP_SCALE, 1.0, t.panel_border)
+            ui.heat(surface, t, m.slope[n], pos, MAP_SCALE, 1.0, t.panel_border, one_sided=True)
             ui.text(surface, t, f"{LABELS[n]}′(z)", (pos[0], pos[1] - 3), 13, t.muted, anchor="bottomleft")
+        ui.colour_bar(surface, t, (x0 + 5 * side, y1, 8, 28 * MAP_SCALE), 1.0, one_sided=True, digits=1)
         if self.hover is not None:
             r, c = self.hover
             for k in range(5):
@@ -183,10 +187,14 @@ class ActivationsScene:
         """What the runs show, stated only as far as every seed agrees."""
         labels = [LABELS[n] for n in v.order]
         if v.every_seed:
-            words = f"In every seed {labels[0]} learned fastest and {labels[-1]} slowest."
+            words = f"In every seed {labels[0]} ended with the lowest loss and {labels[-1]} the highest."
         else:
             words = (f"Mean order {', '.join(labels)}, but the seeds overlap: on a network this small the order "
                      f"of close runs depends on α and the seed.")
+        reached = {n: r for n, r in v.reach.items() if r is not None}
+        if reached:
+            first = min(reached, key=reached.get)
+            words += f" {LABELS[first]} was first below {v.threshold:g} (step {reached[first]})."
         if v.final["sigmoid"] > act.CHANCE_LOSS - 0.2:
             words += (" Sigmoid barely leaves ln 10: its slope is at most 0.25 per layer, so little gradient "
                       "reaches the first layers.")

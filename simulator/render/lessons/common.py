@@ -9,10 +9,11 @@ import numpy as np
 import pygame
 
 from ...numbers import fmt  # noqa: F401  (the one formatter; lessons import it from here)
-from ..theme import Theme, array_surface, heat_rgb, load_font
-from ..ui import CHECK
+from ..theme import Theme, heat_rgb, load_font
+from ..ui import CHECK, heat_tile
 
 SIZE = (1280, 800)
+MIN_TEXT = 14          # the smallest text on the 1280×800 canvas, in pixels
 HEADER_H, FOOTER_H = 64, 30
 
 
@@ -47,8 +48,9 @@ def text_surface(text: str, face: str, size: int, color: tuple) -> pygame.Surfac
 
 def text(surface, theme: Theme, s: str, pos, size: int = 16, color=None, face: str = "sans",
          anchor: str = "topleft") -> pygame.Rect:
-    """Draw one line of text; anchor is any pygame.Rect position name ('center', 'midright', …)."""
-    img = text_surface(s, face, round(size * theme.scale), tuple(color or theme.text))
+    """Draw one line of text; anchor is any pygame.Rect position name ('center', 'midright', …).
+    Sizes are for the 1280×800 canvas before theme.scale (see pixels)."""
+    img = text_surface(s, face, pixels(theme, size), tuple(color or theme.text))
     rect = img.get_rect(**{anchor: (round(pos[0]), round(pos[1]))})
     surface.blit(img, rect)
     if CHECK.enabled:
@@ -56,9 +58,15 @@ def text(surface, theme: Theme, s: str, pos, size: int = 16, color=None, face: s
     return rect
 
 
-def fit_size(theme: Theme, s: str, size: float, width: float, face: str = "sans", smallest: float = 9) -> float:
-    """The largest font size ≤ size (before theme.scale) at which s is at most `width` pixels wide."""
-    while size > smallest and text_width(theme, s, size, face) > width:
+def pixels(theme: Theme, size: float) -> int:
+    """A font size on screen: size × theme.scale, never below MIN_TEXT pixels."""
+    return max(MIN_TEXT, round(size * theme.scale))
+
+
+def fit_size(theme: Theme, s: str, size: float, width: float, face: str = "sans") -> float:
+    """The largest font size ≤ size (before theme.scale) at which s is at most `width` pixels
+    wide, but never below MIN_TEXT on screen (a text that still does not fit must say less)."""
+    while pixels(theme, size) > MIN_TEXT and text_width(theme, s, size, face) > width:
         size -= 0.5
     return size
 
@@ -77,11 +85,11 @@ def wrap_px(theme: Theme, s: str, width: float, size: float = 14, face: str = "s
 
 
 def text_width(theme: Theme, s: str, size: float = 16, face: str = "sans") -> int:
-    return text_surface(s, face, round(size * theme.scale), (0, 0, 0)).get_width()
+    return text_surface(s, face, pixels(theme, size), (0, 0, 0)).get_width()
 
 
-def line_height(theme: Theme, size: int) -> int:
-    return round(size * theme.scale * 1.35)
+def line_height(theme: Theme, size: float) -> int:
+    return round(pixels(theme, size) * 1.35)
 
 
 def panel(surface, theme: Theme, rect, title: str | None = None, highlight: bool = False) -> pygame.Rect:
@@ -127,17 +135,40 @@ def progress_bar(surface, theme: Theme, rect, fraction: float, label: str = "") 
 
 
 def heat(surface, theme: Theme, values: np.ndarray, topleft, scale: int, limit: float | None = None,
-         border=None) -> pygame.Rect:
-    """A 2-D array as a heat map (negative blue, positive orange), `scale` pixels per value."""
+         border=None, one_sided: bool = False) -> pygame.Rect:
+    """A 2-D array as a heat map through the UI kit's one colouring (negative blue, zero grey,
+    positive orange; one_sided: 0 … +limit, after ReLU), `scale` pixels per value."""
     values = np.asarray(values, np.float64)
     if limit is None:
         finite = values[np.isfinite(values)]
         limit = float(np.abs(finite).max()) if finite.size else 1.0
-    img = array_surface(heat_rgb(values, limit or 1.0, theme), scale)
-    rect = surface.blit(img, topleft)
+    rect = surface.blit(heat_tile(values, limit or 1.0, theme, scale, one_sided), topleft)
     if border is not None:
         pygame.draw.rect(surface, border, rect.inflate(2, 2), 1)
     return rect
+
+
+def colour_bar(surface, theme: Theme, rect, limit: float, one_sided: bool = False, digits: int = 2,
+               size: float = 12) -> pygame.Rect:
+    """The scale of a heat map: a vertical bar (+limit at the top, 0, −limit at the bottom, or
+    0 at the bottom when one_sided) with its numbers to the right. Returns bar and labels."""
+    rect = pygame.Rect(rect)
+    ramp = np.linspace(1.0, 0.0 if one_sided else -1.0, max(2, rect.h))
+    surface.blit(pygame.transform.scale(heat_tile(ramp[:, None], 1.0, theme, 1, one_sided), rect.size), rect)
+    pygame.draw.rect(surface, theme.panel_border, rect.inflate(2, 2), 1)
+    covered = rect.copy()
+    labels = [(fmt(limit, digits), "topleft", rect.top), ("0", "bottomleft" if one_sided else "midleft",
+                                                          rect.bottom if one_sided else rect.centery)]
+    if not one_sided:
+        labels.append((fmt(-limit, digits), "bottomleft", rect.bottom))
+    for s, anchor, y in labels:
+        covered.union_ip(text(surface, theme, s, (rect.right + 4, y), size, theme.muted, "mono", anchor))
+    return covered
+
+
+def colour_bar_width(theme: Theme, limit: float, digits: int = 2, size: float = 12, bar: int = 10) -> int:
+    return bar + 4 + max(text_width(theme, fmt(limit, digits), size, "mono"),
+                         text_width(theme, fmt(-limit, digits), size, "mono"))
 
 
 def number_grid(surface, theme: Theme, values: np.ndarray, topleft, cell: int, digits: int = 1,
@@ -151,7 +182,9 @@ def number_grid(surface, theme: Theme, values: np.ndarray, topleft, cell: int, d
     colours = heat_rgb(values * 0.55, lim, theme)       # pale, so the numbers stay readable
     x0, y0 = topleft
     widest = max((fmt(float(v), digits) for v in values.ravel()), key=len)
-    size = fit_size(theme, widest, size, cell - 6, "mono")     # every number inside its cell
+    size = fit_size(theme, widest, size, cell - 6, "mono")     # inside its cell, 6 px clear of the next
+    global _current_scope
+    panel_scope = _current_scope
     for r in range(H):
         for c in range(W):
             rect = pygame.Rect(x0 + c * cell, y0 + r * cell, cell, cell)
@@ -160,7 +193,9 @@ def number_grid(surface, theme: Theme, values: np.ndarray, topleft, cell: int, d
             pygame.draw.rect(surface, theme.panel_border, rect, 1)
             v = values[r, c]
             colour = theme.muted if (muted_zero and v == 0) else theme.text
+            scope(f"cell {x0},{y0} [{r},{c}]", rect)             # the layout check: the number inside its cell
             text(surface, theme, fmt(float(v), digits), rect.center, size, colour, face="mono", anchor="center")
+    _current_scope = panel_scope                                   # later texts belong to the panel again
     if outline:
         for (r, c), colour in outline.items():
             pygame.draw.rect(surface, colour, (x0 + c * cell, y0 + r * cell, cell, cell), 3)
@@ -177,7 +212,7 @@ class Axes:
 
     @staticmethod
     def below(theme: Theme) -> int:
-        return 5 + line_height(theme, 12) + line_height(theme, 13)
+        return 8 + line_height(theme, 12) + line_height(theme, 13)
 
     def px(self, x, y):
         (x0, x1), (y0, y1) = self.xlim, self.ylim
@@ -206,13 +241,13 @@ class Axes:
         for t in xticks:
             x, _ = self.px(t, 0.0)
             pygame.draw.line(surface, theme.muted, (x, r.bottom), (x, r.bottom + 4))
-            text(surface, theme, fmt(float(t), xd), (x, r.bottom + 5), 12, theme.muted, anchor="midtop")
+            text(surface, theme, fmt(float(t), xd), (x, r.bottom + 8), 12, theme.muted, anchor="midtop")
         for t in yticks:
             _, y = self.px(0.0, t)
             pygame.draw.line(surface, theme.muted, (r.left - 4, y), (r.left, y))
             text(surface, theme, yformat(t) if yformat else fmt(float(t), yd), (r.left - 6, y), 12, theme.muted, anchor="midright")
         if xlabel:     # below the tick labels, centred
-            text(surface, theme, xlabel, (r.centerx, r.bottom + 3 + line_height(theme, 12)), 13, theme.muted,
+            text(surface, theme, xlabel, (r.centerx, r.bottom + 6 + line_height(theme, 12)), 13, theme.muted,
                  anchor="midtop")
         if ylabel:
             text(surface, theme, ylabel, (r.left + 4, r.top + 2), 13, theme.muted)
@@ -277,15 +312,3 @@ def arrow(surface, colour, start, end, width: int = 2, head: int = 10) -> None:
 def blend(a, b, t: float) -> tuple:
     """Colour a moved fraction t towards colour b."""
     return tuple(int(round(x + (y - x) * t)) for x, y in zip(a, b))
-
-
-def wrap(s: str, width: int) -> list[str]:
-    """Split text into lines of at most `width` characters, at spaces."""
-    lines, line = [], ""
-    for word in s.split():
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return lines + ([line] if line else [])

@@ -271,6 +271,7 @@ class DrawScene:
         for name, label, scale in SHOWN:
             maps = self.outputs[name][0]
             lim = float(np.abs(maps).max()) or 1.0
+            after_relu = bool(maps.min() >= 0)         # nothing negative: a one-sided scale
             per_row = 6 if len(maps) == 6 else 8
             side = maps.shape[-1] * scale
             if x + per_row * (side + 4) > inner.right:
@@ -278,7 +279,7 @@ class DrawScene:
             ui.text(surface, t, label, (x, y - 3), 12, t.muted, anchor="bottomleft")
             for k, m in enumerate(maps):
                 ui.heat(surface, t, m, (x + (k % per_row) * (side + 4), y + (k // per_row) * (side + 4)), scale, lim,
-                        t.panel_border)
+                        t.panel_border, one_sided=after_relu)
             x += per_row * (side + 4) + 18
         for name, label, cols in (("act3", "fc1  120", 12), ("act4", "fc2  84", 12)):
             v = self.outputs[name][0]

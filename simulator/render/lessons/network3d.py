@@ -171,10 +171,9 @@ class Network3DScene:
     # --- drawing ------------------------------------------------------------------------
     def _colours(self, frame) -> np.ndarray:
         """Heat colours, one scale per layer (its 98th percentile of |value|, so a few large values
-        do not leave the rest black); zero is drawn faint grey, not in the background's colour,
-        so every volume keeps its shape."""
+        do not leave the rest black); zero is theme.zero, not the background's colour, so every
+        volume keeps its shape."""
         rgb = np.zeros((len(self.ids), 3), np.int32)
-        zero = np.array(ui.blend(self.theme.panel, self.theme.muted, 0.25))
         for li, name in enumerate(net.NAMES):
             vols = frame.volumes[name]
             mask = self.ids[:, 0] == li
@@ -182,9 +181,7 @@ class Network3DScene:
             values = vols[sel[:, 1], sel[:, 2], sel[:, 3]]
             nonzero = np.abs(values[values != 0])
             lim = float(np.percentile(nonzero, 98)) if nonzero.size else 1.0
-            colours = heat_rgb(values, lim or 1.0, self.theme).astype(np.int32)
-            colours[np.abs(values) < 0.03 * (lim or 1.0)] = zero
-            rgb[mask] = colours
+            rgb[mask] = heat_rgb(values, lim or 1.0, self.theme).astype(np.int32)
         return rgb
 
     def _in_field(self) -> np.ndarray:
@@ -277,8 +274,13 @@ class Network3DScene:
             ui.text(surface, t, f"{probs[d]:.0%}", (inner.right, y), 12, t.muted, face="mono", anchor="topright")
             y += ui.line_height(t, 12)
         y += 12
+        legend = "Colours: orange > 0, blue < 0, grey = 0; one scale per layer (its 98th percentile of |value|)."
+        for line in ui.wrap_px(t, legend, inner.width, 12):
+            ui.text(surface, t, line, (inner.left, y), 12, t.muted)
+            y += ui.line_height(t, 12)
+        y += 8
         if not self.selected:
-            for line in ("Click a neuron to see its", "receptive field."):
+            for line in ui.wrap_px(t, "Click a neuron to see its receptive field.", inner.width, 13):
                 ui.text(surface, t, line, (inner.left, y), 13, t.muted)
                 y += ui.line_height(t, 13)
             return

@@ -13,7 +13,8 @@ from . import common as ui
 from .common import fmt
 
 CHANNELS = ("red", "green", "blue")
-FILTER_CELL = 38
+SLOT_W, SLOT_H = 192, 144     # the room each map gets (the image is scaled to fit it)
+BANK_W, BANK_H = 96, 72       # the room each map of the all-filters strip gets
 
 
 class RGBScene:
@@ -26,7 +27,7 @@ class RGBScene:
         self.names = list(rgb_math.FILTERS)
         self.choice = 0
         _, self.h, self.w = self.image.shape
-        self.scale = max(1, min(192 // self.w, 144 // self.h))      # every map at most 192×144 pixels
+        self.scale = max(1, min(SLOT_W // self.w, SLOT_H // self.h))      # every map at most SLOT_W×SLOT_H
         self.hover = (self.h // 2, self.w // 2)
         self._channel_surfaces = [array_surface(self._tint(c), self.scale) for c in range(3)]
         self._input_surface = array_surface((self.image.transpose(1, 2, 0) * 255).astype(np.uint8), self.scale)
@@ -88,20 +89,20 @@ class RGBScene:
                   "added (plus a bias) into one output map per filter.")
         top, bottom = ui.HEADER_H + 10, 800 - ui.FOOTER_H - 8
         outer = pygame.Rect(24, top, 924, bottom - top)
-        inner = ui.panel(surface, t, outer, f"{self.w}×{self.h}×3 image  ⊛  filter {self.choice + 1} "
+        inner = ui.panel(surface, t, outer, f"image 3×{self.h}×{self.w} (C×H×W)  ⊛  filter {self.choice + 1} "
                                             f"“{self.names[self.choice]}”, padding 1, stride 1")
-        mw, mh = self.w * self.scale, self.h * self.scale
+        mw, mh = self.w * self.scale, self.h * self.scale          # a map; its slot is SLOT_W×SLOT_H
         label_h = ui.line_height(t, 13) + 2
-        strip_h = label_h * 2 + self.h + 6
+        strip_h = label_h * 2 + BANK_H + 6
         row_h = (inner.height - strip_h - 8) // 3
         i, j = self.hover
         self._hit = []
-        cell = min(46, mh // 3)
-        xs = (inner.left + 8, inner.left + 8 + mw + 40, inner.left + 8 + mw + 80 + 3 * cell)
+        cell = 46                 # room for "−0.33" at 14 px and a gap to the next cell
+        xs = (inner.left + 8, inner.left + 8 + SLOT_W + 40, inner.left + 8 + SLOT_W + 80 + 3 * cell)
         lim_w = float(np.abs(self.conv.w).max()) or 1.0
         for c in range(3):
             y = inner.top + label_h + c * row_h
-            cy = y + mh // 2
+            cy = y + SLOT_H // 2
             surface.blit(self._channel_surfaces[c], (xs[0], y))
             # the zero padding: a ring one input pixel wide around the channel
             pygame.draw.rect(surface, t.muted, (xs[0] - self.scale, y - self.scale, mw + 2 * self.scale,
@@ -110,7 +111,7 @@ class RGBScene:
             pygame.draw.rect(surface, t.accent, (xs[0] + (j - 1) * self.scale, y + (i - 1) * self.scale,
                                                  3 * self.scale, 3 * self.scale), 1)
             ui.text(surface, t, f"{CHANNELS[c]} channel", (xs[0], y - 3), 13, t.muted, anchor="bottomleft")
-            ui.text(surface, t, "⊛", (xs[0] + mw + 20, cy), 24, anchor="center")
+            ui.text(surface, t, "⊛", (xs[0] + SLOT_W + 20, cy), 24, anchor="center")
             grid = ui.number_grid(surface, t, self.conv.w[0, c], (xs[1], cy - 3 * cell // 2), cell, 2,
                                   limit=lim_w, size=14)
             ui.text(surface, t, f"w[{CHANNELS[c][0].upper()}]", (grid.left, grid.top - 3), 13, t.muted, anchor="bottomleft")
@@ -120,8 +121,8 @@ class RGBScene:
             pygame.draw.rect(surface, t.accent, (xs[2] + j * self.scale - 1, y + i * self.scale - 1,
                                                  self.scale + 2, self.scale + 2), 1)
             ui.text(surface, t, f"response of {CHANNELS[c]}", (xs[2], y - 3), 13, t.muted, anchor="bottomleft")
-            ui.arrow(surface, t.muted, (xs[2] + mw + 8, cy), (xs[2] + mw + 52, inner.top + label_h + row_h + mh // 2), 2)
-        x_out = xs[2] + mw + 64
+            ui.arrow(surface, t.muted, (xs[2] + SLOT_W + 6, cy), (xs[2] + SLOT_W + 30, inner.top + label_h + row_h + SLOT_H // 2), 2)
+        x_out = xs[2] + SLOT_W + 38
         col_w = inner.right - x_out
         self._draw_size_formula(surface, pygame.Rect(x_out, inner.top, col_w, row_h - 8))
         y_out = inner.top + label_h + row_h
@@ -129,6 +130,7 @@ class RGBScene:
         self._hit.append(pygame.Rect(x_out, y_out, mw, mh))
         pygame.draw.rect(surface, t.accent, (x_out + j * self.scale - 1, y_out + i * self.scale - 1,
                                              self.scale + 2, self.scale + 2), 1)
+        ui.colour_bar(surface, t, (x_out + SLOT_W + 6, y_out, 8, SLOT_H), self.limit)   # responses and output share it
         ui.text(surface, t, f"output = Σ + b (b = {fmt(self.conv.b, 1)})", (x_out, y_out - 3),
                 ui.fit_size(t, f"output = Σ + b (b = {fmt(self.conv.b, 1)})", 13, col_w), t.muted, anchor="bottomleft")
         note = ("Grey ring: padding 1, zeros around each channel. Where the image meets it the filter "
@@ -162,16 +164,19 @@ class RGBScene:
         head = (f"All {k} filters at once, as a conv layer: 3×{self.h}×{self.w} ⊛ {k}×3×3×3 → {k}×{self.h}×{self.w}: "
                 f"output channels = number of filters")
         ui.text(surface, t, head, (rect.left, rect.top), ui.fit_size(t, head, 13, rect.width), t.text)
-        gap = max(2, (rect.width - k * self.w) // max(1, k - 1))
-        y = rect.top + ui.line_height(t, 13) + 2
         lim = float(np.percentile(np.abs(self.bank), 99)) or 1.0
+        bar_w = ui.colour_bar_width(t, lim)
+        gap = max(2, (rect.width - bar_w - 8 - k * BANK_W) // max(1, k - 1))
+        scale = max(1, min(BANK_W // self.w, BANK_H // self.h))
+        y = rect.top + ui.line_height(t, 13) + 2
         self._bank_rects = []
         for n in range(k):
-            x = rect.left + n * (self.w + gap)
-            r = ui.heat(surface, t, self.bank[n], (x, y + ui.line_height(t, 12)), 1, lim,
+            x = rect.left + n * (BANK_W + gap)
+            r = ui.heat(surface, t, self.bank[n], (x, y + ui.line_height(t, 12)), scale, lim,
                         t.accent if n == self.choice else t.panel_border)
             ui.text(surface, t, f"channel {n + 1}", (x, y), 12, t.accent if n == self.choice else t.muted)
             self._bank_rects.append(r)
+        ui.colour_bar(surface, t, (rect.right - bar_w, y + ui.line_height(t, 12), 8, BANK_H), lim)
 
     def _draw_side(self, surface, rect) -> None:
         t = self.theme
@@ -187,7 +192,7 @@ class RGBScene:
             self._filter_rows.append(row)
             y += ui.line_height(t, 14) + 3
         y += 6
-        for line in ui.wrap(self.description, 34):
+        for line in ui.wrap_px(t, self.description, inner.width, 13):
             ui.text(surface, t, line, (inner.left, y), 13, t.muted)
             y += ui.line_height(t, 13)
         y += 14
@@ -207,5 +212,5 @@ class RGBScene:
         y += ui.line_height(t, 13) + 12
         ui.text(surface, t, f"{CHANNELS[0]} patch × w[R] (9 products):", (inner.left, y), 13, t.muted)
         y += ui.line_height(t, 13) + 2
-        ui.number_grid(surface, t, d.products[0], (inner.left, y), 44, 2, size=11)
+        ui.number_grid(surface, t, d.products[0], (inner.left, y), 46, 2, size=11)
 

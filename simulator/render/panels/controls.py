@@ -6,7 +6,7 @@ from __future__ import annotations
 import pygame
 
 from ...engine.worker import ACC_WINDOW, SMOOTHING
-from .widgets import CHECK, Sizes, Text, wrap
+from .widgets import CHECK, Sizes, Text, hatch, wrap
 
 # (action, key hint, label, short label); the app maps actions to worker commands.
 BUTTONS = (
@@ -136,18 +136,54 @@ class HelpOverlay:
                 for r, s, size in self._texts:
                     CHECK.record(r, s, size)
 
+    def _swatch(self, image, key: str, rect: pygame.Rect) -> None:
+        """The colours a legend entry names, drawn beside it."""
+        th = self.theme
+        if key == "orange / blue":
+            half = rect.w // 2
+            pygame.draw.rect(image, th.positive, pygame.Rect(rect.x, rect.y, half, rect.h))
+            pygame.draw.rect(image, th.negative, pygame.Rect(rect.x + half, rect.y, rect.w - half, rect.h))
+        elif key == "grey":
+            pygame.draw.rect(image, th.zero, rect)
+        elif key == "hatched":
+            pygame.draw.rect(image, th.zero, rect)
+            hatch(image, rect, th.muted, 4)
+        elif key == "outline":
+            pygame.draw.rect(image, th.accent, rect, 2)
+        else:
+            return
+        pygame.draw.rect(image, th.panel_border, rect, 1)
+
     def _render(self, size):
-        """Keys on the left, the legend on the right (stacked when the window is narrow)."""
+        """Keys on the left, the legend (with colour swatches) on the right."""
         th, tx, sz = self.theme, self.text, self.sizes
         image = pygame.Surface(size, pygame.SRCALPHA)
         image.fill((0, 0, 0, 190))
         pad = sz.px(16)
-        box = pygame.Rect(0, 0, size[0] - 2 * sz.px(12), size[1] - 2 * sz.px(12))
+        room = pygame.Rect(0, 0, size[0] - 2 * sz.px(12), size[1] - 2 * sz.px(12))
+        texts = []
+
+        # one text size for both columns: the largest at which everything fits
+        for body in (sz.body, sz.small, max(10, sz.small - 2)):
+            col_w = (room.w - 3 * pad) // 2
+            sw = tx.height(body)                  # swatch side
+            blocks = []
+            for title, rows, swatches in (("Keys", KEYS, 0), ("What you see", LEGEND, sw + sz.px(6))):
+                term_w = max(tx.width(k, body, "bold") for k, _ in rows) + sz.px(10) + swatches
+                term_w = min(term_w, col_w // 3 + swatches)
+                lines = [(k, wrap(tx, d, col_w - term_w, body)) for k, d in rows]
+                blocks.append((title, term_w, swatches, lines))
+            line = tx.line(body)
+            heights = [tx.line(sz.title, "bold") + sz.px(8) + sum(len(w) * line + sz.px(4) for _, w in lines)
+                       for _, _, _, lines in blocks]
+            needed = max(heights) + 2 * pad + tx.line(sz.small) + sz.px(8)
+            if needed <= room.h:
+                break
+        box = pygame.Rect(0, 0, room.w, min(room.h, needed))
         box.center = (size[0] // 2, size[1] // 2)
         self._box = box
         pygame.draw.rect(image, th.panel, box, border_radius=10)
         pygame.draw.rect(image, th.accent, box, 2, border_radius=10)
-        texts = []
 
         def put(s, pos, size_, colour, face="sans", anchor="topleft"):
             img = tx.surface(s, size_, colour, face)
@@ -156,30 +192,15 @@ class HelpOverlay:
             texts.append((r, s, size_))
             return r
 
-        # one text size for both columns: the largest at which everything fits in the box
-        for body in (sz.body, sz.small, max(10, sz.small - 2)):
-            col_w = (box.w - 3 * pad) // 2
-            blocks = []
-            for title, rows in (("Keys", KEYS), ("What you see", LEGEND)):
-                term_w = max(tx.width(k, body, "bold") for k, _ in rows) + sz.px(10)
-                term_w = min(term_w, col_w // 3)
-                lines = []
-                for k, d in rows:
-                    wrapped = wrap(tx, d, col_w - term_w, body)
-                    lines.append((k, wrapped))
-                blocks.append((title, term_w, lines))
-            line = tx.line(body)
-            heights = [tx.line(sz.title, "bold") + sz.px(8) + sum(len(w) * line + sz.px(4) for _, w in lines)
-                       for _, _, lines in blocks]
-            if max(heights) + 2 * pad + tx.line(sz.small) <= box.h:
-                break
-        for i, (title, term_w, lines) in enumerate(blocks):
+        for i, (title, term_w, swatches, lines) in enumerate(blocks):
             x = box.x + pad + i * (col_w + pad)
             y = box.y + pad
             r = put(title, (x, y), sz.title, th.text, "bold")
             y = r.bottom + sz.px(8)
             for k, wrapped in lines:
-                put(k, (x, y), body, th.accent, "bold")
+                if swatches:
+                    self._swatch(image, k, pygame.Rect(x, y + (line - sw) // 2, sw, sw))
+                put(k, (x + swatches, y), body, th.accent, "bold")
                 for s in wrapped:
                     put(s, (x + term_w, y), body, th.text)
                     y += line

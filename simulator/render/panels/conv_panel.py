@@ -161,7 +161,7 @@ class ConvPanel:
                 pad = terms.padding * self.s_in
                 for band in (pygame.Rect(rect.x, rect.y, rect.w, pad), pygame.Rect(rect.x, rect.bottom - pad, rect.w, pad),
                              pygame.Rect(rect.x, rect.y, pad, rect.h), pygame.Rect(rect.right - pad, rect.y, pad, rect.h)):
-                    hatch(surf, band, th.panel_border, max(3, self.s_in + 1))
+                    hatch(surf, band, th.muted, max(3, self.s_in + 1))
                 pygame.draw.rect(surf, th.muted, rect.inflate(-2 * pad, -2 * pad).inflate(2, 2), 1)
         self.limit_w = snap.limits[f"{terms.layer}_w"]
         self.output = heat_tile(terms.forward, snap.limits["conv_out"], th, self.s_out)

@@ -49,7 +49,7 @@ class DensePanel(SnapshotPanel):
             if name == "fc3":          # the logits written in their cells when they fit
                 texts = [fmt(float(v), 1) for v in values]
                 slot = strip.w / values.size
-                if strip_h >= tx.height(sz.small) and max(tx.width(t, sz.small) for t in texts) <= slot - 4:
+                if strip_h >= tx.height(sz.small) and max(tx.width(t, sz.small) for t in texts) <= slot - 8:
                     for k, t in enumerate(texts):
                         tx.draw(surf, t, (strip.x + (k + 0.5) * slot, strip.centery), sz.small, th.text,
                                 anchor="center")

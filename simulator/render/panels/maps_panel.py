@@ -118,7 +118,7 @@ class MapsPanel:
             tail = f" · {dead} dead (all 0)" if dead else ""
             forms = (f"{name}: {c} maps {h}×{w}{after}{tail}", f"{name} {c}×{h}×{w}{after}{tail}",
                      f"{name} {c}×{h}×{w}" + (f" · {dead} dead" if dead else ""), f"{name} {c}×{h}×{w}", name)
-            what = first_fitting(tx, forms, room - sz.px(4), sz.small)
+            what = first_fitting(tx, forms, room - sz.px(10), sz.small)
             if what:
                 tx.draw(surf, what, (x, y), sz.small, th.muted)
         for stage, conv, pool in STAGES:

@@ -2,7 +2,8 @@
 recorded with the panel it belongs to, and `violations()` lists
 
 - a text that is not wholly inside its panel,
-- two texts that overlap (within one layer: an overlay such as the help may cover panels),
+- two texts that overlap, or stand closer than MIN_GAP pixels side by side so that they read
+  as one ("−12.84" and "0" → "−12.840"), within one layer (an overlay may cover panels),
 - a text shortened with "…" (a screen must say less, not cut).
 
 A panel declares itself with `CHECK.scope(name, bounds, origin)`: texts drawn inside the
@@ -16,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pygame
+
+MIN_GAP = 5         # pixels between two texts on one line
 
 
 @dataclass
@@ -98,8 +101,9 @@ class LayoutCheck:
             for lb, nb, rb, tb in items[i + 1:]:
                 if la != lb:
                     continue
-                c = ra.clip(rb)
-                if c.w >= 2 and c.h >= 3:
+                rows = min(ra.bottom, rb.bottom) - max(ra.y, rb.y)       # shared height
+                gap = max(rb.x - ra.right, ra.x - rb.right)               # horizontal gap (< 0: overlap)
+                if rows >= 3 and gap < MIN_GAP:
                     out.append(f"{na} {ta!r} {tuple(ra)} overlaps {nb} {tb!r} {tuple(rb)}")
         return out
 

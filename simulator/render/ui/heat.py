@@ -82,9 +82,12 @@ def colour_bar(target: pygame.Surface, text: Text, rect: pygame.Rect, limit: flo
     pygame.draw.rect(target, theme.panel_border, rect.inflate(2, 2), 1)
     labels = [(1.0, fmt(limit, digits)), (0.0, "0")] + ([] if one_sided else [(-1.0, fmt(-limit, digits))])
     if not vertical:            # too narrow for three labels: the ends only, else one "±limit"
-        if not one_sided and sum(text.width(s, size) for _, s in labels) + 12 > rect.w:
+        gap = max(8, size // 2)
+        w_hi, w_zero = text.width(labels[0][1], size), text.width("0", size)
+        w_lo = text.width(labels[-1][1], size)
+        if not one_sided and (w_lo + gap > rect.w / 2 - w_zero / 2 or w_hi + gap > rect.w / 2 - w_zero / 2):
             labels = [labels[0], labels[2]]
-        if sum(text.width(s, size) for _, s in labels) + 8 > rect.w:
+        if sum(text.width(s, size) for _, s in labels) + gap > rect.w:
             labels = [(0.0 if not one_sided else 1.0, ("±" if not one_sided else "max ") + fmt(limit, digits))]
     covered = rect.copy()
     for t, s in labels:

@@ -107,19 +107,19 @@ def bench_train_command(threads: int | None) -> tuple[list, list[str]]:
     """`python main.py train --epochs 0`, if that command exists: first with an empty Numba
     cache of its own (the first launch a learner sees), then warm."""
     main_py = ROOT / "main.py"
-    try:
-        _, help_text = _run_child([sys.executable, str(main_py), "train", "--help"], cache, threads)
-    except (RuntimeError, subprocess.TimeoutExpired) as e:
-        return [], [f"`main.py train` start-up not measured ({e})"]
-    if "--epochs" not in help_text:
-        return [], ["`main.py train` start-up not measured (it has no --epochs)"]
     with tempfile.TemporaryDirectory(prefix="bench-run-") as work:
+        cache = os.path.join(work, "numba-cache")
+        try:
+            _, help_text = _run_child([sys.executable, str(main_py), "train", "--help"], cache, threads)
+        except (RuntimeError, subprocess.TimeoutExpired) as e:
+            return [], [f"`main.py train` start-up not measured ({e})"]
+        if "--epochs" not in help_text:
+            return [], ["`main.py train` start-up not measured (it has no --epochs)"]
         cmd = [sys.executable, str(main_py), "train", "--epochs", "0"]
         if threads and "--threads" in help_text:
             cmd += ["--threads", str(threads)]
         if "--out" in help_text:
             cmd += ["--out", os.path.join(work, "run")]
-        cache = os.path.join(work, "numba-cache")
         try:
             cold = _run_child(cmd, cache, threads, cwd=work)[0]
             warm = _run_child(cmd, cache, threads, cwd=work)[0]

@@ -37,10 +37,10 @@ def _shapes(N):
 
 
 class _Weights:
-    """The parameters as the kernels want them (contiguous), prepared once per call. The im2col
-    layouts of the filters are made only if a layer needs them (not 5-wide, or NaN/inf)."""
+    """The parameters as the kernels want them (contiguous), prepared once per call. (The im2col
+    layouts of the filters are made by ops only if a layer needs them: not 5-wide, or NaN/inf.)"""
 
-    def __init__(self, p, dtype):
+    def __init__(self, p):
         self.p = {k: np.ascontiguousarray(v) for k, v in p.items()}
 
 
@@ -152,7 +152,7 @@ def _forward_result(o, params, pool):
 def forward(params, activation, pool, x):
     """x[N,1,28,28] → (outputs by model.LAYER_NAMES, caches by layer), as model.LeNet5.forward."""
     x = _check(x, params)
-    W, act = _Weights(params, x.dtype), _ACT[activation]
+    W, act = _Weights(params), _ACT[activation]
     o = _outputs(x, pool)
 
     def run(n0, n1):
@@ -168,7 +168,7 @@ def loss_and_grads(params, activation, pool, x, labels, input_grad):
     x = _check(x, params)
     N = x.shape[0]
     labels = ops.check_labels("LeNet5", labels, N, 10)
-    W, act = _Weights(params, x.dtype), _ACT[activation]
+    W, act = _Weights(params), _ACT[activation]
     o = _outputs(x, pool)
     d = {name: np.empty(shape, x.dtype) for name, shape in _shapes(N).items()}
     d["flat"] = d["pool2"].reshape(N, 400)

@@ -176,7 +176,8 @@ class LiveScene:
         self._dirty_all = True
 
     def _click(self, pos) -> str | None:
-        if self.snapshot is not None and self.snapshot.diverged and self.banner.button.collidepoint(pos):
+        newest = self._hud_snapshot          # presenter mode: training's state, not the sample shown
+        if newest is not None and newest.diverged and self.banner.button.collidepoint(pos):
             return "reset"
         action = self.buttons.handle_click(pos)
         if action:
@@ -240,7 +241,8 @@ class LiveScene:
         """Draw the frame; return the rectangles that changed (None: all of it). Between
         snapshots only the animated panels are redrawn, so a frame costs little of the GIL
         the training thread needs."""
-        overlay = self.show_help or self.toast.visible(now) or (self.snapshot is not None and self.snapshot.diverged)
+        newest = self._hud_snapshot          # presenter mode: training's state, not the sample shown
+        overlay = self.show_help or self.toast.visible(now) or (newest is not None and newest.diverged)
         if self._dirty_all or overlay or self._overlay_shown:
             self._overlay_shown = overlay
             self._dirty_all = self._hud_dirty = self._buttons_dirty = False
@@ -251,8 +253,8 @@ class LiveScene:
             self._drawn = {p: p.frame_key(now) for p in self.animated}
             self.buttons.draw(surface)
             self.toast.draw(surface, now, self.buttons.rect.y - 8)
-            if self.snapshot is not None and self.snapshot.diverged:
-                self.banner.draw(surface, self.snapshot.message)
+            if newest is not None and newest.diverged:
+                self.banner.draw(surface, newest.message)
             if self.show_help:
                 self.help.draw(surface)
             return None

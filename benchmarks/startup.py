@@ -14,6 +14,20 @@ ROOT = Path(__file__).resolve().parents[1]
 
 CHILD = r"""
 import json, sys, time
+from numba.core import event
+compiles, depth = {}, [0]
+class Timer(event.Listener):            # compile seconds of each kernel called from Python
+    def on_start(self, ev):
+        depth[0] += 1
+        if depth[0] == 1:
+            self.t = time.perf_counter()
+    def on_end(self, ev):
+        depth[0] -= 1
+        if depth[0] == 0:
+            name = ev.data["dispatcher"].py_func
+            key = name.__module__.rsplit(".", 1)[-1] + "." + name.__name__
+            compiles[key] = compiles.get(key, 0) + time.perf_counter() - self.t
+event.register("numba:compile", Timer())
 t0 = time.perf_counter()
 import numpy as np
 from simulator.engine.model import LeNet5, LeNetConfig
@@ -31,6 +45,7 @@ for n in (1, 64):
 t = time.perf_counter()
 model.predict(rng.standard_normal((1000, 1, 28, 28), dtype=np.float32))
 out["eval"] = time.perf_counter() - t
+out["compiles"] = compiles
 print(json.dumps(out))
 """
 
@@ -73,7 +88,12 @@ def bench_startup(threads: int | None, warm_runs: int = 2) -> tuple[list, list[s
                   "step64": "1st train step, batch 64", "eval": "eval, 1000 images"}
         rows = [(label, cold[k], warm[k]) for k, label in labels.items()]
         rows.append(("whole process (python -c ...)", cold_wall, warm_wall))
-        train_rows, notes = bench_train_command(threads, cache)
+        train_rows, notes = bench_train_command(threads)
+        compiles = sorted(cold.get("compiles", {}).items(), key=lambda kv: -kv[1])
+        if compiles:
+            notes.append("cold compile by kernel (s, in this process; the conv and dense weight gradients "
+                         "compile in a child process meanwhile): "
+                         + ", ".join(f"{k} {v:.2f}" for k, v in compiles))
     if _engine_sources_mtime() != sources:
         notes.append("engine sources changed during the measurement: warm runs may have recompiled")
     return rows + train_rows, notes
@@ -83,26 +103,26 @@ def _engine_sources_mtime() -> float:
     return max(p.stat().st_mtime for p in (ROOT / "simulator" / "engine").glob("*.py"))
 
 
-def bench_train_command(threads: int | None, cache: str) -> tuple[list, list[str]]:
-    """`python main.py train --epochs 0` with the engine's kernels already cached, if that
-    command exists. (Its cold start is the engine's cold compile plus this; measuring it
-    separately would compile everything a second time.)"""
+def bench_train_command(threads: int | None) -> tuple[list, list[str]]:
+    """`python main.py train --epochs 0`, if that command exists: first with an empty Numba
+    cache of its own (the first launch a learner sees), then warm."""
     main_py = ROOT / "main.py"
-    try:
-        _, help_text = _run_child([sys.executable, str(main_py), "train", "--help"], cache, threads)
-    except (RuntimeError, subprocess.TimeoutExpired) as e:
-        return [], [f"`main.py train` start-up not measured ({e})"]
-    if "--epochs" not in help_text:
-        return [], ["`main.py train` start-up not measured (it has no --epochs)"]
     with tempfile.TemporaryDirectory(prefix="bench-run-") as work:
+        cache = os.path.join(work, "numba-cache")
+        try:
+            _, help_text = _run_child([sys.executable, str(main_py), "train", "--help"], cache, threads)
+        except (RuntimeError, subprocess.TimeoutExpired) as e:
+            return [], [f"`main.py train` start-up not measured ({e})"]
+        if "--epochs" not in help_text:
+            return [], ["`main.py train` start-up not measured (it has no --epochs)"]
         cmd = [sys.executable, str(main_py), "train", "--epochs", "0"]
         if threads and "--threads" in help_text:
             cmd += ["--threads", str(threads)]
         if "--out" in help_text:
             cmd += ["--out", os.path.join(work, "run")]
         try:
-            _run_child(cmd, cache, threads, cwd=work)       # compiles whatever train adds
+            cold = _run_child(cmd, cache, threads, cwd=work)[0]
             warm = _run_child(cmd, cache, threads, cwd=work)[0]
         except (RuntimeError, subprocess.TimeoutExpired) as e:
             return [], [f"`main.py train --epochs 0` start-up not measured ({e})"]
-    return [("main.py train --epochs 0 (tests 10k)", None, warm)], []
+    return [("main.py train --epochs 0 (tests 10k)", cold, warm)], []

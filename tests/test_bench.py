@@ -165,7 +165,7 @@ def test_startup_reports_a_failing_child_as_a_note(monkeypatch):
 def test_startup_rows_from_child(monkeypatch):
     monkeypatch.setattr(bench_startup, "CHILD", "import json; print(json.dumps("
                         "{'import': 0.1, 'step1': 0.2, 'step64': 0.3, 'eval': 0.4}))")
-    monkeypatch.setattr(bench_startup, "bench_train_command", lambda threads, cache: ([], ["skipped"]))
+    monkeypatch.setattr(bench_startup, "bench_train_command", lambda threads: ([], ["skipped"]))
     rows, notes = bench_startup.bench_startup(threads=1, warm_runs=1)
     assert [r[1] for r in rows[:4]] == [0.1, 0.2, 0.3, 0.4]
     assert rows[-1][0].startswith("whole process") and notes[0] == "skipped"
@@ -185,7 +185,7 @@ def test_the_product_never_imports_torch_and_the_bench_only_when_it_runs():
 
 def test_train_command_without_epochs_is_skipped_with_a_note(monkeypatch):
     monkeypatch.setattr(bench_startup, "_run_child", lambda *a, **k: (0.0, "usage: main.py train [--data DIR]"))
-    assert bench_startup.bench_train_command(None, "/nonexistent") == (
+    assert bench_startup.bench_train_command(None) == (
         [], ["`main.py train` start-up not measured (it has no --epochs)"])
 
 

@@ -175,9 +175,9 @@ def test_activations_scene_trains_in_the_background_then_reads_the_cache(texts, 
         assert any(s.startswith(label(name)) and f"loss {fmt(v.final[name], 3)}" in s for s in texts)
     words = " ".join(texts)
     if v.every_seed:                                     # the order is stated only when every seed agrees
-        assert f"In every seed {label(v.order[0])} learned fastest" in words
+        assert f"In every seed {label(v.order[0])} ended with the lowest loss" in words
     else:
-        assert "the seeds overlap" in words and "learned fastest" not in words
+        assert "the seeds overlap" in words and "In every seed" not in words
     assert f"trained once in {result['seconds']:.0f} s here" in words
     r, c = scene.hover
     assert f"z = {fmt(scene.maps.pre[r, c], 3)}" in texts

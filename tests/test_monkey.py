@@ -10,7 +10,7 @@ from benchmarks import monkey
 from simulator.cli import BUNDLED_MODEL, LESSONS, THEMES
 from test_cli import main_py
 
-GESTURES, DRAW_EVERY = 200, 5
+GESTURES, DRAW_EVERY = 160, 5
 CASES = [(screen, theme) for screen in ("app", "lecture", *LESSONS) for theme in THEMES]
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from . import kernels_act as ka
 from . import kernels_gemm as kg
 from . import kernels_pool as kp
-from . import ops
+from . import ops, precompile
 from .parallel import run_all, slices
 
 CHUNK = 32      # images per chunk: ~2 MB of activations and gradients, one core's L2
@@ -37,14 +37,11 @@ def _shapes(N):
 
 
 class _Weights:
-    """The parameters laid out as the kernels want them, prepared once per call."""
+    """The parameters as the kernels want them (contiguous), prepared once per call. (The im2col
+    layouts of the filters are made by ops only if a layer needs them: not 5-wide, or NaN/inf.)"""
 
-    def __init__(self, p, dtype):
+    def __init__(self, p):
         self.p = {k: np.ascontiguousarray(v) for k, v in p.items()}
-        self.conv = {}
-        for name in ("conv1", "conv2"):
-            w = self.p[name + "_w"]
-            self.conv[name] = (w, *ops.conv_matrix(w), ops.backward_matrix(w))
 
 
 def _check(x, params):
@@ -62,12 +59,10 @@ def _forward_chunk(o, a, c, act, pool, W):
     """Forward of images [a, c) into the full-batch arrays of o."""
     p = W.p
     n = c - a
-    w, A, nt, _ = W.conv["conv1"]
-    ops.conv_forward_into(o["input"][a:c], w, A, nt, p["conv1_b"], 1, 2, o["conv1"][a:c])
+    ops.conv_forward_into(o["input"][a:c], p["conv1_w"], p["conv1_b"], 1, 2, o["conv1"][a:c])
     act[0](o["conv1"][a:c].reshape(-1), o["act1"][a:c].reshape(-1))
     _pool_forward(pool, o["act1"][a:c], o["pool1"][a:c], o["argmax1"][a:c] if pool == "max" else None, n)
-    w, A, nt, _ = W.conv["conv2"]
-    ops.conv_forward_into(o["pool1"][a:c], w, A, nt, p["conv2_b"], 1, 0, o["conv2"][a:c])
+    ops.conv_forward_into(o["pool1"][a:c], p["conv2_w"], p["conv2_b"], 1, 0, o["conv2"][a:c])
     act[0](o["conv2"][a:c].reshape(-1), o["act2"][a:c].reshape(-1))
     _pool_forward(pool, o["act2"][a:c], o["pool2"][a:c], o["argmax2"][a:c] if pool == "max" else None, n)
     kg.dense_forward(o["flat"][a:c], p["fc1_w"], p["fc1_b"], o["fc1"][a:c])
@@ -97,34 +92,29 @@ def _pool_backward(pool, dy, argmax, dx, n):
 
 def _backward_chunk(o, d, a, c, act, pool, W, g, tmp, labels, N, input_grad):
     """Loss and backward of images [a, c): gradients into d's full-batch arrays, parameter
-    gradients added into g (this thread's sums); returns the chunk's share of the mean loss."""
+    gradients into tmp and added into g (this thread's sums; tmp is g itself for a slice's
+    first chunk, which overwrites); returns the chunk's share of the mean loss."""
     p = W.p
     n = c - a
     loss = ops._softmax_ce_kernel(o["logits"][a:c], labels[a:c], d["logits"][a:c], N)
-    for i, (xin, dxin, layer) in enumerate((("act4", "act4", "fc3"), ("act3", "act3", "fc2"),
-                                            ("flat", "flat", "fc1"))):
-        dout = d["logits"] if layer == "fc3" else d[layer]
-        kg.dense_backward(dout[a:c], o[xin][a:c], p[layer + "_w"], d[dxin][a:c], tmp[layer + "_w"], tmp[layer + "_b"])
-        g[layer + "_w"] += tmp[layer + "_w"]
-        g[layer + "_b"] += tmp[layer + "_b"]
-        if layer != "fc1":
-            below = "fc2" if layer == "fc3" else "fc1"
-            act[1](d[dxin][a:c].reshape(-1), o[dxin][a:c].reshape(-1), d[below][a:c].reshape(-1))
+    precompile.wait()                   # a first launch may be compiling the backward kernels
+    for layer, xin, out, below in (("fc3", "act4", "logits", "fc2"), ("fc2", "act3", "fc2", "fc1"),
+                                   ("fc1", "flat", "fc1", None)):
+        kg.dense_backward(d[out][a:c], o[xin][a:c], p[layer + "_w"], d[xin][a:c], tmp[layer + "_w"], tmp[layer + "_b"])
+        if below:                       # through the activation that made xin
+            act[1](d[xin][a:c].reshape(-1), o[xin][a:c].reshape(-1), d[below][a:c].reshape(-1))
     _pool_backward(pool, d["pool2"][a:c], o["argmax2"][a:c] if pool == "max" else None, d["act2"][a:c], n)
     act[1](d["act2"][a:c].reshape(-1), o["act2"][a:c].reshape(-1), d["conv2"][a:c].reshape(-1))
-    w, _, _, wp = W.conv["conv2"]
-    ops.conv_backward_into(d["conv2"][a:c], o["pool1"][a:c], w, wp, 1, 0, d["pool1"][a:c],
+    ops.conv_backward_into(d["conv2"][a:c], o["pool1"][a:c], p["conv2_w"], 1, 0, d["pool1"][a:c],
                            tmp["conv2_w"].reshape(16, 150), tmp["conv2_b"], True)
-    g["conv2_w"] += tmp["conv2_w"]
-    g["conv2_b"] += tmp["conv2_b"]
     _pool_backward(pool, d["pool1"][a:c], o["argmax1"][a:c] if pool == "max" else None, d["act1"][a:c], n)
     act[1](d["act1"][a:c].reshape(-1), o["act1"][a:c].reshape(-1), d["conv1"][a:c].reshape(-1))
-    w, _, _, wp = W.conv["conv1"]
     dx = d["input"][a:c] if input_grad else o["input"][a:c]      # not written when input_grad is off
-    ops.conv_backward_into(d["conv1"][a:c], o["input"][a:c], w, wp, 1, 2, dx,
+    ops.conv_backward_into(d["conv1"][a:c], o["input"][a:c], p["conv1_w"], 1, 2, dx,
                            tmp["conv1_w"].reshape(6, 25), tmp["conv1_b"], input_grad)
-    g["conv1_w"] += tmp["conv1_w"]
-    g["conv1_b"] += tmp["conv1_b"]
+    if tmp is not g:
+        for k in g:
+            g[k] += tmp[k]
     return loss
 
 
@@ -162,7 +152,7 @@ def _forward_result(o, params, pool):
 def forward(params, activation, pool, x):
     """x[N,1,28,28] → (outputs by model.LAYER_NAMES, caches by layer), as model.LeNet5.forward."""
     x = _check(x, params)
-    W, act = _Weights(params, x.dtype), _ACT[activation]
+    W, act = _Weights(params), _ACT[activation]
     o = _outputs(x, pool)
 
     def run(n0, n1):
@@ -178,22 +168,24 @@ def loss_and_grads(params, activation, pool, x, labels, input_grad):
     x = _check(x, params)
     N = x.shape[0]
     labels = ops.check_labels("LeNet5", labels, N, 10)
-    W, act = _Weights(params, x.dtype), _ACT[activation]
+    W, act = _Weights(params), _ACT[activation]
     o = _outputs(x, pool)
     d = {name: np.empty(shape, x.dtype) for name, shape in _shapes(N).items()}
     d["flat"] = d["pool2"].reshape(N, 400)
     if input_grad:
         d["input"] = np.empty_like(x)
     parts = slices(N)
-    gs = [{k: np.zeros_like(v) for k, v in params.items()} for _ in parts]
+    gs = [{k: np.empty_like(v) for k, v in params.items()} for _ in parts]
     losses = [0.0] * len(parts)
 
     def run(i, n0, n1):
-        tmp = {k: np.empty_like(v) for k, v in params.items()}
+        tmp = gs[i]                         # the first chunk writes the sums, later ones add
         for a in range(n0, n1, CHUNK):
             c = min(a + CHUNK, n1)
             _forward_chunk(o, a, c, act, pool, W)
             losses[i] += _backward_chunk(o, d, a, c, act, pool, W, gs[i], tmp, labels, N, input_grad)
+            if tmp is gs[i]:
+                tmp = {k: np.empty_like(v) for k, v in params.items()}
     run_all([lambda i=i, n0=n0, n1=n1: run(i, n0, n1) for i, (n0, n1) in enumerate(parts)])
     grads = gs[0]
     for other in gs[1:]:

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
-from .model import PARAM_NAMES, PARAM_SHAPES
+from .config import SCHEDULES, TrainConfig
+from .model import ACTIVATIONS, PARAM_NAMES, PARAM_SHAPES, POOLS
 
 FORMAT_VERSION = 1
 
@@ -52,8 +53,8 @@ def save_checkpoint(path: Path, state: dict) -> None:
 # The settings a checkpoint's config may hold, with the command line's ranges. A field of
 # TrainConfig missing here is still checked against the type of its default.
 CONFIG_RANGES = {"epochs": (0, 1000), "batch_size": (1, 60000), "lr": (0.0, 10.0), "momentum": (0.0, 0.999),
-                 "weight_decay": (0.0, 1.0), "seed": (0, 2**32 - 1)}
-CONFIG_CHOICES = {"schedule": ("cosine", "constant"), "activation": ("relu", "sigmoid", "tanh"), "pool": ("max", "avg")}
+                 "weight_decay": (0.0, 1.0), "seed": (0, 2**32 - 1), "warmup": (0.0, 1000.0), "shift": (0, 8)}
+CONFIG_CHOICES = {"schedule": SCHEDULES, "activation": ACTIVATIONS, "pool": POOLS}
 COUNTERS = ("step_count", "epoch", "batch_in_epoch")
 MAX_COUNT = 10**12
 # |weights| a trained LeNet-5 never comes near (its largest are ~3); beyond it a forward pass of
@@ -116,7 +117,6 @@ def _read(path: Path):
 
 def _check_meta(path: Path, meta) -> dict:
     """meta must be {"format": 1, "config": {...}, "step_count"/"epoch"/"batch_in_epoch": int ≥ 0}."""
-    from .trainer import TrainConfig
     if not isinstance(meta, dict):
         raise CheckpointError(f"{path}: meta is a JSON {_json_type(meta)}, expected an object")
     if meta.get("format") != FORMAT_VERSION or isinstance(meta.get("format"), bool):

@@ -14,7 +14,8 @@ when C·FH·FW >= 64, and dw) and `gemm_tn` (C = Aᵀ·B, for short sums: conv1'
 dcol which sums over only K channels). Buffers are zero-padded to multiples of 8 so the
 vector loops have no scalar tails; the padding contributes zeros to every sum.
 The kernels walk a batch serially and release the GIL; ops.py runs slices of a big batch
-on several threads at once.
+on several threads at once. The weight and input gradients are separate kernels, so training
+(which takes dx from kernels_direct, and none for conv1) never compiles the second.
 """
 import numba
 import numpy as np
@@ -155,33 +156,20 @@ def conv_forward_image(x, A, b, n, FH, FW, stride, padding, y, xp, col, nt):
 
 
 @_jit
-def conv_backward_image(dy, x, wp, n, FH, FW, stride, padding, dx, dw2, db, xp, col, dyp, dcol, need_dx):
-    """For image n: db += Σ_t dy;  dw2 += dy·colᵀ;  dx[n] = col2im(wᵀ·dy) if need_dx.  wp: w as [Kp, Rp]."""
-    C, H, W = x.shape[1], x.shape[2], x.shape[3]
-    K, R = dw2.shape
-    OH, OW = dy.shape[2], dy.shape[3]
-    T = OH * OW
+def _copy_dy(dy, n, dyp):
+    """dyp[k, t] = dy[n, k, t] (dyp's padding columns stay zero); returns Σ_t dy[n, k, t] by k."""
+    K = dy.shape[1]
+    T = dy.shape[2] * dy.shape[3]
     dyn = dy[n].reshape(K, T)
+    sums = np.zeros(K, dy.dtype)
     for k in range(K):
         s = dy.dtype.type(0)
         for t in range(T):
             v = dyn[k, t]
             dyp[k, t] = v
             s += v
-        db[k] += s
-    pad_image(x, n, padding, xp)
-    im2col_rows_fast(xp, FH, FW, stride, OH, OW, col)
-    gemm_nt(dyp, col, dw2, K, R, True)
-    if not need_dx:
-        return
-    gemm_tn(wp, dyp, dcol, R, dcol.shape[1], False)   # padded width: no scalar tail
-    xp[:] = 0                                   # reused as the padded dx
-    col2im_fast(dcol, FH, FW, stride, OH, OW, xp)
-    for c in range(C):
-        for h in range(H):
-            for w in range(W):
-                dx[n, c, h, w] = xp[c, padding + h, padding + w]
-    xp[:] = 0                                   # the next pad_image relies on a zero border
+        sums[k] = s
+    return sums
 
 
 # ----------------------------------------------------------------------------- batches
@@ -207,19 +195,38 @@ def conv_forward(x, A, b, FH, FW, stride, padding, y, nt):
 
 
 @_jit
-def _backward_buffers(x, wp, dy, padding):
+def conv_weight_grad(dy, x, FH, FW, stride, padding, dw2, db):
+    """dw2[k, r] = Σ_n Σ_t dy[n, k, t] · col_n[r, t];  db[k] = Σ_n Σ_t dy[n, k, t] (overwritten)."""
     C, H, W = x.shape[1], x.shape[2], x.shape[3]
-    Kp, Rp = wp.shape
-    Tp = padded(dy.shape[2] * dy.shape[3])
+    K, R = dw2.shape
+    OH, OW = dy.shape[2], dy.shape[3]
+    Tp = padded(OH * OW)
     xp = np.zeros((C, H + 2 * padding, W + 2 * padding), x.dtype)
-    return xp, np.zeros((Rp, Tp), x.dtype), np.zeros((Kp, Tp), x.dtype), np.zeros((Rp, Tp), x.dtype)
-
-
-@_jit
-def conv_backward(dy, x, wp, FH, FW, stride, padding, dx, dw2, db, need_dx):
-    """Serial backward over the batch (see conv_backward_image); dx is left alone unless need_dx."""
-    xp, col, dyp, dcol = _backward_buffers(x, wp, dy, padding)
+    col, dyp = np.zeros((padded(R), Tp), x.dtype), np.zeros((K, Tp), x.dtype)
     dw2[:] = 0
     db[:] = 0
     for n in range(x.shape[0]):
-        conv_backward_image(dy, x, wp, n, FH, FW, stride, padding, dx, dw2, db, xp, col, dyp, dcol, need_dx)
+        db += _copy_dy(dy, n, dyp)
+        pad_image(x, n, padding, xp)
+        im2col_rows_fast(xp, FH, FW, stride, OH, OW, col)
+        gemm_nt(dyp, col, dw2, K, R, True)
+
+
+@_jit
+def conv_input_grad(dy, wp, FH, FW, stride, padding, dx):
+    """dx[n] = col2im(wᵀ·dy[n]) for every image; wp: w as [Kp, Rp], zero-padded."""
+    C, H, W = dx.shape[1], dx.shape[2], dx.shape[3]
+    Kp, Rp = wp.shape
+    OH, OW = dy.shape[2], dy.shape[3]
+    Tp = padded(OH * OW)
+    dxp = np.zeros((C, H + 2 * padding, W + 2 * padding), dx.dtype)
+    dyp, dcol = np.zeros((Kp, Tp), dx.dtype), np.zeros((Rp, Tp), dx.dtype)
+    for n in range(dx.shape[0]):
+        _copy_dy(dy, n, dyp)
+        gemm_tn(wp, dyp, dcol, Rp, Tp, False)       # padded width: no scalar tail
+        dxp[:] = 0
+        col2im_fast(dcol, FH, FW, stride, OH, OW, dxp)
+        for c in range(C):
+            for h in range(H):
+                for w in range(W):
+                    dx[n, c, h, w] = dxp[c, padding + h, padding + w]

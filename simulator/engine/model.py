@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import batched, ops
+from . import batched, ops, precompile
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
 POOLS = ("max", "avg")
@@ -87,6 +87,7 @@ class LeNet5:
         self.config = config
         self.params = init_params(config, dtype) if params is None else params
         check_params(self.params)
+        precompile.start(self.params["conv1_w"].dtype)     # a first launch compiles on both cores
 
     def forward(self, x: np.ndarray) -> Forward:
         """x[N,1,28,28] normalised images → Forward with outputs['logits'][N,10].

@@ -19,6 +19,7 @@ from . import kernels_conv as kc
 from . import kernels_direct as kd
 from . import kernels_gemm as kg
 from . import kernels_pool as kp
+from . import precompile
 from .parallel import run_all, slices
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -112,8 +113,8 @@ def conv2d_forward(x, w, b, stride=1, padding=0):
     if FH > H + 2 * padding or FW > W + 2 * padding or OH < 1 or OW < 1:
         raise ValueError(f"{op}: kernel {(FH, FW)} larger than padded input (x {x.shape}, w {w.shape}, padding {padding})")
     y = np.empty((N, K, OH, OW), x.dtype)
-    A, nt = conv_matrix(w)
-    run_all([lambda n0=n0, n1=n1: conv_forward_into(x[n0:n1], w, A, nt, b, stride, padding, y[n0:n1])
+    A = None if _direct(w, stride) else conv_matrix(w)
+    run_all([lambda n0=n0, n1=n1: conv_forward_into(x[n0:n1], w, b, stride, padding, y[n0:n1], A)
               for n0, n1 in slices(N)])
     return y, ConvCache(x, w, stride, padding)
 
@@ -144,23 +145,30 @@ def _direct(w, stride):
     return w.shape[3] == 5 and stride == 1
 
 
-def conv_forward_into(x, w, A, nt, b, stride, padding, y):
-    """y = conv(x, w) + b on this thread: direct for 5-wide filters at stride 1, else im2col."""
+def conv_forward_into(x, w, b, stride, padding, y, A=None):
+    """y = conv(x, w) + b on this thread: direct for 5-wide filters at stride 1, else im2col
+    (A: conv_matrix(w), made here when not given)."""
     K, _, FH, FW = w.shape
     if _direct(w, stride):
         kd.conv_forward(x, w, b, padding, y)
     else:
+        A, nt = conv_matrix(w) if A is None else A
         kc.conv_forward(x, A, b, FH, FW, stride, padding, y, nt)
 
 
-def conv_backward_into(dy, x, w, wp, stride, padding, dx, dw2, db, need_dx):
+def conv_backward_into(dy, x, w, stride, padding, dx, dw2, db, need_dx, wp=None):
     """dw2 [K, C·FH·FW], db (overwritten) and dx (if need_dx) on this thread. dx comes from
-    the direct kernel when it can (5-wide, stride 1, dy and w finite), else from im2col."""
+    the direct kernel when it can (5-wide, stride 1, dy and w finite), else from im2col
+    (wp: backward_matrix(w), made here when not given)."""
     K, _, FH, FW = w.shape
-    direct_dx = need_dx and _direct(w, stride) and kd.finite(w) and kd.finite(dy)
-    kc.conv_backward(dy, x, wp, FH, FW, stride, padding, dx, dw2, db, need_dx and not direct_dx)
-    if direct_dx:
+    precompile.wait()                   # a first launch may be compiling these in a child process
+    kc.conv_weight_grad(dy, x, FH, FW, stride, padding, dw2, db)
+    if not need_dx:
+        return
+    if _direct(w, stride) and kd.finite(w) and kd.finite(dy):
         kd.conv_input_grad(dy, w, padding, dx)
+    else:
+        kc.conv_input_grad(dy, backward_matrix(w) if wp is None else wp, FH, FW, stride, padding, dx)
 
 
 def conv2d_backward(dy, cache):
@@ -178,8 +186,8 @@ def conv2d_backward(dy, cache):
     parts = slices(N)                   # each slice sums its own dw, db; added up after
     dws = [dw2] + [np.empty_like(dw2) for _ in parts[1:]]
     dbs = [db] + [np.empty_like(db) for _ in parts[1:]]
-    run_all([lambda i=i, n0=n0, n1=n1: conv_backward_into(dy[n0:n1], x[n0:n1], w, wp, stride, padding,
-                                                          dx[n0:n1], dws[i], dbs[i], True)
+    run_all([lambda i=i, n0=n0, n1=n1: conv_backward_into(dy[n0:n1], x[n0:n1], w, stride, padding,
+                                                          dx[n0:n1], dws[i], dbs[i], True, wp)
               for i, (n0, n1) in enumerate(parts)])
     for i in range(1, len(parts)):
         dw2 += dws[i]
@@ -320,6 +328,7 @@ def dense_backward(dy, cache):
     _same_dtype(op, dy=dy, x=x)
     _same_shape(op, "dy", dy, (x.shape[0], w.shape[1]))
     dx, dw, db = np.empty_like(x), np.empty_like(w), np.empty(w.shape[1], x.dtype)
+    precompile.wait()                   # a first launch may be compiling it in a child process
     kg.dense_backward(dy, x, w, dx, dw, db)
     return dx, dw, db
 

@@ -1,8 +1,9 @@
 """Trainer: LeNet-5 + SGD + MNIST stepped one batch at a time.
 
 Both the headless run (train.py) and the app's worker thread drive this object. The batch
-order of epoch e is the permutation drawn from seed (seed, e), so a run resumed from a
-checkpoint mid-epoch sees exactly the batches it would have seen.
+order of epoch e is the permutation drawn from seed (seed, e), and the random shifts of its
+batch b (config.shift) from (seed, e, b, 1), so a run resumed from a checkpoint mid-epoch sees
+exactly the batches it would have seen.
 """
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from .data import MEAN, STD, Dataset, normalise
 from .model import LeNet5
 from .optim import SGD
 
-
 BACKGROUND = (0.0 - MEAN) / STD     # a blank pixel after normalisation
 
 
@@ -31,7 +31,8 @@ def random_shift(x: np.ndarray, max_shift: int, rng: np.random.Generator) -> np.
     dy, dx = rng.integers(0, 2 * s + 1, (2, n))
     rows = (dy[:, None] + np.arange(h))[:, None, :, None]
     cols = (dx[:, None] + np.arange(w))[:, None, None, :]
-    return np.ascontiguousarray(padded[np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None], rows, cols])
+    images, channels = np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None]
+    return np.ascontiguousarray(padded[images, channels, rows, cols])
 
 
 @dataclass

@@ -14,10 +14,12 @@ from .theme import Theme, array_surface, gray_rgb, heat_rgb, load_font  # noqa: 
 
 # ----------------------------------------------------------------------------- text
 
-def put(surface, img, where, label: str = "text") -> pygame.Rect:
-    """Blit a rendered text and tell the layout check where it went (ui.CHECK, when enabled)."""
+def put(surface, img, where, label: str = "text", record: bool = True) -> pygame.Rect:
+    """Blit a rendered text and tell the layout check where it went (ui.CHECK, when enabled).
+    Pieces of one line (numbers in another colour) pass record=False; the line is recorded whole."""
     rect = surface.blit(img, where)
-    CHECK.record(rect, label)
+    if record:
+        CHECK.record(rect, label)
     return rect
 
 
@@ -59,10 +61,14 @@ def wrap(text: Text | str, font: pygame.font.Font, width: int) -> list[tuple[int
 def rich_line(surface, text, a, b, pos, font, color, num_color) -> int:
     """Blit text[a:b] at pos, numbers in num_color; returns the width drawn."""
     x, y = pos
+    line = None
     for piece, is_num in segments(text, a, b):
         img = font.render(piece, True, num_color if is_num else color)
-        put(surface, img, (x, y), piece)
+        r = put(surface, img, (x, y), piece, record=False)
+        line = r if line is None else line.union(r)
         x += img.get_width()
+    if line is not None:
+        CHECK.record(line, (text.text if isinstance(text, Text) else text)[a:b])
     return x - pos[0]
 
 

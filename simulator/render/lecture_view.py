@@ -18,6 +18,7 @@ from ..engine.lecture_step import Step, Table, Text, exponent_label, grid_format
 from .lecture_draw import (colour_bar, put, draw_bars, draw_map, draw_stack, draw_table, paragraph, paragraph_height,
                            rich_line, table_size, wrap)
 from .theme import THEMES, Theme, load_font
+from .ui import CHECK
 from .ui.text import MAX_UNIT, MIN_UNIT, REFERENCE
 
 PHASE_LABEL = {"forward": "FORWARD →", "backward": "← BACKWARD", "update": "UPDATE"}
@@ -60,6 +61,7 @@ def draw_strip(surface, step: Step, theme: Theme, x: int, y: int, width: int) ->
             break
         size -= 1
     cx = x + (width - total) // 2
+    strip = None
     for i, (_, name) in enumerate(STAGES):
         if step.phase == "backward":
             passed = i >= current
@@ -73,12 +75,14 @@ def draw_strip(surface, step: Step, theme: Theme, x: int, y: int, width: int) ->
             cx += 6
             box = img.get_rect(topleft=(cx, y)).inflate(10, 4)
             pygame.draw.rect(surface, phase_color(theme, step.phase), box, border_radius=4)
-        put(surface, img, (cx, y))
+        strip = put(surface, img, (cx, y), name, record=False) if strip is None else \
+            strip.union(put(surface, img, (cx, y), name, record=False))
         cx += img.get_width() + (6 if i == current else 0)
         if i < len(STAGES) - 1:
             a = font.render(seps[i], True, theme.muted)
-            put(surface, a, (cx, y))
+            strip = strip.union(put(surface, a, (cx, y), seps[i], record=False))
             cx += a.get_width()
+    CHECK.record(strip, " ".join(n for _, n in STAGES))
     return font.get_linesize() + 6
 
 
@@ -213,11 +217,13 @@ def shape_of(panel) -> str:
 def panel_labels(panel) -> list[str]:
     """The panel's label, longest wording first: with the shape it draws (unless the label
     already says it) and the unit of its number grid (×10⁻³); then without the words in
-    brackets; the caller takes the first that fits (a narrow panel says less, never cuts)."""
+    brackets; then without what comes before a colon ("∂L/∂y: ∂pool2 map 1" → "∂pool2 map 1").
+    The caller takes the first that fits (a narrow panel says less, never cuts)."""
     unit = exponent_label(grid_format(panel.array)[1]) if panel.style in ("numbers", "gray-numbers") else ""
     shape = shape_of(panel)
     forms = []
-    for label in (panel.label, re.sub(r"\s*\([^)]*\)", "", panel.label)):
+    bare = re.sub(r"\s*\([^)]*\)", "", panel.label)
+    for label in (panel.label, bare, bare.partition(": ")[2] or bare):
         if shape not in label.replace(", ", "×").replace(" × ", "×") and f"({shape})" not in label:
             label += f"  [{shape}]"
         if label + unit not in forms:
@@ -230,7 +236,7 @@ def draw_panel(surface, panel, rect: pygame.Rect, theme: Theme, label_size: int,
     if isinstance(panel, Table):
         draw_table(surface, rect, panel, theme, px(theme, 22), floor)
         return
-    room = rect.w + GAP - 4
+    room = rect.w + GAP - 8        # neighbours' labels stay apart (the layout check wants 5 px)
     for name in panel_labels(panel):       # the largest size, the longest wording that fits
         size = label_size
         while size > floor and load_font("sans", size).size(name)[0] > room:

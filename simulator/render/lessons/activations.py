@@ -187,10 +187,14 @@ class ActivationsScene:
         """What the runs show, stated only as far as every seed agrees."""
         labels = [LABELS[n] for n in v.order]
         if v.every_seed:
-            words = f"In every seed {labels[0]} learned fastest and {labels[-1]} slowest."
+            words = f"In every seed {labels[0]} ended with the lowest loss and {labels[-1]} the highest."
         else:
             words = (f"Mean order {', '.join(labels)}, but the seeds overlap: on a network this small the order "
                      f"of close runs depends on α and the seed.")
+        reached = {n: r for n, r in v.reach.items() if r is not None}
+        if reached:
+            first = min(reached, key=reached.get)
+            words += f" {LABELS[first]} was first below {v.threshold:g} (step {reached[first]})."
         if v.final["sigmoid"] > act.CHANCE_LOSS - 0.2:
             words += (" Sigmoid barely leaves ln 10: its slope is at most 0.25 per layer, so little gradient "
                       "reaches the first layers.")

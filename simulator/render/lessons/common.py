@@ -182,7 +182,7 @@ def number_grid(surface, theme: Theme, values: np.ndarray, topleft, cell: int, d
     colours = heat_rgb(values * 0.55, lim, theme)       # pale, so the numbers stay readable
     x0, y0 = topleft
     widest = max((fmt(float(v), digits) for v in values.ravel()), key=len)
-    size = fit_size(theme, widest, size, cell - 6, "mono")     # every number inside its cell
+    size = fit_size(theme, widest, size, cell - 6, "mono")     # inside its cell, 6 px clear of the next
     global _current_scope
     panel_scope = _current_scope
     for r in range(H):
@@ -212,7 +212,7 @@ class Axes:
 
     @staticmethod
     def below(theme: Theme) -> int:
-        return 5 + line_height(theme, 12) + line_height(theme, 13)
+        return 8 + line_height(theme, 12) + line_height(theme, 13)
 
     def px(self, x, y):
         (x0, x1), (y0, y1) = self.xlim, self.ylim
@@ -241,13 +241,13 @@ class Axes:
         for t in xticks:
             x, _ = self.px(t, 0.0)
             pygame.draw.line(surface, theme.muted, (x, r.bottom), (x, r.bottom + 4))
-            text(surface, theme, fmt(float(t), xd), (x, r.bottom + 5), 12, theme.muted, anchor="midtop")
+            text(surface, theme, fmt(float(t), xd), (x, r.bottom + 8), 12, theme.muted, anchor="midtop")
         for t in yticks:
             _, y = self.px(0.0, t)
             pygame.draw.line(surface, theme.muted, (r.left - 4, y), (r.left, y))
             text(surface, theme, yformat(t) if yformat else fmt(float(t), yd), (r.left - 6, y), 12, theme.muted, anchor="midright")
         if xlabel:     # below the tick labels, centred
-            text(surface, theme, xlabel, (r.centerx, r.bottom + 3 + line_height(theme, 12)), 13, theme.muted,
+            text(surface, theme, xlabel, (r.centerx, r.bottom + 6 + line_height(theme, 12)), 13, theme.muted,
                  anchor="midtop")
         if ylabel:
             text(surface, theme, ylabel, (r.left + 4, r.top + 2), 13, theme.muted)

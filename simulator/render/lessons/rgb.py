@@ -97,7 +97,7 @@ class RGBScene:
         row_h = (inner.height - strip_h - 8) // 3
         i, j = self.hover
         self._hit = []
-        cell = max(40, min(46, mh // 3))        # weights readable even beside a flat image
+        cell = 46                 # room for "−0.33" at 14 px and a gap to the next cell
         xs = (inner.left + 8, inner.left + 8 + SLOT_W + 40, inner.left + 8 + SLOT_W + 80 + 3 * cell)
         lim_w = float(np.abs(self.conv.w).max()) or 1.0
         for c in range(3):
@@ -212,5 +212,5 @@ class RGBScene:
         y += ui.line_height(t, 13) + 12
         ui.text(surface, t, f"{CHANNELS[0]} patch × w[R] (9 products):", (inner.left, y), 13, t.muted)
         y += ui.line_height(t, 13) + 2
-        ui.number_grid(surface, t, d.products[0], (inner.left, y), 44, 2, size=11)
+        ui.number_grid(surface, t, d.products[0], (inner.left, y), 46, 2, size=11)
 

@@ -279,7 +279,7 @@ def test_nan_values_draw_in_the_bad_colour(app):
 def test_layout_check_every_theme_size_and_mode(app, theme, size, mode):
     """The layout check over every text drawn: inside its panel, no two overlapping, none cut;
     at 1280×800 and above no text under 14 px; panels inside the window and apart."""
-    ui.CHECK.enable()
+    ui.CHECK.enable(min_gap=ui.check.MIN_GAP)
     try:
         scene = LiveScene(THEMES[theme], app.worker)
         scene.layout(size)

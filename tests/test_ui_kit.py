@@ -72,7 +72,7 @@ def test_heat_zero_is_visible_and_one_sided_has_no_negative_colour(name):
 def test_colour_bar_writes_its_scale():
     th, text = THEMES["dark"], ui.Text(THEMES["dark"])
     surf = pygame.Surface((200, 200))
-    ui.CHECK.enable()
+    ui.CHECK.enable(min_gap=ui.check.MIN_GAP)
     try:
         with ui.CHECK.scope("bar", surf.get_rect()):
             ui.colour_bar(surf, text, pygame.Rect(10, 10, 10, 150), 2.5, th, 14, one_sided=True)
@@ -90,7 +90,7 @@ def test_layout_check_catches_overflow_overlap_and_cuts():
     th = THEMES["dark"]
     text = ui.Text(th)
     surf = pygame.Surface((400, 300))
-    ui.CHECK.enable()
+    ui.CHECK.enable(min_gap=ui.check.MIN_GAP)
     try:
         with ui.CHECK.scope("left", pygame.Rect(0, 0, 100, 100)):
             text.draw(surf, "fits", (5, 5), 14)

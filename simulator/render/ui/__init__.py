@@ -21,7 +21,8 @@ A screen uses it like this::
   significant digits, "NaN" for NaN, a real minus sign.
 - `heat`/`heat_tile`/`heat_strip` colour values (zero in theme.zero, never the background);
   `one_sided=True` after ReLU. Every heat map gets a `colour_bar`; padding gets `hatch`.
-- The layout check: a test calls `ui.CHECK.enable()`, renders the screen, then asserts
+- The layout check: a test calls `ui.CHECK.enable()` (`enable(min_gap=ui.check.MIN_GAP)`
+  also flags texts 1-4 px apart side by side, which read as one), renders the screen, then asserts
   `ui.CHECK.violations(screen_rect) == []`: every text inside its panel's scope rect, no two
   texts overlapping (per layer), nothing cut with "…". Screens whose text goes through
   `Text.draw`/`Numbers.draw` are recorded automatically; other drawing code calls

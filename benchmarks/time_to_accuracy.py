@@ -5,8 +5,10 @@
 
 engine: the product's Trainer with TrainConfig's defaults (what `python main.py train` runs:
         batch, learning-rate schedule with warm-up, momentum, weight decay, seed 0);
-torch:  the same LeNet-5 (same initial weights) in torch.nn.functional, torch.optim.SGD with
-        lr 0.01, momentum 0.9, batch 64, constant learning rate, no weight decay.
+torch:  the same LeNet-5 in torch.nn.functional, torch.optim.SGD with lr 0.01, momentum 0.9,
+        batch 64, constant learning rate, no weight decay; its initial weights are PyTorch's own
+        nn.Conv2d/nn.Linear defaults (--torch-init torch, what a PyTorch user gets) or the
+        engine's He initialisation (--torch-init engine: both start from the same weights).
 
 Both see the normalised MNIST training set, reshuffled every epoch. They train in turns of
 1/K epoch (engine, torch, engine, …) so a change in the machine's load hits both alike; after
@@ -163,7 +165,8 @@ def run(args) -> int:
         data = data.subset(args.subset, max(1, args.subset // 6))
     engine = EngineSide(config, data)
     from simulator.engine.model import init_params
-    params = init_params(config.model_config())          # the engine's initial weights, seed for seed
+    params = (init_params(config.model_config()) if args.torch_init == "engine"
+              else torch_default_params(torch, args.seed))
     tx, ty = engine.trainer.train_x, engine.trainer.train_y
     torch_side = TorchSide(torch, params, tx, ty, engine.trainer.test_x, engine.trainer.test_y,
                            args.torch_epochs, args.seed)
@@ -173,7 +176,7 @@ def run(args) -> int:
           f"{config.lr:g}, warm-up {config.warmup:g} epoch, momentum {config.momentum:g}, "
           f"weight decay {config.weight_decay:g}, random shifts ±{config.shift} px, {config.epochs} epochs")
     print(f"torch:  plain SGD, batch {TORCH_BATCH}, lr {TORCH_LR:g} constant, momentum {TORCH_MOMENTUM:g}, "
-          f"up to {args.torch_epochs} epochs")
+          f"up to {args.torch_epochs} epochs, {args.torch_init}'s initial weights")
     print(f"turns of 1/{args.evals_per_epoch} epoch, interleaved; test evaluation after each turn, "
           "clock stopped; times are training seconds")
     print(f"before: {load_line()}; OMP_WAIT_POLICY {os.environ.get('OMP_WAIT_POLICY', 'unset')} "
@@ -196,6 +199,21 @@ def run(args) -> int:
     return 0
 
 
+def torch_default_params(torch, seed: int) -> dict:
+    """LeNet-5's weights as PyTorch's own layers initialise them (seeded), in the engine's layout
+    (dense weights [in, out])."""
+    nn = torch.nn
+    torch.manual_seed(seed)
+    layers = {"conv1": nn.Conv2d(1, 6, 5, padding=2), "conv2": nn.Conv2d(6, 16, 5),
+              "fc1": nn.Linear(400, 120), "fc2": nn.Linear(120, 84), "fc3": nn.Linear(84, 10)}
+    params = {}
+    for name, layer in layers.items():
+        w = layer.weight.detach().numpy()
+        params[f"{name}_w"] = np.ascontiguousarray(w.T if name.startswith("fc") else w, dtype=np.float32)
+        params[f"{name}_b"] = layer.bias.detach().numpy().astype(np.float32)
+    return params
+
+
 def add_arguments(parser) -> None:
     g = parser.add_argument_group("--time-to-accuracy")
     g.add_argument("--target", type=float, default=0.99, help="test accuracy to reach (default 0.99)")
@@ -203,5 +221,7 @@ def add_arguments(parser) -> None:
                    help="test evaluations per epoch, for both sides (default 4)")
     g.add_argument("--torch-epochs", type=int, default=8, metavar="N",
                    help="PyTorch's epoch limit (default 8)")
-    g.add_argument("--seed", type=int, default=0, help="seed of the shared initial weights and shuffles (default 0)")
+    g.add_argument("--seed", type=int, default=0, help="seed of both sides' initial weights and shuffles (default 0)")
+    g.add_argument("--torch-init", choices=("torch", "engine"), default="torch",
+                   help="PyTorch's initial weights: its own layer defaults (default) or the engine's")
     g.add_argument("--full", action="store_true", help="train the engine to the end of its schedule")

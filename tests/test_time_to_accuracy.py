@@ -77,3 +77,22 @@ def test_tiny_race_prints_both_sides_and_the_load(mnist_dir, capsys):
 def test_bad_race_arguments_end_in_one_line(argv, capsys):
     assert bench.main(["--time-to-accuracy", *argv]) == 2
     assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_torch_default_params_are_torch_layers_in_the_engine_layout():
+    """--torch-init torch: PyTorch's own layer initialisation (uniform within 1/√fan_in), laid out
+    as the engine's parameters so the same forward code runs on both."""
+    import torch
+    from simulator.engine.config import TrainConfig
+    from simulator.engine.model import init_params
+    ours = tta.torch_default_params(torch, seed=0)
+    engine = init_params(TrainConfig().model_config())
+    assert {k: v.shape for k, v in ours.items()} == {k: v.shape for k, v in engine.items()}
+    for name, fan_in in (("conv1", 25), ("conv2", 150), ("fc1", 400), ("fc2", 120), ("fc3", 84)):
+        bound = 1 / np.sqrt(fan_in)
+        for part in ("w", "b"):
+            v = ours[f"{name}_{part}"]
+            assert v.dtype == np.float32 and np.abs(v).max() <= bound + 1e-7
+            assert np.abs(v).max() > 0.5 * bound          # spread over the range, not zeros
+    again = tta.torch_default_params(torch, seed=0)
+    assert all(np.array_equal(ours[k], again[k]) for k in ours)          # seeded

@@ -6,6 +6,7 @@ import re
 import numpy as np
 import pygame
 import pytest
+from simulator.render.ui.check import MIN_GAP as MIN_GAP_STRICT
 
 from simulator import cli
 from simulator.engine import ops
@@ -126,7 +127,7 @@ def test_new_lessons_pass_the_layout_check(theme, mnist_dir):
     from simulator.render import ui as kit
     options = LessonOptions(data=mnist_dir)
     scenes = {name: LESSON_SCENES[name][1](THEMES[theme], options) for name in ("params", "tensors")}
-    kit.CHECK.enable()
+    kit.CHECK.enable(min_gap=MIN_GAP_STRICT)
     try:
         for size in ((1280, 800), (1024, 768), (1920, 1080)):
             for name, scene in scenes.items():

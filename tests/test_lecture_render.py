@@ -2,6 +2,7 @@
 import numpy as np
 import pygame
 import pytest
+from simulator.render.ui.check import MIN_GAP as MIN_GAP_STRICT
 from PIL import Image
 
 from simulator.cli import main
@@ -191,7 +192,7 @@ def test_layout_check_every_step_every_size(trace, theme):
     at 1024×768, 1280×800 and 1920×1080."""
     from simulator.render import ui
     steps = build_steps(trace, focus=1)
-    ui.CHECK.enable()
+    ui.CHECK.enable(min_gap=MIN_GAP_STRICT)
     try:
         problems = []
         for size in ((1024, 768), (1280, 800), (1920, 1080)):

@@ -5,6 +5,7 @@ UI kit's check on: every text inside its panel, no two texts overlapping, nothin
 import numpy as np
 import pygame
 import pytest
+from simulator.render.ui.check import MIN_GAP as MIN_GAP_STRICT
 
 from simulator.engine import lessons_activations as act
 from simulator.engine import lessons_draw as draw_math
@@ -72,7 +73,7 @@ def test_every_lesson_passes_the_layout_check_in_every_theme_and_window(name, th
             for size in WINDOWS if state == "demo" else [SIZE]:
                 host.layout(size)
                 window = pygame.Surface(size)
-                CHECK.enable()
+                CHECK.enable(min_gap=MIN_GAP_STRICT)
                 try:
                     host.draw(window, 0.0)
                     problems = CHECK.violations(pygame.Rect((0, 0), SIZE))

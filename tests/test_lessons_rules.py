@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pygame
 import pytest
+from simulator.render.ui.check import MIN_GAP as MIN_GAP_STRICT
 
 from simulator.engine import lessons_network as net
 from simulator.engine import lessons_regression as reg
@@ -135,7 +136,7 @@ def test_network3d_keeps_every_neuron_and_caption_inside_the_view_at_any_angle(t
             half = np.clip(scale * 0.85, 1, 24) / 2
             assert (sx - half).min() >= view.left and (sx + half).max() <= view.right
             assert (sy - half).min() >= view.top and (sy + half).max() <= view.bottom
-            CHECK.enable()
+            CHECK.enable(min_gap=MIN_GAP_STRICT)
             try:
                 render(scene, th)
                 captions = [(r, s) for name, r, s in CHECK.texts() if name == "3d view"]
@@ -173,7 +174,7 @@ def test_rgb_lays_out_any_image_size(tmp_path, w, h):
     for theme in ("dark", "projector"):
         scene = make("rgb", LessonOptions(image=path), THEMES[theme])
         scene.demo()
-        CHECK.enable()
+        CHECK.enable(min_gap=MIN_GAP_STRICT)
         try:
             surface = render(scene, THEMES[theme])
             assert CHECK.violations(surface.get_rect()) == []

@@ -39,7 +39,7 @@ class LayoutCheck:
         self._stack: list[tuple[str, tuple[int, int]]] = []
 
     def enable(self, min_gap: int = 0) -> None:
-        """Start recording. min_gap > 0 (the app's tests use MIN_GAP) also reports two texts
+        """Start recording. min_gap > 0 (every screen's layout test uses MIN_GAP) also reports two texts
         side by side with a gap of 1 … min_gap−1 pixels, which read as one."""
         self.enabled = True
         self.min_gap = min_gap

@@ -23,3 +23,29 @@ def mnist_dir() -> Path:
 def mnist(mnist_dir):
     from simulator.engine.data import load_dataset
     return load_dataset(mnist_dir)
+
+
+@pytest.fixture
+def texts(monkeypatch):
+    """Every string the lessons draw through their text helper, in order."""
+    from simulator.render.lessons import common
+    seen = []
+    original = common.text
+
+    def record(surface, theme, s, *args, **kwargs):
+        seen.append(s)
+        return original(surface, theme, s, *args, **kwargs)
+    monkeypatch.setattr(common, "text", record)
+    return seen
+
+
+def fast_lessons(tmp_path, monkeypatch):
+    """An empty user cache and a tiny activations comparison and draw model, so no lesson trains
+    for long in a test. Returns the cache folder."""
+    from simulator.engine import lessons_activations, lessons_draw
+    from simulator.render.lessons import activations
+    monkeypatch.setenv("CNN_SIMULATOR_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(activations, "DEFAULT_CONFIG", lessons_activations.ComparisonConfig(
+        steps=3, batch_size=4, n_train=64, n_test=16, seeds=(0, 1)))
+    monkeypatch.setattr(lessons_draw, "QUICK_STEPS", 2)
+    return tmp_path / "cache"

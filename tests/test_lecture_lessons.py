@@ -15,23 +15,10 @@ from simulator.engine.lecture_step import parse_number
 from simulator.engine.model import LeNet5, LeNetConfig
 from simulator.render.lesson_menu import KEYS, LessonMenu
 from simulator.render.lessons import LESSON_SCENES, LessonOptions
-from simulator.render.lessons import common as ui
 from simulator.render.lessons.common import SIZE
 from simulator.render.theme import THEMES
 
 pygame.font.init()
-
-
-@pytest.fixture
-def texts(monkeypatch):
-    seen = []
-    original = ui.text
-
-    def record(surface, theme, s, *args, **kwargs):
-        seen.append(s)
-        return original(surface, theme, s, *args, **kwargs)
-    monkeypatch.setattr(ui, "text", record)
-    return seen
 
 
 def draw(name, theme="dark", options=None):

@@ -5,10 +5,9 @@ UI kit's check on: every text inside its panel, no two texts overlapping, nothin
 import numpy as np
 import pygame
 import pytest
+from conftest import fast_lessons
 from simulator.render.ui.check import MIN_GAP as MIN_GAP_STRICT
 
-from simulator.engine import lessons_activations as act
-from simulator.engine import lessons_draw as draw_math
 from simulator.render.lesson_menu import LessonHost
 from simulator.render.lessons import LESSON_SCENES, LessonOptions
 from simulator.render.lessons.common import SIZE
@@ -21,12 +20,7 @@ WINDOWS = [(1024, 768), (1280, 800), (1920, 1080)]
 
 @pytest.fixture(autouse=True)
 def cache(tmp_path, monkeypatch):
-    """An empty user cache and a tiny training comparison, so nothing slow runs."""
-    monkeypatch.setenv("CNN_SIMULATOR_CACHE", str(tmp_path / "cache"))
-    from simulator.render.lessons import activations
-    monkeypatch.setattr(activations, "DEFAULT_CONFIG",
-                        act.ComparisonConfig(steps=3, batch_size=4, n_train=64, n_test=16, seeds=(0, 1)))
-    monkeypatch.setattr(draw_math, "QUICK_STEPS", 2)
+    return fast_lessons(tmp_path, monkeypatch)
 
 
 def states(name, scene):

@@ -6,6 +6,7 @@ import time
 import numpy as np
 import pygame
 import pytest
+from conftest import fast_lessons
 from PIL import Image
 
 from simulator import cli
@@ -20,7 +21,6 @@ from simulator.engine.graph import analytic_gradient
 from simulator.engine.model import LeNet5, LeNetConfig, softmax
 from simulator.engine.trainer import TrainConfig, Trainer
 from simulator.render.lessons import LESSON_SCENES, LessonOptions
-from simulator.render.lessons import common as ui
 from simulator.render.lessons.common import SIZE, fmt
 from simulator.render.theme import THEMES
 
@@ -30,26 +30,7 @@ DARK = THEMES["dark"]
 
 @pytest.fixture(autouse=True)
 def cache(tmp_path, monkeypatch):
-    """An empty user cache, and a tiny training comparison, so nothing slow runs."""
-    monkeypatch.setenv("CNN_SIMULATOR_CACHE", str(tmp_path / "cache"))
-    from simulator.render.lessons import activations
-    monkeypatch.setattr(activations, "DEFAULT_CONFIG",
-                        act.ComparisonConfig(steps=3, batch_size=4, n_train=64, n_test=16, seeds=(0, 1)))
-    monkeypatch.setattr(draw_math, "QUICK_STEPS", 2)
-    return tmp_path / "cache"
-
-
-@pytest.fixture
-def texts(monkeypatch):
-    """Every string the scenes draw, in order."""
-    seen = []
-    original = ui.text
-
-    def record(surface, theme, s, *args, **kwargs):
-        seen.append(s)
-        return original(surface, theme, s, *args, **kwargs)
-    monkeypatch.setattr(ui, "text", record)
-    return seen
+    return fast_lessons(tmp_path, monkeypatch)
 
 
 @pytest.fixture

@@ -16,8 +16,7 @@ from simulator.engine import lessons_rgb as rgb_math
 from simulator.render.lessons import LessonOptions
 from simulator.render.theme import THEMES
 from simulator.render.ui import CHECK
-from test_lessons_render import (DARK, assert_not_blank, cache, fmt, make, options, render,  # noqa: F401
-                                 texts)
+from test_lessons_render import DARK, assert_not_blank, cache, fmt, make, options, render  # noqa: F401
 
 
 def test_learning_rate_scene_labels_each_regime_from_theory(texts, options):

@@ -226,6 +226,7 @@ def test_pooling_shows_strict_maxima_and_names_ties(app):
     is named as one."""
     pause(app)
     pool = app.live.pool
+    run_until(app, lambda: pool.snapshot is current(app), "the pooling panel on the newest snapshot")
     tr = current(app).pool_trace
     v = np.lib.stride_tricks.sliding_window_view(tr.x, (2, 2))[::2, ::2]
     top = v.max(axis=(2, 3))
@@ -233,13 +234,14 @@ def test_pooling_shows_strict_maxima_and_names_ties(app):
     i0, j0, n = tr.crop
     best = np.lib.stride_tricks.sliding_window_view(strict, (n, n)).sum(axis=(2, 3)).max()
     assert strict[i0:i0 + n, j0:j0 + n].sum() == best
+    p0, q0, _ = pool.trace.crop                        # the windows the panel draws now
     for k in range(pool.n * pool.n):
         i, j = divmod(k, pool.n)
         forms, _ = pool._head("forward", i, j)
-        vals = tr.window_values(i0 + i, j0 + j).ravel()
+        vals = tr.window_values(p0 + i, q0 + j).ravel()
         assert forms[0].startswith(f"max({', '.join(fmt(float(a), 2) for a in vals)}) = {fmt(float(vals.max()), 2)}")
         named = "tie" in forms[0]
-        assert named == (not strict[i0 + i, j0 + j])
+        assert named == (not strict[p0 + i, q0 + j])
 
 
 def test_diverged_state_is_shown_and_reset_recovers(app):

@@ -237,15 +237,19 @@ class TorchLeNet:
         self.params = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
         self.opt = torch.optim.SGD(self.params.values(), lr=lr, momentum=momentum)
 
-    def step(self, x, labels):
+    def logits(self, x):
         import torch.nn.functional as F
         p, addmm = self.params, self.torch.addmm
-        self.opt.zero_grad(set_to_none=True)
         h = F.max_pool2d(F.relu(F.conv2d(x, p["conv1_w"], p["conv1_b"], padding=2)), 2)
         h = F.max_pool2d(F.relu(F.conv2d(h, p["conv2_w"], p["conv2_b"])), 2)
         h = F.relu(addmm(p["fc1_b"], h.flatten(1), p["fc1_w"]))
         h = F.relu(addmm(p["fc2_b"], h, p["fc2_w"]))
-        loss = F.cross_entropy(addmm(p["fc3_b"], h, p["fc3_w"]), labels)
+        return addmm(p["fc3_b"], h, p["fc3_w"])
+
+    def step(self, x, labels):
+        import torch.nn.functional as F
+        self.opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(self.logits(x), labels)
         loss.backward()
         self.opt.step()
         return loss

@@ -81,16 +81,10 @@ class TorchSide:
             self.step += 1
 
     def evaluate(self) -> float:
-        import torch.nn.functional as F
-        p, correct = self.net.params, 0
+        correct = 0
         with self.torch.no_grad():
             for s in range(0, len(self.test_x), EVAL_BATCH):
-                x = self.test_x[s:s + EVAL_BATCH]
-                h = F.max_pool2d(F.relu(F.conv2d(x, p["conv1_w"], p["conv1_b"], padding=2)), 2)
-                h = F.max_pool2d(F.relu(F.conv2d(h, p["conv2_w"], p["conv2_b"])), 2)
-                h = F.relu(h.flatten(1) @ p["fc1_w"] + p["fc1_b"])
-                h = F.relu(h @ p["fc2_w"] + p["fc2_b"])
-                logits = h @ p["fc3_w"] + p["fc3_b"]
+                logits = self.net.logits(self.test_x[s:s + EVAL_BATCH])
                 correct += int((logits.argmax(1) == self.test_y[s:s + EVAL_BATCH]).sum())
         return correct / len(self.test_x)
 

@@ -10,7 +10,7 @@ import pygame
 
 from ...numbers import fmt  # noqa: F401  (the one formatter; lessons import it from here)
 from ..theme import Theme, heat_rgb, load_font
-from ..ui import CHECK, heat_tile
+from ..ui import CHECK, heat_tile, ramp
 
 SIZE = (1280, 800)
 MIN_TEXT = 14          # the smallest text on the 1280×800 canvas, in pixels
@@ -153,9 +153,7 @@ def colour_bar(surface, theme: Theme, rect, limit: float, one_sided: bool = Fals
     """The scale of a heat map: a vertical bar (+limit at the top, 0, −limit at the bottom, or
     0 at the bottom when one_sided) with its numbers to the right. Returns bar and labels."""
     rect = pygame.Rect(rect)
-    ramp = np.linspace(1.0, 0.0 if one_sided else -1.0, max(2, rect.h))
-    surface.blit(pygame.transform.scale(heat_tile(ramp[:, None], 1.0, theme, 1, one_sided), rect.size), rect)
-    pygame.draw.rect(surface, theme.panel_border, rect.inflate(2, 2), 1)
+    ramp(surface, rect, theme, one_sided)
     covered = rect.copy()
     labels = [(fmt(limit, digits), "topleft", rect.top), ("0", "bottomleft" if one_sided else "midleft",
                                                           rect.bottom if one_sided else rect.centery)]

@@ -20,7 +20,7 @@ A screen uses it like this::
 - `fmt` (simulator.numbers) is the only number formatter: fixed decimals, `sig=` for
   significant digits, "NaN" for NaN, a real minus sign.
 - `heat`/`heat_tile`/`heat_strip` colour values (zero in theme.zero, never the background);
-  `one_sided=True` after ReLU. Every heat map gets a `colour_bar`; padding gets `hatch`.
+  `one_sided=True` after ReLU. Every heat map gets a `colour_bar` (its bar alone: `ramp`); padding gets `hatch`.
 - The layout check: a test calls `ui.CHECK.enable()` (`enable(min_gap=ui.check.MIN_GAP)`
   also flags texts 1-4 px apart side by side, which read as one), renders the screen, then asserts
   `ui.CHECK.violations(screen_rect) == []`: every text inside its panel's scope rect, no two
@@ -30,5 +30,5 @@ A screen uses it like this::
 """
 from ...numbers import fmt, fmt_cell, parse_number, power_of_ten, ten_to  # noqa: F401
 from .check import CHECK, LayoutCheck  # noqa: F401
-from .heat import colour_bar, colour_bar_width, hatch, heat, heat_strip, heat_tile, is_dead  # noqa: F401
+from .heat import colour_bar, colour_bar_width, hatch, heat, heat_strip, heat_tile, is_dead, ramp  # noqa: F401
 from .text import Numbers, Sizes, Text, clip_text, first_fitting, fit_size, wrap  # noqa: F401

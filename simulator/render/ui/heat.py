@@ -68,6 +68,19 @@ def hatch(target: pygame.Surface, rect: pygame.Rect, colour, step: int = 6) -> N
     target.set_clip(clip)
 
 
+def ramp(target: pygame.Surface, rect: pygame.Rect, theme: Theme, one_sided: bool = False,
+         vertical: bool = True) -> None:
+    """A colour bar's bar alone, framed: +limit at the top (vertical) or right, down to 0 (one_sided)
+    or −limit."""
+    rect = pygame.Rect(rect)
+    low = 0.0 if one_sided else -1.0
+    n = max(2, rect.h if vertical else rect.w)
+    values = np.linspace(1.0, low, n) if vertical else np.linspace(low, 1.0, n)
+    rgb = heat(values.reshape(-1, 1) if vertical else values.reshape(1, -1), 1.0, theme, one_sided)
+    target.blit(pygame.transform.scale(array_surface(rgb, 1), rect.size), rect)
+    pygame.draw.rect(target, theme.panel_border, rect.inflate(2, 2), 1)
+
+
 def colour_bar(target: pygame.Surface, text: Text, rect: pygame.Rect, limit: float, theme: Theme, size: int,
                one_sided: bool = False, digits: int = 2, vertical: bool = True) -> pygame.Rect:
     """The scale of a heat map with its numbers: vertical (+limit at the top) with the labels
@@ -75,11 +88,7 @@ def colour_bar(target: pygame.Surface, text: Text, rect: pygame.Rect, limit: flo
     Width needed for the labels: colour_bar_width()."""
     rect = pygame.Rect(rect)
     low = 0.0 if one_sided else -1.0
-    n = max(2, rect.h if vertical else rect.w)
-    ramp = np.linspace(1.0, low, n) if vertical else np.linspace(low, 1.0, n)
-    rgb = heat(ramp.reshape(-1, 1) if vertical else ramp.reshape(1, -1), 1.0, theme, one_sided)
-    target.blit(pygame.transform.scale(array_surface(rgb, 1), rect.size), rect)
-    pygame.draw.rect(target, theme.panel_border, rect.inflate(2, 2), 1)
+    ramp(target, rect, theme, one_sided, vertical)
     labels = [(1.0, fmt(limit, digits)), (0.0, "0")] + ([] if one_sided else [(-1.0, fmt(-limit, digits))])
     if not vertical:            # too narrow for three labels: the ends only, else one "±limit"
         gap = max(8, size // 2)

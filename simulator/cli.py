@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 
+from . import paths
 from .engine.config import SCHEDULES, TrainConfig
 from .errors import UserError
 from .render.script import add_arguments as add_script_arguments
@@ -164,7 +165,7 @@ def _set_threads(n: int) -> None:
     numba.set_num_threads(n)
 
 
-BUNDLED_MODEL = Path(__file__).resolve().parents[1] / "assets" / "model" / "lenet5-mnist.npz"
+BUNDLED_MODEL = paths.BUNDLED_MODEL
 
 
 def check_window_flags(args, no_window: str | None) -> None:

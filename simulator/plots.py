@@ -6,9 +6,10 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from . import paths
 from .engine.checkpoint import atomic_write
 
-FONT_PATH = Path(__file__).resolve().parents[1] / "assets" / "fonts" / "DejaVuSans.ttf"
+FONT_PATH = paths.FONT
 WIDTH, HEIGHT, MARGIN = 1000, 420, 60
 LOSS_COLOUR, TRAIN_COLOUR, TEST_COLOUR = (214, 69, 65), (52, 120, 198), (40, 160, 90)
 

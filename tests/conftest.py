@@ -42,7 +42,7 @@ def texts(monkeypatch):
 def fast_lessons(tmp_path, monkeypatch):
     """An empty user cache and a tiny activations comparison and draw model, so no lesson trains
     for long in a test. Returns the cache folder."""
-    from simulator.engine import lessons_activations, lessons_draw
+    from simulator.engine.lessons import activations as lessons_activations, draw as lessons_draw
     from simulator.render.lessons import activations
     monkeypatch.setenv("CNN_SIMULATOR_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(activations, "DEFAULT_CONFIG", lessons_activations.ComparisonConfig(

@@ -167,7 +167,7 @@ def test_bad_images_for_the_rgb_lesson(tmp_path, capsys):
 def test_huge_and_odd_images_are_shrunk_or_refused(tmp_path, capsys):
     from PIL import Image
     from simulator import cli
-    from simulator.engine.lessons_rgb import MAX_SIZE, load_image
+    from simulator.engine.lessons.rgb import MAX_SIZE, load_image
     huge, odd, bomb = tmp_path / "huge.png", tmp_path / "odd.png", tmp_path / "bomb.png"
     Image.new("RGB", (6000, 4000), (10, 200, 30)).save(huge)
     Image.new("LA", (3, 2000)).save(odd)

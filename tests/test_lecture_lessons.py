@@ -11,7 +11,7 @@ from simulator.render.ui.check import MIN_GAP as MIN_GAP_STRICT
 from simulator import cli
 from simulator.engine import ops
 from simulator.engine.data import load_dataset, normalise
-from simulator.engine.lecture_step import parse_number
+from simulator.engine.lecture.step import parse_number
 from simulator.engine.model import LeNet5, LeNetConfig
 from simulator.render.lesson_menu import KEYS, LessonMenu
 from simulator.render.lessons import LESSON_SCENES, LessonOptions

@@ -208,7 +208,7 @@ def test_layout_check_every_step_every_size(trace, theme):
 
 
 def test_every_panel_label_writes_the_shape_it_draws(trace):
-    from simulator.engine.lecture_step import Table
+    from simulator.engine.lecture.step import Table
     from simulator.render.lecture_view import panel_labels
     for step in build_steps(trace):
         for panel in step.panels:

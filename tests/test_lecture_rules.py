@@ -9,7 +9,7 @@ import pytest
 
 from simulator.engine import ops
 from simulator.engine.lecture import build_steps, record_trace
-from simulator.engine.lecture_step import grid_format, grid_text
+from simulator.engine.lecture.step import grid_format, grid_text
 from tests.test_lecture import engine_tensors
 
 
@@ -151,7 +151,7 @@ def test_lecture_help_names_the_default_theme(capsys):
 
 
 def test_a_grid_in_units_of_a_power_of_ten_says_so():
-    from simulator.engine.lecture_step import exponent_label
+    from simulator.engine.lecture.step import exponent_label
     decimals, exponent = grid_format(np.array([0.004, -0.0021]))
     assert exponent == -3 and exponent_label(exponent) == " (×10⁻³)" and exponent_label(0) == ""
 

@@ -9,14 +9,15 @@ import numpy as np
 import pytest
 
 from simulator.engine import ops
-from simulator.engine import lessons_activations as act
-from simulator.engine import lessons_draw as draw_math
-from simulator.engine import lessons_network as net
-from simulator.engine import lessons_pooling as pool
-from simulator.engine import lessons_regression as reg
-from simulator.engine import lessons_rgb as rgb
+from simulator.engine.lessons import activations as act
+from simulator.engine.lessons import draw as draw_math
+from simulator.engine.lessons import network as net
+from simulator.engine.lessons import pooling as pool
+from simulator.engine.lessons import regression as reg
+from simulator.engine.lessons import rgb as rgb
 from simulator.engine.data import MEAN, STD, normalise
-from simulator.engine.lessons_jobs import Job, cache_dir
+from simulator.engine.lessons.jobs import Job
+from simulator.paths import cache_dir
 from simulator.engine.model import LeNet5, LeNetConfig
 from simulator.errors import UserError
 

@@ -10,11 +10,11 @@ from conftest import fast_lessons
 from PIL import Image
 
 from simulator import cli
-from simulator.engine import lessons_activations as act
-from simulator.engine import lessons_draw as draw_math
-from simulator.engine import lessons_network as net
-from simulator.engine import lessons_regression as reg
-from simulator.engine import lessons_rgb as rgb_math
+from simulator.engine.lessons import activations as act
+from simulator.engine.lessons import draw as draw_math
+from simulator.engine.lessons import network as net
+from simulator.engine.lessons import regression as reg
+from simulator.engine.lessons import rgb as rgb_math
 from simulator.engine.checkpoint import save_checkpoint
 from simulator.engine.data import normalise
 from simulator.engine.graph import analytic_gradient

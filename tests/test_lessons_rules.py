@@ -10,9 +10,9 @@ import pygame
 import pytest
 from simulator.render.ui.check import MIN_GAP as MIN_GAP_STRICT
 
-from simulator.engine import lessons_network as net
-from simulator.engine import lessons_regression as reg
-from simulator.engine import lessons_rgb as rgb_math
+from simulator.engine.lessons import network as net
+from simulator.engine.lessons import regression as reg
+from simulator.engine.lessons import rgb as rgb_math
 from simulator.render.lessons import LessonOptions
 from simulator.render.theme import THEMES
 from simulator.render.ui import CHECK
@@ -43,7 +43,7 @@ def test_learning_rate_scene_labels_each_regime_from_theory(texts, options):
     assert scene.runs[2].status == reg.regime(p, scene.rates[2]) == "overshooting"
 
 def test_pooling_scene_names_a_tie(texts, options):
-    from simulator.engine import lessons_pooling as pool
+    from simulator.engine.lessons import pooling as pool
     scene = make("pooling", options)
     scene.demo_data = pool.pool_both(np.array([[8, 8, 1, 2], [0, 0, 3, 4], [5, 6, 7, 9], [1, 2, 3, 4]], float),
                                       np.array([[1.2, -0.4], [0.8, 2.0]]))

@@ -5,7 +5,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from simulator.engine import ops, parallel
+from simulator.engine import ops
+from simulator.engine.kernels import parallel
 
 TOL = {np.float64: dict(rtol=1e-10, atol=1e-10), np.float32: dict(rtol=1e-5, atol=1e-5)}
 DTYPES = [np.float64, np.float32]

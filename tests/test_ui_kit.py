@@ -41,7 +41,7 @@ def test_fmt_cell_and_parse_number_round_trip():
 
 
 def test_lessons_and_lecture_share_the_one_formatter():
-    from simulator.engine import lecture_step
+    from simulator.engine.lecture import step as lecture_step
     from simulator.render.lessons import common
     assert common.fmt is fmt
     assert lecture_step.fmt(float("nan")) == "NaN" == common.fmt(float("nan"))

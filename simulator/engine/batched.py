@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import kernels_act as ka
-from . import kernels_gemm as kg
-from . import kernels_pool as kp
-from . import ops, precompile
-from .parallel import run_all, slices
+from .kernels import act as ka
+from .kernels import gemm as kg
+from .kernels import pool as kp
+from . import ops
+from .kernels import precompile
+from .kernels.parallel import run_all, slices
 
 CHUNK = 32      # images per chunk: ~2 MB of activations and gradients, one core's L2
 

@@ -6,7 +6,6 @@ import json
 import math
 import os
 import tempfile
-import zipfile
 from pathlib import Path
 
 import numpy as np

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import paths
 from ..errors import UserError
 
-BUNDLED_DIR = Path(__file__).resolve().parents[2] / "assets" / "mnist"
+BUNDLED_DIR = paths.MNIST_DIR
 FILES = {
     "train_images": "train-images-idx3-ubyte",
     "train_labels": "train-labels-idx1-ubyte",

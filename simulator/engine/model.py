@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import batched, ops, precompile
+from . import batched, ops
+from .kernels import precompile
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
 POOLS = ("max", "avg")

@@ -14,13 +14,13 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from . import kernels_act as ka
-from . import kernels_conv as kc
-from . import kernels_direct as kd
-from . import kernels_gemm as kg
-from . import kernels_pool as kp
-from . import precompile
-from .parallel import run_all, slices
+from .kernels import act as ka
+from .kernels import conv as kc
+from .kernels import direct as kd
+from .kernels import gemm as kg
+from .kernels import pool as kp
+from .kernels import precompile
+from .kernels.parallel import run_all, slices
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -256,7 +256,7 @@ def avgpool2d_backward(dy, cache):
 
 
 # ----------------------------------------------------------------------------- activations
-# Kernels (kernels_act.py) run over flat views. The cache of each activation is its output
+# Kernels (kernels/act.py) run over flat views. The cache of each activation is its output
 # y, which is all its backward needs.
 
 def _act_forward(op, kernel, x):

@@ -14,7 +14,7 @@ import numpy as np
 import pygame
 
 from ..engine.lecture import STAGES
-from ..engine.lecture_step import Step, Table, Text, exponent_label, grid_format
+from ..engine.lecture.step import Step, Table, Text, exponent_label, grid_format
 from .lecture_draw import (colour_bar, put, draw_bars, draw_map, draw_stack, draw_table, paragraph, paragraph_height,
                            rich_line, table_size, wrap)
 from .theme import THEMES, Theme, load_font

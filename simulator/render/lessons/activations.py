@@ -1,15 +1,15 @@
 """Activations: ReLU, sigmoid and tanh with their derivatives, one feature map through each,
 and loss curves of short LeNet-5 runs with each, averaged over seeds (trained once on a
 background thread, then read from the user cache). Curves and maps are the engine's
-forward/backward outputs; the words under the curves follow lessons_activations.verdict."""
+forward/backward outputs; the words under the curves follow lessons/activations.verdict."""
 from __future__ import annotations
 
 import numpy as np
 import pygame
 
-from ...engine import lessons_activations as act
+from ...engine.lessons import activations as act
 from ...engine.data import load_dataset
-from ...engine.lessons_jobs import Finished, Job
+from ...engine.lessons.jobs import Finished, Job
 from ..theme import array_surface, gray_rgb
 from . import common as ui
 from .common import fmt

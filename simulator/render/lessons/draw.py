@@ -1,4 +1,4 @@
-"""Draw a digit: a mouse pad, the drawing prepared like MNIST (lessons_draw.prepare), the
+"""Draw a digit: a mouse pad, the drawing prepared like MNIST (lessons/draw.prepare), the
 model's probabilities and the activations of every layer, updating as you draw.
 
 The model is --checkpoint if given, else a quick model from the user cache, else one trained
@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pygame
 
-from ...engine import lessons_draw as draw_math
+from ...engine.lessons import draw as draw_math
 from ...engine.data import MEAN, STD, load_dataset
-from ...engine.lessons_jobs import Finished, Job
+from ...engine.lessons.jobs import Finished, Job
 from ...engine.model import softmax
 from ..theme import array_surface, gray_rgb
 from . import common as ui

@@ -1,6 +1,6 @@
 """Small, big and too big learning rate: the same regression problem run side by side with
-three α, one of each regime (lessons_regression.example_rates). Each column's label is the
-theory's (lessons_regression.regime, from 1 − αλmax), right from step 0."""
+three α, one of each regime (lessons/regression.example_rates). Each column's label is the
+theory's (lessons/regression.regime, from 1 − αλmax), right from step 0."""
 from __future__ import annotations
 
 import math
@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pygame
 
-from ...engine import lessons_regression as lr_math
+from ...engine.lessons import regression as lr_math
 from . import common as ui
 from .common import fmt
 from .regression import START, CostSurface, draw_path

@@ -1,6 +1,6 @@
 """LeNet-5 in 3D: every shown layer a volume of neurons in perspective, coloured by the current
 digit's activations; drag to rotate, wheel to zoom, click a neuron to light up its receptive
-field (lessons_network.receptive_field) in the layers below. T trains live on a worker thread
+field (lessons/network.receptive_field) in the layers below. T trains live on a worker thread
 (lessons_network.LiveTraining); the screen only reads the frames it publishes."""
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pygame
 
-from ...engine import lessons_network as net
+from ...engine.lessons import network as net
 from ...engine.data import load_dataset
-from ...engine.lessons_draw import cached_quick_model, model_from_checkpoint
+from ...engine.lessons.draw import cached_quick_model, model_from_checkpoint
 from ..theme import heat_rgb
 from . import common as ui
 from .common import fmt

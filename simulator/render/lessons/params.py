@@ -1,12 +1,12 @@
 """Why convolutions: LeNet-5's parameters and multiply-adds against dense layers of the same
-widths. Every count is read from the model (lessons_params.layer_counts); ↑/↓ choose the layer
+widths. Every count is read from the model (lessons/params.layer_counts); ↑/↓ choose the layer
 whose formula is written out."""
 from __future__ import annotations
 
 import pygame
 
 from ...engine.data import load_dataset
-from ...engine.lessons_params import layer_counts, totals
+from ...engine.lessons.params import layer_counts, totals
 from ...engine.model import LeNetConfig
 from .tensors import first, heading, wrap
 from . import common as ui

@@ -1,11 +1,11 @@
 """Max vs average pooling: one map through both, forward values and backward gradient routing,
-side by side. All numbers are the engine's (lessons_pooling.pool_both → ops)."""
+side by side. All numbers are the engine's (lessons/pooling.pool_both → ops)."""
 from __future__ import annotations
 
 import pygame
 
-from ...engine import lessons_pooling as pool_math
-from ...engine.lessons_pooling import SIZE, pooling_demo
+from ...engine.lessons import pooling as pool_math
+from ...engine.lessons.pooling import SIZE, pooling_demo
 from . import common as ui
 from .common import fmt
 

@@ -1,12 +1,12 @@
 """Gradient descent fitting a line: the points and the line, the cost surface with the path
 of θ, the cost curve, and the update θ ← θ − α∇J in numbers. Everything drawn is read from
-the engine's Run (lessons_regression.gradient_descent) and its cost grid."""
+the engine's Run (lessons/regression.gradient_descent) and its cost grid."""
 from __future__ import annotations
 
 import numpy as np
 import pygame
 
-from ...engine import lessons_regression as lr_math
+from ...engine.lessons import regression as lr_math
 from ..theme import array_surface, heat_rgb
 from . import common as ui
 from .common import fmt

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pygame
 
-from ...engine import lessons_rgb as rgb_math
+from ...engine.lessons import rgb as rgb_math
 from ..theme import array_surface
 from . import common as ui
 from .common import fmt

@@ -1,5 +1,5 @@
 """Tensors and their rank: a scalar, a vector, a matrix, a 3-D and a 4-D tensor, each the real
-tensor this network holds (lessons_tensors.tensor_examples), each drawn with its shape and
+tensor this network holds (lessons/tensors.tensor_examples), each drawn with its shape and
 one element picked out by its indices."""
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pygame
 
 from ...engine.checkpoint import load_checkpoint
 from ...engine.data import load_dataset
-from ...engine.lecture_step import fmt
-from ...engine.lessons_tensors import tensor_examples
+from ...engine.lecture.step import fmt
+from ...engine.lessons.tensors import tensor_examples
 from ...engine.model import LeNetConfig
 from ..theme import array_surface, gray_rgb
 from . import common as ui

@@ -9,10 +9,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from .lecture_forward import (ACT_NAME, S, VECTOR_GRID, argmax2, example_window, heat, largest_terms, term_grids,
-                              term_vectors, tie_note, vector)
-from .lecture_step import (Arithmetic, Num, Panel, Step, Table, Term, combine, dot, fmt, limit_of, num, product_parts,
-                           signed, sub, sum_parts, text)
+from .forward import ACT_NAME, S, VECTOR_GRID, argmax2, example_window, heat, largest_terms, term_grids, term_vectors, tie_note, vector
+from .step import Arithmetic, Num, Panel, Step, Table, Term, combine, dot, fmt, limit_of, num, product_parts, signed, sub, sum_parts, text
 
 ZOOM = 5    # a dense layer's ∂L/∂W is shown as this many rows × columns around the example weight
 

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import UserError
-from . import ops
+from ... import paths
+from ...errors import UserError
+from .. import ops
 
-BUNDLED_IMAGE = Path(__file__).resolve().parents[2] / "assets" / "images" / "shapes.png"
+BUNDLED_IMAGE = paths.SHAPES_IMAGE
 STRIDE, PADDING = 1, 1
 MAX_SIZE = (96, 72)   # images are shrunk to fit this width×height (keeping aspect) so every pixel shows
 MAX_PIXELS = 50_000_000   # a bigger picture is refused: decoding it would take seconds and gigabytes

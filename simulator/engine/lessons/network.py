@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .data import Dataset, normalise
-from .trainer import TrainConfig, Trainer
+from ..data import Dataset, normalise
+from ..trainer import TrainConfig, Trainer
 
 # (name, (C,H,W)) of every shown layer, bottom to top
 VOLUMES = (("input", (1, 28, 28)), ("act1", (6, 28, 28)), ("pool1", (6, 14, 14)),
@@ -101,7 +101,7 @@ class LiveTraining:
         self.frame = self._publish(float("nan"))
 
     def _publish(self, loss: float) -> LiveFrame:
-        from .model import softmax
+        from ..model import softmax
         out = self._trainer.model.forward(self._x).outputs
         return LiveFrame(self._trainer.step_count, loss, volumes(out), softmax(out["logits"])[0])
 

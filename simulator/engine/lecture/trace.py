@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import ops
-from .data import MEAN, STD, normalise
-from .model import PARAM_NAMES, LeNet5, LeNetConfig, softmax
-from .optim import SGD
+from .. import ops
+from ..data import MEAN, STD, normalise
+from ..model import PARAM_NAMES, LeNet5, LeNetConfig, softmax
+from ..optim import SGD
 
 LECTURE_LR = 0.001    # α of the lecture's one step: one digit's gradient is large, so keep it small
 

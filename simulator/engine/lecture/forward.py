@@ -1,15 +1,14 @@
 """The forward pass's first half: the input, conv1, activation, pooling, conv2, activation, pooling.
 
-Each builder returns Steps whose numbers are Nums read from the trace (see lecture_step).
+Each builder returns Steps whose numbers are Nums read from the trace (see step.py).
 `k1`/`k2` are the conv1/conv2 filters in focus (the number keys choose them).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .lecture_step import (Num, Panel, Step, collect, combine, dot, limit_of, num, signed, sum_parts,
-                           tensor_limit, text)
-from .lecture_trace import NORM_MEAN, NORM_STD
+from .step import Num, Panel, Step, collect, combine, dot, limit_of, num, signed, sum_parts, tensor_limit, text
+from .trace import NORM_MEAN, NORM_STD
 
 S = slice(None)
 ACT_NAME = {"relu": "ReLU", "sigmoid": "sigmoid", "tanh": "tanh"}

@@ -9,12 +9,11 @@ it came from: tests read the captions back and compare them with the engine's te
 """
 from __future__ import annotations
 
-from .lecture_backward import backward_steps
-from .lecture_dense import forward_dense_steps
-from .lecture_forward import forward_conv_steps
-from .lecture_step import (Arithmetic, Mark, Num, Panel, Step, Table, Term, Text, fmt,  # noqa: F401
-                           parse_number)
-from .lecture_trace import LECTURE_LR, LectureTrace, record_trace  # noqa: F401
+from .backward import backward_steps
+from .dense import forward_dense_steps
+from .forward import forward_conv_steps
+from .step import Arithmetic, Mark, Num, Panel, Step, Table, Term, Text, fmt, parse_number
+from .trace import LECTURE_LR, LectureTrace, record_trace  # noqa: F401
 
 # The network's stages, left to right, as the pipeline strip names them.
 STAGES = (("input", "input"), ("conv1", "conv1"), ("act1", "act"), ("pool1", "pool"), ("conv2", "conv2"),

@@ -21,7 +21,7 @@ import numba
 import numpy as np
 
 from .flags import FASTMATH
-from .kernels_gemm import gemm_nt, gemm_tn
+from .gemm import gemm_nt, gemm_tn
 
 _jit = numba.njit(cache=True, nogil=True, fastmath=FASTMATH, error_model="numpy")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .model import LeNet5, LeNetConfig
+from ..model import LeNet5, LeNetConfig
 
 # (layer, input tensor, output tensor, weight, bias): the layers that have parameters
 LAYERS = (("conv1", "input", "conv1", "conv1_w", "conv1_b"), ("conv2", "pool1", "conv2", "conv2_w", "conv2_b"),

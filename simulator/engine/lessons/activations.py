@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import ops
-from .checkpoint import atomic_write
-from .data import Dataset
-from .lessons_jobs import cache_dir
-from .trainer import TrainConfig, Trainer
+from .. import ops
+from ..checkpoint import atomic_write
+from ..data import Dataset
+from ...paths import cache_dir
+from ..trainer import TrainConfig, Trainer
 
 NAMES = ("relu", "sigmoid", "tanh")
 FORWARD = {"relu": ops.relu_forward, "sigmoid": ops.sigmoid_forward, "tanh": ops.tanh_forward}

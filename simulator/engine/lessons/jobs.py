@@ -7,17 +7,7 @@ so a lesson opens instantly after its first run.
 """
 from __future__ import annotations
 
-import os
 import threading
-from pathlib import Path
-
-
-def cache_dir() -> Path:
-    """$CNN_SIMULATOR_CACHE, else $XDG_CACHE_HOME/cnn-simulator, else ~/.cache/cnn-simulator."""
-    if os.environ.get("CNN_SIMULATOR_CACHE"):
-        return Path(os.environ["CNN_SIMULATOR_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "cnn-simulator"
 
 
 class Job:

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from .lecture_forward import S, VECTOR_GRID, act_step, heat, largest_terms, term_vectors, vector
-from .lecture_step import Panel, Step, Table, collect, dot, limit_of, num, product_parts, sub, text
+from .forward import S, VECTOR_GRID, act_step, heat, largest_terms, term_vectors, vector
+from .step import Panel, Step, Table, collect, dot, limit_of, num, product_parts, sub, text
 
 
 def flatten_step(trace) -> Step:

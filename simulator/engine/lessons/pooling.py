@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import ops
+from .. import ops
 
 SIZE = 2    # window and stride
 # Upstream gradients from a short list, so that dy and dy/4 both have one decimal on screen.

@@ -3,8 +3,8 @@ this one compiles the rest.
 
 Numba compiles on the calling thread under one global lock, so a first launch (empty cache)
 compiles every kernel one after the other (~11 s of CPU for `train`, measured). About
-half of it, the conv and dense weight gradients (kernels_conv.conv_weight_grad, ~4 s, and
-kernels_gemm.dense_backward, ~2 s), does not depend on the rest: model.LeNet5 starts a
+half of it, the conv and dense weight gradients (kernels/conv.conv_weight_grad, ~4 s, and
+kernels/gemm.dense_backward, ~2 s), does not depend on the rest: model.LeNet5 starts a
 child process that compiles just those into Numba's cache (`start`), and the first call of
 either waits for it (`wait`), then loads them from the cache. When the cache already holds
 them, nothing is started. If the child fails, they are simply compiled here, as before.
@@ -20,14 +20,15 @@ from pathlib import Path
 _CHILD = """
 import sys
 import numpy as np
-from simulator.engine import kernels_gemm, ops
+from simulator.engine import ops
+from simulator.engine.kernels import gemm
 dt = np.dtype(sys.argv[1])
 x = np.ones((2, 6, 14, 14), dt)
 w = np.ones((16, 6, 5, 5), dt)
 dy = np.ones((2, 16, 10, 10), dt)
 ops.conv_backward_into(dy, x, w, 1, 0, x, np.empty((16, 150), dt), np.empty(16, dt), False)
 a, b = np.ones((2, 8), dt), np.ones((8, 4), dt)
-kernels_gemm.dense_backward(np.ones((2, 4), dt), a, b, np.empty_like(a), np.empty_like(b), np.empty(4, dt))
+gemm.dense_backward(np.ones((2, 4), dt), a, b, np.empty_like(a), np.empty_like(b), np.empty(4, dt))
 """
 _lock = threading.Lock()
 _started = False
@@ -44,7 +45,7 @@ def start(dtype) -> None:
         _started = True
         if _cached():
             return
-        root = Path(__file__).resolve().parents[2]
+        root = Path(__file__).resolve().parents[3]
         path = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
         try:
             _child = subprocess.Popen([sys.executable, "-c", _CHILD, str(dtype)],
@@ -71,8 +72,8 @@ def wait() -> None:
 def _cached() -> bool:
     """True when the weight-gradient kernel has a cache index (or the cache cannot be found:
     then a child would not help)."""
-    from . import kernels_conv
+    from . import conv
     try:
-        return os.path.exists(kernels_conv.conv_weight_grad._cache._cache_file._index_path)
+        return os.path.exists(conv.conv_weight_grad._cache._cache_file._index_path)
     except AttributeError:
         return True

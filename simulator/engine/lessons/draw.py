@@ -5,12 +5,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .checkpoint import load_checkpoint, save_checkpoint
-from .data import Dataset
-from .drawing import BOX, FIELD, INK_THRESHOLD, Prepared, prepare  # noqa: F401  (the lesson's API)
-from .lessons_jobs import cache_dir
-from .model import LeNet5
-from .trainer import TrainConfig, Trainer
+from ..checkpoint import load_checkpoint, save_checkpoint
+from ..data import Dataset
+from ..drawing import BOX, FIELD, INK_THRESHOLD, Prepared, prepare  # noqa: F401  (the lesson's API)
+from ...paths import cache_dir
+from ..model import LeNet5
+from ..trainer import TrainConfig, Trainer
 
 # ----------------------------------------------------------------------------- the model
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import ops
-from .data import normalise
-from .model import LeNet5, LeNetConfig
+from .. import ops
+from ..data import normalise
+from ..model import LeNet5, LeNetConfig
 
 BATCH = 8    # images in the 4-D example
 

@@ -1,0 +1,1 @@
+"""The engine side of the lessons: pure data and short training jobs, no pygame."""

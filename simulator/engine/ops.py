@@ -17,9 +17,11 @@ import numpy as np
 from .kernels import act as ka
 from .kernels import conv as kc
 from .kernels import direct as kd
+from .kernels import flat as kf
 from .kernels import gemm as kg
 from .kernels import pool as kp
 from .kernels import precompile
+from .kernels import simd
 from .kernels.parallel import run_all, slices
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -113,7 +115,7 @@ def conv2d_forward(x, w, b, stride=1, padding=0):
     if FH > H + 2 * padding or FW > W + 2 * padding or OH < 1 or OW < 1:
         raise ValueError(f"{op}: kernel {(FH, FW)} larger than padded input (x {x.shape}, w {w.shape}, padding {padding})")
     y = np.empty((N, K, OH, OW), x.dtype)
-    A = None if _direct(w, stride) else conv_matrix(w)
+    A = None if _direct(w, stride) or _flat(w, stride) else conv_matrix(w)
     run_all([lambda n0=n0, n1=n1: conv_forward_into(x[n0:n1], w, b, stride, padding, y[n0:n1], A)
               for n0, n1 in slices(N)])
     return y, ConvCache(x, w, stride, padding)
@@ -145,11 +147,19 @@ def _direct(w, stride):
     return w.shape[3] == 5 and stride == 1
 
 
+def _flat(w, stride):
+    """The register-blocked kernels (kernels/flat.py): float32 at stride 1 on AVX-512 CPUs."""
+    return simd.AVAILABLE and stride == 1 and w.dtype == np.float32
+
+
 def conv_forward_into(x, w, b, stride, padding, y, A=None):
-    """y = conv(x, w) + b on this thread: direct for 5-wide filters at stride 1, else im2col
-    (A: conv_matrix(w), made here when not given)."""
+    """y = conv(x, w) + b on this thread: register-blocked for float32 at stride 1 (AVX-512),
+    else direct for 5-wide filters at stride 1, else im2col (A: conv_matrix(w), made here
+    when not given). x, w, b, y contiguous."""
     K, _, FH, FW = w.shape
-    if _direct(w, stride):
+    if _flat(w, stride):
+        kf.conv_forward(x, w, b, padding, y)
+    elif _direct(w, stride):
         kd.conv_forward(x, w, b, padding, y)
     else:
         A, nt = conv_matrix(w) if A is None else A
@@ -157,15 +167,21 @@ def conv_forward_into(x, w, b, stride, padding, y, A=None):
 
 
 def conv_backward_into(dy, x, w, stride, padding, dx, dw2, db, need_dx, wp=None):
-    """dw2 [K, C·FH·FW], db (overwritten) and dx (if need_dx) on this thread. dx comes from
-    the direct kernel when it can (5-wide, stride 1, dy and w finite), else from im2col
-    (wp: backward_matrix(w), made here when not given)."""
+    """dw2 [K, C·FH·FW], db (overwritten) and dx (if need_dx) on this thread. The
+    register-blocked kernels (float32, stride 1, AVX-512) and the direct one (5-wide, stride 1)
+    multiply padding by zero, so they run only on finite data (dw: x; dx: dy and w); else
+    im2col (wp: backward_matrix(w), made here when not given). All arrays contiguous."""
     K, _, FH, FW = w.shape
     precompile.wait()                   # a first launch may be compiling these in a child process
-    kc.conv_weight_grad(dy, x, FH, FW, stride, padding, dw2, db)
+    if _flat(w, stride) and kd.finite(x):
+        kf.conv_weight_grad(dy, x, padding, dw2, db)
+    else:
+        kc.conv_weight_grad(dy, x, FH, FW, stride, padding, dw2, db)
     if not need_dx:
         return
-    if _direct(w, stride) and kd.finite(w) and kd.finite(dy):
+    if _flat(w, stride) and kd.finite(w) and kd.finite(dy):
+        kf.conv_input_grad(dy, w, padding, dx)
+    elif _direct(w, stride) and kd.finite(w) and kd.finite(dy):
         kd.conv_input_grad(dy, w, padding, dx)
     else:
         kc.conv_input_grad(dy, backward_matrix(w) if wp is None else wp, FH, FW, stride, padding, dx)

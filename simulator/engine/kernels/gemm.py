@@ -9,8 +9,12 @@ gemm_tn adds eight rows of B into a row of C per pass (one load and store of C p
 multiply-adds): best when l is short and rows are long. Both vectorise over contiguous rows;
 they are plain loops rather than BLAS calls because the shapes here are small, and a BLAS
 call would bring its own thread pool (see parallel.py).
+
+dense_forward and dense_backward take the register-blocked kernels of dense.py for float32
+on AVX-512 CPUs (simd.AVAILABLE), and the loops here otherwise (float64, other CPUs).
 """
 import numba
+import numpy as np
 
 from .flags import FASTMATH
 
@@ -102,8 +106,22 @@ def gemm_tn(A, B, C, M, N, accumulate):
 
 # ----------------------------------------------------------------------------- dense layer
 
-@_jit
 def dense_forward(x, w, b, y):
+    """y[n, m] = b[m] + Σ_d x[n, d] · w[d, m] (contiguous arrays of one dtype)."""
+    (dense.dense_forward if _fast(y) else _dense_forward)(x, w, b, y)
+
+
+def dense_backward(dy, x, w, dx, dw, db):
+    """dx = dy·wᵀ;  dw[d, m] = Σ_n x[n, d] · dy[n, m];  db[m] = Σ_n dy[n, m] (contiguous arrays)."""
+    (dense.dense_backward if _fast(dy) else _dense_backward)(dy, x, w, dx, dw, db)
+
+
+def _fast(a):
+    return simd.AVAILABLE and a.dtype == np.float32
+
+
+@_jit
+def _dense_forward(x, w, b, y):
     """y[n, m] = b[m] + Σ_d x[n, d] · w[d, m]."""
     N, M = y.shape
     gemm_tn(x.T, w, y, N, M, False)
@@ -113,7 +131,7 @@ def dense_forward(x, w, b, y):
 
 
 @_jit
-def dense_backward(dy, x, w, dx, dw, db):
+def _dense_backward(dy, x, w, dx, dw, db):
     """dx = dy·wᵀ;  dw[d, m] = Σ_n x[n, d] · dy[n, m];  db[m] = Σ_n dy[n, m]."""
     N, M = dy.shape
     D = x.shape[1]
@@ -124,3 +142,6 @@ def dense_backward(dy, x, w, dx, dw, db):
     for n in range(N):
         for m in range(M):
             db[m] += dy[n, m]
+
+
+from . import dense, simd  # noqa: E402  (dense.py uses gemm_nt from here: imported last)

@@ -1,0 +1,168 @@
+"""Explicit SIMD vectors for the register-blocked float32 kernels (flat.py, dense.py).
+
+LLVM's loop vectoriser only vectorises innermost loops, so a kernel whose partial sums must
+stay in registers across a long reduction (a GEMM micro-kernel: 24 accumulators, each a
+vector of 16 output values, updated once per filter tap) cannot be written as plain loops:
+the sums go to memory on every tap. These intrinsics give Numba a vector value type, `F32V`
+(VW float32 lanes, one AVX-512 register), and the few operations such a kernel needs:
+
+    vload(a, i)       a[i : i+VW] as a vector (a 1-D float32 array; unaligned is fine)
+    vload_n(a, i, m)  the same, lanes >= m read as 0 and never touched in memory
+    vstore(a, i, v)   a[i : i+VW] = v;   vstore_n(a, i, v, m): only lanes < m
+    vsplat(s)         s in every lane;   vfma(a, b, c) = a·b + c in every lane (one rounding)
+    vsum(v)           the sum of the lanes
+
+Locals of type F32V are SSA values, so LLVM keeps them in registers. No fast-math flags are
+attached: NaN and infinity propagate as in IEEE arithmetic. Indices are not bounds-checked;
+the kernels size their buffers so every vector access stays inside them.
+
+AVAILABLE is True on CPUs with AVX-512 (32 vector registers of 16 float32), the only kind
+the blocking in flat.py and dense.py is tuned for; elsewhere the callers keep their plain
+loop kernels (with 16 AVX2 registers these block sizes would spill).
+"""
+import numba
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic, models, register_model
+
+from .flags import prefer_512_bit_vectors
+
+VW = 16                                 # lanes per vector: one 512-bit register of float32
+_VT = ir.VectorType(ir.FloatType(), VW)
+_MT = ir.VectorType(ir.IntType(1), VW)
+_I32 = ir.IntType(32)
+
+
+def _available() -> bool:
+    prefer_512_bit_vectors()
+    features = numba.config.CPU_FEATURES
+    if features is None:
+        if numba.config.CPU_NAME is not None:       # a CPU named by the user: do not guess
+            return False
+        from llvmlite import binding as llvm
+        try:
+            return bool(llvm.get_host_cpu_features().get("avx512f"))
+        except RuntimeError:
+            return False
+    return "+avx512f" in features.split(",")
+
+
+AVAILABLE = _available()
+
+
+class F32Vector(types.Type):
+    """VW float32 lanes held in one vector register."""
+
+    def __init__(self):
+        super().__init__(name=f"f32x{VW}")
+
+
+F32V = F32Vector()
+
+
+@register_model(F32Vector)
+class _F32VectorModel(models.PrimitiveModel):
+    def __init__(self, dmm, fe_type):
+        super().__init__(dmm, fe_type, _VT)
+
+
+def _pointer(context, builder, aryty, ary, i):
+    data = context.make_array(aryty)(context, builder, ary).data
+    return builder.bitcast(builder.gep(data, [i], inbounds=True), _VT.as_pointer())
+
+
+def _mask(builder, m):
+    """<VW x i1>: lane l is on when l < m."""
+    lanes = ir.Constant(ir.VectorType(_I32, VW), list(range(VW)))
+    mv = builder.insert_element(ir.Constant(ir.VectorType(_I32, VW), ir.Undefined),
+                                builder.trunc(m, _I32), ir.Constant(_I32, 0))
+    mv = builder.shuffle_vector(mv, mv, ir.Constant(ir.VectorType(_I32, VW), [0] * VW))
+    return builder.icmp_signed("<", lanes, mv)
+
+
+def _f32_array(arr):
+    return isinstance(arr, types.Array) and arr.dtype == types.float32 and arr.ndim == 1
+
+
+@intrinsic
+def vload(typingctx, arr, i):
+    if not _f32_array(arr):
+        return None
+
+    def codegen(context, builder, sig, args):
+        i = context.cast(builder, args[1], sig.args[1], types.intp)
+        return builder.load(_pointer(context, builder, sig.args[0], args[0], i), align=4)
+    return F32V(arr, i), codegen
+
+
+@intrinsic
+def vload_n(typingctx, arr, i, m):
+    if not _f32_array(arr):
+        return None
+
+    def codegen(context, builder, sig, args):
+        i = context.cast(builder, args[1], sig.args[1], types.intp)
+        m = context.cast(builder, args[2], sig.args[2], types.intp)
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(
+            _VT, [_VT.as_pointer(), _I32, _MT, _VT]), f"llvm.masked.load.v{VW}f32.p0")
+        return builder.call(fn, [_pointer(context, builder, sig.args[0], args[0], i), ir.Constant(_I32, 4),
+                                 _mask(builder, m), ir.Constant(_VT, [0.0] * VW)])
+    return F32V(arr, i, m), codegen
+
+
+@intrinsic
+def vstore(typingctx, arr, i, v):
+    if not _f32_array(arr):
+        return None
+
+    def codegen(context, builder, sig, args):
+        i = context.cast(builder, args[1], sig.args[1], types.intp)
+        builder.store(args[2], _pointer(context, builder, sig.args[0], args[0], i), align=4)
+        return context.get_dummy_value()
+    return types.none(arr, i, F32V), codegen
+
+
+@intrinsic
+def vstore_n(typingctx, arr, i, v, m):
+    if not _f32_array(arr):
+        return None
+
+    def codegen(context, builder, sig, args):
+        i = context.cast(builder, args[1], sig.args[1], types.intp)
+        m = context.cast(builder, args[3], sig.args[3], types.intp)
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(
+            ir.VoidType(), [_VT, _VT.as_pointer(), _I32, _MT]), f"llvm.masked.store.v{VW}f32.p0")
+        builder.call(fn, [args[2], _pointer(context, builder, sig.args[0], args[0], i), ir.Constant(_I32, 4),
+                          _mask(builder, m)])
+        return context.get_dummy_value()
+    return types.none(arr, i, F32V, m), codegen
+
+
+@intrinsic
+def vsplat(typingctx, s):
+    if not isinstance(s, (types.Float, types.Integer)):
+        return None
+
+    def codegen(context, builder, sig, args):
+        v = context.cast(builder, args[0], sig.args[0], types.float32)
+        u = builder.insert_element(ir.Constant(_VT, ir.Undefined), v, ir.Constant(_I32, 0))
+        return builder.shuffle_vector(u, u, ir.Constant(ir.VectorType(_I32, VW), [0] * VW))
+    return F32V(s), codegen
+
+
+@intrinsic
+def vfma(typingctx, a, b, c):
+    def codegen(context, builder, sig, args):
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(_VT, [_VT] * 3), f"llvm.fma.v{VW}f32")
+        return builder.call(fn, args)
+    return F32V(F32V, F32V, F32V), codegen
+
+
+@intrinsic
+def vsum(typingctx, v):
+    def codegen(context, builder, sig, args):
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(
+            ir.FloatType(), [ir.FloatType(), _VT]), f"llvm.vector.reduce.fadd.v{VW}f32")
+        return builder.call(fn, [ir.Constant(ir.FloatType(), -0.0), args[0]])
+    return types.float32(F32V), codegen

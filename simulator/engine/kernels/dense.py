@@ -18,7 +18,7 @@ import numba
 import numpy as np
 
 from .gemm import gemm_nt
-from .simd import VW, vfma, vload_n, vsplat, vstore_n
+from .simd import VW, vfma, vload_n, vsplat_at, vstore_n
 
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 
@@ -41,10 +41,10 @@ def _gemm(A, sai, sal, B, ldb, L, C, I, J, init):
                 b0 = vload_n(B, o, m0); b1 = vload_n(B, o + VW, m1)
                 b2 = vload_n(B, o + 2 * VW, m2); b3 = vload_n(B, o + 3 * VW, m3)
                 la = l * sal
-                u = vsplat(A[a0 + la]); c00 = vfma(u, b0, c00); c01 = vfma(u, b1, c01); c02 = vfma(u, b2, c02); c03 = vfma(u, b3, c03)
-                u = vsplat(A[a1 + la]); c10 = vfma(u, b0, c10); c11 = vfma(u, b1, c11); c12 = vfma(u, b2, c12); c13 = vfma(u, b3, c13)
-                u = vsplat(A[a2 + la]); c20 = vfma(u, b0, c20); c21 = vfma(u, b1, c21); c22 = vfma(u, b2, c22); c23 = vfma(u, b3, c23)
-                u = vsplat(A[a3 + la]); c30 = vfma(u, b0, c30); c31 = vfma(u, b1, c31); c32 = vfma(u, b2, c32); c33 = vfma(u, b3, c33)
+                u = vsplat_at(A, a0 + la); c00 = vfma(u, b0, c00); c01 = vfma(u, b1, c01); c02 = vfma(u, b2, c02); c03 = vfma(u, b3, c03)
+                u = vsplat_at(A, a1 + la); c10 = vfma(u, b0, c10); c11 = vfma(u, b1, c11); c12 = vfma(u, b2, c12); c13 = vfma(u, b3, c13)
+                u = vsplat_at(A, a2 + la); c20 = vfma(u, b0, c20); c21 = vfma(u, b1, c21); c22 = vfma(u, b2, c22); c23 = vfma(u, b3, c23)
+                u = vsplat_at(A, a3 + la); c30 = vfma(u, b0, c30); c31 = vfma(u, b1, c31); c32 = vfma(u, b2, c32); c33 = vfma(u, b3, c33)
             for r in range(3, -1, -1):          # row 3 first: clamped rows end with their own values
                 o = min(i0 + r, I - 1) * J + j0
                 if r == 0:

@@ -10,11 +10,12 @@ fused multiply-adds, instead of loading and storing the partial sums on every ta
 
     forward  y[k, t]  = b[k] + Σ_c,p,q w[k,c,p,q] · xf[c, t + p·Wp + q]
     dx       the forward of dy padded by FH−1, FW−1 with the filters turned 180° and
-             transposed (a "full" convolution): dxf[c, u] = Σ_k,p,q w[k,c,FH−1−p,FW−1−q] · dyf[k, u + p·Wq + q]
+             transposed (a "full" convolution): dxf[c, u] = Σ_k,p,q w[k,c,FH−1−p,FW−1−q] · dyf[k, u + p·Wp + q]
     dw       dw[k, c,p,q] = Σ_n Σ_t dyf[k, t] · xf[c, t + p·Wp + q]   (dyf: dy with zeros at junk)
 
 dw keeps 4 filters × 5 taps of vector sums in registers over all t of a group of images,
-and adds its lanes up once per call. The junk and padding enter the sums multiplied by
+and adds its lanes up once per call; for 5×5 filters and K >= 12 wgrad.py's version,
+vectorised over the filters, does less arithmetic and is used instead. The junk and padding enter the sums multiplied by
 zero, exact only for finite numbers: ops.py runs dx only for finite dy and w, and dw only
 for finite x (as direct.py), and the im2col kernels otherwise. float32 only.
 """
@@ -22,6 +23,7 @@ import numba
 import numpy as np
 
 from .simd import VW, vfma, vload, vload_n, vsplat, vstore, vstore_n, vsum
+from .wgrad import conv_weight_grad_5x5
 
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 
@@ -119,21 +121,44 @@ def _planes_6x4(xf, S, offs, wm, b, yf, nblk):
 
 
 @_jit
-def _layout(K, L):
-    """(use 8×3 blocks, blocks per plane): the micro-kernel that computes fewer junk values
-    for K filters over L flat positions (rows past K and vectors past L are waste)."""
-    nvec = (L + VW - 1) // VW
-    b8, b6 = (nvec + 2) // 3, (nvec + 3) // 4
-    use8 = (K + 7) // 8 * 8 * b8 * 3 <= (K + 5) // 6 * 6 * b6 * 4
-    return use8, b8 if use8 else b6
+def _planes_8x1(xf, S, offs, wm, b, yf, t0):
+    """_planes_8x3 for the one vector at t0 (what is left over after the blocks of 3 or 4)."""
+    K = yf.shape[0]
+    T = offs.size
+    C = wm.shape[1] // T
+    for k0 in range(0, K, 8):
+        k1 = min(k0 + 1, K - 1); k2 = min(k0 + 2, K - 1); k3 = min(k0 + 3, K - 1)
+        k4 = min(k0 + 4, K - 1); k5 = min(k0 + 5, K - 1); k6 = min(k0 + 6, K - 1); k7 = min(k0 + 7, K - 1)
+        w0 = wm[k0]; w1 = wm[k1]; w2 = wm[k2]; w3 = wm[k3]; w4 = wm[k4]; w5 = wm[k5]; w6 = wm[k6]; w7 = wm[k7]
+        a0 = vsplat(b[k0]); a1 = vsplat(b[k1]); a2 = vsplat(b[k2]); a3 = vsplat(b[k3])
+        a4 = vsplat(b[k4]); a5 = vsplat(b[k5]); a6 = vsplat(b[k6]); a7 = vsplat(b[k7])
+        for c in range(C):
+            cs = c * S + t0
+            ct = c * T
+            for e in range(T):
+                x0 = vload(xf, cs + offs[e])
+                r = ct + e
+                a0 = vfma(vsplat(w0[r]), x0, a0); a1 = vfma(vsplat(w1[r]), x0, a1)
+                a2 = vfma(vsplat(w2[r]), x0, a2); a3 = vfma(vsplat(w3[r]), x0, a3)
+                a4 = vfma(vsplat(w4[r]), x0, a4); a5 = vfma(vsplat(w5[r]), x0, a5)
+                a6 = vfma(vsplat(w6[r]), x0, a6); a7 = vfma(vsplat(w7[r]), x0, a7)
+        vstore(yf[k7], t0, a7); vstore(yf[k6], t0, a6); vstore(yf[k5], t0, a5); vstore(yf[k4], t0, a4)
+        vstore(yf[k3], t0, a3); vstore(yf[k2], t0, a2); vstore(yf[k1], t0, a1); vstore(yf[k0], t0, a0)
 
 
 @_jit
-def _planes(xf, S, offs, wm, b, yf, use8, nblk):
-    if use8:
-        _planes_8x3(xf, S, offs, wm, b, yf, nblk)
+def _planes(xf, S, offs, wm, b, yf, nvec):
+    """yf[:, :nvec·VW] (see _planes_8x3): blocks of 8 filters when K rounds up to fewer
+    rows in eights than in sixes, else of 6; the vectors left over one at a time."""
+    K = yf.shape[0]
+    if (K + 7) // 8 * 8 <= (K + 5) // 6 * 6:
+        done = nvec // 3 * 3
+        _planes_8x3(xf, S, offs, wm, b, yf, nvec // 3)
     else:
-        _planes_6x4(xf, S, offs, wm, b, yf, nblk)
+        done = nvec // 4 * 4
+        _planes_6x4(xf, S, offs, wm, b, yf, nvec // 4)
+    for v in range(done, nvec):
+        _planes_8x1(xf, S, offs, wm, b, yf, v * VW)
 
 
 @_jit
@@ -177,8 +202,8 @@ def conv_forward(x, w, b, padding, y):
     OH, OW = y.shape[2], y.shape[3]
     Wp = W + 2 * padding
     S = (H + 2 * padding) * Wp
-    use8, nblk = _layout(K, OH * Wp)
-    Lp = nblk * (3 if use8 else 4) * VW
+    nvec = (OH * Wp + VW - 1) // VW
+    Lp = nvec * VW
     xf = np.zeros(C * S + Lp + FH * Wp + VW, np.float32)     # reads past a plane stay inside
     yf = np.empty((K, Lp), np.float32)
     wm = w.reshape(K, C * FH * FW)
@@ -186,7 +211,7 @@ def conv_forward(x, w, b, padding, y):
     xs, ys = x.reshape(N, C * H * W), y.reshape(N, K * OH * OW)
     for n in range(N):
         _rows_in(xs[n], C, H, W, xf, S, Wp, padding, padding)
-        _planes(xf, S, offs, wm, b, yf, use8, nblk)
+        _planes(xf, S, offs, wm, b, yf, nvec)
         _rows_out(yf, K, Wp, 0, 0, OH, OW, ys[n])
 
 
@@ -197,11 +222,13 @@ def conv_input_grad(dy, w, padding, dx):
     N, C, H, W = dx.shape
     K, _, FH, FW = w.shape
     OH, OW = dy.shape[2], dy.shape[3]
-    Wq = OW + 2 * (FW - 1)                      # dy padded by the filter size − 1
+    # dy padded by FH−1 rows above and below and FW−1 columns on the left; the row below
+    # starts with its own FW−1 zeros, which serve as the right padding: rows of Wq = W + 2·pad
+    Wq = OW + FW - 1
     S = (OH + 2 * (FH - 1)) * Wq
     Hf = OH + FH - 1                            # the full convolution's rows (= H + 2·pad)
-    use8, nblk = _layout(C, Hf * Wq)
-    Lp = nblk * (3 if use8 else 4) * VW
+    nvec = (Hf * Wq + VW - 1) // VW
+    Lp = nvec * VW
     wt = np.empty((C, K * FH * FW), np.float32)  # filters turned 180° and transposed
     for k in range(K):
         for c in range(C):
@@ -215,7 +242,7 @@ def conv_input_grad(dy, w, padding, dx):
     dys, dxs = dy.reshape(N, K * OH * OW), dx.reshape(N, C * H * W)
     for n in range(N):
         _rows_in(dys[n], K, OH, OW, xf, S, Wq, FH - 1, FW - 1)
-        _planes(xf, S, offs, wt, zero, yf, use8, nblk)
+        _planes(xf, S, offs, wt, zero, yf, nvec)
         _rows_out(yf, C, Wq, padding, padding, H, W, dxs[n])
 
 
@@ -276,6 +303,9 @@ def conv_weight_grad(dy, x, padding, dw2, db):
     N, C, H, W = x.shape
     K, OH, OW = dy.shape[1], dy.shape[2], dy.shape[3]
     FH, FW = H + 2 * padding - OH + 1, W + 2 * padding - OW + 1
+    if FH == 5 and FW == 5 and K >= 12:     # enough filters to fill most of a vector
+        conv_weight_grad_5x5(dy, x, padding, dw2, db)
+        return
     Wp = W + 2 * padding
     S = (H + 2 * padding) * Wp
     nvec = (OH * Wp + VW - 1) // VW

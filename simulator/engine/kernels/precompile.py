@@ -3,9 +3,10 @@ this one compiles the rest.
 
 Numba compiles on the calling thread under one global lock, so a first launch (empty cache)
 compiles every kernel one after the other (~11 s of CPU for `train`, measured). About
-half of it, the conv and dense weight gradients (kernels/conv.conv_weight_grad, ~4 s, and
-kernels/gemm.dense_backward, ~2 s), does not depend on the rest: model.LeNet5 starts a
-child process that compiles just those into Numba's cache (`start`), and the first call of
+half of it, the conv and dense backward kernels (ops.conv_backward_into's weight and input
+gradients, kernels/flat.py for float32 on AVX-512 CPUs, else conv.py and direct.py; and
+kernels/gemm.dense_backward), does not depend on the rest: model.LeNet5 starts a child
+process that compiles just those into Numba's cache (`start`), and the first call of
 either waits for it (`wait`), then loads them from the cache. When the cache already holds
 them, nothing is started. If the child fails, they are simply compiled here, as before.
 """
@@ -26,7 +27,7 @@ dt = np.dtype(sys.argv[1])
 x = np.ones((2, 6, 14, 14), dt)
 w = np.ones((16, 6, 5, 5), dt)
 dy = np.ones((2, 16, 10, 10), dt)
-ops.conv_backward_into(dy, x, w, 1, 0, x, np.empty((16, 150), dt), np.empty(16, dt), False)
+ops.conv_backward_into(dy, x, w, 1, 0, np.empty_like(x), np.empty((16, 150), dt), np.empty(16, dt), True)
 a, b = np.ones((2, 8), dt), np.ones((8, 4), dt)
 gemm.dense_backward(np.ones((2, 4), dt), a, b, np.empty_like(a), np.empty_like(b), np.empty(4, dt))
 """
@@ -43,7 +44,7 @@ def start(dtype) -> None:
         if _started:
             return
         _started = True
-        if _cached():
+        if _cached(dtype):
             return
         root = Path(__file__).resolve().parents[3]
         path = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
@@ -69,11 +70,13 @@ def wait() -> None:
             _child = None
 
 
-def _cached() -> bool:
-    """True when the weight-gradient kernel has a cache index (or the cache cannot be found:
-    then a child would not help)."""
-    from . import conv
+def _cached(dtype) -> bool:
+    """True when the weight-gradient kernel training uses has a cache index (or the cache
+    cannot be found: then a child would not help)."""
+    import numpy as np
+    from . import conv, flat, simd
+    kernel = flat if simd.AVAILABLE and np.dtype(dtype) == np.float32 else conv
     try:
-        return os.path.exists(conv.conv_weight_grad._cache._cache_file._index_path)
+        return os.path.exists(kernel.conv_weight_grad._cache._cache_file._index_path)
     except AttributeError:
         return True

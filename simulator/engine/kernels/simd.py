@@ -9,7 +9,8 @@ the sums go to memory on every tap. These intrinsics give Numba a vector value t
     vload(a, i)       a[i : i+VW] as a vector (a 1-D float32 array; unaligned is fine)
     vload_n(a, i, m)  the same, lanes >= m read as 0 and never touched in memory
     vstore(a, i, v)   a[i : i+VW] = v;   vstore_n(a, i, v, m): only lanes < m
-    vsplat(s)         s in every lane;   vfma(a, b, c) = a·b + c in every lane (one rounding)
+    vsplat(s)         s in every lane;   vsplat_at(a, i): a[i] in every lane (no index wrap-around)
+    vfma(a, b, c)     a·b + c in every lane (one rounding)
     vsum(v)           the sum of the lanes
 
 Locals of type F32V are SSA values, so LLVM keeps them in registers. No fast-math flags are
@@ -149,6 +150,20 @@ def vsplat(typingctx, s):
         u = builder.insert_element(ir.Constant(_VT, ir.Undefined), v, ir.Constant(_I32, 0))
         return builder.shuffle_vector(u, u, ir.Constant(ir.VectorType(_I32, VW), [0] * VW))
     return F32V(s), codegen
+
+
+@intrinsic
+def vsplat_at(typingctx, arr, i):
+    if not _f32_array(arr):
+        return None
+
+    def codegen(context, builder, sig, args):
+        i = context.cast(builder, args[1], sig.args[1], types.intp)
+        data = context.make_array(sig.args[0])(context, builder, args[0]).data
+        v = builder.load(builder.gep(data, [i], inbounds=True), align=4)
+        u = builder.insert_element(ir.Constant(_VT, ir.Undefined), v, ir.Constant(_I32, 0))
+        return builder.shuffle_vector(u, u, ir.Constant(ir.VectorType(_I32, VW), [0] * VW))
+    return F32V(arr, i), codegen
 
 
 @intrinsic

@@ -120,81 +120,23 @@ def _planes_6x4(xf, S, offs, wm, b, yf, nblk):
             y = yf[k5]; vstore(y, t0, a50); vstore(y, t0 + VW, a51); vstore(y, t0 + 2 * VW, a52); vstore(y, t0 + 3 * VW, a53)
 
 
-@_jit
-def _planes_8x1(xf, S, offs, wm, b, yf, t0):
-    """_planes_8x3 for the one vector at t0 (what is left over after the blocks of 3 or 4)."""
-    K = yf.shape[0]
-    T = offs.size
-    C = wm.shape[1] // T
-    for k0 in range(0, K, 8):
-        k1 = min(k0 + 1, K - 1); k2 = min(k0 + 2, K - 1); k3 = min(k0 + 3, K - 1)
-        k4 = min(k0 + 4, K - 1); k5 = min(k0 + 5, K - 1); k6 = min(k0 + 6, K - 1); k7 = min(k0 + 7, K - 1)
-        w0 = wm[k0]; w1 = wm[k1]; w2 = wm[k2]; w3 = wm[k3]; w4 = wm[k4]; w5 = wm[k5]; w6 = wm[k6]; w7 = wm[k7]
-        a0 = vsplat(b[k0]); a1 = vsplat(b[k1]); a2 = vsplat(b[k2]); a3 = vsplat(b[k3])
-        a4 = vsplat(b[k4]); a5 = vsplat(b[k5]); a6 = vsplat(b[k6]); a7 = vsplat(b[k7])
-        for c in range(C):
-            cs = c * S + t0
-            ct = c * T
-            for e in range(T):
-                x0 = vload(xf, cs + offs[e])
-                r = ct + e
-                a0 = vfma(vsplat(w0[r]), x0, a0); a1 = vfma(vsplat(w1[r]), x0, a1)
-                a2 = vfma(vsplat(w2[r]), x0, a2); a3 = vfma(vsplat(w3[r]), x0, a3)
-                a4 = vfma(vsplat(w4[r]), x0, a4); a5 = vfma(vsplat(w5[r]), x0, a5)
-                a6 = vfma(vsplat(w6[r]), x0, a6); a7 = vfma(vsplat(w7[r]), x0, a7)
-        vstore(yf[k7], t0, a7); vstore(yf[k6], t0, a6); vstore(yf[k5], t0, a5); vstore(yf[k4], t0, a4)
-        vstore(yf[k3], t0, a3); vstore(yf[k2], t0, a2); vstore(yf[k1], t0, a1); vstore(yf[k0], t0, a0)
+def _layout(K, L):
+    """(8×3 blocks?, blocks per plane) for K filters over L flat positions: the micro-kernel
+    that computes fewer rows past K and vectors past L (both waste)."""
+    nvec = (L + VW - 1) // VW
+    b8, b6 = (nvec + 2) // 3, (nvec + 3) // 4
+    use8 = (K + 7) // 8 * 8 * b8 * 3 <= (K + 5) // 6 * 6 * b6 * 4
+    return use8, b8 if use8 else b6
 
 
-@_jit
-def _planes(xf, S, offs, wm, b, yf, nvec):
-    """yf[:, :nvec·VW] (see _planes_8x3): blocks of 8 filters when K rounds up to fewer
-    rows in eights than in sixes, else of 6; the vectors left over one at a time."""
-    K = yf.shape[0]
-    if (K + 7) // 8 * 8 <= (K + 5) // 6 * 6:
-        done = nvec // 3 * 3
-        _planes_8x3(xf, S, offs, wm, b, yf, nvec // 3)
-    else:
-        done = nvec // 4 * 4
-        _planes_6x4(xf, S, offs, wm, b, yf, nvec // 4)
-    for v in range(done, nvec):
-        _planes_8x1(xf, S, offs, wm, b, yf, v * VW)
-
-
-@_jit
 def _offsets(FH, FW, Wp):
-    offs = np.empty(FH * FW, np.intp)
-    for p in range(FH):
-        for q in range(FW):
-            offs[p * FW + q] = p * Wp + q
-    return offs
+    """offs[p·FW + q] = p·Wp + q: where tap (p, q) reads in a flat plane of rows Wp."""
+    return (np.arange(FH)[:, None] * Wp + np.arange(FW)[None, :]).reshape(-1).astype(np.intp)
 
 
-@_jit
-def _copy(src, s, dst, d, m):
-    """dst[d : d+m] = src[s : s+m] (1-D float32), a vector at a time."""
-    for j in range(0, m, VW):
-        vstore_n(dst, d + j, vload_n(src, s + j, m - j), m - j)
+# Python wrappers prepare the layout, so that the forward and dx share one compiled loop
+# (`_run`) and a first launch compiles less.
 
-
-@_jit
-def _rows_in(src, C, H, W, dst, S, Wd, top, left):
-    """dst[c·S + (h + top)·Wd + left + j] = src[(c·H + h)·W + j]: planes into flat padded ones."""
-    for c in range(C):
-        for h in range(H):
-            _copy(src, (c * H + h) * W, dst, c * S + (h + top) * Wd + left, W)
-
-
-@_jit
-def _rows_out(src, C, Ws, top, left, H, W, dst):
-    """dst[(c·H + h)·W + j] = src[c, (h + top)·Ws + left + j]: the valid part of flat planes."""
-    for c in range(C):
-        row = src[c]
-        for h in range(H):
-            _copy(row, (h + top) * Ws + left, dst, (c * H + h) * W, W)
-
-
-@_jit
 def conv_forward(x, w, b, padding, y):
     """y[n,k,i,j] = b[k] + Σ w[k,c,p,q] · xpad[n,c,i+p,j+q] at stride 1 (x, w, b, y float32, contiguous)."""
     N, C, H, W = x.shape
@@ -202,20 +144,13 @@ def conv_forward(x, w, b, padding, y):
     OH, OW = y.shape[2], y.shape[3]
     Wp = W + 2 * padding
     S = (H + 2 * padding) * Wp
-    nvec = (OH * Wp + VW - 1) // VW
-    Lp = nvec * VW
+    use8, nblk = _layout(K, OH * Wp)
+    Lp = nblk * (3 if use8 else 4) * VW
     xf = np.zeros(C * S + Lp + FH * Wp + VW, np.float32)     # reads past a plane stay inside
-    yf = np.empty((K, Lp), np.float32)
-    wm = w.reshape(K, C * FH * FW)
-    offs = _offsets(FH, FW, Wp)
-    xs, ys = x.reshape(N, C * H * W), y.reshape(N, K * OH * OW)
-    for n in range(N):
-        _rows_in(xs[n], C, H, W, xf, S, Wp, padding, padding)
-        _planes(xf, S, offs, wm, b, yf, nvec)
-        _rows_out(yf, K, Wp, 0, 0, OH, OW, ys[n])
+    _run(x.reshape(N, -1), C, H, W, padding, padding, S, Wp, _offsets(FH, FW, Wp), w.reshape(K, -1), b,
+         use8, nblk, xf, np.empty((K, Lp), np.float32), y.reshape(N, -1), OH, OW, 0)
 
 
-@_jit
 def conv_input_grad(dy, w, padding, dx):
     """dx[n,c,h,w] = Σ_k,p,q w[k,c,p,q] · dy[n,k,h+pad−p,w+pad−q] (terms outside dy left out),
     at stride 1, for finite dy and w (see the module docstring)."""
@@ -226,24 +161,47 @@ def conv_input_grad(dy, w, padding, dx):
     # starts with its own FW−1 zeros, which serve as the right padding: rows of Wq = W + 2·pad
     Wq = OW + FW - 1
     S = (OH + 2 * (FH - 1)) * Wq
-    Hf = OH + FH - 1                            # the full convolution's rows (= H + 2·pad)
-    nvec = (Hf * Wq + VW - 1) // VW
-    Lp = nvec * VW
-    wt = np.empty((C, K * FH * FW), np.float32)  # filters turned 180° and transposed
-    for k in range(K):
-        for c in range(C):
-            for p in range(FH):
-                for q in range(FW):
-                    wt[c, (k * FH + p) * FW + q] = w[k, c, FH - 1 - p, FW - 1 - q]
-    zero = np.zeros(C, np.float32)
+    use8, nblk = _layout(C, (OH + FH - 1) * Wq)          # the full convolution's rows: H + 2·pad
+    Lp = nblk * (3 if use8 else 4) * VW
+    wt = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)).reshape(C, -1)  # turned 180°
     xf = np.zeros(K * S + Lp + FH * Wq + VW, np.float32)
-    yf = np.empty((C, Lp), np.float32)
-    offs = _offsets(FH, FW, Wq)
-    dys, dxs = dy.reshape(N, K * OH * OW), dx.reshape(N, C * H * W)
-    for n in range(N):
-        _rows_in(dys[n], K, OH, OW, xf, S, Wq, FH - 1, FW - 1)
-        _planes(xf, S, offs, wt, zero, yf, nvec)
-        _rows_out(yf, C, Wq, padding, padding, H, W, dxs[n])
+    _run(dy.reshape(N, -1), K, OH, OW, FH - 1, FW - 1, S, Wq, _offsets(FH, FW, Wq), wt, np.zeros(C, np.float32),
+         use8, nblk, xf, np.empty((C, Lp), np.float32), dx.reshape(N, -1), H, W, padding)
+
+
+@_jit
+def _run(xs, C, H, W, top, left, S, Wr, offs, wm, b, use8, nblk, xf, yf, ys, OH, OW, crop):
+    """For each image n: its C planes xs[n] (H×W each) into xf (flat planes of S with rows of
+    Wr, `top` zero rows above and `left` zero columns on the left), yf = _planes_8x3 or _6x4,
+    and the valid part of yf (from row and column `crop` on) out to ys[n] (planes OH×OW)."""
+    K = yf.shape[0]
+    for n in range(xs.shape[0]):
+        src, dst = xs[n], ys[n]
+        for c in range(C):
+            for h in range(H):
+                s0, d0 = (c * H + h) * W, c * S + (h + top) * Wr + left
+                for j in range(0, W, VW):
+                    vstore_n(xf, d0 + j, vload_n(src, s0 + j, W - j), W - j)
+        if use8:
+            _planes_8x3(xf, S, offs, wm, b, yf, nblk)
+        else:
+            _planes_6x4(xf, S, offs, wm, b, yf, nblk)
+        for k in range(K):
+            row = yf[k]
+            for i in range(OH):
+                s0, d0 = (i + crop) * Wr + crop, (k * OH + i) * OW
+                for j in range(0, OW, VW):
+                    vstore_n(dst, d0 + j, vload_n(row, s0 + j, OW - j), OW - j)
+
+
+@_jit
+def _rows_in(src, C, H, W, dst, S, Wd, top, left):
+    """dst[c·S + (h + top)·Wd + left + j] = src[(c·H + h)·W + j]: planes into flat padded ones."""
+    for c in range(C):
+        for h in range(H):
+            s0, d0 = (c * H + h) * W, c * S + (h + top) * Wd + left
+            for j in range(0, W, VW):
+                vstore_n(dst, d0 + j, vload_n(src, s0 + j, W - j), W - j)
 
 
 @_jit
@@ -296,7 +254,6 @@ def _dw_4x5(xf, dyf, ng, S, offs, nvec, acc):
 GROUP = 4           # images whose sums stay in registers together (their planes fit in L1)
 
 
-@_jit
 def conv_weight_grad(dy, x, padding, dw2, db):
     """dw2[k, (c·FH + p)·FW + q] = Σ_n,i,j dy[n,k,i,j] · xpad[n,c,i+p,j+q];  db[k] = Σ dy[n,k]
     (both overwritten), at stride 1, for finite x (see the module docstring)."""
@@ -305,7 +262,15 @@ def conv_weight_grad(dy, x, padding, dw2, db):
     FH, FW = H + 2 * padding - OH + 1, W + 2 * padding - OW + 1
     if FH == 5 and FW == 5 and K >= 12:     # enough filters to fill most of a vector
         conv_weight_grad_5x5(dy, x, padding, dw2, db)
-        return
+    else:
+        _weight_grad(dy, x, padding, FH, FW, _offsets(FH, FW, W + 2 * padding), dw2, db)
+
+
+@_jit
+def _weight_grad(dy, x, padding, FH, FW, offs, dw2, db):
+    """conv_weight_grad with the sums of flat.py's _dw_4x5."""
+    N, C, H, W = x.shape
+    K, OH, OW = dy.shape[1], dy.shape[2], dy.shape[3]
     Wp = W + 2 * padding
     S = (H + 2 * padding) * Wp
     nvec = (OH * Wp + VW - 1) // VW
@@ -314,7 +279,6 @@ def conv_weight_grad(dy, x, padding, dw2, db):
     xf = np.zeros((GROUP, C * S + Lp + FH * Wp + VW), np.float32)
     dyf = np.zeros((GROUP, K, Lp), np.float32)      # junk positions stay 0
     acc = np.zeros((K, C * T * VW), np.float32)
-    offs = _offsets(FH, FW, Wp)
     xs, dys = x.reshape(N, C * H * W), dy.reshape(N, K * OH * OW)
     one = vsplat(1)
     for k in range(K):

@@ -3,11 +3,12 @@ this one compiles the rest.
 
 Numba compiles on the calling thread under one global lock, so a first launch (empty cache)
 compiles every kernel one after the other (~11 s of CPU for `train`, measured). About
-half of it, the conv and dense backward kernels (ops.conv_backward_into's weight and input
-gradients, kernels/flat.py for float32 on AVX-512 CPUs, else conv.py and direct.py; and
-kernels/gemm.dense_backward), does not depend on the rest: model.LeNet5 starts a child
-process that compiles just those into Numba's cache (`start`), and the first call of
-either waits for it (`wait`), then loads them from the cache. When the cache already holds
+half of it, the conv and dense weight gradients (ops.conv_backward_into's: kernels/flat.py
+and wgrad.py for float32 on AVX-512 CPUs, else conv.py; and kernels/gemm.dense_backward),
+does not depend on the rest: model.LeNet5 starts a child process that compiles just those
+into Numba's cache (`start`), and the first call of either waits for it (`wait`), then
+loads them from the cache. (The input gradient is left to this process: it shares its
+micro-kernels with the forward, compiled here anyway.) When the cache already holds
 them, nothing is started. If the child fails, they are simply compiled here, as before.
 """
 from __future__ import annotations
@@ -27,7 +28,9 @@ dt = np.dtype(sys.argv[1])
 x = np.ones((2, 6, 14, 14), dt)
 w = np.ones((16, 6, 5, 5), dt)
 dy = np.ones((2, 16, 10, 10), dt)
-ops.conv_backward_into(dy, x, w, 1, 0, np.empty_like(x), np.empty((16, 150), dt), np.empty(16, dt), True)
+ops.conv_backward_into(dy, x, w, 1, 0, x, np.empty((16, 150), dt), np.empty(16, dt), False)
+x, w, dy = np.ones((2, 1, 28, 28), dt), np.ones((6, 1, 5, 5), dt), np.ones((2, 6, 28, 28), dt)
+ops.conv_backward_into(dy, x, w, 1, 2, x, np.empty((6, 25), dt), np.empty(6, dt), False)   # conv1: few filters
 a, b = np.ones((2, 8), dt), np.ones((8, 4), dt)
 gemm.dense_backward(np.ones((2, 4), dt), a, b, np.empty_like(a), np.empty_like(b), np.empty(4, dt))
 """
@@ -74,9 +77,12 @@ def _cached(dtype) -> bool:
     """True when the weight-gradient kernel training uses has a cache index (or the cache
     cannot be found: then a child would not help)."""
     import numpy as np
-    from . import conv, flat, simd
-    kernel = flat if simd.AVAILABLE and np.dtype(dtype) == np.float32 else conv
+    from . import conv, flat, simd, wgrad
+    if simd.AVAILABLE and np.dtype(dtype) == np.float32:
+        kernels = (flat._weight_grad, wgrad.conv_weight_grad_5x5)
+    else:
+        kernels = (conv.conv_weight_grad,)
     try:
-        return os.path.exists(kernel.conv_weight_grad._cache._cache_file._index_path)
+        return all(os.path.exists(k._cache._cache_file._index_path) for k in kernels)
     except AttributeError:
         return True

@@ -5,7 +5,7 @@ Numba compiles on the calling thread under one global lock, so a first launch (e
 compiles every kernel one after the other (~11 s of CPU for `train`, measured). About
 half of it, the conv and dense weight gradients (ops.conv_backward_into's: kernels/flat.py
 and wgrad.py for float32 on AVX-512 CPUs, else conv.py; and kernels/gemm.dense_backward),
-does not depend on the rest: model.LeNet5 starts a child process that compiles just those
+does not depend on the rest: model.Network starts a child process that compiles just those
 into Numba's cache (`start`), and the first call of either waits for it (`wait`), then
 loads them from the cache. (The input gradient is left to this process: it shares its
 micro-kernels with the forward, compiled here anyway.) When the cache already holds

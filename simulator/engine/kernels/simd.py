@@ -17,6 +17,9 @@ Locals of type F32V are SSA values, so LLVM keeps them in registers. No fast-mat
 attached: NaN and infinity propagate as in IEEE arithmetic. Indices are not bounds-checked;
 the kernels size their buffers so every vector access stays inside them.
 
+Numba's cache keys a kernel on its own source file only: after editing this module, delete
+the cache (the *.nbi/*.nbc files) or kernels elsewhere keep their old compiled intrinsics.
+
 AVAILABLE is True on CPUs with AVX-512 (32 vector registers of 16 float32), the only kind
 the blocking in flat.py and dense.py is tuned for; elsewhere the callers keep their plain
 loop kernels (with 16 AVX2 registers these block sizes would spill).
@@ -181,3 +184,59 @@ def vsum(typingctx, v):
             ir.FloatType(), [ir.FloatType(), _VT]), f"llvm.vector.reduce.fadd.v{VW}f32")
         return builder.call(fn, [ir.Constant(ir.FloatType(), -0.0), args[0]])
     return types.float32(F32V), codegen
+
+
+@intrinsic
+def pool2x2(typingctx, x, o, W, n, y, yo, am, ao, base):
+    """Max-pool 2×2 windows at stride 2 of the rows x[o : o+2n] and x[o+W : o+W+2n] (n <= VW
+    windows, inputs without NaN): y[yo + l] = the window's maximum, am[ao + l] = base + 2l plus
+    0, 1, W or W+1, where its first maximum in row-major order lies (as pool.py's kernels)."""
+    if not (_f32_array(x) and _f32_array(y) and isinstance(am, types.Array) and am.dtype == types.int32):
+        return None
+
+    def codegen(context, builder, sig, args):
+        x, o, W, n, y, yo, am, ao, base = args
+        o, W, n, yo, ao, base = (context.cast(builder, args[k], sig.args[k], types.intp) for k in (1, 2, 3, 5, 7, 8))
+        xa = context.make_array(sig.args[0])(context, builder, x).data
+        ya = context.make_array(sig.args[4])(context, builder, y).data
+        aa = context.make_array(sig.args[6])(context, builder, am).data
+        load = cgutils.get_or_insert_function(builder.module, ir.FunctionType(
+            _VT, [_VT.as_pointer(), _I32, _MT, _VT]), f"llvm.masked.load.v{VW}f32.p0")
+        two_n = builder.mul(n, ir.Constant(n.type, 2))
+
+        def row(off):
+            lo = builder.bitcast(builder.gep(xa, [off], inbounds=True), _VT.as_pointer())
+            hi = builder.bitcast(builder.gep(xa, [builder.add(off, ir.Constant(off.type, VW))], inbounds=True),
+                                 _VT.as_pointer())
+            zero = ir.Constant(_VT, [0.0] * VW)
+            a = builder.call(load, [lo, ir.Constant(_I32, 4), _mask(builder, two_n), zero])
+            b = builder.call(load, [hi, ir.Constant(_I32, 4),
+                                    _mask(builder, builder.sub(two_n, ir.Constant(n.type, VW))), zero])
+            even = builder.shuffle_vector(a, b, ir.Constant(ir.VectorType(_I32, VW), list(range(0, 2 * VW, 2))))
+            odd = builder.shuffle_vector(a, b, ir.Constant(ir.VectorType(_I32, VW), list(range(1, 2 * VW, 2))))
+            return even, odd
+        va, vb = row(o)
+        vc, vd = row(builder.add(o, W))
+        IV = ir.VectorType(_I32, VW)
+
+        def splat_i(v):
+            u = builder.insert_element(ir.Constant(IV, ir.Undefined), builder.trunc(v, _I32), ir.Constant(_I32, 0))
+            return builder.shuffle_vector(u, u, ir.Constant(IV, [0] * VW))
+        arg = builder.add(splat_i(base), ir.Constant(IV, [2 * l for l in range(VW)]))
+        best, where = va, arg
+        for v, step in ((vb, splat_i(ir.Constant(W.type, 1))), (vc, splat_i(W)),
+                        (vd, splat_i(builder.add(W, ir.Constant(W.type, 1))))):
+            take = builder.fcmp_ordered(">", v, best)
+            best = builder.select(take, v, best)
+            where = builder.select(take, builder.add(arg, step), where)
+        mask = _mask(builder, n)
+        store_f = cgutils.get_or_insert_function(builder.module, ir.FunctionType(
+            ir.VoidType(), [_VT, _VT.as_pointer(), _I32, _MT]), f"llvm.masked.store.v{VW}f32.p0")
+        store_i = cgutils.get_or_insert_function(builder.module, ir.FunctionType(
+            ir.VoidType(), [IV, IV.as_pointer(), _I32, _MT]), f"llvm.masked.store.v{VW}i32.p0")
+        builder.call(store_f, [best, builder.bitcast(builder.gep(ya, [yo], inbounds=True), _VT.as_pointer()),
+                               ir.Constant(_I32, 4), mask])
+        builder.call(store_i, [where, builder.bitcast(builder.gep(aa, [ao], inbounds=True), IV.as_pointer()),
+                               ir.Constant(_I32, 4), mask])
+        return context.get_dummy_value()
+    return types.none(x, o, W, n, y, yo, am, ao, base), codegen

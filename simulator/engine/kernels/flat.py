@@ -19,6 +19,8 @@ vectorised over the filters, does less arithmetic and is used instead. The junk 
 zero, exact only for finite numbers: ops.py runs dx only for finite dy and w, and dw only
 for finite x (as direct.py), and the im2col kernels otherwise. float32 only.
 """
+import functools
+
 import numba
 import numpy as np
 
@@ -120,6 +122,7 @@ def _planes_6x4(xf, S, offs, wm, b, yf, nblk):
             y = yf[k5]; vstore(y, t0, a50); vstore(y, t0 + VW, a51); vstore(y, t0 + 2 * VW, a52); vstore(y, t0 + 3 * VW, a53)
 
 
+@functools.lru_cache(maxsize=64)
 def _layout(K, L):
     """(8×3 blocks?, blocks per plane) for K filters over L flat positions: the micro-kernel
     that computes fewer rows past K and vectors past L (both waste)."""
@@ -129,9 +132,12 @@ def _layout(K, L):
     return use8, b8 if use8 else b6
 
 
+@functools.lru_cache(maxsize=64)
 def _offsets(FH, FW, Wp):
-    """offs[p·FW + q] = p·Wp + q: where tap (p, q) reads in a flat plane of rows Wp."""
-    return (np.arange(FH)[:, None] * Wp + np.arange(FW)[None, :]).reshape(-1).astype(np.intp)
+    """offs[p·FW + q] = p·Wp + q: where tap (p, q) reads in a flat plane of rows Wp (read-only)."""
+    offs = (np.arange(FH)[:, None] * Wp + np.arange(FW)[None, :]).reshape(-1).astype(np.intp)
+    offs.flags.writeable = False
+    return offs
 
 
 # Python wrappers prepare the layout, so that the forward and dx share one compiled loop
@@ -163,7 +169,7 @@ def conv_input_grad(dy, w, padding, dx):
     S = (OH + 2 * (FH - 1)) * Wq
     use8, nblk = _layout(C, (OH + FH - 1) * Wq)          # the full convolution's rows: H + 2·pad
     Lp = nblk * (3 if use8 else 4) * VW
-    wt = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)).reshape(C, -1)  # turned 180°
+    wt = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(C, -1)      # turned 180° (a copy)
     xf = np.zeros(K * S + Lp + FH * Wq + VW, np.float32)
     _run(dy.reshape(N, -1), K, OH, OW, FH - 1, FW - 1, S, Wq, _offsets(FH, FW, Wq), wt, np.zeros(C, np.float32),
          use8, nblk, xf, np.empty((C, Lp), np.float32), dx.reshape(N, -1), H, W, padding)

@@ -15,9 +15,10 @@ fused multiply-adds, instead of loading and storing the partial sums on every ta
 
 dw keeps 4 filters × 5 taps of vector sums in registers over all t of a group of images,
 and adds its lanes up once per call; for 5×5 filters and K >= 12 wgrad.py's version,
-vectorised over the filters, does less arithmetic and is used instead. The junk and padding enter the sums multiplied by
-zero, exact only for finite numbers: ops.py runs dx only for finite dy and w, and dw only
-for finite x (as direct.py), and the im2col kernels otherwise. float32 only.
+vectorised over the filters, does less arithmetic and is used instead. The junk and padding
+enter the sums multiplied by zero, exact only for finite numbers: ops.py runs dx only for
+finite dy and w, and dw only for finite x (as direct.py), and the im2col kernels otherwise.
+float32 only; x, w, b, y, dy, dx contiguous.
 """
 import functools
 

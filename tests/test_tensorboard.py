@@ -66,6 +66,10 @@ def test_event_file_holds_graph_scalars_filters_and_feature_maps(tmp_path):
     ops = {n.name: n.op for n in graph.node}
     for layer in LENET5.layers:                      # one node per engine layer, named after its tensor
         assert layer.name in ops
+    shapes = {n.name: tuple(d.size for d in n.attr["shape"].shape.dim) for n in graph.node if n.op == "Variable"}
+    for name, shape in LENET5.param_shapes.items():  # and one per parameter, with its shape
+        assert shapes[name] == shape
+    assert "conv1_w" in next(n for n in graph.node if n.name == "conv1").input
     assert ops["conv1"] == "Conv" and ops["act1"] == "Relu" and ops["pool1"] == "MaxPool" and ops["logits"] == "Gemm"
     assert len(ops) == len(graph.node)               # unique names, or TensorBoard merges nodes
 

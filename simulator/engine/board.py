@@ -49,9 +49,13 @@ def add_graph(writer, arch: Arch, params: dict, log=print) -> bool:
         log("--tensorboard: no network graph (it is drawn from the ONNX export, which needs onnx: "
             "pip install -e '.[tensorboard]')")
         return False
-    # tensorboardX turns graph inputs and outputs into nodes of their own, named like the tensor;
-    # 'logits' is also the last node's name, so the outputs are left out to keep names unique
+    # tensorboardX turns graph inputs and outputs into nodes of their own, named like the tensor:
+    # 'logits' is also the last node's name, so the outputs are left out to keep names unique,
+    # and the parameters are listed as inputs, so each shows as a node with its shape
+    from onnx import helper
     del model.graph.output[:]
+    model.graph.input.extend(helper.make_tensor_value_info(t.name, t.data_type, t.dims)
+                             for t in model.graph.initializer)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "network.onnx"
         path.write_bytes(model.SerializeToString())

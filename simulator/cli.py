@@ -103,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     lesson.add_argument("--image", type=Path, help="PNG for the rgb lesson (default: bundled picture)")
     lesson.add_argument("--data", type=Path, metavar="DIR", help="folder of MNIST-format IDX files")
     lesson.add_argument("--checkpoint", type=Path,
-                        help="model for the draw, network3d and tensors lessons (default: the bundled trained LeNet-5)")
+                        help="model for the draw, network3d and tensors lessons, and the network the params lesson counts (default: the bundled trained LeNet-5)")
     lesson.add_argument("--untrained", action="store_true", help="draw/network3d/tensors: do not load the bundled model")
     lesson.add_argument("--export", type=Path, metavar="PATH", help="write the scene as PNG (or .gif), no window")
     add_script_arguments(lesson, frames_note=" (with --export PATH.gif: the GIF's frame count)")

@@ -81,6 +81,20 @@ def _caption(arch: Arch, layer, shape: tuple, merged: bool = False) -> str:
     return f"{layer.name}{'+act' if merged else ''} " + "×".join(map(str, shape))
 
 
+def arch_of(config: TrainConfig) -> Arch:
+    """The network a TrainConfig trains."""
+    return LENET5.with_kinds(config.activation, config.pool)
+
+
+def model_for(arch: Arch, params: dict | None = None, seed: int = 0):
+    """A model of `arch` (fresh seeded weights unless `params`)."""
+    from ..model import LeNet5, LeNetConfig
+    if arch.with_kinds("relu", "max").spec != LENET5.spec:
+        raise ValueError(f"no model for {arch.spec} yet")
+    acts, pools = arch.of_type(Act), arch.of_type(Pool)
+    return LeNet5(LeNetConfig(acts[0].kind, pools[0].kind, seed), params)
+
+
 def network_name(arch: Arch) -> str:
     """'LeNet-5' for LeNet-5's layers and shapes (whatever its activation and pooling kinds),
     'The network' for any other: what a screen's title calls it."""
@@ -154,7 +168,7 @@ class LiveTraining:
     def __init__(self, data: Dataset, digit: np.ndarray, config: TrainConfig = TrainConfig(
             batch_size=16, lr=0.02, schedule="constant"), every: int = 2, params: dict | None = None):
         self._trainer = Trainer(config, data)
-        self.shown = view(LENET5.with_kinds(config.activation, config.pool))
+        self.shown = view(arch_of(config))
         if params is not None:
             for name, value in params.items():
                 self._trainer.model.params[name][...] = value

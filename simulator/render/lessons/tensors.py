@@ -9,8 +9,10 @@ import pygame
 from ...engine.checkpoint import load_checkpoint
 from ...engine.data import load_dataset
 from ...engine.lecture.step import fmt
+from ...engine.arch import LENET5
+from ...engine.config import TrainConfig
+from ...engine.lessons.network import arch_of, network_name
 from ...engine.lessons.tensors import tensor_examples
-from ...engine.model import LeNetConfig
 from ..theme import array_surface, gray_rgb
 from . import common as ui
 
@@ -29,15 +31,15 @@ class TensorsScene:
     def __init__(self, theme, options=None):
         self.theme = theme
         data = load_dataset(getattr(options, "data", None))
-        params, config = None, LeNetConfig()
+        params, arch = None, LENET5
         checkpoint = getattr(options, "checkpoint", None)
         if checkpoint is not None:
             state = load_checkpoint(checkpoint)
             params = {k: np.ascontiguousarray(v, np.float32) for k, v in state["params"].items()}
-            c = state["config"]
-            config = LeNetConfig(c["activation"], c["pool"], c["seed"])
+            arch = arch_of(TrainConfig(**state["config"]))
         self.trained = params is not None
-        self.examples = tensor_examples(data.test_images, data.test_labels, params, config)
+        self.name = network_name(arch)
+        self.examples = tensor_examples(data.test_images, data.test_labels, params, arch)
 
     def demo(self) -> None:
         pass
@@ -57,9 +59,10 @@ class TensorsScene:
         weights = "trained weights" if self.trained else "untrained weights"
         title = first(t, ("Tensors and their rank: the arrays this network computes with",
                           "Tensors and their rank"), w - 48, 22, "bold")
-        subtitle = first(t, (f"Rank = how many indices pick one number. Every panel is a real tensor of LeNet-5 "
+        net = "LeNet-5" if self.name == "LeNet-5" else "this network"
+        subtitle = first(t, (f"Rank = how many indices pick one number. Every panel is a real tensor of {net} "
                              f"({weights}), drawn with its shape.",
-                             f"Rank = indices needed to pick one number. Real tensors of LeNet-5 ({weights}).",
+                             f"Rank = indices needed to pick one number. Real tensors of {net} ({weights}).",
                              "Rank = indices needed to pick one number."), w - 48, 14)
         heading(surface, t, title, subtitle)
         n = len(self.examples)

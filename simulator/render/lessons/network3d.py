@@ -98,8 +98,10 @@ class Network3DScene:
         self.live.stop()
 
     def demo(self) -> None:
-        pool2 = self.live.frame.volumes["pool2"]             # the most active pool2 neuron
-        self.select(("pool2", *(int(v) for v in np.unravel_index(np.argmax(pool2), pool2.shape))))
+        """Select the most active neuron of the last layer that is still an image (LeNet-5: pool2)."""
+        name = [n for n, (_, h, _) in self.shown.volumes if h > 1][-1]
+        values = self.live.frame.volumes[name]
+        self.select((name, *(int(v) for v in np.unravel_index(np.argmax(values), values.shape))))
 
     def demo_animation(self) -> None:
         self.demo()

@@ -20,18 +20,21 @@ ort = pytest.importorskip("onnxruntime")
 
 from simulator.engine.export import build_model  # noqa: E402  (needs onnx)
 
-# non-default networks: other activations and poolings (random-init parameters)
+# non-default networks (random parameters): stride 2, padding 0 and 1, avg pooling, kernels 3 and 7,
+# overlapping pooling windows (3 stride 2), sigmoid and tanh, no activation between layers, 1 to 3
+# conv layers, 1 to 3 dense layers
 SPECS = [
     archmod.LENET5.with_kinds(activation="sigmoid", pool="avg").spec,
-    archmod.LENET5.with_kinds(activation="tanh").spec,
+    "conv8k3s2-tanh-avgpool2-conv12k3p1-sigmoid-fc32-tanh-fc10",
+    "conv4k7p3-relu-maxpool3s2-conv10k5-relu-fc24-relu-fc16-relu-fc10",
+    "conv6k3-sigmoid-conv8k3s2-tanh-maxpool2s1-conv5k3p1-relu-avgpool3s2-fc10",
+    "conv3k5s3-fc20-fc10",
 ]
 
 
 def engine(arch, params, dtype=np.float32):
-    from simulator.engine.model import LeNet5, LeNetConfig
-    acts, pools = arch.of_type(archmod.Act), arch.of_type(archmod.Pool)
-    config = LeNetConfig(acts[0].kind, pools[0].kind)
-    return LeNet5(config, {k: np.ascontiguousarray(v, dtype) for k, v in params.items()}, dtype=dtype)
+    from simulator.engine.model import NetConfig, Network
+    return Network(NetConfig(arch), {k: np.ascontiguousarray(v, dtype) for k, v in params.items()}, dtype=dtype)
 
 
 def random_params(arch, seed):

@@ -55,7 +55,7 @@ def test_event_file_holds_graph_scalars_filters_and_feature_maps(tmp_path):
     from simulator.engine.arch import LENET5
     from simulator.engine.checkpoint import load_checkpoint
     from simulator.engine.data import load_dataset
-    from simulator.engine.model import LeNet5, LeNetConfig
+    from simulator.engine.model import NetConfig, Network
     folder, events = short_run(tmp_path)
 
     graphs = [e.graph_def for e in events if e.HasField("graph_def")]
@@ -83,7 +83,7 @@ def test_event_file_holds_graph_scalars_filters_and_feature_maps(tmp_path):
 
     # the last pictures are exactly the checkpoint's filters and the maps it makes of test digit 0
     state = load_checkpoint(tmp_path / "run" / "checkpoint.npz")
-    model = LeNet5(LeNetConfig(), state["params"])
+    model = Network(NetConfig(LENET5), state["params"])
     digit = load_dataset().test_images[0]
     expected = boardmod.pictures(LENET5, state["params"], model.forward(
         boardmod.normalise(digit[None])).outputs)

@@ -108,9 +108,7 @@ def build_model(arch: Arch, params: dict[str, np.ndarray], dtype=np.float32):
 
 def network_of(config: dict) -> Arch:
     """The Arch a checkpoint's (validated) config trains."""
-    c = TrainConfig(**config).model_config()
-    from .arch import LENET5
-    return LENET5.with_kinds(c.activation, c.pool)
+    return TrainConfig(**config).network()
 
 
 def export(checkpoint: Path, out: Path) -> Arch:

@@ -83,16 +83,13 @@ def _caption(arch: Arch, layer, shape: tuple, merged: bool = False) -> str:
 
 def arch_of(config: TrainConfig) -> Arch:
     """The network a TrainConfig trains."""
-    return LENET5.with_kinds(config.activation, config.pool)
+    return config.network()
 
 
 def model_for(arch: Arch, params: dict | None = None, seed: int = 0):
     """A model of `arch` (fresh seeded weights unless `params`)."""
-    from ..model import LeNet5, LeNetConfig
-    if arch.with_kinds("relu", "max").spec != LENET5.spec:
-        raise ValueError(f"no model for {arch.spec} yet")
-    acts, pools = arch.of_type(Act), arch.of_type(Pool)
-    return LeNet5(LeNetConfig(acts[0].kind, pools[0].kind, seed), params)
+    from ..model import NetConfig, Network
+    return Network(NetConfig(arch, seed), params)
 
 
 def network_name(arch: Arch) -> str:

@@ -92,10 +92,12 @@ def model_for(arch: Arch, params: dict | None = None, seed: int = 0):
     return Network(NetConfig(arch, seed), params)
 
 
-def network_name(arch: Arch) -> str:
-    """'LeNet-5' for LeNet-5's layers and shapes (whatever its activation and pooling kinds),
-    'The network' for any other: what a screen's title calls it."""
-    return "LeNet-5" if arch.with_kinds("relu", "max").spec == LENET5.spec else "The network"
+def network_name(arch: Arch, start: bool = True) -> str:
+    """'LeNet-5' for LeNet-5's layers and shapes (whatever its activation and pooling kinds), any
+    other 'The network' (at the start of a sentence or title) or 'this network' (within one)."""
+    if arch.with_kinds("relu", "max").spec == LENET5.spec:
+        return "LeNet-5"
+    return "The network" if start else "this network"
 
 
 LENET5_VIEW = view(LENET5)
@@ -148,6 +150,9 @@ def volumes(outputs: dict, n: int = 0, shown: View = LENET5_VIEW) -> dict[str, n
     return {name: np.asarray(outputs[name][n]).reshape(shape) for name, shape in shown.volumes}
 
 
+LIVE_CONFIG = TrainConfig(batch_size=16, lr=0.02, schedule="constant")   # the app's live pace
+
+
 @dataclass(frozen=True)
 class LiveFrame:
     """What the live trainer last published: the shown digit's volumes after `step` steps."""
@@ -162,8 +167,8 @@ class LiveTraining:
     forward on that same thread and publishes an immutable LiveFrame (volumes of `self.shown`).
     The screen only reads `frame`."""
 
-    def __init__(self, data: Dataset, digit: np.ndarray, config: TrainConfig = TrainConfig(
-            batch_size=16, lr=0.02, schedule="constant"), every: int = 2, params: dict | None = None):
+    def __init__(self, data: Dataset, digit: np.ndarray, config: TrainConfig = LIVE_CONFIG, every: int = 2,
+                 params: dict | None = None):
         self._trainer = Trainer(config, data)
         self.shown = view(arch_of(config))
         if params is not None:

@@ -6,6 +6,7 @@ field (lessons/network.receptive_field) in the layers below. T trains live on a 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -80,7 +81,8 @@ class Network3DScene:
                            "weights of the draw lesson's quick model" if model else "fresh random weights")
         self.test_images, self.test_labels = data.test_images, data.test_labels
         self.digit = 0
-        self.live = net.LiveTraining(data.subset(10000, 100), self.test_images[self.digit],
+        config = replace(net.LIVE_CONFIG, arch=model.arch.spec) if model else net.LIVE_CONFIG
+        self.live = net.LiveTraining(data.subset(10000, 100), self.test_images[self.digit], config,
                                      params=model.params if model else None)
         self.shown = self.live.shown
         self.name = net.network_name(self.shown.arch)

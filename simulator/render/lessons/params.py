@@ -74,7 +74,7 @@ class ParamsScene:
         self.theme = theme
         checkpoint = getattr(options, "checkpoint", None)   # the bundled model unless --untrained
         arch = arch_of(TrainConfig(**load_checkpoint(checkpoint)["config"])) if checkpoint else LENET5
-        self.name = network_name(arch)
+        self.name, self.inline_name = network_name(arch), network_name(arch, start=False)
         self.counts = layer_counts(arch)
         data = load_dataset(getattr(options, "data", None))
         self.n_train = int(len(data.train_images))
@@ -133,7 +133,7 @@ class ParamsScene:
         self._draw_bars(surface, pygame.Rect(24, y, w - 48, 88))
         y += 104
         ui.scope("closing", (24, y, w - 48, surface.get_height() - ui.FOOTER_H - y))
-        for paragraph in closing_lines(self.counts, self.n_train, self.name):
+        for paragraph in closing_lines(self.counts, self.n_train, self.inline_name):
             for line in wrap(t, paragraph, w - 48, 16):
                 say(surface, t, line, (24, y), 16)
                 y += ui.line_height(t, 16)
@@ -144,7 +144,8 @@ class ParamsScene:
         """(headers, font size, column widths): the long headers if they fit at 13 px or more,
         else the short ones (down to 12 px): the table says less rather than spill."""
         t = self.theme
-        long_head = tuple(h.format(name=self.name) for h in HEAD)
+        model = self.name if self.name == "LeNet-5" else ""
+        long_head = tuple(h.format(name=model).strip() for h in HEAD)
         for head, sizes in ((long_head, range(16, 12, -1)), (SHORT_HEAD, range(16, 11, -1))):
             for size in sizes:
                 widths = [max([ui.text_width(t, head[c], size)] + [ui.text_width(t, row[c], size) for row in rows])

@@ -29,6 +29,7 @@ SPECS = [
     "conv4k7p3-relu-maxpool3s2-conv10k5-relu-fc24-relu-fc16-relu-fc10",
     "conv6k3-sigmoid-conv8k3s2-tanh-maxpool2s1-conv5k3p1-relu-avgpool3s2-fc10",
     "conv3k5s3-fc20-fc10",
+    "fc32-relu-fc10",
 ]
 
 

@@ -11,7 +11,8 @@ from simulator.engine.lessons.tensors import BATCH, tensor_examples
 from test_lessons_render import cache  # noqa: F401  (autouse: an empty user cache, tiny quick models)
 
 SPECS = ["conv8k3s2-tanh-avgpool2-conv12k3p1-sigmoid-fc32-tanh-fc10",       # stride 2, padding, avg, k3
-         "conv4k7p3-relu-maxpool3s2-conv10k5-relu-fc24-relu-fc16-relu-fc10"]   # k7, overlapping max pool
+         "conv4k7p3-relu-maxpool3s2-conv10k5-relu-fc24-relu-fc16-relu-fc10",   # k7, overlapping max pool
+         "fc32-relu-fc10"]                                                       # no convolution at all
 WIDE = "conv32k5p2-relu-maxpool2-conv64k3-relu-maxpool2-fc128-relu-fc10"   # more maps than a panel holds at 2 px
 
 
@@ -58,7 +59,7 @@ def test_receptive_field_is_exactly_what_changes_the_neuron(arch):
         outside = x.copy()
         outside[0, 0][mask] += rng.normal(size=mask.sum())
         assert model.forward(outside).outputs[name][0, c, r, k] == base, name
-        if arch.of_type(archmod.Pool)[0].kind == "avg":
+        if all(pool.kind == "avg" for pool in arch.of_type(archmod.Pool)):
             rows, cols = np.nonzero(~mask)
             batch = np.repeat(x, len(rows), axis=0)
             batch[np.arange(len(rows)), 0, rows, cols] += 1.0
@@ -82,10 +83,11 @@ def test_param_counts_are_the_archs(arch):
 def test_tensor_examples_are_the_archs_tensors(arch, mnist):
     examples = tensor_examples(mnist.test_images, mnist.test_labels, None, arch)
     last_w = f"{arch.param_prefix(arch.of_type(archmod.Dense)[-1])}_w"
-    first_maps = next(n for n in arch.tensor_names[1:] if len(arch.shape_of(n)) == 3)
+    first_maps = next((n for n in arch.tensor_names[1:] if len(arch.shape_of(n)) == 3), "input")
     assert [e.shape for e in examples] == [(), (10,), arch.param_shapes[last_w], arch.shape_of(first_maps),
                                            (BATCH, *archmod.INPUT_SHAPE)]
-    assert last_w.removesuffix("_w") in examples[2].name and first_maps in examples[3].name
+    assert last_w.removesuffix("_w") in examples[2].name
+    assert (first_maps if first_maps != "input" else "the input") in examples[3].name
     for e in examples:
         assert e.value == float(e.array[e.index])
 

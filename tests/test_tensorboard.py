@@ -11,6 +11,7 @@ import sys
 import numpy as np
 import pytest
 
+from simulator.engine import arch as archmod
 from simulator.engine.train import RunOptions, run
 from simulator.engine.trainer import TrainConfig
 
@@ -50,13 +51,16 @@ def short_run(tmp_path, config=TrainConfig(epochs=2, batch_size=100, lr=0.05)):
     return board, read_events(board)
 
 
-def test_event_file_holds_graph_scalars_filters_and_feature_maps(tmp_path):
+@pytest.mark.parametrize("spec", [None, "conv8k3s2-tanh-avgpool2-conv12k3p1-sigmoid-fc32-tanh-fc10"])
+def test_event_file_holds_graph_scalars_filters_and_feature_maps(tmp_path, spec):
     from simulator.engine import board as boardmod
-    from simulator.engine.arch import LENET5
+    from simulator.engine.arch import LENET5, build
     from simulator.engine.checkpoint import load_checkpoint
     from simulator.engine.data import load_dataset
     from simulator.engine.model import NetConfig, Network
-    folder, events = short_run(tmp_path)
+    arch = build(spec) if spec else LENET5
+    folder, events = short_run(tmp_path, TrainConfig(epochs=2, batch_size=100, lr=0.05, arch=arch.spec))
+    act = {"relu": "Relu", "tanh": "Tanh", "sigmoid": "Sigmoid"}
 
     graphs = [e.graph_def for e in events if e.HasField("graph_def")]
     assert len(graphs) == 1
@@ -64,13 +68,15 @@ def test_event_file_holds_graph_scalars_filters_and_feature_maps(tmp_path):
     graph = GraphDef()
     graph.ParseFromString(graphs[0])
     ops = {n.name: n.op for n in graph.node}
-    for layer in LENET5.layers:                      # one node per engine layer, named after its tensor
+    for layer in arch.layers:                        # one node per engine layer, named after its tensor
         assert layer.name in ops
     shapes = {n.name: tuple(d.size for d in n.attr["shape"].shape.dim) for n in graph.node if n.op == "Variable"}
-    for name, shape in LENET5.param_shapes.items():  # and one per parameter, with its shape
+    for name, shape in arch.param_shapes.items():    # and one per parameter, with its shape
         assert shapes[name] == shape
     assert "conv1_w" in next(n for n in graph.node if n.name == "conv1").input
-    assert ops["conv1"] == "Conv" and ops["act1"] == "Relu" and ops["pool1"] == "MaxPool" and ops["logits"] == "Gemm"
+    pool = {"max": "MaxPool", "avg": "AveragePool"}[arch.of_type(archmod.Pool)[0].kind]
+    assert ops["conv1"] == "Conv" and ops["act1"] == act[arch.layers[1].kind] and ops["pool1"] == pool
+    assert ops["logits"] == "Gemm"
     assert len(ops) == len(graph.node)               # unique names, or TensorBoard merges nodes
 
     seen = summaries(events)
@@ -83,9 +89,9 @@ def test_event_file_holds_graph_scalars_filters_and_feature_maps(tmp_path):
 
     # the last pictures are exactly the checkpoint's filters and the maps it makes of test digit 0
     state = load_checkpoint(tmp_path / "run" / "checkpoint.npz")
-    model = Network(NetConfig(LENET5), state["params"])
+    model = Network(NetConfig(arch), state["params"])
     digit = load_dataset().test_images[0]
-    expected = boardmod.pictures(LENET5, state["params"], model.forward(
+    expected = boardmod.pictures(arch, state["params"], model.forward(
         boardmod.normalise(digit[None])).outputs)
     last = {tag: v for tag, step, v in seen if step == steps[-1] and v.HasField("image")}
     for tag in ("filters/conv1", "filters/conv2", "maps/act1", "maps/act2"):

@@ -101,8 +101,7 @@ def run(config: TrainConfig, opts: RunOptions) -> RunResult:
     log(f"engine ready in {time.perf_counter() - t0:.1f} s")
     if board:           # the graph, and filters and feature maps of test digit 0 (board.py)
         from .board import add_pictures, add_start
-        from .export import network_of
-        arch, digit = network_of(trainer.config.as_dict()), data.test_images[0]
+        arch, digit = trainer.config.network(), data.test_images[0]
         add_start(board, arch, trainer.model, digit, trainer.step_count, log)
 
     started = time.perf_counter()

@@ -100,8 +100,10 @@ class Network3DScene:
         self.live.stop()
 
     def demo(self) -> None:
-        """Select the most active neuron of the last layer that is still an image (LeNet-5: pool2)."""
-        name = [n for n, (_, h, _) in self.shown.volumes if h > 1][-1]
+        """Select the most active neuron of the last layer after the input that is still an image
+        (LeNet-5: pool2), or of the first layer when none is (a network without convolutions)."""
+        images = [n for n, (_, h, _) in self.shown.volumes[1:] if h > 1]
+        name = images[-1] if images else self.shown.names[1]
         values = self.live.frame.volumes[name]
         self.select((name, *(int(v) for v in np.unravel_index(np.argmax(values), values.shape))))
 

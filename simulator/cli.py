@@ -145,7 +145,9 @@ def _add_train_only_arguments(p) -> None:
                    help=f"move each training image by up to ±PX pixels at random, 0 = off (default {d.shift})")
     p.add_argument("--out", type=Path, metavar="DIR", help="run folder (default runs/<date-time>)")
     p.add_argument("--resume", type=Path, metavar="CKPT", help="continue from a checkpoint.npz")
-    p.add_argument("--tensorboard", type=Path, metavar="DIR", help="also write TensorBoard events here")
+    p.add_argument("--tensorboard", type=Path, metavar="DIR",
+                   help="also write TensorBoard events here: loss and accuracy, the network's graph, its filters and "
+                        "feature maps (needs: pip install -e '.[tensorboard]'; view: tensorboard --logdir DIR)")
 
 
 def _add_subset_argument(p) -> None:

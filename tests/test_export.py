@@ -158,3 +158,23 @@ def test_export_without_onnx_says_how_to_install_it(tmp_path, monkeypatch, capsy
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "pip install -e '.[onnx]'" in err[0]
     assert not (tmp_path / "a.onnx").exists()
+
+
+def test_export_command_takes_the_network_the_checkpoint_stores(tmp_path, mnist):
+    """A checkpoint of a non-default network (its spec in the config) exports that network."""
+    from test_cli import main_py
+    from simulator.engine.checkpoint import save_checkpoint
+    from simulator.engine.trainer import TrainConfig, Trainer
+    arch = archmod.build(SPECS[1])
+    trainer = Trainer(TrainConfig(arch=arch.spec, batch_size=16), mnist.subset(64, 16))
+    trainer.train_step()
+    save_checkpoint(tmp_path / "c.npz", trainer.state())
+    proc = main_py("export", tmp_path / "c.npz", tmp_path / "c.onnx")
+    assert proc.returncode == 0 and arch.spec in proc.stdout, proc.stderr
+    model = onnx.load(str(tmp_path / "c.onnx"))
+    assert {p.key: p.value for p in model.metadata_props}["arch"] == arch.spec
+    images = mnist.test_images[:16]
+    got = ort.InferenceSession(str(tmp_path / "c.onnx"), providers=["CPUExecutionProvider"]).run(
+        None, {"image": pixels(images)})[0]
+    expected = trainer.model.forward(normalise(images)).outputs["logits"]
+    assert np.all(np.abs(got - expected) <= 1e-5 * (1 + np.abs(expected)))

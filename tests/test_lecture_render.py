@@ -6,6 +6,8 @@ from simulator.render.ui.check import MIN_GAP as MIN_GAP_STRICT
 from PIL import Image
 
 from simulator.cli import main
+from simulator.engine.arch import Act, build
+from tests.test_lecture import SPECS
 from simulator.engine.lecture import build_steps, section_starts
 from simulator.errors import UserError
 from simulator.render.lecture_app import (LectureScene, LectureSession, export_gif, export_pngs,
@@ -23,6 +25,14 @@ def session(mnist_dir):
 @pytest.fixture(scope="module")
 def trace(session):
     return session.trace_test_image(0)
+
+
+@pytest.fixture(scope="module", params=SPECS)
+def any_trace(request, session):
+    """LeNet-5 and every other network test_lecture checks, traced on test image 5."""
+    from simulator.engine.lecture import record_trace
+    return record_trace(session.data.test_images[5], int(session.data.test_labels[5]), arch=build(request.param),
+                        source="test image #5")
 
 
 def key(k, **kw):
@@ -161,14 +171,14 @@ def test_checkpoint_sets_the_architecture(mnist_dir, tmp_path):
                            "step_count": 0, "epoch": 0, "batch_in_epoch": 0})
     session = LectureSession(mnist_dir, checkpoint=path)
     trace = session.trace_test_image(2)
-    assert trace.config.activation == "tanh" and trace.trained
+    assert {a.kind for a in trace.arch.of_type(Act)} == {"tanh"} and trace.trained
     np.testing.assert_array_equal(trace.params["fc1_w"], params["fc1_w"])
     steps = build_steps(trace)
     assert len(steps) == 46 and any("tanh" in s.title for s in steps)
 
 
 @pytest.mark.parametrize("theme", ["dark", "light", "projector"])
-def test_every_step_in_every_theme_and_size_keeps_text_at_least_14px_at_1280x800(trace, theme, monkeypatch):
+def test_every_step_in_every_theme_and_size_keeps_text_at_least_14px_at_1280x800(any_trace, theme, monkeypatch):
     """Every font the lecture asks for at 1280×800 is ≥ 14 px; 1024×768 and 1920×1080 draw too."""
     from simulator.render import lecture_draw, lecture_view
     sizes = []
@@ -176,7 +186,7 @@ def test_every_step_in_every_theme_and_size_keeps_text_at_least_14px_at_1280x800
         original = module.load_font
         monkeypatch.setattr(module, "load_font",
                             lambda face, size, _o=original: (sizes.append(size), _o(face, size))[1])
-    steps = build_steps(trace, focus=2)
+    steps = build_steps(any_trace, focus=2)
     for size in ((1280, 800), (1024, 768), (1920, 1080)):
         surface = pygame.Surface(size)
         sizes.clear()
@@ -187,11 +197,11 @@ def test_every_step_in_every_theme_and_size_keeps_text_at_least_14px_at_1280x800
 
 
 @pytest.mark.parametrize("theme", ["dark", "light", "projector"])
-def test_layout_check_every_step_every_size(trace, theme):
+def test_layout_check_every_step_every_size(any_trace, theme):
     """The shared layout check: no text of any step outside the screen or over another text,
-    at 1024×768, 1280×800 and 1920×1080."""
+    at 1024×768, 1280×800 and 1920×1080, for every network checked."""
     from simulator.render import ui
-    steps = build_steps(trace, focus=1)
+    steps = build_steps(any_trace, focus=1)
     ui.CHECK.enable(min_gap=MIN_GAP_STRICT)
     try:
         problems = []
@@ -207,10 +217,10 @@ def test_layout_check_every_step_every_size(trace, theme):
     assert problems == [], "\n".join(problems[:20]) + f"\n({len(problems)} in all)"
 
 
-def test_every_panel_label_writes_the_shape_it_draws(trace):
+def test_every_panel_label_writes_the_shape_it_draws(any_trace):
     from simulator.engine.lecture.step import Table
     from simulator.render.lecture_view import panel_labels
-    for step in build_steps(trace):
+    for step in build_steps(any_trace):
         for panel in step.panels:
             if isinstance(panel, Table):
                 continue

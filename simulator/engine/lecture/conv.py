@@ -28,14 +28,15 @@ def window_refs(trace, layer: Conv, x_name: str, k: int, c: int, i: int, j: int)
     return a_refs, b_refs
 
 
-def corner_line(layer: Conv, i: int, j: int) -> tuple:
-    """Where the window of output (i, j) starts in the input: (S·i − P, S·j − P), in numbers
-    (only when stride or padding make it differ from (i, j))."""
-    St, P = layer.stride, layer.padding
-    if St == 1 and P == 0:
-        return ()
-    return (text(f"the window starts at (S·i − P, S·j − P) = ({St}·{i} − {P}, {St}·{j} − {P}) = "
-                 f"({St * i - P}, {St * j - P})"),)
+def corner_words(layer: Conv, i: int, j: int, H: int, W: int) -> str:
+    """Where the window of output (i, j) starts in the input, (S·i − P, S·j − P) in numbers,
+    when the stride spreads the windows out or this window hangs over the padding; else ''."""
+    St, P, F = layer.stride, layer.padding, layer.kernel
+    r, c = St * i - P, St * j - P
+    if St == 1 and 0 <= r and 0 <= c and r + F <= H and c + F <= W:
+        return ""
+    return (f"      window from (S·i − P, S·j − P) = ({St}·{i} − {P}, {St}·{j} − {P}) = ({r}, {c})"
+            .replace("-", "−"))
 
 
 def previous_conv(trace, layer: Conv) -> str | None:
@@ -110,8 +111,8 @@ def window_step(trace, layer: Conv, x_name: str, k: int, pos, note) -> Step:
                 layer=name, arith=ar,
                 caption=text(note, f" Multiply the {n} inputs under the window by the {n} weights, add them "
                              "up, add the bias: that is one pixel of the output map."),
-                lines=(*corner_line(layer, i, j),
-                       text(f"Σ {n} products = ", ar.total_num(), "   + bias ", ar.bias, "   = ", ar.result)),
+                lines=(text(f"Σ {n} products = ", ar.total_num(), "   + bias ", ar.bias, "   = ", ar.result,
+                            corner_words(layer, i, j, *trace.outputs[x_name].shape[2:])),),
                 panels=(heat(src + (" (padded)" if P else ""), trace, x_name, (0, 0, S, S), pad=P,
                              box=(i * St - P, j * St - P, F, F)),
                         *term_grids(trace, ar, (F, F), ("x under the window", f"weights w of filter {k}", "x × w")),
@@ -136,7 +137,8 @@ def channel_steps(trace, layer: Conv, x_name: str, k: int) -> list[Step]:
               layer=name, arith=one,
               caption=text(f"One output value needs all {C} channels. Channel {c} first: the {F}×{F} window of "
                            f"{x_name} map {c} times slice {c} of filter {k}, {n} products, summed."),
-              lines=(*corner_line(layer, i, j), text(f"channel {c}: Σ {n} products = ", one.total_num())),
+              lines=(text(f"channel {c}: Σ {n} products = ", one.total_num(),
+                          corner_words(layer, i, j, *trace.outputs[x_name].shape[2:])),),
               panels=(heat(f"{x_name} map {c}" + (" (padded)" if P else ""), trace, x_name, (0, c, S, S),
                            pad=P, box=box),
                       *term_grids(trace, one, (F, F), (f"x: {x_name} map {c}", f"w: filter {k}, slice {c}", "x × w"))))

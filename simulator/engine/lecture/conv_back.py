@@ -13,6 +13,7 @@ from ..arch import Act, Conv, Pool
 from .forward import S, argmax2, heat, largest_terms, term_grids
 from .step import Arithmetic, Num, Panel, Step, combine, dot, limit_of, num, product_parts, sum_parts, text
 
+ORDINAL = {2: "second", 3: "third"}
 MAX_PARTS = 12     # per-filter shares written out on the conv-dx-sum step; the rest is "… N more"
 
 
@@ -70,7 +71,7 @@ def conv_wgrad_step(trace, layer: Conv, x_name: str) -> Step:
                 + (["ReLU"] if any(isinstance(a, Act) and a.kind == "relu" for a in later) else []))
     stopped = " or ".join(stoppers)
     span = (St * (OH - 1) + 1, St * (OW - 1) + 1)
-    stride_words = (f" With stride {St} the filter's steps are {St} apart, so this weight met every {St}th input."
+    stride_words = (f" With stride {St} the filter's steps are {St} apart, so this weight met every {ORDINAL.get(St, f'{St}th')} input."
                     if St > 1 else "")
     return Step("∂" + name, "backward", "conv-dw",
                 f"{name.capitalize()}: ∂L/∂W, a correlation of X with ∂Y",

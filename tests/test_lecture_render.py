@@ -27,12 +27,29 @@ def trace(session):
     return session.trace_test_image(0)
 
 
-@pytest.fixture(scope="module", params=SPECS)
-def any_trace(request, session):
-    """LeNet-5 and every other network test_lecture checks, traced on test image 5."""
+# beyond the specs checked number by number: a deep network (the strip is cut around the current
+# stage) and a wide one (stacks of 64 and 128 maps)
+DEEP = ("conv4k3p1-relu-conv4k3p1-relu-maxpool2-conv8k3p1-relu-conv8k3p1-relu-maxpool2-conv16k3p1-relu-"
+        "conv16k3p1-relu-maxpool2-fc64-relu-fc32-relu-fc10")
+WIDE = "conv64k5-relu-maxpool2-conv128k3-relu-maxpool2-fc256-relu-fc10"
+
+
+def trace_of(session, spec):
     from simulator.engine.lecture import record_trace
-    return record_trace(session.data.test_images[5], int(session.data.test_labels[5]), arch=build(request.param),
+    return record_trace(session.data.test_images[5], int(session.data.test_labels[5]), arch=build(spec),
                         source="test image #5")
+
+
+@pytest.fixture(scope="module", params=SPECS[:3])
+def any_trace(request, session):
+    """LeNet-5 and the issue's two example networks, traced on test image 5."""
+    return trace_of(session, request.param)
+
+
+@pytest.fixture(scope="module", params=SPECS + (DEEP, WIDE))
+def layout_trace(request, session):
+    """Every network test_lecture checks, a deep one and a wide one."""
+    return trace_of(session, request.param)
 
 
 def key(k, **kw):
@@ -197,11 +214,11 @@ def test_every_step_in_every_theme_and_size_keeps_text_at_least_14px_at_1280x800
 
 
 @pytest.mark.parametrize("theme", ["dark", "light", "projector"])
-def test_layout_check_every_step_every_size(any_trace, theme):
+def test_layout_check_every_step_every_size(layout_trace, theme):
     """The shared layout check: no text of any step outside the screen or over another text,
     at 1024×768, 1280×800 and 1920×1080, for every network checked."""
     from simulator.render import ui
-    steps = build_steps(any_trace, focus=1)
+    steps = build_steps(layout_trace, focus=1)
     ui.CHECK.enable(min_gap=MIN_GAP_STRICT)
     try:
         problems = []

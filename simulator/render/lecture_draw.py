@@ -255,15 +255,17 @@ def draw_stack(surface, rect, panel: Panel, theme: Theme, small_font) -> None:
     total_w = cols * mw + (cols - 1) * 10
     total_h = rows * (mh + label_h) + (rows - 1) * 10
     x0, y0 = rect.x + (rect.w - total_w) // 2, rect.y + (rect.h - total_h) // 2
+    # names that would run into each other (many small maps): only the map in focus is named
+    every_name = not panel.names or max(small_font.size(s)[0] for s in panel.names) <= mw + 10 - 6
     for i in range(n):
         r, c = divmod(i, cols)
         x, y = x0 + c * (mw + 10), y0 + r * (mh + label_h + 10)
-        if panel.names:
+        if panel.names and (i == panel.focus or every_name):
             color = theme.accent if i == panel.focus else theme.muted
             put(surface, small_font.render(panel.names[i], True, color), (x, y))
         cell_rect = pygame.Rect(x, y + label_h, mw, mh)
         draw_map(surface, cell_rect, panel, a[i], theme, marks=panel.marks if i == panel.focus else (),
-                 box=panel.box, focus=(i == panel.focus))
+                 box=panel.box if i == panel.focus or cell >= 4 else None, focus=(i == panel.focus))
 
 
 def draw_bars(surface, rect, panel: Panel, theme: Theme, font) -> None:

@@ -32,8 +32,12 @@ def px(theme: Theme, size: float) -> int:
 def floor_px(theme: Theme) -> int:
     """The smallest text the lecture draws: 14 px at 1280×800, scaled with the window only
     (the projector theme's larger type does not raise the floor)."""
-    base = THEMES[theme.name].scale if theme.name in THEMES else 1.0
-    return max(10, round(14 * theme.scale / base))
+    return max(10, round(14 * window_scale(theme)))
+
+
+def window_scale(theme: Theme) -> float:
+    """How much larger than at 1280×800 the window draws (the theme's own type size left out)."""
+    return theme.scale / (THEMES[theme.name].scale if theme.name in THEMES else 1.0)
 
 
 def has_colour_bar(panel) -> bool:
@@ -166,7 +170,7 @@ def natural(panel, theme: Theme) -> tuple[float, float]:
         return 1.5, 10_000
     if a.ndim == 1:
         r, c = panel.grid or (1, a.size)
-        return c / r, r * 48
+        return c / r, r * 48 * window_scale(theme)
     if a.ndim == 3:
         n, h, w = a.shape
         cols = {1: 1, 6: 3, 16: 8}.get(n, int(np.ceil(np.sqrt(n))))
@@ -177,7 +181,7 @@ def natural(panel, theme: Theme) -> tuple[float, float]:
     p = panel.pad
     if panel.transpose:       # a whole weight matrix: an overview strip, the zoom beside it reads the numbers
         return c / r, px(theme, 130)
-    cap = 92 if panel.style in ("numbers", "gray-numbers") else 40
+    cap = (92 if panel.style in ("numbers", "gray-numbers") else 40) * window_scale(theme)
     return (c + 2 * p) / (r + 2 * p), (r + 2 * p) * cap
 
 

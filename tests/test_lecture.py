@@ -14,6 +14,7 @@ from simulator.engine.data import MEAN, STD, normalise
 from simulator.engine.drawing import prepare_uint8
 from simulator.engine.lecture import (LectureTrace, Num, Panel, Table, build_steps, parse_number,
                                       record_trace, section_starts)
+from simulator.engine.model import Network, NetConfig
 
 ACT = {"relu": (ops.relu_forward, ops.relu_backward), "sigmoid": (ops.sigmoid_forward, ops.sigmoid_backward),
        "tanh": (ops.tanh_forward, ops.tanh_backward)}
@@ -81,9 +82,9 @@ def engine_tensors(trace: LectureTrace) -> dict:
     t["probs"] = t["exps"] / t["exps"].sum()
     t["onehot"] = np.eye(10, dtype=np.int64)[[trace.label]]
     t["loss"] = np.array(loss)
-    after = run_ops(net, {k: np.ascontiguousarray(t[f"new:{k}"]) for k in p}, t["input"])[0]["logits"]
-    t["loss_after"] = np.array(ops.softmax_cross_entropy(after, np.array([trace.label]))[0])
-    za = after.astype(np.float64)
+    after = Network(trace.config, {k: np.ascontiguousarray(t[f"new:{k}"]) for k in p}).forward(t["input"])
+    t["loss_after"] = np.array(ops.softmax_cross_entropy(after.outputs["logits"], np.array([trace.label]))[0])
+    za = after.outputs["logits"].astype(np.float64)
     t["probs_after"] = np.exp(za - za.max()) / np.exp(za - za.max()).sum()
     t["arch"] = {(layer.name, key): getattr(layer, key) for layer in net.layers
                  for key in ("kernel", "stride", "padding", "size") if hasattr(layer, key)}
@@ -178,7 +179,7 @@ def relu_trace(mnist):
 @pytest.fixture(scope="module")
 def sigmoid_avg_trace(mnist):
     return record_trace(mnist.test_images[1], int(mnist.test_labels[1]),
-                        arch=arch.LENET5.with_kinds(activation="sigmoid", pool="avg"), seed=3)
+                        config=NetConfig(arch.LENET5.with_kinds("sigmoid", "avg"), seed=3))
 
 
 @pytest.fixture(scope="module", params=["LeNet-5", "LeNet-5 sigmoid avg", *SPECS[1:]])
@@ -186,7 +187,8 @@ def any_trace(request, mnist, relu_trace, sigmoid_avg_trace):
     """Every network the lecture is checked on."""
     if request.param.startswith("LeNet"):
         return relu_trace if request.param == "LeNet-5" else sigmoid_avg_trace
-    return record_trace(mnist.test_images[2], int(mnist.test_labels[2]), arch=arch.build(request.param), seed=1)
+    return record_trace(mnist.test_images[2], int(mnist.test_labels[2]),
+                        config=NetConfig(arch.build(request.param), seed=1))
 
 
 def test_every_number_is_the_engines(any_trace):
@@ -248,7 +250,7 @@ def test_written_out_conv_sum_matches_conv2d_forward(relu_trace):
 def test_update_after_loss_is_a_fresh_forward(relu_trace):
     new = {k: np.array(v) for k, v in relu_trace.params_after.items()}
     x = normalise(relu_trace.image[None])
-    logits = run_ops(relu_trace.arch, new, x)[0]["logits"]
+    logits = Network(relu_trace.config, new).forward(x).outputs["logits"]
     loss, _ = ops.softmax_cross_entropy(logits, np.array([relu_trace.label]))
     assert relu_trace.loss_after == loss
     step = build_steps(relu_trace)[-1]

@@ -36,7 +36,8 @@ WIDE = "conv64k5-relu-maxpool2-conv128k3-relu-maxpool2-fc256-relu-fc10"
 
 def trace_of(session, spec):
     from simulator.engine.lecture import record_trace
-    return record_trace(session.data.test_images[5], int(session.data.test_labels[5]), arch=build(spec),
+    from simulator.engine.model import NetConfig
+    return record_trace(session.data.test_images[5], int(session.data.test_labels[5]), config=NetConfig(build(spec)),
                         source="test image #5")
 
 
@@ -179,9 +180,10 @@ def test_cli_export_and_errors(mnist_dir, tmp_path, capsys):
 
 def test_checkpoint_sets_the_architecture(mnist_dir, tmp_path):
     from simulator.engine.checkpoint import save_checkpoint
-    from simulator.engine.model import LeNetConfig, init_params
+    from simulator.engine.arch import LENET5
+    from simulator.engine.model import NetConfig, init_params
     from simulator.engine.trainer import TrainConfig
-    params = init_params(LeNetConfig(activation="tanh", seed=5))
+    params = init_params(NetConfig(LENET5.with_kinds("tanh"), seed=5))
     path = tmp_path / "checkpoint.npz"
     save_checkpoint(path, {"config": TrainConfig(activation="tanh", pool="max", seed=5).as_dict(),
                            "params": params, "velocity": {k: np.zeros_like(v) for k, v in params.items()},
@@ -245,3 +247,31 @@ def test_every_panel_label_writes_the_shape_it_draws(any_trace):
             for label in panel_labels(panel):
                 flat = label.replace(", ", "×").replace(" × ", "×")
                 assert shape in flat, (step.title, label, shape)
+
+
+def test_lecture_takes_arch_and_a_checkpoints_own_network(mnist_dir, tmp_path, capsys):
+    """--arch SPEC traces that network; --checkpoint traces the network the checkpoint holds."""
+    from simulator.engine.checkpoint import save_checkpoint
+    from simulator.engine.model import NetConfig, init_params
+    from simulator.engine.trainer import TrainConfig
+    out = tmp_path / "frames"
+    assert main(["lecture", "--data", str(mnist_dir), "--arch", SPECS[1], "--export", str(out),
+                 "--range", "3:4"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["step-003.png", "step-004.png"]
+    assert all(not_blank(p) for p in out.iterdir())
+    spec = SPECS[2]
+    params = init_params(NetConfig(build(spec), seed=5))
+    path = tmp_path / "checkpoint.npz"
+    save_checkpoint(path, {"config": TrainConfig(arch=spec, seed=5).as_dict(), "params": params,
+                           "velocity": {k: np.zeros_like(v) for k, v in params.items()},
+                           "step_count": 0, "epoch": 0, "batch_in_epoch": 0})
+    trace = LectureSession(mnist_dir, checkpoint=path).trace_test_image(1)
+    assert trace.arch.spec == spec and trace.trained
+    np.testing.assert_array_equal(trace.params["conv3_w"], params["conv3_w"])
+    steps = build_steps(trace)
+    assert [s.title for s in steps if s.kind == "conv-shape"][-1].startswith("Conv3: 16 filters")
+    assert ("conv3", "conv3") in steps[0].stages and ("pool2", "avgpool") in steps[0].stages
+    assert main(["lecture", "--data", str(mnist_dir), "--arch", "conv6k7-relu-conv6k30-fc10",
+                 "--export", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "conv2: (22 − 30 + 2·0)/1 + 1 = −7" in err and "Traceback" not in err

@@ -10,6 +10,7 @@ import pytest
 from simulator.engine import arch, ops
 from simulator.engine.lecture import build_steps, record_trace
 from simulator.engine.lecture.step import grid_format, grid_text
+from simulator.engine.model import NetConfig
 from tests.test_lecture import SPECS, engine_tensors
 
 # (test image, network): LeNet-5 on three digits, then every other spec test_lecture checks
@@ -19,7 +20,7 @@ CASES = [(0, SPECS[0]), (1, SPECS[0]), (2, SPECS[0])] + [(3 + n, spec) for n, sp
 @pytest.fixture(scope="module", params=CASES, ids=lambda case: f"{case[0]}-{case[1][:24]}")
 def traced(request, mnist):
     i, spec = request.param
-    trace = record_trace(mnist.test_images[i], int(mnist.test_labels[i]), arch=arch.build(spec),
+    trace = record_trace(mnist.test_images[i], int(mnist.test_labels[i]), config=NetConfig(arch.build(spec)),
                          source=f"test image #{i}")
     return trace, engine_tensors(trace), build_steps(trace, focus=i)
 

@@ -36,11 +36,10 @@ def build_trainer(args):
     state = None
     if getattr(args, "checkpoint", None):
         state = load_checkpoint(args.checkpoint)
-        saved = state["config"]
-        if (saved["activation"], saved["pool"]) != (config.activation, config.pool):
-            print(f"note: {args.checkpoint} is a {saved['activation']}/{saved['pool']}-pool model; using that",
-                  file=sys.stderr)
-            config = replace(config, activation=saved["activation"], pool=saved["pool"])
+        saved = state["config"]["arch"]
+        if saved != config.arch:
+            print(f"note: {args.checkpoint} is the network {saved}; using that", file=sys.stderr)
+            config = replace(config, arch=saved, activation=None, pool=None)
     data = load_dataset(args.data)
     if getattr(args, "subset", None):
         data = data.subset(args.subset, max(1, args.subset // 6))

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pygame
 
-from ..engine import arch as archs
 from ..engine.lecture import build_steps, record_trace, section_starts
+from ..engine.config import TrainConfig
 from ..errors import UserError
 from .lecture_pad import DIGIT_KEYS, PadScene
 from .lecture_view import render_step
@@ -29,19 +29,20 @@ GIF_SECONDS = 3.0
 
 
 class LectureSession:
-    """What the lecture traces: the test images, the network and its weights, and which digit
-    is current. With a checkpoint, its own network and weights; else `net` freshly initialised."""
+    """What the lecture traces: the test images, the weights, and which digit is current."""
 
-    def __init__(self, data_dir=None, checkpoint=None, net: archs.Arch = archs.LENET5, seed=0):
+    def __init__(self, data_dir=None, checkpoint=None, activation=None, pool=None, seed=0, arch=None):
+        """arch: a spec (default LeNet-5); activation/pool switch all its activations/pools."""
         from ..engine.data import load_dataset
         self.data = load_dataset(data_dir)
         self.params = None
-        self.arch, self.seed = net, seed
+        self.config = TrainConfig(**({"arch": arch} if arch else {}), activation=activation, pool=pool,
+                                  seed=seed).model_config()
         if checkpoint is not None:
             from ..engine.checkpoint import load_checkpoint
             state = load_checkpoint(checkpoint)
             self.params = state["params"]
-            self.arch, self.seed = checkpoint_arch(state["config"]), state["config"]["seed"]
+            self.config = TrainConfig(**state["config"]).model_config()
         self.rng = np.random.default_rng(seed)
 
     def trace_test_image(self, index: int):
@@ -49,28 +50,13 @@ class LectureSession:
         if not 0 <= index < n:
             raise UserError(f"--digit {index}: the test set has {n} images (0–{n - 1})")
         return record_trace(self.data.test_images[index], int(self.data.test_labels[index]), self.params,
-                            self.arch, self.seed, source=f"test image #{index}")
+                            self.config, source=f"test image #{index}")
 
     def random_index(self) -> int:
         return int(self.rng.integers(len(self.data.test_images)))
 
     def trace_drawing(self, image: np.ndarray, label: int):
-        return record_trace(image, label, self.params, self.arch, self.seed, source="your drawing")
-
-
-def checkpoint_arch(config: dict) -> archs.Arch:
-    """The network a checkpoint was trained as: its spec, or (older checkpoints) LeNet-5 with
-    its activation and pooling."""
-    spec = config.get("arch")
-    if spec:
-        return archs.build(spec)
-    return archs.LENET5.with_kinds(activation=config.get("activation"), pool=config.get("pool"))
-
-
-def lecture_arch(args) -> archs.Arch:
-    """--arch SPEC (LeNet-5 when not given); --activation/--pool, when given, set every layer's kind."""
-    net = archs.build(args.arch) if getattr(args, "arch", None) else archs.LENET5
-    return net.with_kinds(activation=args.activation, pool=args.pool)
+        return record_trace(image, label, self.params, self.config, source="your drawing")
 
 
 class LectureScene:
@@ -252,7 +238,8 @@ def run_lecture(args) -> int:
     if args.export is None and args.gif is None:
         os.environ.setdefault("SDL_VIDEO_WINDOW_POS", "centered")
     pygame.font.init()
-    session = LectureSession(args.data, args.checkpoint, lecture_arch(args), args.seed)
+    session = LectureSession(args.data, args.checkpoint, args.activation, args.pool, args.seed,
+                             getattr(args, "arch", None))
     trace = session.trace_test_image(args.digit)
     scene = LectureScene(session, trace, args.theme)
     total = len(scene.steps)

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from .step import Num, Panel, Step, collect, combine, dot, limit_of, num, signed, sum_parts, tensor_limit, text
+from .step import Num, Panel, Step, collect, limit_of, num, sum_parts, tensor_limit, text
 from .trace import NORM_MEAN, NORM_STD
 
 S = slice(None)

@@ -199,8 +199,9 @@ def pool_back_step(trace, layer, before: str, k: int) -> Step:
     dy = num(trace, "d:" + after, (0, k, i, j))
     box = (i * st, j * st, size, size)
     idx = (0, k, S, S)
-    shared = (" The windows overlap, so a cell in several windows adds up the gradients they send it; the "
-              "example cell is in this window only." if overlap else "")
+    shared = (" The windows overlap, so a cell adds up the gradients of every window it counts in; the "
+              + ("example's maximum is the maximum of this window only." if kind == "max" else
+                 "example cell is in this window only.") if overlap else "")
     if kind == "max":
         xs = [num(trace, before, (0, k) + rc) for rc in cells]
         win = cells[int(np.argmax([x.value for x in xs]))]
@@ -214,10 +215,12 @@ def pool_back_step(trace, layer, before: str, k: int) -> Step:
                       f", the max at {win}"),
                  text("∂L/∂x = ∂L/∂y at the window's maximum, 0 elsewhere"), *back)
         what = (f"Back through max pooling: only the maximum of each window affected the output, so it "
-                f"gets the whole gradient and the other {n - 1} get 0. The 1/0 mask records the winners."
+                f"gets the whole gradient and the other {n - 1} get 0. "
+                + ("The mask counts the windows each cell wins." if overlap else "The 1/0 mask records the winners.")
                 + shared + tie_note(trace, layer, before, k))
         panels = (heat(f"{before} map {k} (forward)", trace, before, idx, box=box, marks=(win,)),
-                  heat("1/0 mask: the maxima", trace, "mask:" + after, idx, style="gray",
+                  heat("mask: windows won" if overlap else "1/0 mask: the maxima", trace, "mask:" + after, idx,
+                       style="gray",
                        limit=float(max(1, trace.pool_masks[after].max())), box=box),
                   heat(f"∂L/∂y: ∂{after} map {k}", trace, "d:" + after, idx, marks=((i, j),)),
                   heat(f"∂L/∂x: ∂{before} map {k}", trace, "d:" + before, idx, box=box))

@@ -321,3 +321,18 @@ def test_after_step_says_what_its_numbers_show(mnist, trained):
             assert "went down" in caption
         else:
             assert "went up" in caption
+
+
+@pytest.mark.parametrize("focus", [3, 9])
+def test_the_number_keys_pick_each_conv_layers_filter_modulo_its_count(any_trace, focus):
+    """Each conv layer (and the activations and poolings after it) shows map focus % its filters."""
+    steps = build_steps(any_trace, focus)
+    for step in steps:
+        if step.kind == "maps" and step.phase == "forward":
+            stack = step.panels[-1]
+            assert stack.focus == focus % stack.array.shape[0], step.title
+    convs = [layer for layer in any_trace.arch.layers if isinstance(layer, arch.Conv)]
+    titles = [s.title for s in steps if s.kind in ("conv-window", "conv-sum") and s.phase == "forward"]
+    for layer in convs:
+        k = focus % layer.filters
+        assert any(t.startswith(f"{layer.name.capitalize()}, filter {k}") for t in titles), (layer.name, titles)

@@ -275,3 +275,14 @@ def test_lecture_takes_arch_and_a_checkpoints_own_network(mnist_dir, tmp_path, c
                  "--export", str(out)]) == 2
     err = capsys.readouterr().err
     assert "conv2: (22 − 30 + 2·0)/1 + 1 = −7" in err and "Traceback" not in err
+
+
+def test_a_strip_too_long_keeps_the_stages_around_the_current_one():
+    from simulator.render.lecture_view import strip_range
+    widths, seps = [40] * 30, [20] * 30
+    assert strip_range(widths, seps, 5, 10_000, 15) == (0, 30)          # it fits: everything
+    for current in (0, 14, 29):
+        lo, hi = strip_range(widths, seps, current, 600, 15)
+        assert lo <= current < hi
+        assert sum(widths[lo:hi]) + sum(seps[lo:hi - 1]) + 15 * ((lo > 0) + (hi < 30)) <= 600
+        assert abs((current - lo) - (hi - 1 - current)) <= 1 or lo == 0 or hi == 30

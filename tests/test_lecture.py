@@ -336,3 +336,17 @@ def test_the_number_keys_pick_each_conv_layers_filter_modulo_its_count(any_trace
     for layer in convs:
         k = focus % layer.filters
         assert any(t.startswith(f"{layer.name.capitalize()}, filter {k}") for t in titles), (layer.name, titles)
+
+
+@pytest.mark.parametrize("spec", ["conv4k5-fc10", "fc10", "maxpool2-fc10", "tanh-conv4k3-fc10",
+                                  "conv1k3-conv1k3p2-fc10", "avgpool4s4-conv2k7-fc10", "conv3k28-fc10",
+                                  "conv2k3s3-relu-maxpool2s1-fc10"])
+def test_odd_networks_still_give_a_complete_lecture_of_the_engines_numbers(mnist, spec):
+    """No activation, no conv, pooling first, an activation on the input, a one-filter conv fed
+    by another, a 1×1 output, stride larger than the kernel: every step is built and checked."""
+    trace = record_trace(mnist.test_images[3], int(mnist.test_labels[3]), config=NetConfig(arch.build(spec), seed=2))
+    engine = engine_tensors(trace)
+    steps = build_steps(trace, focus=7)
+    for step in steps:
+        check_step(step, engine, trace)
+    assert steps[-1].kind == "after" and {s.phase for s in steps} == {"forward", "backward", "update"}

@@ -60,10 +60,11 @@ def shape_step(trace, layer: Conv, x_name: str, k: int) -> Step:
         title = f"{Name}: {K} filters, each {C} channels deep"
         what = (f"{Name}'s input has {C} channels (the {C} maps of {x_name}), so each of its {K} filters is "
                 f"{C}×{F}×{F}: one {F}×{F} slice per input channel.")
+    zeros = f"{P} zero{'s' if P > 1 else ''}"
     if P and St == 1 and OH == H:
-        what += f" Padding adds a border of {P} zeros so the output keeps the input's size."
+        what += f" Padding adds a border of {zeros} so the output keeps the input's size."
     elif P:
-        what += f" Padding adds a border of {P} zero{'s' if P > 1 else ''} around the input."
+        what += f" Padding adds a border of {zeros} around the input."
     elif OH < H:
         what += " No padding this time, so the maps shrink." if previous_conv(trace, layer) else \
             " No padding, so the maps shrink."
@@ -77,7 +78,8 @@ def shape_step(trace, layer: Conv, x_name: str, k: int) -> Step:
                   heat(f"the {K} filters, 1×{F}×{F} each", trace, w_name, (S, 0, S, S), focus=k,
                        names=tuple(f"{i}" for i in range(K))))
     else:
-        panels = (heat(f"input: {x_name}, {C} channels", trace, x_name, (0, S, S, S), names=names),
+        panels = (heat(f"input: {x_name}, {C} channels" + (" (padded)" if P else ""), trace, x_name, (0, S, S, S),
+                       pad=P, names=names),
                   heat(f"filter {k}: {C} slices of {F}×{F}", trace, w_name, (k, S, S, S), names=names))
     return Step(name, "forward", "conv-shape", title, layer=name, caption=text(what), lines=lines, panels=panels)
 

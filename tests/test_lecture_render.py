@@ -286,3 +286,22 @@ def test_a_strip_too_long_keeps_the_stages_around_the_current_one():
         assert lo <= current < hi
         assert sum(widths[lo:hi]) + sum(seps[lo:hi - 1]) + 15 * ((lo > 0) + (hi < 30)) <= 600
         assert abs((current - lo) - (hi - 1 - current)) <= 1 or lo == 0 or hi == 30
+
+
+def test_a_checkpoint_with_another_arch_asked_for_is_refused_in_one_line(mnist_dir, tmp_path, capsys):
+    from simulator.engine.checkpoint import save_checkpoint
+    from simulator.engine.model import NetConfig, init_params
+    from simulator.engine.trainer import TrainConfig
+    params = init_params(NetConfig(build(SPECS[1])))
+    path = tmp_path / "checkpoint.npz"
+    save_checkpoint(path, {"config": TrainConfig(arch=SPECS[1]).as_dict(), "params": params,
+                           "velocity": {k: np.zeros_like(v) for k, v in params.items()},
+                           "step_count": 0, "epoch": 0, "batch_in_epoch": 0})
+    out = tmp_path / "frames"
+    common = ["lecture", "--data", str(mnist_dir), "--checkpoint", str(path), "--export", str(out), "--range", "1"]
+    assert main(common) == 0                                              # its own network
+    assert main(common + ["--arch", SPECS[1]]) == 0                       # the same, said again
+    assert main(common + ["--arch", SPECS[2]]) == 2
+    assert main(common + ["--activation", "tanh"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("error:") == 2 and f"holds {SPECS[1]}" in err and "Traceback" not in err

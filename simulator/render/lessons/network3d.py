@@ -44,7 +44,8 @@ def layout(shown: net.View) -> dict[str, tuple[float, float, int]]:
 
 
 def _neuron_positions(shown: net.View):
-    """Model-space (x, y, z) of every shown neuron and its (layer index, c, r, k)."""
+    """Model-space (x, y, z) of every shown neuron and its (layer index, c, r, k), layer by layer,
+    channel-major (c, then row r, then column k)."""
     xyz, ids = [], []
     places = layout(shown)
     for li, (name, (C, H, W)) in enumerate(shown.volumes):
@@ -52,18 +53,14 @@ def _neuron_positions(shown: net.View):
         if cols:                                     # dense: a grid of C neurons in one slice
             rows = math.ceil(C / cols)
             spacing = 2.2 if name == "logits" else 1.6
-            for c in range(C):
-                r, k = divmod(c, cols)
-                xyz.append((x0, (r - rows / 2 + 0.5) * spacing, (k - cols / 2 + 0.5) * spacing))
-                ids.append((li, c, 0, 0))
+            r, k = np.divmod(np.arange(C), cols)
+            xyz.append(np.stack([np.full(C, x0), (r - rows / 2 + 0.5) * spacing, (k - cols / 2 + 0.5) * spacing], 1))
+            ids.append(np.stack([np.full(C, li), np.arange(C), np.zeros(C, int), np.zeros(C, int)], 1))
             continue
-        cell = 1.0
-        for c in range(C):
-            for r in range(H):
-                for k in range(W):
-                    xyz.append((x0 + c * gap, (r - H / 2 + 0.5) * cell, (k - W / 2 + 0.5) * cell))
-                    ids.append((li, c, r, k))
-    return np.array(xyz, np.float64), np.array(ids, np.int64)
+        c, r, k = (a.ravel() for a in np.meshgrid(np.arange(C), np.arange(H), np.arange(W), indexing="ij"))
+        xyz.append(np.stack([x0 + c * gap, r - H / 2 + 0.5, k - W / 2 + 0.5], 1))
+        ids.append(np.stack([np.full(c.size, li), c, r, k], 1))
+    return np.concatenate(xyz).astype(np.float64), np.concatenate(ids).astype(np.int64)
 
 
 class Network3DScene:

@@ -179,7 +179,8 @@ def conv_backward_into(dy, x, w, stride, padding, dx, dw2, db, need_dx, wp=None)
         kc.conv_weight_grad(dy, x, FH, FW, stride, padding, dw2, db)
     if not need_dx:
         return
-    if _flat(w, stride) and kd.finite(w) and kd.finite(dy):
+    few = w.shape[1] < 3 and _direct(w, stride)     # 1-2 input channels: the blocks would be mostly waste
+    if _flat(w, stride) and not few and kd.finite(w) and kd.finite(dy):
         kf.conv_input_grad(dy, w, padding, dx)
     elif _direct(w, stride) and kd.finite(w) and kd.finite(dy):
         kd.conv_input_grad(dy, w, padding, dx)

@@ -293,7 +293,7 @@ def main(argv=None) -> int:
 
 
 def _bundled_model():
-    from simulator.cli import BUNDLED_MODEL
+    from simulator.paths import BUNDLED_MODEL
     return BUNDLED_MODEL if BUNDLED_MODEL.is_file() else None
 
 

@@ -16,7 +16,7 @@ from simulator.engine.lessons import pooling as pool
 from simulator.engine.lessons import regression as reg
 from simulator.engine.lessons import rgb as rgb
 from simulator.engine.data import MEAN, STD, normalise
-from simulator.engine.lessons.jobs import Job
+from simulator.engine.background import Background
 from simulator.paths import cache_dir
 from simulator.engine.model import LeNet5, LeNetConfig
 from simulator.errors import UserError
@@ -187,11 +187,11 @@ def test_comparison_stops_when_asked(mnist, cache):
     assert not cache.exists() or not any(cache.iterdir())
 
 
-def test_job_reports_progress_result_and_errors():
-    job = Job(lambda progress, stop: (progress(1, 2), progress(2, 2), 42)[-1]).start()
+def test_background_task_reports_progress_result_and_errors():
+    job = Background(lambda task: (task.report(1, 2), task.report(2, 2), 42)[-1]).start()
     assert job.finished.wait(5)
     assert (job.result, job.fraction, job.error) == (42, 1.0, None)
-    bad = Job(lambda progress, stop: 1 / 0).start()
+    bad = Background(lambda task: 1 / 0).start()
     assert bad.finished.wait(5) and isinstance(bad.error, ZeroDivisionError)
 
 

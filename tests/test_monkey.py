@@ -7,7 +7,8 @@ import pygame
 import pytest
 
 from benchmarks import monkey
-from simulator.cli import BUNDLED_MODEL, LESSONS, THEMES
+from simulator.cli import LESSONS, THEMES
+from simulator.paths import BUNDLED_MODEL
 from test_cli import main_py
 
 GESTURES, DRAW_EVERY = 160, 5

@@ -9,7 +9,7 @@ import pygame
 
 from ...engine.lessons import activations as act
 from ...engine.data import load_dataset
-from ...engine.lessons.jobs import Finished, Job
+from ...engine.background import Background
 from ..theme import array_surface, gray_rgb
 from . import common as ui
 from .common import fmt
@@ -33,10 +33,10 @@ class ActivationsScene:
         self.partial: dict = {}
         cached = act.load_cached(config, data)
         if cached is not None:
-            self.job = Finished(cached)
+            self.job = Background.done(cached)
         else:
-            self.job = Job(lambda progress, stop: act.run_comparison(config, data, progress, stop, self.partial),
-                           "activations-comparison").start()
+            self.job = Background(lambda task: act.run_comparison(config, data, task.report, task.stopping,
+                                                                  self.partial), "activations-comparison").start()
         # start on the most negative value of the map: ReLU zeroes it, tanh keeps it
         self.hover = tuple(int(v) for v in np.unravel_index(np.argmin(self.maps.pre), self.maps.pre.shape))
         self._map_origin = (0, 0)
@@ -46,7 +46,7 @@ class ActivationsScene:
         return self.job.finished.is_set()
 
     def close(self) -> None:
-        self.job.cancel()
+        self.job.stop()
 
     def handle(self, event) -> None:
         if event.type == pygame.MOUSEMOTION:
@@ -160,7 +160,7 @@ class ActivationsScene:
             ui.text(surface, t, f"training failed: {self.job.error}", (inner.left, y), 13, t.bad)
             return
         if result is None:
-            done, total = self.job.progress
+            done, total, _ = self.job.progress
             ui.progress_bar(surface, t, (inner.left, y + 24, inner.width, 16), done / total,
                             f"training once, then cached: step {done} of {total}")
             ui.text(surface, t, "(the other lessons work meanwhile)", (inner.left, y + 48), 13, t.muted)

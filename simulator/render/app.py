@@ -44,11 +44,16 @@ class AppOptions:
     lesson_model: Path | None = paths.BUNDLED_MODEL if paths.BUNDLED_MODEL.is_file() else None
 
 
-def build_trainer(options: AppOptions):
+def load_data(options: AppOptions):
+    from ..engine.data import load_dataset
+    data = load_dataset(options.data)
+    return data.subset(options.subset, max(1, options.subset // 6)) if options.subset else data
+
+
+def build_trainer(options: AppOptions, data=None):
     """The Trainer the app drives: the options' settings at a constant learning rate, and
     optionally a checkpoint's weights (whose architecture wins over the flags)."""
     from ..engine.checkpoint import load_checkpoint
-    from ..engine.data import load_dataset
     from ..engine.trainer import Trainer
 
     config = replace(options.config, schedule="constant")
@@ -60,10 +65,7 @@ def build_trainer(options: AppOptions):
             print(f"note: {options.checkpoint} is a {saved['activation']}/{saved['pool']}-pool model; using that",
                   file=sys.stderr)
             config = replace(config, activation=saved["activation"], pool=saved["pool"])
-    data = load_dataset(options.data)
-    if options.subset:
-        data = data.subset(options.subset, max(1, options.subset // 6))
-    trainer = Trainer(config, data)
+    trainer = Trainer(config, load_data(options) if data is None else data)
     if state is not None:
         try:
             trainer.load_state(state, keep_config=True)
@@ -133,9 +135,12 @@ def legend_marker() -> Path:
 
 class App:
     def __init__(self, screen, theme, worker, screenshot_dir: Path = Path("pictures"),
-                 data_dir: Path | None = None, lesson_model: Path | None = None, show_legend: bool = False):
+                 data_dir: Path | None = None, lesson_model: Path | None = None, show_legend: bool = False,
+                 new_worker=None):
+        """new_worker(spec) → a started worker training that network (the designer's Enter)."""
         from .panels.live_scene import LiveScene
         self.screen, self.theme, self.worker = screen, theme, worker
+        self.new_worker = new_worker
         self.screenshot_dir = screenshot_dir
         self.live = LiveScene(theme, worker)
         self.live.show_help = show_legend          # first launch: the keys and the legend first
@@ -196,6 +201,21 @@ class App:
             self._switch_to_live()
         elif isinstance(action, tuple) and action[0] == "open":
             self._show(action[1])
+        elif isinstance(action, tuple) and action[0] == "arch":
+            self.restart(action[1], now)
+
+    def restart(self, spec: str, now: float) -> None:
+        """Train the network `spec` from fresh weights: the old worker stops, a new one warms
+        up behind the loading screen (the kernels are compiled already: a moment)."""
+        from .panels.live_scene import LiveScene
+        if self.new_worker is None:
+            self.live.toast.show("this window cannot change its network", now)
+            return
+        self.worker.stop()
+        self.worker = self.new_worker(spec)
+        self.live = LiveScene(self.theme, self.worker)
+        self.scene = LoadingScene(self.theme, self.worker)
+        self.scene.layout(self.screen.get_size())
 
     def _menu(self):
         from .lesson_menu import LessonMenu
@@ -254,12 +274,14 @@ class App:
 
 def run_app(options: AppOptions) -> int:
     from ..engine.background import set_threads
+    from ..engine.trainer import Trainer
     from ..engine.worker import TrainingWorker
 
     theme = THEMES[options.theme]
     if options.threads:
         set_threads(options.threads)        # validates the number; the worker applies it to its thread
-    trainer = build_trainer(options)
+    data = load_data(options)
+    trainer = build_trainer(options, data)
     pygame.display.init()        # no audio: the app makes no sound
     pygame.font.init()
     pygame.display.set_caption("CNN Simulator: LeNet-5 learning MNIST")
@@ -269,12 +291,16 @@ def run_app(options: AppOptions) -> int:
         pygame.quit()
         raise UserError(f"cannot open a window ({e}); try `python main.py train` for headless training") from None
     from .panels.live_scene import REFRESH_HZ
-    worker = TrainingWorker(trainer, threads=options.threads, publish_hz=REFRESH_HZ)   # no snapshot goes unseen
-    worker.start()
+    def new_worker(spec=None, trainer=None):
+        if trainer is None:
+            trainer = Trainer(replace(options.config, arch=spec, activation=None, pool=None), data)
+        return TrainingWorker(trainer, threads=options.threads, publish_hz=REFRESH_HZ).start()   # no snapshot unseen
+
+    worker = new_worker(trainer=trainer)
     marker = legend_marker()
     first_launch = options.max_frames is None and not marker.exists()     # automation never sees it
     app = App(screen, theme, worker, data_dir=options.data, lesson_model=options.lesson_model,
-              show_legend=first_launch)
+              show_legend=first_launch, new_worker=new_worker)
     if first_launch:
         try:
             marker.parent.mkdir(parents=True, exist_ok=True)
@@ -285,10 +311,10 @@ def run_app(options: AppOptions) -> int:
         app.run(options.max_frames, options.screenshot, Script(options.keys))
     finally:
         pygame.quit()                       # the window goes at once; the worker may need a moment
-        if worker.is_alive() and not worker.ready:
+        if app.worker.is_alive() and not app.worker.ready:
             print("waiting for the kernel compile in progress to finish…", file=sys.stderr)
-        worker.stop()
-    stats = worker.stats()
+        app.worker.stop()
+    stats = app.worker.stats()
     fps = app.frames / app.seconds if app.seconds > 0 else 0.0
     print(f"app: {app.frames} frames in {app.seconds:.1f} s, mean {fps:.1f} FPS; {stats['steps']:,} training steps, "
           f"{stats['images']:,} images, {stats['images_per_sec']:,.0f} images/s while training (paused time "

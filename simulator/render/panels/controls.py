@@ -18,6 +18,7 @@ BUTTONS = (
     ("lr_down", "[", "lr ÷", ""),
     ("lr_up", "]", "lr ×", ""),
     ("reset", "R", "Reset", ""),
+    ("arch", "A", "Network", "Net"),
     ("screenshot", "S", "Screenshot", "Shot"),
     ("lessons", "L", "Lessons", ""),
     ("help", "H", "Help", ""),
@@ -30,6 +31,8 @@ KEYS = (
     ("+  −", "training speed: slow, 1/s, 10/s, 50/s, max"),
     ("[  ]", "learning rate down / up, live (1-2-5 steps)"),
     ("R", "reset to the starting weights and the --lr learning rate"),
+    ("A", "design the network: presets, − + on a conv layer's filters, kernel, stride, padding; "
+          "Enter trains it from fresh weights"),
     ("S", "screenshot to ./pictures/"),
     ("L", "the lessons menu"),
     ("F11", "full screen"),

@@ -174,6 +174,9 @@ class LiveScene:
 
     def toggle_presenter(self, now: float) -> None:
         """P: keep this sample on screen and sweep it slowly (training goes on behind); P again: live."""
+        if self.presenter is None and self.snapshot is not None and self.snapshot.conv is None:
+            self.toast.show("presenter mode follows a convolution, and this network has none", now)
+            return
         if self.presenter is None and self.snapshot is not None:
             self.presenter = Presenter(self.snapshot)
             self.toast.show("presenter mode: this image stays, the filter sweeps it; − + pace, P back to live", now)
@@ -210,7 +213,7 @@ class LiveScene:
         snap = self.worker.latest()
         fresh = snap is not None and (self.snapshot is None or snap.seq != self.snapshot.seq)
         selection_changed = snap is not None and self.snapshot is not None and \
-            (snap.conv.layer, snap.conv.channel) != (self.snapshot.conv.layer, self.snapshot.conv.channel)
+            _selected(snap) != _selected(self.snapshot)
         if fresh and (now - self.swapped_at >= 1.0 / REFRESH_HZ or selection_changed or snap.status != "running"):
             if self.snapshot is not None and abs(snap.lr - self.snapshot.lr) > 1e-12:
                 self.toast.show(f"learning rate {self.snapshot.lr:g} → {snap.lr:g}", now)
@@ -244,7 +247,7 @@ class LiveScene:
     def _apply(self, snap) -> None:
         self._dirty_all = True
         self.snapshot = self._hud_snapshot = snap
-        self.maps.selection = (snap.conv.layer, snap.conv.channel)
+        self.maps.selection = _selected(snap)
         self.buttons.paused = snap.status == "paused"
         for p in self.panels:
             p.set_snapshot(snap)
@@ -290,3 +293,8 @@ class LiveScene:
             dirty.append(self.buttons.rect)
             self._buttons_dirty = False
         return dirty
+
+
+def _selected(snap) -> tuple[str, int] | None:
+    """(conv layer, channel) the snapshot's convolution shows; None for a network without conv."""
+    return (snap.conv.layer, snap.conv.channel) if snap.conv is not None else None

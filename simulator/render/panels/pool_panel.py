@@ -6,7 +6,8 @@ Forward: the window's four values and its result written out, max(a, b, c, d) or
 each ∂L/∂y arrives and is routed to its window's argmax (average: a quarter to each cell),
 and ∂L/∂x fills in window by window as it is routed. The engine picks the block with the most
 windows that have a strict, non-zero maximum. Numbers are the Snapshot's PoolTrace (x, y,
-argmax, dy, dx), indexed, never recomputed.
+argmax, dy, dx), indexed, never recomputed. A conv layer without pooling after it, or a
+pooling other than 2×2 with stride 2, is said in words instead.
 """
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from dataclasses import replace
 
 import pygame
 
+from .layers import block_of
 from .widgets import (CHECK, Numbers, Sizes, Text, first_fitting, fmt, fmt_cell, frame, heat_tile, inner_rect,
-                      outline, power_of_ten, ten_to)
+                      outline, power_of_ten, ten_to, wrap)
 
 PHASE_SECONDS = 4.0
 PHASES = ("forward", "backward")
@@ -31,6 +33,8 @@ class PoolPanel:
         self.sizes = Sizes.for_window((1280, 800), theme)
         self.trace = None
         self.snapshot = None
+        self.block = None            # the selected conv layer's block (arch-derived)
+        self.note: pygame.Surface | None = None     # drawn instead when there is no 2×2 pooling to show
         self.surfaces: dict[str, pygame.Surface] = {}
         self.built: dict[str, object] = {}   # phase → the trace its surface shows
         self.phase_start = 0.0
@@ -88,11 +92,49 @@ class PoolPanel:
 
     # --- snapshot ----------------------------------------------------------------------
     def set_snapshot(self, snap) -> None:
-        self.snapshot, self.trace = snap, snap.pool_trace
-        self.base, self.forced = snap.pool_trace, None
+        self.block = block_of(snap.arch, snap.conv.layer) if snap.conv is not None else None
+        tr = snap.pool_trace
+        if tr is None or (tr.size, tr.stride) != (2, 2):
+            self.snapshot, self.trace, self.base, self.forced = snap, None, None, None
+            self._say(snap, tr)
+            return
+        self.note = None
+        self.snapshot, self.trace = snap, tr
+        self.base, self.forced = tr, None
         self._geometry(self.trace)
         self.shown = self._routing(self.trace)
         self.built = {}
+
+    def _say(self, snap, tr) -> None:
+        """No 2×2 pooling to step through: the panel says what the network does instead."""
+        th, tx, sz = self.theme, self.text, self.sizes
+        self.note = pygame.Surface(self.rect.size)
+        b = self.block
+        if tr is not None:
+            kind = "Max" if tr.kind == "max" else "Average"
+            title = f"{kind} pooling {tr.size}×{tr.size}"
+            lines = [f"{tr.layer}: {tr.size}×{tr.size} windows, stride {tr.stride}. This panel steps through 2×2 "
+                     f"windows with stride 2 only; the feature maps show {tr.layer}'s output."]
+        elif b is not None:
+            title = "Pooling"
+            lines = [f"{b.conv} has no pooling after it: its maps go on to the next layer as they are."]
+            if b.stride > 1:
+                lines.append(f"Its stride {b.stride} shrinks them instead: the filter jumps {b.stride} pixels "
+                             f"at a time.")
+            lines.append("Click a map of a block that pools to see its windows here.")
+        else:
+            title, lines = "Pooling", ["this network has no conv layer, so nothing to pool"]
+        with CHECK.scope(f"{self.name}:note", self.rect, self.rect.topleft):
+            inner = frame(self.note, self.note.get_rect(), th, tx, sz, title)
+            y = inner.y
+            for line in lines:
+                for part in wrap(tx, line, inner.w, sz.body):
+                    if y + tx.line(sz.body) > inner.bottom:
+                        break
+                    tx.draw(self.note, part, (inner.x, y), sz.body, th.text)
+                    y += tx.line(sz.body)
+                y += sz.px(6)
+        self._records["note"] = CHECK.scopes.pop(f"{self.name}:note").texts if CHECK.enabled else []
 
     def follow(self, i: int, j: int, phase: str | None) -> None:
         """Presenter mode: show pooling window (i, j) of the map (the one the convolution's
@@ -141,9 +183,8 @@ class PoolPanel:
             exp = self.shown["exponent"]
             if self.mini_scale:
                 # the feature maps' scale for this layer, so its colours mean what they mean there
-                limit = snap.limits["stage1" if tr.layer == "pool1" else "stage2"]
-                surf.blit(heat_tile(tr.x, limit, th, self.mini_scale, snap.activation == "relu"),
-                          self.mini_rect)
+                limit = snap.limits[f"stage{self.block.stage}"]
+                surf.blit(heat_tile(tr.x, limit, th, self.mini_scale, self.block.one_sided), self.mini_rect)
                 s = self.mini_scale * tr.stride
                 pygame.draw.rect(surf, th.accent, pygame.Rect(self.mini_rect.x + j0 * s, self.mini_rect.y + i0 * s,
                                                               n * s, n * s), 1)
@@ -219,6 +260,11 @@ class PoolPanel:
                 f"{dy} → the max"), self.theme.text
 
     def draw(self, target: pygame.Surface, now: float) -> None:
+        if self.note is not None:
+            target.blit(self.note, self.rect)
+            with CHECK.scope(self.name, self.rect):
+                for r, t in self._records.get("note", ()):
+                    CHECK.record(r, t)
         if self.trace is None:
             return
         phase, k = self._frame(now)

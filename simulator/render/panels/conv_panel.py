@@ -170,8 +170,10 @@ class ConvPanel:
             self.terms = None
             with CHECK.scope(self.name, self.rect, self.rect.topleft):
                 inner = frame(self.static, self.static.get_rect(), self.theme, self.text, self.sizes, "Convolution")
-                self.text.draw(self.static, "this network has no conv layer: its first layer is dense",
-                               inner.topleft, self.sizes.body, self.theme.muted)
+                say = first_fitting(self.text, ("this network has no conv layer: its first layer is dense",
+                                                "no conv layer in this network"), inner.w, self.sizes.body)
+                if say:
+                    self.text.draw(self.static, say, inner.topleft, self.sizes.body, self.theme.muted)
             return
         if self.terms is None or (self.terms.layer, self.terms.channel) != (terms.layer, terms.channel):
             self.pos, self.chosen = 0.0, None

@@ -88,7 +88,7 @@ class MapsPanel:
         between = sz.px(20)
         # bigger maps get more of the height, gently: LeNet-5's 28- and 10-pixel rows share 56:44
         weights = [snap.acts[b.maps].shape[1] ** 0.25 for b in self.blocks]
-        row_h = [int((inner.h - GAP * (len(weights) - 1)) * wt / sum(weights)) for wt in weights]
+        row_h = [int((inner.h - GAP * (len(weights) - 1)) * wt / sum(weights)) for wt in weights] if weights else []
         y = inner.y
         self.cells, self.labels, self.bars = {}, [], []
         for block, rh in zip(self.blocks, row_h):
@@ -139,6 +139,12 @@ class MapsPanel:
                 tx.draw(surf, what, (x, y), sz.small, th.muted)
         if self.note:
             tx.draw(surf, self.note[2], self.note[:2], sz.small, th.accent)
+        if not self.blocks:
+            inner = inner_rect(surf.get_rect(), tx, sz)
+            say = first_fitting(tx, ("this network has no conv layer: the image goes straight to the dense layers",
+                                     "no conv layer in this network"), inner.w, sz.body)
+            if say:
+                tx.draw(surf, say, inner.topleft, sz.body, th.muted)
         for block in self.blocks:
             limit = snap.limits[f"stage{block.stage}"]
             for name in block.tensors:

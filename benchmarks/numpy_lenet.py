@@ -215,12 +215,12 @@ def torch_layer_cases(torch, t: dict) -> dict:
 
 
 class EngineLeNet:
-    """The product's own training step: model.LeNet5 + optim.SGD."""
+    """The product's own training step: model.Network + optim.SGD."""
 
     def __init__(self, params: dict, lr: float = LR, momentum: float = MOMENTUM):
-        from simulator.engine.model import LeNet5, LeNetConfig
+        from simulator.engine.model import Network, NetConfig
         from simulator.engine.optim import SGD
-        self.model = LeNet5(LeNetConfig(), params={k: v.copy() for k, v in params.items()})
+        self.model = Network(NetConfig(), params={k: v.copy() for k, v in params.items()})
         self.opt = SGD(self.model.params, lr=lr, momentum=momentum, weight_decay=0.0)
 
     def step(self, x, labels):

@@ -290,8 +290,8 @@ def _report(args, torch) -> int:
     rounds = args.rounds or (3 if quick else 7)
     layer_s, step_s = (0.002, 0.01) if quick else (0.015, 0.15)
     from simulator.engine import ops
-    from simulator.engine.model import LeNetConfig, init_params
-    params = init_params(LeNetConfig())
+    from simulator.engine.model import NetConfig, init_params
+    params = init_params(NetConfig())
     layer_impls = {"engine": lambda t: ops_layer_cases(ops, t)}
     trainers = {"engine": (lambda: EngineLeNet(params), lambda x, y: (x, y))}
     layer_impls["numpy"] = lambda t: ops_layer_cases(bench_numpy, t)

@@ -30,10 +30,10 @@ class Timer(event.Listener):            # compile seconds of each kernel called 
 event.register("numba:compile", Timer())
 t0 = time.perf_counter()
 import numpy as np
-from simulator.engine.model import LeNet5, LeNetConfig
+from simulator.engine.model import Network, NetConfig
 from simulator.engine.optim import SGD
 out = {"import": time.perf_counter() - t0}
-model = LeNet5(LeNetConfig())
+model = Network(NetConfig())
 opt = SGD(model.params, lr=0.01, momentum=0.9)
 rng = np.random.default_rng(0)
 for n in (1, 64):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import paths
 from .display import has_display
+from .engine.arch import GRAMMAR, LENET5_SPEC, build
 from .engine.config import SCHEDULES, TrainConfig
 from .errors import UserError
 from .render.script import add_arguments as add_script_arguments
@@ -60,14 +61,27 @@ def _add_model_arguments(p, batch_size: int, lr: float) -> None:
     p.add_argument("--weight-decay", type=_number(float, 0, 1), default=TRAIN_DEFAULTS.weight_decay,
                    help=f"L2 weight decay (default {TRAIN_DEFAULTS.weight_decay:g})")
     p.add_argument("--seed", type=_number(int, 0, 2**32 - 1), default=0, help="random seed (default 0)")
-    p.add_argument("--activation", choices=("relu", "sigmoid", "tanh"), default="relu")
-    p.add_argument("--pool", choices=("max", "avg"), default="max")
+    _add_arch_arguments(p)
     p.add_argument("--threads", type=_number(int, 1, 256),
                    help="Numba threads for the kernels (default: all cores)")
 
 
+ARCH_HELP = (f"the network, as layers joined by '-': {GRAMMAR}; a flatten is implied before the first fc, "
+             f"and the last layer must be fc10 (default LeNet-5: {LENET5_SPEC}). "
+             "Example: conv8k3-relu-maxpool2-conv16k3-relu-maxpool2-fc64-relu-fc10. "
+             "Shapes that do not fit a 28×28 digit are refused with the output-size formula")
+
+
+def _add_arch_arguments(p) -> None:
+    p.add_argument("--arch", metavar="SPEC", default=LENET5_SPEC, help=ARCH_HELP)
+    p.add_argument("--activation", choices=("relu", "sigmoid", "tanh"),
+                   help="make every activation of --arch this one (default: as the spec says)")
+    p.add_argument("--pool", choices=("max", "avg"), help="make every pooling of --arch this kind (default: as the spec says)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(prog="main.py", description="CNN Simulator: watch LeNet-5 learn to read digits.")
+    parser = OneLineParser(prog="main.py", description="CNN Simulator: watch a ConvNet (LeNet-5 unless --arch) "
+                                                       "learn to read digits.")
     sub = parser.add_subparsers(dest="command", metavar="{app,train,lecture,lesson}", parser_class=OneLineParser)
 
     app = sub.add_parser("app", help="the live training window (default)")
@@ -86,8 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     lecture.add_argument("--data", type=Path, metavar="DIR", help="folder of MNIST-format IDX files")
     lecture.add_argument("--checkpoint", type=Path, help="trace a trained model, e.g. assets/model/lenet5-mnist.npz "
                                                          "(default: freshly initialised weights, so one step visibly learns)")
-    lecture.add_argument("--activation", choices=("relu", "sigmoid", "tanh"), default="relu")
-    lecture.add_argument("--pool", choices=("max", "avg"), default="max")
+    _add_arch_arguments(lecture)
     lecture.add_argument("--seed", type=_number(int, 0, 2**32 - 1), default=0)
     lecture.add_argument("--digit", type=_number(int, 0), default=0, help="index of the test image to trace")
     lecture.add_argument("--goto", type=_number(int, 1), default=1, help="open at step N (1-based)")
@@ -177,7 +190,14 @@ def check_window_flags(args, no_window: str | None) -> None:
                         f"not with {no_window}")
 
 
+def check_arch(args) -> None:
+    """--arch (with --activation/--pool applied) must build: ArchError, one line with the formula, exit 2."""
+    if hasattr(args, "arch"):
+        build(args.arch).with_kinds(args.activation, args.pool)
+
+
 def dispatch(args) -> int:
+    check_arch(args)
     if args.command == "lecture":
         check_window_flags(args, "--export" if args.export else "--gif" if args.gif else None)
     if args.command == "lesson":
@@ -211,6 +231,7 @@ def headless_args(argv: list[str]):
     args, window_only = parser.parse_known_args(["train", *argv])
     if window_only:
         parser.parse_args(["app", *window_only])        # a bad or unknown option: one line, exit 2
+    check_arch(args)                                    # a bad --arch: its one line, not the notice first
     ignored = [a.split("=")[0] for a in window_only if a.startswith("-")]
     print("no display found: training headless instead (python main.py train)"
           + (f"; ignoring the window's options {', '.join(ignored)}" if ignored else ""), file=sys.stderr)

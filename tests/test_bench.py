@@ -11,7 +11,7 @@ from benchmarks import numpy_lenet as bench_numpy
 from benchmarks import run as bench
 from benchmarks import startup as bench_startup
 from simulator.engine import ops
-from simulator.engine.model import LeNet5, LeNetConfig, init_params
+from simulator.engine.model import Network, NetConfig, init_params
 
 # One thread: a quick run on a busy 2-core machine is then not at the mercy of spinning threads.
 TINY = ["--quick", "--batches", "1,3", "--layer-batches", "2", "--rounds", "1", "--threads", "1"]
@@ -82,11 +82,11 @@ def test_numpy_dense_and_loss_match_engine(t, i):
 
 
 def test_numpy_lenet_matches_engine_model_and_sgd():
-    """Whole network: the same loss and gradients as model.LeNet5, and the same SGD update."""
-    params = init_params(LeNetConfig(), np.float64)
+    """Whole network: the same loss and gradients as model.Network, and the same SGD update."""
+    params = init_params(NetConfig(), np.float64)
     rng = np.random.default_rng(3)
     x, labels = rng.standard_normal((5, 1, 28, 28)), rng.integers(0, 10, 5)
-    loss, grads, _, _ = LeNet5(LeNetConfig(), {k: v.copy() for k, v in params.items()}).loss_and_grads(x, labels)
+    loss, grads, _, _ = Network(NetConfig(), {k: v.copy() for k, v in params.items()}).loss_and_grads(x, labels)
     net = bench_numpy.NumpyLeNet(params, lr=0.1, momentum=0.9)
     loss_n, grads_n = net.loss_and_grads(x, labels)
     close(loss_n, loss)
@@ -103,7 +103,7 @@ def test_numpy_lenet_matches_engine_model_and_sgd():
 
 def test_numpy_lenet_matches_torch():
     torch = pytest.importorskip("torch")
-    params = init_params(LeNetConfig(), np.float64)
+    params = init_params(NetConfig(), np.float64)
     rng = np.random.default_rng(4)
     x, labels = rng.standard_normal((4, 1, 28, 28)), rng.integers(0, 10, 4)
     net = bench_numpy.NumpyLeNet(params, lr=0.1, momentum=0.9)

@@ -15,7 +15,8 @@ import pytest
 
 from benchmarks.fuzz import BUNDLED, members, mutations, pack, with_meta
 from simulator.engine.checkpoint import CheckpointError, load_checkpoint
-from simulator.engine.model import LeNet5, LeNetConfig
+from simulator.engine.config import TrainConfig
+from simulator.engine.model import Network
 from test_cli import assert_one_line_error, main_py
 
 COUNT = 1200
@@ -25,9 +26,8 @@ def works_everywhere(state, images, digit, label, trainer) -> None:
     (finite logits), the lecture traces one image, train/app restore a Trainer (a ValueError is
     their one-line refusal of a file that does not fit the run)."""
     from simulator.engine.lecture import record_trace
-    c = state["config"]
-    config = LeNetConfig(c["activation"], c["pool"], c["seed"])
-    logits = LeNet5(config, state["params"]).forward(images).outputs["logits"]
+    config = TrainConfig(**state["config"]).model_config()
+    logits = Network(config, state["params"]).forward(images).outputs["logits"]
     assert np.all(np.isfinite(logits))
     record_trace(digit, label, state["params"], config, source="fuzz")
     try:

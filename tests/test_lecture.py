@@ -14,7 +14,8 @@ from simulator.engine.data import MEAN, STD, normalise
 from simulator.engine.drawing import prepare_uint8
 from simulator.engine.lecture import (LectureTrace, Num, Panel, Table, build_steps, parse_number,
                                       record_trace, section_starts)
-from simulator.engine.model import LeNet5, LeNetConfig
+from simulator.engine.arch import LENET5
+from simulator.engine.model import Network, NetConfig
 
 ACT = {"relu": (ops.relu_forward, ops.relu_backward), "sigmoid": (ops.sigmoid_forward, ops.sigmoid_backward),
        "tanh": (ops.tanh_forward, ops.tanh_backward)}
@@ -70,7 +71,7 @@ def engine_tensors(trace: LectureTrace) -> dict:
     t["probs"] = t["exps"] / t["exps"].sum()
     t["onehot"] = np.eye(10, dtype=np.int64)[[trace.label]]
     t["loss"] = np.array(loss)
-    after = LeNet5(trace.config, {k: np.ascontiguousarray(t[f"new:{k}"]) for k in p}).forward(t["input"])
+    after = Network(trace.config, {k: np.ascontiguousarray(t[f"new:{k}"]) for k in p}).forward(t["input"])
     t["loss_after"] = np.array(ops.softmax_cross_entropy(after.outputs["logits"], np.array([trace.label]))[0])
     za = after.outputs["logits"].astype(np.float64)
     t["probs_after"] = np.exp(za - za.max()) / np.exp(za - za.max()).sum()
@@ -165,7 +166,7 @@ def relu_trace(mnist):
 @pytest.fixture(scope="module")
 def sigmoid_avg_trace(mnist):
     return record_trace(mnist.test_images[1], int(mnist.test_labels[1]),
-                        config=LeNetConfig(activation="sigmoid", pool="avg", seed=3))
+                        config=NetConfig(LENET5.with_kinds("sigmoid", "avg"), seed=3))
 
 
 @pytest.mark.parametrize("which", ["relu_trace", "sigmoid_avg_trace"])
@@ -199,7 +200,7 @@ def test_written_out_conv_sum_matches_conv2d_forward(relu_trace):
 def test_update_after_loss_is_a_fresh_forward(relu_trace):
     new = {k: np.array(v) for k, v in relu_trace.params_after.items()}
     x = normalise(relu_trace.image[None])
-    logits = LeNet5(relu_trace.config, new).forward(x).outputs["logits"]
+    logits = Network(relu_trace.config, new).forward(x).outputs["logits"]
     loss, _ = ops.softmax_cross_entropy(logits, np.array([relu_trace.label]))
     assert relu_trace.loss_after == loss
     step = build_steps(relu_trace)[-1]

@@ -12,7 +12,7 @@ from simulator import cli
 from simulator.engine import ops
 from simulator.engine.data import load_dataset, normalise
 from simulator.engine.lecture.step import parse_number
-from simulator.engine.model import LeNet5, LeNetConfig
+from simulator.engine.model import Network, NetConfig
 from simulator.render.lesson_menu import KEYS, LessonMenu
 from simulator.render.lessons import LESSON_SCENES, LessonOptions
 from simulator.render.lessons.common import SIZE
@@ -44,7 +44,7 @@ def test_both_lessons_are_registered_everywhere():
 
 def test_params_lesson_counts_are_the_models(texts, mnist_dir):
     draw("params", options=LessonOptions(data=mnist_dir))
-    model = LeNet5(LeNetConfig())
+    model = Network(NetConfig())
     p = model.params
     x = np.zeros((1, 1, 28, 28), np.float32)
     c1, _ = ops.conv2d_forward(x, p["conv1_w"], p["conv1_b"], 1, 2)
@@ -85,7 +85,7 @@ def test_tensors_lesson_shows_real_tensors_with_their_shapes(texts, mnist_dir, m
     draw("tensors", options=LessonOptions(data=mnist_dir))
     shapes = [s for s in texts if s.startswith("shape ")]
     assert shapes == ["shape ()", "shape [10]", "shape [84, 10]", "shape [6, 28, 28]", "shape [8, 1, 28, 28]"]
-    model = LeNet5(LeNetConfig())      # no --checkpoint: fresh weights, seed 0
+    model = Network(NetConfig())      # no --checkpoint: fresh weights, seed 0
     x = normalise(mnist.test_images[:8])
     out = model.forward(x).outputs
     loss, _ = ops.softmax_cross_entropy(out["logits"][:1], mnist.test_labels[:1].astype(np.int64))

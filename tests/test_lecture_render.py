@@ -152,9 +152,10 @@ def test_cli_export_and_errors(mnist_dir, tmp_path, capsys):
 
 def test_checkpoint_sets_the_architecture(mnist_dir, tmp_path):
     from simulator.engine.checkpoint import save_checkpoint
-    from simulator.engine.model import LeNetConfig, init_params
+    from simulator.engine.arch import LENET5
+    from simulator.engine.model import NetConfig, init_params
     from simulator.engine.trainer import TrainConfig
-    params = init_params(LeNetConfig(activation="tanh", seed=5))
+    params = init_params(NetConfig(LENET5.with_kinds("tanh"), seed=5))
     path = tmp_path / "checkpoint.npz"
     save_checkpoint(path, {"config": TrainConfig(activation="tanh", pool="max", seed=5).as_dict(),
                            "params": params, "velocity": {k: np.zeros_like(v) for k, v in params.items()},

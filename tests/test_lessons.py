@@ -18,7 +18,8 @@ from simulator.engine.lessons import rgb as rgb
 from simulator.engine.data import MEAN, STD, normalise
 from simulator.engine.background import Background
 from simulator.paths import cache_dir
-from simulator.engine.model import LeNet5, LeNetConfig
+from simulator.engine.arch import LENET5
+from simulator.engine.model import Network, NetConfig
 from simulator.errors import UserError
 
 
@@ -355,7 +356,7 @@ def test_receptive_fields_of_lenet():
 def test_receptive_field_is_exactly_what_changes_the_neuron(neuron):
     """Perturbing any input pixel outside the field leaves the neuron unchanged; inside, each
     pixel can change it (checked through the engine's own backward pass: its gradient)."""
-    model = LeNet5(LeNetConfig(activation="tanh", pool="avg", seed=1), dtype=np.float64)
+    model = Network(NetConfig(LENET5.with_kinds("tanh", "avg"), seed=1), dtype=np.float64)
     name, c, r, k = neuron
     rng = np.random.default_rng(0)
     x = rng.normal(size=(1, 1, 28, 28))
@@ -373,8 +374,8 @@ def test_receptive_field_is_exactly_what_changes_the_neuron(neuron):
 
 
 def _input_gradient(model, fwd, name, index):
-    from simulator.engine.model import _ACT_BACKWARD, _POOL_BACKWARD
-    act_b, pool_b, caches = _ACT_BACKWARD["tanh"], _POOL_BACKWARD["avg"], fwd.caches
+    from simulator.engine.model import ACT_BACKWARD, POOL_BACKWARD
+    act_b, pool_b, caches = ACT_BACKWARD["tanh"], POOL_BACKWARD["avg"], fwd.caches
     d = np.zeros_like(fwd.outputs[name])
     d[(0, *index)] = 1.0
     chain = ["pool2", "act2", "conv2", "pool1", "act1", "conv1"]

@@ -18,7 +18,7 @@ from simulator.engine.lessons import rgb as rgb_math
 from simulator.engine.checkpoint import save_checkpoint
 from simulator.engine.data import normalise
 from simulator.engine.graph import analytic_gradient
-from simulator.engine.model import LeNet5, LeNetConfig, softmax
+from simulator.engine.model import Network, NetConfig, softmax
 from simulator.engine.trainer import TrainConfig, Trainer
 from simulator.render.lessons import LESSON_SCENES, LessonOptions
 from simulator.render.lessons.common import SIZE, fmt
@@ -249,7 +249,7 @@ def test_network3d_scene_shows_activations_and_receptive_fields(texts, options, 
         scene.demo()
         assert_not_blank(render(scene))
         name, c, r, k = scene.selected
-        model = LeNet5(LeNetConfig())                    # the scene's fresh weights (empty cache, seed 0)
+        model = Network(NetConfig())                    # the scene's fresh weights (empty cache, seed 0)
         value = model.forward(normalise(mnist.test_images[:1])).outputs[name][0, c, r, k]
         assert f"{name}[{c}, {r}, {k}] = {fmt(float(value), 3)}" in texts
         field = net.receptive_field(name, c, r, k)["input"]

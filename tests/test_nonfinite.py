@@ -8,7 +8,8 @@ import torch
 import torch.nn.functional as F
 
 from simulator.engine import ops
-from simulator.engine.model import PARAM_NAMES, LeNet5, LeNetConfig
+from simulator.engine.arch import LENET5
+from simulator.engine.model import Network, NetConfig
 
 BAD = [np.nan, np.inf, -np.inf]
 DTYPES = [np.float64, np.float32]
@@ -131,10 +132,10 @@ def test_softmax_cross_entropy_nonfinite_like_torch(bad, dtype):
 @pytest.mark.parametrize("name", ["conv1_w", "conv2_b", "fc1_w", "fc3_b"])
 def test_a_nan_weight_reaches_the_loss_and_every_gradient(name, dtype):
     """The training path (batched.py, fast kernels) must not swallow a diverged weight."""
-    model = LeNet5(LeNetConfig(seed=0), dtype=dtype)
+    model = Network(NetConfig(seed=0), dtype=dtype)
     model.params[name].reshape(-1)[0] = np.nan
     x = np.random.default_rng(1).standard_normal((40, 1, 28, 28)).astype(dtype)
     loss, grads, fwd, _ = model.loss_and_grads(x, np.arange(40) % 10)
     assert np.isnan(loss)
     assert np.isnan(fwd.outputs["logits"]).any(axis=1).all()     # every image
-    assert all(np.isnan(grads[n]).any() for n in PARAM_NAMES)
+    assert all(np.isnan(grads[n]).any() for n in LENET5.param_shapes)

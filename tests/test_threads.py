@@ -14,10 +14,10 @@ CHILD = textwrap.dedent("""
     import threading, time
     import numpy as np
     from simulator.engine import ops
-    from simulator.engine.model import LeNet5, LeNetConfig
+    from simulator.engine.model import Network, NetConfig
 
     rng = np.random.default_rng(0)
-    model = LeNet5(LeNetConfig("relu", "max", seed=0))
+    model = Network(NetConfig(seed=0))
     xb = rng.standard_normal((64, 1, 28, 28)).astype(np.float32)
     yb = rng.integers(0, 10, 64)
     digits = rng.standard_normal((5, 1, 28, 28)).astype(np.float32)

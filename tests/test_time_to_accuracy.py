@@ -5,7 +5,7 @@ import pytest
 
 from benchmarks import run as bench
 from benchmarks import time_to_accuracy as tta
-from simulator.engine.model import LeNet5, LeNetConfig, init_params
+from simulator.engine.model import Network, NetConfig, init_params
 
 
 class Scripted:
@@ -47,10 +47,10 @@ def test_race_full_trains_the_engine_to_its_last_epoch():
 def test_torch_side_evaluates_the_engines_weights_alike(mnist):
     torch = pytest.importorskip("torch")
     from simulator.engine.data import normalise
-    params = init_params(LeNetConfig(seed=4))
+    params = init_params(NetConfig(seed=4))
     x, y = normalise(mnist.test_images[:300]), mnist.test_labels[:300].astype(np.int64)
     side = tta.TorchSide(torch, params, x, y, x, y, epochs=1, seed=0)
-    preds = LeNet5(LeNetConfig(seed=4), params={k: v.copy() for k, v in params.items()}).forward(x)
+    preds = Network(NetConfig(seed=4), params={k: v.copy() for k, v in params.items()}).forward(x)
     engine_acc = float((preds.outputs["logits"].argmax(1) == y).mean())
     assert side.evaluate() == pytest.approx(engine_acc, abs=1 / 300)   # one borderline image at most
     side.train_batches(5)                                             # and it trains: the weights move

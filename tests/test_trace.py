@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from simulator.engine import ops
-from simulator.engine.trace import (WEIGHTS_ON_SCREEN, HistoryBuffer, build_snapshot, conv_terms, conv_window,
+from simulator.engine.trace import (HistoryBuffer, weights_on_screen, build_snapshot, conv_terms, conv_window,
                                     pool_crop, strict_max)
 from simulator.engine.trainer import TrainConfig, Trainer
 
@@ -15,7 +15,7 @@ def small(mnist):
 
 def one_step(data, **config):
     trainer = Trainer(TrainConfig(batch_size=8, schedule="constant", **config), data)
-    used = {n: trainer.model.params[n].copy() for n in WEIGHTS_ON_SCREEN}
+    used = {n: trainer.model.params[n].copy() for n in weights_on_screen(trainer.model.arch)}
     result = trainer.train_step()
     return trainer, result, used
 

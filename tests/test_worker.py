@@ -118,7 +118,7 @@ def test_training_and_screen_engine_calls_at_the_same_time(worker):
             while not stop.is_set():
                 snap = worker.latest()
                 layer, k = snap.conv.layer, snap.conv.channel
-                src, wn, bn, _, _, stride, padding = trace.CONV_LAYERS[layer]
+                src, wn, bn, _, _, stride, padding = trace.conv_layers(snap.arch)[layer]
                 terms = trace.conv_terms(snap.acts[src], snap.weights[wn], snap.weights[bn], k, stride, padding)
                 np.testing.assert_allclose(terms.results, snap.acts[layer][k], rtol=1e-4, atol=1e-4)
                 trace.pool_crop(snap.pool_trace.dy, snap.pool_trace.y, 3)

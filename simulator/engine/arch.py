@@ -272,6 +272,8 @@ def _pool_shape(layer: Pool, shape: tuple[int, ...]) -> tuple[int, int, int]:
     if len(shape) != 3:
         raise ArchError(f"--arch: {layer.name} ({layer.token}) comes after a dense layer; "
                         f"pooling needs an image, so it goes before the first fc")
+    if layer.kind not in POOLS:
+        raise ArchError(f"--arch: pooling {layer.kind!r}; choose {' or '.join(POOLS)}")
     c, h, w = shape
     if layer.size < 1 or layer.stride < 1:
         raise ArchError(f"--arch: {layer.name} ({layer.token}): size and stride must be at least 1")

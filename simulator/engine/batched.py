@@ -1,190 +1,223 @@
-"""LeNet-5's forward, and forward + backward, over a whole batch in one go.
+"""The network's forward, and forward + backward, over a whole batch in one go.
 
-model.LeNet5 calls the ops one after the other, each over the whole batch, each cutting
-the batch into per-thread slices. That costs a thread hand-over per op (about twenty a
-step) and, at batch 256, every op streams megabytes through memory. Here each thread takes
-one slice of the batch for the whole network instead, and walks it in chunks of CHUNK
-images, so a chunk's tensors stay in the core's cache from one layer to the next:
+model.Network.forward_ops calls the ops one after the other, each over the whole batch, each
+cutting the batch into per-thread slices. That costs a thread hand-over per op (about twenty
+a step for LeNet-5) and, at batch 256, every op streams megabytes through memory. Here each
+thread takes one slice of the batch for the whole network instead, and walks it in chunks
+of CHUNK images, so a chunk's tensors stay in the core's cache from one layer to the next:
 
-    slice (one per thread) → chunks of CHUNK images → conv1 → act → pool → … → loss → … → conv1
+    slice (one per thread) → chunks of CHUNK images → layer 1 → … → logits → loss → … → layer 1
 
-The results are the ops' results, in the same full-batch arrays and caches that
-model.Forward keeps for the screens (ops.ConvCache, MaxPoolCache, …). Every thread sums
-its own parameter gradients; they are added up at the end. The loss of a chunk is scaled by
-1/N of the whole batch, so the sums are the batch means. Safe from any thread: nothing is
-shared between calls.
+The layers are the Arch's (any conv kernel, stride and padding; max/avg pools of any size and
+stride; any dense widths). The results are the ops' results, in the same full-batch arrays
+and caches that model.Forward keeps for the screens (ops.ConvCache, MaxPoolCache, …). Every
+thread sums its own parameter gradients; they are added up at the end. The loss of a chunk
+is scaled by 1/N of the whole batch, so the sums are the batch means. Safe from any thread:
+nothing is shared between calls.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from . import ops
+from .arch import INPUT_SHAPE, Act, Arch, Conv, Dense, Flatten, Pool
 from .kernels import act as ka
 from .kernels import gemm as kg
 from .kernels import pool as kp
-from . import ops
 from .kernels import precompile
 from .kernels.parallel import run_all, slices
 
-CHUNK = 32      # images per chunk: ~2 MB of activations and gradients, one core's L2
+CHUNK = 32      # images per chunk: ~2 MB of LeNet-5's activations and gradients, one core's L2
 
 _ACT = {"relu": (ka.relu_forward, ka.relu_backward), "sigmoid": (ka.sigmoid_forward, ka.sigmoid_backward),
         "tanh": (ka.tanh_forward, ka.tanh_backward)}
 
 
-def _shapes(N):
-    return {"conv1": (N, 6, 28, 28), "act1": (N, 6, 28, 28), "pool1": (N, 6, 14, 14),
-            "conv2": (N, 16, 10, 10), "act2": (N, 16, 10, 10), "pool2": (N, 16, 5, 5),
-            "fc1": (N, 120), "act3": (N, 120), "fc2": (N, 84), "act4": (N, 84), "logits": (N, 10)}
+class _Plan:
+    """The arch's layers as the chunk loops walk them: (layer, input tensor name, output name,
+    parameter stem or None), and the parameters as contiguous arrays, prepared once per call."""
+
+    def __init__(self, arch: Arch, params: dict):
+        self.arch = arch
+        self.p = {k: np.ascontiguousarray(v) for k, v in params.items()}
+        names = arch.tensor_names
+        self.steps = [(layer, names[i], layer.name,
+                       arch.param_prefix(layer) if isinstance(layer, (Conv, Dense)) else None)
+                      for i, layer in enumerate(arch.layers)]
 
 
-class _Weights:
-    """The parameters as the kernels want them (contiguous), prepared once per call. (The im2col
-    layouts of the filters are made by ops only if a layer needs them: not 5-wide, or NaN/inf.)"""
-
-    def __init__(self, p):
-        self.p = {k: np.ascontiguousarray(v) for k, v in p.items()}
-
-
-def _check(x, params):
-    x = ops._float("LeNet5", "x", x)
-    if x.ndim != 4 or x.shape[1:] != (1, 28, 28):
-        raise ValueError(f"LeNet5: x must be [N,1,28,28], got shape {x.shape}")
-    if x.dtype != params["conv1_w"].dtype:
-        raise ValueError(f"LeNet5: mixed dtypes (x {x.dtype}, parameters {params['conv1_w'].dtype})")
+def _check(x, params, arch):
+    x = ops._float("Network", "x", x)
+    if x.ndim != 4 or x.shape[1:] != INPUT_SHAPE:
+        raise ValueError(f"Network: x must be [N,{','.join(map(str, INPUT_SHAPE))}], got shape {x.shape}")
+    dtype = next(iter(params.values())).dtype
+    if x.dtype != dtype:
+        raise ValueError(f"Network: mixed dtypes (x {x.dtype}, parameters {dtype})")
     if x.shape[0] == 0:
-        raise ValueError(f"LeNet5: empty batch (x {x.shape})")
+        raise ValueError(f"Network: empty batch (x {x.shape})")
     return x
 
 
-def _forward_chunk(o, a, c, act, pool, W):
-    """Forward of images [a, c) into the full-batch arrays of o."""
-    p = W.p
-    n = c - a
-    ops.conv_forward_into(o["input"][a:c], p["conv1_w"], p["conv1_b"], 1, 2, o["conv1"][a:c])
-    act[0](o["conv1"][a:c].reshape(-1), o["act1"][a:c].reshape(-1))
-    _pool_forward(pool, o["act1"][a:c], o["pool1"][a:c], o["argmax1"][a:c] if pool == "max" else None, n)
-    ops.conv_forward_into(o["pool1"][a:c], p["conv2_w"], p["conv2_b"], 1, 0, o["conv2"][a:c])
-    act[0](o["conv2"][a:c].reshape(-1), o["act2"][a:c].reshape(-1))
-    _pool_forward(pool, o["act2"][a:c], o["pool2"][a:c], o["argmax2"][a:c] if pool == "max" else None, n)
-    kg.dense_forward(o["flat"][a:c], p["fc1_w"], p["fc1_b"], o["fc1"][a:c])
-    act[0](o["fc1"][a:c].reshape(-1), o["act3"][a:c].reshape(-1))
-    kg.dense_forward(o["act3"][a:c], p["fc2_w"], p["fc2_b"], o["fc2"][a:c])
-    act[0](o["fc2"][a:c].reshape(-1), o["act4"][a:c].reshape(-1))
-    kg.dense_forward(o["act4"][a:c], p["fc3_w"], p["fc3_b"], o["logits"][a:c])
-
-
-def _pool_forward(pool, x, y, argmax, n):
-    _, C, H, W = x.shape
-    if pool == "max":
-        kp.maxpool_forward(x.reshape(n * C, H, W), 2, 2, y.reshape(n * C, H // 2, W // 2),
-                           argmax.reshape(n * C, H // 2, W // 2))
+def _pool_forward(layer, x, y, argmax):
+    """x[n,C,H,W] → y[n,C,OH,OW] (and argmax for max pooling), plane by plane."""
+    n, C, H, W = x.shape
+    OH, OW = y.shape[2], y.shape[3]
+    if layer.kind == "max":
+        kp.maxpool_forward(x.reshape(n * C, H, W), layer.size, layer.stride, y.reshape(n * C, OH, OW),
+                           argmax.reshape(n * C, OH, OW))
     else:
-        kp.avgpool_forward(x.reshape(n * C, H, W), 2, 2, y.reshape(n * C, H // 2, W // 2))
+        kp.avgpool_forward(x.reshape(n * C, H, W), layer.size, layer.stride, y.reshape(n * C, OH, OW))
 
 
-def _pool_backward(pool, dy, argmax, dx, n):
-    _, C, H, W = dx.shape
-    if pool == "max":
-        kp.maxpool_backward(dy.reshape(n * C, H // 2, W // 2), argmax.reshape(n * C, H // 2, W // 2),
-                            dx.reshape(n * C, H * W))
+def _pool_backward(layer, dy, argmax, dx):
+    n, C, H, W = dx.shape
+    OH, OW = dy.shape[2], dy.shape[3]
+    if layer.kind == "max":
+        kp.maxpool_backward(dy.reshape(n * C, OH, OW), argmax.reshape(n * C, OH, OW), dx.reshape(n * C, H * W))
     else:
-        kp.avgpool_backward(dy.reshape(n * C, H // 2, W // 2), 2, 2, dx.reshape(n * C, H, W))
+        kp.avgpool_backward(dy.reshape(n * C, OH, OW), layer.size, layer.stride, dx.reshape(n * C, H, W))
 
 
-def _backward_chunk(o, d, a, c, act, pool, W, g, tmp, labels, N, input_grad):
+def _forward_chunk(o, a, c, plan):
+    """Forward of images [a, c) into the full-batch arrays of o (o["argmax:poolN"] for max pools)."""
+    p = plan.p
+    for layer, src, dst, key in plan.steps:
+        x, y = o[src][a:c], o[dst][a:c]
+        if isinstance(layer, Conv):
+            ops.conv_forward_into(x, p[key + "_w"], p[key + "_b"], layer.stride, layer.padding, y)
+        elif isinstance(layer, Act):
+            _ACT[layer.kind][0](x.reshape(-1), y.reshape(-1))
+        elif isinstance(layer, Pool):
+            argmax = o.get("argmax:" + dst)
+            _pool_forward(layer, x, y, None if argmax is None else argmax[a:c])
+        elif isinstance(layer, Dense):
+            kg.dense_forward(x, p[key + "_w"], p[key + "_b"], y)
+        # Flatten: o[dst] is a view of o[src], nothing to do
+
+
+def _backward_chunk(o, d, a, c, plan, g, tmp, labels, N, input_grad, scratch):
     """Loss and backward of images [a, c): gradients into d's full-batch arrays, parameter
     gradients into tmp and added into g (this thread's sums; tmp is g itself for a slice's
-    first chunk, which overwrites); returns the chunk's share of the mean loss."""
-    p = W.p
-    n = c - a
+    first chunk, which overwrites); returns the chunk's share of the mean loss.
+    ∂L/∂input is only computed when input_grad (then the layers that only lead to it run too)."""
+    p = plan.p
     loss = ops._softmax_ce_kernel(o["logits"][a:c], labels[a:c], d["logits"][a:c], N)
     precompile.wait()                   # a first launch may be compiling the backward kernels
-    for layer, xin, out, below in (("fc3", "act4", "logits", "fc2"), ("fc2", "act3", "fc2", "fc1"),
-                                   ("fc1", "flat", "fc1", None)):
-        kg.dense_backward(d[out][a:c], o[xin][a:c], p[layer + "_w"], d[xin][a:c], tmp[layer + "_w"], tmp[layer + "_b"])
-        if below:                       # through the activation that made xin
-            act[1](d[xin][a:c].reshape(-1), o[xin][a:c].reshape(-1), d[below][a:c].reshape(-1))
-    _pool_backward(pool, d["pool2"][a:c], o["argmax2"][a:c] if pool == "max" else None, d["act2"][a:c], n)
-    act[1](d["act2"][a:c].reshape(-1), o["act2"][a:c].reshape(-1), d["conv2"][a:c].reshape(-1))
-    ops.conv_backward_into(d["conv2"][a:c], o["pool1"][a:c], p["conv2_w"], 1, 0, d["pool1"][a:c],
-                           tmp["conv2_w"].reshape(16, 150), tmp["conv2_b"], True)
-    _pool_backward(pool, d["pool1"][a:c], o["argmax1"][a:c] if pool == "max" else None, d["act1"][a:c], n)
-    act[1](d["act1"][a:c].reshape(-1), o["act1"][a:c].reshape(-1), d["conv1"][a:c].reshape(-1))
-    dx = d["input"][a:c] if input_grad else o["input"][a:c]      # not written when input_grad is off
-    ops.conv_backward_into(d["conv1"][a:c], o["input"][a:c], p["conv1_w"], 1, 2, dx,
-                           tmp["conv1_w"].reshape(6, 25), tmp["conv1_b"], input_grad)
+    for layer, src, dst, key in reversed(plan.steps):
+        if src not in d:                # only the input lies below: nothing more to do
+            if isinstance(layer, Conv):
+                K = layer.filters
+                ops.conv_backward_into(d[dst][a:c], o[src][a:c], p[key + "_w"], layer.stride, layer.padding,
+                                       o[src][a:c], tmp[key + "_w"].reshape(K, -1), tmp[key + "_b"], False)
+            elif isinstance(layer, Dense):
+                kg.dense_backward(d[dst][a:c], o[src][a:c], p[key + "_w"], scratch[:c - a],
+                                  tmp[key + "_w"], tmp[key + "_b"])
+            if not isinstance(layer, Flatten):
+                break
+            continue
+        dy, dx = d[dst][a:c], d[src][a:c]
+        if isinstance(layer, Conv):
+            K = layer.filters
+            ops.conv_backward_into(dy, o[src][a:c], p[key + "_w"], layer.stride, layer.padding, dx,
+                                   tmp[key + "_w"].reshape(K, -1), tmp[key + "_b"], True)
+        elif isinstance(layer, Act):
+            _ACT[layer.kind][1](dy.reshape(-1), o[dst][a:c].reshape(-1), dx.reshape(-1))
+        elif isinstance(layer, Pool):
+            argmax = o.get("argmax:" + dst)
+            _pool_backward(layer, dy, None if argmax is None else argmax[a:c], dx)
+        elif isinstance(layer, Dense):
+            kg.dense_backward(dy, o[src][a:c], p[key + "_w"], dx, tmp[key + "_w"], tmp[key + "_b"])
+        # Flatten: d[dst] is a view of d[src] (_gradients made it so)
     if tmp is not g:
         for k in g:
             g[k] += tmp[k]
     return loss
 
 
-def _outputs(x, pool):
+def _outputs(x, arch):
+    """Full-batch arrays for every named tensor (flat a view of the tensor before it) and an
+    int32 argmax per max pool."""
     N = x.shape[0]
     o = {"input": x}
-    for name, shape in _shapes(N).items():
-        o[name] = np.empty(shape, x.dtype)
-    o["flat"] = o["pool2"].reshape(N, 400)
-    if pool == "max":
-        o["argmax1"] = np.empty((N, 6, 14, 14), np.int32)
-        o["argmax2"] = np.empty((N, 16, 5, 5), np.int32)
+    for layer, shape, src in zip(arch.layers, arch.shapes, arch.tensor_names):
+        if isinstance(layer, Flatten):
+            o[layer.name] = o[src].reshape(N, -1)
+            continue
+        o[layer.name] = np.empty((N,) + shape, x.dtype)
+        if isinstance(layer, Pool) and layer.kind == "max":
+            o["argmax:" + layer.name] = np.empty((N,) + shape, np.int32)
     return o
 
 
-def _forward_result(o, params, pool):
-    """model.Forward's (outputs, caches) from the full-batch arrays, as the ops build them."""
-    outputs = {k: v for k, v in o.items() if not k.startswith("argmax")}
-    N = o["input"].shape[0]
-    caches = {"conv1": ops.ConvCache(o["input"], params["conv1_w"], 1, 2),
-              "conv2": ops.ConvCache(o["pool1"], params["conv2_w"], 1, 0),
-              "fc1": ops.DenseCache(o["flat"], params["fc1_w"]),
-              "fc2": ops.DenseCache(o["act3"], params["fc2_w"]),
-              "fc3": ops.DenseCache(o["act4"], params["fc3_w"])}
-    for i, (src, dst) in enumerate((("act1", "pool1"), ("act2", "pool2")), 1):
-        if pool == "max":
-            caches[dst] = ops.MaxPoolCache(o[f"argmax{i}"], o[src].shape, 2, 2)
+def _gradients(x, arch, input_grad):
+    """Full-batch gradient arrays for every named tensor but, unless input_grad, the input and
+    the outputs of the layers before the first conv or dense (they only pass the input on).
+    The flat gradient is a view of the one before it."""
+    N = x.shape[0]
+    first_param = next(i for i, layer in enumerate(arch.layers) if isinstance(layer, (Conv, Dense)))
+    d = {"input": np.empty_like(x)} if input_grad else {}
+    for i, (layer, shape, src) in enumerate(zip(arch.layers, arch.shapes, arch.tensor_names)):
+        if i < first_param and not input_grad:
+            continue
+        if isinstance(layer, Flatten):
+            d[layer.name] = d[src].reshape(N, -1)
         else:
-            caches[dst] = ops.AvgPoolCache(o[src].shape, 2, 2)
-    for name in ("act1", "act2", "act3", "act4"):
-        caches[name] = o[name]
+            d[layer.name] = np.empty((N,) + shape, x.dtype)
+    return d
+
+
+def _forward_result(o, plan):
+    """model.Forward's (outputs, caches) from the full-batch arrays, as the ops build them."""
+    outputs = {k: v for k, v in o.items() if not k.startswith("argmax:")}
+    caches = {}
+    for layer, src, dst, key in plan.steps:
+        if isinstance(layer, Conv):
+            caches[key] = ops.ConvCache(o[src], plan.p[key + "_w"], layer.stride, layer.padding)
+        elif isinstance(layer, Dense):
+            caches[key] = ops.DenseCache(o[src], plan.p[key + "_w"])
+        elif isinstance(layer, Pool) and layer.kind == "max":
+            caches[dst] = ops.MaxPoolCache(o["argmax:" + dst], o[src].shape, layer.size, layer.stride)
+        elif isinstance(layer, Pool):
+            caches[dst] = ops.AvgPoolCache(o[src].shape, layer.size, layer.stride)
+        elif isinstance(layer, Act):
+            caches[dst] = o[dst]
     return outputs, caches
 
 
-def forward(params, activation, pool, x):
-    """x[N,1,28,28] → (outputs by model.LAYER_NAMES, caches by layer), as model.LeNet5.forward."""
-    x = _check(x, params)
-    W, act = _Weights(params), _ACT[activation]
-    o = _outputs(x, pool)
+def forward(params, arch, x):
+    """x[N,1,28,28] → (outputs by arch.tensor_names, caches by layer), as model.Network.forward."""
+    x = _check(x, params, arch)
+    plan = _Plan(arch, params)
+    o = _outputs(x, arch)
 
     def run(n0, n1):
         for a in range(n0, n1, CHUNK):
-            _forward_chunk(o, a, min(a + CHUNK, n1), act, pool, W)
+            _forward_chunk(o, a, min(a + CHUNK, n1), plan)
     run_all([lambda n0=n0, n1=n1: run(n0, n1) for n0, n1 in slices(x.shape[0])])
-    return _forward_result(o, params, pool)
+    return _forward_result(o, plan)
 
 
-def loss_and_grads(params, activation, pool, x, labels, input_grad):
+def loss_and_grads(params, arch, x, labels, input_grad):
     """Mean cross-entropy, parameter gradients, (outputs, caches) and the gradient of every
-    named tensor ("input" only when input_grad), as model.LeNet5.loss_and_grads."""
-    x = _check(x, params)
+    named tensor ("input" only when input_grad), as model.Network.loss_and_grads."""
+    x = _check(x, params, arch)
     N = x.shape[0]
-    labels = ops.check_labels("LeNet5", labels, N, 10)
-    W, act = _Weights(params), _ACT[activation]
-    o = _outputs(x, pool)
-    d = {name: np.empty(shape, x.dtype) for name, shape in _shapes(N).items()}
-    d["flat"] = d["pool2"].reshape(N, 400)
-    if input_grad:
-        d["input"] = np.empty_like(x)
+    labels = ops.check_labels("Network", labels, N, arch.shapes[-1][0])
+    plan = _Plan(arch, params)
+    o = _outputs(x, arch)
+    d = _gradients(x, arch, input_grad)
+    first_dense_input = arch.shapes[arch.layers.index(arch.of_type(Dense)[0]) - 1]
     parts = slices(N)
     gs = [{k: np.empty_like(v) for k, v in params.items()} for _ in parts]
     losses = [0.0] * len(parts)
 
     def run(i, n0, n1):
         tmp = gs[i]                         # the first chunk writes the sums, later ones add
+        scratch = np.empty((min(CHUNK, n1 - n0),) + first_dense_input, x.dtype)
         for a in range(n0, n1, CHUNK):
             c = min(a + CHUNK, n1)
-            _forward_chunk(o, a, c, act, pool, W)
-            losses[i] += _backward_chunk(o, d, a, c, act, pool, W, gs[i], tmp, labels, N, input_grad)
+            _forward_chunk(o, a, c, plan)
+            losses[i] += _backward_chunk(o, d, a, c, plan, gs[i], tmp, labels, N, input_grad, scratch)
             if tmp is gs[i]:
                 tmp = {k: np.empty_like(v) for k, v in params.items()}
     run_all([lambda i=i, n0=n0, n1=n1: run(i, n0, n1) for i, (n0, n1) in enumerate(parts)])
@@ -192,6 +225,5 @@ def loss_and_grads(params, activation, pool, x, labels, input_grad):
     for other in gs[1:]:
         for k in grads:
             grads[k] += other[k]
-    outputs, caches = _forward_result(o, params, pool)
-    d["flat"] = d["pool2"].reshape(N, 400)
+    outputs, caches = _forward_result(o, plan)
     return sum(losses), grads, outputs, caches, d

@@ -1,4 +1,10 @@
-"""checkpoint.npz: a Trainer's state, written atomically (temp file + os.replace)."""
+"""checkpoint.npz: a Trainer's state, written atomically (temp file + os.replace).
+
+The config holds the network's canonical spec ("arch"), so a checkpoint loads back into the
+network it trained; one written before specs existed has none and is LeNet-5 with its
+activation and pool. Members: "meta" (JSON bytes), "param/NAME" and "velocity/NAME" for every
+parameter of that network (Arch.param_shapes).
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -12,13 +18,13 @@ import numpy as np
 
 from ..errors import UserError
 from .config import SCHEDULES, TrainConfig
-from .model import ACTIVATIONS, PARAM_NAMES, PARAM_SHAPES, POOLS
+from .arch import ACTIVATIONS, POOLS, ArchError
 
 FORMAT_VERSION = 1
 
 
 class CheckpointError(UserError):
-    """A checkpoint file that cannot be read or does not hold a LeNet-5."""
+    """A checkpoint file that cannot be read or does not hold the network its spec describes."""
 
 
 def atomic_write(path: Path, write) -> None:
@@ -54,31 +60,34 @@ def save_checkpoint(path: Path, state: dict) -> None:
 CONFIG_RANGES = {"epochs": (0, 1000), "batch_size": (1, 60000), "lr": (0.0, 10.0), "momentum": (0.0, 0.999),
                  "weight_decay": (0.0, 1.0), "seed": (0, 2**32 - 1), "warmup": (0.0, 1000.0), "shift": (0, 8)}
 CONFIG_CHOICES = {"schedule": SCHEDULES, "activation": ACTIVATIONS, "pool": POOLS}
+OPTIONAL = ("activation", "pool")          # None: the spec's own kinds
+MAX_SPEC = 1000                            # characters of a stored spec
 COUNTERS = ("step_count", "epoch", "batch_in_epoch")
 MAX_COUNT = 10**12
-# |weights| a trained LeNet-5 never comes near (its largest are ~3); beyond it a forward pass of
-# float32 can overflow to inf, so such a file is damaged rather than trained
+# |weights| a trained network never comes near (LeNet-5's largest are ~3); beyond it a forward
+# pass of float32 can overflow to inf, so such a file is damaged rather than trained
 MAX_ABS_WEIGHT = 1e4
 
 
 def load_checkpoint(path: Path) -> dict:
     """Read and validate a checkpoint; any problem is a CheckpointError naming the file.
 
-    Returns {"config": dict of every TrainConfig field, "params"/"velocity": {name: float32 C array of
-    PARAM_SHAPES[name]}, "step_count", "epoch", "batch_in_epoch": ints ≥ 0}."""
+    Returns {"config": dict of every TrainConfig field ("arch" the canonical spec), "params"/"velocity":
+    {name: float32 C array of the arch's param_shapes[name]}, "step_count", "epoch", "batch_in_epoch":
+    ints ≥ 0}."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: checkpoint not found")
-    meta, params, velocity = _read(path)
-    config = _check_meta(path, meta)
-    for name in PARAM_NAMES:
+    meta, config, shapes, params, velocity = _read(path)
+    for name, shape in shapes.items():
         for kind, arrays in (("parameter", params), ("momentum", velocity)):
-            arrays[name] = _check_array(path, kind, name, arrays[name])
+            arrays[name] = _check_array(path, kind, name, arrays[name], shape)
     return {"config": config, "params": params, "velocity": velocity, **{k: meta[k] for k in COUNTERS}}
 
 
 def _read(path: Path):
-    """The raw members: meta (parsed JSON), parameters and momenta (arrays as stored)."""
+    """The raw members: meta (parsed JSON), the checked config, the network's parameter
+    shapes, and its parameters and momenta (arrays as stored)."""
     try:
         with open(path, "rb") as f:
             magic = f.read(6)
@@ -91,19 +100,24 @@ def _read(path: Path):
         if not isinstance(z, np.lib.npyio.NpzFile):
             raise CheckpointError(f"{path}: not a CNN Simulator checkpoint (a single array, not an .npz archive)")
         with z:
-            expected = {"meta"} | {f"{kind}/{n}" for kind in ("param", "velocity") for n in PARAM_NAMES}
+            raw = z["meta"] if "meta" in z.files else None
+            if raw is None:
+                raise CheckpointError(f"{path}: not a CNN Simulator checkpoint (missing meta)")
+            if raw.dtype != np.uint8 or raw.ndim != 1:
+                raise CheckpointError(f"{path}: meta is a {raw.dtype} array of shape {raw.shape}, expected JSON bytes")
+            meta = json.loads(raw.tobytes().decode("utf-8"))
+            config = _check_meta(path, meta)
+            shapes = TrainConfig(**config).network().param_shapes
+            expected = {"meta"} | {f"{kind}/{n}" for kind in ("param", "velocity") for n in shapes}
             missing, extra = sorted(expected - set(z.files)), sorted(set(z.files) - expected)
             if missing:
                 raise CheckpointError(f"{path}: not a CNN Simulator checkpoint (missing {', '.join(missing[:3])}"
                                       f"{' …' if len(missing) > 3 else ''})")
             if extra:
-                raise CheckpointError(f"{path}: unexpected member {extra[0]!r} in the checkpoint")
-            raw = z["meta"]
-            if raw.dtype != np.uint8 or raw.ndim != 1:
-                raise CheckpointError(f"{path}: meta is a {raw.dtype} array of shape {raw.shape}, expected JSON bytes")
-            meta = json.loads(raw.tobytes().decode("utf-8"))
-            params = {n: z[f"param/{n}"] for n in PARAM_NAMES}
-            velocity = {n: z[f"velocity/{n}"] for n in PARAM_NAMES}
+                raise CheckpointError(f"{path}: unexpected member {extra[0]!r} in the checkpoint "
+                                      f"(its network is {config['arch']})")
+            params = {n: z[f"param/{n}"] for n in shapes}
+            velocity = {n: z[f"velocity/{n}"] for n in shapes}
     except CheckpointError:
         raise
     except RecursionError:
@@ -111,7 +125,7 @@ def _read(path: Path):
     except Exception as e:      # zip, npy header, JSON, UTF-8, CRC, zlib …: a damaged file, whatever the layer
         raise CheckpointError(f"{path}: corrupt or truncated checkpoint "
                               f"({e.__class__.__name__}: {_one_line(e)})") from None
-    return meta, params, velocity
+    return meta, config, shapes, params, velocity
 
 
 def _check_meta(path: Path, meta) -> dict:
@@ -139,8 +153,10 @@ def _check_meta(path: Path, meta) -> dict:
         if problem:
             raise CheckpointError(f"{path}: config {key} is {_short(value)}, expected {problem}")
     try:
-        complete = TrainConfig(**config)          # a setting left out takes its default
-        complete.model_config()
+        complete = TrainConfig(**config)          # a setting left out takes its default (no arch: LeNet-5)
+    except ArchError as e:
+        raise CheckpointError(f"{path}: the checkpoint's network does not work: "
+                              f"{_one_line(e).removeprefix('--arch: ')}") from None
     except (TypeError, ValueError) as e:
         raise CheckpointError(f"{path}: bad settings in checkpoint ({_one_line(e)})") from None
     return complete.as_dict()
@@ -148,6 +164,10 @@ def _check_meta(path: Path, meta) -> dict:
 
 def _bad_setting(key: str, value, kind: type) -> str | None:
     """What a config value should have been, or None if it is fine."""
+    if key in OPTIONAL and value is None:
+        return None
+    if key == "arch":
+        return None if isinstance(value, str) and len(value) <= MAX_SPEC else f"a spec of at most {MAX_SPEC} characters"
     if key in CONFIG_CHOICES:
         return None if value in CONFIG_CHOICES[key] and isinstance(value, str) else " or ".join(CONFIG_CHOICES[key])
     if kind is int:
@@ -160,16 +180,16 @@ def _bad_setting(key: str, value, kind: type) -> str | None:
     return None if isinstance(value, kind) else f"a {kind.__name__}"
 
 
-def _check_array(path: Path, kind: str, name: str, arr: np.ndarray) -> np.ndarray:
+def _check_array(path: Path, kind: str, name: str, arr: np.ndarray, shape: tuple) -> np.ndarray:
     """A stored parameter (or its momentum) as a native float32 C array, if it is one of the right shape."""
-    if arr.shape != PARAM_SHAPES[name] or arr.dtype.kind != "f":
+    if arr.shape != shape or arr.dtype.kind != "f":
         raise CheckpointError(f"{path}: {kind} {name} has shape {arr.shape} {arr.dtype}, "
-                              f"expected {PARAM_SHAPES[name]} float")
+                              f"expected {shape} float")
     if not np.all(np.isfinite(arr)):
         raise CheckpointError(f"{path}: {kind} {name} holds NaN or inf")
     biggest = float(np.abs(arr).max()) if arr.size else 0.0
     if biggest > MAX_ABS_WEIGHT:
-        raise CheckpointError(f"{path}: {kind} {name} holds {biggest:.3g}, far beyond any trained LeNet-5 "
+        raise CheckpointError(f"{path}: {kind} {name} holds {biggest:.3g}, far beyond any trained network "
                               f"(limit {MAX_ABS_WEIGHT:g}): the file is damaged")
     return np.ascontiguousarray(arr, dtype=np.float32)
 

@@ -14,11 +14,18 @@ Why these defaults (the figures are in README "Measured results"):
   augmentation LeCun et al. (1998) used for LeNet-5 itself; without it 5 epochs ended at
   ~99.0-99.1% here whatever the batch and rate, with it 99.3%;
 - momentum 0.9 and weight decay 5e-4, the usual SGD companions.
+
+The network is `arch`, a spec (arch.py; LeNet-5 by default). `activation` and `pool`, when
+set (the --activation/--pool flags, the lessons, old checkpoints), switch every activation or
+pooling layer of it (Arch.with_kinds); they are folded into `arch` when the config is made,
+so `arch` is always the canonical spec of the network that trains.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+
+from .arch import LENET5_SPEC, build
 
 SCHEDULES = ("cosine", "linear", "constant")
 
@@ -34,12 +41,22 @@ class TrainConfig:
     warmup: float = 0.3        # epochs of linear warm-up from 0 to lr (not used by constant)
     shift: int = 2             # training images moved by up to ±shift pixels at random (0: as they are)
     seed: int = 0
-    activation: str = "relu"
-    pool: str = "max"
+    arch: str = LENET5_SPEC    # the network (arch.py's spec); ArchError if it does not work
+    activation: str | None = None   # relu|sigmoid|tanh: every activation of arch becomes this
+    pool: str | None = None         # max|avg: every pooling of arch becomes this
+
+    def __post_init__(self):
+        if not isinstance(self.arch, str):
+            raise ValueError(f"arch must be a spec string, got {type(self.arch).__name__}")
+        object.__setattr__(self, "arch", self.network().spec)
+
+    def network(self):
+        """The checked arch.Arch: `arch` with the activation/pool overrides applied."""
+        return build(self.arch).with_kinds(self.activation, self.pool)
 
     def model_config(self):
-        from .model import LeNetConfig
-        return LeNetConfig(activation=self.activation, pool=self.pool, seed=self.seed)
+        from .model import NetConfig
+        return NetConfig(arch=self.network(), seed=self.seed)
 
     def as_dict(self) -> dict:
         return asdict(self)

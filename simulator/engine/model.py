@@ -1,13 +1,13 @@
-"""LeNet-5 for 28×28 digits, built from the ops in ops.py.
+"""The network an Arch describes (arch.py), built from the ops in ops.py; LeNet-5 by default.
 
-    input[N,1,28,28]
-    conv1 5×5, 1→6, padding 2 → act → pool 2   → [N,6,14,14]
-    conv2 5×5, 6→16           → act → pool 2   → [N,16,5,5]
-    flatten 400 → fc1 120 → act → fc2 84 → act → fc3 10 (logits)
+    input[N,1,28,28] → the arch's layers in order → logits[N,10]
+    conv: ops.conv2d_forward (any kernel, stride, padding)   act: relu / sigmoid / tanh
+    pool: max or avg, any size and stride                     flat: [N,C,H,W] → [N,C·H·W]
+    fc:   ops.dense_forward, weights [D,M]
 
-The activation (relu|sigmoid|tanh) and the pooling (max|avg) are options, because the
-lessons switch them. Every intermediate tensor is kept by name in `Forward.outputs`, and
-`backward` returns the gradient of every one of them too: screens read both.
+Every intermediate tensor is kept by name (Arch.tensor_names) in `Forward.outputs`, and
+`backward` returns the gradient of every one of them too: screens read both. The lessons
+switch every activation or pooling at once with Arch.with_kinds.
 """
 from __future__ import annotations
 
@@ -16,131 +16,143 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import batched, ops
+from .arch import LENET5, Act, Arch, Conv, Dense, Flatten, Pool
 from .kernels import precompile
 
-ACTIVATIONS = ("relu", "sigmoid", "tanh")
-POOLS = ("max", "avg")
-PARAM_NAMES = ("conv1_w", "conv1_b", "conv2_w", "conv2_b",
-               "fc1_w", "fc1_b", "fc2_w", "fc2_b", "fc3_w", "fc3_b")
-PARAM_SHAPES = {
-    "conv1_w": (6, 1, 5, 5), "conv1_b": (6,),
-    "conv2_w": (16, 6, 5, 5), "conv2_b": (16,),
-    "fc1_w": (400, 120), "fc1_b": (120,),
-    "fc2_w": (120, 84), "fc2_b": (84,),
-    "fc3_w": (84, 10), "fc3_b": (10,),
-}
-# Names of the tensors a forward pass produces, in order.
-LAYER_NAMES = ("input", "conv1", "act1", "pool1", "conv2", "act2", "pool2",
-               "flat", "fc1", "act3", "fc2", "act4", "logits")
-
-_ACT_FORWARD = {"relu": ops.relu_forward, "sigmoid": ops.sigmoid_forward, "tanh": ops.tanh_forward}
-_ACT_BACKWARD = {"relu": ops.relu_backward, "sigmoid": ops.sigmoid_backward, "tanh": ops.tanh_backward}
-_POOL_FORWARD = {"max": ops.maxpool2d_forward, "avg": ops.avgpool2d_forward}
-_POOL_BACKWARD = {"max": ops.maxpool2d_backward, "avg": ops.avgpool2d_backward}
+ACT_FORWARD = {"relu": ops.relu_forward, "sigmoid": ops.sigmoid_forward, "tanh": ops.tanh_forward}
+ACT_BACKWARD = {"relu": ops.relu_backward, "sigmoid": ops.sigmoid_backward, "tanh": ops.tanh_backward}
+POOL_FORWARD = {"max": ops.maxpool2d_forward, "avg": ops.avgpool2d_forward}
+POOL_BACKWARD = {"max": ops.maxpool2d_backward, "avg": ops.avgpool2d_backward}
 
 
 @dataclass(frozen=True)
-class LeNetConfig:
-    activation: str = "relu"
-    pool: str = "max"
+class NetConfig:
+    arch: Arch = LENET5
     seed: int = 0
 
     def __post_init__(self):
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {self.activation!r}")
-        if self.pool not in POOLS:
-            raise ValueError(f"pool must be one of {POOLS}, got {self.pool!r}")
+        if not isinstance(self.arch, Arch):
+            raise ValueError(f"arch must be an arch.Arch (arch.build(spec)), got {type(self.arch).__name__}")
+
+    @property
+    def activation(self) -> str | None:
+        """The kind of the first activation (None if the network has none)."""
+        acts = self.arch.of_type(Act)
+        return acts[0].kind if acts else None
+
+    @property
+    def pool(self) -> str | None:
+        """The kind of the first pooling (None if the network has none)."""
+        pools = self.arch.of_type(Pool)
+        return pools[0].kind if pools else None
 
 
 @dataclass
 class Forward:
-    """What one forward pass produced: every named tensor, and the caches backward needs."""
+    """What one forward pass produced: every named tensor, and the caches backward needs
+    (by layer name; a dense layer's by its parameter prefix, so the logits layer's is fcN)."""
     outputs: dict[str, np.ndarray]
     caches: dict[str, object] = field(repr=False)
 
 
-def init_params(config: LeNetConfig, dtype=np.float32) -> dict[str, np.ndarray]:
-    """He-normal init before a ReLU, Glorot-uniform otherwise (sigmoid/tanh, logits); biases zero; seeded."""
+def cache_key(arch: Arch, layer) -> str:
+    return arch.param_prefix(layer) if isinstance(layer, Dense) else layer.name
+
+
+def init_params(config: NetConfig, dtype=np.float32) -> dict[str, np.ndarray]:
+    """He-normal init for a layer a ReLU follows, Glorot-uniform otherwise (sigmoid/tanh, no
+    activation, the logits); biases zero; seeded; drawn in layer order."""
     rng = np.random.default_rng(config.seed)
-    params = {}
-    for name in PARAM_NAMES:
-        shape = PARAM_SHAPES[name]
-        if name.endswith("_b"):
-            params[name] = np.zeros(shape, dtype)
+    arch, params = config.arch, {}
+    layers = arch.layers
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, (Conv, Dense)):
             continue
+        key = arch.param_prefix(layer)
+        shape = arch.param_shapes[f"{key}_w"]
         if len(shape) == 4:          # conv: [K, C, FH, FW]
             fan_in = shape[1] * shape[2] * shape[3]
             fan_out = shape[0] * shape[2] * shape[3]
         else:                        # dense: [D, M]
             fan_in, fan_out = shape
-        if config.activation == "relu" and name != "fc3_w":  # the logits layer has no ReLU after it
+        relu_next = i + 1 < len(layers) and isinstance(layers[i + 1], Act) and layers[i + 1].kind == "relu"
+        if relu_next:
             w = rng.normal(0.0, np.sqrt(2.0 / fan_in), shape)
         else:
             limit = np.sqrt(6.0 / (fan_in + fan_out))
             w = rng.uniform(-limit, limit, shape)
-        params[name] = np.ascontiguousarray(w, dtype=dtype)
+        params[f"{key}_w"] = np.ascontiguousarray(w, dtype=dtype)
+        params[f"{key}_b"] = np.zeros(arch.param_shapes[f"{key}_b"], dtype)
     return params
 
 
-class LeNet5:
-    def __init__(self, config: LeNetConfig = LeNetConfig(), params: dict | None = None,
+class Network:
+    def __init__(self, config: NetConfig = NetConfig(), params: dict | None = None,
                  dtype=np.float32):
         self.config = config
         self.params = init_params(config, dtype) if params is None else params
-        check_params(self.params)
-        precompile.start(self.params["conv1_w"].dtype)     # a first launch compiles on both cores
+        check_params(self.params, config.arch)
+        precompile.start(next(iter(self.params.values())).dtype)   # a first launch compiles on both cores
+
+    @property
+    def arch(self) -> Arch:
+        return self.config.arch
 
     def forward(self, x: np.ndarray) -> Forward:
         """x[N,1,28,28] normalised images → Forward with outputs['logits'][N,10].
 
         Computed by batched.forward (whole network per thread slice, cache-sized chunks);
         forward_ops is the same, op by op, as the lecture tells it."""
-        return Forward(*batched.forward(self.params, self.config.activation, self.config.pool, x))
+        return Forward(*batched.forward(self.params, self.arch, x))
 
     def forward_ops(self, x: np.ndarray) -> Forward:
-        """model.forward, calling the ops one after the other over the whole batch."""
-        p, act, pool = self.params, _ACT_FORWARD[self.config.activation], _POOL_FORWARD[self.config.pool]
+        """model.forward, calling the ops one layer after the other over the whole batch."""
+        arch, p = self.arch, self.params
         out, cache = {"input": x}, {}
-        out["conv1"], cache["conv1"] = ops.conv2d_forward(x, p["conv1_w"], p["conv1_b"], 1, 2)
-        out["act1"], cache["act1"] = act(out["conv1"])
-        out["pool1"], cache["pool1"] = pool(out["act1"], 2, 2)
-        out["conv2"], cache["conv2"] = ops.conv2d_forward(out["pool1"], p["conv2_w"], p["conv2_b"], 1, 0)
-        out["act2"], cache["act2"] = act(out["conv2"])
-        out["pool2"], cache["pool2"] = pool(out["act2"], 2, 2)
-        out["flat"] = out["pool2"].reshape(x.shape[0], -1)
-        out["fc1"], cache["fc1"] = ops.dense_forward(out["flat"], p["fc1_w"], p["fc1_b"])
-        out["act3"], cache["act3"] = act(out["fc1"])
-        out["fc2"], cache["fc2"] = ops.dense_forward(out["act3"], p["fc2_w"], p["fc2_b"])
-        out["act4"], cache["act4"] = act(out["fc2"])
-        out["logits"], cache["fc3"] = ops.dense_forward(out["act4"], p["fc3_w"], p["fc3_b"])
+        h = x
+        for layer in arch.layers:
+            key = cache_key(arch, layer)
+            if isinstance(layer, Conv):
+                h, cache[key] = ops.conv2d_forward(h, p[f"{key}_w"], p[f"{key}_b"], layer.stride, layer.padding)
+            elif isinstance(layer, Act):
+                h, cache[key] = ACT_FORWARD[layer.kind](h)
+            elif isinstance(layer, Pool):
+                h, cache[key] = POOL_FORWARD[layer.kind](h, layer.size, layer.stride)
+            elif isinstance(layer, Flatten):
+                h = h.reshape(x.shape[0], -1)
+            else:
+                h, cache[key] = ops.dense_forward(h, p[f"{key}_w"], p[f"{key}_b"])
+            out[layer.name] = h
         return Forward(out, cache)
 
     def backward(self, dlogits: np.ndarray, fwd: Forward) -> tuple[dict, dict]:
-        """dL/dlogits[N,10] → (parameter gradients by PARAM_NAMES, gradient of every named tensor)."""
-        act, pool = _ACT_BACKWARD[self.config.activation], _POOL_BACKWARD[self.config.pool]
-        c, g, d = fwd.caches, {}, {"logits": dlogits}
-        d["act4"], g["fc3_w"], g["fc3_b"] = ops.dense_backward(dlogits, c["fc3"])
-        d["fc2"] = act(d["act4"], c["act4"])
-        d["act3"], g["fc2_w"], g["fc2_b"] = ops.dense_backward(d["fc2"], c["fc2"])
-        d["fc1"] = act(d["act3"], c["act3"])
-        d["flat"], g["fc1_w"], g["fc1_b"] = ops.dense_backward(d["fc1"], c["fc1"])
-        d["pool2"] = d["flat"].reshape(fwd.outputs["pool2"].shape)
-        d["act2"] = pool(d["pool2"], c["pool2"])
-        d["conv2"] = act(d["act2"], c["act2"])
-        d["pool1"], g["conv2_w"], g["conv2_b"] = ops.conv2d_backward(d["conv2"], c["conv2"])
-        d["act1"] = pool(d["pool1"], c["pool1"])
-        d["conv1"] = act(d["act1"], c["act1"])
-        d["input"], g["conv1_w"], g["conv1_b"] = ops.conv2d_backward(d["conv1"], c["conv1"])
+        """dL/dlogits[N,10] → (parameter gradients by name, gradient of every named tensor)."""
+        arch, c = self.arch, fwd.caches
+        g, d = {}, {"logits": dlogits}
+        names = arch.tensor_names
+        for i in range(len(arch.layers) - 1, -1, -1):
+            layer, below = arch.layers[i], names[i]
+            dy, key = d[layer.name], cache_key(arch, layer)
+            if isinstance(layer, Conv):
+                d[below], g[f"{key}_w"], g[f"{key}_b"] = ops.conv2d_backward(dy, c[key])
+            elif isinstance(layer, Act):
+                d[below] = ACT_BACKWARD[layer.kind](dy, c[key])
+            elif isinstance(layer, Pool):
+                d[below] = POOL_BACKWARD[layer.kind](dy, c[key])
+            elif isinstance(layer, Flatten):
+                d[below] = dy.reshape(fwd.outputs[below].shape)
+            else:
+                d[below], g[f"{key}_w"], g[f"{key}_b"] = ops.dense_backward(dy, c[key])
         return g, d
 
     def loss_and_grads(self, x: np.ndarray, labels: np.ndarray, input_grad: bool = False):
         """Mean cross-entropy on (x, labels) → (loss, parameter grads, Forward, activation grads).
 
         The activation grads hold every named tensor but "input" unless input_grad: training
-        never needs ∂L/∂input, and it is a sixth of the work. Computed by batched.py, with
-        the same results as forward + softmax_cross_entropy + backward."""
+        never needs ∂L/∂input (for LeNet-5 it is a sixth of the work). Computed by batched.py,
+        with the same results as forward + softmax_cross_entropy + backward."""
         loss, grads, outputs, caches, dacts = batched.loss_and_grads(
-            self.params, self.config.activation, self.config.pool, x, labels, input_grad)
+            self.params, self.arch, x, labels, input_grad)
         return loss, grads, Forward(outputs, caches), dacts
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -155,12 +167,15 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def check_params(params: dict) -> None:
-    """Raise ValueError unless params holds exactly LeNet-5's tensors with the right shapes."""
-    missing = [n for n in PARAM_NAMES if n not in params]
+def check_params(params: dict, arch: Arch = LENET5) -> None:
+    """Raise ValueError unless params holds exactly the arch's tensors with the right shapes."""
+    expected = arch.param_shapes
+    missing = [n for n in expected if n not in params]
     if missing:
-        raise ValueError(f"parameters missing: {', '.join(missing)}")
-    for name in PARAM_NAMES:
-        if tuple(params[name].shape) != PARAM_SHAPES[name]:
-            raise ValueError(f"parameter {name} has shape {tuple(params[name].shape)}, "
-                             f"expected {PARAM_SHAPES[name]}")
+        raise ValueError(f"parameters missing for {arch.spec}: {', '.join(missing)}")
+    extra = [n for n in params if n not in expected]
+    if extra:
+        raise ValueError(f"parameters not in {arch.spec}: {', '.join(extra)}")
+    for name, shape in expected.items():
+        if tuple(params[name].shape) != shape:
+            raise ValueError(f"parameter {name} has shape {tuple(params[name].shape)}, expected {shape}")

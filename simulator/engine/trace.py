@@ -1,10 +1,11 @@
 """Snapshot: the immutable record of training that the app's screens read.
 
 The training worker builds one from a StepResult at most ~30 times a second. Everything a
-screen shows is in here, already computed by the engine: the current sample's activations
-and backward gradients (sample 0 of the batch), the conv weights, the dot-product terms of
-the selected convolution channel, the pooling routing (the engine's own pool backward
-output), the metric history and the colour-scale limits. Screens only index and format.
+screen shows is in here, already computed by the engine: the network (its Arch), the current
+sample's activations and backward gradients (sample 0 of the batch, every tensor of
+Arch.tensor_names), the conv weights, the dot-product terms of the selected convolution
+channel, the pooling routing of the pool after it (the engine's own pool backward output),
+the metric history and the colour-scale limits. Screens only index and format.
 
 Every array is a private copy marked read-only, so a snapshot never changes after it is
 published. The functions here are plain NumPy (no Numba, no threads): safe on any thread.
@@ -13,20 +14,46 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 import numpy as np
 
+from .arch import LENET5, Act, Arch, Conv, Dense, Pool
 from .model import softmax
 
-# The tensors of sample 0 a snapshot keeps (forward outputs and their gradients).
-SAMPLE_TENSORS = ("input", "conv1", "act1", "pool1", "conv2", "act2", "pool2",
-                  "flat", "fc1", "act3", "fc2", "act4", "logits")
-CONV_LAYERS = {  # layer → (input tensor, weight, bias, activation output, pooled, stride, padding)
-    "conv1": ("input", "conv1_w", "conv1_b", "act1", "pool1", 1, 2),
-    "conv2": ("pool1", "conv2_w", "conv2_b", "act2", "pool2", 1, 0),
-}
-WEIGHTS_ON_SCREEN = ("conv1_w", "conv1_b", "conv2_w", "conv2_b")
+
+class ConvLayer(NamedTuple):
+    """A conv layer as the screens follow it: its input tensor, parameters, the activation and
+    pooling right after it (None when it has none) and its stride and padding."""
+    src: str
+    weight: str
+    bias: str
+    act: str | None
+    pool: str | None
+    stride: int
+    padding: int
+
+
+def conv_layers(arch: Arch) -> dict[str, ConvLayer]:
+    """conv name → ConvLayer, in order; e.g. LeNet-5's conv2: ("pool1", "conv2_w", "conv2_b",
+    "act2", "pool2", 1, 0)."""
+    out = {}
+    layers, names = arch.layers, arch.tensor_names
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, Conv):
+            continue
+        after = layers[i + 1:i + 3]
+        act = after[0].name if after and isinstance(after[0], Act) else None
+        rest = after[1:] if act else after[:1]
+        pool = rest[0].name if rest and isinstance(rest[0], Pool) else None
+        out[layer.name] = ConvLayer(names[i], f"{layer.name}_w", f"{layer.name}_b", act, pool,
+                                    layer.stride, layer.padding)
+    return out
+
+
+def weights_on_screen(arch: Arch) -> tuple[str, ...]:
+    """The parameters a snapshot copies: every conv layer's weights and biases."""
+    return tuple(n for c in conv_layers(arch).values() for n in (c.weight, c.bias))
 
 
 def frozen(a) -> np.ndarray:
@@ -161,7 +188,7 @@ def conv_window(x, w, b, k: int, y: int, xpos: int, stride: int = 1, padding: in
 @dataclass(frozen=True)
 class PoolTrace:
     """One channel of a pooling layer, forward and backward, for one sample."""
-    layer: str              # "pool1" | "pool2"
+    layer: str              # "pool1", "pool2", …
     kind: str               # "max" | "avg"
     channel: int
     size: int
@@ -293,8 +320,8 @@ class Snapshot:
     lr: float
     speed: str
     images_per_sec: float
-    activation: str
-    pool: str
+    activation: str | None          # the kind of the network's first activation / pooling (None: none)
+    pool: str | None
     loss: float                     # the last batch's loss
     batch_acc: float
     history: History
@@ -302,15 +329,16 @@ class Snapshot:
     label: int
     prediction: int
     probs: np.ndarray               # [10] softmax of the sample's logits
-    acts: Mapping[str, np.ndarray]  # sample 0's forward tensors by SAMPLE_TENSORS
-    grads: Mapping[str, np.ndarray]  # ∂(batch mean loss)/∂(sample 0's tensor), same names
-    weights: Mapping[str, np.ndarray]
-    limits: Mapping[str, float]     # colour-scale half-widths: "input", "stage1", "conv1_w", "pool_grad", …
-    conv: ConvTerms
-    pool_trace: PoolTrace
+    acts: Mapping[str, np.ndarray]  # sample 0's forward tensors by arch.tensor_names
+    grads: Mapping[str, np.ndarray]  # ∂(batch mean loss)/∂(sample 0's tensor), same names but "input"
+    weights: Mapping[str, np.ndarray]  # weights_on_screen(arch)
+    limits: Mapping[str, float]     # colour-scale half-widths (see snapshot_limits)
+    conv: ConvTerms | None          # the selected conv channel (None: the network has no conv)
+    pool_trace: PoolTrace | None    # the pool right after it (None: it has none)
     diverged: bool = False
     message: str = ""
     steps_per_epoch: int = 0        # training steps in one pass over the training set
+    arch: Arch = LENET5             # the network
 
 
 def build_snapshot(*, seq: int, status: str, trainer, result, weights_used: Mapping[str, np.ndarray],
@@ -318,54 +346,80 @@ def build_snapshot(*, seq: int, status: str, trainer, result, weights_used: Mapp
                    message: str = "") -> Snapshot:
     """Copy what the screens need out of a StepResult (sample 0) and the trainer.
 
-    weights_used: copies of WEIGHTS_ON_SCREEN taken before the step. The optimiser updates
-    the parameters in place after the forward pass, so only these match the activations."""
+    weights_used: copies of weights_on_screen(arch) taken before the step. The optimiser updates
+    the parameters in place after the forward pass, so only these match the activations.
+    selection: (conv layer, channel); a layer the network lacks falls back to its first conv,
+    a channel beyond the layer's filters to its last."""
     fwd, dacts = result.fwd, result.dacts
-    acts = {n: frozen(fwd.outputs[n][0]) for n in SAMPLE_TENSORS}
-    grads = {n: frozen(dacts[n][0]) for n in SAMPLE_TENSORS if n in dacts}
-    weights = {n: frozen(weights_used[n]) for n in WEIGHTS_ON_SCREEN}
+    arch = trainer.model.arch
+    convs = conv_layers(arch)
+    acts = {n: frozen(fwd.outputs[n][0]) for n in arch.tensor_names}
+    grads = {n: frozen(dacts[n][0]) for n in arch.tensor_names if n in dacts}
+    weights = {n: frozen(weights_used[n]) for n in weights_on_screen(arch)}
 
-    layer, k = selection
-    src, wn, bn, actn, pooln, stride, padding = CONV_LAYERS[layer]
-    terms = conv_terms(fwd.outputs[src][0], weights[wn], weights[bn], k, stride, padding, layer,
-                       fwd.outputs[layer][0, k], fwd.outputs[actn][0, k])
-
-    kind = trainer.config.pool
-    cache = fwd.caches[pooln]
-    argmax = frozen(cache.argmax[0, k]) if kind == "max" else None
-    x_map, y_map = fwd.outputs[actn][0, k], fwd.outputs[pooln][0, k]
-    dy_map, dx_map = dacts[pooln][0, k], dacts[actn][0, k]
-    crop = pool_crop(dy_map, y_map, 3, strict_max(x_map, cache.size, cache.stride) if kind == "max" else None)
-    pool_trace = PoolTrace(pooln, kind, k, cache.size, cache.stride, frozen(x_map), frozen(y_map), argmax,
-                           frozen(dy_map), frozen(dx_map), crop)
+    terms = pool_trace = None
+    if convs:
+        layer, k = selection
+        layer = layer if layer in convs else next(iter(convs))
+        conv = convs[layer]
+        k = min(max(0, int(k)), fwd.outputs[layer].shape[1] - 1)
+        out = conv.act or layer
+        terms = conv_terms(fwd.outputs[conv.src][0], weights[conv.weight], weights[conv.bias], k, conv.stride,
+                           conv.padding, layer, fwd.outputs[layer][0, k], fwd.outputs[out][0, k])
+        if conv.pool:
+            pool_trace = _pool_trace(conv.pool, out, k, fwd, dacts)
 
     logits = fwd.outputs["logits"][0:1]
     probs = frozen(softmax(logits.astype(np.float64))[0])
     finite_probs = np.isfinite(probs).all()
     label = int(trainer.train_y[result.indices[0]])
-    limits = {
-        "stage1": finite_limit(acts["act1"], acts["pool1"]),
-        "stage2": finite_limit(acts["act2"], acts["pool2"]),
-        "input": finite_limit(acts["input"]),
-        "conv1_w": finite_limit(weights["conv1_w"]),
-        "conv2_w": finite_limit(weights["conv2_w"]),
-        "conv_out": finite_limit(terms.forward),
-        "pool_x": finite_limit(x_map),
-        "pool_grad": finite_limit(dy_map, dx_map),
-        "flat": finite_limit(acts["flat"]),
-        "fc1": finite_limit(acts["act3"]),
-        "fc2": finite_limit(acts["act4"]),
-        "logits": finite_limit(acts["logits"]),
-    }
+    limits = snapshot_limits(arch, acts, weights, terms, pool_trace)
     diverged = not np.isfinite(result.loss)
+    config = trainer.model.config
     return Snapshot(
         seq=seq, status="diverged" if diverged else status, step=trainer.step_count, epoch=trainer.epoch,
         epoch_progress=trainer.batch_in_epoch / trainer.batches_per_epoch, batch_size=trainer.config.batch_size,
-        lr=trainer.lr, speed=speed, images_per_sec=images_per_sec, activation=trainer.config.activation,
-        pool=kind, loss=float(result.loss), batch_acc=result.correct / len(result.indices), history=history,
+        lr=trainer.lr, speed=speed, images_per_sec=images_per_sec, activation=config.activation,
+        pool=config.pool, loss=float(result.loss), batch_acc=result.correct / len(result.indices), history=history,
         sample_index=int(result.indices[0]), label=label,
         prediction=int(np.argmax(probs)) if finite_probs else -1, probs=probs,
         acts=MappingProxyType(acts), grads=MappingProxyType(grads), weights=MappingProxyType(weights),
         limits=MappingProxyType(limits), conv=terms, pool_trace=pool_trace, diverged=diverged, message=message,
-        steps_per_epoch=trainer.batches_per_epoch)
+        steps_per_epoch=trainer.batches_per_epoch, arch=arch)
+
+
+def _pool_trace(pooln: str, src: str, k: int, fwd, dacts) -> PoolTrace:
+    """Channel k of pooling layer pooln (whose input is tensor src), forward and backward."""
+    cache = fwd.caches[pooln]
+    kind = "max" if hasattr(cache, "argmax") else "avg"
+    argmax = frozen(cache.argmax[0, k]) if kind == "max" else None
+    x_map, y_map = fwd.outputs[src][0, k], fwd.outputs[pooln][0, k]
+    dy_map, dx_map = dacts[pooln][0, k], dacts[src][0, k]
+    crop = pool_crop(dy_map, y_map, 3, strict_max(x_map, cache.size, cache.stride) if kind == "max" else None)
+    return PoolTrace(pooln, kind, k, cache.size, cache.stride, frozen(x_map), frozen(y_map), argmax,
+                     frozen(dy_map), frozen(dx_map), crop)
+
+
+def snapshot_limits(arch: Arch, acts, weights, terms, pool_trace) -> dict[str, float]:
+    """Colour-scale half-widths: "input"; "stage{i}" (conv block i's activation and pooled maps,
+    or its conv output when it has neither); "convN_w"; "conv_out" (the selected channel's
+    conv output), "pool_x" and "pool_grad" (its pool's input, and the gradients through it);
+    "flat"; "fcN" (dense layer N's output after its activation) and "logits"."""
+    limits = {"input": finite_limit(acts["input"]), "flat": finite_limit(acts["flat"]),
+              "logits": finite_limit(acts["logits"])}
+    for i, (name, conv) in enumerate(conv_layers(arch).items(), 1):
+        shown = [acts[n] for n in (conv.act, conv.pool) if n] or [acts[name]]
+        limits[f"stage{i}"] = finite_limit(*shown)
+        limits[conv.weight] = finite_limit(weights[conv.weight])
+    layers = arch.layers
+    for i, layer in enumerate(layers):
+        if isinstance(layer, Dense) and layer.name != "logits":
+            after = layers[i + 1] if i + 1 < len(layers) and isinstance(layers[i + 1], Act) else layer
+            limits[arch.param_prefix(layer)] = finite_limit(acts[after.name])
+    if terms is not None:
+        limits["conv_out"] = finite_limit(terms.forward)
+    if pool_trace is not None:
+        limits["pool_x"] = finite_limit(pool_trace.x)
+        limits["pool_grad"] = finite_limit(pool_trace.dy, pool_trace.dx)
+    return limits
 

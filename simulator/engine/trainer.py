@@ -1,4 +1,4 @@
-"""Trainer: LeNet-5 + SGD + MNIST stepped one batch at a time.
+"""Trainer: the config's network (LeNet-5 by default) + SGD + MNIST stepped one batch at a time.
 
 Both the headless run (train.py) and the app's worker thread drive this object. The batch
 order of epoch e is the permutation drawn from seed (seed, e), and the random shifts of its
@@ -15,7 +15,7 @@ import numpy as np
 from . import ops
 from .config import SCHEDULES, TrainConfig, scheduled_lr  # noqa: F401  (re-exported: the engine's API)
 from .data import MEAN, STD, Dataset, normalise
-from .model import LeNet5
+from .model import Network
 from .optim import SGD
 
 BACKGROUND = (0.0 - MEAN) / STD     # a blank pixel after normalisation
@@ -59,7 +59,7 @@ class Trainer:
         """Fresh weights (seeded), zero momentum, back to epoch 0 step 0."""
         if seed is not None:
             self.config = TrainConfig(**{**self.config.as_dict(), "seed": seed})
-        self.model = LeNet5(self.config.model_config())
+        self.model = Network(self.config.model_config())
         self.optimizer = SGD(self.model.params, self.config.lr, self.config.momentum,
                              self.config.weight_decay)
         self.step_count = 0
@@ -144,11 +144,10 @@ class Trainer:
 
     def load_state(self, state: dict, keep_config: bool = False) -> None:
         """Restore weights, momentum and position. keep_config keeps this trainer's settings
-        (lr, epochs, …) but the architecture must match the checkpoint's."""
+        (lr, epochs, …) but the network (its spec) must be the checkpoint's."""
         saved = TrainConfig(**state["config"])
-        if (saved.activation, saved.pool) != (self.config.activation, self.config.pool) and keep_config:
-            raise ValueError(f"checkpoint is a {saved.activation}/{saved.pool} model, "
-                             f"this run is {self.config.activation}/{self.config.pool}")
+        if saved.arch != self.config.arch and keep_config:
+            raise ValueError(f"checkpoint is the network {saved.arch}, this run is {self.config.arch}")
         if not keep_config:
             self.config = saved
         self.reset()

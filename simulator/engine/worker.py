@@ -23,7 +23,7 @@ import numpy as np
 
 from . import ops
 from .background import Background
-from .trace import WEIGHTS_ON_SCREEN, HistoryBuffer, build_snapshot
+from .trace import HistoryBuffer, build_snapshot, weights_on_screen
 from .trainer import Trainer
 
 PUBLISH_HZ = 10          # snapshots per second, at most (the app asks for its refresh rate)
@@ -207,7 +207,7 @@ class TrainingWorker(Background):
     # --- training --------------------------------------------------------------------
     def _train_one(self, force_publish: bool = False, count: bool = True) -> None:
         params = self.trainer.model.params
-        used = {n: params[n].copy() for n in WEIGHTS_ON_SCREEN}
+        used = {n: params[n].copy() for n in weights_on_screen(self.trainer.model.arch)}
         started = time.perf_counter()
         result = self.trainer.train_step()
         self._train_seconds += time.perf_counter() - started
@@ -285,39 +285,25 @@ class TrainingWorker(Background):
 
     # --- first JIT compile, with progress the screen can show --------------------------
     def _warm_up(self) -> bool:
-        """Call every kernel once on small arrays of the training dtypes, so the first compile
-        (or cache load) happens step by step with a label, then run the first real step.
-        False when stopped before the end."""
+        """Run the network's ops once, forward and backward, on a batch of the training size
+        (the same kernels), so the first compile (or cache load) happens stage by stage with
+        a label, then the first real step. False when stopped before the end."""
         t = self.trainer
-        p = t.model.params
-        n = min(t.config.batch_size, len(t.train_x))   # a batch of the training size: same kernels
-        x = t.train_x[:n]
-        a, k = t.config.activation, t.config.pool
-        act_f, act_b = getattr(ops, f"{a}_forward"), getattr(ops, f"{a}_backward")
-        pool_f, pool_b = getattr(ops, f"{k}pool2d_forward"), getattr(ops, f"{k}pool2d_backward")
+        n = min(t.config.batch_size, len(t.train_x))
+        x, labels = t.train_x[:n], t.train_y[:n]
         state = {}
 
-        def convolution():
-            state["y"], state["c"] = ops.conv2d_forward(x, p["conv1_w"], p["conv1_b"], 1, 2)
-
-        def activation():
-            state["a"], state["ac"] = act_f(state["y"])
-
-        def pooling():
-            state["p"], state["pc"] = pool_f(state["a"], 2, 2)
+        def forward():
+            state["f"] = t.model.forward_ops(x)
 
         def loss():
-            logits = np.ascontiguousarray(state["p"].reshape(n, -1)[:, :10])
-            state["l"], state["dl"] = ops.softmax_cross_entropy(logits, t.train_y[:n])
+            state["l"], state["dl"] = ops.softmax_cross_entropy(state["f"].outputs["logits"], labels)
 
         def backward():
-            dp = np.ones_like(state["p"])
-            da = pool_b(dp, state["pc"])
-            dy = act_b(da, state["ac"])
-            ops.conv2d_backward(dy, state["c"])
+            t.model.backward(state["dl"], state["f"])
 
-        stages = [("convolution forward", convolution), ("activation", activation), ("pooling", pooling),
-                  ("softmax cross-entropy", loss), ("backward pass", backward),
+        stages = [("forward pass, layer by layer", forward), ("softmax cross-entropy", loss),
+                  ("backward pass", backward),
                   ("first training step", lambda: self._train_one(force_publish=True, count=False)),
                   ("first test evaluation", self._first_eval)]
         for i, (label, fn) in enumerate(stages):

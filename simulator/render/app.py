@@ -60,11 +60,10 @@ def build_trainer(options: AppOptions, data=None):
     state = None
     if options.checkpoint:
         state = load_checkpoint(options.checkpoint)
-        saved = state["config"]
-        if (saved["activation"], saved["pool"]) != (config.activation, config.pool):
-            print(f"note: {options.checkpoint} is a {saved['activation']}/{saved['pool']}-pool model; using that",
-                  file=sys.stderr)
-            config = replace(config, activation=saved["activation"], pool=saved["pool"])
+        saved = state["config"]["arch"]
+        if saved != config.arch:
+            print(f"note: {options.checkpoint} is the network {saved}; using that", file=sys.stderr)
+            config = replace(config, arch=saved, activation=None, pool=None)
     trainer = Trainer(config, load_data(options) if data is None else data)
     if state is not None:
         try:

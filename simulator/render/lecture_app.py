@@ -13,7 +13,7 @@ import numpy as np
 import pygame
 
 from ..engine.lecture import build_steps, record_trace, section_starts
-from ..engine.model import LeNetConfig
+from ..engine.config import TrainConfig
 from ..errors import UserError
 from .lecture_pad import DIGIT_KEYS, PadScene
 from .lecture_view import render_step
@@ -31,17 +31,18 @@ GIF_SECONDS = 3.0
 class LectureSession:
     """What the lecture traces: the test images, the weights, and which digit is current."""
 
-    def __init__(self, data_dir=None, checkpoint=None, activation="relu", pool="max", seed=0):
+    def __init__(self, data_dir=None, checkpoint=None, activation=None, pool=None, seed=0, arch=None):
+        """arch: a spec (default LeNet-5); activation/pool switch all its activations/pools."""
         from ..engine.data import load_dataset
         self.data = load_dataset(data_dir)
         self.params = None
-        self.config = LeNetConfig(activation, pool, seed)
+        self.config = TrainConfig(**({"arch": arch} if arch else {}), activation=activation, pool=pool,
+                                  seed=seed).model_config()
         if checkpoint is not None:
             from ..engine.checkpoint import load_checkpoint
             state = load_checkpoint(checkpoint)
-            c = state["config"]
             self.params = state["params"]
-            self.config = LeNetConfig(c["activation"], c["pool"], c["seed"])
+            self.config = TrainConfig(**state["config"]).model_config()
         self.rng = np.random.default_rng(seed)
 
     def trace_test_image(self, index: int):
@@ -237,7 +238,8 @@ def run_lecture(args) -> int:
     if args.export is None and args.gif is None:
         os.environ.setdefault("SDL_VIDEO_WINDOW_POS", "centered")
     pygame.font.init()
-    session = LectureSession(args.data, args.checkpoint, args.activation, args.pool, args.seed)
+    session = LectureSession(args.data, args.checkpoint, args.activation, args.pool, args.seed,
+                             getattr(args, "arch", None))
     trace = session.trace_test_image(args.digit)
     scene = LectureScene(session, trace, args.theme)
     total = len(scene.steps)

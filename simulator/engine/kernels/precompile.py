@@ -4,7 +4,7 @@ this one compiles the rest.
 Numba compiles on the calling thread under one global lock, so a first launch (empty cache)
 compiles every kernel one after the other (~11 s of CPU for `train`, measured). About
 half of it, the conv and dense weight gradients (kernels/conv.conv_weight_grad, ~4 s, and
-kernels/gemm.dense_backward, ~2 s), does not depend on the rest: model.LeNet5 starts a
+kernels/gemm.dense_backward, ~2 s), does not depend on the rest: model.Network starts a
 child process that compiles just those into Numba's cache (`start`), and the first call of
 either waits for it (`wait`), then loads them from the cache. When the cache already holds
 them, nothing is started. If the child fails, they are simply compiled here, as before.

@@ -11,7 +11,8 @@ import numpy as np
 
 from .. import ops
 from ..data import MEAN, STD, normalise
-from ..model import PARAM_NAMES, LeNet5, LeNetConfig, softmax
+from ..arch import Act, Pool
+from ..model import ACT_BACKWARD, Network, NetConfig, softmax
 from ..optim import SGD
 
 LECTURE_LR = 0.001    # α of the lecture's one step: one digit's gradient is large, so keep it small
@@ -23,18 +24,18 @@ class LectureTrace:
     image: np.ndarray            # uint8 [28,28], the digit as stored
     label: int
     source: str                  # "test image #12" or "your drawing"
-    config: LeNetConfig
+    config: NetConfig            # config.arch: the network
     trained: bool                # weights from a checkpoint (True) or freshly initialised
     lr: float
     params: dict                 # parameters before the update
-    outputs: dict                # every named forward tensor (model.LAYER_NAMES), batch of 1
-    pool_masks: dict             # "pool1"/"pool2" → 1 where a window's gradient goes (max pooling)
-    act_derivs: dict             # "act1".."act4" → ∂y/∂x of the activation (ReLU: the 1/0 mask)
+    outputs: dict                # every named forward tensor (config.arch.tensor_names), batch of 1
+    pool_masks: dict             # each max pool ("pool1", …) → 1 where a window's gradient goes
+    act_derivs: dict             # each activation ("act1", …) → ∂y/∂x (ReLU: the 1/0 mask)
     loss: float                  # cross-entropy on this digit, before the update
     dlogits: np.ndarray          # ∂L/∂logits [1,10] from softmax_cross_entropy
     probs: np.ndarray            # softmax(logits) [1,10]
     exps: np.ndarray             # e^(z_k − max z) [1,10], float64
-    param_grads: dict            # ∂L/∂θ by PARAM_NAMES
+    param_grads: dict            # ∂L/∂θ by parameter name (config.arch.param_shapes)
     grads: dict                  # ∂L/∂(named tensor) for every forward tensor
     params_after: dict           # θ − α·∇θ
     loss_after: float            # cross-entropy on this digit with params_after
@@ -70,7 +71,7 @@ def _frozen(a: np.ndarray) -> np.ndarray:
 
 
 def record_trace(image: np.ndarray, label: int, params: dict | None = None,
-                 config: LeNetConfig = LeNetConfig(), source: str = "",
+                 config: NetConfig = NetConfig(), source: str = "",
                  lr: float = LECTURE_LR) -> LectureTrace:
     """Run the engine once on `image` (uint8 28×28): forward, loss, backward, one plain SGD
     step (no momentum, no weight decay: θ ← θ − α∇J) and the loss again with the new θ."""
@@ -78,8 +79,8 @@ def record_trace(image: np.ndarray, label: int, params: dict | None = None,
     if image.shape != (28, 28) or image.dtype != np.uint8:
         raise ValueError(f"record_trace: image must be uint8 28×28, got {image.dtype} {image.shape}")
     trained = params is not None
-    model = LeNet5(config, None if params is None
-                   else {k: np.array(params[k], np.float32) for k in PARAM_NAMES})
+    model = Network(config, None if params is None
+                    else {k: np.array(params[k], np.float32) for k in config.arch.param_shapes})
     before = {k: v.copy() for k, v in model.params.items()}
     x = normalise(image[None])
     labels = np.array([label], np.int64)
@@ -94,14 +95,11 @@ def record_trace(image: np.ndarray, label: int, params: dict | None = None,
     after_logits = model.forward(x).outputs["logits"]
     loss_after, _ = ops.softmax_cross_entropy(after_logits, labels)
 
-    masks = {}
-    if config.pool == "max":   # the 1/0 routing mask is max-pool backward of all ones
-        masks = {name: _frozen(ops.maxpool2d_backward(np.ones_like(fwd.outputs[name]), fwd.caches[name]))
-                 for name in ("pool1", "pool2")}
-    act_backward = {"relu": ops.relu_backward, "sigmoid": ops.sigmoid_backward,
-                    "tanh": ops.tanh_backward}[config.activation]
-    derivs = {name: _frozen(act_backward(np.ones_like(fwd.outputs[name]), fwd.caches[name]))
-              for name in ("act1", "act2", "act3", "act4")}
+    arch = config.arch         # the 1/0 routing mask is max-pool backward of all ones
+    masks = {p.name: _frozen(ops.maxpool2d_backward(np.ones_like(fwd.outputs[p.name]), fwd.caches[p.name]))
+             for p in arch.of_type(Pool) if p.kind == "max"}
+    derivs = {a.name: _frozen(ACT_BACKWARD[a.kind](np.ones_like(fwd.outputs[a.name]), fwd.caches[a.name]))
+              for a in arch.of_type(Act)}
     return LectureTrace(
         image=_frozen(image), label=int(label), source=source, config=config, trained=trained,
         lr=float(lr), params={k: _frozen(v) for k, v in before.items()},

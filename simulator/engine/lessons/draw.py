@@ -9,7 +9,7 @@ from ..checkpoint import load_checkpoint, save_checkpoint
 from ..data import Dataset
 from ..drawing import BOX, FIELD, INK_THRESHOLD, Prepared, prepare  # noqa: F401  (the lesson's API)
 from ...paths import cache_dir
-from ..model import LeNet5
+from ..model import Network
 from ..trainer import TrainConfig, Trainer
 
 # ----------------------------------------------------------------------------- the model
@@ -24,14 +24,14 @@ def quick_model_path() -> Path:
     return cache_dir() / f"draw-model-{QUICK_STEPS}x{QUICK.batch_size}-lr{QUICK.lr:g}.npz"
 
 
-def model_from_checkpoint(path: Path) -> LeNet5:
-    """A LeNet5 with the weights of a checkpoint.npz (CheckpointError if it is unusable)."""
+def model_from_checkpoint(path: Path) -> Network:
+    """The network of a checkpoint.npz, with its weights of a checkpoint.npz (CheckpointError if it is unusable)."""
     state = load_checkpoint(path)
     params = {k: np.ascontiguousarray(v, np.float32) for k, v in state["params"].items()}
-    return LeNet5(TrainConfig(**state["config"]).model_config(), params)
+    return Network(TrainConfig(**state["config"]).model_config(), params)
 
 
-def cached_quick_model() -> LeNet5 | None:
+def cached_quick_model() -> Network | None:
     """The quick model trained on an earlier run, if it is in the cache and readable."""
     path = quick_model_path()
     if not path.is_file():
@@ -43,7 +43,7 @@ def cached_quick_model() -> LeNet5 | None:
 
 
 def train_quick_model(data: Dataset, progress=None, stop=None, steps: int = QUICK_STEPS,
-                      save: bool = True) -> tuple[LeNet5, float] | None:
+                      save: bool = True) -> tuple[Network, float] | None:
     """Train LeNet-5 for `steps` SGD steps on the first QUICK_SUBSET images → (model, test accuracy
     on 1000 test images); cached for next time. None if stopped first."""
     trainer = Trainer(QUICK, data.subset(QUICK_SUBSET, 1000))

@@ -1,7 +1,7 @@
 """Why convolutions: LeNet-5's parameter and multiply-add counts, read from the model itself,
 against dense layers of the same widths (every input wired to every output).
 
-    counts = layer_counts(LeNetConfig())      # one LayerCount per layer with weights
+    counts = layer_counts(NetConfig())      # one LayerCount per layer with weights
 
 A conv layer with K filters of C×F×F has K·(C·F·F) + K parameters, whatever the image size;
 a dense layer from the same n_in inputs to the same n_out outputs has n_in·n_out + n_out.
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import LeNet5, LeNetConfig
+from ..model import Network, NetConfig
 
 # (layer, input tensor, output tensor, weight, bias): the layers that have parameters
 LAYERS = (("conv1", "input", "conv1", "conv1_w", "conv1_b"), ("conv2", "pool1", "conv2", "conv2_w", "conv2_b"),
@@ -47,9 +47,9 @@ class LayerCount:
         return len(self.w_shape) == 4
 
 
-def layer_counts(config: LeNetConfig = LeNetConfig()) -> list[LayerCount]:
+def layer_counts(config: NetConfig = NetConfig()) -> list[LayerCount]:
     """Every count from a real model and one real forward pass (shapes read, not assumed)."""
-    model = LeNet5(config)
+    model = Network(config)
     outputs = model.forward(np.zeros((1, 1, 28, 28), np.float32)).outputs
     out = []
     for name, x_name, y_name, w_name, b_name in LAYERS:

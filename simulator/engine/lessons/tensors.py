@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import ops
 from ..data import normalise
-from ..model import LeNet5, LeNetConfig
+from ..model import Network, NetConfig
 
 BATCH = 8    # images in the 4-D example
 
@@ -34,10 +34,10 @@ class TensorExample:
 
 
 def tensor_examples(images: np.ndarray, labels: np.ndarray, params: dict | None = None,
-                    config: LeNetConfig = LeNetConfig()) -> list[TensorExample]:
+                    config: NetConfig = NetConfig()) -> list[TensorExample]:
     """images uint8 [N,28,28] (N ≥ BATCH), labels [N]: one forward pass on the first BATCH
     images; every example is a tensor that pass really holds (or the model's own weights)."""
-    model = LeNet5(config, params)
+    model = Network(config, params)
     x = normalise(images[:BATCH])                                  # [8,1,28,28] float32
     fwd = model.forward(x)
     logits = fwd.outputs["logits"]

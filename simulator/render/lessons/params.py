@@ -7,7 +7,7 @@ import pygame
 
 from ...engine.data import load_dataset
 from ...engine.lessons.params import layer_counts, totals
-from ...engine.model import LeNetConfig
+from ...engine.model import NetConfig
 from .tensors import first, heading, wrap
 from . import common as ui
 
@@ -67,7 +67,7 @@ class ParamsScene:
 
     def __init__(self, theme, options=None):
         self.theme = theme
-        self.counts = layer_counts(LeNetConfig())
+        self.counts = layer_counts(NetConfig())
         data = load_dataset(getattr(options, "data", None))
         self.n_train = int(len(data.train_images))
         self.selected = 0

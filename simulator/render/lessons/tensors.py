@@ -10,7 +10,8 @@ from ...engine.checkpoint import load_checkpoint
 from ...engine.data import load_dataset
 from ...engine.lecture.step import fmt
 from ...engine.lessons.tensors import tensor_examples
-from ...engine.model import LeNetConfig
+from ...engine.config import TrainConfig
+from ...engine.model import NetConfig
 from ..theme import array_surface, gray_rgb
 from . import common as ui
 
@@ -29,13 +30,12 @@ class TensorsScene:
     def __init__(self, theme, options=None):
         self.theme = theme
         data = load_dataset(getattr(options, "data", None))
-        params, config = None, LeNetConfig()
+        params, config = None, NetConfig()
         checkpoint = getattr(options, "checkpoint", None)
         if checkpoint is not None:
             state = load_checkpoint(checkpoint)
             params = {k: np.ascontiguousarray(v, np.float32) for k, v in state["params"].items()}
-            c = state["config"]
-            config = LeNetConfig(c["activation"], c["pool"], c["seed"])
+            config = TrainConfig(**state["config"]).model_config()
         self.trained = params is not None
         self.examples = tensor_examples(data.test_images, data.test_labels, params, config)
 

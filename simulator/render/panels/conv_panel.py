@@ -86,13 +86,13 @@ class ConvPanel:
         # cells, and the weights as colours only when even one decimal does not fit)
         self.cell_w = self.numbers.size("−0.00", small)[0] + sz.px(8)
         self.cell_h = self.numbers.size("0", small)[1] + sz.px(4)
-        most = int(inner.w * 0.34)
+        most = int(inner.w * 0.5)
         if F * self.cell_w > most:
-            self.cell_w = self.cell_h = max(3, most // F)
+            self.cell_w = max(3, most // F)
         self.digits = 2 if self.cell_w >= self.numbers.size("−0.00", small)[0] + 4 else \
             1 if self.cell_w >= self.numbers.size("−0.0", small)[0] + 4 else 0
         if self.digits == 0:
-            self.cell_h = self.cell_w
+            self.cell_h = min(self.cell_h, self.cell_w)
         table_w, table_h = F * self.cell_w, F * self.cell_h
         self.caption_size = sz.body
         caption_lines = 3

@@ -89,6 +89,14 @@ class MapsPanel:
         # bigger maps get more of the height, gently: LeNet-5's 28- and 10-pixel rows share 56:44
         weights = [snap.acts[b.maps].shape[1] ** 0.25 for b in self.blocks]
         row_h = [int((inner.h - GAP * (len(weights) - 1)) * wt / sum(weights)) for wt in weights] if weights else []
+        # every row tall enough for its colour bar's labels (+L, 0 and, two-sided, −L) apart
+        labels_h = {True: 2 * tx.height(sz.small) + sz.px(6), False: 3 * tx.height(sz.small) + sz.px(6)}
+        for i, block in enumerate(self.blocks):
+            least = GAP + labels_h[block.one_sided]
+            while row_h[i] < least and max(row_h) - 1 > least:
+                j = row_h.index(max(row_h))
+                take = min(least - row_h[i], row_h[j] - least)
+                row_h[i], row_h[j] = row_h[i] + take, row_h[j] - take
         y = inner.y
         self.cells, self.labels, self.bars = {}, [], []
         for block, rh in zip(self.blocks, row_h):
@@ -110,8 +118,10 @@ class MapsPanel:
                 self.cells[name] = rects
                 x += gw + between
             top = y + label_h + tx.height(sz.small) // 2
-            self.bars.append((block, pygame.Rect(inner.right - bar_w + sz.px(4), top, sz.px(10),
-                                                 max(8, y + rh - GAP - tx.height(sz.small) // 2 - top))))
+            bottom = y + rh - GAP - tx.height(sz.small) // 2
+            if bottom - top < labels_h[block.one_sided]:     # a short row: the bar takes its whole height
+                top, bottom = y + 2, y + rh - GAP
+            self.bars.append((block, pygame.Rect(inner.right - bar_w + sz.px(4), top, sz.px(10), max(8, bottom - top))))
             y += rh + GAP
 
     def set_snapshot(self, snap) -> None:

@@ -29,6 +29,7 @@ class ArchEditor:
         self.current = PRESETS[0].spec         # the network training now
         self.targets: list[tuple[pygame.Rect, tuple]] = []   # click rect → action
         self.box = pygame.Rect(0, 0, 0, 0)
+        self._dim: pygame.Surface | None = None
 
     # --- state -----------------------------------------------------------------------------
     def open(self, spec: str) -> None:
@@ -92,9 +93,10 @@ class ArchEditor:
     def draw(self, target: pygame.Surface) -> None:
         th, tx, sz = self.theme, self.text, self.sizes
         w, h = target.get_size()
-        dim = pygame.Surface((w, h), pygame.SRCALPHA)
-        dim.fill((0, 0, 0, 190))
-        target.blit(dim, (0, 0))
+        if self._dim is None or self._dim.get_size() != (w, h):
+            self._dim = pygame.Surface((w, h), pygame.SRCALPHA)
+            self._dim.fill((0, 0, 0, 190))
+        target.blit(self._dim, (0, 0))
         margin, pad = sz.px(12), sz.px(16)
         box = pygame.Rect(margin, margin, w - 2 * margin, h - 2 * margin)
         self.box = box

@@ -45,7 +45,8 @@ LEGEND = (
     ("grey", "exactly zero. A map that is all grey is zero everywhere: ReLU (max(0, z)) cut every value, "
              "the filter found none of its pattern in this image (a \"dead\" map for this image)"),
     ("hatched", "padding: zeros added around the image so the output keeps its size"),
-    ("outline", "in this colour: the window, cell or product being computed now"),
+    ("outline", "in this colour: the window, cell or product being computed now; a thin grey one beside "
+                "it: where the window was before it jumped (a stride above 1)"),
     ("z", "a neuron's sum before the activation: z = Σ w·x + b; ReLU(z) = max(0, z)"),
     ("∂L/∂x", "the gradient: how much the loss L changes per unit change of x (backward pass)"),
     ("smoothed", f"the loss averaged over recent steps: each step keeps {1 - SMOOTHING:.0%} of the old value "

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import pygame
 
-from .layers import block_of
+from .layers import block_of, blocks
 from .widgets import (CHECK, Numbers, Sizes, Text, first_fitting, fmt, fmt_cell, frame, heat_tile, inner_rect,
                       outline, power_of_ten, ten_to, wrap)
 
@@ -121,7 +121,8 @@ class PoolPanel:
             if b.stride > 1:
                 lines.append(f"Its stride {b.stride} shrinks them instead: the filter jumps {b.stride} pixels "
                              f"at a time.")
-            lines.append("Click a map of a block that pools to see its windows here.")
+            if any(other.pool for other in blocks(snap.arch)):
+                lines.append("Click a map of a block that pools to see its windows here.")
         else:
             title, lines = "Pooling", ["this network has no conv layer, so nothing to pool"]
         with CHECK.scope(f"{self.name}:note", self.rect, self.rect.topleft):

@@ -283,7 +283,7 @@ def run_app(options: AppOptions) -> int:
     trainer = build_trainer(options, data)
     pygame.display.init()        # no audio: the app makes no sound
     pygame.font.init()
-    pygame.display.set_caption("CNN Simulator: LeNet-5 learning MNIST")
+    pygame.display.set_caption("CNN Simulator: a ConvNet learning MNIST")
     try:
         screen = pygame.display.set_mode(options.size, pygame.RESIZABLE)
     except pygame.error as e:

@@ -6,6 +6,7 @@ one-sidedness of each tensor shown. No drawing here, and no model math: names an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ...engine.arch import Act, Arch, Dense
 from ...engine.trace import conv_layers
@@ -46,9 +47,10 @@ def act_kind(arch: Arch, name: str | None) -> str | None:
     return None
 
 
-def blocks(arch: Arch) -> list[Block]:
-    return [Block(i, name, c.src, c.act or name, c.pool, act_kind(arch, c.act), c.stride, c.padding)
-            for i, (name, c) in enumerate(conv_layers(arch).items(), 1)]
+@lru_cache(maxsize=16)
+def blocks(arch: Arch) -> tuple[Block, ...]:
+    return tuple(Block(i, name, c.src, c.act or name, c.pool, act_kind(arch, c.act), c.stride, c.padding)
+            for i, (name, c) in enumerate(conv_layers(arch).items(), 1))
 
 
 def block_of(arch: Arch, conv: str) -> Block | None:
@@ -106,6 +108,7 @@ def display_name(arch: Arch, tensor: str) -> str:
     return next((b.conv for b in blocks(arch) if b.maps == tensor), tensor)
 
 
+@lru_cache(maxsize=16)             # asked every frame by the header: worked out once per network
 def describe(arch: Arch) -> tuple[str, ...]:
     """The network in the header, longest wording first: its name (LeNet-5, a preset's, or
     "custom network"), its layer counts and its activation and pooling kinds."""

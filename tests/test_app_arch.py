@@ -75,7 +75,8 @@ def test_panels_lay_out_what_the_network_has(workers, spec):
     ui.CHECK.enable()
     try:
         scene = scene_for(workers[spec])
-        scene.draw(pygame.Surface((1280, 800)), time.perf_counter())
+        surface = pygame.Surface((1280, 800))
+        scene.draw(surface, time.perf_counter())
         texts = " | ".join(t for _, _, t in ui.CHECK.texts())
     finally:
         ui.CHECK.disable()
@@ -104,6 +105,9 @@ def test_panels_lay_out_what_the_network_has(workers, spec):
         assert f"(28 − {conv.kernel} + 2·{conv.padding})/{conv.stride} + 1 = {out}" in texts
     else:
         assert "no conv layer" in texts
+        pixels = pygame.surfarray.array3d(surface)           # the feature-map panel is drawn, saying so
+        inside = scene.maps.rect.inflate(-20, -20)
+        assert tuple(pixels[inside.centerx, inside.centery]) == THEMES["dark"].panel
     if snap.pool_trace is None or snap.pool_trace.size != 2:
         assert "Max pooling 2×2" not in texts and ("no pooling after it" in texts or "2×2 windows with stride 2 only"
                                                    in texts or "nothing to pool" in texts)

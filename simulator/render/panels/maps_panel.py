@@ -185,7 +185,7 @@ class MapsPanel:
         return None
 
     def draw(self, target: pygame.Surface, now: float) -> None:
-        if self.static is None or not self.cells:
+        if self.static is None or self._shapes is None:
             return
         target.blit(self.static, self.rect)
         layer, k = self.selection or ("", 0)

@@ -142,8 +142,8 @@ def test_feature_maps_come_from_the_ops(mnist):
 def test_training_comparison_is_cached_atomically(mnist, cache):
     cfg = act.ComparisonConfig(steps=3, batch_size=4, n_train=64, n_test=16, seeds=(0, 1))
     assert act.load_cached(cfg, mnist) is None
-    seen, partial = [], {}
-    result = act.run_comparison(cfg, mnist, lambda d, t: seen.append((d, t)), partial=partial)
+    seen, published = [], []
+    result = act.run_comparison(cfg, mnist, lambda d, t: seen.append((d, t)), publish=published.append)
     assert seen[-1] == (18, 18)
     assert set(result["losses"]) == set(act.NAMES)
     for name in act.NAMES:
@@ -151,7 +151,7 @@ def test_training_comparison_is_cached_atomically(mnist, cache):
         assert len(runs) == 2 and all(len(r) == 3 and np.all(np.isfinite(r)) for r in runs)
         np.testing.assert_allclose(result["losses"][name], np.mean(runs, axis=0))
         assert result["test_accuracy"][name] == pytest.approx(np.mean(result["accuracy_per_seed"][name]))
-        assert partial[name] == runs[-1]
+        assert list(published[-1][name]) == runs[-1]      # the last seed's curve, whole
     assert runs[0] != runs[1]                                # the seeds differ
     assert result["seconds"] > 0
     path = act.cache_path(cfg, mnist)

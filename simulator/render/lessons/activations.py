@@ -30,13 +30,12 @@ class ActivationsScene:
         data = load_dataset(getattr(options, "data", None))
         self.maps = act.feature_maps(data.test_images[0])
         self.config = config = config or DEFAULT_CONFIG
-        self.partial: dict = {}
         cached = act.load_cached(config, data)
         if cached is not None:
             self.job = Background.done(cached)
         else:
             self.job = Background(lambda task: act.run_comparison(config, data, task.report, task.stopping,
-                                                                  self.partial), "activations-comparison").start()
+                                                                  task.publish), "activations-comparison").start()
         # start on the most negative value of the map: ReLU zeroes it, tanh keeps it
         self.hover = tuple(int(v) for v in np.unravel_index(np.argmin(self.maps.pre), self.maps.pre.shape))
         self._map_origin = (0, 0)
@@ -139,7 +138,7 @@ class ActivationsScene:
         setting = f"batch {cfg.batch_size}, α = {cfg.lr:g}, momentum {cfg.momentum:g}, first {cfg.n_train} images"
         ui.text(surface, t, setting, (inner.left, inner.top), ui.fit_size(t, setting, 13, inner.width), t.muted)
         result = self.job.result if self.ready() else None
-        losses = result["losses"] if result else self.partial
+        losses = result["losses"] if result else (self.job.latest() or {})
         text_h = 3 * (2 * ui.line_height(t, 13)) + 6 * ui.line_height(t, 13) + 16
         plot = pygame.Rect(inner.left + round(36 * t.scale), inner.top + ui.line_height(t, 13) + 8, 0, 0)
         plot.width = inner.right - plot.left - 4
@@ -151,7 +150,7 @@ class ActivationsScene:
         ui.text(surface, t, "ln 10: a uniform guess", (plot.right - 4, axes.px(0, act.CHANCE_LOSS)[1] - 2), 12, t.muted,
                 anchor="bottomright")
         for name in act.NAMES:
-            values = list(losses.get(name) or [])      # a copy: the job may append meanwhile
+            values = list(losses.get(name) or [])
             if values:
                 axes.line(surface, np.arange(len(values)), act.smooth(values, act.SMOOTH), self.colours[name], 2)
         y = plot.bottom + ui.Axes.below(t) + 4

@@ -50,6 +50,62 @@ def place_pair(a: tuple, b: tuple | None, box_w: int, box_h: int, between: int):
     return fallback(a), fallback(b) if b is not None else None
 
 
+def grid_height(a: tuple, b: tuple | None, scale: int, box_w: int, between: int) -> int | None:
+    """The least height that shows a conv layer's maps (and its pooled maps) at `scale` side by
+    side within box_w, or None when they do not fit that wide."""
+    best = None
+    for ra in range(1, a[0] + 1):
+        ca, wa, ha = _block(*a, ra, scale)
+        if ca * ra - a[0] >= ca or wa > box_w:
+            continue
+        for rb in (range(1, b[0] + 1) if b is not None else (None,)):
+            if rb is None:
+                h = ha
+            else:
+                cb, wb, hb = _block(*b, rb, scale)
+                if cb * rb - b[0] >= cb or wa + wb + between > box_w:
+                    continue
+                h = max(ha, hb)
+            best = h if best is None else min(best, h)
+    return best
+
+
+def share_rows(pairs, least, avail: int, extra: int, box_w: int, between: int) -> list[int] | None:
+    """Row heights (summing to avail) for the blocks' map pairs [(a, b or None)]: each row starts
+    at the least it needs (its colour bar's labels, its maps at scale 1), then the height goes,
+    one scale step at a time, to the row whose maps grow most on screen per pixel of height it
+    costs (a map in one row grows by its side for its side's worth of height; in two rows, for
+    twice that), the row with the smaller maps first on ties; what is left is shared evenly.
+    `extra`: a row's height beyond its maps (label line, gap). None when even the least does
+    not fit."""
+    scale = [1] * len(pairs)
+    rows = []
+    for (a, b), low in zip(pairs, least):
+        h = grid_height(a, b, 1, box_w, between)
+        rows.append(max(low, (h if h is not None else a[1]) + extra))
+    if sum(rows) > avail:
+        return None
+    while True:
+        best = None
+        for i, (a, b) in enumerate(pairs):
+            h = grid_height(a, b, scale[i] + 1, box_w, between)
+            if h is None:
+                continue
+            cost = max(0, h + extra - rows[i])
+            if sum(rows) + cost > avail:
+                continue
+            gain = (a[1] / max(cost, 1), -scale[i] * a[1])
+            if best is None or gain > best[0]:
+                best = (gain, i, cost)
+        if best is None:
+            break
+        _, i, cost = best
+        scale[i] += 1
+        rows[i] += cost
+    left = avail - sum(rows)
+    return [r + left // len(rows) + (1 if i < left % len(rows) else 0) for i, r in enumerate(rows)]
+
+
 class MapsPanel:
     name = "maps"
 
@@ -86,17 +142,15 @@ class MapsPanel:
         bar_w = colour_bar_width(tx, 88.88, sz.small, sz.px(10)) + sz.px(6)
         width = inner.w - bar_w - sz.px(8)
         between = sz.px(20)
-        # bigger maps get more of the height, gently: LeNet-5's 28- and 10-pixel rows share 56:44
-        weights = [snap.acts[b.maps].shape[1] ** 0.25 for b in self.blocks]
-        row_h = [int((inner.h - GAP * (len(weights) - 1)) * wt / sum(weights)) for wt in weights] if weights else []
-        # every row tall enough for its colour bar's labels (+L, 0 and, two-sided, −L) apart
+        # every row tall enough for its colour bar's labels (+L, 0 and, two-sided, −L) apart;
+        # the rest of the height to the rows whose maps gain most from it
         labels_h = {True: 2 * tx.height(sz.small) + sz.px(6), False: 3 * tx.height(sz.small) + sz.px(6)}
-        for i, block in enumerate(self.blocks):
-            least = GAP + labels_h[block.one_sided]
-            while row_h[i] < least and max(row_h) - 1 > least:
-                j = row_h.index(max(row_h))
-                take = min(least - row_h[i], row_h[j] - least)
-                row_h[i], row_h[j] = row_h[i] + take, row_h[j] - take
+        pairs = [(snap.acts[b.maps].shape, snap.acts[b.pool].shape if b.pool else None) for b in self.blocks]
+        avail = inner.h - GAP * (len(pairs) - 1)
+        row_h = share_rows(pairs, [GAP + labels_h[b.one_sided] for b in self.blocks], avail, label_h + GAP,
+                           width, between) if pairs else []
+        if row_h is None:                    # not even the least fits: equal shares, say less
+            row_h = [avail // len(pairs)] * len(pairs)
         y = inner.y
         self.cells, self.labels, self.bars = {}, [], []
         for block, rh in zip(self.blocks, row_h):

@@ -30,6 +30,7 @@ class ArchEditor:
         self.targets: list[tuple[pygame.Rect, tuple]] = []   # click rect → action
         self.box = pygame.Rect(0, 0, 0, 0)
         self._dim: pygame.Surface | None = None
+        self._measured: tuple = (None, 0)       # (what was measured, the box height it needs)
 
     # --- state -----------------------------------------------------------------------------
     def open(self, spec: str) -> None:
@@ -99,19 +100,41 @@ class ArchEditor:
         target.blit(self._dim, (0, 0))
         margin, pad = sz.px(12), sz.px(16)
         box = pygame.Rect(margin, margin, w - 2 * margin, h - 2 * margin)
+        box.h = min(box.h, self._height(box, pad))     # as tall as what it holds; the top stays put,
+                                                        # so the − + buttons never move under the mouse
         self.box = box
         pygame.draw.rect(target, th.panel, box, border_radius=10)
         pygame.draw.rect(target, th.accent, box, 2, border_radius=10)
         self.targets = []
         inner = box.inflate(-2 * pad, -2 * pad)
         with CHECK.scope(self.name, box, layer=1):
-            y = self._header(target, inner)
-            y = self._presets(target, inner, y)
-            y = self._spec(target, inner, y)
-            y = self._table(target, inner, y)
-            y = self._status(target, inner, y)
+            y = self._sections(target, inner)
             bottom = self._footer(target, inner)
             self._chain(target, pygame.Rect(inner.x, y, inner.w, bottom - y))
+
+    def _sections(self, target, inner) -> int:
+        y = self._header(target, inner)
+        y = self._presets(target, inner, y)
+        y = self._spec(target, inner, y)
+        y = self._table(target, inner, y)
+        return self._status(target, inner, y)
+
+    def _height(self, box: pygame.Rect, pad: int) -> int:
+        """The box height that holds everything (drawn once on a scratch surface per draft and
+        window size, its texts not recorded)."""
+        key = (self.draft, self.current, box.size, self.sizes)
+        if key != self._measured[0]:
+            tx, sz = self.text, self.sizes
+            scratch = pygame.Surface(box.size)
+            inner = pygame.Rect(pad, pad, box.w - 2 * pad, 100_000)
+            with CHECK.scope(f"{self.name}:measure", None, layer=1):
+                y = self._sections(scratch, inner)
+                y = self._chain(scratch, pygame.Rect(inner.x, y, inner.w, 100_000))
+            CHECK.forget(f"{self.name}:measure")
+            footer = tx.line(sz.body) + sz.px(10) + sz.px(8)
+            self.targets = []
+            self._measured = (key, y + sz.px(8) + footer + pad)
+        return self._measured[1]
 
     def _header(self, target, inner) -> int:
         th, tx, sz = self.theme, self.text, self.sizes
@@ -263,7 +286,7 @@ class ArchEditor:
         th, tx, sz = self.theme, self.text, self.sizes
         arch = self.checked
         if not isinstance(arch, Arch) or room.h < 3 * tx.line(sz.small):
-            return
+            return room.y
         head = first_fitting(tx, ("layer by layer: each box is a layer and the shape of what it outputs for one image",
                                   "layer by layer, with output shapes"), room.w, sz.small) or ""
         r = tx.draw(target, head, room.topleft, sz.small, th.muted)
@@ -282,8 +305,8 @@ class ArchEditor:
             if x + w > room.right:
                 x, y = room.x, y + box_h + sz.px(8)
             if y + box_h > room.bottom:
-                tx.draw(target, f"+{len(boxes) - i} more layers not shown", (room.x, y), sz.small, th.muted)
-                return
+                r = tx.draw(target, f"+{len(boxes) - i} more layers not shown", (room.x, y), sz.small, th.muted)
+                return r.bottom
             rect = pygame.Rect(x, y, w, box_h)
             pygame.draw.rect(target, th.background, rect, border_radius=4)
             pygame.draw.rect(target, th.panel_border, rect, 1, border_radius=4)
@@ -295,6 +318,7 @@ class ArchEditor:
                 x += arrow
             else:
                 x += sz.px(8)
+        return y + box_h
 
     def _footer(self, target, inner) -> int:
         th, tx, sz = self.theme, self.text, self.sizes

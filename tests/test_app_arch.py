@@ -22,9 +22,10 @@ DEEP = PRESETS[4].spec                    # 3 conv blocks, 3×3 kernels, 8/16/32
 STRIDED = PRESETS[2].spec                 # stride 2 and padding 1, no pooling
 WIDE = ("conv4k3p1-relu-maxpool2-conv8k3p1-relu-conv8k3p1-relu-maxpool2-conv12k3p1-relu-"
         "fc64-relu-fc32-relu-fc32-relu-fc16-relu-fc10")       # 4 conv blocks, 5 dense layers
-ODD = "conv6k5-avgpool3-fc10"             # no activation, a 3×3 pool: said in words
+ODD = "conv6k5-avgpool3-fc10"             # no activation, a 3×3 average pool
+OVERLAP = "conv6k5p2-relu-maxpool3s2-conv8k3-relu-maxpool2s3-fc10"   # overlapping, then gapped windows
 DENSE_ONLY = "fc32-sigmoid-fc10"
-SPECS = (DEEP, STRIDED, WIDE, ODD, DENSE_ONLY)
+SPECS = (DEEP, STRIDED, WIDE, ODD, OVERLAP, DENSE_ONLY)
 
 
 def wait(predicate, what, timeout=120.0):
@@ -108,15 +109,19 @@ def test_panels_lay_out_what_the_network_has(workers, spec):
         pixels = pygame.surfarray.array3d(surface)           # the feature-map panel is drawn, saying so
         inside = scene.maps.rect.inflate(-20, -20)
         assert tuple(pixels[inside.centerx, inside.centery]) == THEMES["dark"].panel
-    if snap.pool_trace is None or snap.pool_trace.size != 2:
-        assert "Max pooling 2×2" not in texts and ("no pooling after it" in texts or "2×2 windows with stride 2 only"
-                                                   in texts or "nothing to pool" in texts)
+    tr = snap.pool_trace
+    if tr is None:
+        assert "Max pooling" not in texts and "Average pooling" not in texts
+        assert "no pooling after it" in texts or "nothing to pool" in texts
+    else:
+        assert f"{'Max' if tr.kind == 'max' else 'Average'} pooling {tr.size}×{tr.size}" in texts
+        assert f"stride {tr.stride}" in texts
 
 
 @pytest.mark.parametrize("theme", ["dark", "light", "projector"])
 @pytest.mark.parametrize("size", [(1024, 768), (1280, 800), (1920, 1080)])
 @pytest.mark.parametrize("mode", ["live", "presenter", "designer"])
-@pytest.mark.parametrize("spec", [DEEP, STRIDED, WIDE])
+@pytest.mark.parametrize("spec", [DEEP, STRIDED, WIDE, OVERLAP])
 def test_layout_check_for_other_networks(workers, spec, theme, size, mode):
     """The app layout test's check for non-default networks: every text inside its panel, none
     overlapping or cut, none under 14 px from 1280×800 up."""
@@ -176,3 +181,39 @@ def test_designer_enter_retrains_with_the_chosen_network(mnist, display, tmp_pat
     finally:
         app.worker.stop()
         first.stop()
+
+
+@pytest.mark.parametrize("layer", ["conv1", "conv2"])
+def test_pooling_of_any_size_and_stride_shows_the_engines_numbers(workers, layer):
+    """maxpool3s2 (windows overlap) and maxpool2s3 (gaps between them): the grid is the engine's
+    x and dx over the crop, each window's max is what the engine routed to, and the caption
+    writes the window's k² values."""
+    worker = workers[OVERLAP]
+    worker.select(layer, 1)
+    wait(lambda: worker.latest().pool_trace.layer == layer.replace("conv", "pool"), "selection")
+    ui.CHECK.enable(min_gap=ui.check.MIN_GAP)
+    try:
+        scene = scene_for(worker)
+        surface = pygame.Surface((1280, 800))
+        now = time.perf_counter()
+        for phase_start in (now, now - PHASE_SECONDS - 1.0):      # forward, then backward
+            scene.pool.phase_start = phase_start
+            scene._dirty_all = True
+            scene.draw(surface, now)
+        problems = ui.CHECK.violations(surface.get_rect())
+        assert problems == [], "\n".join(problems)
+    finally:
+        ui.CHECK.disable()
+    pool, tr = scene.pool, scene.pool.trace
+    k, s = tr.size, tr.stride
+    r0, c0, side, _ = pool.shown["crop"]
+    assert side == (pool.n - 1) * s + k
+    assert (pool.shown["dx"] == tr.dx[r0:r0 + side, c0:c0 + side]).all()
+    i0, j0, _ = tr.crop
+    argmaxes = {tr.window_argmax(i0 + i, j0 + j) for i in range(pool.n) for j in range(pool.n)}
+    assert pool.shown["chosen"] == argmaxes
+    forms, _ = pool._head("forward", 0, 0)
+    values = tr.window_values(i0, j0).ravel()
+    assert forms[0].startswith(f"max({', '.join(ui.fmt(float(v), 2) for v in values)})")
+    assert len(values) == k * k
+    worker.select("conv1", 0)

@@ -227,7 +227,7 @@ class LiveScene:
         if self.presenter is not None:
             self.presenter.update(dt)
             y, x = self.presenter.window
-            self.pool.follow(y // 2, x // 2, "forward" if self.presenter.fraction < 0.5 else "backward")
+            self.pool.follow(y, x, "forward" if self.presenter.fraction < 0.5 else "backward")
         self.conv.slide_per_sec = SLIDE.get(self.snapshot.speed, 30.0) if self.snapshot else 30.0
         self.conv.update(dt)
         if self.hud.update(self._hud_snapshot, fps, self.presenter is not None):

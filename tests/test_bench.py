@@ -102,7 +102,7 @@ def test_numpy_lenet_matches_engine_model_and_sgd():
 
 
 def test_numpy_lenet_matches_torch():
-    torch = pytest.importorskip("torch")
+    import torch
     params = init_params(NetConfig(), np.float64)
     rng = np.random.default_rng(4)
     x, labels = rng.standard_normal((4, 1, 28, 28)), rng.integers(0, 10, 4)

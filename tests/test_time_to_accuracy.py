@@ -45,7 +45,7 @@ def test_race_full_trains_the_engine_to_its_last_epoch():
 
 
 def test_torch_side_evaluates_the_engines_weights_alike(mnist):
-    torch = pytest.importorskip("torch")
+    import torch
     from simulator.engine.data import normalise
     params = init_params(NetConfig(seed=4))
     x, y = normalise(mnist.test_images[:300]), mnist.test_labels[:300].astype(np.int64)
@@ -59,7 +59,6 @@ def test_torch_side_evaluates_the_engines_weights_alike(mnist):
 
 
 def test_tiny_race_prints_both_sides_and_the_load(mnist_dir, capsys):
-    pytest.importorskip("torch")
     argv = ["--time-to-accuracy", "--data", str(mnist_dir), "--subset", "600", "--threads", "1",
             "--target", "0.2", "--torch-epochs", "2", "--evals-per-epoch", "1"]
     assert bench.main(argv) == 0

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from simulator.engine.kernels import simd
 from simulator.errors import UserError
 
 from . import efficiency
@@ -311,6 +312,9 @@ def _report(args, torch) -> int:
           + f"numpy {np.__version__}: OpenBLAS {'/'.join(map(str, openblas_threads())) or '?'} threads; "
           f"{os.cpu_count()} CPUs")
     print(f"CPU: {efficiency.cpu_description()}")
+    print(f"engine: {simd.describe()}"
+          + (f"; torch: {torch.backends.cpu.get_cpu_capability()} kernels"
+             f" (ATEN_CPU_CAPABILITY={os.environ.get('ATEN_CPU_CAPABILITY') or 'unset'})" if torch else ""))
     _warn_if_busy("before starting")
     print(f"medians of {rounds} interleaved rounds; 'engine vs X' = X's time / engine's time "
           "(above 1× the engine is faster)\n", flush=True)

@@ -1,7 +1,14 @@
-"""The register-blocked float32 kernels (kernels/flat.py, wgrad.py, dense.py, simd.pool2x2;
-AVX-512 CPUs only) against the float64 loop kernels, on shapes that hit their edges: filter
-and row counts that do not fill a block (clamped rows), rows longer than one vector (masked
-copies), batches that do not fill a group of images, widths past one 64-column block."""
+"""The register-blocked float32 kernels (kernels/flat.py, wgrad.py, dense.py, avx2.py,
+simd.pool2x2; AVX-512 or AVX2 CPUs) against the float64 loop kernels, on shapes that hit their
+edges: filter and row counts that do not fill a block (clamped rows), rows longer than one
+vector (masked copies), batches that do not fill a group of images, widths past one block.
+The process runs the CPU's widest kernels; on an AVX-512 CPU the last test runs this file
+again in a child forced to the AVX2 kernels (CNN_SIMULATOR_SIMD=avx2), as on an AMD EPYC."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -9,7 +16,7 @@ from simulator.engine import ops
 from simulator.engine.kernels import pool as kp
 from simulator.engine.kernels import simd
 
-pytestmark = pytest.mark.skipif(not simd.AVAILABLE, reason="needs a CPU with AVX-512")
+pytestmark = pytest.mark.skipif(not simd.AVAILABLE, reason="needs a CPU with AVX-512 or AVX2")
 
 
 def _close(got, want, terms):
@@ -71,3 +78,20 @@ def test_maxpool_2x2_vectors_match_the_loops(HW):
     x[2, H - 1, W - 1] = np.nan
     kp.maxpool_forward(x, 2, 2, y, am)
     assert np.isnan(y[2, OH - 1, OW - 1]) == (H % 2 == 0 and W % 2 == 0)
+
+
+def test_the_requested_kernels_run():
+    """CNN_SIMULATOR_SIMD names the kernels that run (the child below relies on it)."""
+    want = os.environ.get("CNN_SIMULATOR_SIMD", "auto")
+    assert simd.PATH == want or want == "auto"
+    assert simd.VW == {"avx512": 16, "avx2": 8}[simd.PATH]
+
+
+@pytest.mark.skipif(simd.PATH != "avx512", reason="the AVX2 kernels already ran in this process")
+def test_the_avx2_kernels_in_a_child():
+    env = dict(os.environ, CNN_SIMULATOR_SIMD="avx2")
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__,
+                           "-k", "not in_a_child"], cwd=Path(__file__).resolve().parents[1], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert " passed" in proc.stdout and "skipped" not in proc.stdout, proc.stdout[-500:]

@@ -148,12 +148,12 @@ def _direct(w, stride):
 
 
 def _flat(w, stride):
-    """The register-blocked kernels (kernels/flat.py): float32 at stride 1 on AVX-512 CPUs."""
+    """The register-blocked kernels (kernels/flat.py): float32 at stride 1 on AVX-512 or AVX2 CPUs."""
     return simd.AVAILABLE and stride == 1 and w.dtype == np.float32
 
 
 def conv_forward_into(x, w, b, stride, padding, y, A=None):
-    """y = conv(x, w) + b on this thread: register-blocked for float32 at stride 1 (AVX-512),
+    """y = conv(x, w) + b on this thread: register-blocked for float32 at stride 1 (AVX-512, AVX2),
     else direct for 5-wide filters at stride 1, else im2col (A: conv_matrix(w), made here
     when not given). x, w, b, y contiguous."""
     K, _, FH, FW = w.shape
@@ -168,7 +168,7 @@ def conv_forward_into(x, w, b, stride, padding, y, A=None):
 
 def conv_backward_into(dy, x, w, stride, padding, dx, dw2, db, need_dx, wp=None):
     """dw2 [K, C·FH·FW], db (overwritten) and dx (if need_dx) on this thread. The
-    register-blocked kernels (float32, stride 1, AVX-512) and the direct one (5-wide, stride 1)
+    register-blocked kernels (float32, stride 1, AVX-512 or AVX2) and the direct one (5-wide, stride 1)
     multiply padding by zero, so they run only on finite data (dw: x; dx: dy and w); else
     im2col (wp: backward_matrix(w), made here when not given). All arrays contiguous."""
     K, _, FH, FW = w.shape

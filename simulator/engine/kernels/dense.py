@@ -1,12 +1,13 @@
-"""Register-blocked float32 matrix products for the dense layers (AVX-512 CPUs, simd.py).
+"""Register-blocked float32 matrix products for the dense layers (AVX-512 and AVX2, simd.py).
 
 One micro-kernel, `_gemm`, with operand A read through strides so that x and its transpose
 are both plain reads:
 
     C[i, j] = init[j] + Σ_l A[i·sai + l·sal] · B[l·ldb + j]       (A, B, C flat float32)
 
-It keeps 4 rows × 4 vectors (64 columns) of C in 16 registers while l runs, so each l costs
-4 vector loads of B and 4 broadcasts of A for 16 fused multiply-adds. Columns past J are
+_gemm_4x4 keeps 4 rows × 4 vectors (64 columns) of C in 16 registers while l runs, so each l
+costs 4 vector loads of B and 4 broadcasts of A for 16 fused multiply-adds (on AVX2, with 16
+registers in all, avx2.gemm_6x2: 6 rows × 2 vectors of 8). Columns past J are
 masked off (no reads or writes outside the arrays), rows past I repeat row I−1 (the same
 values stored twice).
 
@@ -17,6 +18,7 @@ values stored twice).
 import numba
 import numpy as np
 
+from . import avx2
 from .gemm import gemm_nt
 from .simd import VW, vfma, vload_n, vsplat_at, vstore_n
 
@@ -24,7 +26,7 @@ _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 
 
 @_jit
-def _gemm(A, sai, sal, B, ldb, L, C, I, J, init):
+def _gemm_4x4(A, sai, sal, B, ldb, L, C, I, J, init):
     """C[i, j] = init[j] + Σ_l<L A[i·sai + l·sal] · B[l·ldb + j] for i < I, j < J (C is [I, J] flat)."""
     for i0 in range(0, I, 4):
         a0 = i0 * sai; a1 = min(i0 + 1, I - 1) * sai; a2 = min(i0 + 2, I - 1) * sai; a3 = min(i0 + 3, I - 1) * sai
@@ -57,6 +59,9 @@ def _gemm(A, sai, sal, B, ldb, L, C, I, J, init):
                     v0 = c30; v1 = c31; v2 = c32; v3 = c33
                 vstore_n(C, o, v0, m0); vstore_n(C, o + VW, v1, m1)
                 vstore_n(C, o + 2 * VW, v2, m2); vstore_n(C, o + 3 * VW, v3, m3)
+
+
+_gemm = _gemm_4x4 if VW == 16 else avx2.gemm_6x2     # 16 sums in registers, or 12 on AVX2
 
 
 @_jit

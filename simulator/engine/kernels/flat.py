@@ -1,4 +1,4 @@
-"""Register-blocked float32 convolutions at stride 1 on flat padded planes (AVX-512 CPUs).
+"""Register-blocked float32 convolutions at stride 1 on flat padded planes (AVX-512 and AVX2).
 
 As in direct.py, each image plane is stored flat with its padding written out, row length
 Wp = W + 2·pad, so output position t = i·Wp + j reads tap (p, q) at t + p·Wp + q: a filter
@@ -6,7 +6,8 @@ tap is one shifted vector read of VW output positions. Positions with j >= OW ("
 computed along and dropped. What is new is the blocking (simd.py): a micro-kernel keeps
 8 filters × 3 vectors (or 6 × 4) of outputs in 24 vector registers for the whole sum over
 the C·FH·FW taps, so each tap costs 3 (4) vector loads and 8 (6) weight broadcasts for 24
-fused multiply-adds, instead of loading and storing the partial sums on every tap.
+fused multiply-adds, instead of loading and storing the partial sums on every tap. With AVX2
+(16 registers of VW = 8) the blocks are 4 × 3 or 6 × 2 (avx2.py).
 
     forward  y[k, t]  = b[k] + Σ_c,p,q w[k,c,p,q] · xf[c, t + p·Wp + q]
     dx       the forward of dy padded by FH−1, FW−1 with the filters turned 180° and
@@ -25,6 +26,7 @@ import functools
 import numba
 import numpy as np
 
+from . import avx2
 from .simd import VW, vfma, vload, vload_n, vsplat, vstore, vstore_n, vsum
 from .wgrad import conv_weight_grad_5x5
 
@@ -123,14 +125,23 @@ def _planes_6x4(xf, S, offs, wm, b, yf, nblk):
             y = yf[k5]; vstore(y, t0, a50); vstore(y, t0 + VW, a51); vstore(y, t0 + 2 * VW, a52); vstore(y, t0 + 3 * VW, a53)
 
 
+# The two micro-kernels, as (filters, vectors) per block: 24 sums in AVX-512's 32 registers,
+# 12 in AVX2's 16 (avx2.py)
+if VW == 16:
+    _block_a, _block_b, _SHAPES = _planes_8x3, _planes_6x4, ((8, 3), (6, 4))
+else:
+    _block_a, _block_b, _SHAPES = avx2.planes_4x3, avx2.planes_6x2, ((4, 3), (6, 2))
+
+
 @functools.lru_cache(maxsize=64)
 def _layout(K, L):
-    """(8×3 blocks?, blocks per plane) for K filters over L flat positions: the micro-kernel
-    that computes fewer rows past K and vectors past L (both waste)."""
+    """(first micro-kernel?, blocks per plane, vectors per block) for K filters over L flat
+    positions: the micro-kernel that computes fewer rows past K and vectors past L (both waste)."""
     nvec = (L + VW - 1) // VW
-    b8, b6 = (nvec + 2) // 3, (nvec + 3) // 4
-    use8 = (K + 7) // 8 * 8 * b8 * 3 <= (K + 5) // 6 * 6 * b6 * 4
-    return use8, b8 if use8 else b6
+    (ra, va), (rb, vb) = _SHAPES
+    ba, bb = (nvec + va - 1) // va, (nvec + vb - 1) // vb
+    use_a = (K + ra - 1) // ra * ra * ba * va <= (K + rb - 1) // rb * rb * bb * vb
+    return (use_a, ba, va) if use_a else (use_a, bb, vb)
 
 
 @functools.lru_cache(maxsize=64)
@@ -151,11 +162,11 @@ def conv_forward(x, w, b, padding, y):
     OH, OW = y.shape[2], y.shape[3]
     Wp = W + 2 * padding
     S = (H + 2 * padding) * Wp
-    use8, nblk = _layout(K, OH * Wp)
-    Lp = nblk * (3 if use8 else 4) * VW
+    use_a, nblk, nv = _layout(K, OH * Wp)
+    Lp = nblk * nv * VW
     xf = np.zeros(C * S + Lp + FH * Wp + VW, np.float32)     # reads past a plane stay inside
     _run(x.reshape(N, -1), C, H, W, padding, padding, S, Wp, _offsets(FH, FW, Wp), w.reshape(K, -1), b,
-         use8, nblk, xf, np.empty((K, Lp), np.float32), y.reshape(N, -1), OH, OW, 0)
+         use_a, nblk, xf, np.empty((K, Lp), np.float32), y.reshape(N, -1), OH, OW, 0)
 
 
 def conv_input_grad(dy, w, padding, dx):
@@ -168,18 +179,18 @@ def conv_input_grad(dy, w, padding, dx):
     # starts with its own FW−1 zeros, which serve as the right padding: rows of Wq = W + 2·pad
     Wq = OW + FW - 1
     S = (OH + 2 * (FH - 1)) * Wq
-    use8, nblk = _layout(C, (OH + FH - 1) * Wq)          # the full convolution's rows: H + 2·pad
-    Lp = nblk * (3 if use8 else 4) * VW
+    use_a, nblk, nv = _layout(C, (OH + FH - 1) * Wq)     # the full convolution's rows: H + 2·pad
+    Lp = nblk * nv * VW
     wt = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(C, -1)      # turned 180° (a copy)
     xf = np.zeros(K * S + Lp + FH * Wq + VW, np.float32)
     _run(dy.reshape(N, -1), K, OH, OW, FH - 1, FW - 1, S, Wq, _offsets(FH, FW, Wq), wt, np.zeros(C, np.float32),
-         use8, nblk, xf, np.empty((C, Lp), np.float32), dx.reshape(N, -1), H, W, padding)
+         use_a, nblk, xf, np.empty((C, Lp), np.float32), dx.reshape(N, -1), H, W, padding)
 
 
 @_jit
-def _run(xs, C, H, W, top, left, S, Wr, offs, wm, b, use8, nblk, xf, yf, ys, OH, OW, crop):
+def _run(xs, C, H, W, top, left, S, Wr, offs, wm, b, use_a, nblk, xf, yf, ys, OH, OW, crop):
     """For each image n: its C planes xs[n] (H×W each) into xf (flat planes of S with rows of
-    Wr, `top` zero rows above and `left` zero columns on the left), yf = _planes_8x3 or _6x4,
+    Wr, `top` zero rows above and `left` zero columns on the left), yf = _block_a or _block_b,
     and the valid part of yf (from row and column `crop` on) out to ys[n] (planes OH×OW)."""
     K = yf.shape[0]
     for n in range(xs.shape[0]):
@@ -189,10 +200,10 @@ def _run(xs, C, H, W, top, left, S, Wr, offs, wm, b, use8, nblk, xf, yf, ys, OH,
                 s0, d0 = (c * H + h) * W, c * S + (h + top) * Wr + left
                 for j in range(0, W, VW):
                     vstore_n(xf, d0 + j, vload_n(src, s0 + j, W - j), W - j)
-        if use8:
-            _planes_8x3(xf, S, offs, wm, b, yf, nblk)
+        if use_a:
+            _block_a(xf, S, offs, wm, b, yf, nblk)
         else:
-            _planes_6x4(xf, S, offs, wm, b, yf, nblk)
+            _block_b(xf, S, offs, wm, b, yf, nblk)
         for k in range(K):
             row = yf[k]
             for i in range(OH):
@@ -258,6 +269,7 @@ def _dw_4x5(xf, dyf, ng, S, offs, nvec, acc):
                 vstore(A3, r0, s30); vstore(A3, r1, s31); vstore(A3, r2, s32); vstore(A3, r3, s33); vstore(A3, r4, s34)
 
 
+_dw = _dw_4x5 if VW == 16 else avx2.dw_2x5       # 20 sums in registers, or 10 on AVX2
 GROUP = 4           # images whose sums stay in registers together (their planes fit in L1)
 
 
@@ -275,7 +287,7 @@ def conv_weight_grad(dy, x, padding, dw2, db):
 
 @_jit
 def _weight_grad(dy, x, padding, FH, FW, offs, dw2, db):
-    """conv_weight_grad with the sums of flat.py's _dw_4x5."""
+    """conv_weight_grad with the sums of _dw (_dw_4x5, or avx2.dw_2x5)."""
     N, C, H, W = x.shape
     K, OH, OW = dy.shape[1], dy.shape[2], dy.shape[3]
     Wp = W + 2 * padding
@@ -302,7 +314,7 @@ def _weight_grad(dy, x, padding, FH, FW, offs, dw2, db):
                 for v in range(nvec):
                     s = vfma(one, vload(d, v * VW), s)
                 db[k] += vsum(s)
-        _dw_4x5(xf, dyf, ng, S, offs, nvec, acc)
+        _dw(xf, dyf, ng, S, offs, nvec, acc)
     for k in range(K):
         for r in range(C * T):
             dw2[k, r] = vsum(vload(acc[k], r * VW))

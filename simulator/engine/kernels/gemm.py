@@ -11,7 +11,7 @@ they are plain loops rather than BLAS calls because the shapes here are small, a
 call would bring its own thread pool (see parallel.py).
 
 dense_forward and dense_backward take the register-blocked kernels of dense.py for float32
-on AVX-512 CPUs (simd.AVAILABLE), and the loops here otherwise (float64, other CPUs).
+on AVX-512 and AVX2 CPUs (simd.AVAILABLE), and the loops here otherwise (float64, other CPUs).
 """
 import numba
 import numpy as np

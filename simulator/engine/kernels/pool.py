@@ -4,7 +4,7 @@ Windows are size×size at stride s, without padding; windows that do not fit are
 Planes (n, c) are independent, so kernels see x as [N·C, H, W] and dx as [N·C, H·W].
 For size = stride = 2 (LeNet's pools) the entry points call the same loops with the sizes
 written as constants, or a hand-unrolled max-pool, which LLVM can vectorise (4-8x faster),
-or for float32 on AVX-512 CPUs simd.pool2x2, 16 windows per step (another 1.4-1.6x).
+or for float32 on AVX-512 or AVX2 CPUs simd.pool2x2, 16 (8) windows per step (another 1.4-1.6x).
 """
 import numba
 import numpy as np
@@ -77,7 +77,7 @@ def _any_nan(x):
 
 def maxpool_forward(x, size, stride, y, argmax):
     """Max-pool forward over [N·C, H, W] planes (see _maxpool_forward); x, y, argmax contiguous.
-    2×2 windows at stride 2 without NaN take a vector kernel (float32 on AVX-512 CPUs: simd.py)
+    2×2 windows at stride 2 without NaN take a vector kernel (float32 on AVX-512 or AVX2 CPUs: simd.py)
     or a branch-light one; the general loops otherwise (compiled only when first needed)."""
     if size == 2 and stride == 2 and not _any_nan(x):
         if simd.AVAILABLE and x.dtype == np.float32:

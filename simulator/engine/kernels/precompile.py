@@ -4,7 +4,7 @@ this one compiles the rest.
 Numba compiles on the calling thread under one global lock, so a first launch (empty cache)
 compiles every kernel one after the other (~11 s of CPU for `train`, measured). About
 half of it, the conv and dense weight gradients (ops.conv_backward_into's: kernels/flat.py
-and wgrad.py for float32 on AVX-512 CPUs, else conv.py; and kernels/gemm.dense_backward),
+and wgrad.py for float32 on AVX-512 or AVX2 CPUs, else conv.py; and kernels/gemm.dense_backward),
 does not depend on the rest: model.Network starts a child process that compiles just those
 into Numba's cache (`start`), and the first call of either waits for it (`wait`), then
 loads them from the cache. (The input gradient is left to this process: it shares its

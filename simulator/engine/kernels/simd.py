@@ -4,7 +4,7 @@ LLVM's loop vectoriser only vectorises innermost loops, so a kernel whose partia
 stay in registers across a long reduction (a GEMM micro-kernel: 24 accumulators, each a
 vector of 16 output values, updated once per filter tap) cannot be written as plain loops:
 the sums go to memory on every tap. These intrinsics give Numba a vector value type, `F32V`
-(VW float32 lanes, one AVX-512 register), and the few operations such a kernel needs:
+(VW float32 lanes, one vector register), and the few operations such a kernel needs:
 
     vload(a, i)       a[i : i+VW] as a vector (a 1-D float32 array; unaligned is fine)
     vload_n(a, i, m)  the same, lanes >= m read as 0 and never touched in memory
@@ -20,10 +20,23 @@ the kernels size their buffers so every vector access stays inside them.
 Numba's cache keys a kernel on its own source file only: after editing this module, delete
 the cache (the *.nbi/*.nbc files) or kernels elsewhere keep their old compiled intrinsics.
 
-AVAILABLE is True on CPUs with AVX-512 (32 vector registers of 16 float32), the only kind
-the blocking in flat.py and dense.py is tuned for; elsewhere the callers keep their plain
-loop kernels (with 16 AVX2 registers these block sizes would spill).
+PATH names the kernels this process runs, chosen once at import from the features Numba
+compiles for (NUMBA_CPU_FEATURES when set, else the host's, as Numba does; NUMBA_CPU_NAME alone
+changes only the tuning, not the instruction set):
+
+    "avx512"  32 vector registers of 16 float32: VW = 16, the blocks in flat.py, wgrad.py, dense.py
+    "avx2"    AVX2 + FMA, 16 registers of 8 float32: VW = 8, the blocks in avx2.py (12 partial sums)
+    "off"     neither: the callers keep their plain loop kernels (AVAILABLE is False)
+
+The environment variable CNN_SIMULATOR_SIMD=avx512|avx2|off|auto overrides the choice (auto,
+the default, takes the widest the target has). Forcing avx2 on an AVX-512 CPU also turns the
+AVX-512 features off for everything Numba compiles, so the whole engine runs as on an AVX2-only
+CPU (and Numba's cache, keyed on the features, keeps the two builds apart: the vector width is
+a compile-time constant it does not see). A request the target cannot run falls back to auto.
 """
+import os
+import sys
+
 import numba
 from llvmlite import ir
 from numba import types
@@ -32,27 +45,64 @@ from numba.extending import intrinsic, models, register_model
 
 from .flags import prefer_512_bit_vectors
 
-VW = 16                                 # lanes per vector: one 512-bit register of float32
+CHOICES = ("auto", "avx512", "avx2", "off")
+_IMPLY_512 = ("avx512", "avx10", "amx", "evex512")     # LLVM features that need AVX-512
+
+
+def _target_features() -> set:
+    """The features Numba compiles for, as LLVM names: {'avx2', 'fma', ...} (those marked +)."""
+    from numba.core.codegen import get_host_cpu_features
+    flat = numba.config.CPU_FEATURES
+    if flat is None:
+        flat = get_host_cpu_features()
+    return {f[1:] for f in flat.split(",") if f.startswith("+")}
+
+
+def _without_avx512(flat: str) -> str:
+    """A feature list ('+avx2,+avx512f,...') with AVX-512 and what implies it turned off."""
+    return ",".join("-" + f[1:] if f[1:].startswith(_IMPLY_512) else f for f in flat.split(",") if f)
+
+
+def _choose() -> str:
+    """'avx512', 'avx2' or 'off' (see the module docstring); sets Numba's target to match."""
+    from numba.core.codegen import get_host_cpu_features
+    want = os.environ.get("CNN_SIMULATOR_SIMD", "").strip().lower() or "auto"
+    if want not in CHOICES:
+        print(f"CNN_SIMULATOR_SIMD={want!r} is not one of {', '.join(CHOICES)}: using auto", file=sys.stderr)
+        want = "auto"
+    if want == "off":
+        return "off"
+    features = _target_features()
+    has512 = "avx512f" in features
+    has2 = "avx2" in features and "fma" in features
+    if want == "avx2" and has2:
+        if has512:
+            numba.config.CPU_FEATURES = _without_avx512(numba.config.CPU_FEATURES or get_host_cpu_features())
+        return "avx2"
+    if want == "avx2" or (want == "avx512" and not has512):
+        print(f"CNN_SIMULATOR_SIMD={want}: Numba's target CPU lacks it: using auto", file=sys.stderr)
+    if has512:
+        prefer_512_bit_vectors()
+        return "avx512"
+    return "avx2" if has2 else "off"
+
+
+PATH = _choose()
+AVAILABLE = PATH != "off"
+VW = 16 if PATH == "avx512" else 8      # float32 lanes per vector register
 _VT = ir.VectorType(ir.FloatType(), VW)
 _MT = ir.VectorType(ir.IntType(1), VW)
 _I32 = ir.IntType(32)
 
 
-def _available() -> bool:
-    prefer_512_bit_vectors()
-    features = numba.config.CPU_FEATURES
-    if features is None:
-        if numba.config.CPU_NAME is not None:       # a CPU named by the user: do not guess
-            return False
-        from llvmlite import binding as llvm
-        try:
-            return bool(llvm.get_host_cpu_features().get("avx512f"))
-        except RuntimeError:
-            return False
-    return "+avx512f" in features.split(",")
-
-
-AVAILABLE = _available()
+def describe() -> str:
+    """One line for the bench: the kernels that run and the target Numba compiles for."""
+    kind = {"avx512": "AVX-512 kernels, 16-lane", "avx2": "AVX2 kernels, 8-lane",
+            "off": "loop kernels, no explicit"}[PATH]
+    why = os.environ.get("CNN_SIMULATOR_SIMD", "").strip() or "auto"
+    target = numba.config.CPU_NAME or "host CPU"
+    no512 = ", AVX-512 off" if PATH == "avx2" and "avx512f" not in _target_features() else ""
+    return f"{kind} float32 vectors (CNN_SIMULATOR_SIMD={why}; Numba compiles for the {target}{no512})"
 
 
 class F32Vector(types.Type):

@@ -1,9 +1,9 @@
 """The float32 weight gradient of 5×5 filters at stride 1, vectorised over the filters
-(AVX-512, simd.py): LeNet's conv2, where it does a third less arithmetic than flat.py's.
+(AVX-512, or avx2.py's blocks on AVX2; simd.py): LeNet's conv2, where it does a third less arithmetic than flat.py's.
 
     dw[k, c,p,q] = Σ_n Σ_i<OH,j<OW xpad[n, c, i+p, j+q] · dy[n, k, i, j]
 
-With dy transposed to dyT[n, i·OW + j, k] (zeros for k >= K up to a multiple of VW), each
+With dy transposed to dyT[n, i·OW + j, k] (zeros for k >= K up to a multiple of KSTEP), each
 output position gives one vector load of dyT (VW filters) and 25 broadcasts of x, one per
 tap of a channel, for 25 fused multiply-adds into 25 registers: sums over k-vectors, so
 no junk positions (flat.py computes OH·Wp of them, this OH·OW) and no adding up of lanes.
@@ -14,6 +14,7 @@ as for flat.py, since the padding of a padded layer is multiplied).
 import numba
 import numpy as np
 
+from . import avx2
 from .simd import VW, vfma, vload, vsplat, vsplat_at, vstore
 
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -70,6 +71,9 @@ def _dw_5x5(xf, dyT, ng, S, Wp, OH, OW, Kv, C, acc):
             vstore(acc, a + 23 * Kv, s43); vstore(acc, a + 24 * Kv, s44)
 
 
+# AVX-512: 25 sums (a channel's taps × VW filters) in 32 registers; AVX2 (16 registers):
+# avx2.dw_5x5, 10 sums (a filter row's 5 taps × 2·VW filters)
+_dw, KSTEP = (_dw_5x5, VW) if VW == 16 else (avx2.dw_5x5, 2 * VW)
 GROUP = 4           # images per pass over the accumulators
 
 
@@ -81,7 +85,7 @@ def conv_weight_grad_5x5(dy, x, padding, dw2, db):
     K, OH, OW = dy.shape[1], dy.shape[2], dy.shape[3]
     Wp = W + 2 * padding
     S = (H + 2 * padding) * Wp
-    Kv = (K + VW - 1) // VW * VW
+    Kv = (K + KSTEP - 1) // KSTEP * KSTEP
     P = OH * OW
     xf = np.zeros((GROUP, C * S + VW), np.float32)
     dyT = np.zeros((GROUP, P * Kv), np.float32)
@@ -105,7 +109,7 @@ def conv_weight_grad_5x5(dy, x, padding, dw2, db):
                 for t in range(P):
                     s = vfma(vsplat(1), vload(dg, t * Kv + kv), s)
                 vstore(sums, kv, s)
-        _dw_5x5(xf, dyT, ng, S, Wp, OH, OW, Kv, C, acc)
+        _dw(xf, dyT, ng, S, Wp, OH, OW, Kv, C, acc)
     for k in range(K):
         db[k] = sums[k]
         for r in range(C * 25):

@@ -1,7 +1,7 @@
 """The engine's Network against the same network built in torch from the same Arch, with copied
 weights: logits, loss, every parameter gradient and the gradient of every named tensor (the
 input's included), for LeNet-5 with every activation × pool and for networks of other shapes
-(stride 2, padding 0 and 1, kernels 3 and 7, avg pooling, overlapping and non-dividing pools,
+(stride 2, paddings 0 to 4, kernels 3, 5 and 7, avg pooling, overlapping and non-dividing pools,
 three conv layers, no pooling, a single dense layer, a pool before the first conv)."""
 import numpy as np
 import pytest
@@ -21,6 +21,7 @@ SPECS = [
     "conv3k5s3-tanh-maxpool2s1-fc10",                                          # (28−5)/3 floored, overlapping max
     "maxpool2-conv6k3-relu-fc16-relu-fc10",                                    # a pool before any conv
     "fc10",                                                                    # one dense layer, no conv
+    "conv4k5p4-relu-conv5k5p3-sigmoid-maxpool4-fc10",                          # 5-wide (direct) with paddings 4, 3
 ]
 
 

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from simulator.engine import ops
-from simulator.engine.trace import (HistoryBuffer, weights_on_screen, build_snapshot, conv_terms, conv_window,
+from simulator.engine.history import HistoryBuffer
+from simulator.engine.trace import (weights_on_screen, build_snapshot, conv_terms, conv_window,
                                     pool_crop, strict_max)
 from simulator.engine.trainer import TrainConfig, Trainer
 

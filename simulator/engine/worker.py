@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import ops
-from .trace import HistoryBuffer, Snapshot, build_snapshot, weights_on_screen
+from .history import HistoryBuffer
+from .trace import Snapshot, build_snapshot, weights_on_screen
 from .trainer import Trainer
 
 PUBLISH_HZ = 10          # snapshots per second, at most (the app asks for its refresh rate)

@@ -71,10 +71,11 @@ def test_train_another_network_saves_its_spec_and_resumes_only_into_it(tmp_path,
     status, err = run_cli(capsys, "train", "--resume", out / "checkpoint.npz", "--epochs", "1", "--subset", "300",
                           "--batch-size", "50", "--data", mnist_dir, "--out", tmp_path / "again")
     lines = [line for line in err.splitlines() if line.strip()]
-    assert status == 2 and len(lines) == 1 and spec in lines[0] and LENET5_SPEC in lines[0], err
+    assert status == 2 and len(lines) == 1 and LENET5_SPEC in lines[0], err
+    assert f"resume with --arch {spec}" in lines[0], err
     status, err = run_cli(capsys, "train", "--resume", out / "checkpoint.npz", "--arch", spec, "--epochs", "1",
                           "--subset", "300", "--batch-size", "50", "--data", mnist_dir, "--out", tmp_path / "again")
-    assert status == 0 and "resumed" in err, err
+    assert status == 0 and "resumed" in err and f"network: {spec} (" in err, err
 
 
 def test_checkpoint_round_trip_of_another_network(tmp_path, mnist):

@@ -209,14 +209,16 @@ def loss_and_grads(params, arch, x, labels, input_grad):
     plan = _Plan(arch, params)
     o = _outputs(x, arch)
     d = _gradients(x, arch, input_grad)
-    first_dense_input = arch.shapes[arch.layers.index(arch.of_type(Dense)[0]) - 1]
+    first = next(layer for layer in arch.layers if isinstance(layer, (Conv, Dense)))
+    # a dense first layer (after the flatten of the input) still writes a dx: into this scratch
+    scratch_shape = arch.input_shape_of(first) if isinstance(first, Dense) and not input_grad else None
     parts = slices(N)
     gs = [{k: np.empty_like(v) for k, v in params.items()} for _ in parts]
     losses = [0.0] * len(parts)
 
     def run(i, n0, n1):
         tmp = gs[i]                         # the first chunk writes the sums, later ones add
-        scratch = np.empty((min(CHUNK, n1 - n0),) + first_dense_input, x.dtype)
+        scratch = None if scratch_shape is None else np.empty((min(CHUNK, n1 - n0),) + scratch_shape, x.dtype)
         for a in range(n0, n1, CHUNK):
             c = min(a + CHUNK, n1)
             _forward_chunk(o, a, c, plan)

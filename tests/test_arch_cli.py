@@ -29,6 +29,7 @@ def run_cli(capsys, *argv):
     ("conv6k5-relu", ["must end in fc10"]),
     ("conv6k5-fc20-conv3k3-fc10", ["conv2", "after a dense layer"]),
     ("conv8k5s2p2-maxpool15-fc10", ["pool1: (14 − 15)/15 + 1 = 0.93", "window is larger"]),
+    ("-".join(["conv256k1"] * 13) + "-fc10", ["2,609,162 values per image", "at most 1,000,000"]),
 ])
 @pytest.mark.parametrize("command", ["train", "lecture", "app"])
 def test_bad_specs_are_one_line_exit_2(command, spec, words, capsys):

@@ -9,63 +9,74 @@ import re
 import numpy as np
 import pytest
 
-from simulator.engine import ops
+from simulator.engine import arch, ops
 from simulator.engine.data import MEAN, STD, normalise
 from simulator.engine.drawing import prepare_uint8
 from simulator.engine.lecture import (LectureTrace, Num, Panel, Table, build_steps, parse_number,
                                       record_trace, section_starts)
-from simulator.engine.arch import LENET5
 from simulator.engine.model import Network, NetConfig
 
 ACT = {"relu": (ops.relu_forward, ops.relu_backward), "sigmoid": (ops.sigmoid_forward, ops.sigmoid_backward),
        "tanh": (ops.tanh_forward, ops.tanh_backward)}
 POOL = {"max": (ops.maxpool2d_forward, ops.maxpool2d_backward),
         "avg": (ops.avgpool2d_forward, ops.avgpool2d_backward)}
-ARCH = {("conv1", "padding"): 2, ("conv1", "stride"): 1, ("conv2", "padding"): 0, ("conv2", "stride"): 1,
-        ("pool", "size"): 2, ("pool", "stride"): 2}
 NUMBER = re.compile(r"\d+\.\d+(?:×10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)?")
+# Networks the lecture must tell completely: LeNet-5, stride 2 with padding and no pooling after
+# conv1, three conv layers with tanh and avg pooling, no conv at all, overlapping pools.
+SPECS = (arch.LENET5_SPEC,
+         "conv8k3s2p1-relu-conv16k3-relu-maxpool2-fc64-relu-fc10",
+         "conv4k5-tanh-avgpool2-conv8k5-tanh-avgpool2-conv16k3-tanh-fc32-tanh-fc10",
+         "fc32-sigmoid-fc10",
+         "conv4k3-relu-maxpool3s2-conv8k3s2-relu-avgpool3s1-fc10")
+
+
+def run_ops(net, p, x):
+    """The network op by op, written out here from the layer list: (tensors, caches)."""
+    t, c, prev = {"input": x}, {}, x
+    for layer in net.layers:
+        key = net.param_prefix(layer)
+        if isinstance(layer, arch.Conv):
+            t[layer.name], c[layer.name] = ops.conv2d_forward(prev, p[key + "_w"], p[key + "_b"], layer.stride,
+                                                              layer.padding)
+        elif isinstance(layer, arch.Act):
+            t[layer.name], c[layer.name] = ACT[layer.kind][0](prev)
+        elif isinstance(layer, arch.Pool):
+            t[layer.name], c[layer.name] = POOL[layer.kind][0](prev, layer.size, layer.stride)
+        elif isinstance(layer, arch.Flatten):
+            t[layer.name] = prev.reshape(1, -1)
+        else:
+            t[layer.name], c[layer.name] = ops.dense_forward(prev, p[key + "_w"], p[key + "_b"])
+        prev = t[layer.name]
+    return t, c
 
 
 def engine_tensors(trace: LectureTrace) -> dict:
     """Every tensor a step may name, recomputed from the ops with the trace's parameters."""
+    net = trace.arch
     p = {k: np.array(v) for k, v in trace.params.items()}
-    act_f, act_b = ACT[trace.config.activation]
-    pool_f, pool_b = POOL[trace.config.pool]
-    t, c = {"image": trace.image, "input": normalise(trace.image[None])}, {}
-    t["conv1"], c["conv1"] = ops.conv2d_forward(t["input"], p["conv1_w"], p["conv1_b"], 1, 2)
-    t["act1"], c["act1"] = act_f(t["conv1"])
-    t["pool1"], c["pool1"] = pool_f(t["act1"], 2, 2)
-    t["conv2"], c["conv2"] = ops.conv2d_forward(t["pool1"], p["conv2_w"], p["conv2_b"], 1, 0)
-    t["act2"], c["act2"] = act_f(t["conv2"])
-    t["pool2"], c["pool2"] = pool_f(t["act2"], 2, 2)
-    t["flat"] = t["pool2"].reshape(1, 400)
-    t["fc1"], c["fc1"] = ops.dense_forward(t["flat"], p["fc1_w"], p["fc1_b"])
-    t["act3"], c["act3"] = act_f(t["fc1"])
-    t["fc2"], c["fc2"] = ops.dense_forward(t["act3"], p["fc2_w"], p["fc2_b"])
-    t["act4"], c["act4"] = act_f(t["fc2"])
-    t["logits"], c["fc3"] = ops.dense_forward(t["act4"], p["fc3_w"], p["fc3_b"])
+    t, c = run_ops(net, p, normalise(trace.image[None]))
+    t["image"] = trace.image
     loss, dz = ops.softmax_cross_entropy(t["logits"], np.array([trace.label]))
     d = {"logits": dz}
-    d["act4"], d["fc3_w"], d["fc3_b"] = ops.dense_backward(dz, c["fc3"])
-    d["fc2"] = act_b(d["act4"], c["act4"])
-    d["act3"], d["fc2_w"], d["fc2_b"] = ops.dense_backward(d["fc2"], c["fc2"])
-    d["fc1"] = act_b(d["act3"], c["act3"])
-    d["flat"], d["fc1_w"], d["fc1_b"] = ops.dense_backward(d["fc1"], c["fc1"])
-    d["pool2"] = d["flat"].reshape(1, 16, 5, 5)
-    d["act2"] = pool_b(d["pool2"], c["pool2"])
-    d["conv2"] = act_b(d["act2"], c["act2"])
-    d["pool1"], d["conv2_w"], d["conv2_b"] = ops.conv2d_backward(d["conv2"], c["conv2"])
-    d["act1"] = pool_b(d["pool1"], c["pool1"])
-    d["conv1"] = act_b(d["act1"], c["act1"])
-    d["input"], d["conv1_w"], d["conv1_b"] = ops.conv2d_backward(d["conv1"], c["conv1"])
+    names = net.tensor_names
+    for layer, x_name in reversed(tuple(zip(net.layers, names))):
+        key, dy = net.param_prefix(layer), d[layer.name]
+        if isinstance(layer, arch.Conv):
+            d[x_name], d[key + "_w"], d[key + "_b"] = ops.conv2d_backward(dy, c[layer.name])
+        elif isinstance(layer, arch.Act):
+            d[x_name] = ACT[layer.kind][1](dy, c[layer.name])
+            t[f"deriv:{layer.name}"] = ACT[layer.kind][1](np.ones_like(t[layer.name]), c[layer.name])
+        elif isinstance(layer, arch.Pool):
+            d[x_name] = POOL[layer.kind][1](dy, c[layer.name])
+            if layer.kind == "max":
+                t[f"mask:{layer.name}"] = ops.maxpool2d_backward(np.ones_like(t[layer.name]), c[layer.name])
+        elif isinstance(layer, arch.Flatten):
+            d[x_name] = dy.reshape(t[x_name].shape)
+        else:
+            d[x_name], d[key + "_w"], d[key + "_b"] = ops.dense_backward(dy, c[layer.name])
     t.update(p)
     t.update({f"d:{k}": v for k, v in d.items()})
     t.update({f"new:{k}": v - np.float32(trace.lr) * d[k] for k, v in p.items()})
-    for name in ("act1", "act2", "act3", "act4"):
-        t[f"deriv:{name}"] = act_b(np.ones_like(t[name]), c[name])
-    if trace.config.pool == "max":
-        for name in ("pool1", "pool2"):
-            t[f"mask:{name}"] = ops.maxpool2d_backward(np.ones_like(t[name]), c[name])
     z = t["logits"].astype(np.float64)
     t["exps"] = np.exp(z - z.max())
     t["probs"] = t["exps"] / t["exps"].sum()
@@ -75,6 +86,8 @@ def engine_tensors(trace: LectureTrace) -> dict:
     t["loss_after"] = np.array(ops.softmax_cross_entropy(after.outputs["logits"], np.array([trace.label]))[0])
     za = after.outputs["logits"].astype(np.float64)
     t["probs_after"] = np.exp(za - za.max()) / np.exp(za - za.max()).sum()
+    t["arch"] = {(layer.name, key): getattr(layer, key) for layer in net.layers
+                 for key in ("kernel", "stride", "padding", "size") if hasattr(layer, key)}
     return t
 
 
@@ -90,7 +103,7 @@ def expected(num: Num, step, engine, trace) -> float:
     if name in ("mean", "std", "lr"):
         return {"mean": MEAN, "std": STD, "lr": trace.lr}[name]
     if name == "arch":
-        return ARCH[idx]
+        return engine["arch"][idx]
     if name.startswith("shape:"):
         return engine[name[6:]].shape[idx[0]]
     return engine[name][idx]
@@ -166,17 +179,54 @@ def relu_trace(mnist):
 @pytest.fixture(scope="module")
 def sigmoid_avg_trace(mnist):
     return record_trace(mnist.test_images[1], int(mnist.test_labels[1]),
-                        config=NetConfig(LENET5.with_kinds("sigmoid", "avg"), seed=3))
+                        config=NetConfig(arch.LENET5.with_kinds("sigmoid", "avg"), seed=3))
 
 
-@pytest.mark.parametrize("which", ["relu_trace", "sigmoid_avg_trace"])
-def test_every_number_is_the_engines(which, request):
-    trace = request.getfixturevalue(which)
+@pytest.fixture(scope="module", params=["LeNet-5", "LeNet-5 sigmoid avg", *SPECS[1:]])
+def any_trace(request, mnist, relu_trace, sigmoid_avg_trace):
+    """Every network the lecture is checked on."""
+    if request.param.startswith("LeNet"):
+        return relu_trace if request.param == "LeNet-5" else sigmoid_avg_trace
+    return record_trace(mnist.test_images[2], int(mnist.test_labels[2]),
+                        config=NetConfig(arch.build(request.param), seed=1))
+
+
+def test_every_number_is_the_engines(any_trace):
+    trace = any_trace
     engine = engine_tensors(trace)
     steps = build_steps(trace, focus=4)
-    assert len(steps) == 46
+    if trace.arch.spec == arch.LENET5_SPEC:
+        assert len(steps) == 46
     for step in steps:
         check_step(step, engine, trace)
+
+
+def test_every_layer_has_its_steps_in_order_forward_and_backward(any_trace):
+    """Each layer of the spec lights the strip in the network's order going forward, and in
+    reverse going back; every layer with weights has its update row."""
+    steps = build_steps(any_trace, focus=1)
+    keys = [key for key, _ in steps[0].stages]
+    assert keys[1:-3] == [any_trace.arch.param_prefix(layer) for layer in any_trace.arch.layers]
+    forward = list(dict.fromkeys(s.layer for s in steps if s.phase == "forward"))
+    backward = list(dict.fromkeys(s.layer for s in steps if s.phase == "backward"))
+    assert forward == keys[:-1]                      # input … softmax, loss
+    assert backward == keys[1:-2][::-1]              # softmax … the first layer
+    layers_with_weights = {any_trace.arch.param_prefix(layer) for layer in any_trace.arch.layers
+                           if isinstance(layer, (arch.Conv, arch.Dense))}
+    assert layers_with_weights <= set(backward)
+    table = next(s for s in steps if s.kind == "update").panels[0]
+    assert [row[0].text.split("[")[0] for row in table.rows] == [n for n in any_trace.arch.param_shapes
+                                                                 if n.endswith("_w")]
+
+
+def test_the_conv_shape_step_writes_the_output_size_formula_with_the_layers_numbers(any_trace):
+    for step in (s for s in build_steps(any_trace) if s.kind == "conv-shape"):
+        layer = any_trace.layer(step.layer)
+        numbers = [m.num.value for m in step.lines[1].marks]
+        H = any_trace.arch.input_shape_of(layer)[1]
+        assert numbers == [H, layer.kernel, layer.padding, layer.stride, any_trace.arch.shape_of(layer.name)[1]]
+        assert (H - layer.kernel + 2 * layer.padding) // layer.stride + 1 == numbers[-1]
+        assert ("rounded down" in step.lines[1].text) == ((H - layer.kernel + 2 * layer.padding) % layer.stride != 0)
 
 
 def test_backward_steps_cover_each_kind_of_gradient(relu_trace):
@@ -209,14 +259,17 @@ def test_update_after_loss_is_a_fresh_forward(relu_trace):
     assert relu_trace.loss_after < relu_trace.loss
 
 
-def test_steps_are_deterministic_and_the_count_never_changes(relu_trace):
+def test_steps_are_deterministic_and_the_count_never_changes(any_trace):
+    relu_trace = any_trace
     first = build_steps(relu_trace, 2)
     again = build_steps(relu_trace, 2)
     assert [s.caption for s in first] == [s.caption for s in again]
     assert [s.lines for s in first] == [s.lines for s in again]
-    assert {len(build_steps(relu_trace, f)) for f in range(10)} == {46}
+    assert len({len(build_steps(relu_trace, f)) for f in range(10)}) == 1
+    if relu_trace.arch.spec == arch.LENET5_SPEC:
+        assert len(first) == 46
     starts = section_starts(first)
-    assert starts[0] == 0 and len(starts) > 20
+    assert starts[0] == 0 and len(starts) > 10
     assert all(first[i].section != first[i - 1].section for i in starts[1:])
 
 
@@ -268,3 +321,32 @@ def test_after_step_says_what_its_numbers_show(mnist, trained):
             assert "went down" in caption
         else:
             assert "went up" in caption
+
+
+@pytest.mark.parametrize("focus", [3, 9])
+def test_the_number_keys_pick_each_conv_layers_filter_modulo_its_count(any_trace, focus):
+    """Each conv layer (and the activations and poolings after it) shows map focus % its filters."""
+    steps = build_steps(any_trace, focus)
+    for step in steps:
+        if step.kind == "maps" and step.phase == "forward":
+            stack = step.panels[-1]
+            assert stack.focus == focus % stack.array.shape[0], step.title
+    convs = [layer for layer in any_trace.arch.layers if isinstance(layer, arch.Conv)]
+    titles = [s.title for s in steps if s.kind in ("conv-window", "conv-sum") and s.phase == "forward"]
+    for layer in convs:
+        k = focus % layer.filters
+        assert any(t.startswith(f"{layer.name.capitalize()}, filter {k}") for t in titles), (layer.name, titles)
+
+
+@pytest.mark.parametrize("spec", ["conv4k5-fc10", "fc10", "maxpool2-fc10", "tanh-conv4k3-fc10",
+                                  "conv1k3-conv1k3p2-fc10", "avgpool4s4-conv2k7-fc10", "conv3k28-fc10",
+                                  "conv2k3s3-relu-maxpool2s1-fc10"])
+def test_odd_networks_still_give_a_complete_lecture_of_the_engines_numbers(mnist, spec):
+    """No activation, no conv, pooling first, an activation on the input, a one-filter conv fed
+    by another, a 1×1 output, stride larger than the kernel: every step is built and checked."""
+    trace = record_trace(mnist.test_images[3], int(mnist.test_labels[3]), config=NetConfig(arch.build(spec), seed=2))
+    engine = engine_tensors(trace)
+    steps = build_steps(trace, focus=7)
+    for step in steps:
+        check_step(step, engine, trace)
+    assert steps[-1].kind == "after" and {s.phase for s in steps} == {"forward", "backward", "update"}

@@ -6,6 +6,8 @@ from simulator.render.ui.check import MIN_GAP as MIN_GAP_STRICT
 from PIL import Image
 
 from simulator.cli import main
+from simulator.engine.arch import Act, build
+from tests.test_lecture import SPECS
 from simulator.engine.lecture import build_steps, section_starts
 from simulator.errors import UserError
 from simulator.render.lecture_app import (LectureScene, LectureSession, export_gif, export_pngs,
@@ -23,6 +25,32 @@ def session(mnist_dir):
 @pytest.fixture(scope="module")
 def trace(session):
     return session.trace_test_image(0)
+
+
+# beyond the specs checked number by number: a deep network (the strip is cut around the current
+# stage) and a wide one (stacks of 64 and 128 maps)
+DEEP = ("conv4k3p1-relu-conv4k3p1-relu-maxpool2-conv8k3p1-relu-conv8k3p1-relu-maxpool2-conv16k3p1-relu-"
+        "conv16k3p1-relu-maxpool2-fc64-relu-fc32-relu-fc10")
+WIDE = "conv64k5-relu-maxpool2-conv128k3-relu-maxpool2-fc256-relu-fc10"
+
+
+def trace_of(session, spec):
+    from simulator.engine.lecture import record_trace
+    from simulator.engine.model import NetConfig
+    return record_trace(session.data.test_images[5], int(session.data.test_labels[5]), config=NetConfig(build(spec)),
+                        source="test image #5")
+
+
+@pytest.fixture(scope="module", params=SPECS[:3])
+def any_trace(request, session):
+    """LeNet-5 and the issue's two example networks, traced on test image 5."""
+    return trace_of(session, request.param)
+
+
+@pytest.fixture(scope="module", params=SPECS + (DEEP, WIDE))
+def layout_trace(request, session):
+    """Every network test_lecture checks, a deep one and a wide one."""
+    return trace_of(session, request.param)
 
 
 def key(k, **kw):
@@ -162,14 +190,14 @@ def test_checkpoint_sets_the_architecture(mnist_dir, tmp_path):
                            "step_count": 0, "epoch": 0, "batch_in_epoch": 0})
     session = LectureSession(mnist_dir, checkpoint=path)
     trace = session.trace_test_image(2)
-    assert trace.config.activation == "tanh" and trace.trained
+    assert {a.kind for a in trace.arch.of_type(Act)} == {"tanh"} and trace.trained
     np.testing.assert_array_equal(trace.params["fc1_w"], params["fc1_w"])
     steps = build_steps(trace)
     assert len(steps) == 46 and any("tanh" in s.title for s in steps)
 
 
 @pytest.mark.parametrize("theme", ["dark", "light", "projector"])
-def test_every_step_in_every_theme_and_size_keeps_text_at_least_14px_at_1280x800(trace, theme, monkeypatch):
+def test_every_step_in_every_theme_and_size_keeps_text_at_least_14px_at_1280x800(any_trace, theme, monkeypatch):
     """Every font the lecture asks for at 1280×800 is ≥ 14 px; 1024×768 and 1920×1080 draw too."""
     from simulator.render import lecture_draw, lecture_view
     sizes = []
@@ -177,7 +205,7 @@ def test_every_step_in_every_theme_and_size_keeps_text_at_least_14px_at_1280x800
         original = module.load_font
         monkeypatch.setattr(module, "load_font",
                             lambda face, size, _o=original: (sizes.append(size), _o(face, size))[1])
-    steps = build_steps(trace, focus=2)
+    steps = build_steps(any_trace, focus=2)
     for size in ((1280, 800), (1024, 768), (1920, 1080)):
         surface = pygame.Surface(size)
         sizes.clear()
@@ -188,11 +216,11 @@ def test_every_step_in_every_theme_and_size_keeps_text_at_least_14px_at_1280x800
 
 
 @pytest.mark.parametrize("theme", ["dark", "light", "projector"])
-def test_layout_check_every_step_every_size(trace, theme):
+def test_layout_check_every_step_every_size(layout_trace, theme):
     """The shared layout check: no text of any step outside the screen or over another text,
-    at 1024×768, 1280×800 and 1920×1080."""
+    at 1024×768, 1280×800 and 1920×1080, for every network checked."""
     from simulator.render import ui
-    steps = build_steps(trace, focus=1)
+    steps = build_steps(layout_trace, focus=1)
     ui.CHECK.enable(min_gap=MIN_GAP_STRICT)
     try:
         problems = []
@@ -208,10 +236,10 @@ def test_layout_check_every_step_every_size(trace, theme):
     assert problems == [], "\n".join(problems[:20]) + f"\n({len(problems)} in all)"
 
 
-def test_every_panel_label_writes_the_shape_it_draws(trace):
+def test_every_panel_label_writes_the_shape_it_draws(any_trace):
     from simulator.engine.lecture.step import Table
     from simulator.render.lecture_view import panel_labels
-    for step in build_steps(trace):
+    for step in build_steps(any_trace):
         for panel in step.panels:
             if isinstance(panel, Table):
                 continue
@@ -219,3 +247,61 @@ def test_every_panel_label_writes_the_shape_it_draws(trace):
             for label in panel_labels(panel):
                 flat = label.replace(", ", "×").replace(" × ", "×")
                 assert shape in flat, (step.title, label, shape)
+
+
+def test_lecture_takes_arch_and_a_checkpoints_own_network(mnist_dir, tmp_path, capsys):
+    """--arch SPEC traces that network; --checkpoint traces the network the checkpoint holds."""
+    from simulator.engine.checkpoint import save_checkpoint
+    from simulator.engine.model import NetConfig, init_params
+    from simulator.engine.trainer import TrainConfig
+    out = tmp_path / "frames"
+    assert main(["lecture", "--data", str(mnist_dir), "--arch", SPECS[1], "--export", str(out),
+                 "--range", "3:4"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["step-003.png", "step-004.png"]
+    assert all(not_blank(p) for p in out.iterdir())
+    spec = SPECS[2]
+    params = init_params(NetConfig(build(spec), seed=5))
+    path = tmp_path / "checkpoint.npz"
+    save_checkpoint(path, {"config": TrainConfig(arch=spec, seed=5).as_dict(), "params": params,
+                           "velocity": {k: np.zeros_like(v) for k, v in params.items()},
+                           "step_count": 0, "epoch": 0, "batch_in_epoch": 0})
+    trace = LectureSession(mnist_dir, checkpoint=path).trace_test_image(1)
+    assert trace.arch.spec == spec and trace.trained
+    np.testing.assert_array_equal(trace.params["conv3_w"], params["conv3_w"])
+    steps = build_steps(trace)
+    assert [s.title for s in steps if s.kind == "conv-shape"][-1].startswith("Conv3: 16 filters")
+    assert ("conv3", "conv3") in steps[0].stages and ("pool2", "avgpool") in steps[0].stages
+    assert main(["lecture", "--data", str(mnist_dir), "--arch", "conv6k7-relu-conv6k30-fc10",
+                 "--export", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "conv2: (22 − 30 + 2·0)/1 + 1 = −7" in err and "Traceback" not in err
+
+
+def test_a_strip_too_long_keeps_the_stages_around_the_current_one():
+    from simulator.render.lecture_view import strip_range
+    widths, seps = [40] * 30, [20] * 30
+    assert strip_range(widths, seps, 5, 10_000, 15) == (0, 30)          # it fits: everything
+    for current in (0, 14, 29):
+        lo, hi = strip_range(widths, seps, current, 600, 15)
+        assert lo <= current < hi
+        assert sum(widths[lo:hi]) + sum(seps[lo:hi - 1]) + 15 * ((lo > 0) + (hi < 30)) <= 600
+        assert abs((current - lo) - (hi - 1 - current)) <= 1 or lo == 0 or hi == 30
+
+
+def test_a_checkpoint_with_another_arch_asked_for_is_refused_in_one_line(mnist_dir, tmp_path, capsys):
+    from simulator.engine.checkpoint import save_checkpoint
+    from simulator.engine.model import NetConfig, init_params
+    from simulator.engine.trainer import TrainConfig
+    params = init_params(NetConfig(build(SPECS[1])))
+    path = tmp_path / "checkpoint.npz"
+    save_checkpoint(path, {"config": TrainConfig(arch=SPECS[1]).as_dict(), "params": params,
+                           "velocity": {k: np.zeros_like(v) for k, v in params.items()},
+                           "step_count": 0, "epoch": 0, "batch_in_epoch": 0})
+    out = tmp_path / "frames"
+    common = ["lecture", "--data", str(mnist_dir), "--checkpoint", str(path), "--export", str(out), "--range", "1"]
+    assert main(common) == 0                                              # its own network
+    assert main(common + ["--arch", SPECS[1]]) == 0                       # the same, said again
+    assert main(common + ["--arch", SPECS[2]]) == 2
+    assert main(common + ["--activation", "tanh"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("error:") == 2 and f"holds {SPECS[1]}" in err and "Traceback" not in err

@@ -234,12 +234,27 @@ def export_gif(steps, path: Path, indices, theme_name: str, size=SIZE, status: s
 
 # ----------------------------------------------------------------------------- entry point
 
+def check_checkpoint_network(args, traced) -> None:
+    """A checkpoint is traced as the network it holds: a different --arch/--activation/--pool
+    asked for with it is refused in one line rather than silently ignored."""
+    from ..engine.arch import LENET5_SPEC, build
+    spec = getattr(args, "arch", None) or LENET5_SPEC
+    asked = spec != LENET5_SPEC or args.activation or args.pool
+    if args.checkpoint is None or not asked:
+        return
+    wanted = build(spec).with_kinds(args.activation, args.pool)
+    if wanted.spec != traced.spec:
+        raise UserError(f"--checkpoint {args.checkpoint} holds {traced.spec}, not {wanted.spec}: the lecture "
+                        "traces the checkpoint's own network, so leave out --arch/--activation/--pool")
+
+
 def run_lecture(args) -> int:
     if args.export is None and args.gif is None:
         os.environ.setdefault("SDL_VIDEO_WINDOW_POS", "centered")
     pygame.font.init()
     session = LectureSession(args.data, args.checkpoint, args.activation, args.pool, args.seed,
                              getattr(args, "arch", None))
+    check_checkpoint_network(args, session.config.arch)
     trace = session.trace_test_image(args.digit)
     scene = LectureScene(session, trace, args.theme)
     total = len(scene.steps)

@@ -177,7 +177,9 @@ def _draw_numbers(surface, a, x0, y0, cell, rgb, theme, reveal, floor):
     """Every cell's value, all written with one format (grid_format) chosen for the whole grid."""
     decimals, exponent = grid_format(a)
     strings = [[grid_text(v, decimals, exponent) for v in row] for row in a]
-    font = fitting_font([s for row in strings for s in row], int(cell * 0.92), int(cell * 0.8), floor=floor)
+    # neighbouring numbers keep the layout check's gap (5 px) apart, so two never read as one
+    font = fitting_font([s for row in strings for s in row], int(min(cell * 0.92, cell - 6)), int(cell * 0.8),
+                        floor=floor)
     if font is None:       # too small to read: the colours alone, rather than unreadable digits
         return
     lum = rgb @ np.array([0.299, 0.587, 0.114])
@@ -205,14 +207,24 @@ def stack_layout(n: int, h: int, w: int, rect: pygame.Rect, gap: int, label_h: i
     return best
 
 
+def bar_ends(panel: Panel) -> tuple[bool, bool, float, float]:
+    """(gray, one-sided, low end, high end) of a panel's colour scale."""
+    gray = panel.style in ("gray", "gray-numbers")
+    one_sided = gray or panel.one_sided
+    return gray, one_sided, panel.low if gray else (0.0 if one_sided else -panel.limit), panel.limit
+
+
+def colour_bar_width(panel: Panel, font) -> int:
+    """The narrowest a colour bar can be drawn: both end values, a 16 px ramp and the gaps."""
+    _, _, lo, hi = bar_ends(panel)
+    return font.size(fmt(lo))[0] + font.size(fmt(hi))[0] + 16 + 16
+
+
 def colour_bar(surface, rect: pygame.Rect, panel: Panel, values: np.ndarray, theme: Theme, font) -> None:
     """The panel's colour scale as a small bar centred in rect with its end values written:
     −limit … +limit, or 0 … +limit for a tensor that is never negative (after ReLU). The ends
     are written like the captions' numbers (4 significant digits), so they can be compared."""
-    gray = panel.style in ("gray", "gray-numbers")
-    one_sided = gray or panel.one_sided
-    lo = panel.low if gray else (0.0 if one_sided else -panel.limit)
-    hi = panel.limit
+    gray, one_sided, lo, hi = bar_ends(panel)
     left, right = font.render(fmt(lo), True, theme.muted), font.render(fmt(hi), True, theme.muted)
     bar_w = max(16, min(220, rect.w - left.get_width() - right.get_width() - 24))
     total = left.get_width() + bar_w + right.get_width() + 16
@@ -243,15 +255,17 @@ def draw_stack(surface, rect, panel: Panel, theme: Theme, small_font) -> None:
     total_w = cols * mw + (cols - 1) * 10
     total_h = rows * (mh + label_h) + (rows - 1) * 10
     x0, y0 = rect.x + (rect.w - total_w) // 2, rect.y + (rect.h - total_h) // 2
+    # names that would run into each other (many small maps): only the map in focus is named
+    every_name = not panel.names or max(small_font.size(s)[0] for s in panel.names) <= mw + 10 - 6
     for i in range(n):
         r, c = divmod(i, cols)
         x, y = x0 + c * (mw + 10), y0 + r * (mh + label_h + 10)
-        if panel.names:
+        if panel.names and (i == panel.focus or every_name):
             color = theme.accent if i == panel.focus else theme.muted
             put(surface, small_font.render(panel.names[i], True, color), (x, y))
         cell_rect = pygame.Rect(x, y + label_h, mw, mh)
         draw_map(surface, cell_rect, panel, a[i], theme, marks=panel.marks if i == panel.focus else (),
-                 box=panel.box, focus=(i == panel.focus))
+                 box=panel.box if i == panel.focus or cell >= 4 else None, focus=(i == panel.focus))
 
 
 def draw_bars(surface, rect, panel: Panel, theme: Theme, font) -> None:

@@ -15,7 +15,7 @@ import pygame
 
 from ..engine.lecture import STAGES
 from ..engine.lecture.step import Step, Table, Text, exponent_label, grid_format
-from .lecture_draw import (colour_bar, put, draw_bars, draw_map, draw_stack, draw_table, paragraph, paragraph_height,
+from .lecture_draw import (colour_bar, colour_bar_width, put, draw_bars, draw_map, draw_stack, draw_table, paragraph, paragraph_height,
                            rich_line, table_size, wrap)
 from .theme import THEMES, Theme, load_font
 from .ui import CHECK
@@ -32,8 +32,12 @@ def px(theme: Theme, size: float) -> int:
 def floor_px(theme: Theme) -> int:
     """The smallest text the lecture draws: 14 px at 1280×800, scaled with the window only
     (the projector theme's larger type does not raise the floor)."""
-    base = THEMES[theme.name].scale if theme.name in THEMES else 1.0
-    return max(10, round(14 * theme.scale / base))
+    return max(10, round(14 * window_scale(theme)))
+
+
+def window_scale(theme: Theme) -> float:
+    """How much larger than at 1280×800 the window draws (the theme's own type size left out)."""
+    return theme.scale / (THEMES[theme.name].scale if theme.name in THEMES else 1.0)
 
 
 def has_colour_bar(panel) -> bool:
@@ -46,23 +50,54 @@ def phase_color(theme: Theme, phase: str) -> tuple:
 
 # ----------------------------------------------------------------------------- header, footer
 
+def strip_range(widths: list[int], seps: list[int], current: int, room: int, more: int) -> tuple[int, int]:
+    """[lo, hi): the stages to draw so the strip fits `room` px: all when they fit, else those
+    nearest the current one (each side cut off costs `more` px for its "…")."""
+    lo, hi = 0, len(widths)
+
+    def total(a, b):
+        return sum(widths[a:b]) + sum(seps[a:b - 1]) + more * ((a > 0) + (b < len(widths)))
+    while total(lo, hi) > room and hi - lo > 1:
+        if current - lo > hi - 1 - current:
+            lo += 1
+        else:
+            hi -= 1
+    return lo, hi
+
+
 def draw_strip(surface, step: Step, theme: Theme, x: int, y: int, width: int) -> int:
-    """The network's stages in a row, the current one boxed; returns the height used."""
-    keys = [k for k, _ in STAGES]
+    """The network's stages in a row, the current one boxed; returns the height used. A network
+    too long for one row shows the stages around the current one, "…" where it is cut."""
+    stages = step.stages or STAGES
+    keys = [k for k, _ in stages]
     current = keys.index(step.layer) if step.layer in keys else -1
     arrow = " ← " if step.phase == "backward" else " → "
     # the update is not a layer the gradient flows through: it follows the loss, set apart by "|"
-    seps = [arrow] * (len(STAGES) - 2) + ["   |   "]
+    seps = [arrow] * (len(stages) - 2) + ["   |   "]
     size = px(theme, 15)
     while True:
         font = load_font("sans", size)
-        total = sum(font.size(n)[0] for _, n in STAGES) + sum(font.size(a)[0] for a in seps) + 12
+        total = sum(font.size(n)[0] for _, n in stages) + sum(font.size(a)[0] for a in seps) + 12
         if total <= width or size <= floor_px(theme):
             break
         size -= 1
+    dots = font.size("…" + arrow)[0]
+    lo, hi = strip_range([font.size(n)[0] for _, n in stages], [font.size(a)[0] for a in seps] + [0],
+                         max(current, 0), width - 12, dots)
+    total = (sum(font.size(n)[0] for _, n in stages[lo:hi]) + sum(font.size(a)[0] for a in seps[lo:hi - 1]) + 12
+             + dots * ((lo > 0) + (hi < len(stages))))
     cx = x + (width - total) // 2
     strip = None
-    for i, (_, name) in enumerate(STAGES):
+
+    def place(img, label):
+        nonlocal strip, cx
+        r = put(surface, img, (cx, y), label, record=False)
+        strip = r if strip is None else strip.union(r)
+        cx += img.get_width()
+    if lo > 0:
+        place(font.render("…" + arrow, True, theme.muted), "…")
+    for i in range(lo, hi):
+        name = stages[i][1]
         if step.phase == "backward":
             passed = i >= current
         else:
@@ -75,14 +110,13 @@ def draw_strip(surface, step: Step, theme: Theme, x: int, y: int, width: int) ->
             cx += 6
             box = img.get_rect(topleft=(cx, y)).inflate(10, 4)
             pygame.draw.rect(surface, phase_color(theme, step.phase), box, border_radius=4)
-        strip = put(surface, img, (cx, y), name, record=False) if strip is None else \
-            strip.union(put(surface, img, (cx, y), name, record=False))
-        cx += img.get_width() + (6 if i == current else 0)
-        if i < len(STAGES) - 1:
-            a = font.render(seps[i], True, theme.muted)
-            strip = strip.union(put(surface, a, (cx, y), seps[i], record=False))
-            cx += a.get_width()
-    CHECK.record(strip, " ".join(n for _, n in STAGES))
+        place(img, name)
+        cx += 6 if i == current else 0
+        if i < hi - 1:
+            place(font.render(seps[i], True, theme.muted), seps[i])
+    if hi < len(stages):
+        place(font.render(arrow + "…", True, theme.muted), "…")
+    CHECK.record(strip, " ".join(n for _, n in stages[lo:hi]))
     return font.get_linesize() + 6
 
 
@@ -136,7 +170,7 @@ def natural(panel, theme: Theme) -> tuple[float, float]:
         return 1.5, 10_000
     if a.ndim == 1:
         r, c = panel.grid or (1, a.size)
-        return c / r, r * 48
+        return c / r, r * 48 * window_scale(theme)
     if a.ndim == 3:
         n, h, w = a.shape
         cols = {1: 1, 6: 3, 16: 8}.get(n, int(np.ceil(np.sqrt(n))))
@@ -147,12 +181,34 @@ def natural(panel, theme: Theme) -> tuple[float, float]:
     p = panel.pad
     if panel.transpose:       # a whole weight matrix: an overview strip, the zoom beside it reads the numbers
         return c / r, px(theme, 130)
-    cap = 92 if panel.style in ("numbers", "gray-numbers") else 40
+    cap = (92 if panel.style in ("numbers", "gray-numbers") else 40) * window_scale(theme)
     return (c + 2 * p) / (r + 2 * p), (r + 2 * p) * cap
 
 
+def label_room(panel, theme: Theme) -> int:
+    """The narrowest a panel may be so one of its labels fits above it at the smallest size."""
+    if isinstance(panel, Table):
+        return 0
+    font = load_font("sans", floor_px(theme))
+    label = min(font.size(name)[0] for name in panel_labels(panel)) - (GAP - 8)
+    bar = colour_bar_width(panel, font) - GAP + 6 if has_colour_bar(panel) else 0
+    return max(0, label, bar)
+
+
 def fit_row(panels, width: int, height: int, theme: Theme, label_h: int) -> tuple[int, list[int]]:
-    """Content height and widths so the row's panels fill `width` at most `height` tall."""
+    """Content height and widths so the row's panels fill `width` at most `height` tall; a
+    panel is never narrower than its shortest label (the others give way)."""
+    least = [label_room(p, theme) for p in panels]
+    for _ in range(30):
+        h, widths = _fit_row(panels, width, height, theme, label_h)
+        widths = [max(w, m) for w, m in zip(widths, least)]
+        if sum(widths) + GAP * (len(panels) - 1) <= width or height <= label_h + 8:
+            return h, widths
+        height = int(label_h + (height - label_h) * 0.9)
+    return h, widths
+
+
+def _fit_row(panels, width: int, height: int, theme: Theme, label_h: int) -> tuple[int, list[int]]:
     nat = [natural(p, theme) for p in panels]
     avail = width - GAP * (len(panels) - 1)
     grids = [p for p in panels if not isinstance(p, Table) and p.style in ("numbers", "gray-numbers")]

@@ -1,6 +1,8 @@
-"""The backward half of the lecture: ∂L/∂logits back to the input, then one SGD update.
+"""The backward half of the lecture, layer by layer: ∂L/∂logits, a dense layer's two
+gradients, an activation, un-flatten, a pooling layer, and the SGD update at the end (the
+convolutions are in conv_back.py).
 
-Gradients are the trace's tensors named "d:<tensor>" (model.backward's results); the 1/0
+Gradients are the trace's tensors named "d:<tensor>" (the engine's backward results); the 1/0
 masks are the engine's own backward of all-ones ("mask:pool1", "deriv:act1").
 """
 from __future__ import annotations
@@ -9,8 +11,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from .forward import ACT_NAME, S, VECTOR_GRID, argmax2, example_window, heat, largest_terms, term_grids, term_vectors, tie_note, vector
-from .step import Arithmetic, Num, Panel, Step, Table, Term, combine, dot, fmt, limit_of, num, product_parts, signed, sub, sum_parts, text
+from .forward import (ACT_NAME, S, argmax2, example_window, heat, largest_terms, pool_cells, pool_windows, term_vectors,
+                      tie_note, vector, vector_grid)
+from .step import Arithmetic, Num, Panel, Step, Table, Term, dot, fmt, limit_of, num, product_parts, signed, sub, sum_parts, text
 
 ZOOM = 5    # a dense layer's ∂L/∂W is shown as this many rows × columns around the example weight
 
@@ -42,7 +45,9 @@ def logits_step(trace) -> Step:
                               limit=limit_of(trace.grads["logits"]), marks=((lab,),), names=DIGITS)))
 
 
-def dense_wgrad_step(trace, x_name, layer, w_name, b_name, section) -> Step:
+def dense_wgrad_step(trace, dense, x_name) -> Step:
+    key, layer = trace.arch.param_prefix(dense), dense.name
+    w_name, b_name, section = f"{key}_w", f"{key}_b", "∂" + key
     gw = trace.param_grads[w_name]
     i, j = _absmax(gw)
     ar = dot(trace, [("d:" + layer, (0, j))], [(x_name, (0, i))], result=num(trace, "d:" + w_name, (i, j)))
@@ -74,18 +79,21 @@ def zoom_block(i: int, j: int, D: int, M: int) -> tuple[int, int, int, int]:
     return i0, i0 + h, j0, j0 + w
 
 
-def dense_xgrad_step(trace, x_name, layer, w_name, section) -> Step:
+def dense_xgrad_step(trace, dense, x_name) -> Step:
+    key, layer = trace.arch.param_prefix(dense), dense.name
+    w_name, section = f"{key}_w", "∂" + key
     gx = trace.grads[x_name][0]
     i = int(np.argmax(np.abs(gx)))
     M = trace.outputs[layer].shape[1]
     ar = dot(trace, [("d:" + layer, (0, j)) for j in range(M)], [(w_name, (i, j)) for j in range(M)],
              result=num(trace, "d:" + x_name, (0, i)))
-    grid = VECTOR_GRID.get(M)
+    grid = vector_grid(M)
     result = vector(f"∂L/∂x: ∂{x_name}", trace, "d:" + x_name, marks=((i,),))
     if M <= 10:   # every term fits in a table
         written = (text(f"= Σ of the {M} products = ", ar.result),)
         rows = tuple((text(j), text(t.a), text(t.b), text(ar.term_num(j))) for j, t in enumerate(ar.terms))
-        panels = (Table(("j", "∂L/∂y[j]", f"W[{i}, j]", "product"), rows, mark_row=trace.label), result)
+        mark = trace.label if layer == "logits" else int(np.argmax([abs(t.value) for t in ar.terms]))
+        panels = (Table(("j", "∂L/∂y[j]", f"W[{i}, j]", "product"), rows, mark_row=mark), result)
     else:
         show = largest_terms(ar, 3)
         written = (text("largest by |product|: ", *product_parts([ar.terms[t] for t in show]), " + …"),
@@ -100,8 +108,8 @@ def dense_xgrad_step(trace, x_name, layer, w_name, section) -> Step:
                 panels=panels)
 
 
-def act_back_step(trace, before: str, after: str, k: int | None) -> Step:
-    kind = trace.config.activation
+def act_back_step(trace, act, before: str, k: int | None) -> Step:
+    kind, after = act.kind, act.name
     sel = (0, k) if k is not None else (0,)
     dy, deriv = trace.grads[after][sel], trace.act_derivs[after][sel]
     passed = argmax2(np.abs(dy) * (deriv > 0))
@@ -139,192 +147,100 @@ def act_back_step(trace, before: str, after: str, k: int | None) -> Step:
                 layer=after, arith=arith, caption=text(what), lines=tuple(lines), panels=panels)
 
 
-def unflatten_step(trace) -> Step:
+def unflatten_step(trace, before: str) -> Step:
     g = trace.grads["flat"][0]
+    C, H, W = trace.outputs[before].shape[1:]
+    n = C * H * W
     idx = int(np.argmax(np.abs(g)))
-    c, r, s = (int(v) for v in np.unravel_index(idx, (16, 5, 5)))
-    return Step("∂flat", "backward", "unflatten", "Un-flatten: 400 gradients back into 16 maps of 5×5",
-                layer="flat",
+    c, r, s = (int(v) for v in np.unravel_index(idx, (C, H, W)))
+    return Step("∂flat", "backward", "unflatten", f"Un-flatten: {n} gradients back into {C} map"
+                f"{'s' if C > 1 else ''} of {H}×{W}", layer="flat",
                 caption=text("Flattening only moved numbers, so going back only moves their gradients to "
                              "where the numbers came from."),
-                lines=(text(f"∂L/∂pool2[{c}, {r}, {s}] = ∂L/∂flat[{idx}] = ", num(trace, "d:flat", (0, idx))),),
-                panels=(vector("∂L/∂flat: 400", trace, "d:flat", marks=((idx,),)),
-                        heat("∂L/∂pool2: 16 maps, 5×5", trace, "d:pool2", (0, S, S, S), focus=c,
-                             marks=((r, s),), names=tuple(str(m) for m in range(16)))))
+                lines=(text(f"∂L/∂{before}[{c}, {r}, {s}] = ∂L/∂flat[{idx}] = ", num(trace, "d:flat", (0, idx))),),
+                panels=(vector(f"∂L/∂flat: {n}", trace, "d:flat", marks=((idx,),)),
+                        heat(f"∂L/∂{before}: {C} map{'s' if C > 1 else ''}, {H}×{W}", trace, "d:" + before,
+                             (0, S, S, S), focus=c, marks=((r, s),), names=tuple(str(m) for m in range(C)))))
 
 
-def pool_back_step(trace, before: str, after: str, k: int) -> Step:
-    kind = trace.config.pool
+def coverage(layer, shape) -> np.ndarray:
+    """[H,W]: in how many pooling windows each input cell lies (0 past the last window)."""
+    H, W = shape
+    OH, OW = (H - layer.size) // layer.stride + 1, (W - layer.size) // layer.stride + 1
+    cover = np.zeros((H, W), np.int64)
+    for i in range(OH):
+        for j in range(OW):
+            cover[i * layer.stride:i * layer.stride + layer.size, j * layer.stride:j * layer.stride + layer.size] += 1
+    return cover
+
+
+def pool_back_step(trace, layer, before: str, k: int) -> Step:
+    kind, after, size, st = layer.kind, layer.name, layer.size, layer.stride
+    a = trace.outputs[before][0, k]
     dy_map = np.abs(trace.grads[after][0, k])
-    # the example window has one clear, non-zero maximum, and among those the largest |∂L/∂y|
-    i, j = example_window(trace.outputs[before][0, k], dy_map) if kind == "max" else _absmax(dy_map)
-    cells = [(2 * i + p, 2 * j + q) for p in range(2) for q in range(2)]
-    dy = num(trace, "d:" + after, (0, k, i, j))
-    box = (2 * i, 2 * j, 2, 2)
-    idx = (0, k, S, S)
+    overlap = st < size
+    cover = coverage(layer, a.shape)
+    n = size * size
     if kind == "max":
+        # the example window has one clear, non-zero maximum that is the maximum of no other window,
+        # and among those the largest |∂L/∂y|
         mask = trace.pool_masks[after][0, k]
-        win = next(rc for rc in cells if mask[rc] > 0)
-        lose = next(rc for rc in cells if mask[rc] == 0)
-        ar = dot(trace, [("mask:" + after, (0, k) + rc) for rc in cells], [dy] * 4)
+        best = pool_windows(a, size, st).argmax(axis=2)
+        rows = np.arange(best.shape[0])[:, None] * st + best // size
+        cols = np.arange(best.shape[1])[None, :] * st + best % size
+        single = mask[rows, cols] == 1
+        i, j = example_window(a, np.where(single, dy_map, -np.inf) if single.any() else dy_map, size, st)
+    else:
+        # a window with a cell in no other window (every cell, unless the windows overlap)
+        alone = np.array([[any(cover[rc] == 1 for rc in pool_cells(layer, i, j)) for j in range(dy_map.shape[1])]
+                          for i in range(dy_map.shape[0])])
+        i, j = argmax2(np.where(alone, dy_map, -np.inf))
+    cells = pool_cells(layer, i, j)
+    dy = num(trace, "d:" + after, (0, k, i, j))
+    box = (i * st, j * st, size, size)
+    idx = (0, k, S, S)
+    shared = (" The windows overlap, so a cell adds up the gradients of every window it counts in; the "
+              + ("example's maximum is the maximum of this window only." if kind == "max" else
+                 "example cell is in this window only.") if overlap else "")
+    if kind == "max":
         xs = [num(trace, before, (0, k) + rc) for rc in cells]
+        win = cells[int(np.argmax([x.value for x in xs]))]
+        lose = next((rc for rc in cells if mask[rc] == 0), None)
+        ar = dot(trace, [("mask:" + after, (0, k) + rc) for rc in cells], [dy] * n)
+        back = [text(f"at the max {win}: ", num(trace, "mask:" + after, (0, k) + win), " × ", *signed(dy), " = ",
+                     num(trace, "d:" + before, (0, k) + win),
+                     *((f";   at {lose}: ", num(trace, "mask:" + after, (0, k) + lose), " × ", *signed(dy), " = ",
+                        num(trace, "d:" + before, (0, k) + lose)) if lose else ()))]
         lines = (text("forward: max(", *sum_parts(xs, ", "), ") = ", num(trace, after, (0, k, i, j)),
                       f", the max at {win}"),
-                 text("∂L/∂x = ∂L/∂y at the window's maximum, 0 elsewhere"),
-                 text(f"at the max {win}: ", num(trace, "mask:" + after, (0, k) + win), " × ", *signed(dy), " = ",
-                      num(trace, "d:" + before, (0, k) + win),
-                      f";   at {lose}: ", num(trace, "mask:" + after, (0, k) + lose), " × ", *signed(dy), " = ",
-                      num(trace, "d:" + before, (0, k) + lose)))
-        what = ("Back through max pooling: only the maximum of each window affected the output, so it "
-                "gets the whole gradient and the other three get 0. The 1/0 mask records the winners."
-                + tie_note(trace, before, k))
+                 text("∂L/∂x = ∂L/∂y at the window's maximum, 0 elsewhere"), *back)
+        what = (f"Back through max pooling: only the maximum of each window affected the output, so it "
+                f"gets the whole gradient and the other {n - 1} get 0. "
+                + ("The mask counts the windows each cell wins." if overlap else "The 1/0 mask records the winners.")
+                + shared + tie_note(trace, layer, before, k))
         panels = (heat(f"{before} map {k} (forward)", trace, before, idx, box=box, marks=(win,)),
-                  heat("1/0 mask: the maxima", trace, "mask:" + after, idx, style="gray", limit=1.0, box=box),
+                  heat("mask: windows won" if overlap else "1/0 mask: the maxima", trace, "mask:" + after, idx,
+                       style="gray",
+                       limit=float(max(1, trace.pool_masks[after].max())), box=box),
                   heat(f"∂L/∂y: ∂{after} map {k}", trace, "d:" + after, idx, marks=((i, j),)),
                   heat(f"∂L/∂x: ∂{before} map {k}", trace, "d:" + before, idx, box=box))
     else:
         ar = None
-        lines = (text("∂L/∂x = ∂L/∂y / 4 for each of the 4 cells of the window"),
-                 text(f"window ({i}, {j}): ", dy, " / 4 = ", num(trace, "d:" + before, (0, k) + cells[0])))
-        what = ("Back through average pooling: each of the 4 inputs counted for a quarter of the output, "
-                "so each gets a quarter of its gradient.")
+        cell = next(rc for rc in cells if cover[rc] == 1)
+        lines = (text(f"∂L/∂x = ∂L/∂y / {n} for each of the {n} cells of the window"),
+                 text(f"window ({i}, {j}), cell {cell}: ", dy, f" / {n} = ", num(trace, "d:" + before, (0, k) + cell)))
+        what = (f"Back through average pooling: each of the {n} inputs counted for 1/{n} of the output, "
+                f"so each gets 1/{n} of its gradient." + shared)
         panels = (heat(f"∂L/∂y: ∂{after} map {k}", trace, "d:" + after, idx, marks=((i, j),)),
                   heat(f"∂L/∂x: ∂{before} map {k}", trace, "d:" + before, idx, box=box))
     return Step("∂" + after, "backward", "pool-back", f"Back through {kind} pooling ({after}), map {k}",
                 layer=after, arith=ar, caption=text(what), lines=lines, panels=panels)
 
 
-def nonzero_products(trace, x_name, layer, w_name, k, pad) -> np.ndarray:
-    """[C,FH,FW]: for each weight of filter k, how many of its gradient's products X·∂Y are non-zero."""
-    x = trace.outputs[x_name][0] != 0
-    x = np.pad(x, ((0, 0), (pad, pad), (pad, pad)))
-    dy = trace.grads[layer][0, k] != 0
-    C, FH, FW = trace.params[w_name].shape[1:]
-    OH, OW = dy.shape
-    return np.array([[[int((x[c, p:p + OH, q:q + OW] & dy).sum()) for q in range(FW)] for p in range(FH)]
-                     for c in range(C)])
-
-
-def example_weight(trace, x_name, layer, w_name, pad) -> tuple:
-    """(k, c, p, q): the weight whose gradient sums the most non-zero products, over all filters
-    (largest |∇| among those within 10% of the most), so the example shows a real sum."""
-    count = np.stack([nonzero_products(trace, x_name, layer, w_name, k, pad)
-                      for k in range(trace.params[w_name].shape[0])])
-    grad = np.abs(trace.param_grads[w_name])
-    return argmax2(np.where(count >= 0.9 * count.max(), grad, -1.0))
-
-
-def conv_wgrad_step(trace, x_name, layer, w_name, b_name, pad) -> Step:
-    k, c, p, q = example_weight(trace, x_name, layer, w_name, pad)
-    OH = trace.outputs[layer].shape[2]
-    H = trace.outputs[x_name].shape[2]
-    a_refs, b_refs = [], []
-    for i in range(OH):
-        for j in range(OH):
-            r, cc = i + p - pad, j + q - pad
-            a_refs.append(("d:" + layer, (0, k, i, j)))
-            b_refs.append((x_name, (0, c, r, cc)) if 0 <= r < H and 0 <= cc < H else Num(0.0, "pad", (r, cc)))
-    ar = dot(trace, a_refs, b_refs, result=num(trace, "d:" + w_name, (k, c, p, q)))
-    show = largest_terms(ar, 3)
-    nonzero = sum(t.value != 0 for t in ar.terms)
-    products = np.array([t.value for t in ar.terms])
-    off = f"−{pad}" if pad else ""
-    C = trace.param_grads[w_name].shape[1]
-    dw_panel = (heat(f"∂L/∂W: filter {k}", trace, "d:" + w_name, (k, 0, S, S), style="numbers",
-                     marks=((p, q),)) if C == 1 else
-                heat(f"∂L/∂W: filter {k}, 6 slices", trace, "d:" + w_name, (k, S, S, S), focus=c,
-                     marks=((p, q),), names=tuple(str(m) for m in range(C))))
-    return Step("∂" + w_name[:5], "backward", "conv-dw",
-                f"{layer.capitalize()}: ∂L/∂W, a correlation of X with ∂Y",
-                layer=layer, arith=ar,
-                caption=text(f"Weight ({c}, {p}, {q}) of filter {k} touched one input at each of the "
-                             f"{OH * OH} positions the filter visited. Its gradient adds up, over all of them, "
-                             "that input times the output's gradient there: ∂Y slides over X like a filter. "
-                             f"A product is 0 where X is 0 or where pooling or {ACT_NAME[trace.config.activation]} "
-                             "stopped the gradient; this weight was picked because its sum has among the most "
-                             "non-zero products of "
-                             f"all {layer} weights."),
-                lines=(text(f"∂L/∂W[{k}, {c}, {p}, {q}] = Σᵢⱼ ∂L/∂Y[i, j] · X[i+{p}{off}, j+{q}{off}]"),
-                       text("largest by |product|: ", *product_parts([ar.terms[t] for t in show]),
-                            f" + …  ({nonzero} of the {OH * OH} products are non-zero)"),
-                       text("= ", ar.result, f",   and ∂L/∂b[{k}] = Σ ∂L/∂Y = ",
-                            num(trace, "d:" + b_name, (k,)))),
-                panels=(heat(f"X: {x_name} map {c}", trace, x_name, (0, c, S, S), pad=pad,
-                             box=(p - pad, q - pad, OH, OH)),
-                        heat(f"∂L/∂Y: ∂{layer} map {k}", trace, "d:" + layer, (0, k, S, S)),
-                        Panel(f"∂Y × X (shifted): {nonzero} non-zero", products.reshape(OH, OH), "terms", (),
-                              limit=limit_of(products), one_sided=bool((products >= 0).all()),
-                              marks=tuple(divmod(t, OH) for t in show)),
-                        dw_panel))
-
-
-def _conv_dx_part(trace, x_name, layer, w_name, kk, c, h, w, pad) -> Arithmetic:
-    """∂X[c,h,w] from filter kk alone: the 5×5 window of zero-padded ∂Y times the rotated filter."""
-    OH = trace.outputs[layer].shape[2]
-    a_refs, b_refs = [], []
-    for p2 in range(5):
-        for q2 in range(5):
-            r, cc = h + pad - 4 + p2, w + pad - 4 + q2
-            a_refs.append(("d:" + layer, (0, kk, r, cc)) if 0 <= r < OH and 0 <= cc < OH
-                          else Num(0.0, "pad", (r, cc)))
-            b_refs.append((w_name, (kk, c, 4 - p2, 4 - q2)))
-    return dot(trace, a_refs, b_refs)
-
-
-def conv_dx_steps(trace, x_name, layer, w_name, k, detail: bool) -> list[Step]:
-    pad = {"conv1": 2, "conv2": 0}[layer]
-    gx = trace.grads[x_name][0]
-    c = int(np.argmax(np.abs(gx).reshape(gx.shape[0], -1).max(axis=1)))
-    h, w = _absmax(gx[c])
-    K = trace.params[w_name].shape[0]
-    parts = [_conv_dx_part(trace, x_name, layer, w_name, kk, c, h, w, pad) for kk in range(K)]
-    total = combine(parts, None, num(trace, "d:" + x_name, (0, c, h, w)))
-    edge = 4 - pad
-    box = (h + pad - 4, w + pad - 4, 5, 5)
-    steps = []
-    if detail:   # the filter with the largest share, written out
-        k = int(np.argmax([abs(p.total) for p in parts]))
-        one = parts[k]
-        steps.append(Step("∂" + layer, "backward", "conv-dx",
-                          f"{layer.capitalize()}: the input's gradient, filter {k} alone",
-                          layer=layer, arith=one,
-                          caption=text(f"Input ({c}, {h}, {w}) was seen by filter {k} (the largest share) at 25 "
-                                       "window positions. Going back, the filter's weights carry the output "
-                                       "gradients back: a full convolution of zero-padded ∂Y with the filter "
-                                       "turned 180°."),
-                          lines=(text(f"filter {k}: Σ 25 products = ", one.total_num()),),
-                          panels=(heat(f"∂Y map {k}, padded", trace, "d:" + layer,
-                                       (0, k, S, S), pad=edge, box=box),
-                                  *term_grids(trace, one, (5, 5), ("∂Y under the window", f"filter {k}, slice {c}, "
-                                                                                    "rotated 180°", "product")))))
-    partial = [total.part_num(kk) for kk in range(K)]
-    rows = [partial[i:i + 6] for i in range(0, K, 6)]
-    lines = []
-    for n, row in enumerate(rows):
-        tail = () if n == len(rows) - 1 else (" +",)
-        lines.append(text("Σ over filters: " if n == 0 else "   ", *sum_parts(row), *tail))
-    lines.append(text("= ", total.result))
-    name = "the input image" if x_name == "input" else x_name
-    steps.append(Step("∂" + layer, "backward", "conv-dx-sum",
-                      f"{layer.capitalize()}: ∂L/∂{x_name}[{c}, {h}, {w}], summed over {K} filters",
-                      layer=layer, arith=total,
-                      caption=text(f"Every filter that saw this input sends its share back; the {K} shares add "
-                                   f"up to the gradient of {name} at ({h}, {w})."
-                                   + (" Pixels are not weights, so nothing learns from this map, but it "
-                                      "shows which pixels would change the loss most." if x_name == "input"
-                                      else "")),
-                      lines=tuple(lines),
-                      panels=(heat(f"∂L/∂Y: ∂{layer}, {K} maps", trace, "d:" + layer, (0, S, S, S), pad=edge,
-                                   box=box, focus=k, names=tuple(str(m) for m in range(K))),
-                              heat(f"∂L/∂X: ∂{x_name} map {c}", trace, "d:" + x_name, (0, c, S, S),
-                                   marks=((h, w),)))))
-    return steps
-
-
 def update_steps(trace) -> list[Step]:
     lr = Num(trace.lr, "lr")
     rows, first = [], None
-    for name in ("conv1_w", "conv2_w", "fc1_w", "fc2_w", "fc3_w"):
+    for name in (n for n in trace.arch.param_shapes if n.endswith("_w")):
         g = trace.param_grads[name]
         at = tuple(int(v) for v in np.unravel_index(int(np.argmax(np.abs(g))), g.shape))
         theta, grad, new = num(trace, name, at), num(trace, "d:" + name, at), num(trace, "new:" + name, at)
@@ -360,24 +276,3 @@ def update_steps(trace) -> list[Step]:
                       Panel("p after the step", trace.probs_after[0], "probs_after", (0, S), style="bars",
                             limit=1.0, marks=((lab,),), names=DIGITS)))
     return [s1, s2]
-
-
-def backward_steps(trace, k1: int, k2: int) -> list[Step]:
-    steps = [logits_step(trace)]
-    dense = (("act4", "logits", "fc3_w", "fc3_b", "∂fc3"), ("act3", "fc2", "fc2_w", "fc2_b", "∂fc2"),
-             ("flat", "fc1", "fc1_w", "fc1_b", "∂fc1"))
-    for (x_name, layer, w_name, b_name, section), act in zip(dense, ("act4", "act3", None)):
-        steps.append(dense_wgrad_step(trace, x_name, layer, w_name, b_name, section))
-        steps.append(dense_xgrad_step(trace, x_name, layer, w_name, section))
-        if act is not None:
-            steps.append(act_back_step(trace, {"act4": "fc2", "act3": "fc1"}[act], act, None))
-    steps.append(unflatten_step(trace))
-    steps.append(pool_back_step(trace, "act2", "pool2", k2))
-    steps.append(act_back_step(trace, "conv2", "act2", k2))
-    steps.append(conv_wgrad_step(trace, "pool1", "conv2", "conv2_w", "conv2_b", 0))
-    steps += conv_dx_steps(trace, "pool1", "conv2", "conv2_w", k2, detail=True)
-    steps.append(pool_back_step(trace, "act1", "pool1", k1))
-    steps.append(act_back_step(trace, "conv1", "act1", k1))
-    steps.append(conv_wgrad_step(trace, "input", "conv1", "conv1_w", "conv1_b", 2))
-    steps += conv_dx_steps(trace, "input", "conv1", "conv1_w", k1, detail=False)
-    return steps + update_steps(trace)

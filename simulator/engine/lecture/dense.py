@@ -1,5 +1,6 @@
-"""The forward pass's second half: flatten, the dense layers as matrix-vector products,
-softmax and the loss. Numbers are Nums read from the trace, as everywhere in the lecture.
+"""The forward pass's classifier: flatten, a dense layer as a matrix-vector product, softmax
+and the loss. Numbers are Nums read from the trace, as everywhere in the lecture; widths and
+names come from the trace's Arch.
 """
 from __future__ import annotations
 
@@ -7,44 +8,54 @@ from dataclasses import replace
 
 import numpy as np
 
-from .forward import S, VECTOR_GRID, act_step, heat, largest_terms, term_vectors, vector
+from .forward import S, heat, largest_terms, term_vectors, vector, vector_grid
 from .step import Panel, Step, Table, collect, dot, limit_of, num, product_parts, sub, text
 
 
-def flatten_step(trace) -> Step:
+def flatten_step(trace, before: str) -> Step:
+    """The maps of `before` [C,H,W] laid end to end as one vector."""
     flat = trace.outputs["flat"][0]
+    C, H, W = trace.outputs[before].shape[1:]
     idx = int(np.argmax(flat))
-    c, r, s = np.unravel_index(idx, (16, 5, 5))
-    return Step("flat", "forward", "flatten", "Flatten: 16×5×5 maps become one row of 400", layer="flat",
-                caption=text("The dense layers need a plain list of numbers, so the 16 maps of 5×5 are laid "
-                             "end to end, map after map, row after row: 400 numbers, nothing computed."),
-                lines=(text("index = map·25 + row·5 + column = ", int(c), "·25 + ", int(r), "·5 + ", int(s),
+    c, r, s = (int(v) for v in np.unravel_index(idx, (C, H, W)))
+    n = C * H * W
+    maps = "the image" if before == "input" else f"the {C} maps of {H}×{W}"
+    grid = vector_grid(n)
+    return Step("flat", "forward", "flatten", f"Flatten: {C}×{H}×{W} {'pixels' if before == 'input' else 'maps'} "
+                f"become one row of {n}", layer="flat",
+                caption=text(f"The dense layers need a plain list of numbers, so {maps} "
+                             f"{'is' if before == 'input' else 'are'} laid end to end, map after map, row after "
+                             f"row: {n} numbers, nothing computed."),
+                lines=(text(f"index = map·{H * W} + row·{W} + column = ", c, f"·{H * W} + ", r, f"·{W} + ", s,
                             " = ", idx),
-                       text("flat[", idx, "] = pool2[", int(c), ", ", int(r), ", ", int(s), "] = ",
-                            num(trace, "pool2", (0, int(c), int(r), int(s))))),
-                panels=(heat("pool2: 16 maps, 5×5", trace, "pool2", (0, S, S, S), focus=int(c),
-                             marks=((int(r), int(s)),), names=tuple(f"{m}" for m in range(16))),
-                        vector("flat: 400 numbers (20 per row)", trace, "flat", marks=((idx,),))))
+                       text(f"flat[", idx, f"] = {before}[", c, ", ", r, ", ", s, "] = ",
+                            num(trace, before, (0, c, r, s)))),
+                panels=(heat(f"{before}: {C} map{'s' if C > 1 else ''}, {H}×{W}", trace, before, (0, S, S, S),
+                             focus=c, marks=((r, s),), names=tuple(f"{m}" for m in range(C))),
+                        vector(f"flat: {n} numbers ({grid[1]} per row)", trace, "flat", marks=((idx,),))))
 
 
-def dense_step(trace, x_name: str, layer: str, w_name: str, b_name: str, j: int) -> Step:
+def dense_step(trace, layer, x_name: str, j: int) -> Step:
+    """Output j of dense layer `layer` (y = x·W + b) written out: its largest products."""
+    key = trace.arch.param_prefix(layer)
     D = trace.outputs[x_name].shape[1]
-    M = trace.outputs[layer].shape[1]
-    ar = dot(trace, [(x_name, (0, i)) for i in range(D)], [(w_name, (i, j)) for i in range(D)],
-             bias=num(trace, b_name, (j,)), result=num(trace, layer, (0, j)))
+    M = trace.outputs[layer.name].shape[1]
+    ar = dot(trace, [(x_name, (0, i)) for i in range(D)], [(f"{key}_w", (i, j)) for i in range(D)],
+             bias=num(trace, f"{key}_b", (j,)), result=num(trace, layer.name, (0, j)))
     show = largest_terms(ar, 3)
     written = product_parts([ar.terms[t] for t in show]) + [" + "]
-    grid = VECTOR_GRID[D]
-    return Step(layer, "forward", "dense", f"{layer.upper()}: {D} → {M}, a matrix times a vector",
-                layer=layer, arith=ar,
+    many = D > 3
+    return Step(key, "forward", "dense", f"{key.upper()}: {D} → {M}, a matrix times a vector",
+                layer=key, arith=ar,
                 caption=text(f"Every one of the {M} outputs is a weighted sum of all {D} inputs plus a bias: "
-                             f"y = x·W + b. Output {j}, written out: of its {D} products, the three largest "
-                             "by |product|:"),
+                             f"y = x·W + b. Output {j}, written out"
+                             + (f": of its {D} products, the three largest by |product|:" if many else ":")),
                 lines=(text(f"y[{j}] = Σᵢ x[i]·W[i, {j}] + b[{j}]"),
-                       text(*written, "…"),
+                       text(*written, "…" if many else ""),
                        text("= ", ar.total_num(), " + ", ar.bias, " = ", ar.result)),
-                panels=(*term_vectors(trace, ar, grid, (f"x: {x_name}, {D}", f"column {j} of W", "x × w"), show),
-                        vector(f"= y: {M} outputs", trace, layer, marks=((j,),))))
+                panels=(*term_vectors(trace, ar, vector_grid(D), (f"x: {x_name}, {D}", f"column {j} of W", "x × w"),
+                                      show),
+                        vector(f"= y: {M} outputs", trace, layer.name, marks=((j,),))))
 
 
 def softmax_steps(trace) -> list[Step]:
@@ -93,21 +104,19 @@ def untrained_note(trace) -> tuple:
             "means nothing (--checkpoint traces a trained one).")
 
 
-def fc3_bars(trace) -> Panel:
+def logits_bars(trace) -> Panel:
     return Panel("logits z: one score per digit", trace.outputs["logits"][0], "logits", (0, S), style="bars",
                  limit=limit_of(trace.outputs["logits"]), marks=((trace.label,),),
                  names=tuple(str(d) for d in range(10)))
 
 
-def forward_dense_steps(trace) -> list[Step]:
-    """Flatten to the loss: the classifier half of the forward pass."""
-    steps = [flatten_step(trace)]
-    steps.append(dense_step(trace, "flat", "fc1", "fc1_w", "fc1_b", int(np.argmax(trace.outputs["fc1"][0]))))
-    steps.append(act_step(trace, "fc1", "act3", None))
-    steps.append(dense_step(trace, "act3", "fc2", "fc2_w", "fc2_b", int(np.argmax(trace.outputs["fc2"][0]))))
-    steps.append(act_step(trace, "fc2", "act4", None))
-    fc3 = dense_step(trace, "act4", "logits", "fc3_w", "fc3_b", trace.label)
-    fc3 = replace(fc3, panels=fc3.panels[:3] + (fc3_bars(trace),), section="fc3", layer="fc3",
-                  title="FC3: 84 → 10, one score per digit")
-    steps.append(fc3)
-    return steps + softmax_steps(trace)
+def dense_steps(trace, layer, x_name: str) -> list[Step]:
+    """A dense layer's step; the last one (the logits) shows its example for the label's score,
+    and the scores as bars."""
+    if layer.name != "logits":
+        return [dense_step(trace, layer, x_name, int(np.argmax(trace.outputs[layer.name][0])))]
+    step = dense_step(trace, layer, x_name, trace.label)
+    key = trace.arch.param_prefix(layer)
+    D = trace.outputs[x_name].shape[1]
+    return [replace(step, panels=step.panels[:3] + (logits_bars(trace),),
+                    title=f"{key.upper()}: {D} → 10, one score per digit")]

@@ -1,25 +1,36 @@
-"""The forward pass's first half: the input, conv1, activation, pooling, conv2, activation, pooling.
+"""The forward pass's building blocks: the input, an activation, a pooling layer, and the
+helpers every builder shares (panels on one colour scale, example choices by rule).
 
-Each builder returns Steps whose numbers are Nums read from the trace (see step.py).
-`k1`/`k2` are the conv1/conv2 filters in focus (the number keys choose them).
+Each builder returns Steps whose numbers are Nums read from the trace (see step.py) and
+reads its layer's settings (kernel, stride, padding, pool size, activation kind) from the
+trace's Arch. `k` is the map in focus (the number keys choose it, modulo the map count).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from .step import Num, Panel, Step, collect, combine, dot, limit_of, num, signed, sum_parts, tensor_limit, text
+from .step import Num, Panel, Step, collect, limit_of, num, sum_parts, tensor_limit, text
 from .trace import NORM_MEAN, NORM_STD
 
 S = slice(None)
 ACT_NAME = {"relu": "ReLU", "sigmoid": "sigmoid", "tanh": "tanh"}
 ACT_FORMULA = {"relu": "max(x, 0)", "sigmoid": "σ(x) = 1 / (1 + e^−x)", "tanh": "tanh(x)"}
-VECTOR_GRID = {400: (20, 20), 120: (10, 12), 84: (7, 12), 10: (1, 10)}
-ARCH = {("conv1", "padding"): 2, ("conv1", "stride"): 1, ("conv2", "padding"): 0,
-        ("conv2", "stride"): 1, ("pool", "size"): 2, ("pool", "stride"): 2}
+KNOWN_GRIDS = {400: (20, 20), 120: (10, 12), 84: (7, 12), 10: (1, 10)}
 
 
-def arch(layer: str, key: str) -> Num:
-    return Num(ARCH[(layer, key)], "arch", (layer, key))
+def vector_grid(n: int) -> tuple[int, int]:
+    """How a vector of n numbers is drawn: rows × columns, as square as n's divisors allow."""
+    if n in KNOWN_GRIDS:
+        return KNOWN_GRIDS[n]
+    rows = max(d for d in range(1, math.isqrt(n) + 1) if n % d == 0)
+    return rows, n // rows
+
+
+def setting(layer, key: str) -> Num:
+    """A layer's setting (kernel, stride, padding, size) as a Num that names where it came from."""
+    return Num(int(getattr(layer, key)), "arch", (layer.name, key))
 
 
 def shape(trace, name: str, axis: int) -> Num:
@@ -38,7 +49,7 @@ def vector(label, trace, source, **kw) -> Panel:
     a = trace.tensor(source)[0]
     kw.setdefault("limit", tensor_limit(trace, source))
     kw.setdefault("one_sided", non_negative(trace, source))
-    return Panel(label, a, source, (0, S), grid=VECTOR_GRID.get(a.size), **kw)
+    return Panel(label, a, source, (0, S), grid=vector_grid(a.size), **kw)
 
 
 def non_negative(trace, source: str) -> bool:
@@ -46,20 +57,25 @@ def non_negative(trace, source: str) -> bool:
     return bool((np.asarray(trace.tensor(source)) >= 0).all())
 
 
-def strict_windows(a: np.ndarray, size: int = 2) -> tuple[np.ndarray, np.ndarray]:
+def pool_windows(a: np.ndarray, size: int, stride: int) -> np.ndarray:
+    """a[H,W] → [OH,OW,size·size]: the values of every pooling window, row by row."""
+    w = np.lib.stride_tricks.sliding_window_view(a, (size, size))[::stride, ::stride]
+    return w.reshape(w.shape[0], w.shape[1], -1)
+
+
+def strict_windows(a: np.ndarray, size: int = 2, stride: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """For a map a[H,W] cut into size×size windows: (maxima [OH,OW], strict [OH,OW] bool), where
     strict means the window's maximum is non-zero and larger than its other values (no tie)."""
-    oh, ow = a.shape[0] // size, a.shape[1] // size
-    w = a[:oh * size, :ow * size].reshape(oh, size, ow, size).transpose(0, 2, 1, 3).reshape(oh, ow, -1)
+    w = pool_windows(a, size, stride)
     top = w.max(axis=2)
     strict = ((w == top[..., None]).sum(axis=2) == 1) & (top != 0)
     return top, strict
 
 
-def example_window(a: np.ndarray, score: np.ndarray) -> tuple:
+def example_window(a: np.ndarray, score: np.ndarray, size: int = 2, stride: int = 2) -> tuple:
     """The pooling window that shows the rule: among windows with a strict, non-zero maximum,
     the one with the largest score; only if there is none, the largest score overall."""
-    _, strict = strict_windows(a)
+    _, strict = strict_windows(a, size, stride)
     masked = np.where(strict, score, -np.inf) if strict.any() else score
     return argmax2(masked)
 
@@ -153,69 +169,11 @@ def input_steps(trace) -> list[Step]:
     return [s1, s2]
 
 
-# ----------------------------------------------------------------------------- conv1
-
-def conv1_steps(trace, k: int) -> list[Step]:
-    out = trace.outputs["conv1"][0, k]
-    H, F, P, St, OH = (shape(trace, "input", 2), shape(trace, "conv1_w", 2), arch("conv1", "padding"),
-                       arch("conv1", "stride"), shape(trace, "conv1", 2))
-    steps = [Step("conv1", "forward", "conv-shape", "Conv1: 6 filters, and the size of what comes out",
-                  layer="conv1",
-                  caption=text("Conv1 slides 6 small filters of 5×5 weights over the image. A filter is as "
-                               "deep as its input has channels: 1 here, so each is 1×5×5. Padding adds a "
-                               "border of zeros so the output keeps the input's size."),
-                  lines=(text("output size = (H − F + 2·P) / S + 1"),
-                         text("= (", H, " − ", F, " + 2·", P, ") / ", St, " + 1 = ", OH)),
-                  panels=(heat("input (1 channel)", trace, "input", (0, 0, S, S), pad=2),
-                          heat("the 6 filters, 1×5×5 each", trace, "conv1_w", (S, 0, S, S), focus=k,
-                               names=tuple(f"{i}" for i in range(6)))))]
-    notes = {(0, 0): "At the top-left corner the window hangs over the zero padding: those inputs are 0."}
-    notes.setdefault(argmax2(out), "Here the filter matches the image best: the largest value of this map.")
-    notes.setdefault(argmin2(out), "Here the pattern is the opposite of the filter: the most negative value.")
-    for spare in ((14, 14), (27, 27), (13, 13)):   # always three windows, so the step count never changes
-        if len(notes) < 3:
-            notes.setdefault(spare, "Another position, the same recipe.")
-    for pos in sorted(notes):
-        steps.append(_conv1_window(trace, k, pos, notes[pos]))
-    lo, hi = argmin2(out), argmax2(out)
-    steps.append(Step("conv1", "forward", "maps", "Conv1: every position, every filter", layer="conv1",
-                      caption=text("Doing that at all 28×28 positions gives one feature map per filter: "
-                                   "6 maps. Orange is positive, blue negative. Each map lights up where "
-                                   "its filter's pattern appears."),
-                      lines=(text(f"map {k}: smallest ", num(trace, "conv1", (0, k) + lo), f" at {lo}, largest ",
-                                  num(trace, "conv1", (0, k) + hi), f" at {hi}"),),
-                      panels=(heat("input", trace, "input", (0, 0, S, S)),
-                              heat("conv1: 6 feature maps, 28×28", trace, "conv1", (0, S, S, S), focus=k,
-                                   names=tuple(f"{i}" for i in range(6))))))
-    return steps
-
-
-def _conv1_window(trace, k, pos, note) -> Step:
-    i, j = pos
-    a_refs, b_refs = [], []
-    for p in range(5):
-        for q in range(5):
-            r, c = i + p - 2, j + q - 2
-            inside = 0 <= r < 28 and 0 <= c < 28
-            a_refs.append(("input", (0, 0, r, c)) if inside else Num(0.0, "pad", (r, c)))
-            b_refs.append(("conv1_w", (k, 0, p, q)))
-    ar = dot(trace, a_refs, b_refs, bias=num(trace, "conv1_b", (k,)), result=num(trace, "conv1", (0, k, i, j)))
-    return Step("conv1", "forward", "conv-window", f"Conv1, filter {k}: one output pixel at ({i}, {j})",
-                layer="conv1", arith=ar,
-                caption=text(note, " Multiply the 25 inputs under the window by the 25 weights, add them "
-                             "up, add the bias: that is one pixel of the output map."),
-                lines=(text("Σ 25 products = ", ar.total_num(), "   + bias ", ar.bias, "   = ", ar.result),),
-                panels=(heat("input x (padded)", trace, "input", (0, 0, S, S), pad=2, box=(i - 2, j - 2, 5, 5)),
-                        *term_grids(trace, ar, (5, 5), ("x under the window", f"weights w of filter {k}", "x × w")),
-                        heat(f"output map {k}", trace, "conv1", (0, k, S, S), reveal=i * 28 + j + 1,
-                             marks=((i, j),))))
-
-
 # ----------------------------------------------------------------------------- activation
 
-def act_step(trace, before: str, after: str, k: int | None) -> Step:
-    """The activation applied to one map (k) or to a vector (k None)."""
-    kind = trace.config.activation
+def act_step(trace, layer, before: str, k: int | None) -> Step:
+    """The activation `layer` applied to one map (k) of `before`, or to a vector (k None)."""
+    kind, after = layer.kind, layer.name
     x = trace.outputs[before][0]
     sel = (0, k) if k is not None else (0,)
     xs = x[k] if k is not None else x
@@ -250,10 +208,10 @@ def act_step(trace, before: str, after: str, k: int | None) -> Step:
 
 # ----------------------------------------------------------------------------- pooling
 
-def tie_note(trace, before: str, k: int) -> str:
+def tie_note(trace, layer, before: str, k: int) -> str:
     """How many windows of map k tie for their maximum (words for the caption)."""
     a = trace.outputs[before][0, k]
-    top, strict = strict_windows(a)
+    top, strict = strict_windows(a, layer.size, layer.stride)
     ties = int((~strict).sum())
     zeros = int((top == 0).sum())
     if not ties:
@@ -265,107 +223,66 @@ def tie_note(trace, before: str, k: int) -> str:
             "goes to the first maximum in reading order, so many 1s of the mask only break ties.")
 
 
-def pool_steps(trace, before: str, after: str, k: int) -> list[Step]:
-    kind = trace.config.pool
+def pool_cells(layer, i: int, j: int) -> list[tuple[int, int]]:
+    """The input cells of output (i, j)'s window, row by row."""
+    return [(i * layer.stride + p, j * layer.stride + q) for p in range(layer.size) for q in range(layer.size)]
+
+
+def how_much_smaller(h: int, w: int, oh: int, ow: int) -> str:
+    if oh * 2 == h and ow * 2 == w:
+        return "width and height halve"
+    return f"a {h}×{w} map becomes {oh}×{ow}"
+
+
+def pool_steps(trace, layer, before: str, k: int) -> list[Step]:
+    kind, after, size, st = layer.kind, layer.name, layer.size, layer.stride
     a = trace.outputs[before][0, k]
-    n_maps, H, OH = trace.outputs[before].shape[1], a.shape[0], trace.outputs[after].shape[2]
-    top, _ = strict_windows(a)
-    i, j = example_window(a, top)         # a window with one clear, non-zero maximum
-    cells = [(2 * i + p, 2 * j + q) for p in range(2) for q in range(2)]
-    ar = collect([num(trace, before, (0, k) + rc) for rc in cells], kind, num(trace, after, (0, k, i, j)))
-    parts = sum_parts([t.a for t in ar.terms], ", ")
+    n_maps, (H, W), (OH, OW) = trace.outputs[before].shape[1], a.shape, trace.outputs[after].shape[2:]
+    top, _ = strict_windows(a, size, st)
+    i, j = example_window(a, top, size, st)         # a window with one clear, non-zero maximum
+    cells = pool_cells(layer, i, j)
+    n = len(cells)
+    ar = collect([num(trace, before, (0, k) + rc) for rc in cells], "max" if kind == "max" else "mean",
+                 num(trace, after, (0, k, i, j)))
+    moves = (f"moves on by {st}" + (" (the windows overlap)" if st < size else "")
+             + f", so {how_much_smaller(H, W, OH, OW)}")
     if kind == "max":
-        best = max(range(4), key=lambda n: ar.terms[n].value)
+        best = max(range(n), key=lambda m: ar.terms[m].value)
         winner = (cells[best],)
-        formula = text("max(", *parts, ") = ", ar.result)
-        what = ("Max pooling keeps the largest value of each 2×2 window and moves on by 2, so width "
-                "and height halve. It keeps how strongly a pattern was found, not exactly where.")
+        formula = text("max(", *sum_parts([t.a for t in ar.terms], ", "), ") = ", ar.result)
+        what = (f"Max pooling keeps the largest value of each {size}×{size} window and {moves}. It keeps how "
+                "strongly a pattern was found, not exactly where.")
     else:
         winner = ()
-        formula = text("(", *sum_parts([t.a for t in ar.terms]), ") / 4 = ", ar.result)
-        what = ("Average pooling replaces each 2×2 window by its mean and moves on by 2, so width and "
-                "height halve: a smaller, blurrier map.")
-    Hn, size, st = shape(trace, before, 2), arch("pool", "size"), arch("pool", "stride")
-    window = (slice(2 * i, 2 * i + 2), slice(2 * j, 2 * j + 2))
+        formula = text("(", *sum_parts([t.a for t in ar.terms]), f") / {n} = ", ar.result)
+        what = (f"Average pooling replaces each {size}×{size} window by the mean of its {n} values and "
+                f"{moves}: a smaller, blurrier map.")
+    Hn = shape(trace, before, 2)
+    window = (slice(i * st, i * st + size), slice(j * st, j * st + size))
     s1 = Step(after, "forward", "pool-window", f"{kind.capitalize()} pooling, map {k}: window ({i}, {j})",
               layer=after, arith=ar, caption=text(what),
-              lines=(text("output size = (", Hn, " − ", size, ") / ", st, " + 1 = ", shape(trace, after, 2)),
+              lines=(text("output size = (H − size) / stride + 1 = (", Hn, " − ", setting(layer, "size"), ") / ",
+                          setting(layer, "stride"), " + 1 = ", shape(trace, after, 2),
+                          *floor_note(H - size, st)),
                      formula),
-              panels=(heat(f"{before} map {k}, {H}×{H}", trace, before, (0, k, S, S), box=(2 * i, 2 * j, 2, 2),
-                           marks=winner),
-                      heat("the 2×2 window", trace, before, (0, k) + window, style="numbers",
-                           marks=tuple((rr - 2 * i, cc - 2 * j) for rr, cc in winner)),
-                      heat(f"{after} map {k}, {OH}×{OH}", trace, after, (0, k, S, S), marks=((i, j),))))
+              panels=(heat(f"{before} map {k}, {H}×{W}", trace, before, (0, k, S, S),
+                           box=(i * st, j * st, size, size), marks=winner),
+                      heat(f"the {size}×{size} window", trace, before, (0, k) + window, style="numbers",
+                           marks=tuple((rr - i * st, cc - j * st) for rr, cc in winner)),
+                      heat(f"{after} map {k}, {OH}×{OW}", trace, after, (0, k, S, S), marks=((i, j),))))
+    fraction = "a quarter of the numbers" if OH * OW * 4 == H * W else f"{OH * OW} numbers per map instead of {H * W}"
     s2 = Step(after, "forward", "maps", f"{kind.capitalize()} pooling: all {n_maps} maps", layer=after,
-              caption=text(f"Every window of every map: {n_maps} maps of {H}×{H} become {n_maps} maps of "
-                           f"{OH}×{OH}, a quarter of the numbers."),
-              panels=(heat(f"{before}: {n_maps} maps, {H}×{H}", trace, before, (0, S, S, S), focus=k,
+              caption=text(f"Every window of every map: {n_maps} maps of {H}×{W} become {n_maps} maps of "
+                           f"{OH}×{OW}, {fraction}."),
+              panels=(heat(f"{before}: {n_maps} maps, {H}×{W}", trace, before, (0, S, S, S), focus=k,
                            names=tuple(f"{m}" for m in range(n_maps))),
-                      heat(f"{after}: {n_maps} maps, {OH}×{OH}", trace, after, (0, S, S, S), focus=k,
+                      heat(f"{after}: {n_maps} maps, {OH}×{OW}", trace, after, (0, S, S, S), focus=k,
                            names=tuple(f"{m}" for m in range(n_maps)), row=1 if n_maps > 6 else 0)))
     return [s1, s2]
 
 
-# ----------------------------------------------------------------------------- conv2
-
-def conv2_steps(trace, k: int) -> list[Step]:
-    out = trace.outputs["conv2"][0, k]
-    names6 = tuple(f"{c}" for c in range(6))
-    s0 = Step("conv2", "forward", "conv-shape", "Conv2: 16 filters, each 6 channels deep", layer="conv2",
-              caption=text("Conv2's input has 6 channels (the 6 pooled maps), so each of its 16 filters is "
-                           "6×5×5: one 5×5 slice per input channel. No padding this time, so the maps "
-                           "shrink."),
-              lines=(text("output size = (H − F + 2·P) / S + 1"),
-                     text("= (", shape(trace, "pool1", 2), " − ", shape(trace, "conv2_w", 2), " + 2·",
-                          arch("conv2", "padding"), ") / ", arch("conv2", "stride"), " + 1 = ",
-                          shape(trace, "conv2", 2))),
-              panels=(heat("input: pool1, 6 channels", trace, "pool1", (0, S, S, S), names=names6),
-                      heat(f"filter {k}: 6 slices of 5×5", trace, "conv2_w", (k, S, S, S), names=names6)))
-    i, j = argmax2(out)
-    parts = []
-    for c in range(6):
-        a_refs = [("pool1", (0, c, i + p, j + q)) for p in range(5) for q in range(5)]
-        b_refs = [("conv2_w", (k, c, p, q)) for p in range(5) for q in range(5)]
-        parts.append(dot(trace, a_refs, b_refs))
-    total = combine(parts, num(trace, "conv2_b", (k,)), num(trace, "conv2", (0, k, i, j)))
-    c = int(np.argmax([abs(p.total) for p in parts]))
-    one = parts[c]
-    s1 = Step("conv2", "forward", "conv-window", f"Conv2, filter {k} at ({i}, {j}): channel {c} of 6",
-              layer="conv2", arith=one,
-              caption=text(f"One output value needs all 6 channels. Channel {c} first: the 5×5 window of "
-                           f"pool1 map {c} times slice {c} of filter {k}, 25 products, summed."),
-              lines=(text(f"channel {c}: Σ 25 products = ", one.total_num()),),
-              panels=(heat(f"pool1 map {c}", trace, "pool1", (0, c, S, S), box=(i, j, 5, 5)),
-                      *term_grids(trace, one, (5, 5), (f"x: pool1 map {c}", f"w: filter {k}, slice {c}", "x × w"))))
-    partial = [total.part_num(ch) for ch in range(6)]
-    s2 = Step("conv2", "forward", "conv-sum", f"Conv2, filter {k} at ({i}, {j}): the sum over 6 channels",
-              layer="conv2", arith=total,
-              caption=text("The same is done for every channel; the 6 sums plus one bias are one output "
-                           "value. A conv2 filter combines the patterns that conv1 found."),
-              lines=(text("Σ over channels: ", *sum_parts(partial[:3]), " +"),
-                     text("   ", *sum_parts(partial[3:]), " + bias ", *signed(total.bias)),
-                     text("= ", total.total_num(), " + ", total.bias, " = ", total.result)),
-              panels=(heat("pool1: 6 channels, same window", trace, "pool1", (0, S, S, S), box=(i, j, 5, 5),
-                           focus=c, names=names6),
-                      heat(f"filter {k}: 6 slices", trace, "conv2_w", (k, S, S, S), focus=c, names=names6),
-                      heat(f"conv2 map {k}", trace, "conv2", (0, k, S, S), marks=((i, j),),
-                           reveal=i * 10 + j + 1)))
-    lo, hi = argmin2(out), argmax2(out)
-    s3 = Step("conv2", "forward", "maps", "Conv2: 16 feature maps of 10×10", layer="conv2",
-              caption=text("All positions and all 16 filters: 16 maps of 10×10. Each one responds to a "
-                           "combination of the simpler conv1 patterns."),
-              lines=(text(f"map {k}: smallest ", num(trace, "conv2", (0, k) + lo), f" at {lo}, largest ",
-                          num(trace, "conv2", (0, k) + hi), f" at {hi}"),),
-              panels=(heat("conv2: 16 maps, 10×10", trace, "conv2", (0, S, S, S), focus=k,
-                           names=tuple(f"{m}" for m in range(16))),))
-    return [s0, s1, s2, s3]
-
-
-def forward_conv_steps(trace, k1: int, k2: int) -> list[Step]:
-    """Input to pool2: the convolutional half of the forward pass."""
-    steps = input_steps(trace) + conv1_steps(trace, k1)
-    steps.append(act_step(trace, "conv1", "act1", k1))
-    steps += pool_steps(trace, "act1", "pool1", k1)
-    steps += conv2_steps(trace, k2)
-    steps.append(act_step(trace, "conv2", "act2", k2))
-    return steps + pool_steps(trace, "act2", "pool2", k2)
+def floor_note(span: int, stride: int) -> tuple:
+    """Words after an output-size formula whose division is not exact: it is rounded down."""
+    if span % stride == 0:
+        return ()
+    return (f"   ({span}/{stride} rounded down: a window that would not fit is left out)",)

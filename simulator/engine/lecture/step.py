@@ -2,7 +2,8 @@
 
 Every number a step shows is a Num that names where it came from: a tensor of the trace and
 an index into it ("conv1", (0, 2, 7, 9)), or the step's own arithmetic ("×" for a product,
-"Σ" for a sum), or a constant ("mean", "std", "lr", "pad", "shape:conv1", "arch"). Texts keep
+"Σ" for a sum), or a constant ("mean", "std", "lr", "pad", "shape:conv1", "arch": a layer's
+setting, index (layer name, "stride")). Texts keep
 the character span of each number, so a test can read the caption back and compare.
 """
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ... import numbers
+from ..arch import Conv, Dense
 
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -199,6 +201,7 @@ class Step:
     arith: Arithmetic | None = None
     panels: tuple = ()           # Panels and Tables
     layer: str = ""              # the network stage lit up in the pipeline strip
+    stages: tuple = ()           # the strip: (key, label) per stage of the network, left to right
 
     def texts(self) -> tuple[Text, ...]:
         out = [self.caption, *self.lines]
@@ -216,16 +219,23 @@ def limit_of(a: np.ndarray) -> float:
 
 # Tensors that hold the same numbers (an activation keeps its input's positive values, pooling
 # keeps some of them, flatten moves them) share one colour scale, so a value has the same
-# colour in every step that draws it.
-SCALE_FAMILIES = (("input",), ("conv1", "act1", "pool1"), ("conv2", "act2", "pool2", "flat"), ("fc1", "act3"),
-                  ("fc2", "act4"), ("logits",),
-                  ("d:pool1", "d:act1", "d:conv1"), ("d:pool2", "d:flat", "d:act2", "d:conv2"),
-                  ("d:act3", "d:fc1"), ("d:act4", "d:fc2"))
+# colour in every step that draws it: a conv or dense layer starts a family, the activations,
+# poolings and the flatten after it join it; their gradients form the same families.
+def scale_families(arch) -> tuple[tuple[str, ...], ...]:
+    """LeNet-5: ('input',), ('conv1', 'act1', 'pool1'), ('conv2', 'act2', 'pool2', 'flat'), …"""
+    families = [["input"]]
+    for layer in arch.layers:
+        if isinstance(layer, (Conv, Dense)):
+            families.append([layer.name])
+        else:
+            families[-1].append(layer.name)
+    grads = [["d:" + n for n in f] for f in families if f != ["input"]]
+    return tuple(tuple(f) for f in families + grads)
 
 
 def tensor_limit(trace, name: str) -> float:
     """The one colour scale of tensor `name` in every step: ±max |value| over its family."""
-    family = next((f for f in SCALE_FAMILIES if name in f), (name,))
+    family = next((f for f in scale_families(trace.arch) if name in f), (name,))
     return max(limit_of(np.asarray(trace.tensor(n))) for n in family)
 
 

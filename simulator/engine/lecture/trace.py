@@ -1,7 +1,8 @@
 """The lecture's recording: one digit through the real engine, forward, backward, one update.
 
 Everything the lecture shows is read from a LectureTrace, so stepping back and forth is just
-indexing, and every number on screen is one the engine produced here.
+indexing, and every number on screen is one the engine produced here. The network is the
+config's Arch (arch.py): LeNet-5 by default, any spec with --arch.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 
 from .. import ops
 from ..data import MEAN, STD, normalise
-from ..arch import Act, Pool
+from ..arch import Act, Arch, Pool
 from ..model import ACT_BACKWARD, Network, NetConfig, softmax
 from ..optim import SGD
 
@@ -62,6 +63,15 @@ class LectureTrace:
         if name in self.params:
             return self.params[name]
         return self.outputs[name]
+
+    @property
+    def arch(self) -> Arch:
+        """The network traced."""
+        return self.config.arch
+
+    def layer(self, name: str):
+        """The Arch layer whose output is tensor `name`."""
+        return next(layer for layer in self.arch.layers if layer.name == name)
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Command line: `python main.py [app|train|lecture|lesson]`; `app` is the default.
+"""Command line: `python main.py [app|train|lecture|lesson|export]`; `app` is the default.
 
 Bad input ends in one line naming the problem and exit status 2, never a traceback.
 """
@@ -17,7 +17,7 @@ from .render.script import add_arguments as add_script_arguments
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-COMMANDS = ("app", "train", "lecture", "lesson")
+COMMANDS = ("app", "train", "lecture", "lesson", "export")
 LESSONS = ("graph", "regression", "learning-rate", "activations", "pooling", "rgb", "network3d", "draw", "params",
            "tensors")
 THEMES = ("dark", "light", "projector")
@@ -81,7 +81,7 @@ def _add_arch_arguments(p) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="main.py", description="CNN Simulator: watch a ConvNet (LeNet-5 unless --arch) "
                                                        "learn to read digits.")
-    sub = parser.add_subparsers(dest="command", metavar="{app,train,lecture,lesson}", parser_class=OneLineParser)
+    sub = parser.add_subparsers(dest="command", metavar="{app,train,lecture,lesson,export}", parser_class=OneLineParser)
 
     app = sub.add_parser("app", help="the live training window (default)")
     _add_model_arguments(app, batch_size=16, lr=0.02)   # the live view: small steps, constant lr
@@ -116,10 +116,19 @@ def build_parser() -> argparse.ArgumentParser:
     lesson.add_argument("--image", type=Path, help="PNG for the rgb lesson (default: bundled picture)")
     lesson.add_argument("--data", type=Path, metavar="DIR", help="folder of MNIST-format IDX files")
     lesson.add_argument("--checkpoint", type=Path,
-                        help="model for the draw, network3d and tensors lessons (default: the bundled trained LeNet-5)")
+                        help="model for the draw, network3d and tensors lessons, and the network the params lesson counts (default: the bundled trained LeNet-5)")
     lesson.add_argument("--untrained", action="store_true", help="draw/network3d/tensors: do not load the bundled model")
     lesson.add_argument("--export", type=Path, metavar="PATH", help="write the scene as PNG (or .gif), no window")
     add_script_arguments(lesson, frames_note=" (with --export PATH.gif: the GIF's frame count)")
+
+    export = sub.add_parser("export", help="write a trained network as ONNX (needs: pip install -e '.[onnx]')",
+                            description="Write CHECKPOINT's network as an ONNX file. Its input 'image' "
+                                        "[N,1,28,28] is raw pixels in [0, 1] (the graph normalises them); "
+                                        "its output 'logits' [N,10]. Needs the onnx extra: "
+                                        "pip install -e '.[onnx]'.")
+    export.add_argument("checkpoint", type=Path, metavar="CHECKPOINT",
+                        help="a checkpoint.npz, e.g. assets/model/lenet5-mnist.npz")
+    export.add_argument("out", type=Path, metavar="OUT.onnx", help="the ONNX file to write")
 
     return parser
 
@@ -136,7 +145,9 @@ def _add_train_only_arguments(p) -> None:
                    help=f"move each training image by up to ±PX pixels at random, 0 = off (default {d.shift})")
     p.add_argument("--out", type=Path, metavar="DIR", help="run folder (default runs/<date-time>)")
     p.add_argument("--resume", type=Path, metavar="CKPT", help="continue from a checkpoint.npz")
-    p.add_argument("--tensorboard", type=Path, metavar="DIR", help="also write TensorBoard events here")
+    p.add_argument("--tensorboard", type=Path, metavar="DIR",
+                   help="also write TensorBoard events here: loss and accuracy, the network's graph, its filters and "
+                        "feature maps (needs: pip install -e '.[tensorboard]'; view: tensorboard --logdir DIR)")
 
 
 def _add_subset_argument(p) -> None:
@@ -225,6 +236,12 @@ def dispatch(args) -> int:
     if args.command == "lesson":
         from .render.lessons import run_lesson
         return run_lesson(args)
+    if args.command == "export":
+        from .engine.export import export
+        arch = export(args.checkpoint, args.out)
+        print(f"wrote {args.out}: {arch.spec}, input 'image' [N,1,28,28] raw pixels in [0, 1], "
+              f"output 'logits' [N,10]")
+        return 0
     raise AssertionError(args.command)
 
 

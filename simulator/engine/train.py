@@ -68,11 +68,8 @@ class MetricsLog:
 def open_tensorboard(log_dir: Path | None):
     if log_dir is None:
         return None
-    try:
-        from tensorboardX import SummaryWriter
-    except ImportError:
-        raise UserError("--tensorboard needs tensorboardX: pip install -e '.[tensorboard]'") from None
-    return SummaryWriter(str(log_dir))
+    from .board import open_writer
+    return open_writer(log_dir)
 
 
 def run(config: TrainConfig, opts: RunOptions) -> RunResult:
@@ -109,6 +106,10 @@ def run(config: TrainConfig, opts: RunOptions) -> RunResult:
     t0 = time.perf_counter()
     trainer.warm_up()
     log(f"engine ready in {time.perf_counter() - t0:.1f} s")
+    if board:           # the graph, and filters and feature maps of test digit 0 (board.py)
+        from .board import add_pictures, add_start
+        arch, digit = trainer.config.network(), data.test_images[0]
+        add_start(board, arch, trainer.model, digit, trainer.step_count, log)
 
     started = time.perf_counter()
     test_acc = None
@@ -152,6 +153,7 @@ def run(config: TrainConfig, opts: RunOptions) -> RunResult:
             if board:
                 board.add_scalar("test/accuracy", test_acc, trainer.step_count)
                 board.add_scalar("test/loss", test_loss, trainer.step_count)
+                add_pictures(board, arch, trainer.model, digit, trainer.step_count)
             save_checkpoint(checkpoint_path, trainer.state())
             finish_files()
             log(f"epoch {trainer.epoch}: test accuracy {test_acc:.2%}, test loss {test_loss:.4f}, "

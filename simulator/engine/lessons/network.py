@@ -1,10 +1,14 @@
-"""The 3D network lesson: LeNet-5 as a stack of volumes, receptive fields, and live training.
+"""The 3D network lesson: the network as a stack of volumes, receptive fields, and live training.
 
-Every shown layer is a volume [C,H,W]; a dense layer of M neurons is [M,1,1]. Between two
-shown layers sits one spatial op with kernel k, stride s and padding p (or a dense layer),
-and an output range [a, b] of rows then reads input rows [a·s − p, b·s − p + k − 1]:
+Every shown layer is a volume [C,H,W]; a dense layer of M neurons is [M,1,1]. An activation is
+shown merged into the layer below it (conv1+act), the flatten not at all. Between two shown
+layers sits one spatial op with kernel k, stride s and padding p (or a dense layer), and an
+output range [a, b] of rows then reads input rows [a·s − p, b·s − p + k − 1]. For LeNet-5
+(the default, arch.LENET5):
 
     input ─conv 5 p2→ act1 ─pool 2→ pool1 ─conv 5→ act2 ─pool 2→ pool2 ─dense→ act3 ─dense→ act4 ─dense→ logits
+
+`view(arch)` reads all of it from an Arch's layers and shapes (arch.py).
 """
 from __future__ import annotations
 
@@ -13,22 +17,93 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..arch import LENET5, Act, Arch, Conv, Dense, Flatten, Pool
 from ..data import Dataset, normalise
 from ..trainer import TrainConfig, Trainer
 
-# (name, (C,H,W)) of every shown layer, bottom to top
-VOLUMES = (("input", (1, 28, 28)), ("act1", (6, 28, 28)), ("pool1", (6, 14, 14)),
-           ("act2", (16, 10, 10)), ("pool2", (16, 5, 5)), ("act3", (120, 1, 1)),
-           ("act4", (84, 1, 1)), ("logits", (10, 1, 1)))
-SHAPES = dict(VOLUMES)
-NAMES = tuple(name for name, _ in VOLUMES)
-# how each layer is computed from the one below: (kind, kernel, stride, padding)
-LINKS = {"act1": ("conv", 5, 1, 2), "pool1": ("pool", 2, 2, 0), "act2": ("conv", 5, 1, 0),
-         "pool2": ("pool", 2, 2, 0), "act3": ("dense", 0, 0, 0), "act4": ("dense", 0, 0, 0),
-         "logits": ("dense", 0, 0, 0)}
-CAPTIONS = {"input": "input 1×28×28", "act1": "conv1+act 6×28×28", "pool1": "pool1 6×14×14",
-            "act2": "conv2+act 16×10×10", "pool2": "pool2 16×5×5", "act3": "fc1 120",
-            "act4": "fc2 84", "logits": "fc3 10"}
+
+@dataclass(frozen=True)
+class View:
+    """The shown layers of an Arch, bottom to top: volumes ((name, (C,H,W)), …), and for each
+    but the input how it is computed from the one below, links[name] = (kind, kernel, stride,
+    padding) with kind conv | pool | dense, and its caption."""
+    arch: Arch
+    volumes: tuple
+    links: dict
+    captions: dict
+
+    @property
+    def shapes(self) -> dict:
+        return dict(self.volumes)
+
+    @property
+    def names(self) -> tuple:
+        return tuple(name for name, _ in self.volumes)
+
+
+def view(arch: Arch = LENET5) -> View:
+    """The shown volumes of `arch`: the input, then each conv, pool and dense layer's output,
+    or the activation's that follows it (same shape, the tensor the network passes on)."""
+    volumes, links, captions = [("input", arch.shape_of("input"))], {}, {}
+    kinds = {}                                        # shown name → the layer that made it
+    captions["input"] = "input " + "×".join(map(str, arch.shape_of("input")))
+    for layer, shape in zip(arch.layers, arch.shapes):
+        if isinstance(layer, Flatten):
+            continue
+        shape3 = shape if len(shape) == 3 else (shape[0], 1, 1)
+        if isinstance(layer, Act) and volumes[-1][0] != "input":
+            made_by = kinds.pop(volumes[-1][0])       # act shown in place of the layer below it
+            old = volumes.pop()[0]
+            links[layer.name] = links.pop(old)
+            captions.pop(old)
+            volumes.append((layer.name, shape3))
+            kinds[layer.name] = made_by
+            captions[layer.name] = _caption(arch, made_by, shape, merged=isinstance(made_by, Conv))
+            continue
+        if isinstance(layer, Conv):
+            links[layer.name] = ("conv", layer.kernel, layer.stride, layer.padding)
+        elif isinstance(layer, Pool):
+            links[layer.name] = ("pool", layer.size, layer.stride, 0)
+        elif isinstance(layer, Dense):
+            links[layer.name] = ("dense", 0, 0, 0)
+        else:                                         # an activation straight on the input
+            links[layer.name] = ("pool", 1, 1, 0)
+        volumes.append((layer.name, shape3))
+        kinds[layer.name] = layer
+        captions[layer.name] = _caption(arch, layer, shape)
+    return View(arch, tuple(volumes), links, captions)
+
+
+def _caption(arch: Arch, layer, shape: tuple, merged: bool = False) -> str:
+    """'conv1+act 6×28×28', 'pool1 6×14×14', 'fc1 120' (the logits layer by its fcN name)."""
+    if isinstance(layer, Dense):
+        return f"{arch.param_prefix(layer)} {shape[0]}"
+    return f"{layer.name}{'+act' if merged else ''} " + "×".join(map(str, shape))
+
+
+def arch_of(config: TrainConfig) -> Arch:
+    """The network a TrainConfig trains."""
+    return config.network()
+
+
+def model_for(arch: Arch, params: dict | None = None, seed: int = 0):
+    """A model of `arch` (fresh seeded weights unless `params`)."""
+    from ..model import NetConfig, Network
+    return Network(NetConfig(arch, seed), params)
+
+
+def network_name(arch: Arch, start: bool = True) -> str:
+    """'LeNet-5' for LeNet-5's layers and shapes (whatever its activation and pooling kinds), any
+    other 'The network' (at the start of a sentence or title) or 'this network' (within one)."""
+    if arch.with_kinds("relu", "max").spec == LENET5.spec:
+        return "LeNet-5"
+    return "The network" if start else "this network"
+
+
+LENET5_VIEW = view(LENET5)
+# LeNet-5's, the default every function below takes
+VOLUMES, SHAPES, NAMES = LENET5_VIEW.volumes, LENET5_VIEW.shapes, LENET5_VIEW.names
+LINKS, CAPTIONS = LENET5_VIEW.links, LENET5_VIEW.captions
 
 
 @dataclass(frozen=True)
@@ -49,8 +124,9 @@ class Region:
         return (self.c1 - self.c0) * (self.r1 - self.r0) * (self.k1 - self.k0)
 
 
-def receptive_field(layer: str, c: int, r: int, k: int) -> dict[str, Region]:
+def receptive_field(layer: str, c: int, r: int, k: int, shown: View = LENET5_VIEW) -> dict[str, Region]:
     """Every neuron below (layer, c, r, k) that can change its value: {layer below: Region}."""
+    SHAPES, NAMES, LINKS = shown.shapes, shown.names, shown.links
     C, H, W = SHAPES[layer]
     if not (0 <= c < C and 0 <= r < H and 0 <= k < W):
         raise ValueError(f"neuron ({c}, {r}, {k}) is outside {layer} {SHAPES[layer]}")
@@ -69,9 +145,12 @@ def receptive_field(layer: str, c: int, r: int, k: int) -> dict[str, Region]:
     return fields
 
 
-def volumes(outputs: dict, n: int = 0) -> dict[str, np.ndarray]:
+def volumes(outputs: dict, n: int = 0, shown: View = LENET5_VIEW) -> dict[str, np.ndarray]:
     """model.Forward.outputs → {shown layer: its [C,H,W] values for sample n}."""
-    return {name: np.asarray(outputs[name][n]).reshape(SHAPES[name]) for name in NAMES}
+    return {name: np.asarray(outputs[name][n]).reshape(shape) for name, shape in shown.volumes}
+
+
+LIVE_CONFIG = TrainConfig(batch_size=16, lr=0.02, schedule="constant")   # the app's live pace
 
 
 @dataclass(frozen=True)
@@ -84,12 +163,14 @@ class LiveFrame:
 
 
 class LiveTraining:
-    """Trains LeNet-5 on a worker thread; every `every` steps it runs the shown digit forward
-    on that same thread and publishes an immutable LiveFrame. The screen only reads `frame`."""
+    """Trains the config's network on a worker thread; every `every` steps it runs the shown digit
+    forward on that same thread and publishes an immutable LiveFrame (volumes of `self.shown`).
+    The screen only reads `frame`."""
 
-    def __init__(self, data: Dataset, digit: np.ndarray, config: TrainConfig = TrainConfig(
-            batch_size=16, lr=0.02, schedule="constant"), every: int = 2, params: dict | None = None):
+    def __init__(self, data: Dataset, digit: np.ndarray, config: TrainConfig = LIVE_CONFIG, every: int = 2,
+                 params: dict | None = None):
         self._trainer = Trainer(config, data)
+        self.shown = view(arch_of(config))
         if params is not None:
             for name, value in params.items():
                 self._trainer.model.params[name][...] = value
@@ -103,7 +184,7 @@ class LiveTraining:
     def _publish(self, loss: float) -> LiveFrame:
         from ..model import softmax
         out = self._trainer.model.forward(self._x).outputs
-        return LiveFrame(self._trainer.step_count, loss, volumes(out), softmax(out["logits"])[0])
+        return LiveFrame(self._trainer.step_count, loss, volumes(out, 0, self.shown), softmax(out["logits"])[0])
 
     def _run(self) -> None:
         try:

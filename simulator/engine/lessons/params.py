@@ -1,7 +1,7 @@
-"""Why convolutions: LeNet-5's parameter and multiply-add counts, read from the model itself,
-against dense layers of the same widths (every input wired to every output).
+"""Why convolutions: a network's parameter and multiply-add counts (LeNet-5's by default), read
+from the model itself, against dense layers of the same widths (every input wired to every output).
 
-    counts = layer_counts(NetConfig())      # one LayerCount per layer with weights
+    counts = layer_counts(arch.LENET5)        # one LayerCount per layer with weights, in order
 
 A conv layer with K filters of C×F×F has K·(C·F·F) + K parameters, whatever the image size;
 a dense layer from the same n_in inputs to the same n_out outputs has n_in·n_out + n_out.
@@ -12,12 +12,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import Network, NetConfig
+from ..arch import LENET5, Arch, Conv, Dense
+from .network import model_for
 
-# (layer, input tensor, output tensor, weight, bias): the layers that have parameters
-LAYERS = (("conv1", "input", "conv1", "conv1_w", "conv1_b"), ("conv2", "pool1", "conv2", "conv2_w", "conv2_b"),
-          ("fc1", "flat", "fc1", "fc1_w", "fc1_b"), ("fc2", "act3", "fc2", "fc2_w", "fc2_b"),
-          ("fc3", "act4", "logits", "fc3_w", "fc3_b"))
+
+def weighted_layers(arch: Arch) -> list[tuple[str, str, str, str, str]]:
+    """(layer, input tensor, output tensor, weight, bias) of every layer with parameters, in order;
+    LeNet-5: conv1 input→conv1, conv2 pool1→conv2, fc1 flat→fc1, fc2 act3→fc2, fc3 act4→logits."""
+    out = []
+    for i, layer in enumerate(arch.layers):
+        if isinstance(layer, (Conv, Dense)):
+            key = arch.param_prefix(layer)
+            out.append((key, arch.tensor_names[i], layer.name, f"{key}_w", f"{key}_b"))
+    return out
 
 
 @dataclass(frozen=True)
@@ -47,12 +54,12 @@ class LayerCount:
         return len(self.w_shape) == 4
 
 
-def layer_counts(config: NetConfig = NetConfig()) -> list[LayerCount]:
-    """Every count from a real model and one real forward pass (shapes read, not assumed)."""
-    model = Network(config)
+def layer_counts(arch: Arch = LENET5) -> list[LayerCount]:
+    """Every count from a real model of `arch` and one real forward pass (shapes read, not assumed)."""
+    model = model_for(arch)
     outputs = model.forward(np.zeros((1, 1, 28, 28), np.float32)).outputs
     out = []
-    for name, x_name, y_name, w_name, b_name in LAYERS:
+    for name, x_name, y_name, w_name, b_name in weighted_layers(arch):
         x, y = outputs[x_name][0], outputs[y_name][0]
         w, b = model.params[w_name], model.params[b_name]
         per_output = int(np.prod(w.shape[1:])) if w.ndim == 4 else int(w.shape[0])

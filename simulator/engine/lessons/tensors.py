@@ -1,6 +1,6 @@
 """Tensors and their rank, each one a real tensor of this network.
 
-    examples = tensor_examples(images, labels, params)    # scalar, vector, matrix, 3-D, 4-D
+    examples = tensor_examples(images, labels, params, arch)   # scalar, vector, matrix, 3-D, 4-D
 
 Rank = the number of indices needed to pick one number: a scalar needs 0, a vector 1 (z[k]),
 a matrix 2 (W[i, j]), one image's feature maps 3 (x[c, h, w]), a batch of images 4 (x[n, c, h, w]).
@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import ops
+from ..arch import LENET5, Arch, Dense
 from ..data import normalise
-from ..model import Network, NetConfig
+from .network import model_for
 
 BATCH = 8    # images in the 4-D example
 
@@ -33,18 +34,28 @@ class TensorExample:
         return tuple(self.array.shape)
 
 
+def example_tensors(arch: Arch) -> tuple[str, str]:
+    """(the matrix: the last dense layer's weights, the 3-D tensor: the first layer's output
+    that is still an image [C,H,W], or the input if none is); LeNet-5: fc3_w and conv1."""
+    last = arch.param_prefix(arch.of_type(Dense)[-1]) + "_w"
+    maps = next((name for name in arch.tensor_names[1:] if len(arch.shape_of(name)) == 3), "input")
+    return last, maps
+
+
 def tensor_examples(images: np.ndarray, labels: np.ndarray, params: dict | None = None,
-                    config: NetConfig = NetConfig()) -> list[TensorExample]:
-    """images uint8 [N,28,28] (N ≥ BATCH), labels [N]: one forward pass on the first BATCH
-    images; every example is a tensor that pass really holds (or the model's own weights)."""
-    model = Network(config, params)
+                    arch: Arch = LENET5) -> list[TensorExample]:
+    """images uint8 [N,28,28] (N ≥ BATCH), labels [N]: one forward pass of `arch` (fresh weights
+    unless params) on the first BATCH images; every example is a tensor that pass really holds
+    (or the model's own weights)."""
+    model = model_for(arch, params)
+    w_name, maps_name = example_tensors(arch)
     x = normalise(images[:BATCH])                                  # [8,1,28,28] float32
     fwd = model.forward(x)
     logits = fwd.outputs["logits"]
     loss, _ = ops.softmax_cross_entropy(logits[:1], np.asarray(labels[:1], np.int64))
     z = logits[0]
-    w = model.params["fc3_w"]
-    maps = fwd.outputs["conv1"][0]
+    w = model.params[w_name]
+    maps = fwd.outputs[maps_name][0]
     k = int(np.argmax(z))
     i, j = (int(v) for v in np.unravel_index(int(np.argmax(np.abs(w))), w.shape))
     c, h, ww = (int(v) for v in np.unravel_index(int(np.argmax(maps)), maps.shape))
@@ -57,8 +68,10 @@ def tensor_examples(images: np.ndarray, labels: np.ndarray, params: dict | None 
     return [
         ex(0, "scalar", "the loss L of image 0", scalar, (), "one number, no index"),
         ex(1, "vector", "the 10 scores z (logits) of image 0", z, (k,), "one index: which digit"),
-        ex(2, "matrix", "fc3's weights W", w, (i, j), "two indices: input row, output column"),
-        ex(3, "3-D tensor", "conv1's output for image 0 (C, H, W)", maps, (c, h, ww),
+        ex(2, "matrix", f"{w_name.removesuffix('_w')}'s weights W", w, (i, j),
+           "two indices: input row, output column"),
+        ex(3, "3-D tensor", (f"{maps_name}'s output" if maps_name != "input" else "the input") + " for image 0 (C, H, W)",
+           maps, (c, h, ww),
            "three: channel, row, column"),
         ex(4, "4-D tensor", f"a batch of {BATCH} input images (N, C, H, W)", x, (n, 0, hh, wc),
            "four: image, channel, row, column (NCHW)"),

@@ -24,7 +24,7 @@ from ..script import Script, save_screenshot
 class LessonOptions:
     image: Path | None = None        # the rgb lesson's picture (default: assets/images/shapes.png)
     data: Path | None = None         # folder of MNIST-format IDX files (default: bundled)
-    checkpoint: Path | None = None   # a trained model for the draw and network3d lessons
+    checkpoint: Path | None = None   # a trained model for draw, network3d, tensors (params: its network)
     read: set = field(default_factory=set, compare=False, repr=False)   # the options a scene asked for
 
     def __getattribute__(self, name):

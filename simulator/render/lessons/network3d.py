@@ -1,10 +1,12 @@
-"""LeNet-5 in 3D: every shown layer a volume of neurons in perspective, coloured by the current
+"""The network in 3D (LeNet-5 by default; its layers and shapes from the model's Arch through
+lessons/network.view): every shown layer a volume of neurons in perspective, coloured by the current
 digit's activations; drag to rotate, wheel to zoom, click a neuron to light up its receptive
 field (lessons/network.receptive_field) in the layers below. T trains live on a worker thread
 (lessons_network.LiveTraining); the screen only reads the frames it publishes."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,37 +19,48 @@ from ..theme import heat_rgb
 from . import common as ui
 from .common import fmt
 
-# x position of each layer's first slice, gap between its slices, and grid for dense layers
-LAYOUT = {"input": (0.0, 0.0), "act1": (12.0, 2.6), "pool1": (33.0, 2.0), "act2": (50.0, 1.0),
-          "pool2": (71.0, 0.8), "act3": (89.0, 0.0), "act4": (97.0, 0.0), "logits": (105.0, 0.0)}
-DENSE_COLUMNS = {"act3": 10, "act4": 7, "logits": 1}
-CENTRE_X = 52.0
 LABEL_TEXT = 13
 HOME = (-0.72, 0.3, 200.0)      # yaw, pitch (radians) and camera distance
 VIEW = pygame.Rect(24, ui.HEADER_H + 10, 920, 800 - ui.HEADER_H - ui.FOOTER_H - 18)
+SPACING, FIRST_SPACING = 8.0, 12.0   # model units between one volume's last slice and the next volume
 
 
-def _neuron_positions():
-    """Model-space (x, y, z) of every shown neuron and its (layer index, c, r, k)."""
+def layout(shown: net.View) -> dict[str, tuple[float, float, int]]:
+    """{shown layer: (x of its first slice, gap between its slices, columns if drawn as a grid)}.
+    A [C,H,W] volume is C slices of H×W neurons, thinner gaps for more channels (a 6-map layer
+    2.6 units apart, a 16-map one 1.0; pooling 0.8 of that); a dense layer (or any [C,1,1]) is one
+    slice of C neurons in a grid of ceil(C/12) columns (120 → 10, 84 → 7, 10 → 1)."""
+    out, x = {}, 0.0
+    for i, (name, (C, H, W)) in enumerate(shown.volumes):
+        if i:
+            x += FIRST_SPACING if i == 1 else SPACING
+        if H == 1 and W == 1:
+            out[name] = (x, 0.0, math.ceil(C / 12))
+            continue
+        gap = 0.0 if C == 1 else min(2.6, 16.0 / C) * (0.8 if shown.links.get(name, ("",))[0] == "pool" else 1.0)
+        out[name] = (x, gap, 0)
+        x += (C - 1) * gap
+    return out
+
+
+def _neuron_positions(shown: net.View):
+    """Model-space (x, y, z) of every shown neuron and its (layer index, c, r, k), layer by layer,
+    channel-major (c, then row r, then column k)."""
     xyz, ids = [], []
-    for li, (name, (C, H, W)) in enumerate(net.VOLUMES):
-        x0, gap = LAYOUT[name]
-        if H == 1:                                   # dense: a grid of C neurons in one slice
-            cols = DENSE_COLUMNS[name]
+    places = layout(shown)
+    for li, (name, (C, H, W)) in enumerate(shown.volumes):
+        x0, gap, cols = places[name]
+        if cols:                                     # dense: a grid of C neurons in one slice
             rows = math.ceil(C / cols)
             spacing = 2.2 if name == "logits" else 1.6
-            for c in range(C):
-                r, k = divmod(c, cols)
-                xyz.append((x0, (r - rows / 2 + 0.5) * spacing, (k - cols / 2 + 0.5) * spacing))
-                ids.append((li, c, 0, 0))
+            r, k = np.divmod(np.arange(C), cols)
+            xyz.append(np.stack([np.full(C, x0), (r - rows / 2 + 0.5) * spacing, (k - cols / 2 + 0.5) * spacing], 1))
+            ids.append(np.stack([np.full(C, li), np.arange(C), np.zeros(C, int), np.zeros(C, int)], 1))
             continue
-        cell = 1.0
-        for c in range(C):
-            for r in range(H):
-                for k in range(W):
-                    xyz.append((x0 + c * gap, (r - H / 2 + 0.5) * cell, (k - W / 2 + 0.5) * cell))
-                    ids.append((li, c, r, k))
-    return np.array(xyz, np.float64), np.array(ids, np.int64)
+        c, r, k = (a.ravel() for a in np.meshgrid(np.arange(C), np.arange(H), np.arange(W), indexing="ij"))
+        xyz.append(np.stack([x0 + c * gap, r - H / 2 + 0.5, k - W / 2 + 0.5], 1))
+        ids.append(np.stack([np.full(c.size, li), c, r, k], 1))
+    return np.concatenate(xyz).astype(np.float64), np.concatenate(ids).astype(np.int64)
 
 
 class Network3DScene:
@@ -65,9 +78,13 @@ class Network3DScene:
                            "weights of the draw lesson's quick model" if model else "fresh random weights")
         self.test_images, self.test_labels = data.test_images, data.test_labels
         self.digit = 0
-        self.live = net.LiveTraining(data.subset(10000, 100), self.test_images[self.digit],
+        config = replace(net.LIVE_CONFIG, arch=model.arch.spec) if model else net.LIVE_CONFIG
+        self.live = net.LiveTraining(data.subset(10000, 100), self.test_images[self.digit], config,
                                      params=model.params if model else None)
-        self.xyz, self.ids = _neuron_positions()
+        self.shown = self.live.shown
+        self.name = net.network_name(self.shown.arch)
+        self.xyz, self.ids = _neuron_positions(self.shown)
+        self.centre_x = float(self.xyz[:, 0].min() + self.xyz[:, 0].max()) / 2
         self.yaw, self.pitch, self.distance = HOME
         self.spin = 0.0
         self.dragging, self.moved = False, False
@@ -80,8 +97,12 @@ class Network3DScene:
         self.live.stop()
 
     def demo(self) -> None:
-        pool2 = self.live.frame.volumes["pool2"]             # the most active pool2 neuron
-        self.select(("pool2", *(int(v) for v in np.unravel_index(np.argmax(pool2), pool2.shape))))
+        """Select the most active neuron of the last layer after the input that is still an image
+        (LeNet-5: pool2), or of the first layer when none is (a network without convolutions)."""
+        images = [n for n, (_, h, _) in self.shown.volumes[1:] if h > 1]
+        name = images[-1] if images else self.shown.names[1]
+        values = self.live.frame.volumes[name]
+        self.select((name, *(int(v) for v in np.unravel_index(np.argmax(values), values.shape))))
 
     def demo_animation(self) -> None:
         self.demo()
@@ -89,7 +110,7 @@ class Network3DScene:
 
     def select(self, neuron) -> None:
         self.selected = neuron
-        self.fields = net.receptive_field(*neuron) if neuron else {}
+        self.fields = net.receptive_field(*neuron, shown=self.shown) if neuron else {}
 
     # --- events -----------------------------------------------------------------------
     def handle(self, event) -> None:
@@ -126,7 +147,7 @@ class Network3DScene:
     # --- projection ---------------------------------------------------------------------
     def project(self):
         """Screen x, y, depth and size (pixels per unit) of every neuron for the current view."""
-        p = self.xyz - (CENTRE_X, 0.0, 0.0)
+        p = self.xyz - (self.centre_x, 0.0, 0.0)
         cy, sy, cp, sp = math.cos(self.yaw), math.sin(self.yaw), math.cos(self.pitch), math.sin(self.pitch)
         x = p[:, 0] * cy + p[:, 2] * sy
         z = -p[:, 0] * sy + p[:, 2] * cy
@@ -152,7 +173,7 @@ class Network3DScene:
         """Room kept free at the view's sides (half the widest layer caption) and at top and
         bottom (one caption line), so the captions drawn beside the layers stay inside."""
         t = self.theme
-        widest = max(ui.text_width(t, c, LABEL_TEXT) for c in net.CAPTIONS.values())
+        widest = max(ui.text_width(t, c, LABEL_TEXT) for c in self.shown.captions.values())
         return widest // 2 + 10, ui.line_height(t, LABEL_TEXT) + 14
 
     def pick(self, pos):
@@ -166,7 +187,7 @@ class Network3DScene:
             return None
         i = near[np.argmin(depth[near])]
         li, c, r, k = self.ids[i]
-        return net.NAMES[li], int(c), int(r), int(k)
+        return self.shown.names[li], int(c), int(r), int(k)
 
     # --- drawing ------------------------------------------------------------------------
     def _colours(self, frame) -> np.ndarray:
@@ -174,7 +195,7 @@ class Network3DScene:
         do not leave the rest black); zero is theme.zero, not the background's colour, so every
         volume keeps its shape."""
         rgb = np.zeros((len(self.ids), 3), np.int32)
-        for li, name in enumerate(net.NAMES):
+        for li, name in enumerate(self.shown.names):
             vols = frame.volumes[name]
             mask = self.ids[:, 0] == li
             sel = self.ids[mask]
@@ -190,7 +211,7 @@ class Network3DScene:
         if not self.selected:
             return inside
         for name, reg in self.fields.items():
-            li = net.NAMES.index(name)
+            li = self.shown.names.index(name)
             c, r, k = self.ids[:, 1], self.ids[:, 2], self.ids[:, 3]
             inside |= ((self.ids[:, 0] == li) & (reg.c0 <= c) & (c < reg.c1) & (reg.r0 <= r) & (r < reg.r1)
                        & (reg.k0 <= k) & (k < reg.k1))
@@ -199,7 +220,7 @@ class Network3DScene:
     def draw(self, surface) -> None:
         t = self.theme
         frame = self.live.frame
-        ui.header(surface, t, "LeNet-5 in 3D",
+        ui.header(surface, t, f"{self.name} in 3D",
                   "Every neuron of every layer, coloured by its activation for the digit shown. "
                   "Click a neuron: the neurons below that can change it light up.")
         pygame.draw.rect(surface, t.background, VIEW, border_radius=8)   # a zero activation is panel-coloured
@@ -216,7 +237,7 @@ class Network3DScene:
         clip = surface.get_clip()
         surface.set_clip(VIEW.inflate(-4, -4))
         if self.selected:
-            li = net.NAMES.index(self.selected[0])
+            li = self.shown.names.index(self.selected[0])
             i = np.flatnonzero((self.ids == (li, *self.selected[1:])).all(axis=1))[0]
             s = max(8, int(size[i]) + 6)
             pygame.draw.rect(surface, t.accent, (int(sx[i]) - s // 2, int(sy[i]) - s // 2, s, s), 2)
@@ -229,14 +250,14 @@ class Network3DScene:
 
     def _label_layers(self, surface, sx, sy) -> None:
         t = self.theme
-        for li, name in enumerate(net.NAMES):          # alternate below / above, so neighbours never collide
+        for li, name in enumerate(self.shown.names):   # alternate below / above, so neighbours never collide
             mask = self.ids[:, 0] == li
             x = float(sx[mask].mean())
             if li % 2 == 0:
-                ui.text(surface, t, net.CAPTIONS[name], (x, float(sy[mask].max()) + 8), LABEL_TEXT, t.text,
+                ui.text(surface, t, self.shown.captions[name], (x, float(sy[mask].max()) + 8), LABEL_TEXT, t.text,
                         anchor="midtop")
             else:
-                ui.text(surface, t, net.CAPTIONS[name], (x, float(sy[mask].min()) - 8), LABEL_TEXT, t.text,
+                ui.text(surface, t, self.shown.captions[name], (x, float(sy[mask].min()) - 8), LABEL_TEXT, t.text,
                         anchor="midbottom")
 
     def _draw_side(self, surface, frame, rect) -> None:
@@ -286,14 +307,14 @@ class Network3DScene:
             return
         name, c, r, k = self.selected
         value = frame.volumes[name][c, r, k]
-        C, H, W = net.SHAPES[name]
+        C, H, W = self.shown.shapes[name]
         where = f"[{c}, {r}, {k}]" if H > 1 else f"[{c}]"
         ui.text(surface, t, f"{name}{where} = {fmt(float(value), 3)}", (inner.left, y), 14, t.accent, "bold")
         y += ui.line_height(t, 14) + 4
         ui.text(surface, t, "depends on, in each layer below:", (inner.left, y), 13, t.muted)
         y += ui.line_height(t, 13) + 2
         for below, reg in self.fields.items():
-            Cb, Hb, Wb = net.SHAPES[below]
+            Cb, Hb, Wb = self.shown.shapes[below]
             if Hb == 1:
                 text = f"{below}: all {Cb} neurons"
             else:

@@ -1,17 +1,20 @@
-"""Why convolutions: LeNet-5's parameters and multiply-adds against dense layers of the same
-widths. Every count is read from the model (lessons/params.layer_counts); ↑/↓ choose the layer
-whose formula is written out."""
+"""Why convolutions: the network's parameters and multiply-adds (LeNet-5's, or the checkpoint's
+network) against dense layers of the same widths. Every count is read from the model
+(lessons/params.layer_counts); ↑/↓ choose the layer whose formula is written out."""
 from __future__ import annotations
 
 import pygame
 
+from ...engine.arch import LENET5
+from ...engine.checkpoint import load_checkpoint
+from ...engine.config import TrainConfig
 from ...engine.data import load_dataset
+from ...engine.lessons.network import arch_of, network_name
 from ...engine.lessons.params import layer_counts, totals
-from ...engine.model import NetConfig
 from .tensors import first, heading, wrap
 from . import common as ui
 
-HEAD = ("layer", "input → output", "LeNet-5 parameters", "dense, same widths", "multiply-adds", "dense multiply-adds",
+HEAD = ("layer", "input → output", "{name} parameters", "dense, same widths", "multiply-adds", "dense multiply-adds",
         "uses of each weight")
 SHORT_HEAD = ("layer", "in → out", "parameters", "dense", "mult-adds", "dense mult-adds", "uses/weight")
 
@@ -48,15 +51,17 @@ def formula_lines(c) -> list[str]:
     return [ours, dense + (f"   ({ratio:,.0f}× as many)" if ratio >= 1.5 else "   (the same: it is dense)")]
 
 
-def closing_lines(counts, n_train: int) -> list[str]:
+def closing_lines(counts, n_train: int, name: str = "LeNet-5") -> list[str]:
     """What the counts mean, one paragraph each: per training image, overfitting, compute."""
     t = totals(counts)
-    conv1 = counts[0]
+    conv1 = next((c for c in counts if c.conv), None)
+    shared = (f"A conv weight is shared by every position ({conv1.name}: used {n(conv1.uses)} times per image), "
+              "so a stroke detector learnt in one place works everywhere." if conv1 else
+              "This network has no convolution: every weight is used once per image.")
     return [f"Training set: {n(n_train)} images. All-dense: {t['dense_params'] / n_train:,.0f} parameters per "
-            f"training image; LeNet-5: {t['params'] / n_train:.2f}.",
+            f"training image; {name}: {t['params'] / n_train:.2f}.",
             f"Overfitting: millions of free numbers can memorise {n(n_train)} images instead of learning digits. "
-            f"A conv weight is shared by every position (conv1: used {n(conv1.uses)} times per image), so a stroke "
-            "detector learnt in one place works everywhere.",
+            + shared,
             f"Compute: {n(t['macs'])} multiply-adds per image instead of {n(t['dense_macs'])} "
             f"({t['dense_macs'] / t['macs']:,.0f}× fewer)."]
 
@@ -67,7 +72,10 @@ class ParamsScene:
 
     def __init__(self, theme, options=None):
         self.theme = theme
-        self.counts = layer_counts(NetConfig())
+        checkpoint = getattr(options, "checkpoint", None)   # the bundled model unless --untrained
+        arch = arch_of(TrainConfig(**load_checkpoint(checkpoint)["config"])) if checkpoint else LENET5
+        self.name, self.inline_name = network_name(arch), network_name(arch, start=False)
+        self.counts = layer_counts(arch)
         data = load_dataset(getattr(options, "data", None))
         self.n_train = int(len(data.train_images))
         self.selected = 0
@@ -92,9 +100,9 @@ class ParamsScene:
         titles = ("Why convolutions: parameters and compute, counted from the model",
                   "Why convolutions: parameters and compute")
         title = first(t, titles, w - 48, 22, "bold")
-        heading(surface, t, title, first(t, ("LeNet-5 against the same network with every layer dense "
+        heading(surface, t, title, first(t, (f"{self.name} against the same network with every layer dense "
                                                "(each input wired to each output).",
-                                               "LeNet-5 against the same widths, all dense."), w - 48, 14))
+                                               f"{self.name} against the same widths, all dense."), w - 48, 14))
         rows = table_rows(self.counts)
         head, size, widths = self._table_layout(rows, w - 96)
         box = ui.panel(surface, t, (24, ui.HEADER_H + 12, w - 48, ui.line_height(t, size) * (len(rows) + 1) + 28))
@@ -125,7 +133,7 @@ class ParamsScene:
         self._draw_bars(surface, pygame.Rect(24, y, w - 48, 88))
         y += 104
         ui.scope("closing", (24, y, w - 48, surface.get_height() - ui.FOOTER_H - y))
-        for paragraph in closing_lines(self.counts, self.n_train):
+        for paragraph in closing_lines(self.counts, self.n_train, self.inline_name):
             for line in wrap(t, paragraph, w - 48, 16):
                 say(surface, t, line, (24, y), 16)
                 y += ui.line_height(t, 16)
@@ -136,7 +144,9 @@ class ParamsScene:
         """(headers, font size, column widths): the long headers if they fit at 13 px or more,
         else the short ones (down to 12 px): the table says less rather than spill."""
         t = self.theme
-        for head, sizes in ((HEAD, range(16, 12, -1)), (SHORT_HEAD, range(16, 11, -1))):
+        model = self.name if self.name == "LeNet-5" else ""
+        long_head = tuple(h.format(name=model).strip() for h in HEAD)
+        for head, sizes in ((long_head, range(16, 12, -1)), (SHORT_HEAD, range(16, 11, -1))):
             for size in sizes:
                 widths = [max([ui.text_width(t, head[c], size)] + [ui.text_width(t, row[c], size) for row in rows])
                           for c in range(len(head))]
@@ -148,9 +158,9 @@ class ParamsScene:
         """Total parameters as two bars on one linear scale: the short one is the point."""
         t = self.theme
         tot = totals(self.counts)
-        label_w = max(ui.text_width(t, s, 15) for s in ("LeNet-5", "all dense")) + 16
+        label_w = max(ui.text_width(t, s, 15) for s in (self.name, "all dense")) + 16
         full = rect.w - label_w - ui.text_width(t, "00,000,000 parameters", 15) - 16
-        for i, (name, value, colour) in enumerate((("LeNet-5", tot["params"], t.good),
+        for i, (name, value, colour) in enumerate(((self.name, tot["params"], t.good),
                                                    ("all dense", tot["dense_params"], t.bad))):
             y = rect.y + i * rect.h // 2
             say(surface, t, name, (rect.x, y + rect.h // 4), 15, anchor="midleft")

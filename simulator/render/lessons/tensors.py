@@ -9,9 +9,10 @@ import pygame
 from ...engine.checkpoint import load_checkpoint
 from ...engine.data import load_dataset
 from ...engine.lecture.step import fmt
-from ...engine.lessons.tensors import tensor_examples
+from ...engine.arch import LENET5
 from ...engine.config import TrainConfig
-from ...engine.model import NetConfig
+from ...engine.lessons.network import arch_of, network_name
+from ...engine.lessons.tensors import tensor_examples
 from ..theme import array_surface, gray_rgb
 from . import common as ui
 
@@ -30,14 +31,15 @@ class TensorsScene:
     def __init__(self, theme, options=None):
         self.theme = theme
         data = load_dataset(getattr(options, "data", None))
-        params, config = None, NetConfig()
+        params, arch = None, LENET5
         checkpoint = getattr(options, "checkpoint", None)
         if checkpoint is not None:
             state = load_checkpoint(checkpoint)
             params = {k: np.ascontiguousarray(v, np.float32) for k, v in state["params"].items()}
-            config = TrainConfig(**state["config"]).model_config()
+            arch = arch_of(TrainConfig(**state["config"]))
         self.trained = params is not None
-        self.examples = tensor_examples(data.test_images, data.test_labels, params, config)
+        self.name = network_name(arch, start=False)
+        self.examples = tensor_examples(data.test_images, data.test_labels, params, arch)
 
     def demo(self) -> None:
         pass
@@ -57,9 +59,9 @@ class TensorsScene:
         weights = "trained weights" if self.trained else "untrained weights"
         title = first(t, ("Tensors and their rank: the arrays this network computes with",
                           "Tensors and their rank"), w - 48, 22, "bold")
-        subtitle = first(t, (f"Rank = how many indices pick one number. Every panel is a real tensor of LeNet-5 "
+        subtitle = first(t, (f"Rank = how many indices pick one number. Every panel is a real tensor of {self.name} "
                              f"({weights}), drawn with its shape.",
-                             f"Rank = indices needed to pick one number. Real tensors of LeNet-5 ({weights}).",
+                             f"Rank = indices needed to pick one number. Real tensors of {self.name} ({weights}).",
                              "Rank = indices needed to pick one number."), w - 48, 14)
         heading(surface, t, title, subtitle)
         n = len(self.examples)
@@ -113,17 +115,29 @@ class TensorsScene:
         elif ex.rank == 2:
             rows, cols = a.shape
             cell = max(1, min(rect.w // cols, rect.h // rows))
-            x0, y0 = rect.centerx - cell * cols // 2, rect.y
-            ui.heat(surface, t, a, (x0, y0), cell, border=t.panel_border)
+            shown = min(rows, rect.h // cell)
+            if shown < rows:                                   # too tall even at 1 px: the rows around the mark
+                shown = min(rows, (rect.h - ui.line_height(t, 14)) // cell)
+                note = f"rows {{}}–{{}} of {rows} shown"
             i, j = ex.index
-            mark(surface, t, x0 + j * cell, y0 + i * cell, cell)
+            r0 = min(max(0, i - shown // 2), rows - shown)
+            x0, y0 = rect.centerx - cell * cols // 2, rect.y
+            ui.heat(surface, t, a[r0:r0 + shown], (x0, y0), cell, border=t.panel_border,
+                    limit=float(np.abs(a).max()) or 1.0)
+            mark(surface, t, x0 + j * cell, y0 + (i - r0) * cell, cell)
+            if shown < rows:
+                say(surface, t, note.format(r0, r0 + shown - 1), (rect.x, y0 + shown * cell + 4), 14, t.muted)
         else:
             maps = a.reshape(-1, a.shape[-2], a.shape[-1])     # rank 3: C maps; rank 4: N·C images
-            count = maps.shape[0]
-            cols = 2
+            count, (h, w) = maps.shape[0], maps.shape[1:]
+            cols, scale = map_grid(count, h, w, rect.w, rect.h)
             rows = -(-count // cols)
-            scale = max(1, min((rect.w - 6) // (cols * maps.shape[2]), (rect.h - 6 * rows) // (rows * maps.shape[1])))
-            size = maps.shape[1] * scale
+            room = (rect.h - ui.line_height(t, 14)) // (h * scale + 6)
+            if rows * (h * scale + 6) - 6 > rect.h:          # more maps than fit even at 1 px: say so
+                count = min(count, max(1, room) * cols)
+                say(surface, t, f"the first {count} of {maps.shape[0]} maps", (rect.x, rect.bottom - ui.line_height(t, 14)),
+                    14, t.muted)
+            size = h * scale
             x0 = rect.centerx - (cols * size + 6) // 2
             lim = float(np.abs(maps).max()) or 1.0
             for m in range(count):
@@ -138,6 +152,18 @@ class TensorsScene:
                     hh, ww = ex.index[-2], ex.index[-1]
                     mark(surface, t, pos[0] + ww * scale, pos[1] + hh * scale, scale)
                     pygame.draw.rect(surface, t.accent, (pos[0] - 1, pos[1] - 1, size + 2, size + 2), 2)
+
+
+def map_grid(count: int, h: int, w: int, width: int, height: int) -> tuple[int, int]:
+    """(columns, pixels per value) drawing `count` h×w maps 6 px apart largest in width×height
+    (at least 1 px; fewer columns on a tie)."""
+    best = (2, 0)
+    for cols in range(1, count + 1):
+        rows = -(-count // cols)
+        scale = min((width - 6) // (cols * w), (height - 6 * rows) // (rows * h))
+        if scale > best[1]:
+            best = (cols, scale)
+    return best[0], max(1, best[1])
 
 
 def element_label(ex) -> str:

@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from simulator.cli import has_display
+from simulator.display import has_display
 
 from .startup import ROOT, child_env, run_child
 

@@ -1,8 +1,8 @@
 """Monkey test: random key presses, clicks, drags, wheel turns and window resizes on every screen.
 
-`python -m benchmarks.monkey --events 3000` drives every screen (the app, the lecture and every
-lesson in simulator.cli.LESSONS) in every theme with that many random gestures from a fixed
-seed, in-process under SDL's dummy driver: each gesture's events go to the scene's own
+`python -m benchmarks.monkey --events 3000` drives every screen (the app, the app with its
+network designer open first, the lecture and every lesson in simulator.cli.LESSONS) in every
+theme with that many random gestures from a fixed seed, in-process under SDL's dummy driver: each gesture's events go to the scene's own
 handle(), then update() and draw() run as in its window loop. Any exception ends the run with
 the screen, theme, seed and gesture that raised it. tests/test_monkey.py runs a short version.
 `--cli K` instead runs `main.py SCREEN --keys ...` (K random keys and clicks) in a fresh process
@@ -35,6 +35,9 @@ KEY_NAMES = ("left right up down space return backspace delete tab escape q page
              "+ - = [ ] , . / keypad_+ keypad_- f11 0 1 2 3 4 5 6 7 8 9 "
              "a b c d e f g h i j k l m n o p r s t u v w x y z").split()
 QUIT_KEYS = ("escape", "q")
+# the network designer's keys (A opens and closes it; Enter retrains), with the arrows and +/− doubled
+DESIGNER_KEYS = ("up down left right up down left right + - + - = keypad_+ keypad_- 1 2 3 4 5 return a escape "
+                 "space p h").split()
 SIZES = ((1024, 768), (1280, 800), (1920, 1080))
 DT = 1 / 30
 
@@ -44,9 +47,9 @@ def key_event_pair(name: str) -> list:
     return events_for(Action("key", key=key_code(name), name=name))
 
 
-def gestures(rng: np.random.Generator, count: int, size, quit_keys: bool = True):
+def gestures(rng: np.random.Generator, count: int, size, quit_keys: bool = True, key_names=KEY_NAMES):
     """`count` random gestures (lists of pygame events) inside a window of `size`."""
-    keys = [k for k in KEY_NAMES if quit_keys or k not in QUIT_KEYS]
+    keys = [k for k in key_names if quit_keys or k not in QUIT_KEYS]
     w, h = size
     for _ in range(count):
         kind = rng.choice(("key", "click", "drag", "wheel", "move", "resize"), p=(0.55, 0.2, 0.12, 0.05, 0.06, 0.02))
@@ -93,7 +96,7 @@ class MonkeyFailure(AssertionError):
     pass
 
 
-def _run(screen_name, theme, size, count, seed, open_scene, play, draw_every=1):
+def _run(screen_name, theme, size, count, seed, open_scene, play, draw_every=1, key_names=KEY_NAMES):
     """Open the screen, play `count` gestures (drawing after every `draw_every`-th and the last);
     wrap any exception with what led to it."""
     rng = np.random.default_rng(seed)
@@ -101,7 +104,7 @@ def _run(screen_name, theme, size, count, seed, open_scene, play, draw_every=1):
     state = open_scene(surface)
     done = 0
     try:
-        for events in gestures(rng, count, size):
+        for events in gestures(rng, count, size, key_names=key_names):
             for event in events:
                 if isinstance(event, tuple):          # a resize: the window changes, then says so
                     surface = pygame.display.set_mode(event[1])
@@ -169,18 +172,32 @@ def monkey_lecture(theme: str, size, count: int, seed: int = 0, session=None, dr
     return _run("lecture", theme, size, count, seed, open_scene, play, draw_every)
 
 
-def monkey_app(theme: str, size, count: int, seed: int = 0, worker=None, pictures: Path = Path("pictures"), draw_every: int = 1) -> int:
+def monkey_app(theme: str, size, count: int, seed: int = 0, data=None, pictures: Path = Path("pictures"),
+               draw_every: int = 1, designer: bool = False) -> int:
     """The app's own handle / update / draw with a training worker behind it (the lessons menu
-    and every lesson inside the app included); a quit is undone so the gestures go on."""
+    and every lesson inside the app included, and the network designer, whose Enter restarts
+    training with another network); a quit is undone so the gestures go on. `data`: a
+    Dataset (small_data()); every worker of the run trains on it and is stopped at the end.
+    `designer`: the gestures start with the designer open (key A) and press its keys most."""
     from simulator.render.app import App
+    data = small_data() if data is None else data
+    apps = []
 
     def open_scene(surface):
-        app = App(surface, THEME_OBJECTS[theme], worker, screenshot_dir=pictures)
+        worker = start_worker(data)
+        app = App(surface, THEME_OBJECTS[theme], worker, screenshot_dir=pictures,
+                  new_worker=lambda spec: start_worker(data, spec))
+        apps.append(app)
         end = time.perf_counter() + 300
         while not worker.ready:                  # the kernels compile once per process
             if worker.error is not None or time.perf_counter() > end:
                 raise RuntimeError(f"the training worker did not start: {worker.error}")
             time.sleep(0.05)
+        if designer:
+            app.frame([], time.perf_counter(), DT, 30.0)          # the live scene, then A
+            app.frame(key_event_pair("a"), time.perf_counter(), DT, 30.0)
+            if not app.live.editor.visible:
+                raise RuntimeError("key A did not open the network designer")
         return app
 
     def play(app, event, surface):
@@ -191,18 +208,27 @@ def monkey_app(theme: str, size, count: int, seed: int = 0, worker=None, picture
             app.frame([], time.perf_counter(), DT, 30.0)
         return app
 
-    return _run("app", theme, size, count, seed, open_scene, play, draw_every)
+    try:
+        return _run("designer" if designer else "app", theme, size, count, seed, open_scene, play, draw_every,
+                    DESIGNER_KEYS if designer else KEY_NAMES)
+    finally:
+        for app in apps:
+            app.worker.stop()
 
 
-def start_worker(data_dir=None, images: int = 2000):
-    """A small training worker for the app's monkey (a subset of MNIST, batch 16)."""
+def small_data(data_dir=None, images: int = 2000):
+    """A subset of MNIST for the app's monkey."""
     from simulator.engine.data import load_dataset
+    return load_dataset(data_dir).subset(images, max(1, images // 10))
+
+
+def start_worker(data, spec: str | None = None):
+    """A small training worker for the app's monkey (batch 16; LeNet-5 unless `spec`)."""
     from simulator.engine.trainer import TrainConfig, Trainer
     from simulator.engine.worker import TrainingWorker
-    data = load_dataset(data_dir).subset(images, max(1, images // 10))
-    worker = TrainingWorker(Trainer(TrainConfig(batch_size=16, schedule="constant"), data), eval_images=100)
-    worker.start()
-    return worker
+    config = TrainConfig(batch_size=16, schedule="constant") if spec is None else \
+        TrainConfig(batch_size=16, schedule="constant", arch=spec)
+    return TrainingWorker(Trainer(config, data), eval_images=100).start()
 
 
 def cli_matrix(screens, themes, keys: int, seed: int, data: Path | None) -> int:
@@ -242,8 +268,9 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--draw-every", type=int, default=1, help="draw after every K-th gesture (default 1: every one)")
     p.add_argument("--data", type=Path, help="MNIST folder (default: bundled)")
-    p.add_argument("--screens", default="app,lecture," + ",".join(LESSONS),
-                   help="comma-separated: app, lecture, lesson names (default: all)")
+    p.add_argument("--screens", default="app,designer,lecture," + ",".join(LESSONS),
+                   help="comma-separated: app, designer (the app with its network designer open first), "
+                        "lecture, lesson names (default: all)")
     p.add_argument("--themes", default=",".join(THEMES))
     p.add_argument("--cli", type=int, metavar="K",
                    help="instead: run main.py with K random --keys for every screen × theme × size, in fresh processes")
@@ -258,7 +285,7 @@ def main(argv=None) -> int:
     from simulator.render.lessons import LessonOptions
     screens, themes = args.screens.split(","), args.themes.split(",")
     options = LessonOptions(data=args.data, checkpoint=_bundled_model())
-    worker = start_worker(args.data) if "app" in screens else None
+    data = small_data(args.data) if {"app", "designer"} & set(screens) else None
     session = None
     total, started = 0, time.perf_counter()
     try:
@@ -267,9 +294,9 @@ def main(argv=None) -> int:
                 size = SIZES[(i + j) % len(SIZES)]
                 seed = args.seed * 1000 + i * 10 + j
                 t0 = time.perf_counter()
-                if name == "app":
-                    n = monkey_app(theme, size, args.events, seed, worker, Path(tempfile.mkdtemp(prefix="monkey-")),
-                                   args.draw_every)
+                if name in ("app", "designer"):
+                    n = monkey_app(theme, size, args.events, seed, data, Path(tempfile.mkdtemp(prefix="monkey-")),
+                                   args.draw_every, designer=name == "designer")
                 elif name == "lecture":
                     if session is None:
                         from simulator.render.lecture_app import LectureSession
@@ -284,8 +311,6 @@ def main(argv=None) -> int:
         print(f"FAILED: {e}", file=sys.stderr)
         raise
     finally:
-        if worker is not None:
-            worker.stop()
         pygame.quit()
     print(f"total: {total:,} gestures on {len(screens)} screens × {len(themes)} themes, no exception, "
           f"{time.perf_counter() - started:.0f} s")
@@ -293,7 +318,7 @@ def main(argv=None) -> int:
 
 
 def _bundled_model():
-    from simulator.cli import BUNDLED_MODEL
+    from simulator.paths import BUNDLED_MODEL
     return BUNDLED_MODEL if BUNDLED_MODEL.is_file() else None
 
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from . import paths
+from .display import has_display
 from .engine.arch import GRAMMAR, LENET5_SPEC, build
 from .engine.config import SCHEDULES, TrainConfig
 from .errors import UserError
@@ -20,7 +21,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 COMMANDS = ("app", "train", "lecture", "lesson", "export")
 LESSONS = ("graph", "regression", "learning-rate", "activations", "pooling", "rgb", "network3d", "draw", "params",
            "tensors")
-THEMES = ("dark", "light", "projector")
+THEMES = ("dark", "light", "projector")   # the names of render.theme.THEMES (a test keeps them equal)
 TRAIN_DEFAULTS = TrainConfig()   # `train`'s defaults live in one place: TrainConfig's fields
 
 
@@ -154,12 +155,6 @@ def _add_subset_argument(p) -> None:
     p.add_argument("--subset", type=_number(int, 1), metavar="N", help="train on the first N images only")
 
 
-def has_display() -> bool:
-    if os.environ.get("SDL_VIDEODRIVER") in ("dummy", "offscreen"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or sys.platform in ("win32", "darwin")
-
-
 def train_config(args):
     """The TrainConfig of the command's flags; a field the command has no flag for keeps its default."""
     import dataclasses
@@ -167,11 +162,22 @@ def train_config(args):
     return TrainConfig(**{n: getattr(args, n) for n in names if hasattr(args, n)})
 
 
+def app_options(args):
+    """The app's options from the `app` command's flags (the screens never read the command line)."""
+    from dataclasses import replace
+    from .render.app import AppOptions
+    return AppOptions(config=replace(train_config(args), schedule="constant"), data=args.data,
+                      checkpoint=args.checkpoint, subset=args.subset, threads=args.threads, theme=args.theme,
+                      size=args.size, keys=args.keys, max_frames=args.max_frames, screenshot=args.screenshot,
+                      lesson_model=paths.BUNDLED_MODEL if paths.BUNDLED_MODEL.is_file() else None)
+
+
 def run_train(args) -> int:
     import time
+    from .engine.background import set_threads
     from .engine.train import RunOptions, run
     if args.threads:
-        _set_threads(args.threads)
+        set_threads(args.threads)
     out = args.out or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
     subset = (args.subset, max(1, args.subset // 6)) if args.subset else None
     result = run(train_config(args), RunOptions(out_dir=out, data_dir=args.data, resume=args.resume,
@@ -180,16 +186,6 @@ def run_train(args) -> int:
     print(f"{result.status}: {result.epochs_done} epochs, test accuracy {acc}, "
           f"{result.seconds:.1f} s; outputs in {out}")
     return {"finished": 0, "interrupted": 0, "diverged": 1}[result.status]
-
-
-def _set_threads(n: int) -> None:
-    import numba
-    if n > numba.config.NUMBA_NUM_THREADS:
-        raise UserError(f"--threads {n}: this machine allows at most {numba.config.NUMBA_NUM_THREADS}")
-    numba.set_num_threads(n)
-
-
-BUNDLED_MODEL = paths.BUNDLED_MODEL
 
 
 def check_window_flags(args, no_window: str | None) -> None:
@@ -220,8 +216,8 @@ def dispatch(args) -> int:
         args.given_options = [(flag, option) for flag, option, on in (
             ("--image", "image", args.image), ("--data", "data", args.data),
             ("--checkpoint", "checkpoint", args.checkpoint), ("--untrained", "checkpoint", args.untrained)) if on]
-        if args.checkpoint is None and not args.untrained and BUNDLED_MODEL.is_file():
-            args.checkpoint = BUNDLED_MODEL
+        if args.checkpoint is None and not args.untrained and paths.BUNDLED_MODEL.is_file():
+            args.checkpoint = paths.BUNDLED_MODEL
     if args.command == "train":
         return run_train(args)
     if args.command == "app":
@@ -229,7 +225,7 @@ def dispatch(args) -> int:
             raise UserError("no display found (DISPLAY is not set): the app needs a screen; "
                             "try `python main.py train` for headless training")
         from .render.app import run_app
-        return run_app(args)
+        return run_app(app_options(args))
     if args.command == "lecture":
         from .render.lecture_app import run_lecture
         return run_lecture(args)

@@ -306,7 +306,7 @@ def test_the_lecture_engine_never_imports_pygame():
 def test_after_step_says_what_its_numbers_show(mnist, trained):
     """'went down/up' only when the losses as written differ; a trained model's loss on a digit
     it knows can be equal at the digits shown, and the caption must not claim otherwise."""
-    from simulator.cli import BUNDLED_MODEL
+    from simulator.paths import BUNDLED_MODEL
     from simulator.engine.checkpoint import load_checkpoint
     params = load_checkpoint(BUNDLED_MODEL)["params"] if trained else None
     for i in range(4):

@@ -16,7 +16,7 @@ from simulator.engine.lessons import pooling as pool
 from simulator.engine.lessons import regression as reg
 from simulator.engine.lessons import rgb as rgb
 from simulator.engine.data import MEAN, STD, normalise
-from simulator.engine.lessons.jobs import Job
+from simulator.engine.background import Background
 from simulator.paths import cache_dir
 from simulator.engine.arch import LENET5
 from simulator.engine.model import Network, NetConfig
@@ -142,8 +142,8 @@ def test_feature_maps_come_from_the_ops(mnist):
 def test_training_comparison_is_cached_atomically(mnist, cache):
     cfg = act.ComparisonConfig(steps=3, batch_size=4, n_train=64, n_test=16, seeds=(0, 1))
     assert act.load_cached(cfg, mnist) is None
-    seen, partial = [], {}
-    result = act.run_comparison(cfg, mnist, lambda d, t: seen.append((d, t)), partial=partial)
+    seen, published = [], []
+    result = act.run_comparison(cfg, mnist, lambda d, t: seen.append((d, t)), publish=published.append)
     assert seen[-1] == (18, 18)
     assert set(result["losses"]) == set(act.NAMES)
     for name in act.NAMES:
@@ -151,7 +151,7 @@ def test_training_comparison_is_cached_atomically(mnist, cache):
         assert len(runs) == 2 and all(len(r) == 3 and np.all(np.isfinite(r)) for r in runs)
         np.testing.assert_allclose(result["losses"][name], np.mean(runs, axis=0))
         assert result["test_accuracy"][name] == pytest.approx(np.mean(result["accuracy_per_seed"][name]))
-        assert partial[name] == runs[-1]
+        assert list(published[-1][name]) == runs[-1]      # the last seed's curve, whole
     assert runs[0] != runs[1]                                # the seeds differ
     assert result["seconds"] > 0
     path = act.cache_path(cfg, mnist)
@@ -188,11 +188,11 @@ def test_comparison_stops_when_asked(mnist, cache):
     assert not cache.exists() or not any(cache.iterdir())
 
 
-def test_job_reports_progress_result_and_errors():
-    job = Job(lambda progress, stop: (progress(1, 2), progress(2, 2), 42)[-1]).start()
+def test_background_task_reports_progress_result_and_errors():
+    job = Background(lambda task: (task.report(1, 2), task.report(2, 2), 42)[-1]).start()
     assert job.finished.wait(5)
     assert (job.result, job.fraction, job.error) == (42, 1.0, None)
-    bad = Job(lambda progress, stop: 1 / 0).start()
+    bad = Background(lambda task: 1 / 0).start()
     assert bad.finished.wait(5) and isinstance(bad.error, ZeroDivisionError)
 
 

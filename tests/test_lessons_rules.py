@@ -82,7 +82,7 @@ def test_rgb_scene_shows_the_output_size_and_every_filters_channel(texts, option
     np.testing.assert_allclose(scene.conv.output, scene.bank[5], atol=1e-12)
 
 def test_draw_scene_warns_about_over_confidence_on_a_square(texts, mnist_dir):
-    from simulator.cli import BUNDLED_MODEL
+    from simulator.paths import BUNDLED_MODEL
     from simulator.render.lessons.draw import OVERCONFIDENCE
     scene = make("draw", LessonOptions(data=mnist_dir, checkpoint=BUNDLED_MODEL))
     scene.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_s))       # S: a square, not a digit

@@ -1,17 +1,19 @@
-"""Monkey test: every screen (the app, the lecture, every lesson in cli.LESSONS) in every theme
-takes a few hundred random key presses, clicks, drags, wheel turns and resizes from a fixed
-seed without raising (in-process, SDL's dummy driver); and one run per kind of window goes
-through `main.py ... --keys` in a subprocess. The long version: `python -m benchmarks.monkey`."""
+"""Monkey test: every screen (the app, the app with its network designer open, the lecture,
+every lesson in cli.LESSONS) in every theme takes a few hundred random key presses, clicks,
+drags, wheel turns and resizes from a fixed seed without raising (in-process, SDL's dummy
+driver); and one run per kind of window goes through `main.py ... --keys` in a subprocess. The
+long version: `python -m benchmarks.monkey`."""
 import numpy as np
 import pygame
 import pytest
 
 from benchmarks import monkey
-from simulator.cli import BUNDLED_MODEL, LESSONS, THEMES
+from simulator.cli import LESSONS, THEMES
+from simulator.paths import BUNDLED_MODEL
 from test_cli import main_py
 
 GESTURES, DRAW_EVERY = 160, 5
-CASES = [(screen, theme) for screen in ("app", "lecture", *LESSONS) for theme in THEMES]
+CASES = [(screen, theme) for screen in ("app", "designer", "lecture", *LESSONS) for theme in THEMES]
 
 
 @pytest.fixture(scope="module")
@@ -26,10 +28,8 @@ def display(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def worker(display, mnist_dir):
-    w = monkey.start_worker(mnist_dir, images=1000)
-    yield w
-    w.stop()
+def data(mnist_dir):
+    return monkey.small_data(mnist_dir, images=1000)
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +42,9 @@ def session(display, mnist_dir):
 def test_random_input_never_raises(screen, theme, display, mnist_dir, tmp_path, request):
     i = CASES.index((screen, theme))
     size, seed = monkey.SIZES[i % len(monkey.SIZES)], 1000 + i
-    if screen == "app":
-        n = monkey.monkey_app(theme, size, GESTURES, seed, request.getfixturevalue("worker"), tmp_path, DRAW_EVERY)
+    if screen in ("app", "designer"):
+        n = monkey.monkey_app(theme, size, GESTURES, seed, request.getfixturevalue("data"), tmp_path, DRAW_EVERY,
+                              designer=screen == "designer")
     elif screen == "lecture":
         n = monkey.monkey_lecture(theme, size, GESTURES, seed, request.getfixturevalue("session"), DRAW_EVERY)
     else:

@@ -235,7 +235,8 @@ def pool_crop(dy: np.ndarray, y: np.ndarray, n: int, strict: np.ndarray | None =
         return a / top if top > 0 else a
     score = unit(dy) + unit(y)
     if strict is not None:
-        score = score + 4.0 * strict      # a strict window outweighs any size (each adds ≤ 2)
+        # each window's sizes add ≤ 2, a block's ≤ 2n²: one more strict window outweighs them all
+        score = score + (2.0 * n * n + 1.0) * strict
     blocks = np.lib.stride_tricks.sliding_window_view(score, (n, n)).sum(axis=(2, 3))
     i, j = np.unravel_index(int(np.argmax(np.round(blocks, 9))), blocks.shape)   # first maximum
     return int(i), int(j), n

@@ -1,9 +1,10 @@
-"""TrainingWorker: the app's training thread.
+"""TrainingWorker: the app's training thread (a Background task).
 
 It owns the Trainer: every change to it (pause, step, speed, learning rate, reset, the
 selected channel) arrives as a command and is applied between steps, on this thread, so
 training state never races the screen. At most PUBLISH_HZ times a second it publishes an
-immutable Snapshot; `latest()` hands the newest one to whoever asks, without waiting.
+immutable Snapshot; `latest()` hands the newest one to whoever asks, without waiting;
+`progress` labels the first JIT compile, `error` ends the app with one line.
 
 A non-finite loss puts the worker in the "diverged" state: the trainer skipped that update,
 training stops, and only a reset (or a smaller learning rate and resume) goes on.
@@ -21,8 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import ops
+from .background import Background
 from .history import HistoryBuffer
-from .trace import Snapshot, build_snapshot, weights_on_screen
+from .trace import build_snapshot, weights_on_screen
 from .trainer import Trainer
 
 PUBLISH_HZ = 10          # snapshots per second, at most (the app asks for its refresh rate)
@@ -59,24 +61,19 @@ def lr_neighbour(lr: float, direction: int) -> float:
     return smaller[-1] if smaller else LR_LADDER[0]
 
 
-class TrainingWorker(threading.Thread):
+class TrainingWorker(Background):
     def __init__(self, trainer: Trainer, *, speed: int = len(SPEEDS) - 1, threads: int | None = None,
                  eval_images: int = EVAL_IMAGES, publish_hz: float = PUBLISH_HZ, paused: bool = False):
         # Not a daemon: interpreter shutdown must never kill it inside a Numba compile.
-        super().__init__(name="training-worker", daemon=False)
+        super().__init__(self._main, "training-worker", threads=threads, daemon=False)
         self.trainer = trainer
-        self.threads = threads
         self.publish_interval = 1.0 / publish_hz
         self.eval_images = min(eval_images, len(trainer.test_x))
         self._commands: queue.SimpleQueue = queue.SimpleQueue()
         self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._latest: Snapshot | None = None
         self._seq = 0
-        # Read by the screen (single assignments, so always consistent):
-        self.progress: tuple[int, int, str] = (0, 1, "starting")
-        self.ready = False
-        self.error: BaseException | None = None
+        self.report(0, 1, "starting")
+        self.ready = False                # read by the screen: the warm-up is over
         # Owned by this thread:
         self._speed = speed
         self._paused = paused
@@ -93,9 +90,6 @@ class TrainingWorker(threading.Thread):
         self._reset_counters()
 
     # --- the screen's side: non-blocking ------------------------------------------------
-    def latest(self) -> Snapshot | None:
-        return self._latest
-
     def command(self, name: str, *args) -> None:
         self._commands.put((name, args))
         self._wake.set()
@@ -116,10 +110,8 @@ class TrainingWorker(threading.Thread):
     def stop(self, timeout: float | None = 120.0) -> None:
         """Ask the thread to end and wait for it. During the first JIT compile it ends after
         the kernel being compiled, which cannot be interrupted."""
-        self._stopping.set()
         self.command("stop")
-        if self.is_alive():
-            self.join(timeout)
+        super().stop(timeout)
 
     @property
     def speed(self) -> Speed:
@@ -133,18 +125,14 @@ class TrainingWorker(threading.Thread):
                 "images_per_sec": self._images_done / busy if busy > 0 else 0.0}
 
     # --- the thread ------------------------------------------------------------------
-    def run(self) -> None:
+    def _main(self, _task) -> None:
         np.seterr(all="ignore")   # per thread; a diverging loss is handled, not warned about
         try:
-            if self.threads:
-                import numba
-                numba.set_num_threads(self.threads)   # per thread: must be called here
             if self._warm_up():
                 self.ready = True
                 self._loop()
-        except BaseException as e:   # surfaced by the app as one line
-            self.error = e
-            self.ready = True
+        finally:
+            self.ready = True         # an error too ends the loading screen (the app shows it)
 
     def _loop(self) -> None:
         self._next_step = time.perf_counter()
@@ -289,11 +277,11 @@ class TrainingWorker(threading.Thread):
             self._rate_images, self._rate_since = 0, now
         status = "diverged" if self._diverged else ("paused" if self._paused else "running")
         self._seq += 1
-        self._latest = build_snapshot(
+        self.publish(build_snapshot(
             seq=self._seq, status=status, trainer=self.trainer, result=result, weights_used=used,
             history=self._history.freeze(self.eval_images), speed=self.speed.name,
             images_per_sec=self._rate if status == "running" else 0.0, selection=self._selection,
-            message=self._message)
+            message=self._message))
         self._published_at = time.perf_counter()
 
     # --- first JIT compile, with progress the screen can show --------------------------
@@ -320,11 +308,11 @@ class TrainingWorker(threading.Thread):
                   ("first training step", lambda: self._train_one(force_publish=True, count=False)),
                   ("first test evaluation", self._first_eval)]
         for i, (label, fn) in enumerate(stages):
-            if self._stopping.is_set():
+            if self.stopping.is_set():
                 return False
-            self.progress = (i, len(stages), label)
+            self.report(i, len(stages), label)
             fn()
-        self.progress = (len(stages), len(stages), "ready")
+        self.report(len(stages), len(stages), "ready")
         self._start_session()
         self._reset_counters()
         self._publish()

@@ -1,5 +1,6 @@
 """The live training app: `python main.py` (or `python main.py app`).
 
+The command line hands it an AppOptions (the screen never reads the command line itself).
 Data and checkpoint are read before the window opens (a bad file is one line, exit 2). The
 training worker thread then starts; while it warms up the Numba kernels the window shows a
 progress screen, then the LiveScene. The loop is the usual one: events → update → draw →
@@ -11,44 +12,64 @@ import math
 import os
 import sys
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402
 
+from .. import paths  # noqa: E402
+from ..engine.config import TrainConfig  # noqa: E402
 from ..errors import UserError  # noqa: E402
-from .script import Script, save_screenshot  # noqa: E402
+from .script import DEFAULT_SIZE, Script, save_screenshot  # noqa: E402
 from .theme import THEMES  # noqa: E402
 
 FPS_CAP = 60
 
 
-def build_trainer(args):
-    """The Trainer the app drives: the command line's settings, constant learning rate, and
-    optionally a checkpoint's weights (whose architecture wins over the flags)."""
-    from ..cli import train_config
-    from ..engine.checkpoint import load_checkpoint
+@dataclass(frozen=True)
+class AppOptions:
+    """Everything the app is told: the training settings (its learning rate stays constant),
+    where data and a starting checkpoint are, the look, and the script for automation."""
+    config: TrainConfig = TrainConfig(batch_size=16, lr=0.02, schedule="constant")
+    data: Path | None = None
+    checkpoint: Path | None = None
+    subset: int | None = None                # train on the first N images (and N/6 test images)
+    threads: int | None = None
+    theme: str = "dark"
+    size: tuple[int, int] = DEFAULT_SIZE
+    keys: tuple = ()                         # script.Action's, played one per frame
+    max_frames: int | None = None
+    screenshot: Path | None = None
+    lesson_model: Path | None = paths.BUNDLED_MODEL if paths.BUNDLED_MODEL.is_file() else None
+
+
+def load_data(options: AppOptions):
     from ..engine.data import load_dataset
+    data = load_dataset(options.data)
+    return data.subset(options.subset, max(1, options.subset // 6)) if options.subset else data
+
+
+def build_trainer(options: AppOptions, data=None):
+    """The Trainer the app drives: the options' settings at a constant learning rate, and
+    optionally a checkpoint's weights (whose architecture wins over the flags)."""
+    from ..engine.checkpoint import load_checkpoint
     from ..engine.trainer import Trainer
 
-    config = replace(train_config(args), schedule="constant")
+    config = replace(options.config, schedule="constant")
     state = None
-    if getattr(args, "checkpoint", None):
-        state = load_checkpoint(args.checkpoint)
+    if options.checkpoint:
+        state = load_checkpoint(options.checkpoint)
         saved = state["config"]["arch"]
         if saved != config.arch:
-            print(f"note: {args.checkpoint} is the network {saved}; using that", file=sys.stderr)
+            print(f"note: {options.checkpoint} is the network {saved}; using that", file=sys.stderr)
             config = replace(config, arch=saved, activation=None, pool=None)
-    data = load_dataset(args.data)
-    if getattr(args, "subset", None):
-        data = data.subset(args.subset, max(1, args.subset // 6))
-    trainer = Trainer(config, data)
+    trainer = Trainer(config, load_data(options) if data is None else data)
     if state is not None:
         try:
             trainer.load_state(state, keep_config=True)
         except ValueError as e:      # a good file that does not fit these settings (e.g. the batch size)
-            raise UserError(f"{args.checkpoint}: cannot start from it: {e}") from None
+            raise UserError(f"{options.checkpoint}: cannot start from it: {e}") from None
     return trainer
 
 
@@ -108,15 +129,17 @@ class LoadingScene:
 
 def legend_marker() -> Path:
     """The file whose presence means the legend was shown once (first launch shows it)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "cnn-simulator" / "legend-shown"
+    return paths.cache_dir() / "legend-shown"
 
 
 class App:
     def __init__(self, screen, theme, worker, screenshot_dir: Path = Path("pictures"),
-                 data_dir: Path | None = None, lesson_model: Path | None = None, show_legend: bool = False):
+                 data_dir: Path | None = None, lesson_model: Path | None = None, show_legend: bool = False,
+                 new_worker=None):
+        """new_worker(spec) → a started worker training that network (the designer's Enter)."""
         from .panels.live_scene import LiveScene
         self.screen, self.theme, self.worker = screen, theme, worker
+        self.new_worker = new_worker
         self.screenshot_dir = screenshot_dir
         self.live = LiveScene(theme, worker)
         self.live.show_help = show_legend          # first launch: the keys and the legend first
@@ -177,6 +200,21 @@ class App:
             self._switch_to_live()
         elif isinstance(action, tuple) and action[0] == "open":
             self._show(action[1])
+        elif isinstance(action, tuple) and action[0] == "arch":
+            self.restart(action[1], now)
+
+    def restart(self, spec: str, now: float) -> None:
+        """Train the network `spec` from fresh weights: the old worker stops, a new one warms
+        up behind the loading screen (the kernels are compiled already: a moment)."""
+        from .panels.live_scene import LiveScene
+        if self.new_worker is None:
+            self.live.toast.show("this window cannot change its network", now)
+            return
+        self.worker.stop()
+        self.worker = self.new_worker(spec)
+        self.live = LiveScene(self.theme, self.worker)
+        self.scene = LoadingScene(self.theme, self.worker)
+        self.scene.layout(self.screen.get_size())
 
     def _menu(self):
         from .lesson_menu import LessonMenu
@@ -233,30 +271,35 @@ class App:
             save_screenshot(self.screen, screenshot)
 
 
-def run_app(args) -> int:
+def run_app(options: AppOptions) -> int:
+    from ..engine.background import set_threads
+    from ..engine.trainer import Trainer
     from ..engine.worker import TrainingWorker
 
-    theme = THEMES[args.theme]
-    if args.threads:
-        from ..cli import _set_threads
-        _set_threads(args.threads)          # validates the number; the worker applies it to its thread
-    trainer = build_trainer(args)
+    theme = THEMES[options.theme]
+    if options.threads:
+        set_threads(options.threads)        # validates the number; the worker applies it to its thread
+    data = load_data(options)
+    trainer = build_trainer(options, data)
     pygame.display.init()        # no audio: the app makes no sound
     pygame.font.init()
-    pygame.display.set_caption("CNN Simulator: LeNet-5 learning MNIST")
+    pygame.display.set_caption("CNN Simulator: a ConvNet learning MNIST")
     try:
-        screen = pygame.display.set_mode(args.size, pygame.RESIZABLE)
+        screen = pygame.display.set_mode(options.size, pygame.RESIZABLE)
     except pygame.error as e:
         pygame.quit()
         raise UserError(f"cannot open a window ({e}); try `python main.py train` for headless training") from None
     from .panels.live_scene import REFRESH_HZ
-    worker = TrainingWorker(trainer, threads=args.threads, publish_hz=REFRESH_HZ)   # no snapshot goes unseen
-    worker.start()
-    from ..cli import BUNDLED_MODEL
+    def new_worker(spec=None, trainer=None):
+        if trainer is None:
+            trainer = Trainer(replace(options.config, arch=spec, activation=None, pool=None), data)
+        return TrainingWorker(trainer, threads=options.threads, publish_hz=REFRESH_HZ).start()   # no snapshot unseen
+
+    worker = new_worker(trainer=trainer)
     marker = legend_marker()
-    first_launch = args.max_frames is None and not marker.exists()     # automation never sees it
-    app = App(screen, theme, worker, data_dir=args.data,
-              lesson_model=BUNDLED_MODEL if BUNDLED_MODEL.is_file() else None, show_legend=first_launch)
+    first_launch = options.max_frames is None and not marker.exists()     # automation never sees it
+    app = App(screen, theme, worker, data_dir=options.data, lesson_model=options.lesson_model,
+              show_legend=first_launch, new_worker=new_worker)
     if first_launch:
         try:
             marker.parent.mkdir(parents=True, exist_ok=True)
@@ -264,17 +307,17 @@ def run_app(args) -> int:
         except OSError:
             pass            # read-only home: the legend is shown again next time, no harm
     try:
-        app.run(args.max_frames, args.screenshot, Script(args.keys))
+        app.run(options.max_frames, options.screenshot, Script(options.keys))
     finally:
         pygame.quit()                       # the window goes at once; the worker may need a moment
-        if worker.is_alive() and not worker.ready:
+        if app.worker.is_alive() and not app.worker.ready:
             print("waiting for the kernel compile in progress to finish…", file=sys.stderr)
-        worker.stop()
-    stats = worker.stats()
+        app.worker.stop()
+    stats = app.worker.stats()
     fps = app.frames / app.seconds if app.seconds > 0 else 0.0
     print(f"app: {app.frames} frames in {app.seconds:.1f} s, mean {fps:.1f} FPS; {stats['steps']:,} training steps, "
           f"{stats['images']:,} images, {stats['images_per_sec']:,.0f} images/s while training (paused time "
           f"not counted)")
-    if args.screenshot:
-        print(f"screenshot: {args.screenshot}")
+    if options.screenshot:
+        print(f"screenshot: {options.screenshot}")
     return 0

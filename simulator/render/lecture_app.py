@@ -277,7 +277,7 @@ def run_lecture(args) -> int:
 
 
 def run_window(scene: LectureScene, max_frames=None, screenshot=None, size=SIZE, script: Script | None = None) -> int:
-    from ..cli import has_display
+    from ..display import has_display
     if not has_display():
         raise UserError("no display found (DISPLAY is not set): write the lecture as pictures instead "
                         "with --export DIR or --gif PATH")

@@ -96,27 +96,27 @@ def load_cached(config: ComparisonConfig, data: Dataset) -> dict | None:
 
 
 def run_comparison(config: ComparisonConfig, data: Dataset, progress=None, stop=None,
-                   partial: dict | None = None) -> dict | None:
+                   publish=None) -> dict | None:
     """Train LeNet-5 with each activation for config.steps steps, once per seed, on the same batches.
 
     Returns {"config", "losses": {name: mean loss per step over the seeds},
     "per_seed": {name: [losses per step] per seed}, "test_accuracy": {name: mean accuracy},
     "accuracy_per_seed": {name: [...]}, "seconds": wall time} and writes it to the cache; None
-    if stopped before the end. `partial`, if given, holds {name: losses so far of the run in
-    progress} for a screen to draw while it waits.
+    if stopped before the end. `publish`, if given, is called after every step with a new dict
+    {name: tuple of the losses so far of the seed in progress} for a screen to draw while it
+    waits (Background.publish: the screen only ever sees whole values).
     """
     start = time.perf_counter()
     subset = data.subset(config.n_train, config.n_test)
     total = config.steps * len(NAMES) * len(config.seeds)
     per_seed, accuracy, done = {n: [] for n in NAMES}, {n: [] for n in NAMES}, 0
+    shown = {}                   # the curves published so far: the seed in progress of each
     for seed in config.seeds:
         for name in NAMES:
             trainer = Trainer(TrainConfig(epochs=1, batch_size=config.batch_size, lr=config.lr,
                                           momentum=config.momentum, weight_decay=0.0, schedule="constant",
                                           seed=seed, activation=name), subset)
             curve_ = []
-            if partial is not None:
-                partial[name] = curve_
             for _ in range(config.steps):
                 if stop is not None and stop.is_set():
                     return None
@@ -124,6 +124,9 @@ def run_comparison(config: ComparisonConfig, data: Dataset, progress=None, stop=
                 done += 1
                 if progress:
                     progress(done, total)
+                if publish:
+                    shown = {**shown, name: tuple(curve_)}
+                    publish(shown)
             per_seed[name].append(list(curve_))
             accuracy[name].append(trainer.evaluate()[1])
     result = {"config": json.loads(json.dumps(asdict(config))),

@@ -12,12 +12,12 @@ output range [a, b] of rows then reads input rows [a·s − p, b·s − p + k �
 """
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..arch import LENET5, Act, Arch, Conv, Dense, Flatten, Pool
+from ..background import Background
 from ..data import Dataset, normalise
 from ..trainer import TrainConfig, Trainer
 
@@ -162,13 +162,14 @@ class LiveFrame:
     probabilities: np.ndarray     # [10]
 
 
-class LiveTraining:
-    """Trains the config's network on a worker thread; every `every` steps it runs the shown digit
-    forward on that same thread and publishes an immutable LiveFrame (volumes of `self.shown`).
-    The screen only reads `frame`."""
+class LiveTraining(Background):
+    """Trains the config's network on a Background thread (start/stop/running/error); every
+    `every` steps it runs the shown digit forward on that same thread and publishes an immutable
+    LiveFrame (volumes of `self.shown`). The screen only reads `frame`."""
 
     def __init__(self, data: Dataset, digit: np.ndarray, config: TrainConfig = LIVE_CONFIG, every: int = 2,
                  params: dict | None = None):
+        super().__init__(self._train, "network3d-train")
         self._trainer = Trainer(config, data)
         self.shown = view(arch_of(config))
         if params is not None:
@@ -176,42 +177,25 @@ class LiveTraining:
                 self._trainer.model.params[name][...] = value
         self._x = normalise(digit[None])
         self._every = every
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.error: BaseException | None = None
-        self.frame = self._publish(float("nan"))
+        self.publish(self._frame(float("nan")))
 
-    def _publish(self, loss: float) -> LiveFrame:
+    @property
+    def frame(self) -> LiveFrame:
+        return self.latest()
+
+    def _frame(self, loss: float) -> LiveFrame:
         from ..model import softmax
         out = self._trainer.model.forward(self._x).outputs
         return LiveFrame(self._trainer.step_count, loss, volumes(out, 0, self.shown), softmax(out["logits"])[0])
 
-    def _run(self) -> None:
-        try:
-            while not self._stop.is_set():
-                loss = self._trainer.train_step().loss
-                if self._trainer.step_count % self._every == 0:
-                    self.frame = self._publish(loss)
-        except BaseException as e:      # shown on screen by the scene
-            self.error = e
+    def _train(self, _task) -> None:
+        while not self.stopping.is_set():
+            loss = self._trainer.train_step().loss
+            if self._trainer.step_count % self._every == 0:
+                self.publish(self._frame(loss))
 
     def set_digit(self, digit: np.ndarray) -> None:
         """Show another digit: published now if the worker is idle, else at its next publish."""
         self._x = normalise(digit[None])
         if not self.running:
-            self.frame = self._publish(self.frame.loss)
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def start(self) -> None:
-        if not self.running:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="network3d-train", daemon=True)
-            self._thread.start()
-
-    def stop(self, wait: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(wait)
+            self.publish(self._frame(self.frame.loss))

@@ -82,7 +82,7 @@ def run_lesson(args) -> int:
         print(f"wrote {args.export}")
         return 0
 
-    from ...cli import has_display
+    from ...display import has_display
     if not has_display():
         raise UserError("no display found (DISPLAY is not set): use --export PATH to write the lesson as PNG or GIF")
     pygame.display.init()

@@ -9,7 +9,7 @@ import pygame
 
 from ...engine.lessons import activations as act
 from ...engine.data import load_dataset
-from ...engine.lessons.jobs import Finished, Job
+from ...engine.background import Background
 from ..theme import array_surface, gray_rgb
 from . import common as ui
 from .common import fmt
@@ -30,13 +30,12 @@ class ActivationsScene:
         data = load_dataset(getattr(options, "data", None))
         self.maps = act.feature_maps(data.test_images[0])
         self.config = config = config or DEFAULT_CONFIG
-        self.partial: dict = {}
         cached = act.load_cached(config, data)
         if cached is not None:
-            self.job = Finished(cached)
+            self.job = Background.done(cached)
         else:
-            self.job = Job(lambda progress, stop: act.run_comparison(config, data, progress, stop, self.partial),
-                           "activations-comparison").start()
+            self.job = Background(lambda task: act.run_comparison(config, data, task.report, task.stopping,
+                                                                  task.publish), "activations-comparison").start()
         # start on the most negative value of the map: ReLU zeroes it, tanh keeps it
         self.hover = tuple(int(v) for v in np.unravel_index(np.argmin(self.maps.pre), self.maps.pre.shape))
         self._map_origin = (0, 0)
@@ -46,7 +45,7 @@ class ActivationsScene:
         return self.job.finished.is_set()
 
     def close(self) -> None:
-        self.job.cancel()
+        self.job.stop()
 
     def handle(self, event) -> None:
         if event.type == pygame.MOUSEMOTION:
@@ -139,7 +138,7 @@ class ActivationsScene:
         setting = f"batch {cfg.batch_size}, α = {cfg.lr:g}, momentum {cfg.momentum:g}, first {cfg.n_train} images"
         ui.text(surface, t, setting, (inner.left, inner.top), ui.fit_size(t, setting, 13, inner.width), t.muted)
         result = self.job.result if self.ready() else None
-        losses = result["losses"] if result else self.partial
+        losses = result["losses"] if result else (self.job.latest() or {})
         text_h = 3 * (2 * ui.line_height(t, 13)) + 6 * ui.line_height(t, 13) + 16
         plot = pygame.Rect(inner.left + round(36 * t.scale), inner.top + ui.line_height(t, 13) + 8, 0, 0)
         plot.width = inner.right - plot.left - 4
@@ -151,7 +150,7 @@ class ActivationsScene:
         ui.text(surface, t, "ln 10: a uniform guess", (plot.right - 4, axes.px(0, act.CHANCE_LOSS)[1] - 2), 12, t.muted,
                 anchor="bottomright")
         for name in act.NAMES:
-            values = list(losses.get(name) or [])      # a copy: the job may append meanwhile
+            values = list(losses.get(name) or [])
             if values:
                 axes.line(surface, np.arange(len(values)), act.smooth(values, act.SMOOTH), self.colours[name], 2)
         y = plot.bottom + ui.Axes.below(t) + 4
@@ -160,7 +159,7 @@ class ActivationsScene:
             ui.text(surface, t, f"training failed: {self.job.error}", (inner.left, y), 13, t.bad)
             return
         if result is None:
-            done, total = self.job.progress
+            done, total, _ = self.job.progress
             ui.progress_bar(surface, t, (inner.left, y + 24, inner.width, 16), done / total,
                             f"training once, then cached: step {done} of {total}")
             ui.text(surface, t, "(the other lessons work meanwhile)", (inner.left, y + 48), 13, t.muted)

@@ -13,7 +13,7 @@ import pygame
 
 from ...engine.lessons import draw as draw_math
 from ...engine.data import MEAN, STD, load_dataset
-from ...engine.lessons.jobs import Finished, Job
+from ...engine.background import Background
 from ...engine.model import softmax
 from ..theme import array_surface, gray_rgb
 from . import common as ui
@@ -53,13 +53,13 @@ class DrawScene:
             model = draw_math.cached_quick_model()
             self.model_note = f"quick model ({draw_math.QUICK_STEPS} steps, from the cache)"
         if model is not None:
-            self.job = Finished((model, None))
+            self.job = Background.done((model, None))
             self.model_note = self.model_note or "given model"
         else:
             data = load_dataset(getattr(options, "data", None))
             steps = draw_math.QUICK_STEPS
-            self.job = Job(lambda progress, stop: draw_math.train_quick_model(data, progress, stop, steps),
-                           "draw-model").start()
+            self.job = Background(lambda task: draw_math.train_quick_model(data, task.report, task.stopping, steps),
+                                  "draw-model").start()
             self.model_note = f"quick model: {draw_math.QUICK_STEPS} SGD steps of {draw_math.QUICK.batch_size} images"
         self._pad_rect = pygame.Rect(0, 0, PAD, PAD)
         self.export_seconds = 0.2
@@ -73,7 +73,7 @@ class DrawScene:
         return self.job.finished.is_set()
 
     def close(self) -> None:
-        self.job.cancel()
+        self.job.stop()
 
     def clear(self) -> None:
         self.canvas.fill((0, 0, 0))
@@ -227,7 +227,7 @@ class DrawScene:
             ui.text(surface, t, f"training failed: {self.job.error}", (inner.left, y + 4), 13, t.bad)
             y += lh + 4
         elif not self.ready():
-            done, total = self.job.progress
+            done, total, _ = self.job.progress
             ui.progress_bar(surface, t, (inner.left, y + 24, inner.width, 16), done / total,
                             f"training once, then cached: {done}/{total}")
             ui.text(surface, t, "you can draw meanwhile", (inner.left, y + 44), 13, t.muted)

@@ -18,6 +18,7 @@ BUTTONS = (
     ("lr_down", "[", "lr ÷", ""),
     ("lr_up", "]", "lr ×", ""),
     ("reset", "R", "Reset", ""),
+    ("arch", "A", "Network", "Net"),
     ("screenshot", "S", "Screenshot", "Shot"),
     ("lessons", "L", "Lessons", ""),
     ("help", "H", "Help", ""),
@@ -30,6 +31,8 @@ KEYS = (
     ("+  −", "training speed: slow, 1/s, 10/s, 50/s, max"),
     ("[  ]", "learning rate down / up, live (1-2-5 steps)"),
     ("R", "reset to the starting weights and the --lr learning rate"),
+    ("A", "design the network: presets, − + on a conv layer's filters, kernel, stride, padding; "
+          "Enter trains it from fresh weights"),
     ("S", "screenshot to ./pictures/"),
     ("L", "the lessons menu"),
     ("F11", "full screen"),
@@ -42,7 +45,8 @@ LEGEND = (
     ("grey", "exactly zero. A map that is all grey is zero everywhere: ReLU (max(0, z)) cut every value, "
              "the filter found none of its pattern in this image (a \"dead\" map for this image)"),
     ("hatched", "padding: zeros added around the image so the output keeps its size"),
-    ("outline", "in this colour: the window, cell or product being computed now"),
+    ("outline", "in this colour: the window, cell or product being computed now; a thin grey one beside "
+                "it: where the window was before it jumped (a stride above 1)"),
     ("z", "a neuron's sum before the activation: z = Σ w·x + b; ReLU(z) = max(0, z)"),
     ("∂L/∂x", "the gradient: how much the loss L changes per unit change of x (backward pass)"),
     ("smoothed", f"the loss averaged over recent steps: each step keeps {1 - SMOOTHING:.0%} of the old value "

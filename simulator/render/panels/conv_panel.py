@@ -2,9 +2,11 @@
 with every number checkable.
 
 Left to right: the layer's input (padding hatched; one tile per input channel) with the
-receptive window outlined, the filter written as a table of its weights (for conv2: the
-slice of the input channel in use), and the output z = Σ w·x + b (before the activation)
-filling in up to the window; a colour bar under each heat map. One product is "current":
+receptive window outlined (with a stride above 1, the window before it too, so the jump of S
+pixels shows), the filter written as a table of its weights (with several input channels: the
+slice of the channel in use), and the output z = Σ w·x + b (before the activation) filling in
+up to the window; a colour bar under each heat map. Any conv layer of any network: its
+filters, kernel, stride and padding come from the snapshot. One product is "current":
 its input cell and filter cell are outlined and the caption writes it out. It is the
 largest |w·x| of the window, the cell clicked in the filter table, or, in presenter mode, each
 of the window's products in turn. Below: the window's sum, bias, z and activation. All numbers
@@ -17,17 +19,24 @@ import math
 import numpy as np
 import pygame
 
+from ...engine.trace import finite_limit
+from .layers import ACT_NAMES, block_of, display_name, scale_of
 from .widgets import (CHECK, Numbers, Sizes, Text, colour_bar, first_fitting, fmt, frame, hatch, heat,
                       heat_tile, outline)
 
-ACT_NAMES = {"relu": "ReLU", "sigmoid": "σ", "tanh": "tanh"}
 GAP = 4
 SKIP_BLANK_BELOW = 20      # window positions per second: slower than this, blank windows are skipped
 
 
-def _grid(c: int) -> tuple[int, int]:
-    cols = min(c, 3)
-    return cols, math.ceil(c / cols)
+def _grid(c: int, side: int, width: int, height: int) -> tuple[int, int, int]:
+    """(cols, rows, scale): c tiles of side×side in width×height, as large as they fit."""
+    best = (1, c, 0)
+    for cols in range(1, c + 1):
+        rows = math.ceil(c / cols)
+        scale = min((width - (cols - 1) * GAP) // (cols * side), (height - (rows - 1) * GAP) // (rows * side))
+        if scale > best[2]:
+            best = (cols, rows, scale)
+    return best
 
 
 class ConvPanel:
@@ -41,7 +50,10 @@ class ConvPanel:
         self.static: pygame.Surface | None = None
         self.output: pygame.Surface | None = None
         self.terms = None
-        self.activation = "relu"
+        self.activation = "relu"           # the kind after this conv layer, None: none
+        self.n_filters = 0
+        self.source = "input"              # the tensor this layer reads
+        self.missing = False               # a network without conv layers: the panel says so
         self.pos = 0.0                     # window index along the output, row-major, fractional
         self.slide_per_sec = 30.0
         self.chosen = None                 # (c, p, q) clicked in the filter table, or None
@@ -64,16 +76,23 @@ class ConvPanel:
         Hp = H + 2 * terms.padding
         F = terms.filter_size
         OH, OW = terms.out_shape
-        cols, rows = _grid(C)
-        n_filters = 6 if terms.layer == "conv1" else 16
+        n_filters = self.n_filters
         inner = frame(surf, surf.get_rect(), th, tx, sz, f"Convolution: {terms.layer}, filter {terms.channel + 1}",
                       (f"{n_filters} filters of {C}×{F}×{F}, stride {terms.stride}, padding {terms.padding}",
                        f"{C}×{F}×{F}, stride {terms.stride}, pad {terms.padding}", f"{C}×{F}×{F}"))
         self.inner = inner
         small, line = sz.small, tx.line(sz.small)
-        # the filter table: one cell per weight, wide enough for "−0.00"
+        # the filter table: one cell per weight, wide enough for "−0.00" (a big kernel: narrower
+        # cells, and the weights as colours only when even one decimal does not fit)
         self.cell_w = self.numbers.size("−0.00", small)[0] + sz.px(8)
         self.cell_h = self.numbers.size("0", small)[1] + sz.px(4)
+        most = int(inner.w * 0.5)
+        if F * self.cell_w > most:
+            self.cell_w = max(3, most // F)
+        self.digits = 2 if self.cell_w >= self.numbers.size("−0.00", small)[0] + 4 else \
+            1 if self.cell_w >= self.numbers.size("−0.0", small)[0] + 4 else 0
+        if self.digits == 0:
+            self.cell_h = min(self.cell_h, self.cell_w)
         table_w, table_h = F * self.cell_w, F * self.cell_h
         self.caption_size = sz.body
         caption_lines = 3
@@ -85,7 +104,7 @@ class ConvPanel:
             caption_h = caption_lines * tx.line(self.caption_size) + sz.px(4)
             area_h = inner.h - caption_h - label_h - bar_h - slice_h
             avail_w = inner.w - table_w - 2 * op_w
-            s_in = min((int(avail_w * 0.53) - (cols - 1) * GAP) // (cols * Hp), (area_h - (rows - 1) * GAP) // (rows * Hp))
+            cols, rows, s_in = _grid(C, Hp, int(avail_w * 0.53), area_h)
             if s_in >= 2 or caption_lines == 2:
                 break
             caption_lines -= 1             # say less: the output-size formula goes first
@@ -116,12 +135,13 @@ class ConvPanel:
         self.bars = {"input": pygame.Rect(in_box.x, below, in_box.w, sz.px(6)),
                      "output": pygame.Rect(self.out_rect.x, below, out_w, sz.px(6))}
         label_y = below + bar_h
-        src = f"input {C}×{H}×{W}" if terms.layer == "conv1" else f"pool1 {C}×{H}×{W}"
+        src = f"{self.source} {C}×{H}×{W}"
         pad = f", padding {terms.padding} (hatched)" if terms.padding else ""
-        forms = [(f"{src}{pad}", f"{src}", f"{C}×{H}×{W}"),
+        jump = f", stride {terms.stride}: the window jumps {terms.stride}" if terms.stride > 1 else ""
+        before = f", before {ACT_NAMES.get(self.activation, self.activation)}" if self.activation else ""
+        forms = [(f"{src}{pad}{jump}", f"{src}{pad}", f"{src}", f"{C}×{H}×{W}"),
                  (f"filter {terms.channel + 1}: weights w", "weights w", "w"),
-                 (f"z = Σ w·x + b, {OH}×{OW}, before {ACT_NAMES.get(self.activation, 'ReLU')}",
-                  f"z {OH}×{OW}, before {ACT_NAMES.get(self.activation, 'ReLU')}", f"z {OH}×{OW}", "z")]
+                 (f"z = Σ w·x + b, {OH}×{OW}{before}", f"z {OH}×{OW}{before}", f"z {OH}×{OW}", "z")]
         boxes = [(x0, in_w), (fx, table_w), (ox, out_w)]
         self.labels = []
         for i, ((x, w), fs) in enumerate(zip(boxes, forms)):
@@ -132,29 +152,45 @@ class ConvPanel:
             if label:
                 self.labels.append((x + w // 2, label_y, label))
         self.caption_y = label_y + label_h + sz.px(2)
-        o = (H - F + 2 * terms.padding) // terms.stride + 1
+        o = OH
+        rounded = " (rounded down)" if (H - F + 2 * terms.padding) % terms.stride else ""
         self.formula = first_fitting(tx, (f"output size = (W − F + 2P)/S + 1 = ({H} − {F} + 2·{terms.padding})/"
-                                          f"{terms.stride} + 1 = {o}",
+                                          f"{terms.stride} + 1 = {o}{rounded}",
                                           f"(W − F + 2P)/S + 1 = ({H} − {F} + 2·{terms.padding})/{terms.stride} + 1"
-                                          f" = {o}"), inner.w, self.caption_size) or ""
+                                          f" = {o}{rounded}",
+                                          f"({H} − {F} + 2·{terms.padding})/{terms.stride} + 1 = {o}"),
+                                     inner.w, self.caption_size) or ""
         self._key = (terms.layer, terms.channel, self.rect.size, self.activation)
 
     # --- snapshot ----------------------------------------------------------------------
     def set_snapshot(self, snap) -> None:
         terms = snap.conv
+        self.missing = terms is None
+        if terms is None:               # a network without conv layers: say so
+            self.terms = None
+            with CHECK.scope(self.name, self.rect, self.rect.topleft):
+                inner = frame(self.static, self.static.get_rect(), self.theme, self.text, self.sizes, "Convolution")
+                say = first_fitting(self.text, ("this network has no conv layer: its first layer is dense",
+                                                "no conv layer in this network"), inner.w, self.sizes.body)
+                if say:
+                    self.text.draw(self.static, say, inner.topleft, self.sizes.body, self.theme.muted)
+            return
         if self.terms is None or (self.terms.layer, self.terms.channel) != (terms.layer, terms.channel):
             self.pos, self.chosen = 0.0, None
-        self.terms, self.activation = terms, snap.activation
+        block = block_of(snap.arch, terms.layer)
+        self.terms, self.activation = terms, block.act
+        self.source = display_name(snap.arch, block.src)
+        self.n_filters = snap.weights[f"{terms.layer}_w"].shape[0]
         self._busy = terms.busy()
         with CHECK.scope(self.name, self.rect, self.rect.topleft):
             self._geometry(terms)       # cheap (frame and widths are cached); records its texts
-            self._paint(snap, terms)
+            self._paint(snap, terms, block)
 
-    def _paint(self, snap, terms) -> None:
+    def _paint(self, snap, terms, block) -> None:
         th, tx, sz = self.theme, self.text, self.sizes
         surf = self.static
-        limit_in = snap.limits["input"] if terms.layer == "conv1" else snap.limits["stage1"]
-        in_one_sided = terms.layer == "conv2" and snap.activation == "relu"
+        key, in_one_sided = scale_of(snap.arch, block.src) or (None, False)
+        limit_in = snap.limits[key] if key else finite_limit(snap.acts[block.src])
         for c, rect in enumerate(self.in_tiles):
             surf.blit(heat_tile(terms.padded[c], limit_in, th, self.s_in, in_one_sided), rect)
             if terms.padding:      # the padding ring: hatched zeros around the real image
@@ -226,6 +262,7 @@ class ConvPanel:
         c, p, q = cpq
         w, x, prod = float(win.weights[c, p, q]), float(win.patch[c, p, q]), float(win.products[c, p, q])
         act = ACT_NAMES.get(self.activation, self.activation)
+        after = f"    {act}(z) = {fmt(win.activation)}" if self.activation else ""
         at = f"w[{p},{q}]" if win.products.shape[0] == 1 else f"w[{c + 1}][{p},{q}]"
         n = win.products.size
         width = self.inner.w
@@ -234,10 +271,10 @@ class ConvPanel:
                                    f"{at} · x = ({fmt(w)}) × ({fmt(x)}) = {fmt(prod)}",
                                    f"({fmt(w)}) × ({fmt(x)}) = {fmt(prod)}"), width, size) or ""
         line2 = first_fitting(tx, (f"Σ of {n} w·x = {fmt(win.total)}    b = {fmt(win.bias)}    z = Σ + b = "
-                                   f"{fmt(win.result)}    {act}(z) = {fmt(win.activation)}",
-                                   f"Σ w·x = {fmt(win.total)}   b = {fmt(win.bias)}   z = {fmt(win.result)}   "
-                                   f"{act}(z) = {fmt(win.activation)}",
-                                   f"z = Σ + b = {fmt(win.result)}   {act}(z) = {fmt(win.activation)}"), width, size) or ""
+                                   f"{fmt(win.result)}{after}",
+                                   f"Σ w·x = {fmt(win.total)}   b = {fmt(win.bias)}   z = {fmt(win.result)}"
+                                   f"{after.replace('    ', '   ')}",
+                                   f"z = Σ + b = {fmt(win.result)}{after.replace('    ', '   ')}"), width, size) or ""
         lines = [line1, line2]
         if self.caption_lines >= 3 and self.formula:
             lines.append(self.formula)
@@ -251,6 +288,8 @@ class ConvPanel:
         return (id(self.terms), self.rect.topleft, self.window_yx(), product)
 
     def draw(self, target: pygame.Surface, now: float) -> None:
+        if self.missing:
+            target.blit(self.static, self.rect)
         if self.terms is None:
             return
         with CHECK.scope(self.name + ":frame", self.rect):
@@ -280,6 +319,8 @@ class ConvPanel:
         step, size = self.terms.stride * self.s_in, self.F * self.s_in
         for ch, tile in enumerate(self.in_tiles):
             wx, wy = ox + tile.x + x * step, oy + tile.y + y * step
+            if self.terms.stride > 1 and x and ch == c:     # where the window was: it jumped S pixels
+                pygame.draw.rect(target, th.muted, pygame.Rect(wx - step, wy, size, size), 1)
             outline(target, pygame.Rect(wx, wy, size, size), th.accent if ch == c else th.muted, 2 if ch == c else 1)
             if ch == c:
                 cell = pygame.Rect(wx + q * self.s_in, wy + p * self.s_in, self.s_in, self.s_in)
@@ -293,10 +334,11 @@ class ConvPanel:
                 r = pygame.Rect(table.x + qq * self.cell_w, table.y + pp * self.cell_h, self.cell_w, self.cell_h)
                 pygame.draw.rect(target, tuple(int(v) for v in rgb[pp, qq]), r)
                 pygame.draw.rect(target, th.panel_border, r, 1)
-                nums.draw(target, fmt(float(weights[pp, qq]), 2), r.center, sz.small, th.text)
+                if self.digits:
+                    nums.draw(target, fmt(float(weights[pp, qq]), self.digits), r.center, sz.small, th.text)
         pygame.draw.rect(target, th.text, pygame.Rect(table.x + q * self.cell_w, table.y + p * self.cell_h,
                                                       self.cell_w, self.cell_h).inflate(2, 2), 2)
-        if self.terms.weights.shape[0] > 1:       # conv2: which input channel this slice reads
+        if self.terms.weights.shape[0] > 1:       # several input channels: which one this slice reads
             tx.draw(target, f"slice {c + 1} of {self.terms.weights.shape[0]}", (table.centerx, table.y - 2),
                     sz.small, th.muted, anchor="midbottom")
         # the caption

@@ -1,12 +1,12 @@
-"""Dense part: the flattened pool2 vector, the fully connected activations and the logits as
-heat strips (after ReLU: one-sided), and the 10 softmax probabilities as bars."""
+"""Dense part: the flattened vector, every fully connected layer's output (after its
+activation; one-sided after ReLU) and the logits as heat strips, up to MAX_DENSE layers (the
+logits always; beyond, it says how many are not shown), and the 10 softmax probabilities as bars."""
 from __future__ import annotations
 
 import pygame
 
+from .layers import ACT_NAMES, MAX_DENSE, dense_rows, display_name, flat_source, more, scale_of
 from .widgets import SnapshotPanel, first_fitting, fmt, frame, heat_strip
-
-ACT_NAMES = {"relu": "ReLU", "sigmoid": "σ", "tanh": "tanh"}
 
 
 class DensePanel(SnapshotPanel):
@@ -15,15 +15,28 @@ class DensePanel(SnapshotPanel):
     def build(self, snap) -> None:
         th, tx, sz = self.theme, self.text, self.sizes
         surf = self.static
-        act = ACT_NAMES.get(snap.activation, snap.activation)
-        relu = snap.activation == "relu"
+        arch = snap.arch
         inner = frame(surf, surf.get_rect(), th, tx, sz, "Dense layers",
                       ("the vector each layer hands to the next", "each layer's output vector"))
         n_flat = snap.acts["flat"].size
-        rows = [("flatten", (f"pool2 16×5×5 → {n_flat}", f"→ {n_flat}"), snap.acts["flat"], snap.limits["flat"], relu),
-                ("fc1", (f"400 → 120, {act}", "→ 120"), snap.acts["act3"], snap.limits["fc1"], relu),
-                ("fc2", (f"120 → 84, {act}", "→ 84"), snap.acts["act4"], snap.limits["fc2"], relu),
-                ("fc3", ("84 → 10 logits", "→ 10"), snap.acts["logits"], snap.limits["logits"], False)]
+        src, shape = flat_source(arch)
+        flat_sided = (scale_of(arch, src) or ("", False))[1]
+        rows = [("flatten", (f"{display_name(arch, src)} {'×'.join(map(str, shape))} → {n_flat}", f"→ {n_flat}"),
+                 snap.acts["flat"], snap.limits["flat"], flat_sided)]
+        dense = dense_rows(arch)
+        hidden = max(0, len(dense) - MAX_DENSE)
+        shown = dense[:MAX_DENSE - 1] + dense[-1:] if hidden else dense
+        for d in shown:
+            act = f", {ACT_NAMES.get(d.act, d.act)}" if d.act else ""
+            what = " logits" if d.logits else act
+            rows.append((d.label, (f"{d.inputs} → {d.outputs}{what}", f"→ {d.outputs}"), snap.acts[d.tensor],
+                         snap.limits[d.limit], d.act == "relu"))
+        note = more(hidden, "dense layer") + f" (the network has {len(dense)}; the last is the logits)" \
+            if hidden else None
+        if note:
+            tx.draw(surf, first_fitting(tx, (note, more(hidden, "dense layer")), inner.w, sz.small) or "",
+                    (inner.x, inner.bottom), sz.small, th.accent, anchor="bottomleft")
+            inner.h -= tx.line(sz.small)
         row_h = inner.h // len(rows)
         name_w = max(tx.width(r[0], sz.small, "bold") for r in rows) + sz.px(6)
         def scale(limit, one_sided):       # the strip's colour scale, in words
@@ -46,7 +59,7 @@ class DensePanel(SnapshotPanel):
             strip = pygame.Rect(inner.x + name_w + desc_w, cy - strip_h // 2, width, strip_h)
             surf.blit(heat_strip(values, limit, th, strip.w, strip.h, one_sided), strip)
             pygame.draw.rect(surf, th.panel_border, strip.inflate(2, 2), 1)
-            if name == "fc3":          # the logits written in their cells when they fit
+            if values is snap.acts["logits"]:          # the logits written in their cells when they fit
                 texts = [fmt(float(v), 1) for v in values]
                 slot = strip.w / values.size
                 if strip_h >= tx.height(sz.small) and max(tx.width(t, sz.small) for t in texts) <= slot - 8:

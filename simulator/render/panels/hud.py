@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pygame
 
+from .layers import describe
 from .widgets import CHECK, Sizes, Text
 
 STATE_LABELS = {"running": "TRAINING", "paused": "PAUSED", "diverged": "DIVERGED"}
@@ -32,21 +33,21 @@ class Hud:
         True when it did."""
         if snap is None:
             return False
-        act = {"relu": "ReLU", "sigmoid": "sigmoid", "tanh": "tanh"}[snap.activation]
+        model = describe(snap.arch)
         # most important first: a narrow window drops from the end
         stats = [("step", f"{snap.step:,}"), ("epoch", f"{snap.epoch + 1} ({snap.epoch_progress:.0%})"),
                  ("training images/s", f"{snap.images_per_sec:,.0f}"), ("lr", f"{snap.lr:g}"),
                  ("speed", snap.speed), ("batch", f"{snap.batch_size}"),
                  ("FPS", f"{min(fps, FPS_CAP):.0f}")]
-        key = (tuple(stats), snap.status, act, snap.pool, presenting)
+        key = (tuple(stats), snap.status, model, presenting)
         if key == self._key:
             return False
         self._key = key
         with CHECK.scope(self.name, self.rect, self.rect.topleft):
-            self._draw_surface(snap, stats, act, presenting)
+            self._draw_surface(snap, stats, model, presenting)
         return True
 
-    def _draw_surface(self, snap, stats, act, presenting: bool) -> None:
+    def _draw_surface(self, snap, stats, models, presenting: bool) -> None:
         th, tx, sz = self.theme, self.text, self.sizes
         surf = self.surface
         surf.fill(th.panel)
@@ -63,13 +64,14 @@ class Hud:
         pygame.draw.rect(surf, colour, pill, border_radius=ph // 2)
         tx.draw(surf, label, pill.center, sz.small, th.background, "bold", anchor="center")
         r = tx.draw(surf, "CNN Simulator", (pad, cy), sz.title, th.text, "bold", anchor="midleft")
-        model = f"LeNet-5 · {act} · {snap.pool}-pool"
         gap = sz.px(14)
 
         def need(items):
             return sum(tx.width(k, sz.small) + 5 + tx.width(v, sz.body, "bold") for k, v in items) + gap * (len(items) - 1)
 
         x_model = r.right + gap
+        model = next((m for m in models if need(stats) + tx.width(m, sz.small) + gap <= pill.x - gap - x_model),
+                     models[-1])
         show_model = need(stats) + tx.width(model, sz.small) + gap <= pill.x - gap - x_model
         x = x_model + (tx.width(model, sz.small) + gap if show_model else 0)
         while len(stats) > 2 and need(stats) > pill.x - gap - x:

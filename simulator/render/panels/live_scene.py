@@ -6,6 +6,7 @@ from __future__ import annotations
 import pygame
 
 from ...engine.worker import SPEEDS
+from .arch_editor import ArchEditor
 from .controls import ButtonBar, DivergedBanner, HelpOverlay
 from .conv_panel import ConvPanel
 from .curves_panel import CurvesPanel
@@ -31,7 +32,7 @@ KEY_ACTIONS = {
     pygame.K_LEFTBRACKET: "lr_down", pygame.K_RIGHTBRACKET: "lr_up",
     pygame.K_r: "reset", pygame.K_s: "screenshot", pygame.K_h: "help",
     pygame.K_F11: "fullscreen", pygame.K_q: "quit", pygame.K_ESCAPE: "escape", pygame.K_l: "lessons",
-    pygame.K_p: "presenter",
+    pygame.K_p: "presenter", pygame.K_a: "arch",
 }
 CHAR_ACTIONS = {"+": "faster", "-": "slower", "[": "lr_down", "]": "lr_up"}  # other keyboard layouts
 
@@ -53,6 +54,7 @@ class LiveScene:
         self.help = HelpOverlay(theme, tx)
         self.banner = DivergedBanner(theme, tx)
         self.toast = Toast(theme, tx)
+        self.editor = ArchEditor(theme, tx)
         self.panels = (self.input, self.conv, self.curves, self.maps, self.pool, self.dense, self.probs)
         self.animated = (self.conv, self.pool)      # redrawn between snapshots when their frame_key moves
         self._drawn: dict = {}                       # animated panel → frame_key of what is on screen
@@ -81,7 +83,7 @@ class LiveScene:
         bar_h = tx.line(sz.body) + sz.px(12)
         self.hud.layout(pygame.Rect(0, 0, w, hud_h), sz)
         self.buttons.layout(pygame.Rect(m, h - bar_h - m, w - 2 * m, bar_h), sz)
-        self.help.sizes = self.banner.sizes = self.toast.sizes = sz
+        self.help.sizes = self.banner.sizes = self.toast.sizes = self.editor.sizes = sz
         top, bottom = hud_h + m, h - bar_h - 2 * m
         avail = bottom - top
         inner_w = w - 2 * m
@@ -120,7 +122,14 @@ class LiveScene:
     # --- input ---------------------------------------------------------------------------
     def handle(self, event, now: float) -> str | None:
         """Apply an event; return an action the app itself must do ("quit", "screenshot",
-        "fullscreen") or None."""
+        "fullscreen", ("arch", spec): train that network) or None."""
+        if self.editor.visible:                 # the designer takes every key and click
+            if event.type in (pygame.KEYDOWN, pygame.MOUSEBUTTONDOWN):
+                self._dirty_all = True
+                result = self.editor.handle(event)
+                if isinstance(result, tuple):
+                    return ("arch", result[1])
+            return None
         action = None
         if event.type == pygame.KEYDOWN:
             action = KEY_ACTIONS.get(event.key) or CHAR_ACTIONS.get(event.unicode)
@@ -136,7 +145,10 @@ class LiveScene:
         if action in ("quit", "screenshot", "fullscreen", "lessons"):
             return action
         w = self.worker
-        if action == "help":
+        if action == "arch":
+            self.editor.open(self.snapshot.arch.spec if self.snapshot is not None else self.editor.current)
+            self.show_help = False
+        elif action == "help":
             self.show_help = not self.show_help
         elif action == "presenter":
             self.toggle_presenter(now)
@@ -162,6 +174,9 @@ class LiveScene:
 
     def toggle_presenter(self, now: float) -> None:
         """P: keep this sample on screen and sweep it slowly (training goes on behind); P again: live."""
+        if self.presenter is None and self.snapshot is not None and self.snapshot.conv is None:
+            self.toast.show("presenter mode follows a convolution, and this network has none", now)
+            return
         if self.presenter is None and self.snapshot is not None:
             self.presenter = Presenter(self.snapshot)
             self.toast.show("presenter mode: this image stays, the filter sweeps it; − + pace, P back to live", now)
@@ -198,7 +213,7 @@ class LiveScene:
         snap = self.worker.latest()
         fresh = snap is not None and (self.snapshot is None or snap.seq != self.snapshot.seq)
         selection_changed = snap is not None and self.snapshot is not None and \
-            (snap.conv.layer, snap.conv.channel) != (self.snapshot.conv.layer, self.snapshot.conv.channel)
+            _selected(snap) != _selected(self.snapshot)
         if fresh and (now - self.swapped_at >= 1.0 / REFRESH_HZ or selection_changed or snap.status != "running"):
             if self.snapshot is not None and abs(snap.lr - self.snapshot.lr) > 1e-12:
                 self.toast.show(f"learning rate {self.snapshot.lr:g} → {snap.lr:g}", now)
@@ -212,7 +227,7 @@ class LiveScene:
         if self.presenter is not None:
             self.presenter.update(dt)
             y, x = self.presenter.window
-            self.pool.follow(y // 2, x // 2, "forward" if self.presenter.fraction < 0.5 else "backward")
+            self.pool.follow(y, x, "forward" if self.presenter.fraction < 0.5 else "backward")
         self.conv.slide_per_sec = SLIDE.get(self.snapshot.speed, 30.0) if self.snapshot else 30.0
         self.conv.update(dt)
         if self.hud.update(self._hud_snapshot, fps, self.presenter is not None):
@@ -232,7 +247,7 @@ class LiveScene:
     def _apply(self, snap) -> None:
         self._dirty_all = True
         self.snapshot = self._hud_snapshot = snap
-        self.maps.selection = (snap.conv.layer, snap.conv.channel)
+        self.maps.selection = _selected(snap)
         self.buttons.paused = snap.status == "paused"
         for p in self.panels:
             p.set_snapshot(snap)
@@ -242,7 +257,8 @@ class LiveScene:
         snapshots only the animated panels are redrawn, so a frame costs little of the GIL
         the training thread needs."""
         newest = self._hud_snapshot          # presenter mode: training's state, not the sample shown
-        overlay = self.show_help or self.toast.visible(now) or (newest is not None and newest.diverged)
+        overlay = self.show_help or self.editor.visible or self.toast.visible(now) or \
+            (newest is not None and newest.diverged)
         if self._dirty_all or overlay or self._overlay_shown:
             self._overlay_shown = overlay
             self._dirty_all = self._hud_dirty = self._buttons_dirty = False
@@ -257,6 +273,8 @@ class LiveScene:
                 self.banner.draw(surface, newest.message)
             if self.show_help:
                 self.help.draw(surface)
+            if self.editor.visible:
+                self.editor.draw(surface)
             return None
         dirty = []
         for p in self.animated:
@@ -275,3 +293,8 @@ class LiveScene:
             dirty.append(self.buttons.rect)
             self._buttons_dirty = False
         return dirty
+
+
+def _selected(snap) -> tuple[str, int] | None:
+    """(conv layer, channel) the snapshot's convolution shows; None for a network without conv."""
+    return (snap.conv.layer, snap.conv.channel) if snap.conv is not None else None

@@ -1,12 +1,14 @@
-"""Pooling panel: a block of 2×2 windows of the selected channel, forward then backward, one
-window at a time.
+"""Pooling panel: a block of k×k windows (stride s) of the selected channel, forward then
+backward, one window at a time.
 
-Forward: the window's four values and its result written out, max(a, b, c, d) or
+Forward: the window's k² values and its result written out, max(a, b, c, d) or
 (a + b + c + d)/4; a window whose maximum is shared (a tie) or is 0 is named as such. Backward:
-each ∂L/∂y arrives and is routed to its window's argmax (average: a quarter to each cell),
-and ∂L/∂x fills in window by window as it is routed. The engine picks the block with the most
+each ∂L/∂y arrives and is routed to its window's argmax (average: 1/k² to each cell), and ∂L/∂x
+fills in window by window as it is routed (where windows overlap, s < k, a cell shows the
+engine's total over every window that reads it). The engine picks the block with the most
 windows that have a strict, non-zero maximum. Numbers are the Snapshot's PoolTrace (x, y,
-argmax, dy, dx), indexed, never recomputed.
+argmax, dy, dx), indexed, never recomputed. A conv layer without pooling after it is said in
+words instead.
 """
 from __future__ import annotations
 
@@ -14,11 +16,17 @@ from dataclasses import replace
 
 import pygame
 
+from .layers import block_of, blocks
 from .widgets import (CHECK, Numbers, Sizes, Text, first_fitting, fmt, fmt_cell, frame, heat_tile, inner_rect,
-                      outline, power_of_ten, ten_to)
+                      outline, power_of_ten, ten_to, wrap)
 
 PHASE_SECONDS = 4.0
 PHASES = ("forward", "backward")
+WORDS = {3: "three", 4: "four", 8: "eight", 9: "nine"}
+
+
+def _count(n: int) -> str:
+    return WORDS.get(n, str(n))
 
 
 class PoolPanel:
@@ -31,6 +39,8 @@ class PoolPanel:
         self.sizes = Sizes.for_window((1280, 800), theme)
         self.trace = None
         self.snapshot = None
+        self.block = None            # the selected conv layer's block (arch-derived)
+        self.note: pygame.Surface | None = None     # drawn instead when there is no 2×2 pooling to show
         self.surfaces: dict[str, pygame.Surface] = {}
         self.built: dict[str, object] = {}   # phase → the trace its surface shows
         self.phase_start = 0.0
@@ -60,15 +70,18 @@ class PoolPanel:
         top = inner.y + tx.line(sz.body) + sz.px(4)
         avail_h = inner.bottom - top - line - 2
         gap = sz.px(36)
-        # the most windows (3×3, else 2×2) at two decimals, else one decimal
+        # the most windows (3×3, else 2×2) at two decimals, else one decimal; n windows a side
+        # read side = (n − 1)·s + k input cells
+        k, s = tr.size, tr.stride
         for n, digits in ((tr.crop[2], 2), (2, 2), (2, 1), (1, 1)):
             n = min(n, tr.crop[2])
+            side = (n - 1) * s + k
             cw = nums.size("−0.00" if digits == 2 else "−0.0", sz.small)[0] + sz.px(8)
-            ch = max(nums.size("0", sz.small)[1] + sz.px(4), min(cw, avail_h // (2 * n)))
-            if 3 * n * cw + gap <= inner.w and 2 * n * ch <= avail_h:
+            ch = max(nums.size("0", sz.small)[1] + sz.px(4), min(cw, avail_h // side))
+            if (side + n) * cw + gap <= inner.w and side * ch <= avail_h:
                 break
-        self.n, self.digits, self.cw, self.ch = n, digits, cw, ch
-        grid_w, grid_h = 2 * n * cw, 2 * n * ch
+        self.n, self.side, self.digits, self.cw, self.ch = n, side, digits, cw, ch
+        grid_w, grid_h = side * cw, side * ch
         mini = min(grid_h, inner.w - grid_w - n * cw - 2 * gap)
         self.mini_scale = mini // tr.x.shape[0] if mini >= tr.x.shape[0] * 2 else 0     # no room: left out
         mini = tr.x.shape[0] * self.mini_scale
@@ -83,25 +96,67 @@ class PoolPanel:
     def _in_cell(self, r: int, c: int) -> pygame.Rect:
         return pygame.Rect(self.in_rect.x + c * self.cw, self.in_rect.y + r * self.ch, self.cw, self.ch)
 
+    def _window(self, i: int, j: int) -> pygame.Rect:
+        """Window (i, j) of the crop on the input grid."""
+        st, k = self.trace.stride, self.trace.size
+        return pygame.Rect(self.in_rect.x + st * j * self.cw, self.in_rect.y + st * i * self.ch, k * self.cw,
+                           k * self.ch)
+
     def _out_cell(self, i: int, j: int) -> pygame.Rect:
         return pygame.Rect(self.out_rect.x + j * self.cw, self.out_rect.y + i * self.ch, self.cw, self.ch)
 
     # --- snapshot ----------------------------------------------------------------------
     def set_snapshot(self, snap) -> None:
-        self.snapshot, self.trace = snap, snap.pool_trace
-        self.base, self.forced = snap.pool_trace, None
+        self.block = block_of(snap.arch, snap.conv.layer) if snap.conv is not None else None
+        tr = snap.pool_trace
+        if tr is None:
+            self.snapshot, self.trace, self.base, self.forced = snap, None, None, None
+            self._say(snap)
+            return
+        self.note = None
+        self.snapshot, self.trace = snap, tr
+        self.base, self.forced = tr, None
         self._geometry(self.trace)
         self.shown = self._routing(self.trace)
         self.built = {}
 
-    def follow(self, i: int, j: int, phase: str | None) -> None:
-        """Presenter mode: show pooling window (i, j) of the map (the one the convolution's
-        current output pixel feeds), in `phase`; None goes back to the animation."""
+    def _say(self, snap) -> None:
+        """No pooling to step through: the panel says what the network does instead."""
+        th, tx, sz = self.theme, self.text, self.sizes
+        self.note = pygame.Surface(self.rect.size)
+        b = self.block
+        if b is not None:
+            title = "Pooling"
+            lines = [f"{b.conv} has no pooling after it: its maps go on to the next layer as they are."]
+            if b.stride > 1:
+                lines.append(f"Its stride {b.stride} shrinks them instead: the filter jumps {b.stride} pixels "
+                             f"at a time.")
+            if any(other.pool for other in blocks(snap.arch)):
+                lines.append("Click a map of a block that pools to see its windows here.")
+        else:
+            title, lines = "Pooling", ["this network has no conv layer, so nothing to pool"]
+        with CHECK.scope(f"{self.name}:note", self.rect, self.rect.topleft):
+            inner = frame(self.note, self.note.get_rect(), th, tx, sz, title)
+            y = inner.y
+            for line in lines:
+                for part in wrap(tx, line, inner.w, sz.body):
+                    if y + tx.line(sz.body) > inner.bottom:
+                        break
+                    tx.draw(self.note, part, (inner.x, y), sz.body, th.text)
+                    y += tx.line(sz.body)
+                y += sz.px(6)
+        self._records["note"] = CHECK.scopes.pop(f"{self.name}:note").texts if CHECK.enabled else []
+
+    def follow(self, y: int, x: int, phase: str | None) -> None:
+        """Presenter mode: show the pooling window that the convolution's current output pixel
+        (y, x) feeds (the one starting at or just before it), in `phase`; None goes back to the
+        animation."""
         if phase is None or self.base is None:
             self.forced = None
             return
         tr, n = self.base, self.n
         OH, OW = tr.y.shape
+        i, j = min(y // tr.stride, OH - 1), min(x // tr.stride, OW - 1)
         i0, j0 = min(max(0, i - n // 2), OH - n), min(max(0, j - n // 2), OW - n)
         if self.trace.crop != (i0, j0, tr.crop[2]):
             self.trace = replace(tr, crop=(i0, j0, tr.crop[2]))
@@ -113,19 +168,28 @@ class PoolPanel:
         """The backward grid's content: crop in x coordinates, the cell texts, the cells marked
         as receiving the gradient, and the engine's dx values there."""
         i0, j0, _ = tr.crop
-        n = self.n
+        n, side, s = self.n, self.side, tr.stride
         exp = power_of_ten(max(float(abs(tr.dy).max(initial=0)), float(abs(tr.dx).max(initial=0))))
         scale = 10.0 ** -exp
         texts, chosen = {}, set()
-        for r in range(2 * n):
-            for c in range(2 * n):
-                xr, xc = 2 * i0 + r, 2 * j0 + c
-                v = float(tr.dx[xr, xc])
-                texts[(xr, xc)] = fmt_cell(v * scale, self.digits) if v != 0 else "0"
-                if tr.kind == "avg" or tr.window_argmax(i0 + r // 2, j0 + c // 2) == (xr, xc):
-                    chosen.add((xr, xc))
-        return {"crop": (2 * i0, 2 * j0, 2 * n, 2 * n), "texts": texts, "chosen": chosen, "exponent": exp,
-                "dx": tr.dx[2 * i0:2 * i0 + 2 * n, 2 * j0:2 * j0 + 2 * n]}
+        for r in range(side):
+            for c in range(side):
+                v = float(tr.dx[s * i0 + r, s * j0 + c])
+                texts[(s * i0 + r, s * j0 + c)] = fmt_cell(v * scale, self.digits) if v != 0 else "0"
+        for i in range(i0, i0 + n):
+            for j in range(j0, j0 + n):
+                chosen.update(self._sources(tr, i, j))
+        return {"crop": (s * i0, s * j0, side, side), "texts": texts, "chosen": chosen, "exponent": exp,
+                "dx": tr.dx[s * i0:s * i0 + side, s * j0:s * j0 + side]}
+
+    @staticmethod
+    def _sources(tr, i: int, j: int) -> list[tuple[int, int]]:
+        """The cells of x that window (i, j) routes its gradient to: its max, or all k² (average)."""
+        am = tr.window_argmax(i, j)
+        if am is not None:
+            return [am]
+        k, s = tr.size, tr.stride
+        return [(s * i + p, s * j + q) for p in range(k) for q in range(k)]
 
     def _build(self, phase: str) -> None:
         """The phase's fixed parts: frame, whole map, grid lines, labels, and the forward values."""
@@ -141,27 +205,27 @@ class PoolPanel:
             exp = self.shown["exponent"]
             if self.mini_scale:
                 # the feature maps' scale for this layer, so its colours mean what they mean there
-                limit = snap.limits["stage1" if tr.layer == "pool1" else "stage2"]
-                surf.blit(heat_tile(tr.x, limit, th, self.mini_scale, snap.activation == "relu"),
-                          self.mini_rect)
-                s = self.mini_scale * tr.stride
-                pygame.draw.rect(surf, th.accent, pygame.Rect(self.mini_rect.x + j0 * s, self.mini_rect.y + i0 * s,
-                                                              n * s, n * s), 1)
-            for r in range(2 * n):
-                for c in range(2 * n):
+                limit = snap.limits[f"stage{self.block.stage}"]
+                surf.blit(heat_tile(tr.x, limit, th, self.mini_scale, self.block.one_sided), self.mini_rect)
+                ms, st = self.mini_scale, tr.stride
+                pygame.draw.rect(surf, th.accent, pygame.Rect(self.mini_rect.x + j0 * st * ms,
+                                                              self.mini_rect.y + i0 * st * ms,
+                                                              self.side * ms, self.side * ms), 1)
+            st, k = tr.stride, tr.size
+            for r in range(self.side):
+                for c in range(self.side):
                     cell = self._in_cell(r, c)
                     pygame.draw.rect(surf, th.panel_border, cell, 1)
                     if forward:
-                        xr, xc = 2 * i0 + r, 2 * j0 + c
+                        xr, xc = st * i0 + r, st * j0 + c
                         chosen = (xr, xc) in self.shown["chosen"]
                         v = float(tr.x[xr, xc])
                         nums.draw(surf, fmt_cell(v, self.digits), cell.center, sz.small,
                                   th.text if chosen and tr.kind == "max" else th.muted)
             for i in range(n):
                 for j in range(n):
-                    pygame.draw.rect(surf, th.text, pygame.Rect(self.in_rect.x + 2 * j * self.cw,
-                                                                self.in_rect.y + 2 * i * self.ch,
-                                                                2 * self.cw, 2 * self.ch), 1)
+                    if st == k:           # windows side by side: each one outlined (overlapping: only the current)
+                        pygame.draw.rect(surf, th.text, self._window(i, j), 1)
                     pygame.draw.rect(surf, th.text, self._out_cell(i, j), 1)
             unit = f" {ten_to(exp)}" if exp and not forward else ""
             labels = [(self.in_rect, ("pool input x", "x") if forward else (f"∂L/∂x, routed{unit}", f"∂L/∂x{unit}")),
@@ -203,7 +267,7 @@ class PoolPanel:
         if phase == "forward":
             y = fmt(float(tr.y[gi, gj]), 2)
             if tr.kind == "avg":
-                return (f"({' + '.join(vals)})/4 = {y}", f"mean = {y}"), self.theme.text
+                return (f"({' + '.join(vals)})/{tr.size ** 2} = {y}", f"mean = {y}"), self.theme.text
             kind = tr.window_kind(gi, gj)
             expr = f"max({', '.join(vals)}) = {y}"
             if kind == "tie":
@@ -214,11 +278,17 @@ class PoolPanel:
         exp = self.shown["exponent"]
         dy = fmt_cell(float(tr.dy[gi, gj]) * 10.0 ** -exp, self.digits) + (ten_to(exp) if exp else "")
         if tr.kind == "avg":
-            return (f"∂L/∂y = {dy} → {dy}/4 to each of the four", f"{dy}/4 to each"), self.theme.text
-        return (f"∂L/∂y = {dy} → all to the max, 0 to the other three", f"∂L/∂y = {dy} → to the max",
+            k2 = tr.size ** 2
+            return (f"∂L/∂y = {dy} → {dy}/{k2} to each of the {_count(k2)}", f"{dy}/{k2} to each"), self.theme.text
+        return (f"∂L/∂y = {dy} → all to the max, 0 to the other {_count(tr.size ** 2 - 1)}", f"∂L/∂y = {dy} → to the max",
                 f"{dy} → the max"), self.theme.text
 
     def draw(self, target: pygame.Surface, now: float) -> None:
+        if self.note is not None:
+            target.blit(self.note, self.rect)
+            with CHECK.scope(self.name, self.rect):
+                for r, t in self._records.get("note", ()):
+                    CHECK.record(r, t)
         if self.trace is None:
             return
         phase, k = self._frame(now)
@@ -237,33 +307,34 @@ class PoolPanel:
         ox, oy = self.rect.topleft
         forward = phase == "forward"
         exp_scale = 10.0 ** -self.shown["exponent"]
+        st, size = tr.stride, tr.size
+        filled = set()          # input cells already written (overlapping windows share cells)
         for w in range(n * n):
             i, j = divmod(w, n)
             cell = self._out_cell(i, j).move(ox, oy)
             if w <= k:          # pooled / arriving values computed so far
                 v = float(tr.y[i0 + i, j0 + j]) if forward else float(tr.dy[i0 + i, j0 + j]) * exp_scale
                 nums.draw(target, fmt_cell(v, self.digits), cell.center, sz.small, th.text)
-            if not forward:     # ∂L/∂x fills in as each window is routed
-                for p in (0, 1):
-                    for q in (0, 1):
-                        xr, xc = 2 * (i0 + i) + p, 2 * (j0 + j) + q
-                        src = self._in_cell(xr - 2 * i0, xc - 2 * j0).move(ox, oy)
-                        if w <= k:
-                            routed = (xr, xc) in self.shown["chosen"]
-                            if routed:
-                                pygame.draw.rect(target, th.accent, src.inflate(-4, -4), 1)
-                            nums.draw(target, self.shown["texts"][(xr, xc)], src.center, sz.small,
-                                      th.text if routed else th.muted)
+            if not forward and w <= k:     # ∂L/∂x fills in as each window is routed
+                for p in range(size):
+                    for q in range(size):
+                        xr, xc = st * (i0 + i) + p, st * (j0 + j) + q
+                        if (xr, xc) in filled:
+                            continue
+                        filled.add((xr, xc))
+                        src = self._in_cell(xr - st * i0, xc - st * j0).move(ox, oy)
+                        routed = (xr, xc) in self.shown["chosen"]
+                        if routed:
+                            pygame.draw.rect(target, th.accent, src.inflate(-4, -4), 1)
+                        nums.draw(target, self.shown["texts"][(xr, xc)], src.center, sz.small,
+                                  th.text if routed else th.muted)
         i, j = divmod(k, n)
-        window = pygame.Rect(self.in_rect.x + 2 * j * self.cw, self.in_rect.y + 2 * i * self.ch,
-                             2 * self.cw, 2 * self.ch).move(ox, oy)
+        window = self._window(i, j).move(ox, oy)
         outline(target, window, th.accent, 2)
         dest = self._out_cell(i, j).move(ox, oy)
         outline(target, dest, th.accent, 2)
-        am = tr.window_argmax(i0 + i, j0 + j)
-        sources = [am] if am is not None else [(2 * (i0 + i) + p, 2 * (j0 + j) + q) for p in (0, 1) for q in (0, 1)]
-        for (xr, xc) in sources:
-            src = self._in_cell(xr - 2 * i0, xc - 2 * j0).move(ox, oy)
+        for (xr, xc) in self._sources(tr, i0 + i, j0 + j):
+            src = self._in_cell(xr - st * i0, xc - st * j0).move(ox, oy)
             pygame.draw.rect(target, th.accent, src, 2)
         # one arrow across the gap between the grids: no line crosses a number
         a = (self.in_rect.right + ox + 4, window.centery)

@@ -120,7 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="model for the draw, network3d and tensors lessons, and the network the params lesson counts (default: the bundled trained LeNet-5)")
     lesson.add_argument("--untrained", action="store_true", help="draw/network3d/tensors: do not load the bundled model")
     lesson.add_argument("--export", type=Path, metavar="PATH", help="write the scene as PNG (or .gif), no window")
-    add_script_arguments(lesson, frames_note=" (with --export PATH.gif: the GIF's frame count)")
+    add_script_arguments(lesson, frames_note=" (with --export PATH.gif: the GIF's frame count)",
+                         size_note="; with --export, the picture's size")
 
     export = sub.add_parser("export", help="write a trained network as ONNX (needs: pip install -e '.[onnx]')",
                             description="Write CHECKPOINT's network as an ONNX file. Its input 'image' "
@@ -190,11 +191,9 @@ def run_train(args) -> int:
 
 def check_window_flags(args, no_window: str | None) -> None:
     """--keys, --max-frames, --screenshot and --size drive a window: refuse them where none opens."""
-    from .render.script import DEFAULT_SIZE
     if no_window is None:
         return
     given = [flag for flag, on in (("--keys", args.keys), ("--screenshot", args.screenshot),
-                                   ("--size", args.size != DEFAULT_SIZE and args.command == "lesson"),
                                    ("--max-frames", args.max_frames and args.command == "lecture")) if on]
     if given:
         raise UserError(f"{', '.join(given)} {'goes' if len(given) == 1 else 'go'} with the window, "

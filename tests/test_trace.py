@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from simulator.engine import ops
-from simulator.engine.trace import (HistoryBuffer, weights_on_screen, build_snapshot, conv_terms, conv_window,
+from simulator.engine.history import HistoryBuffer
+from simulator.engine.trace import (weights_on_screen, build_snapshot, conv_terms, conv_window,
                                     pool_crop, strict_max)
 from simulator.engine.trainer import TrainConfig, Trainer
 
@@ -148,3 +149,51 @@ def test_history_stays_bounded_and_keeps_the_whole_run():
     for i in range(200):
         h.add_test(i, 0.5)
     assert len(h.freeze(100).test_steps) <= 64 + 1
+
+
+def test_conv_layers_follow_the_arch():
+    from simulator.engine.arch import LENET5, build
+    from simulator.engine.trace import conv_layers
+    assert conv_layers(LENET5) == {"conv1": ("input", "conv1_w", "conv1_b", "act1", "pool1", 1, 2),
+                                   "conv2": ("pool1", "conv2_w", "conv2_b", "act2", "pool2", 1, 0)}
+    convs = conv_layers(build("maxpool2-conv4k3s2p1-avgpool2-conv5k3-tanh-conv6k1-fc10"))
+    assert convs == {"conv1": ("pool1", "conv1_w", "conv1_b", None, "pool2", 2, 1),
+                     "conv2": ("pool2", "conv2_w", "conv2_b", "act1", None, 1, 0),
+                     "conv3": ("act1", "conv3_w", "conv3_b", None, None, 1, 0)}
+    assert weights_on_screen(build("fc32-relu-fc10")) == ()
+
+
+@pytest.mark.parametrize("spec, selection, pool", [
+    ("conv4k3s2p1-tanh-avgpool3s2-conv6k3-relu-fc16-relu-fc10", ("conv1", 9), "pool1"),   # channel clamped to 3
+    ("conv4k7-sigmoid-conv6k3s2-tanh-conv8k3-relu-fc10", ("conv2", 5), None),              # no pooling
+    ("conv4k7-sigmoid-conv6k3s2-tanh-conv8k3-relu-fc10", ("conv9", 1), None),              # no such layer: conv1
+    ("fc32-relu-fc10", ("conv1", 0), None),                                                # no conv at all
+])
+def test_snapshot_of_another_network(small, spec, selection, pool):
+    """The snapshot holds every tensor of the arch, the selected conv's terms equal the forward
+    output, its pool (if it has one) is the engine's, and the limits name every conv block."""
+    from simulator.engine.arch import build
+    from simulator.engine.trace import conv_layers
+    trainer, result, used = one_step(small, arch=spec)
+    arch = build(spec)
+    snap = snapshot(trainer, result, used, selection)
+    assert snap.arch == arch and set(snap.acts) == set(arch.tensor_names)
+    first = min(i for i, name in enumerate(arch.tensor_names) if name.startswith(("conv", "fc", "logits")))
+    assert set(snap.grads) == set(arch.tensor_names[first:])     # what only the input feeds has none
+    convs = conv_layers(arch)
+    if not convs:
+        assert snap.conv is None and snap.pool_trace is None
+        assert {"input", "flat", "fc1", "logits"} <= set(snap.limits)
+        return
+    layer = selection[0] if selection[0] in convs else "conv1"
+    k = min(selection[1], arch.shape_of(layer)[0] - 1)
+    assert (snap.conv.layer, snap.conv.channel) == (layer, k)
+    np.testing.assert_allclose(snap.conv.results, result.fwd.outputs[layer][0, k], rtol=1e-5, atol=1e-5)
+    assert snap.conv.stride == convs[layer].stride and snap.conv.padding == convs[layer].padding
+    assert {f"stage{i}" for i in range(1, len(convs) + 1)} | {f"{c}_w" for c in convs} <= set(snap.limits)
+    if pool is None:
+        assert snap.pool_trace is None
+    else:
+        assert snap.pool_trace.layer == pool and snap.pool_trace.size == arch.layers[2].size
+        np.testing.assert_array_equal(snap.pool_trace.y, result.fwd.outputs[pool][0, k])
+        assert snap.pool_trace.dx.shape == arch.shape_of(convs[layer].act)[1:]

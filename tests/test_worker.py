@@ -140,3 +140,27 @@ def test_training_and_screen_engine_calls_at_the_same_time(worker):
     for t in threads:
         t.join(10)
     assert not errors, errors[0]
+
+
+@pytest.mark.parametrize("spec", ["conv4k3s2p1-tanh-avgpool3s2-conv6k3-relu-fc16-relu-fc10", "fc32-relu-fc10"])
+def test_another_network_warms_up_trains_and_publishes_its_snapshots(mnist, spec):
+    """The worker's warm-up runs the network's own layers; snapshots carry that network, the
+    selection falls back to a conv it has (or to none)."""
+    trainer = Trainer(TrainConfig(arch=spec, batch_size=8, schedule="constant", lr=0.02), mnist.subset(256, 50))
+    w = TrainingWorker(trainer, eval_images=50)
+    w.start()
+    try:
+        wait_for(lambda: w.ready, 120, "warm-up")
+        assert w.error is None
+        w.select("conv2", 5)
+        wait_for(lambda: latest_step(w) >= 3, what="training steps")
+        snap = w.latest()
+        assert snap.arch.spec == spec and set(snap.acts) == set(snap.arch.tensor_names)
+        if spec.startswith("conv"):
+            wait_for(lambda: w.latest().conv.layer == "conv2", what="selection")
+            assert w.latest().conv.channel == 5 and w.latest().pool_trace is None
+        else:
+            assert snap.conv is None and snap.pool_trace is None
+    finally:
+        w.stop()
+    assert not w.is_alive()

@@ -31,6 +31,7 @@ MAX_LAYERS = 40
 MAX_FILTERS = 256
 MAX_WIDTH = 4096
 MAX_PARAMS = 5_000_000          # ~20 MB of float32 weights (+ gradients and momentum): a laptop's worth
+MAX_VALUES = 1_000_000          # values in one image's tensors: ×4 bytes ×(outputs + gradients) ×128 images ≈ 1 GB
 GRAMMAR = ("conv{filters}k{kernel}[s{stride}][p{padding}], maxpool{size}[s{stride}], "
            "avgpool{size}[s{stride}], fc{width}, relu, sigmoid or tanh")
 
@@ -155,13 +156,7 @@ class Arch:
 
     @property
     def param_count(self) -> int:
-        total = 0
-        for shape in self.param_shapes.values():
-            n = 1
-            for d in shape:
-                n *= d
-            total += n
-        return total
+        return sum(_size(shape) for shape in self.param_shapes.values())
 
     def with_kinds(self, activation: str | None = None, pool: str | None = None) -> "Arch":
         """The same network with every activation (and/or every pooling) of the given kind."""
@@ -242,6 +237,10 @@ def build(spec: str | tuple[Layer, ...] = LENET5_SPEC) -> Arch:
     if arch.param_count > MAX_PARAMS:
         raise ArchError(f"--arch: {arch.param_count:,} parameters; at most {MAX_PARAMS:,} "
                         f"(narrow the widest layers or pool before the first fc)")
+    values = sum(_size(shape) for layer, shape in zip(arch.layers, arch.shapes) if not isinstance(layer, Flatten))
+    if values > MAX_VALUES:
+        raise ArchError(f"--arch: its tensors hold {values:,} values per image; at most {MAX_VALUES:,} "
+                        f"(fewer filters, or pool or stride sooner)")
     return arch
 
 
@@ -288,6 +287,13 @@ def _out_size(n: int, f: int, p: int, s: int) -> Fraction:
     """(n − f + 2p)/s + 1, floored when it is at least 1 (PyTorch's rule), exact otherwise."""
     exact = Fraction(n - f + 2 * p, s) + 1
     return Fraction(int(exact // 1)) if exact >= 1 else exact
+
+
+def _size(shape: tuple[int, ...]) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
 
 
 def _show(x: Fraction) -> str:

@@ -21,6 +21,7 @@ nothing is shared between calls.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
@@ -39,17 +40,26 @@ _ACT = {"relu": (ka.relu_forward, ka.relu_backward), "sigmoid": (ka.sigmoid_forw
         "tanh": (ka.tanh_forward, ka.tanh_backward)}
 
 
+@functools.lru_cache(maxsize=16)
+def _layout(arch: Arch) -> tuple:
+    """Per layer: (layer, input tensor name, output name, parameter stem or None, argmax name or None)."""
+    names = arch.tensor_names
+    return tuple((layer, names[i], layer.name,
+                  arch.param_prefix(layer) if isinstance(layer, (Conv, Dense)) else None,
+                  "argmax:" + layer.name if isinstance(layer, Pool) and layer.kind == "max" else None)
+                 for i, layer in enumerate(arch.layers))
+
+
 class _Plan:
     """The arch's layers as the chunk loops walk them: (layer, input tensor name, output name,
-    parameter stem or None), and the parameters as contiguous arrays, prepared once per call."""
+    parameter stem, argmax name, its weight and bias arrays), the parameters made contiguous
+    once per call."""
 
     def __init__(self, arch: Arch, params: dict):
         self.arch = arch
         self.p = {k: np.ascontiguousarray(v) for k, v in params.items()}
-        names = arch.tensor_names
-        self.steps = [(layer, names[i], layer.name,
-                       arch.param_prefix(layer) if isinstance(layer, (Conv, Dense)) else None)
-                      for i, layer in enumerate(arch.layers)]
+        self.steps = [(layer, src, dst, key, am) + ((self.p[key + "_w"], self.p[key + "_b"]) if key else (None, None))
+                      for layer, src, dst, key, am in _layout(arch)]
 
 
 def _chunks(N):
@@ -93,18 +103,17 @@ def _pool_backward(layer, dy, argmax, dx):
 
 def _forward_chunk(o, a, c, plan):
     """Forward of images [a, c) into the full-batch arrays of o (o["argmax:poolN"] for max pools)."""
-    p = plan.p
-    for layer, src, dst, key in plan.steps:
+    for layer, src, dst, _, am, w, b in plan.steps:
         x, y = o[src][a:c], o[dst][a:c]
-        if isinstance(layer, Conv):
-            ops.conv_forward_into(x, p[key + "_w"], p[key + "_b"], layer.stride, layer.padding, y)
-        elif isinstance(layer, Act):
+        kind = type(layer)
+        if kind is Conv:
+            ops.conv_forward_into(x, w, b, layer.stride, layer.padding, y)
+        elif kind is Act:
             _ACT[layer.kind][0](x.reshape(-1), y.reshape(-1))
-        elif isinstance(layer, Pool):
-            argmax = o.get("argmax:" + dst)
-            _pool_forward(layer, x, y, None if argmax is None else argmax[a:c])
-        elif isinstance(layer, Dense):
-            kg.dense_forward(x, p[key + "_w"], p[key + "_b"], y)
+        elif kind is Pool:
+            _pool_forward(layer, x, y, o[am][a:c] if am else None)
+        elif kind is Dense:
+            kg.dense_forward(x, w, b, y)
         # Flatten: o[dst] is a view of o[src], nothing to do
 
 
@@ -113,34 +122,27 @@ def _backward_chunk(o, d, a, c, plan, g, tmp, labels, N, input_grad, scratch):
     gradients into tmp and added into g (tmp is g itself to overwrite g); returns the
     chunk's share of the mean loss.
     ∂L/∂input is only computed when input_grad (then the layers that only lead to it run too)."""
-    p = plan.p
     loss = ops._softmax_ce_kernel(o["logits"][a:c], labels[a:c], d["logits"][a:c], N)
     precompile.wait()                   # a first launch may be compiling the backward kernels
-    for layer, src, dst, key in reversed(plan.steps):
-        if src not in d:                # only the input lies below: nothing more to do
-            if isinstance(layer, Conv):
-                K = layer.filters
-                ops.conv_backward_into(d[dst][a:c], o[src][a:c], p[key + "_w"], layer.stride, layer.padding,
-                                       o[src][a:c], tmp[key + "_w"].reshape(K, -1), tmp[key + "_b"], False)
-            elif isinstance(layer, Dense):
-                kg.dense_backward(d[dst][a:c], o[src][a:c], p[key + "_w"], scratch[:c - a],
-                                  tmp[key + "_w"], tmp[key + "_b"])
-            if not isinstance(layer, Flatten):
-                break
-            continue
-        dy, dx = d[dst][a:c], d[src][a:c]
-        if isinstance(layer, Conv):
-            K = layer.filters
-            ops.conv_backward_into(dy, o[src][a:c], p[key + "_w"], layer.stride, layer.padding, dx,
-                                   tmp[key + "_w"].reshape(K, -1), tmp[key + "_b"], True)
-        elif isinstance(layer, Act):
+    for layer, src, dst, key, am, w, _ in reversed(plan.steps):
+        kind = type(layer)
+        below = src in d                # False: only the input lies below, whose gradient is not wanted
+        dy, dx = d[dst][a:c], d[src][a:c] if below else None
+        if kind is Conv:
+            ops.conv_backward_into(dy, o[src][a:c], w, layer.stride, layer.padding,
+                                   dx if below else o[src][a:c], tmp[key + "_w"].reshape(layer.filters, -1),
+                                   tmp[key + "_b"], below)
+        elif kind is Dense:
+            kg.dense_backward(dy, o[src][a:c], w, dx if below else scratch[:c - a], tmp[key + "_w"], tmp[key + "_b"])
+        elif not below:
+            pass
+        elif kind is Act:
             _ACT[layer.kind][1](dy.reshape(-1), o[dst][a:c].reshape(-1), dx.reshape(-1))
-        elif isinstance(layer, Pool):
-            argmax = o.get("argmax:" + dst)
-            _pool_backward(layer, dy, None if argmax is None else argmax[a:c], dx)
-        elif isinstance(layer, Dense):
-            kg.dense_backward(dy, o[src][a:c], p[key + "_w"], dx, tmp[key + "_w"], tmp[key + "_b"])
+        elif kind is Pool:
+            _pool_backward(layer, dy, o[am][a:c] if am else None, dx)
         # Flatten: d[dst] is a view of d[src] (_gradients made it so)
+        if not below and kind is not Flatten:
+            break
     if tmp is not g:
         for k in g:
             g[k] += tmp[k]
@@ -183,13 +185,13 @@ def _forward_result(o, plan):
     """model.Forward's (outputs, caches) from the full-batch arrays, as the ops build them."""
     outputs = {k: v for k, v in o.items() if not k.startswith("argmax:")}
     caches = {}
-    for layer, src, dst, key in plan.steps:
+    for layer, src, dst, key, am, w, _ in plan.steps:
         if isinstance(layer, Conv):
-            caches[key] = ops.ConvCache(o[src], plan.p[key + "_w"], layer.stride, layer.padding)
+            caches[key] = ops.ConvCache(o[src], w, layer.stride, layer.padding)
         elif isinstance(layer, Dense):
-            caches[key] = ops.DenseCache(o[src], plan.p[key + "_w"])
-        elif isinstance(layer, Pool) and layer.kind == "max":
-            caches[dst] = ops.MaxPoolCache(o["argmax:" + dst], o[src].shape, layer.size, layer.stride)
+            caches[key] = ops.DenseCache(o[src], w)
+        elif am:
+            caches[dst] = ops.MaxPoolCache(o[am], o[src].shape, layer.size, layer.stride)
         elif isinstance(layer, Pool):
             caches[dst] = ops.AvgPoolCache(o[src].shape, layer.size, layer.stride)
         elif isinstance(layer, Act):
@@ -223,13 +225,15 @@ def loss_and_grads(params, arch, x, labels, input_grad):
     plan = _Plan(arch, params)
     o = _outputs(x, arch)
     d = _gradients(x, arch, input_grad)
-    first_dense_input = arch.shapes[arch.layers.index(arch.of_type(Dense)[0]) - 1]
+    first = next(layer for layer in arch.layers if isinstance(layer, (Conv, Dense)))
+    # a dense first layer (after the flatten of the input) still writes a dx: into this scratch
+    scratch_shape = arch.input_shape_of(first) if isinstance(first, Dense) and not input_grad else None
     starts, size = _chunks(N)
     gs, losses = [None] * len(starts), [0.0] * len(starts)
     queue = itertools.count()           # next() on it is atomic: each chunk goes to one thread
 
     def run():
-        scratch = np.empty((size,) + first_dense_input, x.dtype)
+        scratch = None if scratch_shape is None else np.empty((size,) + scratch_shape, x.dtype)
         while (j := next(queue)) < len(starts):
             a, g = starts[j], {k: np.empty_like(v) for k, v in params.items()}
             c = min(a + size, N)

@@ -167,7 +167,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def check_params(params: dict, arch: Arch = LENET5) -> None:
+def check_params(params: dict, arch: Arch) -> None:
     """Raise ValueError unless params holds exactly the arch's tensors with the right shapes."""
     expected = arch.param_shapes
     missing = [n for n in expected if n not in params]

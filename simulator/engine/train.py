@@ -81,9 +81,14 @@ def run(config: TrainConfig, opts: RunOptions) -> RunResult:
         data = data.subset(*opts.subset)
     trainer = Trainer(config, data)
     if opts.resume:
+        state = load_checkpoint(opts.resume)
+        if state["config"]["arch"] != config.arch:
+            raise UserError(f"{opts.resume}: cannot resume this run from it: it trained the network "
+                            f"{state['config']['arch']}, this run is {config.arch} (resume with --arch "
+                            f"{state['config']['arch']})")
         try:
-            trainer.load_state(load_checkpoint(opts.resume), keep_config=True)
-        except ValueError as e:      # a good file that does not fit this run (architecture, batch size)
+            trainer.load_state(state, keep_config=True)
+        except ValueError as e:      # a good file that does not fit this run (batch size)
             raise UserError(f"{opts.resume}: cannot resume this run from it: {e}") from None
         log(f"resumed from {opts.resume} at epoch {trainer.epoch}, step {trainer.step_count}")
     opts.out_dir.mkdir(parents=True, exist_ok=True)
@@ -95,6 +100,8 @@ def run(config: TrainConfig, opts: RunOptions) -> RunResult:
         metrics.write()
         save_curves(opts.out_dir / "curves.png", metrics.rows)
 
+    arch = config.network()
+    log(f"network: {arch.spec} ({arch.param_count:,} parameters)")
     log("preparing the engine (the first run compiles the Numba kernels; later runs load them from cache)...")
     t0 = time.perf_counter()
     trainer.warm_up()

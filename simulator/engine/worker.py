@@ -23,7 +23,8 @@ import numpy as np
 
 from . import ops
 from .background import Background
-from .trace import HistoryBuffer, build_snapshot, weights_on_screen
+from .history import HistoryBuffer
+from .trace import build_snapshot, weights_on_screen
 from .trainer import Trainer
 
 PUBLISH_HZ = 10          # snapshots per second, at most (the app asks for its refresh rate)

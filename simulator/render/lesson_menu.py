@@ -80,6 +80,14 @@ class LessonMenu:
         return None
 
 
+def fit_canvas(canvas, surface, background) -> None:
+    """Draw the SIZE canvas onto surface, scaled to fit (aspect kept) and centred."""
+    s = min(surface.get_width() / SIZE[0], surface.get_height() / SIZE[1])
+    scaled = pygame.transform.smoothscale(canvas, (int(SIZE[0] * s), int(SIZE[1] * s)))
+    surface.fill(background)
+    surface.blit(scaled, scaled.get_rect(center=surface.get_rect().center))
+
+
 class LessonHost:
     """Runs one lesson scene in the app's loop; Esc closes it and goes back to the menu."""
 
@@ -120,10 +128,7 @@ class LessonHost:
             return None
         self.canvas.fill(self.theme.background)
         self.scene.draw(self.canvas)
-        s = self._scale()
-        scaled = pygame.transform.smoothscale(self.canvas, (int(SIZE[0] * s), int(SIZE[1] * s)))
-        surface.fill(self.theme.background)
-        surface.blit(scaled, scaled.get_rect(center=surface.get_rect().center))
+        fit_canvas(self.canvas, surface, self.theme.background)
         return None
 
     def close(self) -> None:

@@ -83,11 +83,11 @@ def keys_argument(text: str) -> tuple[Action, ...]:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def add_arguments(parser, frames_note: str = "") -> None:
+def add_arguments(parser, frames_note: str = "", size_note: str = "") -> None:
     """The four automation flags, the same on every window."""
     w, h = DEFAULT_SIZE
     parser.add_argument("--size", type=parse_size, default=DEFAULT_SIZE, metavar="WxH",
-                        help=f"window size (default {w}x{h})")
+                        help=f"window size (default {w}x{h}){size_note}")
     parser.add_argument("--keys", type=keys_argument, default=(), metavar="SEQ",
                         help='play key presses, one per frame after the first: pygame key names separated by '
                              'spaces, NAME*K for K presses, click:X,Y for a left click, '

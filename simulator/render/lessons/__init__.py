@@ -76,7 +76,7 @@ def run_lesson(args) -> int:
         scene = factory(theme, options)
         try:
             check_options_used(args.name, options, getattr(args, "given_options", ()))
-            export(scene, Path(args.export), frames=args.max_frames)
+            export(scene, Path(args.export), frames=args.max_frames, size=args.size)
         finally:
             scene.close()
         print(f"wrote {args.export}")
@@ -151,23 +151,30 @@ def wait_ready(scene, timeout: float = 1800.0) -> None:
         time.sleep(0.1)
 
 
-def render_frames(scene, count: int, fps: float):
-    """Advance the scene 1/fps per frame and yield each drawn frame as a pygame Surface."""
+def render_frames(scene, count: int, fps: float, size=None):
+    """Advance the scene 1/fps per frame and yield each drawn frame as a pygame Surface of
+    `size` (the scene's SIZE canvas scaled to fit, as a window of that size shows it)."""
     import pygame
+    from ..lesson_menu import fit_canvas
     from .common import SIZE
-    surface = pygame.Surface(SIZE)
+    canvas = pygame.Surface(SIZE)
+    out = pygame.Surface(size) if size and tuple(size) != SIZE else None
     for _ in range(count):
-        surface.fill(scene_background(scene))
-        scene.draw(surface)
-        yield surface
+        canvas.fill(scene_background(scene))
+        scene.draw(canvas)
+        if out is not None:
+            fit_canvas(canvas, out, scene_background(scene))
+        yield canvas if out is None else out
         scene.update(1.0 / fps)
 
 
-def export(scene, path: Path, frames: int | None = None) -> None:
-    """Write the scene as a PNG (its showcase state) or an animated GIF (its animation)."""
+def export(scene, path: Path, frames: int | None = None, size=None) -> None:
+    """Write the scene as a PNG (its showcase state) or an animated GIF (its animation), at
+    `size` (default: the 1280×800 canvas the lessons are laid out on)."""
     import pygame
     from PIL import Image
     from .common import SIZE
+    size = tuple(size or SIZE)
     suffix = path.suffix.lower()
     if suffix not in (".png", ".gif"):
         raise UserError(f"{path}: --export needs a .png or .gif path")
@@ -177,17 +184,14 @@ def export(scene, path: Path, frames: int | None = None) -> None:
             scene.demo()
         for _ in range(round(getattr(scene, "export_seconds", 0.0) * 30)):
             scene.update(1 / 30)
-        surface = pygame.Surface(SIZE)
-        surface.fill(scene_background(scene))
-        scene.draw(surface)
-        save_screenshot(surface, path)
+        save_screenshot(next(render_frames(scene, 1, 30, size)), path)
         return
     if hasattr(scene, "demo_animation"):
         scene.demo_animation()
     fps = getattr(scene, "gif_fps", 10)
     count = frames or max(1, round(getattr(scene, "gif_seconds", 4.0) * fps))
-    images = [Image.frombytes("RGB", SIZE, pygame.image.tobytes(s, "RGB")).quantize(256, Image.Quantize.MEDIANCUT)
-              for s in render_frames(scene, count, fps)]
+    images = [Image.frombytes("RGB", size, pygame.image.tobytes(s, "RGB")).quantize(256, Image.Quantize.MEDIANCUT)
+              for s in render_frames(scene, count, fps, size)]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         images[0].save(path, save_all=True, append_images=images[1:], duration=round(1000 / fps), loop=0,

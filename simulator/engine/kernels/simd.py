@@ -70,11 +70,13 @@ def _choose() -> str:
     if want not in CHOICES:
         print(f"CNN_SIMULATOR_SIMD={want!r} is not one of {', '.join(CHOICES)}: using auto", file=sys.stderr)
         want = "auto"
-    if want == "off":
-        return "off"
     features = _target_features()
     has512 = "avx512f" in features
     has2 = "avx2" in features and "fma" in features
+    if want == "off":
+        if has512:          # the loop kernels vectorise with 512 bits too
+            prefer_512_bit_vectors()
+        return "off"
     if want == "avx2" and has2:
         if has512:
             numba.config.CPU_FEATURES = _without_avx512(numba.config.CPU_FEATURES or get_host_cpu_features())
@@ -101,7 +103,8 @@ def describe() -> str:
             "off": "loop kernels, no explicit"}[PATH]
     why = os.environ.get("CNN_SIMULATOR_SIMD", "").strip() or "auto"
     target = numba.config.CPU_NAME or "host CPU"
-    no512 = ", AVX-512 off" if PATH == "avx2" and "avx512f" not in _target_features() else ""
+    from numba.core.codegen import get_host_cpu_features
+    no512 = ", AVX-512 off" if "+avx512f" in get_host_cpu_features() and "avx512f" not in _target_features() else ""
     return f"{kind} float32 vectors (CNN_SIMULATOR_SIMD={why}; Numba compiles for the {target}{no512})"
 
 

@@ -314,7 +314,9 @@ def _report(args, torch) -> int:
     print(f"CPU: {efficiency.cpu_description()}")
     print(f"engine: {simd.describe()}"
           + (f"; torch: {torch.backends.cpu.get_cpu_capability()} kernels"
-             f" (ATEN_CPU_CAPABILITY={os.environ.get('ATEN_CPU_CAPABILITY') or 'unset'})" if torch else ""))
+             " (" + ", ".join(f"{v}={os.environ.get(v) or 'unset'}" for v in
+                              ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "MKL_ENABLE_INSTRUCTIONS")) + ")"
+             if torch else ""))
     _warn_if_busy("before starting")
     print(f"medians of {rounds} interleaved rounds; 'engine vs X' = X's time / engine's time "
           "(above 1× the engine is faster)\n", flush=True)

@@ -1,5 +1,6 @@
 """The float32 weight gradient of 5×5 filters at stride 1, vectorised over the filters
-(AVX-512, or avx2.py's blocks on AVX2; simd.py): LeNet's conv2, where it does a third less arithmetic than flat.py's.
+(simd.py; on AVX2, avx2.dw_5x5's smaller blocks): LeNet's conv2, where it does a third less
+arithmetic than flat.py's.
 
     dw[k, c,p,q] = Σ_n Σ_i<OH,j<OW xpad[n, c, i+p, j+q] · dy[n, k, i, j]
 

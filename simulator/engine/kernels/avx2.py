@@ -12,9 +12,12 @@ callers from simd.PATH):
     dw_2x5                   flat.py's _dw_4x5 (weight gradient): 2 filters × 5 taps
     dw_5x5                   wgrad.py's _dw_5x5: one filter row p (5 taps) × 2 vectors of
                              filters (Kv a multiple of 2·VW), so x is broadcast once for 2 FMAs
-    gemm_6x2                 dense.py's _gemm_4x4: 6 rows × 2 vectors (16 columns) of C
+    gemm_6x2                 dense.py's _gemm_4x4: 6 rows × 2 vectors (16 columns) of C, the
+                             rows past a multiple of 6 one at a time
 
 No fast-math, as simd.py: NaN and inf propagate. float32, contiguous, as the callers.
+Numba caches a caller on its own file only: after editing this module, delete the cache of
+flat.py, wgrad.py and dense.py (their *.nbi/*.nbc files) too.
 """
 import numba
 
@@ -164,10 +167,21 @@ def dw_5x5(xf, dyT, ng, S, Wp, OH, OW, Kv, C, acc):
 @_jit
 def gemm_6x2(A, sai, sal, B, ldb, L, C, I, J, init):
     """C[i, j] = init[j] + Σ_l<L A[i·sai + l·sal] · B[l·ldb + j] for i < I, j < J (C is [I, J] flat);
-    columns past J masked off, rows past I repeat row I−1."""
-    for i0 in range(0, I, 6):
-        i1 = min(i0 + 1, I - 1); i2 = min(i0 + 2, I - 1); i3 = min(i0 + 3, I - 1)
-        i4 = min(i0 + 4, I - 1); i5 = min(i0 + 5, I - 1)
+    columns past J masked off; the last I mod 6 rows one at a time (at batch 1, a block of 6
+    rows would compute the one row 6 times)."""
+    I6 = I - I % 6
+    for i in range(I6, I):
+        ai = i * sai
+        for j0 in range(0, J, 2 * VW):
+            m0 = J - j0; m1 = m0 - VW
+            c0 = vload_n(init, j0, m0); c1 = vload_n(init, j0 + VW, m1)
+            for l in range(L):
+                o = l * ldb + j0
+                u = vsplat_at(A, ai + l * sal)
+                c0 = vfma(u, vload_n(B, o, m0), c0); c1 = vfma(u, vload_n(B, o + VW, m1), c1)
+            vstore_n(C, i * J + j0, c0, m0); vstore_n(C, i * J + j0 + VW, c1, m1)
+    for i0 in range(0, I6, 6):
+        i1 = i0 + 1; i2 = i0 + 2; i3 = i0 + 3; i4 = i0 + 4; i5 = i0 + 5
         a0 = i0 * sai; a1 = i1 * sai; a2 = i2 * sai; a3 = i3 * sai; a4 = i4 * sai; a5 = i5 * sai
         for j0 in range(0, J, 2 * VW):
             m0 = J - j0; m1 = m0 - VW
@@ -184,7 +198,6 @@ def gemm_6x2(A, sai, sal, B, ldb, L, C, I, J, init):
                 u = vsplat_at(A, a3 + la); c30 = vfma(u, b0, c30); c31 = vfma(u, b1, c31)
                 u = vsplat_at(A, a4 + la); c40 = vfma(u, b0, c40); c41 = vfma(u, b1, c41)
                 u = vsplat_at(A, a5 + la); c50 = vfma(u, b0, c50); c51 = vfma(u, b1, c51)
-            # clamped rows hold the same values as row I−1: storing them again is harmless
             o = i5 * J + j0; vstore_n(C, o, c50, m0); vstore_n(C, o + VW, c51, m1)
             o = i4 * J + j0; vstore_n(C, o, c40, m0); vstore_n(C, o + VW, c41, m1)
             o = i3 * J + j0; vstore_n(C, o, c30, m0); vstore_n(C, o + VW, c31, m1)

@@ -103,6 +103,8 @@ def test_with_kinds_changes_only_the_kinds():
     ("conv6k3s0-fc10", "stride must be at least 1"),
     ("fc0-fc10", "has width 0"),
     ("", "the spec is empty"),
+    ("conv6k5--fc10", "has an empty layer"),
+    ("conv6k5-fc10-", "has an empty layer"),
     ("fc4096-fc4096-fc10", "parameters; at most"),
     ("-".join(["relu"] * 45) + "-fc10", "layers; at most"),
 ])

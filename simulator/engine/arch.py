@@ -174,6 +174,8 @@ def parse(spec: str) -> tuple[Layer, ...]:
     layers = []
     for token in text.split("-"):
         token = token.strip()
+        if not token:
+            raise ArchError(f"--arch: {spec.strip()!r} has an empty layer (two '-' in a row, or one at an end)")
         if m := re.fullmatch(r"conv(\d+)k(\d+)(?:s(\d+))?(?:p(\d+))?", token):
             f, k, s, p = (int(g) if g is not None else None for g in m.groups())
             layers.append(Conv(f, k, 1 if s is None else s, 0 if p is None else p))

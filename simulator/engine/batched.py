@@ -30,6 +30,7 @@ from . import ops
 from .arch import INPUT_SHAPE, Act, Arch, Conv, Dense, Flatten, Pool
 from .kernels import act as ka
 from .kernels import gemm as kg
+from .kernels import loss as kl
 from .kernels import pool as kp
 from .kernels import precompile
 from .kernels.parallel import run_all, slices
@@ -122,7 +123,7 @@ def _backward_chunk(o, d, a, c, plan, g, tmp, labels, N, input_grad, scratch):
     gradients into tmp and added into g (tmp is g itself to overwrite g); returns the
     chunk's share of the mean loss.
     ∂L/∂input is only computed when input_grad (then the layers that only lead to it run too)."""
-    loss = ops._softmax_ce_kernel(o["logits"][a:c], labels[a:c], d["logits"][a:c], N)
+    loss = kl.softmax_ce(o["logits"][a:c], labels[a:c], d["logits"][a:c], N)
     precompile.wait()                   # a first launch may be compiling the backward kernels
     for layer, src, dst, key, am, w, _ in reversed(plan.steps):
         kind = type(layer)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import numba
 import numpy as np
 
 from .kernels import act as ka
@@ -19,13 +18,13 @@ from .kernels import conv as kc
 from .kernels import direct as kd
 from .kernels import flat as kf
 from .kernels import gemm as kg
+from .kernels import loss as kl
 from .kernels import pool as kp
 from .kernels import precompile
 from .kernels import simd
 from .kernels.parallel import run_all, slices
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-_jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 
 
 # ----------------------------------------------------------------------------- caches
@@ -352,31 +351,6 @@ def dense_backward(dy, cache):
 
 # ----------------------------------------------------------------------------- loss
 
-@_jit
-def _softmax_ce_kernel(z, labels, dz, N):
-    """L = (1/N) Σ_n [log Σ_k e^(z_nk − m_n) + m_n − z_n,y_n];  dz = (softmax(z) − onehot(y)) / N.
-    N may exceed z's rows (a chunk of a batch of N): then L is that chunk's share of the mean."""
-    K = z.shape[1]
-    total = 0.0
-    inv_n = z.dtype.type(1.0 / N)
-    for n in range(z.shape[0]):
-        m = z[n, 0]
-        for k in range(1, K):
-            if z[n, k] > m:
-                m = z[n, k]
-        s = z.dtype.type(0)
-        for k in range(K):
-            e = np.exp(z[n, k] - m)
-            dz[n, k] = e
-            s += e
-        total += np.log(s) + m - z[n, labels[n]]
-        inv_s = 1 / s
-        for k in range(K):
-            dz[n, k] = dz[n, k] * inv_s * inv_n
-        dz[n, labels[n]] -= inv_n
-    return total / N
-
-
 def softmax_cross_entropy(logits, labels):
     """logits[N,K], labels[N] int in [0, K) → (mean loss L, dL/dlogits[N,K])."""
     op = "softmax_cross_entropy"
@@ -387,7 +361,7 @@ def softmax_cross_entropy(logits, labels):
         raise ValueError(f"{op}: empty batch (logits {logits.shape})")
     labels = check_labels(op, labels, N, K, f" for logits {logits.shape}")
     dz = np.empty_like(logits)
-    loss = _softmax_ce_kernel(logits, labels, dz, N)
+    loss = kl.softmax_ce(logits, labels, dz, N)
     return float(loss), dz
 
 

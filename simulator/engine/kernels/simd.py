@@ -129,13 +129,16 @@ def _pointer(context, builder, aryty, ary, i):
     return builder.bitcast(builder.gep(data, [i], inbounds=True), _VT.as_pointer())
 
 
+def _broadcast(builder, value, vector_type):
+    """value (a scalar of vector_type's element type) in every one of its VW lanes."""
+    u = builder.insert_element(ir.Constant(vector_type, ir.Undefined), value, ir.Constant(_I32, 0))
+    return builder.shuffle_vector(u, u, ir.Constant(ir.VectorType(_I32, VW), [0] * VW))
+
+
 def _mask(builder, m):
     """<VW x i1>: lane l is on when l < m."""
     lanes = ir.Constant(ir.VectorType(_I32, VW), list(range(VW)))
-    mv = builder.insert_element(ir.Constant(ir.VectorType(_I32, VW), ir.Undefined),
-                                builder.trunc(m, _I32), ir.Constant(_I32, 0))
-    mv = builder.shuffle_vector(mv, mv, ir.Constant(ir.VectorType(_I32, VW), [0] * VW))
-    return builder.icmp_signed("<", lanes, mv)
+    return builder.icmp_signed("<", lanes, _broadcast(builder, builder.trunc(m, _I32), ir.VectorType(_I32, VW)))
 
 
 def _f32_array(arr):
@@ -203,8 +206,7 @@ def vsplat(typingctx, s):
 
     def codegen(context, builder, sig, args):
         v = context.cast(builder, args[0], sig.args[0], types.float32)
-        u = builder.insert_element(ir.Constant(_VT, ir.Undefined), v, ir.Constant(_I32, 0))
-        return builder.shuffle_vector(u, u, ir.Constant(ir.VectorType(_I32, VW), [0] * VW))
+        return _broadcast(builder, v, _VT)
     return F32V(s), codegen
 
 
@@ -217,8 +219,7 @@ def vsplat_at(typingctx, arr, i):
         i = context.cast(builder, args[1], sig.args[1], types.intp)
         data = context.make_array(sig.args[0])(context, builder, args[0]).data
         v = builder.load(builder.gep(data, [i], inbounds=True), align=4)
-        u = builder.insert_element(ir.Constant(_VT, ir.Undefined), v, ir.Constant(_I32, 0))
-        return builder.shuffle_vector(u, u, ir.Constant(ir.VectorType(_I32, VW), [0] * VW))
+        return _broadcast(builder, v, _VT)
     return F32V(arr, i), codegen
 
 
@@ -273,8 +274,7 @@ def pool2x2(typingctx, x, o, W, n, y, yo, am, ao, base):
         IV = ir.VectorType(_I32, VW)
 
         def splat_i(v):
-            u = builder.insert_element(ir.Constant(IV, ir.Undefined), builder.trunc(v, _I32), ir.Constant(_I32, 0))
-            return builder.shuffle_vector(u, u, ir.Constant(IV, [0] * VW))
+            return _broadcast(builder, builder.trunc(v, _I32), IV)
         arg = builder.add(splat_i(base), ir.Constant(IV, [2 * l for l in range(VW)]))
         best, where = va, arg
         for v, step in ((vb, splat_i(ir.Constant(W.type, 1))), (vc, splat_i(W)),

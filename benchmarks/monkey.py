@@ -28,7 +28,7 @@ import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 
 from simulator.cli import LESSONS, THEMES  # noqa: E402
-from simulator.render.theme import THEMES as THEME_OBJECTS  # noqa: E402
+from simulator.render.ui.theme import THEMES as THEME_OBJECTS  # noqa: E402
 
 # every key any screen listens to, and some that none does
 KEY_NAMES = ("left right up down space return backspace delete tab escape q page_up page_down home end "
@@ -43,7 +43,7 @@ DT = 1 / 30
 
 
 def key_event_pair(name: str) -> list:
-    from simulator.render.script import Action, events_for, key_code
+    from simulator.render.ui.script import Action, events_for, key_code
     return events_for(Action("key", key=key_code(name), name=name))
 
 
@@ -125,7 +125,7 @@ def _run(screen_name, theme, size, count, seed, open_scene, play, draw_every=1, 
 
 def monkey_lesson(name: str, theme: str, size, count: int, seed: int = 0, options=None, draw_every: int = 1) -> int:
     """A lesson as its own window runs it: LessonHost scales it to the window and maps clicks."""
-    from simulator.render.lesson_menu import LessonHost
+    from simulator.render.lessons.menu import LessonHost
     from simulator.render.lessons import LESSON_SCENES, LessonOptions
     title, factory = LESSON_SCENES[name]
     th = THEME_OBJECTS[theme]
@@ -154,7 +154,7 @@ def monkey_lesson(name: str, theme: str, size, count: int, seed: int = 0, option
 
 def monkey_lecture(theme: str, size, count: int, seed: int = 0, session=None, draw_every: int = 1) -> int:
     """The lecture scene as run_window drives it; Esc/Q (quit) reopens it at step 1."""
-    from simulator.render.lecture_app import LectureScene, LectureSession
+    from simulator.render.lecture.scene import LectureScene, LectureSession
     session = session or LectureSession()
 
     def open_scene(surface):
@@ -179,7 +179,7 @@ def monkey_app(theme: str, size, count: int, seed: int = 0, data=None, pictures:
     training with another network); a quit is undone so the gestures go on. `data`: a
     Dataset (small_data()); every worker of the run trains on it and is stopped at the end.
     `designer`: the gestures start with the designer open (key A) and press its keys most."""
-    from simulator.render.app import App
+    from simulator.render.app.run import App
     data = small_data() if data is None else data
     apps = []
 
@@ -299,7 +299,7 @@ def main(argv=None) -> int:
                                    args.draw_every, designer=name == "designer")
                 elif name == "lecture":
                     if session is None:
-                        from simulator.render.lecture_app import LectureSession
+                        from simulator.render.lecture.scene import LectureSession
                         session = LectureSession(args.data)
                     n = monkey_lecture(theme, size, args.events, seed, session, args.draw_every)
                 else:

@@ -14,7 +14,7 @@ from .display import has_display
 from .engine.arch import GRAMMAR, LENET5_SPEC, build
 from .engine.config import SCHEDULES, TrainConfig
 from .errors import UserError
-from .render.script import add_arguments as add_script_arguments
+from .render.ui.script import add_arguments as add_script_arguments
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
@@ -166,7 +166,7 @@ def train_config(args):
 def app_options(args):
     """The app's options from the `app` command's flags (the screens never read the command line)."""
     from dataclasses import replace
-    from .render.app import AppOptions
+    from .render.app.run import AppOptions
     return AppOptions(config=replace(train_config(args), schedule="constant"), data=args.data,
                       checkpoint=args.checkpoint, subset=args.subset, threads=args.threads, theme=args.theme,
                       size=args.size, keys=args.keys, max_frames=args.max_frames, screenshot=args.screenshot,
@@ -223,10 +223,10 @@ def dispatch(args) -> int:
         if not has_display():
             raise UserError("no display found (DISPLAY is not set): the app needs a screen; "
                             "try `python main.py train` for headless training")
-        from .render.app import run_app
+        from .render.app.run import run_app
         return run_app(app_options(args))
     if args.command == "lecture":
-        from .render.lecture_app import run_lecture
+        from .render.lecture.scene import run_lecture
         return run_lecture(args)
     if args.command == "lesson":
         from .render.lessons import run_lesson

@@ -14,12 +14,12 @@ import pytest
 from simulator.engine import ops
 from simulator.engine.trainer import TrainConfig, Trainer
 from simulator.engine.worker import TrainingWorker
-from simulator.render.app import App
-from simulator.render.panels.live_scene import LiveScene
-from simulator.render.panels.pool_panel import PHASE_SECONDS
+from simulator.render.app.run import App
+from simulator.render.app.live_scene import LiveScene
+from simulator.render.app.pool_panel import PHASE_SECONDS
 from simulator.render import ui
-from simulator.render.panels.widgets import fmt, fmt_cell, parse_number
-from simulator.render.theme import THEMES
+from simulator.render.app.widgets import fmt, fmt_cell, parse_number
+from simulator.render.ui.theme import THEMES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -397,7 +397,7 @@ def test_command_line_app_runs_frames_trains_and_saves_a_screenshot(app, mnist_d
 
 
 def test_lesson_menu_opens_a_lesson_while_training_goes_on(app):
-    from simulator.render.lesson_menu import LessonHost, LessonMenu
+    from simulator.render.lessons.menu import LessonHost, LessonMenu
     app.worker.resume()
     post_key(pygame.K_l, "l")
     run_frames(app, 2)

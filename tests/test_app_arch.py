@@ -12,11 +12,11 @@ from simulator.engine.arch_edit import PRESETS
 from simulator.engine.trainer import TrainConfig, Trainer
 from simulator.engine.worker import TrainingWorker
 from simulator.render import ui
-from simulator.render.app import App
-from simulator.render.panels.layers import MAX_BLOCKS, MAX_DENSE, blocks, dense_rows
-from simulator.render.panels.live_scene import LiveScene
-from simulator.render.panels.pool_panel import PHASE_SECONDS
-from simulator.render.theme import THEMES
+from simulator.render.app.run import App
+from simulator.render.app.layers import MAX_BLOCKS, MAX_DENSE, blocks, dense_rows
+from simulator.render.app.live_scene import LiveScene
+from simulator.render.app.pool_panel import PHASE_SECONDS
+from simulator.render.ui.theme import THEMES
 
 DEEP = PRESETS[4].spec                    # 3 conv blocks, 3×3 kernels, 8/16/32 filters
 STRIDED = PRESETS[2].spec                 # stride 2 and padding 1, no pooling

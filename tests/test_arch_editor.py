@@ -7,8 +7,8 @@ import pytest
 from simulator.engine.arch import LENET5_SPEC, Arch, ArchError, Conv, Pool, build
 from simulator.engine.arch_edit import FIELDS, FILTER_STEPS, PRESETS, Draft, refusal
 from simulator.render import ui
-from simulator.render.panels.arch_editor import ArchEditor
-from simulator.render.theme import THEMES
+from simulator.render.app.arch_editor import ArchEditor
+from simulator.render.ui.theme import THEMES
 
 
 def key(k, char=""):

@@ -42,11 +42,11 @@ def test_the_import_reader_resolves_relative_imports():
     """The checks below can fail: the reader sees each way a render module could import cli."""
     render = PACKAGE / "render"
     assert "simulator.cli" in imported_modules(render / "app.py", "from ..cli import train_config")
-    assert "simulator.cli" in imported_modules(render / "panels" / "x.py", "from ...cli import THEMES")
+    assert "simulator.cli" in imported_modules(render / "app" / "x.py", "from ...cli import THEMES")
     assert "simulator.cli" in imported_modules(render / "lessons" / "__init__.py", "from ...cli import has_display")
     assert "simulator.cli" in imported_modules(render / "z.py", "from .. import cli")
     assert "simulator.cli" in imported_modules(render / "z.py", "import simulator.cli as c")
-    assert "simulator.cli" not in imported_modules(render / "panels" / "x.py", "from ..cli import x")
+    assert "simulator.cli" not in imported_modules(render / "app" / "x.py", "from ..cli import x")
 
 
 @pytest.mark.parametrize("folder, forbidden", [("render", "simulator.cli"), ("engine", "pygame"),
@@ -69,5 +69,5 @@ def test_importing_every_screen_leaves_the_command_line_unloaded():
 
 def test_the_command_line_offers_exactly_the_screens_themes():
     from simulator.cli import THEMES
-    from simulator.render.theme import THEMES as THEME_OBJECTS
+    from simulator.render.ui.theme import THEMES as THEME_OBJECTS
     assert THEMES == tuple(THEME_OBJECTS)

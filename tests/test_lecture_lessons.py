@@ -13,10 +13,10 @@ from simulator.engine import ops
 from simulator.engine.data import load_dataset, normalise
 from simulator.engine.lecture.step import parse_number
 from simulator.engine.model import Network, NetConfig
-from simulator.render.lesson_menu import KEYS, LessonMenu
+from simulator.render.lessons.menu import KEYS, LessonMenu
 from simulator.render.lessons import LESSON_SCENES, LessonOptions
 from simulator.render.lessons.common import SIZE
-from simulator.render.theme import THEMES
+from simulator.render.ui.theme import THEMES
 
 pygame.font.init()
 

@@ -10,10 +10,10 @@ from simulator.engine.arch import Act, build
 from tests.test_lecture import SPECS
 from simulator.engine.lecture import build_steps, section_starts
 from simulator.errors import UserError
-from simulator.render.lecture_app import (LectureScene, LectureSession, export_gif, export_pngs,
+from simulator.render.lecture.scene import (LectureScene, LectureSession, export_gif, export_pngs,
                                           parse_range)
-from simulator.render.lecture_view import render_step
-from simulator.render.theme import THEMES
+from simulator.render.lecture.view import render_step
+from simulator.render.ui.theme import THEMES
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +199,7 @@ def test_checkpoint_sets_the_architecture(mnist_dir, tmp_path):
 @pytest.mark.parametrize("theme", ["dark", "light", "projector"])
 def test_every_step_in_every_theme_and_size_keeps_text_at_least_14px_at_1280x800(any_trace, theme, monkeypatch):
     """Every font the lecture asks for at 1280×800 is ≥ 14 px; 1024×768 and 1920×1080 draw too."""
-    from simulator.render import lecture_draw, lecture_view
+    from simulator.render.lecture import draw as lecture_draw, view as lecture_view
     sizes = []
     for module in (lecture_view, lecture_draw):
         original = module.load_font
@@ -238,7 +238,7 @@ def test_layout_check_every_step_every_size(layout_trace, theme):
 
 def test_every_panel_label_writes_the_shape_it_draws(any_trace):
     from simulator.engine.lecture.step import Table
-    from simulator.render.lecture_view import panel_labels
+    from simulator.render.lecture.view import panel_labels
     for step in build_steps(any_trace):
         for panel in step.panels:
             if isinstance(panel, Table):
@@ -278,7 +278,7 @@ def test_lecture_takes_arch_and_a_checkpoints_own_network(mnist_dir, tmp_path, c
 
 
 def test_a_strip_too_long_keeps_the_stages_around_the_current_one():
-    from simulator.render.lecture_view import strip_range
+    from simulator.render.lecture.view import strip_range
     widths, seps = [40] * 30, [20] * 30
     assert strip_range(widths, seps, 5, 10_000, 15) == (0, 30)          # it fits: everything
     for current in (0, 14, 29):

@@ -113,7 +113,7 @@ def checkpoints(tmp_path_factory, mnist):
 def test_screens_draw_another_network_inside_their_layout(lesson, spec, checkpoints, mnist_dir):
     from simulator.render import ui
     from simulator.render.lessons import LESSON_SCENES, LessonOptions
-    from simulator.render.theme import THEMES
+    from simulator.render.ui.theme import THEMES
     from test_lessons_render import render
     arch = archmod.build(spec)
     scene = LESSON_SCENES[lesson][1](THEMES["dark"], LessonOptions(data=mnist_dir, checkpoint=checkpoints[spec]))

@@ -8,10 +8,10 @@ import pytest
 from conftest import fast_lessons
 from simulator.render.ui.check import MIN_GAP as MIN_GAP_STRICT
 
-from simulator.render.lesson_menu import LessonHost
+from simulator.render.lessons.menu import LessonHost
 from simulator.render.lessons import LESSON_SCENES, LessonOptions
 from simulator.render.lessons.common import SIZE
-from simulator.render.theme import THEMES
+from simulator.render.ui.theme import THEMES
 from simulator.render.ui import CHECK
 
 pygame.font.init()

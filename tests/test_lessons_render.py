@@ -22,7 +22,7 @@ from simulator.engine.model import Network, NetConfig, softmax
 from simulator.engine.trainer import TrainConfig, Trainer
 from simulator.render.lessons import LESSON_SCENES, LessonOptions
 from simulator.render.lessons.common import SIZE, fmt
-from simulator.render.theme import THEMES
+from simulator.render.ui.theme import THEMES
 
 pygame.font.init()
 DARK = THEMES["dark"]

@@ -14,7 +14,7 @@ from simulator.engine.lessons import network as net
 from simulator.engine.lessons import regression as reg
 from simulator.engine.lessons import rgb as rgb_math
 from simulator.render.lessons import LessonOptions
-from simulator.render.theme import THEMES
+from simulator.render.ui.theme import THEMES
 from simulator.render.ui import CHECK
 from test_lessons_render import DARK, assert_not_blank, cache, fmt, make, options, render  # noqa: F401
 

@@ -34,7 +34,7 @@ def data(mnist_dir):
 
 @pytest.fixture(scope="module")
 def session(display, mnist_dir):
-    from simulator.render.lecture_app import LectureSession
+    from simulator.render.lecture.scene import LectureSession
     return LectureSession(mnist_dir)
 
 

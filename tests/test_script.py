@@ -4,8 +4,8 @@ import numpy as np
 import pygame
 import pytest
 
-from simulator.render import script
-from simulator.render.script import Action, Script, parse_keys, parse_size
+from simulator.render.ui import script
+from simulator.render.ui.script import Action, Script, parse_keys, parse_size
 
 from test_cli import assert_one_line_error, main_py
 
@@ -64,7 +64,7 @@ def test_scripted_keys_reach_the_lesson_window(tmp_path, monkeypatch):
     nothing changes nothing; the loop ends after --max-frames."""
     from simulator.render.lessons import run_window
     from simulator.render.lessons.graph_scene import GraphScene
-    from simulator.render.theme import THEMES
+    from simulator.render.ui.theme import THEMES
     pygame.display.init()
     pygame.font.init()
     pygame.display.set_mode((1024, 768))

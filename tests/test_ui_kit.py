@@ -9,7 +9,7 @@ import pytest
 
 from simulator.numbers import fmt, fmt_cell, parse_number
 from simulator.render import ui
-from simulator.render.theme import THEMES
+from simulator.render.ui.theme import THEMES
 
 
 @pytest.fixture(scope="module", autouse=True)

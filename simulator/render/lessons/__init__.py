@@ -17,7 +17,7 @@ from importlib import import_module
 from pathlib import Path
 
 from ...errors import UserError
-from ..script import Script, save_screenshot
+from ..ui.script import Script, save_screenshot
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def run_lesson(args) -> int:
     import os
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     import pygame
-    from ..theme import THEMES
+    from ..ui.theme import THEMES
 
     options = LessonOptions(image=args.image, data=args.data, checkpoint=getattr(args, "checkpoint", None))
     title, factory = LESSON_SCENES[args.name]
@@ -110,7 +110,7 @@ def run_window(scene, title: str, max_frames: int | None = None, script: Script 
     """The lesson's loop in the open window. The scene is laid out for SIZE; the app's LessonHost
     scales it to any other window size and maps clicks back. Esc or closing the window ends it."""
     import pygame
-    from ..lesson_menu import LessonHost
+    from .menu import LessonHost
     host = LessonHost(scene.theme, scene, title)
     host.layout(pygame.display.get_surface().get_size())
     clock, frames, script = pygame.time.Clock(), 0, script or Script()
@@ -155,7 +155,7 @@ def render_frames(scene, count: int, fps: float, size=None):
     """Advance the scene 1/fps per frame and yield each drawn frame as a pygame Surface of
     `size` (the scene's SIZE canvas scaled to fit, as a window of that size shows it)."""
     import pygame
-    from ..lesson_menu import fit_canvas
+    from .menu import fit_canvas
     from .common import SIZE
     canvas = pygame.Surface(SIZE)
     out = pygame.Surface(size) if size and tuple(size) != SIZE else None

@@ -10,7 +10,7 @@ import pygame
 from ...engine.lessons import activations as act
 from ...engine.data import load_dataset
 from ...engine.background import Background
-from ..theme import array_surface, gray_rgb
+from ..ui.theme import array_surface, gray_rgb
 from . import common as ui
 from .common import fmt
 

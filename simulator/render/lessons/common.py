@@ -9,7 +9,7 @@ import numpy as np
 import pygame
 
 from ...numbers import fmt  # noqa: F401  (the one formatter; lessons import it from here)
-from ..theme import Theme, heat_rgb, load_font
+from ..ui.theme import Theme, heat_rgb, load_font
 from ..ui import CHECK, heat_tile, ramp
 
 SIZE = (1280, 800)

@@ -15,7 +15,7 @@ from ...engine.lessons import draw as draw_math
 from ...engine.data import MEAN, STD, load_dataset
 from ...engine.background import Background
 from ...engine.model import softmax
-from ..theme import array_surface, gray_rgb
+from ..ui.theme import array_surface, gray_rgb
 from . import common as ui
 from .common import fmt
 

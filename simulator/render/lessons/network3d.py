@@ -15,7 +15,7 @@ import pygame
 from ...engine.lessons import network as net
 from ...engine.data import load_dataset
 from ...engine.lessons.draw import cached_quick_model, model_from_checkpoint
-from ..theme import heat_rgb
+from ..ui.theme import heat_rgb
 from . import common as ui
 from .common import fmt
 
@@ -265,7 +265,7 @@ class Network3DScene:
         inner = ui.panel(surface, t, rect, "The digit and the model")
         y = inner.top
         img = self.test_images[self.digit]
-        from ..theme import array_surface, gray_rgb
+        from ..ui.theme import array_surface, gray_rgb
         surface.blit(array_surface(gray_rgb(img, 0, 255), 3), (inner.left, y))
         probs = frame.probabilities
         best = int(np.argmax(probs))

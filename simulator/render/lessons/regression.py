@@ -7,7 +7,7 @@ import numpy as np
 import pygame
 
 from ...engine.lessons import regression as lr_math
-from ..theme import array_surface, heat_rgb
+from ..ui.theme import array_surface, heat_rgb
 from . import common as ui
 from .common import fmt
 

@@ -8,7 +8,7 @@ import numpy as np
 import pygame
 
 from ...engine.lessons import rgb as rgb_math
-from ..theme import array_surface
+from ..ui.theme import array_surface
 from . import common as ui
 from .common import fmt
 

@@ -13,7 +13,7 @@ from ...engine.arch import LENET5
 from ...engine.config import TrainConfig
 from ...engine.lessons.network import arch_of, network_name
 from ...engine.lessons.tensors import tensor_examples
-from ..theme import array_surface, gray_rgb
+from ..ui.theme import array_surface, gray_rgb
 from . import common as ui
 
 GAP = 14

@@ -11,7 +11,7 @@ import numpy as np
 import pygame
 
 from ...numbers import fmt
-from ..theme import Theme, array_surface, heat_rgb
+from .theme import Theme, array_surface, heat_rgb
 from .text import Text
 
 LEVELS = 255        # steps of the scale on each side of zero

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pygame
 
-from ..theme import Theme, load_font
+from .theme import Theme, load_font
 from .check import CHECK
 
 REFERENCE = (1280, 800)     # the window the base sizes are for

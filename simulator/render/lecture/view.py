@@ -13,13 +13,13 @@ from dataclasses import replace
 import numpy as np
 import pygame
 
-from ..engine.lecture import STAGES
-from ..engine.lecture.step import Step, Table, Text, exponent_label, grid_format
-from .lecture_draw import (colour_bar, colour_bar_width, put, draw_bars, draw_map, draw_stack, draw_table, paragraph, paragraph_height,
+from ...engine.lecture import STAGES
+from ...engine.lecture.step import Step, Table, Text, exponent_label, grid_format
+from .draw import (colour_bar, colour_bar_width, put, draw_bars, draw_map, draw_stack, draw_table, paragraph, paragraph_height,
                            rich_line, table_size, wrap)
-from .theme import THEMES, Theme, load_font
-from .ui import CHECK
-from .ui.text import MAX_UNIT, MIN_UNIT, REFERENCE
+from ..ui.theme import THEMES, Theme, load_font
+from ..ui import CHECK
+from ..ui.text import MAX_UNIT, MIN_UNIT, REFERENCE
 
 PHASE_LABEL = {"forward": "FORWARD →", "backward": "← BACKWARD", "update": "UPDATE"}
 GAP = 28

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pygame
 
-from ..errors import UserError
-from .lessons import LESSON_SCENES, LessonOptions
-from .lessons.common import SIZE
+from ...errors import UserError
+from . import LESSON_SCENES, LessonOptions
+from .common import SIZE
 
 KEYS = [pygame.K_1, pygame.K_2, pygame.K_3, pygame.K_4, pygame.K_5, pygame.K_6, pygame.K_7, pygame.K_8, pygame.K_9,
         pygame.K_0]   # the tenth lesson is key 0

@@ -18,11 +18,11 @@ from pathlib import Path
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402
 
-from .. import paths  # noqa: E402
-from ..engine.config import TrainConfig  # noqa: E402
-from ..errors import UserError  # noqa: E402
-from .script import DEFAULT_SIZE, Script, save_screenshot  # noqa: E402
-from .theme import THEMES  # noqa: E402
+from ... import paths  # noqa: E402
+from ...engine.config import TrainConfig  # noqa: E402
+from ...errors import UserError  # noqa: E402
+from ..ui.script import DEFAULT_SIZE, Script, save_screenshot  # noqa: E402
+from ..ui.theme import THEMES  # noqa: E402
 
 FPS_CAP = 60
 
@@ -45,7 +45,7 @@ class AppOptions:
 
 
 def load_data(options: AppOptions):
-    from ..engine.data import load_dataset
+    from ...engine.data import load_dataset
     data = load_dataset(options.data)
     return data.subset(options.subset, max(1, options.subset // 6)) if options.subset else data
 
@@ -53,8 +53,8 @@ def load_data(options: AppOptions):
 def build_trainer(options: AppOptions, data=None):
     """The Trainer the app drives: the options' settings at a constant learning rate, and
     optionally a checkpoint's weights (whose architecture wins over the flags)."""
-    from ..engine.checkpoint import load_checkpoint
-    from ..engine.trainer import Trainer
+    from ...engine.checkpoint import load_checkpoint
+    from ...engine.trainer import Trainer
 
     config = replace(options.config, schedule="constant")
     state = None
@@ -77,7 +77,7 @@ class LoadingScene:
     """Shown while the worker compiles (or loads from cache) the kernels and takes its first step."""
 
     def __init__(self, theme, worker):
-        from .panels.widgets import Text
+        from .widgets import Text
         self.theme, self.worker = theme, worker
         self.text = Text(theme)
         self.started = time.perf_counter()
@@ -94,7 +94,7 @@ class LoadingScene:
         pass
 
     def draw(self, surface, now):
-        from .ui import Sizes, wrap
+        from ..ui import Sizes, wrap
         th, tx = self.theme, self.text
         surface.fill(th.background)
         w, h = surface.get_size()
@@ -137,7 +137,7 @@ class App:
                  data_dir: Path | None = None, lesson_model: Path | None = None, show_legend: bool = False,
                  new_worker=None):
         """new_worker(spec) → a started worker training that network (the designer's Enter)."""
-        from .panels.live_scene import LiveScene
+        from .live_scene import LiveScene
         self.screen, self.theme, self.worker = screen, theme, worker
         self.new_worker = new_worker
         self.screenshot_dir = screenshot_dir
@@ -206,7 +206,7 @@ class App:
     def restart(self, spec: str, now: float) -> None:
         """Train the network `spec` from fresh weights: the old worker stops, a new one warms
         up behind the loading screen (the kernels are compiled already: a moment)."""
-        from .panels.live_scene import LiveScene
+        from .live_scene import LiveScene
         if self.new_worker is None:
             self.live.toast.show("this window cannot change its network", now)
             return
@@ -217,8 +217,8 @@ class App:
         self.scene.layout(self.screen.get_size())
 
     def _menu(self):
-        from .lesson_menu import LessonMenu
-        from .lessons import LessonOptions
+        from ..lessons.menu import LessonMenu
+        from ..lessons import LessonOptions
         if self.menu is None:
             self.menu = LessonMenu(self.theme, LessonOptions(data=self.data_dir, checkpoint=self.lesson_model))
         return self.menu
@@ -272,9 +272,9 @@ class App:
 
 
 def run_app(options: AppOptions) -> int:
-    from ..engine.background import set_threads
-    from ..engine.trainer import Trainer
-    from ..engine.worker import TrainingWorker
+    from ...engine.background import set_threads
+    from ...engine.trainer import Trainer
+    from ...engine.worker import TrainingWorker
 
     theme = THEMES[options.theme]
     if options.threads:
@@ -289,7 +289,7 @@ def run_app(options: AppOptions) -> int:
     except pygame.error as e:
         pygame.quit()
         raise UserError(f"cannot open a window ({e}); try `python main.py train` for headless training") from None
-    from .panels.live_scene import REFRESH_HZ
+    from .live_scene import REFRESH_HZ
     def new_worker(spec=None, trainer=None):
         if trainer is None:
             trainer = Trainer(replace(options.config, arch=spec, activation=None, pool=None), data)

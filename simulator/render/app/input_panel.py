@@ -5,7 +5,7 @@ from __future__ import annotations
 import pygame
 
 from ...engine.data import MEAN, STD
-from ..theme import array_surface, gray_rgb
+from ..ui.theme import array_surface, gray_rgb
 from .widgets import SnapshotPanel, first_fitting, fmt, frame
 
 # The normalised values of pixel 0 and pixel 255: the grey scale's ends.

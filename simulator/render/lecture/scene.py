@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 import pygame
 
-from ..engine.lecture import build_steps, record_trace, section_starts
-from ..engine.config import TrainConfig
-from ..errors import UserError
-from .lecture_pad import DIGIT_KEYS, PadScene
-from .lecture_view import render_step
-from .script import Script, save_screenshot
-from .theme import THEMES
+from ...engine.lecture import build_steps, record_trace, section_starts
+from ...engine.config import TrainConfig
+from ...errors import UserError
+from .pad import DIGIT_KEYS, PadScene
+from .view import render_step
+from ..ui.script import Script, save_screenshot
+from ..ui.theme import THEMES
 
 SIZE = (1280, 800)
 THEME_ORDER = ("projector", "dark", "light")
@@ -33,13 +33,13 @@ class LectureSession:
 
     def __init__(self, data_dir=None, checkpoint=None, activation=None, pool=None, seed=0, arch=None):
         """arch: a spec (default LeNet-5); activation/pool switch all its activations/pools."""
-        from ..engine.data import load_dataset
+        from ...engine.data import load_dataset
         self.data = load_dataset(data_dir)
         self.params = None
         self.config = TrainConfig(**({"arch": arch} if arch else {}), activation=activation, pool=pool,
                                   seed=seed).model_config()
         if checkpoint is not None:
-            from ..engine.checkpoint import load_checkpoint
+            from ...engine.checkpoint import load_checkpoint
             state = load_checkpoint(checkpoint)
             self.params = state["params"]
             self.config = TrainConfig(**state["config"]).model_config()
@@ -237,7 +237,7 @@ def export_gif(steps, path: Path, indices, theme_name: str, size=SIZE, status: s
 def check_checkpoint_network(args, traced) -> None:
     """A checkpoint is traced as the network it holds: a different --arch/--activation/--pool
     asked for with it is refused in one line rather than silently ignored."""
-    from ..engine.arch import LENET5_SPEC, build
+    from ...engine.arch import LENET5_SPEC, build
     spec = getattr(args, "arch", None) or LENET5_SPEC
     asked = spec != LENET5_SPEC or args.activation or args.pool
     if args.checkpoint is None or not asked:
@@ -277,7 +277,7 @@ def run_lecture(args) -> int:
 
 
 def run_window(scene: LectureScene, max_frames=None, screenshot=None, size=SIZE, script: Script | None = None) -> int:
-    from ..display import has_display
+    from ...display import has_display
     if not has_display():
         raise UserError("no display found (DISPLAY is not set): write the lecture as pictures instead "
                         "with --export DIR or --gif PATH")

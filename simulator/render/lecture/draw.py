@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pygame
 
-from ..engine.lecture.step import Panel, Table, Text, exponent_label, fmt, grid_format, grid_text
-from .ui import CHECK
-from .theme import Theme, array_surface, gray_rgb, heat_rgb, load_font  # noqa: F401
+from ...engine.lecture.step import Panel, Table, Text, exponent_label, fmt, grid_format, grid_text
+from ..ui import CHECK
+from ..ui.theme import Theme, array_surface, gray_rgb, heat_rgb, load_font  # noqa: F401
 
 
 # ----------------------------------------------------------------------------- text

@@ -8,9 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pygame
 
-from ..engine.drawing import prepare_uint8
-from .lecture_view import px
-from .theme import Theme, array_surface, gray_rgb, load_font
+from ...engine.drawing import prepare_uint8
+from .view import px
+from ..ui.theme import Theme, array_surface, gray_rgb, load_font
 
 CANVAS = 280          # canvas resolution (10× MNIST)
 BRUSH = 18.0          # brush radius in canvas pixels (MNIST strokes are 2–3 px of 28)

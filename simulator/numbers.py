@@ -9,7 +9,9 @@ engine's lecture steps and every screen share it).
     fmt(7, sig=4)       "7"          ints stay ints in sig mode
     fmt(nan)            "NaN"        (None too); ±inf → "∞", "−∞"
 
-parse_number inverts it (tests read captions back with it).
+parse_number inverts it (tests read captions back with it). A grid of numbers is written
+alike in every cell: grid_format picks (decimals, exponent), grid_text writes a cell, and
+exponent_label is the " (×10⁻³)" its label then carries.
 """
 from __future__ import annotations
 
@@ -94,3 +96,51 @@ def power_of_ten(limit: float) -> int:
 def ten_to(e: int) -> str:
     """"×10⁻³" for e = −3."""
     return _ten("", e)
+
+
+def _finite(values) -> list[float]:
+    """The finite values of a number, a sequence or an array, as floats."""
+    if hasattr(values, "ravel"):
+        values = values.ravel().tolist()
+    elif not isinstance(values, (list, tuple)):
+        values = [values]
+    out = []
+    for v in values:
+        if isinstance(v, (list, tuple)):
+            out.extend(_finite(v))
+        elif math.isfinite(float(v)):
+            out.append(float(v))
+    return out
+
+
+def grid_format(values) -> tuple[int, int]:
+    """(decimals, exponent) for writing every cell of a number grid the same way: values are
+    shown as v / 10^exponent with `decimals` decimals, at most 4 characters before the sign.
+    A grid whose largest |value| is under 0.01 is written in units of 10^exponent (the panel
+    says "×10⁻³"), so no cell needs an 'e' and no cell of a 2-decimal grid reads 1e-2."""
+    v = _finite(values)
+    m = max((abs(x) for x in v), default=0.0)
+    if v and all(x == round(x) for x in v) and m < 1000:
+        return 0, 0
+    if m == 0.0:
+        return 0, 0
+    exponent = 0
+    if m < 0.01:
+        exponent = math.floor(math.log10(m))
+        m = m / 10.0 ** exponent
+    decimals = 0 if m >= 100 else 1 if m >= 10 else 2
+    return decimals, exponent
+
+
+def grid_text(v: float, decimals: int, exponent: int) -> str:
+    """One cell of a grid written with grid_format's choice; a cell that rounds to zero is '0'."""
+    x = float(v) / 10.0 ** exponent
+    s = f"{x:.{decimals}f}"
+    if float(s) == 0.0:
+        return "0"
+    return s.replace("-", "−")
+
+
+def exponent_label(exponent: int) -> str:
+    """' (×10⁻³)' for a grid written in units of 10^exponent, '' otherwise."""
+    return f" ({ten_to(exponent)})" if exponent else ""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ... import numbers
+from ...numbers import exponent_label, grid_format, grid_text  # noqa: F401  (the grids' one format)
 from ..arch import Conv, Dense
 
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -237,37 +238,3 @@ def tensor_limit(trace, name: str) -> float:
     """The one colour scale of tensor `name` in every step: ±max |value| over its family."""
     family = next((f for f in scale_families(trace.arch) if name in f), (name,))
     return max(limit_of(np.asarray(trace.tensor(n))) for n in family)
-
-
-def grid_format(a: np.ndarray) -> tuple[int, int]:
-    """(decimals, exponent) for writing every cell of a number grid the same way: values are
-    shown as v / 10^exponent with `decimals` decimals, at most 4 characters before the sign.
-    A grid whose largest |value| is under 0.01 is written in units of 10^exponent (the panel
-    says "×10⁻³"), so no cell needs an 'e' and no cell of a 2-decimal grid reads 1e-2."""
-    v = np.asarray(a, np.float64)
-    v = v[np.isfinite(v)]
-    m = float(np.max(np.abs(v))) if v.size else 0.0
-    if v.size and np.all(v == np.round(v)) and m < 1000:
-        return 0, 0
-    if m == 0.0:
-        return 0, 0
-    exponent = 0
-    if m < 0.01:
-        exponent = int(np.floor(np.log10(m)))
-        m = m / 10.0 ** exponent
-    decimals = 0 if m >= 100 else 1 if m >= 10 else 2
-    return decimals, exponent
-
-
-def grid_text(v: float, decimals: int, exponent: int) -> str:
-    """One cell of a grid written with grid_format's choice; a cell that rounds to zero is '0'."""
-    x = float(v) / 10.0 ** exponent
-    s = f"{x:.{decimals}f}"
-    if float(s) == 0.0:
-        return "0"
-    return s.replace("-", "−")
-
-
-def exponent_label(exponent: int) -> str:
-    """' (×10⁻³)' for a grid written in units of 10^exponent, '' otherwise."""
-    return f" ({numbers.ten_to(exponent)})" if exponent else ""

@@ -21,7 +21,7 @@ import pygame
 
 from ...engine.trace import finite_limit
 from .layers import ACT_NAMES, block_of, display_name, scale_of
-from .widgets import (CHECK, Numbers, Sizes, Text, colour_bar, first_fitting, fmt, frame, hatch, heat,
+from .widgets import (CHECK, Sizes, Text, colour_bar, first_fitting, fmt, frame, hatch, heat,
                       heat_tile, outline)
 
 GAP = 4
@@ -44,7 +44,7 @@ class ConvPanel:
 
     def __init__(self, theme, text: Text):
         self.theme, self.text = theme, text
-        self.numbers = Numbers(theme)
+        
         self.rect = pygame.Rect(0, 0, 10, 10)
         self.sizes = Sizes.for_window((1280, 800), theme)
         self.static: pygame.Surface | None = None
@@ -84,13 +84,13 @@ class ConvPanel:
         small, line = sz.small, tx.line(sz.small)
         # the filter table: one cell per weight, wide enough for "−0.00" (a big kernel: narrower
         # cells, and the weights as colours only when even one decimal does not fit)
-        self.cell_w = self.numbers.size("−0.00", small)[0] + sz.px(8)
-        self.cell_h = self.numbers.size("0", small)[1] + sz.px(4)
+        self.cell_w = self.text.width("−0.00", small) + sz.px(8)
+        self.cell_h = self.text.height(small) + sz.px(4)
         most = int(inner.w * 0.5)
         if F * self.cell_w > most:
             self.cell_w = max(3, most // F)
-        self.digits = 2 if self.cell_w >= self.numbers.size("−0.00", small)[0] + 4 else \
-            1 if self.cell_w >= self.numbers.size("−0.0", small)[0] + 4 else 0
+        self.digits = 2 if self.cell_w >= self.text.width("−0.00", small) + 4 else \
+            1 if self.cell_w >= self.text.width("−0.0", small) + 4 else 0
         if self.digits == 0:
             self.cell_h = min(self.cell_h, self.cell_w)
         table_w, table_h = F * self.cell_w, F * self.cell_h
@@ -296,7 +296,7 @@ class ConvPanel:
             self._draw(target)
 
     def _draw(self, target: pygame.Surface) -> None:
-        th, tx, sz, nums = self.theme, self.text, self.sizes, self.numbers
+        th, tx, sz = self.theme, self.text, self.sizes
         target.blit(self.static, self.rect)
         ox, oy = self.rect.topleft
         y, x = self.window_yx()
@@ -335,7 +335,7 @@ class ConvPanel:
                 pygame.draw.rect(target, tuple(int(v) for v in rgb[pp, qq]), r)
                 pygame.draw.rect(target, th.panel_border, r, 1)
                 if self.digits:
-                    nums.draw(target, fmt(float(weights[pp, qq]), self.digits), r.center, sz.small, th.text)
+                    tx.number(target, fmt(float(weights[pp, qq]), self.digits), r.center, sz.small, th.text)
         pygame.draw.rect(target, th.text, pygame.Rect(table.x + q * self.cell_w, table.y + p * self.cell_h,
                                                       self.cell_w, self.cell_h).inflate(2, 2), 2)
         if self.terms.weights.shape[0] > 1:       # several input channels: which one this slice reads

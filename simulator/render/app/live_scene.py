@@ -1,6 +1,8 @@
 """LiveScene: the training screen. Lays the panels out, routes keys and clicks to the worker,
 and swaps in the worker's newest Snapshot a few times a second (every panel shows the same
-one, so the digit, its maps, its window and its routing always belong together)."""
+one, so the digit, its maps, its window and its routing always belong together). A scene of
+the kit's window runner (ui.window): L opens the lessons menu over it, the designer's Enter
+replaces it with a new network's loading screen."""
 from __future__ import annotations
 
 import pygame
@@ -17,6 +19,7 @@ from .maps_panel import MapsPanel
 from .pool_panel import PoolPanel
 from .presenter import Presenter
 from .widgets import CHECK, Sizes, Text
+from .. import ui
 
 # Panel rebuilds per second, at most; the animations run at the full frame rate in between.
 # Five a second shows each training digit long enough to read it with its maps, and a rebuild
@@ -37,9 +40,16 @@ KEY_ACTIONS = {
 CHAR_ACTIONS = {"+": "faster", "-": "slower", "[": "lr_down", "]": "lr_up"}  # other keyboard layouts
 
 
-class LiveScene:
-    def __init__(self, theme, worker):
+class LiveScene(ui.Scene):
+    title = "CNN Simulator: a ConvNet learning MNIST"
+
+    def __init__(self, theme, worker, session=None, lesson_options=None):
+        """session: restarts training with another network (the designer's Enter); None: this
+        window cannot. lesson_options: what the lessons menu opens lessons with."""
         self.theme, self.worker = theme, worker
+        self.session, self.lesson_options = session, lesson_options
+        self.now = 0.0                  # the scene's clock: seconds of update() so far
+        self.fps = 0.0
         self.text = Text(theme)
         tx = self.text
         self.hud = Hud(theme, tx)
@@ -72,11 +82,11 @@ class LiveScene:
         self.sizes = Sizes.for_window((1280, 800), theme)
 
     # --- layout --------------------------------------------------------------------------
-    def layout(self, size) -> None:
+    def layout(self, size, sizes: Sizes | None = None) -> None:
         """Sizes from the window and theme; every panel when there is room for them at those
         sizes, else the dense layers' two panels are left out (say less, never cut)."""
         self.size = w, h = size
-        self.sizes = sz = Sizes.for_window(size, self.theme)
+        self.sizes = sz = sizes or Sizes.for_window(size, self.theme)
         tx = self.text
         m = sz.px(MARGIN)
         hud_h = tx.line(sz.body, "bold") + sz.px(14)
@@ -120,15 +130,16 @@ class LiveScene:
             self._apply(self.snapshot)
 
     # --- input ---------------------------------------------------------------------------
-    def handle(self, event, now: float) -> str | None:
-        """Apply an event; return an action the app itself must do ("quit", "screenshot",
-        "fullscreen", ("arch", spec): train that network) or None."""
+    def handle(self, event):
+        """Apply an event; return the window's action (ui.QUIT, ui.SCREENSHOT, ui.FULLSCREEN,
+        Open(the lessons menu), Replace(a new network's loading screen)) or None."""
+        now = self.now
         if self.editor.visible:                 # the designer takes every key and click
             if event.type in (pygame.KEYDOWN, pygame.MOUSEBUTTONDOWN):
                 self._dirty_all = True
                 result = self.editor.handle(event)
                 if isinstance(result, tuple):
-                    return ("arch", result[1])
+                    return self.restart(result[1])
             return None
         action = None
         if event.type == pygame.KEYDOWN:
@@ -141,9 +152,13 @@ class LiveScene:
             if self.show_help:
                 self.show_help = False
                 return None
-            return "quit"
-        if action in ("quit", "screenshot", "fullscreen", "lessons"):
-            return action
+            return ui.QUIT
+        if action in ("quit", "screenshot", "fullscreen"):
+            return {"quit": ui.QUIT, "screenshot": ui.SCREENSHOT, "fullscreen": ui.FULLSCREEN}[action]
+        if action == "lessons":
+            from ..lessons.menu import LessonMenu
+            from ..lessons import LessonOptions
+            return ui.Open(LessonMenu(self.theme, self.lesson_options or LessonOptions()))
         w = self.worker
         if action == "arch":
             self.editor.open(self.snapshot.arch.spec if self.snapshot is not None else self.editor.current)
@@ -171,6 +186,20 @@ class LiveScene:
             w.reset()
             self.toast.show("weights reset: training starts again from the initial weights", now)
         return None
+
+    def restart(self, spec: str):
+        """Train the network `spec` from fresh weights: a new worker warms up behind the
+        loading screen (the kernels are compiled already: a moment)."""
+        if self.session is None:
+            self.toast.show("this window cannot change its network", self.now)
+            return None
+        from .loading import LoadingScene
+        self.session.restart(spec)
+        return ui.Replace(LoadingScene(self.theme, self.session, lesson_options=self.lesson_options))
+
+    def notify(self, message: str) -> None:
+        self.toast.show(message, self.now)
+        self._dirty_all = True
 
     def toggle_presenter(self, now: float) -> None:
         """P: keep this sample on screen and sweep it slowly (training goes on behind); P again: live."""
@@ -209,7 +238,12 @@ class LiveScene:
         return None
 
     # --- per frame -----------------------------------------------------------------------
-    def update(self, dt: float, now: float, fps: float) -> None:
+    def update(self, dt: float):
+        self.now += dt
+        now = self.now
+        if dt > 0:
+            self.fps = 1.0 / dt if self.fps == 0 else 0.9 * self.fps + 0.1 / dt
+        fps = self.fps
         snap = self.worker.latest()
         fresh = snap is not None and (self.snapshot is None or snap.seq != self.snapshot.seq)
         selection_changed = snap is not None and self.snapshot is not None and \
@@ -252,10 +286,11 @@ class LiveScene:
         for p in self.panels:
             p.set_snapshot(snap)
 
-    def draw(self, surface: pygame.Surface, now: float) -> list[pygame.Rect] | None:
+    def draw(self, surface: pygame.Surface) -> list[pygame.Rect] | None:
         """Draw the frame; return the rectangles that changed (None: all of it). Between
         snapshots only the animated panels are redrawn, so a frame costs little of the GIL
         the training thread needs."""
+        now = self.now
         newest = self._hud_snapshot          # presenter mode: training's state, not the sample shown
         overlay = self.show_help or self.editor.visible or self.toast.visible(now) or \
             (newest is not None and newest.diverged)

@@ -17,7 +17,7 @@ from dataclasses import replace
 import pygame
 
 from .layers import block_of, blocks
-from .widgets import (CHECK, Numbers, Sizes, Text, first_fitting, fmt, fmt_cell, frame, heat_tile, inner_rect,
+from .widgets import (CHECK, Sizes, Text, first_fitting, fmt, fmt_cell, frame, heat_tile, inner_rect,
                       outline, power_of_ten, ten_to, wrap)
 
 PHASE_SECONDS = 4.0
@@ -34,7 +34,7 @@ class PoolPanel:
 
     def __init__(self, theme, text: Text):
         self.theme, self.text = theme, text
-        self.numbers = Numbers(theme)
+        
         self.rect = pygame.Rect(0, 0, 10, 10)
         self.sizes = Sizes.for_window((1280, 800), theme)
         self.trace = None
@@ -62,7 +62,7 @@ class PoolPanel:
         if key == self._geom_key:
             return
         self._geom_key = key
-        tx, sz, nums = self.text, self.sizes, self.numbers
+        tx, sz = self.text, self.sizes
         inner = inner_rect(pygame.Rect((0, 0), self.rect.size), tx, sz)
         self.inner = inner
         line = tx.line(sz.small)
@@ -76,8 +76,8 @@ class PoolPanel:
         for n, digits in ((tr.crop[2], 2), (2, 2), (2, 1), (1, 1)):
             n = min(n, tr.crop[2])
             side = (n - 1) * s + k
-            cw = nums.size("−0.00" if digits == 2 else "−0.0", sz.small)[0] + sz.px(8)
-            ch = max(nums.size("0", sz.small)[1] + sz.px(4), min(cw, avail_h // side))
+            cw = tx.width("−0.00" if digits == 2 else "−0.0", sz.small) + sz.px(8)
+            ch = max(tx.height(sz.small) + sz.px(4), min(cw, avail_h // side))
             if (side + n) * cw + gap <= inner.w and side * ch <= avail_h:
                 break
         self.n, self.side, self.digits, self.cw, self.ch = n, side, digits, cw, ch
@@ -194,7 +194,7 @@ class PoolPanel:
     def _build(self, phase: str) -> None:
         """The phase's fixed parts: frame, whole map, grid lines, labels, and the forward values."""
         snap, tr = self.snapshot, self.trace
-        th, tx, sz, nums = self.theme, self.text, self.sizes, self.numbers
+        th, tx, sz = self.theme, self.text, self.sizes
         surf = self.surfaces[phase]
         kind = "Max" if tr.kind == "max" else "Average"
         with CHECK.scope(f"{self.name}:{phase}", self.rect, self.rect.topleft):
@@ -220,7 +220,7 @@ class PoolPanel:
                         xr, xc = st * i0 + r, st * j0 + c
                         chosen = (xr, xc) in self.shown["chosen"]
                         v = float(tr.x[xr, xc])
-                        nums.draw(surf, fmt_cell(v, self.digits), cell.center, sz.small,
+                        tx.number(surf, fmt_cell(v, self.digits), cell.center, sz.small,
                                   th.text if chosen and tr.kind == "max" else th.muted)
             for i in range(n):
                 for j in range(n):
@@ -301,7 +301,7 @@ class PoolPanel:
             self._draw(target, phase, k)
 
     def _draw(self, target: pygame.Surface, phase: str, k: int) -> None:
-        th, tx, sz, nums, tr, n = self.theme, self.text, self.sizes, self.numbers, self.trace, self.n
+        th, tx, sz, tr, n = self.theme, self.text, self.sizes, self.trace, self.n
         target.blit(self.surfaces[phase], self.rect)
         i0, j0, _ = tr.crop
         ox, oy = self.rect.topleft
@@ -314,7 +314,7 @@ class PoolPanel:
             cell = self._out_cell(i, j).move(ox, oy)
             if w <= k:          # pooled / arriving values computed so far
                 v = float(tr.y[i0 + i, j0 + j]) if forward else float(tr.dy[i0 + i, j0 + j]) * exp_scale
-                nums.draw(target, fmt_cell(v, self.digits), cell.center, sz.small, th.text)
+                tx.number(target, fmt_cell(v, self.digits), cell.center, sz.small, th.text)
             if not forward and w <= k:     # ∂L/∂x fills in as each window is routed
                 for p in range(size):
                     for q in range(size):
@@ -326,7 +326,7 @@ class PoolPanel:
                         routed = (xr, xc) in self.shown["chosen"]
                         if routed:
                             pygame.draw.rect(target, th.accent, src.inflate(-4, -4), 1)
-                        nums.draw(target, self.shown["texts"][(xr, xc)], src.center, sz.small,
+                        tx.number(target, self.shown["texts"][(xr, xc)], src.center, sz.small,
                                   th.text if routed else th.muted)
         i, j = divmod(k, n)
         window = self._window(i, j).move(ox, oy)

@@ -8,7 +8,7 @@ from collections import OrderedDict
 import pygame
 
 from ..ui.theme import Theme
-from ..ui import (CHECK, Numbers, Sizes, Text, clip_text, colour_bar, colour_bar_width, first_fitting,  # noqa: F401
+from ..ui import (CHECK, Sizes, Text, clip_text, colour_bar, colour_bar_width, first_fitting,  # noqa: F401
                   fit_size, fmt, fmt_cell, hatch, heat, heat_strip, heat_tile, is_dead, parse_number,
                   power_of_ten, ten_to, wrap)
 

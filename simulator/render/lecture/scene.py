@@ -17,7 +17,7 @@ from ...engine.config import TrainConfig
 from ...errors import UserError
 from .pad import DIGIT_KEYS, PadScene
 from .view import render_step
-from ..ui.script import Script, save_screenshot
+from .. import ui
 from ..ui.theme import THEMES
 
 SIZE = (1280, 800)
@@ -59,8 +59,9 @@ class LectureSession:
         return record_trace(image, label, self.params, self.config, source="your drawing")
 
 
-class LectureScene:
-    """Steps through the lecture: handle(event) / update(dt) / draw(surface)."""
+class LectureScene(ui.Scene):
+    """Steps through the lecture, a scene of the kit's window runner."""
+    title = "CNN Simulator: lecture"
 
     def __init__(self, session: LectureSession | None, trace, theme: str = "projector", index: int = 0,
                  focus: int = 0):
@@ -74,7 +75,6 @@ class LectureScene:
         self.pace = 3
         self.clock = 0.0
         self.pad: PadScene | None = None
-        self.quit = False
         self._cache = (None, None)
 
     @property
@@ -104,19 +104,16 @@ class LectureScene:
         self.go(self.index)
 
     # --- scene protocol -------------------------------------------------------------
-    def handle(self, event) -> None:
-        if event.type == pygame.QUIT:
-            self.quit = True
-            return
+    def handle(self, event):
         if self.pad is not None:
             self.pad.handle(event)
             if self.pad.result is not None:
                 if self.pad.result and self.session is not None:
                     self.set_trace(self.session.trace_drawing(*self.pad.result), index=0)
                 self.pad = None
-            return
+            return None
         if event.type != pygame.KEYDOWN:
-            return
+            return None
         k = event.key
         if k in (pygame.K_RIGHT, pygame.K_SPACE, pygame.K_RETURN):
             self.go(self.index + 1)
@@ -148,7 +145,8 @@ class LectureScene:
         elif k in DIGIT_KEYS:
             self.set_focus(DIGIT_KEYS[k])
         elif k in (pygame.K_ESCAPE, pygame.K_q):
-            self.quit = True
+            return ui.BACK
+        return None
 
     def update(self, dt: float) -> None:
         if not self.autoplay or self.pad is not None:
@@ -214,22 +212,17 @@ def export_pngs(steps, folder: Path, indices, theme_name: str, size=SIZE, status
         raise UserError(f"--export {folder}: cannot create the folder ({e.strerror})") from None
     written = []
     for i, surface in render_frames(steps, indices, theme_name, size, status):
-        path = folder / f"step-{i + 1:03d}.png"
-        pygame.image.save(surface, str(path))
-        written.append(path)
+        written.append(ui.export.save_png(surface, folder / f"step-{i + 1:03d}.png"))
     return written
 
 
 def export_gif(steps, path: Path, indices, theme_name: str, size=SIZE, status: str = "",
                seconds: float = GIF_SECONDS) -> Path:
-    from PIL import Image
-    frames = [Image.frombytes("RGB", surface.get_size(), pygame.image.tobytes(surface, "RGB"))
-              for _, surface in render_frames(steps, indices, theme_name, size, status)]
     path = Path(path)
     if not path.parent.is_dir():
         raise UserError(f"--gif {path}: folder {path.parent} does not exist")
-    frames[0].save(path, save_all=True, append_images=frames[1:], duration=int(seconds * 1000), loop=0)
-    return path
+    frames = (surface for _, surface in render_frames(steps, indices, theme_name, size, status))
+    return ui.export.save_gif(frames, path, seconds, palette=False)
 
 
 # ----------------------------------------------------------------------------- entry point
@@ -273,38 +266,10 @@ def run_lecture(args) -> int:
         return 0
     if args.step_range:
         raise UserError("--range goes with --export or --gif")
-    return run_window(scene, args.max_frames, args.screenshot, args.size, Script(args.keys))
-
-
-def run_window(scene: LectureScene, max_frames=None, screenshot=None, size=SIZE, script: Script | None = None) -> int:
     from ...display import has_display
     if not has_display():
         raise UserError("no display found (DISPLAY is not set): write the lecture as pictures instead "
                         "with --export DIR or --gif PATH")
-    pygame.display.init()
-    pygame.font.init()
-    try:
-        screen = pygame.display.set_mode(size, pygame.RESIZABLE)
-    except pygame.error as e:
-        raise UserError(f"cannot open a window ({e}); write pictures instead with --export DIR "
-                        "or --gif PATH") from None
-    pygame.display.set_caption("CNN Simulator: lecture")
-    pygame.key.set_repeat(350, 60)
-    clock = pygame.time.Clock()
-    frames, script = 0, script or Script()
-    try:
-        while not scene.quit:
-            for event in pygame.event.get() + script.events(frames):
-                scene.handle(event)
-            scene.update(clock.get_time() / 1000.0)
-            scene.draw(screen)
-            pygame.display.flip()
-            clock.tick(30)
-            frames += 1
-            if max_frames is not None and frames >= max_frames:
-                break
-        if screenshot is not None:
-            save_screenshot(screen, screenshot)
-    finally:
-        pygame.quit()
-    return 0
+    window = ui.WindowOptions(size=args.size, keys=args.keys, max_frames=args.max_frames, screenshot=args.screenshot,
+                              fps=30)
+    return ui.run_window(scene, window, "lecture", no_window_hint="write pictures instead with --export DIR or --gif PATH")

@@ -19,7 +19,7 @@ from .draw import (colour_bar, colour_bar_width, put, draw_bars, draw_map, draw_
                            rich_line, table_size, wrap)
 from ..ui.theme import THEMES, Theme, load_font
 from ..ui import CHECK
-from ..ui.text import MAX_UNIT, MIN_UNIT, REFERENCE
+from ..ui.sizes import MAX_UNIT, MIN_UNIT, REFERENCE
 
 PHASE_LABEL = {"forward": "FORWARD →", "backward": "← BACKWARD", "update": "UPDATE"}
 GAP = 28

@@ -1,34 +1,38 @@
-"""The UI kit every screen shares: text sized from the window, one number format, one
-heat-map colouring with its colour bar, and the layout check.
+"""The kit every screen is built from: one window runner and scene contract, one text path
+with one size rule, one number format, heat colours with their colour bars, hatching, and
+the layout check.
+
+    window.py   Window / run_window: the loop, resizing, F11, --size/--keys/--max-frames/
+                --screenshot, zoom (Z), the exit line; Scene: the contract every screen keeps
+    sizes.py    Sizes: text sizes from the window height and the theme's floor, figure units
+    text.py     Text: every string drawn (cached, recorded by the check); wrap, paragraph,
+                first_fitting / fit_size (say less, never smaller)
+    heat.py     heat colouring (zero visible, one-sided after ReLU), colour_bar, hatch
+    check.py    CHECK: texts outside their panel, overlapping, cut, or under the floor
+    theme.py    colours and fonts; script.py the scripted flags; export.py PNG and GIF files
 
 A screen uses it like this::
 
     from simulator.render import ui
 
-    sizes = ui.Sizes.for_window(surface.get_size(), theme)   # at layout time
-    text = ui.Text(theme)                                     # one per screen, cached renders
-    with ui.CHECK.scope("conv", panel_rect):                  # texts below belong to this panel
-        text.draw(surface, f"z = {ui.fmt(z)}", (x, y), sizes.body)
-        surface.blit(ui.heat_tile(maps, limit, theme, scale, one_sided=True), pos)
-        ui.colour_bar(surface, text, bar_rect, limit, theme, sizes.small, one_sided=True)
+    class MyScene(ui.Scene):
+        def layout(self, size, sizes):            # sizes = ui.Sizes for this window and theme
+            self.sizes = sizes
+        def draw(self, surface):
+            with ui.CHECK.scope("conv", panel_rect):  # texts below belong to this panel
+                self.text.draw(surface, f"z = {ui.fmt(z)}", (x, y), self.sizes.body)
+                surface.blit(ui.heat_tile(maps, limit, theme, scale, one_sided=True), pos)
+                ui.colour_bar(surface, self.text, bar_rect, limit, theme, self.sizes.small, one_sided=True)
 
-- Sizes are pixels: `sizes.title/body/small` (small is the smallest size any number is
-  drawn in: 14 px at 1280×800), `sizes.px(n)` for figures and gaps. Bigger windows and the
-  projector theme make both text and figures bigger. When a text does not fit, say less
-  (`first_fitting` over shorter wordings, or drop a panel); `clip_text` is a last resort and
-  the layout check reports every cut.
-- `fmt` (simulator.numbers) is the only number formatter: fixed decimals, `sig=` for
-  significant digits, "NaN" for NaN, a real minus sign.
-- `heat`/`heat_tile`/`heat_strip` colour values (zero in theme.zero, never the background);
-  `one_sided=True` after ReLU. Every heat map gets a `colour_bar` (its bar alone: `ramp`); padding gets `hatch`.
-- The layout check: a test calls `ui.CHECK.enable()` (`enable(min_gap=ui.check.MIN_GAP)`
-  also flags texts 1-4 px apart side by side, which read as one), renders the screen, then asserts
-  `ui.CHECK.violations(screen_rect) == []`: every text inside its panel's scope rect, no two
-  texts overlapping (per layer), nothing cut with "…". Screens whose text goes through
-  `Text.draw`/`Numbers.draw` are recorded automatically; other drawing code calls
-  `ui.CHECK.record(rect_on_screen, text)` after blitting a text.
+`fmt` (simulator.numbers) is the only number formatter: fixed decimals, `sig=` for significant
+digits, "NaN", a real minus sign; `grid_format`/`grid_text` write a grid of numbers alike.
 """
-from ...numbers import fmt, fmt_cell, parse_number, power_of_ten, ten_to  # noqa: F401
+from ...numbers import fmt, fmt_cell, grid_format, grid_text, parse_number, power_of_ten, ten_to  # noqa: F401
 from .check import CHECK, LayoutCheck  # noqa: F401
 from .heat import colour_bar, colour_bar_width, hatch, heat, heat_strip, heat_tile, is_dead, ramp  # noqa: F401
-from .text import Numbers, Sizes, Text, clip_text, first_fitting, fit_size, wrap  # noqa: F401
+from .sizes import Sizes  # noqa: F401
+from .text import (Text, as_runs, clip_text, first_fitting, fit_size, paragraph, paragraph_height,  # noqa: F401
+                   wrap, wrap_runs)
+from . import export, script  # noqa: F401
+from .window import (BACK, FULLSCREEN, QUIT, SCREENSHOT, Open, Replace, Scene, Window,  # noqa: F401
+                     WindowOptions, run_window)

@@ -8,6 +8,7 @@ SEQ is a space-separated list of actions, played one per frame after the first f
              with a space is written with `_` (`page_up`, `keypad_+`)
   NAME*K     K presses of that key, one per frame
   click:X,Y  a left click at window pixel (X, Y)
+  move:X,Y   the pointer moves to (X, Y) (then Z zooms the panel there)
 e.g. `right*14 0 down*3 space click:400,300`.
 """
 from __future__ import annotations
@@ -27,7 +28,7 @@ MAX_REPEAT = 100_000
 
 @dataclass(frozen=True)
 class Action:
-    kind: str                      # "key" or "click"
+    kind: str                      # "key", "click" or "move"
     key: int = 0                   # pygame key code (kind "key")
     name: str = ""                 # the key's name as written
     pos: tuple[int, int] = (0, 0)  # window pixel (kind "click")
@@ -61,11 +62,12 @@ def parse_keys(text: str) -> tuple[Action, ...]:
     """The --keys sequence as a tuple of Actions (repeats expanded); ValueError names the bad item."""
     actions: list[Action] = []
     for item in text.split():
-        if item.lower().startswith("click:"):
-            m = re.fullmatch(r"click:(\d{1,5}),(\d{1,5})", item, re.IGNORECASE)
+        kind = item.partition(":")[0].lower()
+        if kind in ("click", "move") and ":" in item:
+            m = re.fullmatch(rf"{kind}:(\d{{1,5}}),(\d{{1,5}})", item, re.IGNORECASE)
             if not m:
-                raise ValueError(f"{item!r}: a click is written click:X,Y with pixel numbers, e.g. click:400,300")
-            actions.append(Action("click", pos=(int(m.group(1)), int(m.group(2)))))
+                raise ValueError(f"{item!r}: a {kind} is written {kind}:X,Y with pixel numbers, e.g. {kind}:400,300")
+            actions.append(Action(kind, pos=(int(m.group(1)), int(m.group(2)))))
             continue
         m = re.fullmatch(r"(.+)\*(\d+)", item)
         name, repeat = (m.group(1), int(m.group(2))) if m else (item, 1)
@@ -90,7 +92,8 @@ def add_arguments(parser, frames_note: str = "", size_note: str = "") -> None:
                         help=f"window size (default {w}x{h}){size_note}")
     parser.add_argument("--keys", type=keys_argument, default=(), metavar="SEQ",
                         help='play key presses, one per frame after the first: pygame key names separated by '
-                             'spaces, NAME*K for K presses, click:X,Y for a left click, '
+                             'spaces, NAME*K for K presses, click:X,Y for a left click, move:X,Y to point (Z then zooms '
+                             'the panel there), '
                              'e.g. "right*14 0 space click:400,300"')
     parser.add_argument("--max-frames", type=_positive_int, metavar="N", help=f"quit after N frames{frames_note}")
     parser.add_argument("--screenshot", type=Path, metavar="PATH", help="save the last frame as a PNG")
@@ -109,9 +112,11 @@ def _positive_int(text: str) -> int:
 def events_for(action: Action) -> list:
     """The pygame events one action makes: key down + up, or move + button down + up."""
     import pygame
+    move = pygame.event.Event(pygame.MOUSEMOTION, pos=action.pos, rel=(0, 0), buttons=(0, 0, 0))
+    if action.kind == "move":
+        return [move]
     if action.kind == "click":
-        return [pygame.event.Event(pygame.MOUSEMOTION, pos=action.pos, rel=(0, 0), buttons=(0, 0, 0)),
-                pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=action.pos, button=1),
+        return [move, pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=action.pos, button=1),
                 pygame.event.Event(pygame.MOUSEBUTTONUP, pos=action.pos, button=1)]
     name = pygame.key.name(action.key)
     char = " " if name == "space" else "\r" if name == "return" else name if len(name) == 1 else ""
@@ -135,12 +140,6 @@ class Script:
 
 
 def save_screenshot(surface, path: Path) -> Path:
-    """Write the surface as a PNG; a folder that cannot be written is one line (UserError)."""
-    import pygame
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pygame.image.save(surface, str(path))
-    except (OSError, pygame.error) as e:
-        raise UserError(f"{path}: cannot write the screenshot ({e})") from None
-    return path
+    """Write the surface as a PNG, atomically; a folder that cannot be written is one line."""
+    from .export import save_png
+    return save_png(surface, path, "the screenshot")

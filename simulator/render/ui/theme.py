@@ -33,10 +33,8 @@ class Theme:
     good: tuple
     bad: tuple
     zero: tuple          # heat-map colour of exactly 0: distinct from the panel and the background
-    scale: float = 1.0   # multiplies every font size and figure (the projector theme is larger)
-
-    def font(self, size: int, face: str = "sans") -> pygame.font.Font:
-        return load_font(face, round(size * self.scale))
+    scale: float = 1.0         # multiplies every figure (the projector theme's are larger)
+    text_floor: float = 0.0175  # the smallest text, as a fraction of the window height (sizes.py)
 
 
 THEMES = {
@@ -51,7 +49,7 @@ THEMES = {
     "projector": Theme("projector", background=(0, 0, 0), panel=(12, 12, 12), panel_border=(120, 120, 120),
                        text=(255, 255, 255), muted=(210, 210, 210), accent=(255, 230, 0),
                        positive=(255, 150, 40), negative=(80, 180, 255), good=(80, 240, 120), bad=(255, 90, 90),
-                       zero=(80, 80, 80), scale=1.25),
+                       zero=(80, 80, 80), scale=1.25, text_floor=0.025),
 }
 
 

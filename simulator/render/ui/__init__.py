@@ -33,6 +33,6 @@ from .heat import colour_bar, colour_bar_width, hatch, heat, heat_strip, heat_ti
 from .sizes import Sizes  # noqa: F401
 from .text import (Text, as_runs, clip_text, first_fitting, fit_size, paragraph, paragraph_height,  # noqa: F401
                    wrap, wrap_runs)
-from . import export, script  # noqa: F401
+from . import export, figures, script  # noqa: F401
 from .window import (BACK, FULLSCREEN, QUIT, SCREENSHOT, Open, Replace, Scene, Window,  # noqa: F401
                      WindowOptions, run_window)

@@ -10,7 +10,8 @@ recorded with the panel it belongs to, and `violations()` lists
 - a text smaller than the floor of its window and theme (sizes.py; a zoomed panel's scope
   has its own, larger floor), or drawn without going through the kit's Text (size unknown).
 
-A panel declares itself with `CHECK.scope(name, bounds, origin)`: texts drawn inside the
+A panel declares itself with `CHECK.scope(name, bounds, origin)` (or, drawing panel after
+panel, `CHECK.begin(name, bounds)`): texts drawn inside the
 `with` block are recorded at `origin` + their position (panels that draw onto their own
 surface pass the surface's place on screen), and re-entering a scope forgets what that scope
 recorded before (a panel redrawn shows only its new texts). Off, it costs one attribute test.
@@ -77,6 +78,18 @@ class LayoutCheck:
             yield
         finally:
             self._stack.pop()
+
+    def begin(self, name: str, bounds=None, layer: int = 0, floor: int | None = None) -> None:
+        """From now on (until the next begin, outside any `with scope`), texts belong to panel
+        `name`: for screens that draw panel after panel."""
+        if not self.enabled:
+            return
+        self.scopes[name] = Scope(None if bounds is None else pygame.Rect(bounds), layer, floor)
+        base = (name, (0, 0))
+        if self._stack:
+            self._stack[0] = base
+        else:
+            self._stack.append(base)
 
     def record(self, rect: pygame.Rect, text: str, size: int | None = None) -> None:
         """Called by the kit's Text for every text drawn (rect: on its target surface; size: the

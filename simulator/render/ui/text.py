@@ -173,12 +173,12 @@ def wrap_runs(text: Text, runs, max_w: int, size: int, colour=None) -> list[list
                 words.append([])
             if part:
                 words[-1].append((part, c, face))
-    space = text.width(" ", size)
     lines, line, line_w = [], [], 0
     for word in words:
         if not word:
             continue
         w = sum(text.width(s, size, f) for s, _, f in word)
+        space = text.width(" ", size, word[0][2])
         if line and line_w + space + w > max_w:
             lines.append(line)
             line, line_w = [], 0

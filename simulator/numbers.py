@@ -144,3 +144,18 @@ def grid_text(v: float, decimals: int, exponent: int) -> str:
 def exponent_label(exponent: int) -> str:
     """' (×10⁻³)' for a grid written in units of 10^exponent, '' otherwise."""
     return f" ({ten_to(exponent)})" if exponent else ""
+
+
+def fmt_percent(p, decimals: int = 1, most: int = 3) -> str:
+    """A probability as a percentage that never claims what softmax cannot reach: with
+    `decimals` decimals, more where they would round a p strictly between 0 and 1 to "0.0%" or
+    "100.0%" (up to `most`), else "< 0.0001%" / "> 99.9999%". NaN → "NaN"."""
+    if p is None or not math.isfinite(float(p)):
+        return NAN
+    v = 100.0 * float(p)
+    for d in range(decimals, most + 1):
+        s = f"{v:.{d}f}"
+        if (0.0 < v < 100.0) and float(s) in (0.0, 100.0):
+            continue
+        return f"{s}%"
+    return f"< {10.0 ** -most:.{most}f}%" if v < 50 else f"> {100 - 10.0 ** -most:.{most}f}%"

@@ -60,20 +60,25 @@ def test_cli_errors_are_one_line(command):
 
 
 def test_scripted_keys_reach_the_lesson_window(tmp_path, monkeypatch):
-    """In-process through the lesson's own loop: 0 sets y = 0, ↑ twice makes it 0.2, a click on
-    nothing changes nothing; the loop ends after --max-frames."""
-    from simulator.render.lessons import run_window
-    from simulator.render.lessons.graph_scene import GraphScene
+    """In-process through the window runner every screen uses: 0 sets y = 0, ↑ twice makes it
+    0.2, a click on nothing changes nothing; the loop ends after --max-frames."""
+    from simulator.render import ui
+    from simulator.render.lessons import open_lesson
     from simulator.render.ui.theme import THEMES
     pygame.display.init()
     pygame.font.init()
-    pygame.display.set_mode((1024, 768))
-    scene = GraphScene(THEMES["dark"])
+    screen = pygame.display.set_mode((1024, 768))
+    scene = open_lesson("graph", THEMES["dark"])
+    window = ui.Window(scene, ui.WindowOptions(size=(1024, 768), keys=parse_keys(". 0 up*2 click:5,5"),
+                                               max_frames=6), screen=screen)
     try:
-        run_window(scene, "graph", max_frames=6, script=Script(parse_keys(". 0 up*2 click:5,5")))
+        window.run()
+        assert window.frames == 6
     finally:
+        window.close()
         pygame.display.quit()
-    assert (scene.x, scene.y) == (1.3, 0.2)
+    graph = getattr(scene, "scene", scene)          # (until the graph lesson draws at window size)
+    assert (graph.x, graph.y) == (1.3, 0.2)
 
 
 def test_scripted_keys_give_the_same_lecture_frame_as_goto(tmp_path, mnist_dir):

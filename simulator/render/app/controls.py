@@ -8,22 +8,23 @@ import pygame
 from ...engine.worker import ACC_WINDOW, SMOOTHING
 from .widgets import CHECK, Sizes, Text, hatch, wrap
 
-# (action, key hint, label, short label); the app maps actions to worker commands.
+# (actions, their keys, label, short label): a pair is one button, its left half the first
+# action ("− speed +": slower, faster). DROP: left out in this order when even the short labels
+# do not fit (their keys still work, and H lists them); a button never shows a bare key.
 BUTTONS = (
-    ("pause", "space", "Pause", ""),
-    ("step", "→", "Step", ""),
-    ("presenter", "P", "Presenter", ""),
-    ("slower", "−", "Slower", ""),
-    ("faster", "+", "Faster", ""),
-    ("lr_down", "[", "lr ÷", ""),
-    ("lr_up", "]", "lr ×", ""),
-    ("reset", "R", "Reset", ""),
-    ("arch", "A", "Network", "Net"),
-    ("screenshot", "S", "Screenshot", "Shot"),
-    ("lessons", "L", "Lessons", ""),
-    ("help", "H", "Help", ""),
-    ("quit", "Q", "Quit", ""),
+    (("pause",), ("space",), "Pause", "Pause"),
+    (("step",), ("→",), "Step", "Step"),
+    (("presenter",), ("P",), "Presenter", "Present"),
+    (("slower", "faster"), ("−", "+"), "speed", "speed"),
+    (("lr_down", "lr_up"), ("[", "]"), "learning rate", "rate"),
+    (("reset",), ("R",), "Reset", "Reset"),
+    (("arch",), ("A",), "Network", "Net"),
+    (("screenshot",), ("S",), "Screenshot", "Shot"),
+    (("lessons",), ("L",), "Lessons", "Lessons"),
+    (("help",), ("H",), "Help", "Help"),
+    (("quit",), ("Q",), "Quit", "Quit"),
 )
+DROP = ("screenshot", "quit", "lessons", "arch")
 KEYS = (
     ("space", "pause / resume training"),
     ("→", "one training step (pauses first)"),
@@ -35,6 +36,8 @@ KEYS = (
           "Enter trains it from fresh weights"),
     ("S", "screenshot to ./pictures/"),
     ("L", "the lessons menu"),
+    ("Z", "zoom: the panel under the mouse fills the window, its numbers large (Z or Esc: back); "
+          "a double click too"),
     ("F11", "full screen"),
     ("Esc  Q", "quit (Esc closes this help first)"),
     ("click", "a feature map: animate that channel · a filter cell: write that product"),
@@ -42,12 +45,13 @@ KEYS = (
 LEGEND = (
     ("orange / blue", "a positive / negative value; the stronger the colour, the larger |value| "
                       "(each heat map has its colour bar)"),
-    ("grey", "exactly zero. A map that is all grey is zero everywhere: ReLU (max(0, z)) cut every value, "
-             "the filter found none of its pattern in this image (a \"dead\" map for this image)"),
+    ("grey", "exactly zero. A map all grey is zero everywhere (\"dead\" for this image): its ReLU input z was "
+             "negative at every position, so max(0, z) = 0 everywhere"),
     ("hatched", "padding: zeros added around the image so the output keeps its size"),
     ("outline", "in this colour: the window, cell or product being computed now; a thin grey one beside "
                 "it: where the window was before it jumped (a stride above 1)"),
-    ("z", "a neuron's sum before the activation: z = Σ w·x + b; ReLU(z) = max(0, z)"),
+    ("z", "a neuron's sum before the activation: z = Σ w·x + b; ReLU(z) = max(0, z). The z map fills in as "
+          "the window slides; cells not reached yet show the panel's colour"),
     ("∂L/∂x", "the gradient: how much the loss L changes per unit change of x (backward pass)"),
     ("smoothed", f"the loss averaged over recent steps: each step keeps {1 - SMOOTHING:.0%} of the old value "
                  f"and adds {SMOOTHING:.0%} of the new batch loss"),
@@ -57,40 +61,52 @@ LEGEND = (
 
 
 class ButtonBar:
+    """The buttons along the bottom, each its key and a word for what it does."""
     name = "buttons"
 
     def __init__(self, theme, text: Text):
         self.theme, self.text = theme, text
         self.rect = pygame.Rect(0, 0, 10, 10)
         self.sizes = Sizes.for_window((1280, 800), theme)
-        self.buttons: list[tuple[str, pygame.Rect]] = []
-        self.labels: dict[str, str] = {}
+        self.buttons: list[tuple[str, pygame.Rect]] = []       # (action, where a click does it)
+        self.groups: list[tuple[tuple, pygame.Rect, str]] = []  # (BUTTONS entry, its rect, its label)
         self.paused = False
         self.presenting = False
         self.hover: str | None = None
 
+    def _width(self, entry, label: str) -> int:
+        tx, sz = self.text, self.sizes
+        keys = sum(tx.width(k, sz.small, "bold") for k in entry[1])
+        return keys + (len(entry[1]) * sz.px(6)) + tx.width(label, sz.body) + sz.px(16)
+
     def layout(self, rect: pygame.Rect, sizes: Sizes) -> None:
-        """Buttons with key and label; short labels, then keys only, when the bar is narrow."""
+        """Long labels when they fit, else short ones, else the DROP buttons left out in turn."""
         self.rect, self.sizes = rect, sizes
-        tx, sz = self.text, sizes
-        gap, pad = sz.px(6), sz.px(16)
-        key_w = {k: tx.width(k, sz.small, "bold") for _, k, _, _ in BUTTONS}
-        for form in ("long", "short", "keys"):
-            labels = {a: (lbl if form == "long" else (short or lbl) if form == "short" else "")
-                      for a, _, lbl, short in BUTTONS}
-            labels["pause"] = "" if form == "keys" else "Resume"
-            widths = [key_w[k] + (tx.width(labels[a], sz.body) + sz.px(6) if labels[a] else 0) + pad
-                      for a, k, _, _ in BUTTONS]
-            if sum(widths) + gap * (len(BUTTONS) - 1) <= rect.w:
-                break
-        self.labels = labels
-        x = rect.x
-        self.buttons = []
-        for (action, _, _, _), w in zip(BUTTONS, widths):
-            self.buttons.append((action, pygame.Rect(x, rect.y, w, rect.h)))
+        gap = sizes.px(6)
+        shown = list(BUTTONS)
+        drops = [e for name in DROP for e in BUTTONS if e[0][0] == name]
+        while True:
+            for form in (2, 3):
+                labels = ["Resume" if e[0][0] == "pause" else e[form] for e in shown]   # the longer of the two
+                widths = [self._width(e, lbl) for e, lbl in zip(shown, labels)]
+                if sum(widths) + gap * (len(shown) - 1) <= rect.w:
+                    break
+            else:
+                if drops:
+                    shown.remove(drops.pop(0))
+                    continue
+            break
+        x = rect.x + (rect.w - sum(widths) - gap * (len(shown) - 1)) // 2
+        self.groups, self.buttons = [], []
+        for entry, lbl, w in zip(shown, labels, widths):
+            r = pygame.Rect(x, rect.y, w, rect.h)
+            self.groups.append((entry, r, lbl))
+            if len(entry[0]) == 1:
+                self.buttons.append((entry[0][0], r))
+            else:
+                left = pygame.Rect(r.x, r.y, w // 2, r.h)
+                self.buttons += [(entry[0][0], left), (entry[0][1], pygame.Rect(left.right, r.y, w - left.w, r.h))]
             x += w + gap
-        shift = (rect.right - (x - gap)) // 2
-        self.buttons = [(a, r.move(shift, 0)) for a, r in self.buttons]
 
     def hovered(self, pos) -> str | None:
         return self.handle_click(pos)
@@ -104,36 +120,52 @@ class ButtonBar:
     def draw(self, target: pygame.Surface) -> None:
         th, tx, sz = self.theme, self.text, self.sizes
         with CHECK.scope(self.name, self.rect):
-            for (action, key, _, _), (_, r) in zip(BUTTONS, self.buttons):
-                label = self.labels.get(action, "")
-                if action == "pause" and label:
+            for entry, r, label in self.groups:
+                actions, keys = entry[0], entry[1]
+                if actions[0] == "pause":
                     label = "Resume" if self.paused else "Pause"
-                if action == "presenter" and label and self.presenting:
+                if actions[0] == "presenter" and self.presenting:
                     label = "Live"
-                hot = action == self.hover or (action == "presenter" and self.presenting)
+                hot = self.hover in actions or (actions[0] == "presenter" and self.presenting)
                 pygame.draw.rect(target, th.panel_border if hot else th.panel, r, border_radius=6)
                 pygame.draw.rect(target, th.panel_border, r, 1, border_radius=6)
-                kw = tx.width(key, sz.small, "bold")
-                lw = tx.width(label, sz.body) if label else 0
-                x = r.centerx - (kw + (sz.px(6) + lw if label else 0)) // 2
-                tx.draw(target, key, (x, r.centery), sz.small, th.accent, "bold", anchor="midleft")
-                if label:
-                    tx.draw(target, label, (x + kw + sz.px(6), r.centery), sz.body, th.text, anchor="midleft")
+                pieces = [(keys[0], th.accent, "bold"), (" " + label, th.text, "sans")]
+                if len(keys) > 1:
+                    pieces += [(" " + keys[1], th.accent, "bold")]
+                width = sum(tx.width(p, sz.body if f == "sans" else sz.small, f) for p, _, f in pieces)
+                x = r.centerx - width // 2
+                for piece, colour, face in pieces:
+                    size = sz.body if face == "sans" else sz.small
+                    x = tx.draw(target, piece, (x, r.centery), size, colour, face, anchor="midleft").right
 
 
 class HelpOverlay:
-    """Every key and the legend, over a dimmed window; drawn once per window size."""
+    """Every key and the legend, over a dimmed window; drawn once per window size and page.
+    Both on one page when they fit at body or small text; else keys and legend on pages of
+    their own (H turns the page): never smaller than the theme's floor."""
     name = "help"
 
     def __init__(self, theme, text: Text):
         self.theme, self.text = theme, text
         self.sizes = Sizes.for_window((1280, 800), theme)
+        self.page, self.pages = 0, 1
         self._image: pygame.Surface | None = None
+        self._key = None
         self._texts: list = []
 
+    def next_page(self) -> bool:
+        """H while the help is open: the next page; False when there is none (H closes it)."""
+        if self.page + 1 < self.pages:
+            self.page += 1
+            return True
+        self.page = 0
+        return False
+
     def draw(self, target: pygame.Surface) -> None:
-        if self._image is None or self._image.get_size() != target.get_size():
+        key = (target.get_size(), self.page, self.sizes)
+        if self._key != key:
             self._image, self._texts = self._render(target.get_size())
+            self._key = key
         target.blit(self._image, (0, 0))
         if CHECK.enabled:
             with CHECK.scope(self.name, self._box, layer=1):
@@ -158,36 +190,54 @@ class HelpOverlay:
             return
         pygame.draw.rect(image, th.panel_border, rect, 1)
 
+    def _blocks(self, body: int, width: int) -> list:
+        """(title, term width, swatch width, [(term, wrapped lines)]) for keys and legend, each
+        `width` wide, at text size `body`."""
+        tx, sz = self.text, self.sizes
+        sw = tx.height(body)
+        blocks = []
+        for title, rows, swatches in (("Keys", KEYS, 0), ("What you see", LEGEND, sw + sz.px(6))):
+            term_w = max(tx.width(k, body, "bold") for k, _ in rows) + sz.px(10) + swatches
+            term_w = min(term_w, width // 3 + swatches)
+            blocks.append((title, term_w, swatches, [(k, wrap(tx, d, width - term_w, body)) for k, d in rows]))
+        return blocks
+
+    def _height(self, block, body: int) -> int:
+        tx, sz = self.text, self.sizes
+        return tx.line(sz.title, "bold") + sz.px(8) + sum(len(w) * tx.line(body) + sz.px(4) for _, w in block[3])
+
     def _render(self, size):
-        """Keys on the left, the legend (with colour swatches) on the right."""
+        """Keys on the left, the legend (with colour swatches) on the right; or one per page."""
         th, tx, sz = self.theme, self.text, self.sizes
         image = pygame.Surface(size, pygame.SRCALPHA)
         image.fill((0, 0, 0, 190))
         pad = sz.px(16)
         room = pygame.Rect(0, 0, size[0] - 2 * sz.px(12), size[1] - 2 * sz.px(12))
+        footer_h = tx.line(sz.small) + sz.px(8)
         texts = []
-
-        # one text size for both columns: the largest at which everything fits
-        for body in (sz.body, sz.small, max(10, sz.small - 2)):
+        layout = None
+        for body in (sz.body, sz.small):                 # both on one page, at the largest size that fits
             col_w = (room.w - 3 * pad) // 2
-            sw = tx.height(body)                  # swatch side
-            blocks = []
-            for title, rows, swatches in (("Keys", KEYS, 0), ("What you see", LEGEND, sw + sz.px(6))):
-                term_w = max(tx.width(k, body, "bold") for k, _ in rows) + sz.px(10) + swatches
-                term_w = min(term_w, col_w // 3 + swatches)
-                lines = [(k, wrap(tx, d, col_w - term_w, body)) for k, d in rows]
-                blocks.append((title, term_w, swatches, lines))
-            line = tx.line(body)
-            heights = [tx.line(sz.title, "bold") + sz.px(8) + sum(len(w) * line + sz.px(4) for _, w in lines)
-                       for _, _, _, lines in blocks]
-            needed = max(heights) + 2 * pad + tx.line(sz.small) + sz.px(8)
-            if needed <= room.h:
+            blocks = self._blocks(body, col_w)
+            if max(self._height(b, body) for b in blocks) + 2 * pad + footer_h <= room.h:
+                layout, self.pages = (body, col_w, blocks), 1
                 break
+        if layout is None:                               # a page each, across the whole box
+            body = next((b for b in (sz.body, sz.small) if max(self._height(k, b) for k in self._blocks(
+                b, room.w - 2 * pad)) + 2 * pad + footer_h <= room.h), sz.small)
+            blocks = self._blocks(body, room.w - 2 * pad)
+            self.pages = 2
+            self.page = min(self.page, 1)
+            layout = (body, room.w - 2 * pad, [blocks[self.page]])
+        body, col_w, blocks = layout
+        needed = max(self._height(b, body) for b in blocks) + 2 * pad + footer_h
         box = pygame.Rect(0, 0, room.w, min(room.h, needed))
         box.center = (size[0] // 2, size[1] // 2)
         self._box = box
         pygame.draw.rect(image, th.panel, box, border_radius=10)
         pygame.draw.rect(image, th.accent, box, 2, border_radius=10)
+        line = tx.line(body)
+        sw = tx.height(body)
 
         def put(s, pos, size_, colour, face="sans", anchor="topleft"):
             img = tx.surface(s, size_, colour, face)
@@ -202,6 +252,8 @@ class HelpOverlay:
             r = put(title, (x, y), sz.title, th.text, "bold")
             y = r.bottom + sz.px(8)
             for k, wrapped in lines:
+                if y + len(wrapped) * line > box.bottom - footer_h:
+                    break                                # the box is as tall as the window allows
                 if swatches:
                     self._swatch(image, k, pygame.Rect(x, y + (line - sw) // 2, sw, sw))
                 put(k, (x + swatches, y), body, th.accent, "bold")
@@ -209,7 +261,9 @@ class HelpOverlay:
                     put(s, (x + term_w, y), body, th.text)
                     y += line
                 y += sz.px(4)
-        put("H or Esc closes this", (box.centerx, box.bottom - sz.px(8)), sz.small, th.muted, anchor="midbottom")
+        hint = "H or Esc closes this" if self.pages == 1 else \
+            f"page {self.page + 1} of {self.pages} · H: {'next page' if self.page + 1 < self.pages else 'close'} · Esc closes"
+        put(hint, (box.centerx, box.bottom - sz.px(8)), sz.small, th.muted, anchor="midbottom")
         return image, texts
 
 

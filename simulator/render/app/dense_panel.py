@@ -6,6 +6,7 @@ from __future__ import annotations
 import pygame
 
 from .layers import ACT_NAMES, MAX_DENSE, dense_rows, display_name, flat_source, more, scale_of
+from ...numbers import fmt_percent
 from .widgets import SnapshotPanel, first_fitting, fmt, frame, heat_strip
 
 
@@ -70,8 +71,11 @@ class DensePanel(SnapshotPanel):
 
 
 class ProbsPanel(SnapshotPanel):
-    """The 10 softmax probabilities as bars: the prediction in the accent colour, the true
-    label's digit in green (red when the prediction is wrong)."""
+    """Softmax: each class's logit z and probability p = e^z / Σ e^z, written so the sum can be
+    redone by hand (z to 2 decimals, p never rounded to 0% or 100% when it is neither), with a
+    bar for p: the prediction in the accent colour, the label's digit green (red when the
+    prediction is wrong). A wide, short panel puts the classes side by side; a tall, narrow
+    one (the compact layout) lists them one per row."""
     name = "probs"
 
     def build(self, snap) -> None:
@@ -79,32 +83,87 @@ class ProbsPanel(SnapshotPanel):
         surf = self.static
         if snap.prediction >= 0:
             ok = snap.prediction == snap.label
-            subs = (f"predicted {snap.prediction}, label {snap.label} {'✓' if ok else '✗'}",
+            subs = (f"p = e^z / Σ e^z · predicted {snap.prediction}, label {snap.label} {'✓' if ok else '✗'}",
+                    f"predicted {snap.prediction}, label {snap.label} {'✓' if ok else '✗'}",
                     f"{snap.prediction} vs {snap.label} {'✓' if ok else '✗'}")
         else:
             subs = ("probabilities are NaN", "NaN")
         inner = frame(surf, surf.get_rect(), th, tx, sz, "Softmax", subs)
-        top_pad = tx.line(sz.small) + 2
-        bottom_pad = tx.line(sz.body) + 2
+        rows = self._rows(snap)
+        if inner.h >= (len(rows) + 1) * tx.line(sz.small) and inner.w < 2.2 * inner.h:
+            self._as_rows(surf, inner, snap, rows)
+        else:
+            self._as_columns(surf, inner, snap, rows)
+
+    @staticmethod
+    def _rows(snap):
+        """(class, z text, p, p text) for each class, from the snapshot."""
+        logits = snap.acts["logits"]
+        return [(k, fmt(float(logits[k]), 2), float(snap.probs[k]), fmt_percent(float(snap.probs[k])))
+                for k in range(len(snap.probs))]
+
+    def _colours(self, snap, k):
+        th = self.theme
+        bar = th.accent if k == snap.prediction else th.muted
+        digit = (th.good if k == snap.prediction else th.bad) if k == snap.label else th.text
+        return bar, digit
+
+    def _as_rows(self, surf, inner, snap, rows) -> None:
+        """One row per class: digit, z, a bar for p, p."""
+        th, tx, sz = self.theme, self.text, self.sizes
+        line = max(tx.line(sz.small), (inner.h - tx.line(sz.small)) // (len(rows) + 1))
+        gap = sz.px(8)
+        w_digit = max(tx.width(str(k), sz.small, "bold") for k, *_ in rows)
+        w_z = max(tx.width(z, sz.small) for _, z, _, _ in rows + [(0, "z", 0, "")])
+        w_p = max(tx.width(pt, sz.small) for *_, pt in rows + [(0, "", 0, "p")])
+        x_z = inner.x + w_digit + gap + w_z                         # z right-aligned here
+        bar_x, bar_w = x_z + gap, inner.right - w_p - 2 * gap - x_z
+        y = inner.y
+        tx.draw(surf, "z", (x_z, y), sz.small, th.muted, anchor="topright")
+        tx.draw(surf, "p", (inner.right, y), sz.small, th.muted, anchor="topright")
+        for k, z, p, pt in rows:
+            y += line
+            cy = y + line // 2
+            bar, digit = self._colours(snap, k)
+            tx.draw(surf, str(k), (inner.x, cy), sz.small, digit, "bold" if k == snap.label else "sans",
+                    anchor="midleft")
+            tx.draw(surf, z, (x_z, cy), sz.small, th.text, anchor="midright")
+            if bar_w > 4:
+                track = pygame.Rect(bar_x, cy - line // 4, bar_w, max(2, line // 2))
+                pygame.draw.rect(surf, th.panel_border, track, 1)
+                if p == p and p > 0:
+                    pygame.draw.rect(surf, bar, (track.x, track.y, max(1, round(track.w * p)), track.h))
+            tx.draw(surf, pt, (inner.right, cy), sz.small, th.text if k == snap.prediction else th.muted,
+                    anchor="midright")
+
+    def _as_columns(self, surf, inner, snap, rows) -> None:
+        """The classes side by side: p over its bar, the digit, z under it; where ten p's or z's
+        do not fit side by side, the prediction's and the label's are written (with the others
+        in the rows layout of a taller window)."""
+        th, tx, sz = self.theme, self.text, self.sizes
+        slot = inner.w / len(rows)
+        line = tx.line(sz.small)
+        top_pad, bottom_pad = line + 2, tx.line(sz.body) + line + 2
         bar_area = pygame.Rect(inner.x, inner.y + top_pad, inner.w, inner.h - top_pad - bottom_pad)
-        slot = bar_area.w / 10
         bar_w = max(4, int(slot * 0.6))
-        # percentages over the bars only when ten of them fit side by side
-        show_pct = max(tx.width(f"{fmt(100 * float(p), 0)}%", sz.small) for p in snap.probs) <= slot - 2
-        for k in range(10):
-            p = float(snap.probs[k])
+        show_p = max(tx.width(pt, sz.small) for *_, pt in rows) <= slot - 4
+        show_z = max(tx.width(z, sz.small) for _, z, _, _ in rows) <= slot - 4
+        for k, z, p, pt in rows:
             cx = bar_area.x + (k + 0.5) * slot
             h = int(bar_area.h * p) if p == p else 0
-            colour = th.accent if k == snap.prediction else th.muted
+            bar, digit = self._colours(snap, k)
             base = pygame.Rect(int(cx - bar_w / 2), bar_area.bottom - 1, bar_w, 1)
             pygame.draw.rect(surf, th.panel_border, base)
             if h > 0:
-                pygame.draw.rect(surf, colour, pygame.Rect(base.x, bar_area.bottom - h, bar_w, h))
-            if show_pct or k == snap.prediction:
-                label = f"{fmt(100 * p, 0)}%" if p == p else "NaN"
-                x = min(max(cx, bar_area.x + tx.width(label, sz.small) / 2), bar_area.right - tx.width(label, sz.small) / 2)
-                tx.draw(surf, label, (x, bar_area.bottom - h - 1), sz.small,
+                pygame.draw.rect(surf, bar, pygame.Rect(base.x, bar_area.bottom - h, bar_w, h))
+            named = k in (snap.prediction, snap.label)
+            if show_p or k == snap.prediction:
+                x = min(max(cx, bar_area.x + tx.width(pt, sz.small) / 2), bar_area.right - tx.width(pt, sz.small) / 2)
+                tx.draw(surf, pt, (x, bar_area.bottom - h - 1), sz.small,
                         th.text if k == snap.prediction else th.muted, anchor="midbottom")
-            digit_colour = (th.good if k == snap.prediction else th.bad) if k == snap.label else th.text
-            tx.draw(surf, str(k), (cx, bar_area.bottom + 1), sz.body, digit_colour,
-                    "bold" if k == snap.label else "sans", anchor="midtop")
+            r = tx.draw(surf, str(k), (cx, bar_area.bottom + 1), sz.body, digit,
+                        "bold" if k == snap.label else "sans", anchor="midtop")
+            if show_z or (named and not show_z and len({snap.prediction, snap.label}) == 1):
+                zt = z if show_z else f"z {z}"
+                x = min(max(cx, bar_area.x + tx.width(zt, sz.small) / 2), bar_area.right - tx.width(zt, sz.small) / 2)
+                tx.draw(surf, zt, (x, r.bottom), sz.small, th.muted, anchor="midtop")

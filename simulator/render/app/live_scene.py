@@ -84,7 +84,8 @@ class LiveScene(ui.Scene):
     # --- layout --------------------------------------------------------------------------
     def layout(self, size, sizes: Sizes | None = None) -> None:
         """Sizes from the window and theme; every panel when there is room for them at those
-        sizes, else the dense layers' two panels are left out (say less, never cut)."""
+        sizes, else the dense layers' panel is left out and the softmax takes a column of the
+        second row (say less, never cut)."""
         self.size = w, h = size
         self.sizes = sz = sizes or Sizes.for_window(size, self.theme)
         tx = self.text
@@ -97,17 +98,19 @@ class LiveScene(ui.Scene):
         top, bottom = hud_h + m, h - bar_h - 2 * m
         avail = bottom - top
         inner_w = w - 2 * m
-        self.compact = w / sz.unit < 1180 or h / sz.unit < 700
+        text_scale = sz.small / 14             # the full layout was drawn for 1280×800 with 14 px text
+        self.compact = w / text_scale < 1180 or h / text_scale < 700
         if self.compact:
             rows = [int((avail - m) * 0.53)]
             rows.append(avail - m - rows[0])
             cols1 = (0.15, 0.57, 0.28)
-            cols2 = (0.60, 0.40)
+            cols2 = (0.44, 0.33, 0.23)
         else:
             rows = [int((avail - 2 * m) * 0.43), int((avail - 2 * m) * 0.37)]
             rows.append(avail - 2 * m - sum(rows))
             cols1 = (0.15, 0.51, 0.34)
             cols2 = (0.62, 0.38)
+            cols3 = (0.62, 0.38)
 
         def split(y, hgt, fracs, panels):
             x = m
@@ -118,11 +121,12 @@ class LiveScene(ui.Scene):
                 x += wd + m
 
         split(top, rows[0], cols1, (self.input, self.conv, self.curves))
-        split(top + rows[0] + m, rows[1], cols2, (self.maps, self.pool))
-        if self.compact:
-            self.panels = (self.input, self.conv, self.curves, self.maps, self.pool)
+        if self.compact:       # no room for the dense layers: the softmax keeps a column of row 2
+            split(top + rows[0] + m, rows[1], cols2, (self.maps, self.pool, self.probs))
+            self.panels = (self.input, self.conv, self.curves, self.maps, self.pool, self.probs)
         else:
-            split(top + rows[0] + rows[1] + 2 * m, rows[2], cols2, (self.dense, self.probs))
+            split(top + rows[0] + m, rows[1], cols2, (self.maps, self.pool))
+            split(top + rows[0] + rows[1] + 2 * m, rows[2], cols3, (self.dense, self.probs))
             self.panels = (self.input, self.conv, self.curves, self.maps, self.pool, self.dense, self.probs)
         CHECK.clear()
         self._dirty_all = True
@@ -164,7 +168,7 @@ class LiveScene(ui.Scene):
             self.editor.open(self.snapshot.arch.spec if self.snapshot is not None else self.editor.current)
             self.show_help = False
         elif action == "help":
-            self.show_help = not self.show_help
+            self.show_help = self.help.next_page() if self.show_help else True
         elif action == "presenter":
             self.toggle_presenter(now)
         elif self.presenter is not None and action in ("faster", "slower"):
@@ -196,6 +200,13 @@ class LiveScene(ui.Scene):
         from .loading import LoadingScene
         self.session.restart(spec)
         return ui.Replace(LoadingScene(self.theme, self.session, lesson_options=self.lesson_options))
+
+    def zoom_target(self, pos):
+        """Z: the panel under pos (None: the convolution) over the whole window."""
+        if self.editor.visible or self.show_help or self.snapshot is None:
+            return None
+        panel = self.conv if pos is None else next((p for p in self.panels if p.rect.collidepoint(pos)), None)
+        return None if panel is None else ZoomedPanel(self, panel)
 
     def notify(self, message: str) -> None:
         self.toast.show(message, self.now)
@@ -333,3 +344,28 @@ class LiveScene(ui.Scene):
 def _selected(snap) -> tuple[str, int] | None:
     """(conv layer, channel) the snapshot's convolution shows; None for a network without conv."""
     return (snap.conv.layer, snap.conv.channel) if snap.conv is not None else None
+
+
+class ZoomedPanel:
+    """One of the live scene's panels laid out over the whole window at the zoom's sizes (its
+    text at least 4% of the height): redrawn at that size from the same snapshot, animated by
+    the same clock. Going back lays the scene out again, which puts the panel back."""
+
+    def __init__(self, live: LiveScene, panel):
+        self.live, self.panel = live, panel
+        self.title = panel.name
+        self.shown = None
+
+    def layout(self, rect, sizes) -> None:
+        self.panel.layout(rect, sizes)
+        self.shown = None
+
+    def update(self, dt: float) -> None:
+        snap = self.live.snapshot
+        if snap is not None and snap is not self.shown:      # the live scene swapped in a new one
+            self.panel.set_snapshot(snap)
+            self.shown = snap
+
+    def draw(self, surface) -> None:
+        self.update(0.0)
+        self.panel.draw(surface, self.live.now)

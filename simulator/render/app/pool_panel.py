@@ -287,16 +287,16 @@ class PoolPanel:
         if self.note is not None:
             target.blit(self.note, self.rect)
             with CHECK.scope(self.name, self.rect):
-                for r, t in self._records.get("note", ()):
-                    CHECK.record(r, t)
+                for r, t, size in self._records.get("note", ()):
+                    CHECK.record(r, t, size)
         if self.trace is None:
             return
         phase, k = self._frame(now)
         if self.built.get(phase) is not self.trace:
             self._build(phase)
         with CHECK.scope(self.name, self.rect):        # the phase's surface, as it is on screen
-            for r, t in self._records.get(phase, ()):
-                CHECK.record(r, t)
+            for r, t, size in self._records.get(phase, ()):
+                CHECK.record(r, t, size)
         with CHECK.scope(f"{self.name}:frame", self.rect):
             self._draw(target, phase, k)
 

@@ -96,124 +96,109 @@ class MonkeyFailure(AssertionError):
     pass
 
 
-def _run(screen_name, theme, size, count, seed, open_scene, play, draw_every=1, key_names=KEY_NAMES):
-    """Open the screen, play `count` gestures (drawing after every `draw_every`-th and the last);
-    wrap any exception with what led to it."""
+def _run(screen_name, theme, size, count, seed, make_root, draw_every=1, key_names=KEY_NAMES,
+         start=None) -> int:
+    """Open `make_root()` in the kit's window runner (as every window runs), play `count`
+    gestures (a frame after every `draw_every`-th and the last); a quit or the last Esc is
+    undone (the root opens again) so the gestures go on. Any exception is wrapped with what
+    led to it. `start(window)` runs once first (e.g. opens the designer)."""
+    from simulator.render import ui
     rng = np.random.default_rng(seed)
     surface = pygame.display.set_mode(size)
-    state = open_scene(surface)
+    window = ui.Window(make_root(), ui.WindowOptions(size=size, screenshot_dir=Path(tempfile.mkdtemp(prefix="monkey-"))),
+                       screen=surface)
     done = 0
     try:
+        if start is not None:
+            start(window)
         for events in gestures(rng, count, size, key_names=key_names):
             for event in events:
                 if isinstance(event, tuple):          # a resize: the window changes, then says so
-                    surface = pygame.display.set_mode(event[1])
+                    pygame.display.set_mode(event[1])
                     event = pygame.event.Event(pygame.VIDEORESIZE, size=event[1], w=event[1][0], h=event[1][1])
-                state = play(state, event, surface)
+                window.running = True
+                window.handle(event)
+                if not window.stack:                  # the last Esc closed it: open it again
+                    window.push(make_root())
             done += 1
             if done % draw_every == 0 or done == count:
-                state = play(state, None, pygame.display.get_surface())
+                window.running = True
+                window.frame([], DT)
+                if not window.stack:
+                    window.push(make_root())
     except Exception as e:
         raise MonkeyFailure(f"{screen_name} ({theme}, {size[0]}x{size[1]}, seed {seed}) raised after {done} "
                             f"gestures: {type(e).__name__}: {e}") from e
     finally:
-        close = getattr(state, "close", None)
-        if close:
-            close()
+        window.close()
     return done
 
 
 def monkey_lesson(name: str, theme: str, size, count: int, seed: int = 0, options=None, draw_every: int = 1) -> int:
-    """A lesson as its own window runs it: LessonHost scales it to the window and maps clicks."""
-    from simulator.render.lessons.menu import LessonHost
-    from simulator.render.lessons import LESSON_SCENES, LessonOptions
-    title, factory = LESSON_SCENES[name]
+    """A lesson as its own window runs it."""
+    from simulator.render.lessons import LessonOptions, open_lesson
     th = THEME_OBJECTS[theme]
     options = options or LessonOptions()
-
-    def open_scene(surface):
-        host = LessonHost(th, factory(th, options), title)
-        host.layout(surface.get_size())
-        return host
-
-    def play(host, event, surface):
-        now = time.perf_counter()
-        if event is None:
-            host.update(DT, now, 30.0)
-            host.draw(surface, now)
-        elif event.type == pygame.VIDEORESIZE:
-            host.layout(surface.get_size())
-        elif event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
-            pass                  # the window's loop closes the lesson: Esc never reaches the scene
-        else:
-            host.handle(event, now)
-        return host
-
-    return _run(f"lesson {name}", theme, size, count, seed, open_scene, play, draw_every)
+    return _run(f"lesson {name}", theme, size, count, seed, lambda: open_lesson(name, th, options), draw_every)
 
 
 def monkey_lecture(theme: str, size, count: int, seed: int = 0, session=None, draw_every: int = 1) -> int:
-    """The lecture scene as run_window drives it; Esc/Q (quit) reopens it at step 1."""
+    """The lecture scene as its window runs it; Esc/Q reopens it at step 1."""
     from simulator.render.lecture.scene import LectureScene, LectureSession
     session = session or LectureSession()
+    return _run("lecture", theme, size, count, seed, lambda: LectureScene(session, session.trace_test_image(0), theme),
+                draw_every)
 
-    def open_scene(surface):
-        return LectureScene(session, session.trace_test_image(0), theme)
 
-    def play(scene, event, surface):
-        if event is None:
-            scene.update(DT)
-            scene.draw(surface)
-            return open_scene(surface) if scene.quit else scene
-        if event.type != pygame.VIDEORESIZE:
-            scene.handle(event)
-        return scene
+class _Session:
+    """The app's training session for the monkey: a small worker, restarted by the designer."""
 
-    return _run("lecture", theme, size, count, seed, open_scene, play, draw_every)
+    def __init__(self, data):
+        self.data = data
+        self.workers = [start_worker(data)]
+
+    @property
+    def worker(self):
+        return self.workers[-1]
+
+    def restart(self, spec):
+        self.worker.stop()
+        self.workers.append(start_worker(self.data, spec))
+        return self.worker
+
+    def close(self):
+        for w in self.workers:
+            w.stop()
 
 
 def monkey_app(theme: str, size, count: int, seed: int = 0, data=None, pictures: Path = Path("pictures"),
                draw_every: int = 1, designer: bool = False) -> int:
-    """The app's own handle / update / draw with a training worker behind it (the lessons menu
-    and every lesson inside the app included, and the network designer, whose Enter restarts
-    training with another network); a quit is undone so the gestures go on. `data`: a
-    Dataset (small_data()); every worker of the run trains on it and is stopped at the end.
-    `designer`: the gestures start with the designer open (key A) and press its keys most."""
-    from simulator.render.app.run import App
+    """The app's scenes with a training worker behind them (the lessons menu and every lesson
+    inside the app included, and the network designer, whose Enter restarts training with
+    another network); a quit is undone so the gestures go on. `data`: a Dataset (small_data());
+    every worker of the run trains on it and is stopped at the end. `designer`: the gestures
+    start with the designer open (key A) and press its keys most."""
+    from simulator.render.app.live_scene import LiveScene
     data = small_data() if data is None else data
-    apps = []
+    session = _Session(data)
+    end = time.perf_counter() + 300
+    while not session.worker.ready:                  # the kernels compile once per process
+        if session.worker.error is not None or time.perf_counter() > end:
+            raise RuntimeError(f"the training worker did not start: {session.worker.error}")
+        time.sleep(0.05)
 
-    def open_scene(surface):
-        worker = start_worker(data)
-        app = App(surface, THEME_OBJECTS[theme], worker, screenshot_dir=pictures,
-                  new_worker=lambda spec: start_worker(data, spec))
-        apps.append(app)
-        end = time.perf_counter() + 300
-        while not worker.ready:                  # the kernels compile once per process
-            if worker.error is not None or time.perf_counter() > end:
-                raise RuntimeError(f"the training worker did not start: {worker.error}")
-            time.sleep(0.05)
+    def start(window):
         if designer:
-            app.frame([], time.perf_counter(), DT, 30.0)          # the live scene, then A
-            app.frame(key_event_pair("a"), time.perf_counter(), DT, 30.0)
-            if not app.live.editor.visible:
+            window.frame(key_event_pair("a"), DT)
+            if not window.scene.editor.visible:
                 raise RuntimeError("key A did not open the network designer")
-        return app
-
-    def play(app, event, surface):
-        if event is not None:
-            app.handle(event, time.perf_counter())
-            app.running = True                   # a quit is undone: the gestures go on
-        else:
-            app.frame([], time.perf_counter(), DT, 30.0)
-        return app
 
     try:
-        return _run("designer" if designer else "app", theme, size, count, seed, open_scene, play, draw_every,
-                    DESIGNER_KEYS if designer else KEY_NAMES)
+        return _run("designer" if designer else "app", theme, size, count, seed,
+                    lambda: LiveScene(THEME_OBJECTS[theme], session.worker, session), draw_every,
+                    DESIGNER_KEYS if designer else KEY_NAMES, start)
     finally:
-        for app in apps:
-            app.worker.stop()
+        session.close()
 
 
 def small_data(data_dir=None, images: int = 2000):

@@ -2,6 +2,7 @@
 (a row per conv block up to three, a row per dense layer up to four, and say how many more
 there are), pass the UI kit's layout check in every theme, size and mode, and the designer's
 Enter retrains the app with the chosen network."""
+import math
 import time
 
 import pygame
@@ -12,7 +13,6 @@ from simulator.engine.arch_edit import PRESETS
 from simulator.engine.trainer import TrainConfig, Trainer
 from simulator.engine.worker import TrainingWorker
 from simulator.render import ui
-from simulator.render.app.run import App
 from simulator.render.app.layers import MAX_BLOCKS, MAX_DENSE, blocks, dense_rows
 from simulator.render.app.live_scene import LiveScene
 from simulator.render.app.pool_panel import PHASE_SECONDS
@@ -64,9 +64,9 @@ def workers(mnist, display):
 def scene_for(worker, theme="dark", size=(1280, 800)):
     pygame.font.init()
     scene = LiveScene(THEMES[theme], worker)
-    scene.layout(size)
+    scene.layout(size, ui.Sizes.for_window(size, THEMES[theme]))
     wait(lambda: worker.latest() is not None and worker.latest().status == "paused", "pause")
-    scene.update(0.016, time.perf_counter(), 60.0)
+    scene.update(0.016)
     return scene
 
 
@@ -77,7 +77,7 @@ def test_panels_lay_out_what_the_network_has(workers, spec):
     try:
         scene = scene_for(workers[spec])
         surface = pygame.Surface((1280, 800))
-        scene.draw(surface, time.perf_counter())
+        scene.draw(surface)
         texts = " | ".join(t for _, _, t in ui.CHECK.texts())
     finally:
         ui.CHECK.disable()
@@ -124,62 +124,80 @@ def test_panels_lay_out_what_the_network_has(workers, spec):
 @pytest.mark.parametrize("spec", [DEEP, STRIDED, WIDE, OVERLAP])
 def test_layout_check_for_other_networks(workers, spec, theme, size, mode):
     """The app layout test's check for non-default networks: every text inside its panel, none
-    overlapping or cut, none under 14 px from 1280×800 up."""
+    overlapping or cut, none under the theme's floor."""
     worker = workers[spec]
-    ui.CHECK.enable(min_gap=ui.check.MIN_GAP)
+    th = THEMES[theme]
+    ui.CHECK.enable(min_gap=ui.check.MIN_GAP, floor=ui.Sizes.for_window(size, th).floor)
     try:
         scene = scene_for(worker, theme, size)
         surface = pygame.Surface(size)
-        now = time.perf_counter()
         if mode == "presenter":
-            scene.toggle_presenter(now)
+            scene.toggle_presenter(scene.now)
             scene.toast.until = 0.0
-            for t in (0.5, 1.4):
-                scene.update(t, now + t, 60.0)
-                scene.draw(surface, now + t)
+            for t in (0.5, 0.9):
+                scene.update(t)
+                scene.draw(surface)
         if mode == "designer":
             scene.editor.open(spec)
-        scene.pool.phase_start = now - PHASE_SECONDS - 1.0
-        scene.draw(surface, now)
+        scene.pool.phase_start = scene.now - PHASE_SECONDS - 1.0
+        scene.draw(surface)
         problems = ui.CHECK.violations(surface.get_rect())
         assert problems == [], "\n".join(problems)
-        if size != (1024, 768):
-            assert min(ui.CHECK.sizes) >= 14
+        assert min(ui.CHECK.sizes()) >= math.ceil(th.text_floor * size[1] - 1e-9)
     finally:
         ui.CHECK.disable()
 
 
+class Session:
+    """What the app's scenes need of its training session: the worker, and a restart."""
+
+    def __init__(self, new_worker, spec):
+        self.new_worker = new_worker
+        self.worker = new_worker(spec)
+
+    def restart(self, spec):
+        self.worker.stop()
+        self.worker = self.new_worker(spec)
+        return self.worker
+
+
 def test_designer_enter_retrains_with_the_chosen_network(mnist, display, tmp_path):
-    screen = display
+    from simulator.render.app.loading import LoadingScene
     data = mnist.subset(400, 100)
 
     def new_worker(spec):
         return TrainingWorker(Trainer(TrainConfig(batch_size=16, schedule="constant", arch=spec), data),
                               eval_images=50).start()
 
-    app = App(screen, THEMES["dark"], new_worker(build().spec), screenshot_dir=tmp_path, new_worker=new_worker)
-    first = app.worker
+    session = Session(new_worker, build().spec)
+    first = session.worker
+    window = ui.Window(LoadingScene(THEMES["dark"], session), ui.WindowOptions(screenshot_dir=tmp_path),
+                       screen=display)
     try:
         def frames(n, events=()):
             for i in range(n):
-                app.frame(list(events) if i == 0 else [], time.perf_counter(), 1 / 30, 30.0)
+                window.running = True
+                window.frame(list(events) if i == 0 else [], 1 / 30)
                 time.sleep(0.01)
 
-        wait(lambda: (frames(1), app.scene is app.live and app.worker.latest() is not None)[1], "live scene")
+        def live():
+            return window.scene if isinstance(window.scene, LiveScene) else None
+
+        wait(lambda: (frames(1), live() is not None and session.worker.latest() is not None)[1], "live scene")
         key = lambda k, c="": pygame.event.Event(pygame.KEYDOWN, key=k, unicode=c, mod=0, scancode=0)  # noqa: E731
         frames(1, [key(pygame.K_a, "a")])
-        assert app.live.editor.visible
+        assert live().editor.visible
         frames(1, [key(pygame.K_3, "3"), key(pygame.K_UP), key(pygame.K_PLUS, "+")])  # conv2: 16 → 24 filters
-        chosen = app.live.editor.draft.spec
+        chosen = live().editor.draft.spec
         assert chosen == STRIDED.replace("conv16k4", "conv24k4")
         frames(1, [key(pygame.K_RETURN)])
-        assert app.worker is not first and not first.is_alive()
-        assert app.worker.trainer.model.arch.spec == chosen
-        wait(lambda: (frames(1), app.scene is app.live and app.live.snapshot is not None)[1], "the new network live")
-        assert app.live.snapshot.arch.spec == chosen
-        assert len(app.live.maps.cells["act2"]) == 24
+        assert session.worker is not first and not first.is_alive()
+        assert session.worker.trainer.model.arch.spec == chosen
+        wait(lambda: (frames(1), live() is not None and live().snapshot is not None)[1], "the new network live")
+        assert live().snapshot.arch.spec == chosen
+        assert len(live().maps.cells["act2"]) == 24
     finally:
-        app.worker.stop()
+        session.worker.stop()
         first.stop()
 
 
@@ -195,11 +213,11 @@ def test_pooling_of_any_size_and_stride_shows_the_engines_numbers(workers, layer
     try:
         scene = scene_for(worker)
         surface = pygame.Surface((1280, 800))
-        now = time.perf_counter()
+        now = scene.now
         for phase_start in (now, now - PHASE_SECONDS - 1.0):      # forward, then backward
             scene.pool.phase_start = phase_start
             scene._dirty_all = True
-            scene.draw(surface, now)
+            scene.draw(surface)
         problems = ui.CHECK.violations(surface.get_rect())
         assert problems == [], "\n".join(problems)
     finally:

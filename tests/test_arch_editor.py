@@ -1,6 +1,8 @@
 """The network designer: the engine's Draft (presets, +/− steps, refusals with the formula)
 and the editor drawn over the app (its keys and clicks, and the layout check in every theme
 and size, for an accepted and a refused network)."""
+import math
+
 import pygame
 import pytest
 
@@ -109,14 +111,13 @@ def test_layout_check_every_theme_and_size(theme, size, spec):
     ed.sizes = ui.Sizes.for_window(size, th)
     ed.open(spec)
     surface = pygame.Surface(size)
-    ui.CHECK.enable(min_gap=ui.check.MIN_GAP)
+    ui.CHECK.enable(min_gap=ui.check.MIN_GAP, floor=ed.sizes.floor)
     try:
         ed.draw(surface)
         problems = ui.CHECK.violations(surface.get_rect())
         texts = " ".join(t for _, _, t in ui.CHECK.texts())
         assert problems == [], "\n".join(problems)
-        if size != (1024, 768):
-            assert min(ui.CHECK.sizes) >= 14
+        assert min(ui.CHECK.sizes()) >= math.ceil(th.text_floor * size[1] - 1e-9)
     finally:
         ui.CHECK.disable()
     if "k29" in spec:

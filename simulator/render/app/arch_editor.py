@@ -300,25 +300,37 @@ class ArchEditor:
             boxes.append((top, bottom, w))
         box_h = 2 * tx.line(sz.small) + sz.px(8)
         arrow = tx.width("→", sz.body) + sz.px(8)
-        x, y = room.x, r.bottom + sz.px(6)
-        for i, (top, bottom, w) in enumerate(boxes):
-            if x + w > room.right:
-                x, y = room.x, y + box_h + sz.px(8)
-            if y + box_h > room.bottom:
-                r = tx.draw(target, f"+{len(boxes) - i} more layers not shown", (room.x, y), sz.small, th.muted)
-                return r.bottom
-            rect = pygame.Rect(x, y, w, box_h)
-            pygame.draw.rect(target, th.background, rect, border_radius=4)
-            pygame.draw.rect(target, th.panel_border, rect, 1, border_radius=4)
-            tx.draw(target, top, (rect.centerx, rect.y + sz.px(4)), sz.small, th.text, "bold", anchor="midtop")
-            tx.draw(target, bottom, (rect.centerx, rect.bottom - sz.px(4)), sz.small, th.muted, anchor="midbottom")
-            x += w
-            if i + 1 < len(boxes) and x + arrow + boxes[i + 1][2] <= room.right:
-                tx.draw(target, "→", (x + arrow // 2, rect.centery), sz.body, th.muted, anchor="center")
-                x += arrow
-            else:
-                x += sz.px(8)
-        return y + box_h
+        rows, x = [[]], room.x                      # the boxes' x, row by row
+        for i, (_, _, w) in enumerate(boxes):
+            if x + w > room.right and rows[-1]:
+                rows.append([])
+                x = room.x
+            rows[-1].append(x)
+            x += w + (arrow if i + 1 < len(boxes) and x + w + arrow + boxes[i + 1][2] <= room.right else sz.px(8))
+        top = r.bottom + sz.px(6)
+        row_h = box_h + sz.px(8)
+        fit = len(rows)
+        while fit and top + fit * row_h - sz.px(8) + (tx.line(sz.small) if fit < len(rows) else 0) > room.bottom:
+            fit -= 1                                # say how many are left rather than cut a row
+        i = 0
+        for row, xs in enumerate(rows[:fit]):
+            y = top + row * row_h
+            for x in xs:
+                label, bottom, w = boxes[i]
+                rect = pygame.Rect(x, y, w, box_h)
+                pygame.draw.rect(target, th.background, rect, border_radius=4)
+                pygame.draw.rect(target, th.panel_border, rect, 1, border_radius=4)
+                tx.draw(target, label, (rect.centerx, rect.y + sz.px(4)), sz.small, th.text, "bold", anchor="midtop")
+                tx.draw(target, bottom, (rect.centerx, rect.bottom - sz.px(4)), sz.small, th.muted, anchor="midbottom")
+                i += 1
+                if i < len(boxes) and x + w + arrow + boxes[i][2] <= room.right and x + w + arrow == (
+                        xs[xs.index(x) + 1] if xs.index(x) + 1 < len(xs) else None):
+                    tx.draw(target, "→", (x + w + arrow // 2, rect.centery), sz.body, th.muted, anchor="center")
+        y = top + fit * row_h
+        if fit < len(rows):
+            r = tx.draw(target, f"+{len(boxes) - i} more layers not shown", (room.x, y), sz.small, th.muted)
+            return r.bottom
+        return y - sz.px(8)
 
     def _footer(self, target, inner) -> int:
         th, tx, sz = self.theme, self.text, self.sizes

@@ -134,8 +134,10 @@ class MapsPanel:
         inner = inner_rect(pygame.Rect((0, 0), self.rect.size), tx, sz)
         label_h = tx.line(sz.small) + 2
         if self.hidden:                       # the last line says what is left out
-            self.note = (inner.x, inner.bottom - tx.line(sz.small), more(self.hidden, "conv layer")
-                         + " (the network has " + f"{len(every)})")
+            note = first_fitting(tx, (more(self.hidden, "conv layer") + f" (the network has {len(every)})",
+                                      more(self.hidden, "conv layer"), f"+{self.hidden} conv not shown"),
+                                 inner.w, sz.small) or f"+{self.hidden}"
+            self.note = (inner.x, inner.bottom - tx.line(sz.small), note)
             inner.h -= tx.line(sz.small) + GAP
         else:
             self.note = None

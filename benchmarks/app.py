@@ -1,6 +1,6 @@
 """The live app's training throughput against headless `train`, side by side in one run.
 
-    python -m benchmarks --app [--batch-size B] [--frames N] [--rounds R] [--subset N]
+    python -m benchmarks --app [--batch-size B] [--frames N] [--rounds R] [--subset N] [--size WxH]
 
 Each round runs, in fresh processes one after the other (which goes first alternates), `main.py
 train` for one epoch (images/s: the median of its metrics.csv windows) and `main.py app
@@ -50,9 +50,9 @@ def headless_rate(batch: int, data: str | None, env: dict, work: str, subset: in
 
 
 def app_rate(batch: int, frames: int, data: str | None, env: dict, work: str,
-             subset: int | None = None) -> tuple[float, float]:
+             subset: int | None = None, size: str = "1920x1080") -> tuple[float, float]:
     """(images/s, mean FPS) from the app's exit summary."""
-    cmd = [sys.executable, str(ROOT / "main.py"), "app", "--batch-size", str(batch),
+    cmd = [sys.executable, str(ROOT / "main.py"), "app", "--batch-size", str(batch), "--size", size,
            "--max-frames", str(frames)] + _data_args(data, subset)
     text = _run(cmd, env, work)
     match = SUMMARY.search(text)
@@ -72,19 +72,20 @@ def display_env() -> tuple[dict, str]:
     return env, f"X display {env['DISPLAY']}" if env.get("DISPLAY") else "the desktop"
 
 
-def run(batch: int, frames: int, rounds: int, data: str | None, table, subset: int | None = None) -> int:
+def run(batch: int, frames: int, rounds: int, data: str | None, table, subset: int | None = None,
+        size: str = "1920x1080") -> int:
     env, where = display_env()
     print(f"== The app against headless training, batch {batch}, {frames} frames a round, {rounds} rounds")
-    print(f"window: 1280×800 on {where}; {os.cpu_count()} CPUs\n", flush=True)
+    print(f"window: {size.replace('x', '×')} on {where}; {os.cpu_count()} CPUs\n", flush=True)
     rows, ratios, fps_all = [], [], []
     with tempfile.TemporaryDirectory(prefix="bench-app-") as work:
         for r in range(rounds):
             try:
                 if r % 2 == 0:
                     head = headless_rate(batch, data, env, work, subset)
-                    app, fps = app_rate(batch, frames, data, env, work, subset)
+                    app, fps = app_rate(batch, frames, data, env, work, subset, size)
                 else:           # the other order every other round, so a drifting machine favours neither
-                    app, fps = app_rate(batch, frames, data, env, work, subset)
+                    app, fps = app_rate(batch, frames, data, env, work, subset, size)
                     head = headless_rate(batch, data, env, work, subset)
             except (RuntimeError, subprocess.TimeoutExpired) as e:
                 print(f"error: round {r + 1}: {e}", file=sys.stderr)

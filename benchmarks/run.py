@@ -203,6 +203,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--frames", type=int, default=900, metavar="N", help="--app: frames per app run (default 900)")
     parser.add_argument("--data", metavar="DIR", help="--app: MNIST folder (default: bundled assets/mnist)")
     parser.add_argument("--subset", type=int, metavar="N", help="--app: train on the first N images (default all)")
+    parser.add_argument("--size", default="1920x1080", metavar="WxH", help="--app: the window (default 1920x1080)")
     parser.add_argument("--time-to-accuracy", action="store_true",
                         help="instead: train's defaults against PyTorch's plain SGD to 99%% (time_to_accuracy.py)")
     time_to_accuracy.add_arguments(parser)
@@ -233,8 +234,13 @@ def run(args) -> int:
         if args.data:
             from simulator.engine.data import load_dataset
             load_dataset(args.data)         # a bad folder is one line and exit 2 here, not a failed round
+        from simulator.render.ui.script import parse_size
+        try:
+            size = "x".join(map(str, parse_size(args.size)))
+        except Exception as e:
+            raise UserError(f"bench: --size {e}") from None
         return bench_app.run(args.batch_size, args.frames, args.rounds or 3, args.data,
-                             lambda headers, rows: table(headers, rows, args.markdown), args.subset)
+                             lambda headers, rows: table(headers, rows, args.markdown), args.subset, size)
     import numba
     if args.threads is not None and not 1 <= args.threads <= numba.config.NUMBA_NUM_THREADS:
         raise UserError(f"--threads {args.threads}: this machine allows 1..{numba.config.NUMBA_NUM_THREADS}")

@@ -177,12 +177,13 @@ def run_train(args) -> int:
     import time
     from .engine.background import set_threads
     from .engine.train import RunOptions, run
+    from .render.curves import save_curves
     if args.threads:
         set_threads(args.threads)
     out = args.out or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
     subset = (args.subset, max(1, args.subset // 6)) if args.subset else None
     result = run(train_config(args), RunOptions(out_dir=out, data_dir=args.data, resume=args.resume,
-                                                tensorboard_dir=args.tensorboard, subset=subset))
+                                                tensorboard_dir=args.tensorboard, subset=subset, curves=save_curves))
     acc = f"{result.test_acc:.2%}" if result.test_acc is not None else "n/a"
     print(f"{result.status}: {result.epochs_done} epochs, test accuracy {acc}, "
           f"{result.seconds:.1f} s; outputs in {out}")

@@ -4,6 +4,8 @@ Ctrl-C saves, divergence is caught with the last good checkpoint kept."""
 import numpy as np
 import pytest
 
+from simulator.render.curves import save_curves
+
 from simulator.engine.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from simulator.engine.config import scheduled_lr
 from simulator.engine.train import RunOptions, run
@@ -116,7 +118,8 @@ def test_run_writes_outputs_and_interrupt_then_resume(tmp_path, small, monkeypat
     assert (saved["step_count"], saved["batch_in_epoch"]) == (7, 7)
 
     monkeypatch.setattr(Trainer, "train_step", real_step)
-    result = run(config, RunOptions(out_dir=out, subset=(2000, 500), resume=out / "checkpoint.npz", quiet=True))
+    result = run(config, RunOptions(out_dir=out, subset=(2000, 500), resume=out / "checkpoint.npz", quiet=True,
+                                    curves=save_curves))
     assert result.status == "finished" and result.test_acc > 0.5  # chance is 0.1
     assert load_checkpoint(out / "checkpoint.npz")["step_count"] == 63
     header, *rows = (out / "metrics.csv").read_text().splitlines()

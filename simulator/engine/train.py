@@ -2,7 +2,8 @@
 
 Reads top to bottom: settings, data, trainer (model + optimiser), then epochs of steps with a
 progress bar, a test evaluation and a checkpoint after each. Everything a run writes lands in
-one folder: metrics.csv, curves.png, checkpoint.npz (atomic), optional TensorBoard events.
+one folder: metrics.csv, checkpoint.npz (atomic), curves.png (drawn by whoever passes
+RunOptions.curves: the command line gives the screens' kit), optional TensorBoard events.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from tqdm import tqdm
 
@@ -33,6 +35,7 @@ class RunOptions:
     tensorboard_dir: Path | None = None
     subset: tuple[int, int] | None = None   # (train, test) sizes, for quick runs and tests
     quiet: bool = False
+    curves: Callable[[Path, list[dict]], None] | None = None   # writes curves.png (the cli gives render's)
 
 
 @dataclass
@@ -73,8 +76,6 @@ def open_tensorboard(log_dir: Path | None):
 
 
 def run(config: TrainConfig, opts: RunOptions) -> RunResult:
-    from ..plots import save_curves   # Pillow drawing; imported here to keep the engine light
-
     log = (lambda msg: None) if opts.quiet else (lambda msg: print(msg, file=sys.stderr))
     data = load_dataset(opts.data_dir)
     if opts.subset:
@@ -98,7 +99,8 @@ def run(config: TrainConfig, opts: RunOptions) -> RunResult:
 
     def finish_files():
         metrics.write()
-        save_curves(opts.out_dir / "curves.png", metrics.rows)
+        if opts.curves is not None:
+            opts.curves(opts.out_dir / "curves.png", metrics.rows)
 
     arch = config.network()
     log(f"network: {arch.spec} ({arch.param_count:,} parameters)")

@@ -42,20 +42,72 @@ def test_fmt_cell_and_parse_number_round_trip():
 
 def test_lessons_and_lecture_share_the_one_formatter():
     from simulator.engine.lecture import step as lecture_step
-    from simulator.render.lessons import common
-    assert common.fmt is fmt
-    assert lecture_step.fmt(float("nan")) == "NaN" == common.fmt(float("nan"))
+    assert ui.fmt is fmt and ui.grid_format is lecture_step.grid_format and ui.grid_text is lecture_step.grid_text
+    assert lecture_step.fmt(float("nan")) == "NaN" == ui.fmt(float("nan"))
     assert lecture_step.fmt(0.000123) == fmt(0.000123, sig=4) == "1.23×10⁻⁴"
+
+
+@pytest.mark.parametrize("p, text", [(0.5, "50.0%"), (1 - 4.2e-5, "99.996%"), (3e-7, "< 0.001%"),
+                                     (1 - 1e-9, "> 99.999%"), (0.0, "0.0%"), (1.0, "100.0%"), (float("nan"), "NaN")])
+def test_percentages_never_round_to_what_softmax_cannot_reach(p, text):
+    from simulator.numbers import fmt_percent
+    assert fmt_percent(p) == text
+
+
+@pytest.mark.parametrize("theme, fraction", [("dark", 0.0175), ("light", 0.0175), ("projector", 0.025)])
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 800), (1920, 1080), (800, 600), (3840, 2160)])
+def test_the_floor_is_a_fraction_of_the_height(theme, fraction, size):
+    sizes = ui.Sizes.for_window(size, THEMES[theme])
+    assert sizes.small >= fraction * size[1] - 1e-9 > sizes.small - 1     # ⌈fraction × height⌉
+    assert sizes.small < sizes.body < sizes.title < sizes.heading
+    zoomed = ui.Sizes.zoomed(size, THEMES[theme])
+    assert zoomed.small >= 0.04 * size[1] - 1e-9 > zoomed.small - 1 and zoomed.px(100) > sizes.px(100)
 
 
 def test_sizes_grow_with_the_window_and_the_projector():
     dark, proj = THEMES["dark"], THEMES["projector"]
     at = ui.Sizes.for_window
-    assert at((1280, 800), dark).small == 14
+    assert at((1280, 800), dark).small == 14 and at((1024, 768), dark).small == 14
+    assert (at((1024, 768), proj).small, at((1920, 1080), proj).small) == (20, 27)
     assert at((1920, 1080), dark).small > at((1280, 800), dark).small
     assert at((1280, 800), proj).small > at((1280, 800), dark).small
     assert at((1280, 800), proj).px(100) > at((1280, 800), dark).px(100)       # figures too
-    assert at((1024, 768), dark).small >= 12
+
+
+def test_layout_check_fails_on_text_under_the_floor_or_outside_the_kit():
+    th = THEMES["projector"]
+    text = ui.Text(th)
+    surf = pygame.Surface((1024, 768))
+    ui.CHECK.enable(floor=ui.Sizes.for_window((1024, 768), th).floor)
+    try:
+        with ui.CHECK.scope("panel", surf.get_rect()):
+            text.draw(surf, "big enough", (5, 5), 20)
+            text.draw(surf, "too small", (5, 50), 19)
+            ui.CHECK.record(pygame.Rect(5, 100, 50, 10), "blitted by hand")           # no size: not the kit
+        with ui.CHECK.scope("zoomed", surf.get_rect(), floor=31):
+            text.draw(surf, "a zoomed number", (5, 200), 30)
+        problems = ui.CHECK.violations(surf.get_rect())
+        assert any("'too small' is 19 px, under the floor of 20 px" in p for p in problems)
+        assert any("'blitted by hand'" in p and "without the kit" in p for p in problems)
+        assert any("'a zoomed number' is 30 px, under the floor of 31 px" in p for p in problems)
+        assert not any("big enough" in p for p in problems)
+    finally:
+        ui.CHECK.disable()
+
+
+def test_no_text_is_drawn_outside_the_kit():
+    """Fonts are loaded and rendered in simulator/render/ui/ only: every other module draws its
+    strings through ui.Text, so the layout check sees every one at its real size."""
+    import re
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1] / "simulator"
+    kit = root / "render" / "ui"
+    pattern = re.compile(r"load_font|pygame\.font|\.render\(|ImageFont|ImageDraw|\bfont\(")
+    offenders = [f"{path.relative_to(root)}:{i}: {line.strip()}"
+                 for path in root.rglob("*.py") if kit not in path.parents
+                 for i, line in enumerate(path.read_text().splitlines(), 1)
+                 if pattern.search(line) and not line.lstrip().startswith("#")]
+    assert offenders == []
 
 
 @pytest.mark.parametrize("name", ["dark", "light", "projector"])

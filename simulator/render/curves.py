@@ -27,7 +27,6 @@ def _series(rows, key):
 
 def render_curves(rows: list[dict], theme_name: str = "light") -> pygame.Surface:
     """The two charts on a Surface: loss on a log axis, accuracy in %, the step along both."""
-    pygame.font.init()
     theme = THEMES[theme_name]
     text, sizes = ui.Text(theme), ui.Sizes.for_window(TEXT_AS, theme)
     surface = pygame.Surface(SIZE)

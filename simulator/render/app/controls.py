@@ -28,7 +28,8 @@ DROP = ("screenshot", "quit", "lessons", "arch")
 KEYS = (
     ("space", "pause / resume training"),
     ("→", "one training step (pauses first)"),
-    ("P", "presenter mode: one image stays, the filter sweeps it slowly, training goes on; P again: live"),
+    ("P", "presenter mode: the filter sweeps one image slowly (a newer image after each sweep) while training "
+          "goes on; space holds it on one product, → ← step one product; P again: live"),
     ("+  −", "training speed: slow, 1/s, 10/s, 50/s, max"),
     ("[  ]", "learning rate down / up, live (1-2-5 steps)"),
     ("R", "reset to the starting weights and the --lr learning rate"),

@@ -93,13 +93,22 @@ class ConvPanel:
             1 if self.cell_w >= self.text.width("−0.0", small) + 4 else 0
         if self.digits == 0:
             self.cell_h = min(self.cell_h, self.cell_w)
-        table_w, table_h = F * self.cell_w, F * self.cell_h
         self.caption_size = sz.body
         caption_lines = 3
-        slice_h = line if C > 1 else 0       # conv2: "slice c of 6" above the table
+        slice_h = 0           # conv2: which input channel the table shows goes under it, in its label
         bar_h = sz.px(6) + line + 2
         label_h = line + 2
         op_w = tx.width("=", sz.title) + sz.px(16)
+        # each cell writes its weight w and, under it, the input x the window lays on it, when
+        # two lines fit: then all 25 (150) products of the sum can be checked by hand
+        two = 2 * self.text.height(small)
+        for lines, size in ((3, sz.body), (3, sz.small), (2, sz.body)):  # x matters more than the formula
+            room = inner.h - lines * tx.line(size) - sz.px(4) - label_h - bar_h - slice_h
+            self.show_x = self.digits > 0 and F * two <= room
+            if self.show_x:
+                self.cell_h, caption_lines, self.caption_size = two, lines, size
+                break
+        table_w, table_h = F * self.cell_w, F * self.cell_h
         while True:
             caption_h = caption_lines * tx.line(self.caption_size) + sz.px(4)
             area_h = inner.h - caption_h - label_h - bar_h - slice_h
@@ -140,14 +149,19 @@ class ConvPanel:
         jump = f", stride {terms.stride}: the window jumps {terms.stride}" if terms.stride > 1 else ""
         before = f", before {ACT_NAMES.get(self.activation, self.activation)}" if self.activation else ""
         forms = [(f"{src}{pad}{jump}", f"{src}{pad}", f"{src}", f"{C}×{H}×{W}"),
-                 (f"filter {terms.channel + 1}: weights w", "weights w", "w"),
+                 (() if C > 1 else (f"filter {terms.channel + 1}: weight w, under it the input x",
+                                    "w, and the input x under it", "w over x") if self.show_x else
+                  (f"filter {terms.channel + 1}: weights w", "weights w", "w")),
                  (f"z = Σ w·x + b, {OH}×{OW}{before}", f"z {OH}×{OW}{before}", f"z {OH}×{OW}", "z")]
         boxes = [(x0, in_w), (fx, table_w), (ox, out_w)]
         self.labels = []
+        self.label_y, self.table_room = label_y, None
         for i, ((x, w), fs) in enumerate(zip(boxes, forms)):
             left = boxes[i - 1][0] + boxes[i - 1][1] + 4 if i else inner.x
             right = boxes[i + 1][0] - 4 if i < 2 else inner.right
             room = 2 * min(x + w / 2 - left, right - (x + w / 2))
+            if i == 1:
+                self.table_room = int(room)         # the slice's label is written per frame (conv2)
             label = first_fitting(tx, fs, int(room), small)
             if label:
                 self.labels.append((x + w // 2, label_y, label))
@@ -334,13 +348,23 @@ class ConvPanel:
                 r = pygame.Rect(table.x + qq * self.cell_w, table.y + pp * self.cell_h, self.cell_w, self.cell_h)
                 pygame.draw.rect(target, tuple(int(v) for v in rgb[pp, qq]), r)
                 pygame.draw.rect(target, th.panel_border, r, 1)
-                if self.digits:
+                if self.show_x:
+                    tx.number(target, fmt(float(weights[pp, qq]), self.digits), (r.centerx, r.y + 1), sz.small,
+                              th.text, anchor="midtop")
+                    tx.number(target, fmt(float(win.patch[c, pp, qq]), self.digits), (r.centerx, r.bottom - 1),
+                              sz.small, th.muted, anchor="midbottom")
+                elif self.digits:
                     tx.number(target, fmt(float(weights[pp, qq]), self.digits), r.center, sz.small, th.text)
         pygame.draw.rect(target, th.text, pygame.Rect(table.x + q * self.cell_w, table.y + p * self.cell_h,
                                                       self.cell_w, self.cell_h).inflate(2, 2), 2)
-        if self.terms.weights.shape[0] > 1:       # several input channels: which one this slice reads
-            tx.draw(target, f"slice {c + 1} of {self.terms.weights.shape[0]}", (table.centerx, table.y - 2),
-                    sz.small, th.muted, anchor="midbottom")
+        n_in = self.terms.weights.shape[0]
+        if n_in > 1:       # several input channels: which one this slice reads, in the table's label
+            x_note = ": w, the input x under it" if self.show_x else ": weights w"
+            label = first_fitting(tx, (f"filter {self.terms.channel + 1}, slice {c + 1} of {n_in}{x_note}",
+                                       f"slice {c + 1} of {n_in}{x_note}", f"slice {c + 1} of {n_in}",
+                                       f"{c + 1}/{n_in}"), self.table_room or table.w, sz.small)
+            if label:
+                tx.draw(target, label, (table.centerx, oy + self.label_y), sz.small, th.muted, anchor="midtop")
         # the caption
         self.caption = self._caption(win, cpq, why)
         lh = tx.line(self.caption_size)

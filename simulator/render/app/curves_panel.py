@@ -12,6 +12,8 @@ from ...engine.worker import ACC_WINDOW, SMOOTHING
 from .widgets import SnapshotPanel, first_fitting, fmt, frame
 
 LOSS_FLOOR = 0.01       # the log axis's lowest decade (a loss below it is drawn on the floor)
+MAX_EPOCH_LINES = 10    # epoch ends marked at most (every k-th beyond that)
+ACC_FLOORS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.98)   # the accuracy axis starts at the highest below the curves
 
 
 def nice_ticks(high: float, count: int = 4) -> list[float]:
@@ -64,10 +66,17 @@ class CurvesPanel(SnapshotPanel):
             r2 = tx.draw(surf, label, (x + sz.px(18), r.centery), sz.small, th.text, anchor="midleft")
             x = r2.right + sz.px(10)
 
+    @staticmethod
+    def epoch_every(x_max: float, epoch_steps: int) -> int:
+        """Mark every k-th epoch's end: at most MAX_EPOCH_LINES dashed lines (no barcode)."""
+        epochs = int(x_max // epoch_steps) if epoch_steps > 0 else 0
+        return max(1, math.ceil(epochs / MAX_EPOCH_LINES))
+
     def _x_axis(self, surf, plot, x_max: float, epoch_steps: int, title: bool) -> None:
         th, tx, sz = self.theme, self.text, self.sizes
-        if epoch_steps > 0:        # epoch boundaries, dashed
-            for e in range(1, int(x_max // epoch_steps) + 1):
+        every = self.epoch_every(x_max, epoch_steps)
+        if epoch_steps > 0:        # epoch boundaries (every k-th), dashed
+            for e in range(every, int(x_max // epoch_steps) + 1, every):
                 x = plot.x + e * epoch_steps / x_max * plot.w
                 for y in range(plot.y, plot.bottom, 6):
                     pygame.draw.line(surf, th.muted, (x, y), (x, min(y + 3, plot.bottom)), 1)
@@ -82,7 +91,8 @@ class CurvesPanel(SnapshotPanel):
                 tx.draw(surf, label, (x, plot.bottom + 3), sz.small, th.muted, anchor="midtop")
                 last_right = x + w / 2
         if title:
-            epochs = " · dashed: epoch ends" if epoch_steps and x_max >= epoch_steps else ""
+            which = "epoch ends" if every == 1 else f"every {every}th epoch's end"
+            epochs = f" · dashed: {which}" if epoch_steps and x_max >= epoch_steps else ""
             t = first_fitting(self.text, (f"training step{epochs}", "training step"), plot.w, sz.small)
             if t:
                 tx.draw(surf, t, (plot.centerx, plot.bottom + 3 + tx.line(sz.small)), sz.small, th.muted,
@@ -98,12 +108,42 @@ class CurvesPanel(SnapshotPanel):
         pygame.draw.line(surf, th.muted, plot.bottomleft, plot.topleft, 1)
 
     @staticmethod
+    def _band(surf, plot, xs, ys, x_max, to_y, colour) -> None:
+        """Each pixel column's lowest and highest value as a vertical stroke: the spread of the
+        batch losses stays visible however many steps share a column."""
+        xs, ys = np.asarray(xs, np.float64), np.asarray(ys, np.float64)
+        ok = np.isfinite(ys)
+        cols = np.clip(((xs[ok] / x_max) * plot.w).astype(int), 0, plot.w - 1)
+        if cols.size == 0:
+            return
+        lo = np.full(plot.w, np.inf)
+        hi = np.full(plot.w, -np.inf)
+        np.minimum.at(lo, cols, ys[ok])
+        np.maximum.at(hi, cols, ys[ok])
+        for c in np.flatnonzero(np.isfinite(lo)):
+            y0, y1 = to_y(hi[c]), to_y(lo[c])
+            pygame.draw.line(surf, colour, (plot.x + c, y0), (plot.x + c, max(y0, y1)), 1)
+
+    @staticmethod
     def _points(plot, xs, ys, x_max, to_y) -> list:
         stride = max(1, len(xs) // max(1, plot.w))        # about one point per pixel column
         xs, ys = xs[::-1][::stride][::-1], ys[::-1][::stride][::-1]   # keeping the newest point
         px = plot.x + np.asarray(xs, np.float64) / x_max * plot.w
         py = to_y(np.asarray(ys, np.float64))
         return np.stack([px, py], 1).tolist()
+
+    @staticmethod
+    def acc_floor(h) -> float:
+        """Where the accuracy axis starts: the highest of ACC_FLOORS under the newer 80% of both
+        curves, so train and test are told apart once they are near 100% (the start of the run
+        then leaves the plot at its bottom edge, which the axis labels say)."""
+        recent = []
+        for steps, values in ((h.steps, h.train_acc), (h.test_steps, h.test_acc)):
+            if len(values):
+                newer = np.asarray(values)[np.asarray(steps) >= 0.2 * max(1.0, float(h.steps[-1]) if len(h.steps) else 1.0)]
+                recent.extend(newer[np.isfinite(newer)].tolist())
+        low = min(recent) if recent else 0.0
+        return max(f for f in ACC_FLOORS if f <= low - 0.01) if low > 0.01 else 0.0
 
     def build(self, snap) -> None:
         th, tx, sz = self.theme, self.text, self.sizes
@@ -148,18 +188,21 @@ class CurvesPanel(SnapshotPanel):
                      ((th.muted, 1, f"batch {fmt(snap.loss, 3)}", "batch"),
                       (th.accent, 3, f"smoothed {fmt(smooth, 3)}", "smoothed")))
         if len(h.steps) >= 2:
-            pygame.draw.lines(surf, th.muted, False, self._points(loss_plot, h.steps, h.loss, x_max, loss_y), 1)
+            self._band(surf, loss_plot, h.steps, h.loss, x_max, loss_y, th.muted)
             pygame.draw.lines(surf, th.accent, False,
-                              self._points(loss_plot, h.steps, h.loss_smooth, x_max, loss_y), 3)
+                              self._points(loss_plot, h.steps, h.loss_smooth, x_max, loss_y), 2)
         train = float(h.train_acc[-1]) if len(h.train_acc) else float("nan")
         test = f"{fmt(100 * float(h.test_acc[-1]), 1)}%" if len(h.test_acc) else "—"
         room = acc_plot.h // (line + 2)
-        acc_ticks = [0, 0.25, 0.5, 0.75, 1.0] if room >= 5 else [0, 0.5, 1.0] if room >= 3 else [0, 1.0]
+        floor = self.acc_floor(h)
+        span = 1.0 - floor
+        acc_ticks = [floor + span * t for t in ((0, 0.25, 0.5, 0.75, 1.0) if room >= 5 else (0, 0.5, 1.0)
+                                                if room >= 3 else (0, 1.0))]
 
         def acc_y(v):
-            return acc_plot.bottom - np.clip(v, 0, 1) * acc_plot.h
+            return acc_plot.bottom - np.clip((np.asarray(v) - floor) / span, 0, 1) * acc_plot.h
 
-        self._y_axis(surf, acc_plot, acc_ticks, acc_y, lambda v: f"{v * 100:.0f}%")
+        self._y_axis(surf, acc_plot, acc_ticks, acc_y, lambda v: f"{fmt(v * 100, 0 if span >= 0.2 else 1)}%")
         self._x_axis(surf, acc_plot, x_max, epoch_steps, show_title)
         self._legend(surf, inner.x, acc_plot.y - half - 2, "accuracy",
                      ((th.positive, 2, f"train {fmt(100 * train, 1)}%", "train"),

@@ -28,7 +28,9 @@ class Hud:
         self.surface = pygame.Surface(rect.size)
         self._key = None
 
-    def update(self, snap, fps: float, presenting: bool = False) -> bool:
+    def update(self, snap, fps: float, shown_step: int | None = None, held: bool = False) -> bool:
+        """shown_step: presenter mode's picture is of that step's network (None: live); held:
+        the presenter is paused on one product."""
         """Redraw when a shown value changes (FPS is rounded, so this is a few times a second);
         True when it did."""
         if snap is None:
@@ -39,15 +41,15 @@ class Hud:
                  ("training images/s", f"{snap.images_per_sec:,.0f}"), ("lr", f"{snap.lr:g}"),
                  ("speed", snap.speed), ("batch", f"{snap.batch_size}"),
                  ("FPS", f"{min(fps, FPS_CAP):.0f}")]
-        key = (tuple(stats), snap.status, model, presenting)
+        key = (tuple(stats), snap.status, model, shown_step, held)
         if key == self._key:
             return False
         self._key = key
         with CHECK.scope(self.name, self.rect, self.rect.topleft):
-            self._draw_surface(snap, stats, model, presenting)
+            self._draw_surface(snap, stats, model, shown_step, held)
         return True
 
-    def _draw_surface(self, snap, stats, models, presenting: bool) -> None:
+    def _draw_surface(self, snap, stats, models, shown_step, held: bool) -> None:
         th, tx, sz = self.theme, self.text, self.sizes
         surf = self.surface
         surf.fill(th.panel)
@@ -56,8 +58,11 @@ class Hud:
         pad = sz.px(10)
         colour = {"running": th.good, "paused": th.accent, "diverged": th.bad}[snap.status]
         label = STATE_LABELS[snap.status]
-        if presenting:
-            label = f"PRESENTER · {label.lower()} behind"
+        if shown_step is not None:       # the picture is of an older network than the one training
+            labels = (f"PRESENTER{' · HELD' if held else ''} · picture of step {shown_step:,}",
+                      f"PRESENTER · step {shown_step:,}", "PRESENTER")
+            label = next(s for s in labels if tx.width(s, sz.small, "bold") <= self.rect.w // 3) \
+                if tx.width(labels[-1], sz.small, "bold") <= self.rect.w // 3 else labels[-1]
         w = tx.width(label, sz.small, "bold") + 2 * pad
         ph = tx.height(sz.small, "bold") + sz.px(6)
         pill = pygame.Rect(self.rect.w - w - pad, cy - ph // 2, w, ph)

@@ -6,6 +6,7 @@ import pygame
 
 from ...engine.data import MEAN, STD
 from ..ui.theme import array_surface, gray_rgb
+from ...numbers import fmt_percent
 from .widgets import SnapshotPanel, first_fitting, fmt, frame
 
 # The normalised values of pixel 0 and pixel 255: the grey scale's ends.
@@ -20,8 +21,8 @@ class InputPanel(SnapshotPanel):
         surf = self.static
         inner = frame(surf, surf.get_rect(), th, tx, sz, "Input")
         if snap.prediction >= 0:
-            p = fmt(100 * float(snap.probs[snap.prediction]), 1)
-            verdicts = (f"predicted {snap.prediction} ({p}%)", f"predicted {snap.prediction}", f"→ {snap.prediction}")
+            p = fmt_percent(float(snap.probs[snap.prediction]))
+            verdicts = (f"predicted {snap.prediction} ({p})", f"predicted {snap.prediction}", f"→ {snap.prediction}")
             colour = th.good if snap.prediction == snap.label else th.bad
         else:
             verdicts, colour = ("no prediction (NaN)", "NaN"), th.bad

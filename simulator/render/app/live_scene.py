@@ -29,7 +29,7 @@ MARGIN = 6     # reference pixels between panels
 SLIDE = {s.name: s.slide_per_sec for s in SPEEDS}
 
 KEY_ACTIONS = {
-    pygame.K_SPACE: "pause", pygame.K_RIGHT: "step",
+    pygame.K_SPACE: "pause", pygame.K_RIGHT: "step", pygame.K_LEFT: "back",
     pygame.K_PLUS: "faster", pygame.K_EQUALS: "faster", pygame.K_KP_PLUS: "faster",
     pygame.K_MINUS: "slower", pygame.K_KP_MINUS: "slower",
     pygame.K_LEFTBRACKET: "lr_down", pygame.K_RIGHTBRACKET: "lr_up",
@@ -106,7 +106,7 @@ class LiveScene(ui.Scene):
             cols1 = (0.15, 0.57, 0.28)
             cols2 = (0.44, 0.33, 0.23)
         else:
-            rows = [int((avail - 2 * m) * 0.43), int((avail - 2 * m) * 0.37)]
+            rows = [int((avail - 2 * m) * 0.45), int((avail - 2 * m) * 0.36)]
             rows.append(avail - 2 * m - sum(rows))
             cols1 = (0.15, 0.51, 0.34)
             cols2 = (0.62, 0.38)
@@ -150,7 +150,7 @@ class LiveScene(ui.Scene):
             action = KEY_ACTIONS.get(event.key) or CHAR_ACTIONS.get(event.unicode)
         elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
             action = self._click(event.pos)
-        if action is None:
+        if action is None or (action == "back" and self.presenter is None):
             return None
         if action == "escape":
             if self.show_help:
@@ -174,6 +174,15 @@ class LiveScene(ui.Scene):
         elif self.presenter is not None and action in ("faster", "slower"):
             self.presenter.faster() if action == "faster" else self.presenter.slower()
             self.toast.show(f"presenter: {self.presenter.dwell:g} s per window", now)
+        elif self.presenter is not None and action in ("pause", "step", "back"):
+            if action == "pause":              # the sweep and the training stop (and go on) together
+                self.presenter.paused = not self.presenter.paused
+                w.pause() if self.presenter.paused else w.resume()
+            else:                              # → ←: one product on or back, and hold there
+                self.presenter.paused = True
+                w.pause()
+                self.presenter.step(+1 if action == "step" else -1)
+            self._dirty_all = True
         elif action == "pause":
             w.toggle_pause()
         elif action == "step":
@@ -219,7 +228,8 @@ class LiveScene(ui.Scene):
             return
         if self.presenter is None and self.snapshot is not None:
             self.presenter = Presenter(self.snapshot)
-            self.toast.show("presenter mode: this image stays, the filter sweeps it; − + pace, P back to live", now)
+            self.toast.show("presenter: the filter sweeps this image (a newer one after each sweep); space holds it, "
+                            "→ ← one product, − + pace, P live", now)
         else:
             self.presenter = None
             self.pool.follow(0, 0, None)
@@ -270,12 +280,18 @@ class LiveScene(ui.Scene):
                 self._apply(snap)
             self.swapped_at = now
         if self.presenter is not None:
+            laps = self.presenter.laps
             self.presenter.update(dt)
+            newest = self.worker.latest()
+            if self.presenter.laps > laps and newest is not None and newest.conv is not None:
+                self.presenter = self.conv.presenter = Presenter(newest, self.presenter)   # a newer picture
+                self._apply(newest)
             y, x = self.presenter.window
             self.pool.follow(y, x, "forward" if self.presenter.fraction < 0.5 else "backward")
         self.conv.slide_per_sec = SLIDE.get(self.snapshot.speed, 30.0) if self.snapshot else 30.0
         self.conv.update(dt)
-        if self.hud.update(self._hud_snapshot, fps, self.presenter is not None):
+        shown = self.snapshot.step if self.presenter is not None and self.snapshot is not None else None
+        if self.hud.update(self._hud_snapshot, fps, shown, self.presenter is not None and self.presenter.paused):
             self._hud_dirty = True
         hover = self.buttons.hovered(pygame.mouse.get_pos())
         if hover != self._hover:

@@ -336,11 +336,13 @@ class PoolPanel:
         for (xr, xc) in self._sources(tr, i0 + i, j0 + j):
             src = self._in_cell(xr - st * i0, xc - st * j0).move(ox, oy)
             pygame.draw.rect(target, th.accent, src, 2)
-        # one arrow across the gap between the grids: no line crosses a number
+        # one arrow across the gap between the grids, to the edge of the output grid on the
+        # cell's row (the outline marks the cell): no line crosses a number
+        edge = self._out_cell(i, 0).x + ox - 4
         a = (self.in_rect.right + ox + 4, window.centery)
-        b = (dest.x - 4, dest.centery)
+        b = (edge, dest.centery)
         if not forward:
-            a, b = (dest.x - 4, dest.centery), (self.in_rect.right + ox + 4, window.centery)
+            a, b = b, a
         pygame.draw.line(target, th.accent, a, b, 2)
         pygame.draw.circle(target, th.accent, b, 4)
         forms, colour = self._head(phase, i, j)

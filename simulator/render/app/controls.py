@@ -53,7 +53,11 @@ LEGEND = (
                 "it: where the window was before it jumped (a stride above 1)"),
     ("z", "a neuron's sum before the activation: z = Σ w·x + b; ReLU(z) = max(0, z). The z map fills in as "
           "the window slides; cells not reached yet show the panel's colour"),
-    ("∂L/∂x", "the gradient: how much the loss L changes per unit change of x (backward pass)"),
+    ("⊛", "convolution: the filter slides over its input; at each place z = Σ w·x + b"),
+    ("∂L/∂x", "the gradient: how much the loss L changes per unit change of x (backward pass); ∂L/∂y: "
+              "the gradient arriving from the layer above"),
+    ("×10⁻³", "under a grid: its numbers are written in units of 10⁻³ (2.77 means 0.00277)"),
+    ("logits", "z of the last layer, one per class; softmax turns them into probabilities p = e^z / Σ e^z"),
     ("smoothed", f"the loss averaged over recent steps: each step keeps {1 - SMOOTHING:.0%} of the old value "
                  f"and adds {SMOOTHING:.0%} of the new batch loss"),
     ("accuracy", f"train: the last {ACC_WINDOW} batches; test: images the network never trains on"),

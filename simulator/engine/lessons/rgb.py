@@ -134,6 +134,15 @@ class PixelDetail:
     total: float            # b + Σ channel_sums (equals RGBConv.output[i, j])
 
 
+DEFAULT_PIXEL = (45, 20)     # the bundled picture's house wall: red, green and blue respond differently
+
+
+def default_pixel(conv: RGBConv) -> tuple[int, int]:
+    """The output pixel the lesson opens on (row, column), inside the output."""
+    h, w = conv.output.shape
+    return min(h - 1, DEFAULT_PIXEL[0]), min(w - 1, DEFAULT_PIXEL[1])
+
+
 def pixel_detail(conv: RGBConv, i: int, j: int) -> PixelDetail:
     padded = np.pad(conv.image, ((0, 0), (1, 1), (1, 1)))
     patch = padded[:, i:i + 3, j:j + 3]

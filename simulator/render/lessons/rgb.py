@@ -40,7 +40,7 @@ class RGBScene(ui.Scene):
         self.bank_limit = float(np.percentile(np.abs(self.bank), 99)) or 1.0
         self._tiles: dict = {}
         self._convolve()
-        self.hover = rgb_math.default_pixel(self.conv)
+        self.hover = rgb_math.default_pixel(self.image)
         self.maps: list = []            # (rect, scale) of every map drawn: the mouse over one picks its pixel
         self.filter_rows: list = []
         self.bank_rects: list = []
@@ -67,7 +67,7 @@ class RGBScene(ui.Scene):
     # --- states -----------------------------------------------------------------------
     def demo(self) -> None:
         self.choose(0)
-        self.hover = rgb_math.default_pixel(self.conv)
+        self.hover = rgb_math.default_pixel(self.image)
 
     def tour(self):
         """Each filter in turn, on the lesson's pixel."""

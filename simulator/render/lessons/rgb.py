@@ -147,7 +147,8 @@ class RGBScene(ui.Scene):
         op_w = tx.width("⊛", sz.body) + 2 * sz.px(8)
         rows, b_text, total = self.values()
         i, j = self.hover
-        val_w = max(tx.width(s, sz.small) for s in [*rows, b_text, total, f"at ({i}, {j})"]) + sz.px(4)
+        val_w = max(max(tx.width(s, sz.small, "mono") for s in [*rows, b_text, total]),
+                    tx.width(f"at ({i}, {j})", sz.small)) + sz.px(4)
         label_h = tx.line(sz.small) + sz.px(2)
         gap = sz.px(8)
         grid_h, two_lines = 3 * ch, 2 * tx.line(sz.small, "mono")

@@ -235,7 +235,7 @@ class RGBScene(ui.Scene):
             window = pygame.Rect(channel.x + round((j - 1) * s), channel.y + round((i - 1) * s), round(3 * s),
                                  round(3 * s))
             pygame.draw.rect(surface, t.accent, window.inflate(2, 2), 2 if s >= 2 else 1)
-            label = ui.first_fitting(tx, (f"{CHANNELS[c]} channel", CHANNELS[c]), mw + g["op_w"] - sz.px(6), small)
+            label = ui.first_fitting(tx, (f"{CHANNELS[c]} channel", CHANNELS[c]), mw + g["op_w"] - ui.check.MIN_GAP - 3, small)
             tx.draw(surface, label or CHANNELS[c][0].upper(), (channel.x, top - sz.px(2)), small, t.muted,
                     anchor="bottomleft")
             tx.draw(surface, "⊛", (g["x_grid"] - g["op_w"] // 2, cy), sz.body, anchor="center")
@@ -248,7 +248,7 @@ class RGBScene(ui.Scene):
             response = self._heat(surface, ("response", c), self.conv.responses[c], (g["x_resp"], y_map), (mw, mh))
             self._mark_pixel(surface, response, s)
             label = ui.first_fitting(tx, (f"response of {CHANNELS[c]}", f"{CHANNELS[c]} response", CHANNELS[c]),
-                                     g["x_val"] - g["x_resp"] - sz.px(4), small)
+                                     g["x_val"] - g["x_resp"] - ui.check.MIN_GAP - 3, small)
             tx.draw(surface, label or "", (response.x, top - sz.px(2)), small, t.muted, anchor="bottomleft")
             tx.draw(surface, rows[c], (g["x_val"], cy), small, t.text, "mono", anchor="midleft")
             if maps is not None:
@@ -262,7 +262,7 @@ class RGBScene(ui.Scene):
         out = self._heat(surface, ("output",), self.conv.output, (g["x_resp"], cy - mh // 2), (mw, mh))
         self._mark_pixel(surface, out, s)
         label = ui.first_fitting(tx, ("output = red + green + blue + b", "output = Σ + b", "output"),
-                                 g["x_val"] - g["x_grid"] - sz.px(4), small)
+                                 g["x_val"] - g["x_grid"] - ui.check.MIN_GAP - 3, small)
         tx.draw(surface, label or "", (g["x_grid"], top - sz.px(2)), small, t.muted, anchor="bottomleft")
         bar_w = ui.colour_bar_width(tx, self.limit, small)
         bar = pygame.Rect(g["x_grid"] + (3 * g["cell"][0] - bar_w) // 2, out.y, sz.px(10), mh)

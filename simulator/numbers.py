@@ -153,3 +153,9 @@ def percent(p: float, digits: int = 1) -> str:
     if text == fmt(100.0, digits) and float(p) < 1.0:
         return "> " + fmt(100.0 - 10.0 ** -digits, digits) + "%"
     return text + "%"
+
+
+def p_equals(p: float, digits: int = 1) -> str:
+    """'p = 43.7%', or 'p > 99.9%' for a p under 1 that rounds to 100% (see percent)."""
+    text = percent(p, digits)
+    return f"p {text}" if text.startswith(">") else f"p = {text}"

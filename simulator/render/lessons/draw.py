@@ -23,7 +23,7 @@ from ...engine.data import MEAN, STD, load_dataset
 from ...engine.lessons import draw as draw_math
 from ...engine.lessons.network import LENET5_VIEW, network_name, view
 from ...engine.model import softmax
-from ...numbers import percent
+from ...numbers import p_equals, percent
 from .. import ui
 from ..ui.figures import PAD as PANEL_PAD, header, header_height, hints, hints_height, inner_rect, panel, progress_bar
 from ..ui.theme import array_surface, gray_rgb
@@ -42,11 +42,6 @@ OVERCONFIDENCE = ("Softmax shares p = 1 among the 10 digits, whatever is drawn: 
 HINTS = (("left mouse", "draw"), ("C", "clear"), ("D", "a sample 2"), ("S", "a square"), ("Z", "zoom"),
          ("Esc", "back"))
 
-
-def p_equals(p: float) -> str:
-    """'p = 43.7%', or 'p > 99.9%' when it rounds to 100% without being 1."""
-    text = percent(p)
-    return f"p {text}" if text.startswith(">") else f"p = {text}"
 
 
 class DrawScene(ui.Scene):

@@ -319,8 +319,9 @@ class DrawScene(ui.Scene):
             tx.draw(surface, "you can draw meanwhile", (inner.x, y), small, t.muted)
             y += line
         elif self.job.result and self.job.result[1] is not None:
-            tx.draw(surface, f"test accuracy {percent(self.job.result[1])} (1,000 images)", (inner.x, y), small, t.good)
-            y += line
+            for part in ui.wrap(tx, f"test accuracy {percent(self.job.result[1])} (1,000 images)", inner.w, small):
+                tx.draw(surface, part, (inner.x, y), small, t.good)
+                y += line
         if self.outputs is None:
             return
         y += sz.px(8)

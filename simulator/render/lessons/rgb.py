@@ -225,6 +225,10 @@ class RGBScene(ui.Scene):
         ring = max(1, round(s))
         small = sz.small
         tx.draw(surface, f"at ({i}, {j})", (g["x_val"], g["tops"][0] - sz.px(2)), small, t.muted, anchor="bottomleft")
+        def words(forms, width):           # one wording for the three channels: the first all three fit
+            return next((f for f in forms if all(tx.width(f.format(n), small) <= width for n in CHANNELS)), "")
+        channel_words = words(("{} channel", "{}"), mw + g["op_w"] - ui.check.MIN_GAP - 3)
+        response_words = words(("response of {}", "{} response", "{}"), g["x_val"] - g["x_resp"] - ui.check.MIN_GAP - 3)
         for c in range(3):
             top = g["tops"][c]
             cy = top + row_h // 2
@@ -235,8 +239,7 @@ class RGBScene(ui.Scene):
             window = pygame.Rect(channel.x + round((j - 1) * s), channel.y + round((i - 1) * s), round(3 * s),
                                  round(3 * s))
             pygame.draw.rect(surface, t.accent, window.inflate(2, 2), 2 if s >= 2 else 1)
-            label = ui.first_fitting(tx, (f"{CHANNELS[c]} channel", CHANNELS[c]), mw + g["op_w"] - ui.check.MIN_GAP - 3, small)
-            tx.draw(surface, label or CHANNELS[c][0].upper(), (channel.x, top - sz.px(2)), small, t.muted,
+            tx.draw(surface, channel_words.format(CHANNELS[c]), (channel.x, top - sz.px(2)), small, t.muted,
                     anchor="bottomleft")
             tx.draw(surface, "⊛", (g["x_grid"] - g["op_w"] // 2, cy), sz.body, anchor="center")
             cw, ch = g["cell"]
@@ -247,9 +250,8 @@ class RGBScene(ui.Scene):
             tx.draw(surface, "=", (g["x_resp"] - g["op_w"] // 2, cy), sz.body, anchor="center")
             response = self._heat(surface, ("response", c), self.conv.responses[c], (g["x_resp"], y_map), (mw, mh))
             self._mark_pixel(surface, response, s)
-            label = ui.first_fitting(tx, (f"response of {CHANNELS[c]}", f"{CHANNELS[c]} response", CHANNELS[c]),
-                                     g["x_val"] - g["x_resp"] - ui.check.MIN_GAP - 3, small)
-            tx.draw(surface, label or "", (response.x, top - sz.px(2)), small, t.muted, anchor="bottomleft")
+            tx.draw(surface, response_words.format(CHANNELS[c]), (response.x, top - sz.px(2)), small, t.muted,
+                    anchor="bottomleft")
             tx.draw(surface, rows[c], (g["x_val"], cy), small, t.text, "mono", anchor="midleft")
             if maps is not None:
                 maps += [(channel, s), (response, s)]

@@ -18,6 +18,7 @@ from simulator.engine.trainer import TrainConfig, Trainer
 from simulator.numbers import percent
 from simulator.render import ui
 from simulator.render.lessons import LessonOptions
+from simulator.render.lessons import draw_panels
 from simulator.render.lessons.draw import PAD
 from simulator.render.ui.theme import THEMES
 
@@ -93,7 +94,7 @@ def test_draw_scene_trains_a_quick_model_when_there_is_none(options, cache):
 
 def test_draw_scene_warns_about_over_confidence_on_a_square(mnist_dir):
     from simulator.paths import BUNDLED_MODEL
-    from simulator.render.lessons.draw import OVERCONFIDENCE
+    from simulator.render.lessons.draw_panels import OVERCONFIDENCE
     scene = make("draw", LessonOptions(data=mnist_dir, checkpoint=BUNDLED_MODEL))
     scene.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_s))       # S: a square, not a digit
     _, texts, problems = show(scene)
@@ -112,7 +113,7 @@ def test_a_larger_map_is_never_drawn_smaller(theme, size, mnist_dir, checkpoint)
     scene = make("draw", LessonOptions(data=mnist_dir, checkpoint=checkpoint[0]), THEMES[theme])
     scene.demo()
     assert show(scene, size)[2] == []
-    groups, (_, places) = scene.layer_groups(), scene._packed
+    groups, (_, places) = draw_panels.layer_groups(scene), scene._packed
     maps = sorted((v.shape[2], place[2]) for (_, _, v), place in zip(groups, places) if v.shape[1] > 1)
     assert [px for _, px in maps] == sorted(px for _, px in maps), maps       # side on screen grows with the map
     dense = [(v.shape[0], place[2]) for (_, _, v), place in zip(groups, places) if v.shape[1] == 1]

@@ -20,7 +20,7 @@ from simulator.engine.model import Network, NetConfig
 from simulator.engine.trainer import TrainConfig, Trainer
 from simulator.numbers import fmt
 from simulator.render.lessons import LessonOptions
-from simulator.render.lessons import network3d
+from simulator.render.lessons import network3d, network3d_space
 from simulator.render.ui.theme import THEMES
 
 THREE_BY_THREE = "conv6k3-relu-maxpool2-conv16k3-relu-maxpool2-fc120-relu-fc84-relu-fc10"
@@ -144,13 +144,13 @@ def test_dense_layers_are_proportional_and_larger_maps_never_smaller(spec, tmp_p
             mask = s.ids[:, 0] == li
             y, z = s.xyz[mask, 1], s.xyz[mask, 2]
             if H == 1:
-                rows = round((y.max() - y.min()) / network3d.DENSE_SPACING) + 1
-                cols = round((z.max() - z.min()) / network3d.DENSE_SPACING) + 1
+                rows = round((y.max() - y.min()) / network3d_space.DENSE_SPACING) + 1
+                cols = round((z.max() - z.min()) / network3d_space.DENSE_SPACING) + 1
                 dense.append((C, rows, cols))
             else:
                 first = mask & (s.ids[:, 1] == 0)
                 maps.append((H, float(sy[first].max() - sy[first].min())))
-        k = network3d.dense_columns(s.shown)           # one width for every dense layer, so height ∝ neurons
+        k = network3d_space.dense_columns(s.shown)           # one width for every dense layer, so height ∝ neurons
         assert all(cols == min(C, k) and rows == math.ceil(C / k) for C, rows, cols in dense), dense
         by_size = sorted(dense)
         assert [r for _, r, _ in by_size] == sorted(r for _, r, _ in by_size)      # 84 never longer than 120
@@ -202,7 +202,7 @@ def test_network3d_selection_keeps_the_rest_readable(scene):
 def test_network3d_splat_draws_nearer_neurons_over_farther_ones():
     """The z-buffer against the plainest reference: fill each square from far to near (ties:
     the lower index is drawn last, so it wins, as in the z-buffer)."""
-    from simulator.render.lessons.network3d import _splat
+    from simulator.render.lessons.network3d_space import splat as _splat
     rng = np.random.default_rng(5)
     view = pygame.Rect(20, 30, 300, 200)
     n = 2000

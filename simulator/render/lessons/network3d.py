@@ -4,10 +4,7 @@ current digit's activations; drag to rotate, wheel to zoom, click a neuron to li
 receptive field (lessons/network.receptive_field) in the layers below. T trains live on a
 worker thread (lessons/network.LiveTraining); the screen only reads the frames it publishes.
 
-Model space: x runs along the network (one volume after the other), y down a map's rows, z
-across its columns, mirrored so that from the home view column 0 is on the left, as in the
-digit's thumbnail. A dense layer is a grid with the same number of columns as every other
-dense layer of the network, so its height is proportional to its neuron count.
+Where the neurons sit and how they are projected and drawn: network3d_space.py.
 
 Drawn at the window's size with the kit's sizes; the side panel says less where it is short
 (the ten probability bars, then the model's note, go first). Z zooms the 3-D view."""
@@ -26,62 +23,14 @@ from ...engine.lessons.draw import cached_quick_model, model_from_checkpoint
 from ...engine.lessons.tensors import input_range
 from ...numbers import p_equals, percent
 from .. import ui
+from . import network3d_space as space
 from ..ui.figures import PAD, header, header_height, hints, hints_height, panel
 from ..ui.theme import array_surface, gray_rgb, heat_rgb
 
 HOME = (-0.72, 0.3, 200.0)      # yaw, pitch (radians) and camera distance
-SPACING, FIRST_SPACING = 8.0, 12.0   # model units between one volume's last slice and the next volume
-DENSE_SPACING = 1.6             # model units between two neurons of a dense layer
 HINTS = (("drag", "rotate"), ("click", "receptive field"), ("T", "train live"), ("N", "next digit"), ("Z", "zoom"),
          ("Esc", "back"), ("wheel", "nearer"), ("space", "spin"), ("R", "reset view"))
 VIEWS = (("home view", HOME[:2]), ("from the side", (-math.pi / 2 + 0.05, 0.15)), ("from above", (-0.72, 1.1)))
-
-
-def dense_columns(shown: net.View) -> int:
-    """Columns of every dense layer's grid: the largest one square, the others as many columns,
-    so a dense layer's height is proportional to its neuron count (120 → 11 rows, 84 → 8, 10 → 1)."""
-    sizes = [C for _, (C, H, W) in shown.volumes if H == 1 and W == 1]
-    return math.ceil(math.sqrt(max(sizes))) if sizes else 1
-
-
-def layout(shown: net.View) -> dict[str, tuple[float, float, int]]:
-    """{shown layer: (x of its first slice, gap between its slices, columns if drawn as a grid)}.
-    A [C,H,W] volume is C slices of H×W neurons, thinner gaps for more channels (a 6-map layer
-    2.6 units apart, a 16-map one 1.0; pooling 0.8 of that); a dense layer (or any [C,1,1]) is one
-    slice of C neurons in a grid of dense_columns(shown) columns."""
-    out, x = {}, 0.0
-    cols = dense_columns(shown)
-    for i, (name, (C, H, W)) in enumerate(shown.volumes):
-        if i:
-            x += FIRST_SPACING if i == 1 else SPACING
-        if H == 1 and W == 1:
-            out[name] = (x, 0.0, cols)
-            continue
-        gap = 0.0 if C == 1 else min(2.6, 16.0 / C) * (0.8 if shown.links.get(name, ("",))[0] == "pool" else 1.0)
-        out[name] = (x, gap, 0)
-        x += (C - 1) * gap
-    return out
-
-
-def _neuron_positions(shown: net.View):
-    """Model-space (x, y, z) of every shown neuron and its (layer index, c, r, k), layer by layer,
-    channel-major (c, then row r, then column k). Column k sits at z = −k (centred): seen from
-    the home view a map reads left to right like its picture."""
-    xyz, ids = [], []
-    places = layout(shown)
-    for li, (name, (C, H, W)) in enumerate(shown.volumes):
-        x0, gap, cols = places[name]
-        if cols:                                     # dense: C neurons in rows of `cols`, row by row
-            rows = math.ceil(C / cols)
-            r, k = np.divmod(np.arange(C), cols)
-            xyz.append(np.stack([np.full(C, x0), (r - rows / 2 + 0.5) * DENSE_SPACING,
-                                 -(k - cols / 2 + 0.5) * DENSE_SPACING], 1))
-            ids.append(np.stack([np.full(C, li), np.arange(C), np.zeros(C, int), np.zeros(C, int)], 1))
-            continue
-        c, r, k = (a.ravel() for a in np.meshgrid(np.arange(C), np.arange(H), np.arange(W), indexing="ij"))
-        xyz.append(np.stack([x0 + c * gap, r - H / 2 + 0.5, -(k - W / 2 + 0.5)], 1))
-        ids.append(np.stack([np.full(c.size, li), c, r, k], 1))
-    return np.concatenate(xyz).astype(np.float64), np.concatenate(ids).astype(np.int64)
 
 
 class Network3DScene(ui.Scene):
@@ -105,7 +54,7 @@ class Network3DScene(ui.Scene):
                                      params=model.params if model else None)
         self.shown = self.live.shown
         self.name = net.network_name(self.shown.arch)
-        self.xyz, self.ids = _neuron_positions(self.shown)
+        self.xyz, self.ids = space.neuron_positions(self.shown)
         self.centre_x = float(self.xyz[:, 0].min() + self.xyz[:, 0].max()) / 2
         self.black, self.white = input_range()
         self.yaw, self.pitch, self.distance = HOME
@@ -215,38 +164,10 @@ class Network3DScene(ui.Scene):
         fitted (with room for the captions at label_size) into view."""
         view = self.view if view is None else view
         label_size = self.sizes.small if label_size is None else label_size
-        p = self.xyz - (self.centre_x, 0.0, 0.0)
-        cy, sy, cp, sp = math.cos(self.yaw), math.sin(self.yaw), math.cos(self.pitch), math.sin(self.pitch)
-        x = p[:, 0] * cy + p[:, 2] * sy
-        z = -p[:, 0] * sy + p[:, 2] * cy
-        y = p[:, 1] * cp - z * sp
-        z = p[:, 1] * sp + z * cp
-        depth = np.maximum(z + self.distance, 1.0)
-        f = 2.4 * view.height                       # long lens: gentle perspective
-        scale = f / depth
-        sx, sy = x * scale, y * scale
-        # keep the whole network, its squares and its captions inside the view whatever the angle:
-        # centre it, then shrink it until the neurons and every caption (below or above its layer,
-        # whichever it gets) fit
-        half = np.clip(scale * 0.85, 1, 24) / 2
-        X, Y = sx - (sx.min() + sx.max()) / 2, sy - (sy.min() + sy.max()) / 2
-        room_x, room_y = view.width / 2 - 6, view.height / 2 - 6
-        fit = min(1.0, room_x / (float(np.abs(X).max() + half.max()) or 1.0),
-                  room_y / (float(np.abs(Y).max() + half.max()) or 1.0))
-        line = self.text.height(label_size) + 8
-        for li, name in enumerate(self.shown.names):
-            mask = self.ids[:, 0] == li
-            xl, w2 = abs(float(X[mask].mean())), self.text.width(self.shown.captions[name], label_size) / 2
-            yl = float(np.abs(Y[mask]).max() + half[mask].max())
-            if xl > 0:
-                fit = min(fit, max(0.05, (room_x - w2) / xl))
-            fit = min(fit, max(0.05, (room_y - line) / (yl or 1.0)))
-        for _ in range(20):               # the squares' size is clipped, not proportional: check them as drawn
-            drawn = np.clip(scale * fit * 0.85, 1, 24) / 2
-            if (np.abs(X) * fit + drawn).max() <= room_x and (np.abs(Y) * fit + drawn).max() <= room_y:
-                break
-            fit *= 0.97
-        return X * fit + view.centerx, Y * fit + view.centery, depth, scale * fit
+        captions = [(self.ids[:, 0] == li, self.text.width(self.shown.captions[name], label_size))
+                    for li, name in enumerate(self.shown.names)]
+        return space.project(self.xyz - (self.centre_x, 0.0, 0.0), (self.yaw, self.pitch, self.distance), view,
+                             captions, self.text.height(label_size))
 
     def pick(self, pos):
         """The nearest neuron under the mouse (the front one when several overlap), or None."""
@@ -314,7 +235,7 @@ class Network3DScene(ui.Scene):
             rgb[inside] = (rgb[inside] * 0.55 + np.array(t.accent) * 0.45).astype(np.int32)
         size = np.clip(scale * 0.85, 1, 24).astype(np.int32)
         inner = view.inflate(-4, -4)
-        _splat(surface, inner, sx, sy, depth, size, rgb)
+        space.splat(surface, inner, sx, sy, depth, size, rgb)
         clip = surface.get_clip()
         surface.set_clip(inner)
         if self.selected:
@@ -476,31 +397,3 @@ class ZoomedView:
     def draw(self, surface) -> None:
         m = self.sizes.px(8)
         self.scene.draw_view(surface, self.rect.inflate(-2 * m, -2 * m), self.sizes)
-
-
-def _splat(surface, view: pygame.Rect, sx, sy, depth, size, rgb) -> None:
-    """Draw every neuron as a size×size square, nearer squares over farther ones, clipped to
-    `view`. A z-buffer in NumPy: each covered pixel keeps the smallest depth rank
-    (np.minimum.at), so there is no sort over the pixels and no fill per neuron."""
-    n = len(depth)
-    by_rank = np.argsort(depth, kind="stable")          # rank → neuron, nearest first
-    rank = np.empty(n, np.int64)
-    rank[by_rank] = np.arange(n)
-    xs, ys, rs = [], [], []
-    x0, y0 = sx.astype(np.int64) - size // 2, sy.astype(np.int64) - size // 2
-    for s in np.unique(size):
-        idx = np.flatnonzero(size == s)
-        oy, ox = np.divmod(np.arange(s * s), s)
-        xs.append((x0[idx, None] + ox).ravel())
-        ys.append((y0[idx, None] + oy).ravel())
-        rs.append(np.repeat(rank[idx], s * s))
-    xs, ys, rs = (np.concatenate(a) for a in (xs, ys, rs))
-    keep = (xs >= view.left) & (xs < view.right) & (ys >= view.top) & (ys < view.bottom)
-    pixel = (ys[keep] - view.top) * view.width + (xs[keep] - view.left)
-    zbuf = np.full(view.width * view.height, n, np.int64)
-    np.minimum.at(zbuf, pixel, rs[keep])
-    hit = np.flatnonzero(zbuf < n)
-    owner = by_rank[zbuf[hit]]
-    target = pygame.surfarray.pixels3d(surface)
-    target[view.left + hit % view.width, view.top + hit // view.width] = rgb[owner]
-    del target                                          # unlock the surface

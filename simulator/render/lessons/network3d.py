@@ -297,8 +297,10 @@ class Network3DScene(ui.Scene):
                                    (" < 0, grey = 0; one scale per layer (its 98th percentile of |value|). The input is "
                                     f"standardised: black {ui.fmt(self.black, 3)}, ink up to {ui.fmt(self.white, 3)}.",
                                     None)], inner.w, small, t.muted)
+        loss = "—" if math.isnan(frame.loss) else ui.fmt(frame.loss, 3)
         status = ["training live (T stops)" if self.live.running else "paused (T trains live)",
-                  f"step {frame.step}   batch loss {'—' if math.isnan(frame.loss) else ui.fmt(frame.loss, 3)}"]
+                  ui.first_fitting(tx, (f"step {frame.step}   batch loss {loss}", f"step {frame.step}, loss {loss}"),
+                                   inner.w, small, "mono") or f"loss {loss}"]
         if self.live.error is not None:
             status += ui.wrap(tx, f"training stopped: {self.live.error}", inner.w, small)
         note = ui.wrap(tx, self.model_note, inner.w, small)

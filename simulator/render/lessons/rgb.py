@@ -20,7 +20,7 @@ from ..ui.theme import array_surface
 CHANNELS = ("red", "green", "blue")
 HINTS = (("1–8 ← →", "choose a filter"), ("mouse", "over a map: one pixel"), ("Z", "zoom"), ("Esc", "back"))
 TITLE = "RGB convolution: 3×3×3 filters on a colour image"
-SUBTITLE = ("Each channel is convolved with its own 3×3 slice of a filter; the three responses are added "
+SUBTITLE = ("Each channel is convolved (⊛) with its own 3×3 slice of a filter; the three responses are added "
             "(plus a bias) into one output map per filter.")
 
 

@@ -149,7 +149,7 @@ def exponent_label(exponent: int) -> str:
 def fmt_percent(p, decimals: int = 1, most: int = 3) -> str:
     """A probability as a percentage that never claims what softmax cannot reach: with
     `decimals` decimals, more where they would round a p strictly between 0 and 1 to "0.0%" or
-    "100.0%" (up to `most`), else "< 0.0001%" / "> 99.9999%". NaN → "NaN"."""
+    "100.0%" (up to `most`), else "< 0.001%" / "> 99.999%". NaN → "NaN"."""
     if p is None or not math.isfinite(float(p)):
         return NAN
     v = 100.0 * float(p)
@@ -159,3 +159,9 @@ def fmt_percent(p, decimals: int = 1, most: int = 3) -> str:
             continue
         return f"{s}%"
     return f"< {10.0 ** -most:.{most}f}%" if v < 50 else f"> {100 - 10.0 ** -most:.{most}f}%"
+
+
+def p_equals(p: float, decimals: int = 1) -> str:
+    """'p = 43.7%', or 'p > 99.999%' where fmt_percent writes a bound rather than a value."""
+    text = fmt_percent(p, decimals)
+    return f"p {text}" if text[0] in "<>" else f"p = {text}"

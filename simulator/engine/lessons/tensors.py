@@ -19,6 +19,13 @@ from .network import model_for
 BATCH = 8    # images in the 4-D example
 
 
+def input_range() -> tuple[float, float]:
+    """What a black pixel (0) and a white one (255) become after normalise, (x/255 − MEAN)/STD (data.py):
+    the network never sees 0 … 255 or 0 … 1 but these two ends (−0.4242 and 2.821)."""
+    x = normalise(np.array([[[0, 255]]], np.uint8))
+    return float(x[0, 0, 0, 0]), float(x[0, 0, 0, 1])
+
+
 @dataclass(frozen=True, eq=False)
 class TensorExample:
     rank: int

@@ -1,8 +1,13 @@
 """The network in 3D (LeNet-5 by default; its layers and shapes from the model's Arch through
-lessons/network.view): every shown layer a volume of neurons in perspective, coloured by the current
-digit's activations; drag to rotate, wheel to zoom, click a neuron to light up its receptive
-field (lessons/network.receptive_field) in the layers below. T trains live on a worker thread
-(lessons_network.LiveTraining); the screen only reads the frames it publishes."""
+lessons/network.view): every shown layer a volume of neurons in perspective, coloured by the
+current digit's activations; drag to rotate, wheel to zoom, click a neuron to light up its
+receptive field (lessons/network.receptive_field) in the layers below. T trains live on a
+worker thread (lessons/network.LiveTraining); the screen only reads the frames it publishes.
+
+Where the neurons sit and how they are projected and drawn: network3d_space.py.
+
+Drawn at the window's size with the kit's sizes; the side panel says less where it is short
+(the ten probability bars, then the model's note, go first). Z zooms the 3-D view."""
 from __future__ import annotations
 
 import math
@@ -12,58 +17,23 @@ from pathlib import Path
 import numpy as np
 import pygame
 
-from ...engine.lessons import network as net
 from ...engine.data import load_dataset
+from ...engine.lessons import network as net
 from ...engine.lessons.draw import cached_quick_model, model_from_checkpoint
-from ..ui.theme import heat_rgb
-from . import common as ui
-from .common import fmt
+from ...engine.lessons.tensors import input_range
+from ...numbers import fmt_percent, p_equals
+from .. import ui
+from . import network3d_space as space
+from ..ui.figures import PAD, header, header_height, hints, hints_height, panel
+from ..ui.theme import array_surface, gray_rgb, heat_rgb
 
-LABEL_TEXT = 13
 HOME = (-0.72, 0.3, 200.0)      # yaw, pitch (radians) and camera distance
-VIEW = pygame.Rect(24, ui.HEADER_H + 10, 920, 800 - ui.HEADER_H - ui.FOOTER_H - 18)
-SPACING, FIRST_SPACING = 8.0, 12.0   # model units between one volume's last slice and the next volume
+HINTS = (("drag", "rotate"), ("click", "receptive field"), ("T", "train live"), ("N", "next digit"), ("Z", "zoom"),
+         ("Esc", "back"), ("wheel", "nearer"), ("space", "spin"), ("R", "reset view"))
+VIEWS = (("home view", HOME[:2]), ("from the side", (-math.pi / 2 + 0.05, 0.15)), ("from above", (-0.72, 1.1)))
 
 
-def layout(shown: net.View) -> dict[str, tuple[float, float, int]]:
-    """{shown layer: (x of its first slice, gap between its slices, columns if drawn as a grid)}.
-    A [C,H,W] volume is C slices of H×W neurons, thinner gaps for more channels (a 6-map layer
-    2.6 units apart, a 16-map one 1.0; pooling 0.8 of that); a dense layer (or any [C,1,1]) is one
-    slice of C neurons in a grid of ceil(C/12) columns (120 → 10, 84 → 7, 10 → 1)."""
-    out, x = {}, 0.0
-    for i, (name, (C, H, W)) in enumerate(shown.volumes):
-        if i:
-            x += FIRST_SPACING if i == 1 else SPACING
-        if H == 1 and W == 1:
-            out[name] = (x, 0.0, math.ceil(C / 12))
-            continue
-        gap = 0.0 if C == 1 else min(2.6, 16.0 / C) * (0.8 if shown.links.get(name, ("",))[0] == "pool" else 1.0)
-        out[name] = (x, gap, 0)
-        x += (C - 1) * gap
-    return out
-
-
-def _neuron_positions(shown: net.View):
-    """Model-space (x, y, z) of every shown neuron and its (layer index, c, r, k), layer by layer,
-    channel-major (c, then row r, then column k)."""
-    xyz, ids = [], []
-    places = layout(shown)
-    for li, (name, (C, H, W)) in enumerate(shown.volumes):
-        x0, gap, cols = places[name]
-        if cols:                                     # dense: a grid of C neurons in one slice
-            rows = math.ceil(C / cols)
-            spacing = 2.2 if name == "logits" else 1.6
-            r, k = np.divmod(np.arange(C), cols)
-            xyz.append(np.stack([np.full(C, x0), (r - rows / 2 + 0.5) * spacing, (k - cols / 2 + 0.5) * spacing], 1))
-            ids.append(np.stack([np.full(C, li), np.arange(C), np.zeros(C, int), np.zeros(C, int)], 1))
-            continue
-        c, r, k = (a.ravel() for a in np.meshgrid(np.arange(C), np.arange(H), np.arange(W), indexing="ij"))
-        xyz.append(np.stack([x0 + c * gap, r - H / 2 + 0.5, k - W / 2 + 0.5], 1))
-        ids.append(np.stack([np.full(c.size, li), c, r, k], 1))
-    return np.concatenate(xyz).astype(np.float64), np.concatenate(ids).astype(np.int64)
-
-
-class Network3DScene:
+class Network3DScene(ui.Scene):
     title = "LeNet-5 in 3D"
     animated = True
     gif_fps = 10
@@ -71,6 +41,7 @@ class Network3DScene:
 
     def __init__(self, theme, options=None):
         self.theme = theme
+        self.text = ui.Text(theme)
         data = load_dataset(getattr(options, "data", None))
         checkpoint = getattr(options, "checkpoint", None)
         model = model_from_checkpoint(checkpoint) if checkpoint else cached_quick_model()
@@ -83,8 +54,9 @@ class Network3DScene:
                                      params=model.params if model else None)
         self.shown = self.live.shown
         self.name = net.network_name(self.shown.arch)
-        self.xyz, self.ids = _neuron_positions(self.shown)
+        self.xyz, self.ids = space.neuron_positions(self.shown)
         self.centre_x = float(self.xyz[:, 0].min() + self.xyz[:, 0].max()) / 2
+        self.black, self.white = input_range()
         self.yaw, self.pitch, self.distance = HOME
         self.spin = 0.0
         self.dragging, self.moved = False, False
@@ -92,6 +64,7 @@ class Network3DScene:
         self.fields: dict = {}
         self._projected = None
         self.export_seconds = 0.0
+        self.layout((1280, 800), ui.Sizes.for_window((1280, 800), theme))
 
     def close(self) -> None:
         self.live.stop()
@@ -99,8 +72,11 @@ class Network3DScene:
     def demo(self) -> None:
         """Select the most active neuron of the last layer after the input that is still an image
         (LeNet-5: pool2), or of the first layer when none is (a network without convolutions)."""
+        (self.yaw, self.pitch, self.distance), self.spin = HOME, 0.0
         images = [n for n, (_, h, _) in self.shown.volumes[1:] if h > 1]
-        name = images[-1] if images else self.shown.names[1]
+        self.select_most_active(images[-1] if images else self.shown.names[1])
+
+    def select_most_active(self, name: str) -> None:
         values = self.live.frame.volumes[name]
         self.select((name, *(int(v) for v in np.unravel_index(np.argmax(values), values.shape))))
 
@@ -108,13 +84,28 @@ class Network3DScene:
         self.demo()
         self.spin = 0.12                                     # a slow turn
 
+    def tour(self):
+        """The home view with no selection, then a neuron of every layer after the input selected
+        (its receptive field lit), then the view from the side and from above."""
+        self.demo()
+        self.select(None)
+        yield "no selection"
+        for name in self.shown.names[1:]:
+            self.select_most_active(name)
+            yield f"{name} selected"
+        self.demo()
+        for label, (yaw, pitch) in VIEWS[1:]:
+            self.yaw, self.pitch = yaw, pitch
+            yield label
+        (self.yaw, self.pitch, self.distance) = HOME
+
     def select(self, neuron) -> None:
         self.selected = neuron
         self.fields = net.receptive_field(*neuron, shown=self.shown) if neuron else {}
 
     # --- events -----------------------------------------------------------------------
-    def handle(self, event) -> None:
-        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1 and VIEW.collidepoint(event.pos):
+    def handle(self, event):
+        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1 and self.view.collidepoint(event.pos):
             self.dragging, self.moved = True, False
         elif event.type == pygame.MOUSEMOTION and self.dragging:
             dx, dy = event.rel
@@ -129,6 +120,8 @@ class Network3DScene:
         elif event.type == pygame.MOUSEWHEEL:
             self.distance = float(np.clip(self.distance * (0.9 if event.y > 0 else 1.1), 90.0, 700.0))
         elif event.type == pygame.KEYDOWN:
+            if event.key == pygame.K_ESCAPE:
+                return ui.BACK
             if event.key == pygame.K_t:
                 self.live.stop() if self.live.running else self.live.start()
             elif event.key == pygame.K_n:
@@ -140,41 +133,41 @@ class Network3DScene:
                 self.spin = 0.0 if self.spin else 0.2
             elif event.key == pygame.K_BACKSPACE:
                 self.select(None)
+        return None
 
-    def update(self, dt: float) -> None:
+    def update(self, dt: float):
         self.yaw += self.spin * dt
+        return None
+
+    def zoom_target(self, pos):
+        return ZoomedView(self)
+
+    # --- layout -----------------------------------------------------------------------
+    def layout(self, size, sizes) -> None:
+        self.size, self.sizes = tuple(size), sizes
+        tx, sz = self.text, sizes
+        w, h = self.size
+        m, gap = sz.px(16), sz.px(10)
+        top = header_height(tx, sz, w, self.subtitle())
+        bottom = h - hints_height(tx, sz) - sz.px(6)
+        side_w = max(round(0.25 * w), tx.width("act1: all 6 maps, 12×12 at (8, 12)", sz.small) + 2 * sz.px(PAD))
+        self.side = pygame.Rect(w - m - side_w, top, side_w, bottom - top)
+        self.view = pygame.Rect(m, top, self.side.x - gap - m, bottom - top)
+
+    def subtitle(self) -> str:
+        return ("Every neuron of every layer, coloured by its activation for the digit shown. "
+                "Click a neuron: the neurons below that can change it light up.")
 
     # --- projection ---------------------------------------------------------------------
-    def project(self):
-        """Screen x, y, depth and size (pixels per unit) of every neuron for the current view."""
-        p = self.xyz - (self.centre_x, 0.0, 0.0)
-        cy, sy, cp, sp = math.cos(self.yaw), math.sin(self.yaw), math.cos(self.pitch), math.sin(self.pitch)
-        x = p[:, 0] * cy + p[:, 2] * sy
-        z = -p[:, 0] * sy + p[:, 2] * cy
-        y = p[:, 1] * cp - z * sp
-        z = p[:, 1] * sp + z * cp
-        depth = np.maximum(z + self.distance, 1.0)
-        f = 2.4 * VIEW.height                       # long lens: gentle perspective
-        scale = f / depth
-        sx, sy = x * scale, y * scale
-        # keep the whole network, its squares and its labels inside the view whatever the angle:
-        # centre it, then shrink it if it is wider or taller than the view minus the label margins
-        mx, my = self.margins()
-        half = np.clip(scale * 0.85, 1, 24) / 2
-        span_x = float((sx + half).max() - (sx - half).min()) or 1.0
-        span_y = float((sy + half).max() - (sy - half).min()) or 1.0
-        fit = min(1.0, (VIEW.width - 2 * mx) / span_x, (VIEW.height - 2 * my) / span_y)
-        sx, sy, scale = sx * fit, sy * fit, scale * fit
-        sx += VIEW.centerx - (sx.min() + sx.max()) / 2
-        sy += VIEW.centery - (sy.min() + sy.max()) / 2
-        return sx, sy, depth, scale
-
-    def margins(self) -> tuple[int, int]:
-        """Room kept free at the view's sides (half the widest layer caption) and at top and
-        bottom (one caption line), so the captions drawn beside the layers stay inside."""
-        t = self.theme
-        widest = max(ui.text_width(t, c, LABEL_TEXT) for c in self.shown.captions.values())
-        return widest // 2 + 10, ui.line_height(t, LABEL_TEXT) + 14
+    def project(self, view: pygame.Rect | None = None, label_size: int | None = None):
+        """Screen x, y, depth and size (pixels per unit) of every neuron for the current camera,
+        fitted (with room for the captions at label_size) into view."""
+        view = self.view if view is None else view
+        label_size = self.sizes.small if label_size is None else label_size
+        captions = [(self.ids[:, 0] == li, self.text.width(self.shown.captions[name], label_size))
+                    for li, name in enumerate(self.shown.names)]
+        return space.project(self.xyz - (self.centre_x, 0.0, 0.0), (self.yaw, self.pitch, self.distance), view,
+                             captions, self.text.height(label_size))
 
     def pick(self, pos):
         """The nearest neuron under the mouse (the front one when several overlap), or None."""
@@ -205,7 +198,7 @@ class Network3DScene:
             rgb[mask] = heat_rgb(values, lim or 1.0, self.theme).astype(np.int32)
         return rgb
 
-    def _in_field(self) -> np.ndarray:
+    def in_field(self) -> np.ndarray:
         """True for every neuron in the selection's receptive field (or the selection itself)."""
         inside = np.zeros(len(self.ids), bool)
         if not self.selected:
@@ -217,136 +210,192 @@ class Network3DScene:
                        & (reg.k0 <= k) & (k < reg.k1))
         return inside
 
-    def draw(self, surface) -> None:
+    def draw(self, surface):
+        t, tx, sz = self.theme, self.text, self.sizes
+        surface.fill(t.background)
+        header(surface, t, tx, sz, f"{self.name} in 3D", self.subtitle())
+        self._projected = self.draw_view(surface, self.view, sz)
+        self._draw_side(surface, self.live.frame, self.side)
+        hints(surface, t, tx, sz, HINTS)
+        return None
+
+    def draw_view(self, surface, view: pygame.Rect, sz):
+        """The volumes in perspective, the selection's field tinted, each layer captioned; returns
+        the projection (for picking)."""
         t = self.theme
         frame = self.live.frame
-        ui.header(surface, t, f"{self.name} in 3D",
-                  "Every neuron of every layer, coloured by its activation for the digit shown. "
-                  "Click a neuron: the neurons below that can change it light up.")
-        pygame.draw.rect(surface, t.background, VIEW, border_radius=8)   # a zero activation is panel-coloured
-        pygame.draw.rect(surface, t.panel_border, VIEW, 1, border_radius=8)
-        sx, sy, depth, scale = self._projected = self.project()
+        pygame.draw.rect(surface, t.background, view, border_radius=8)
+        pygame.draw.rect(surface, t.panel_border, view, 1, border_radius=8)
+        projected = sx, sy, depth, scale = self.project(view, sz.small)
         rgb = self._colours(frame)
         if self.selected:       # the rest stays readable, only a little faded; the field is tinted
-            inside = self._in_field()
+            inside = self.in_field()
             dim = ~inside
             rgb[dim] = (rgb[dim] * 0.6 + np.array(t.background) * 0.4).astype(np.int32)
             rgb[inside] = (rgb[inside] * 0.55 + np.array(t.accent) * 0.45).astype(np.int32)
         size = np.clip(scale * 0.85, 1, 24).astype(np.int32)
-        _splat(surface, VIEW.inflate(-4, -4), sx, sy, depth, size, rgb)
+        inner = view.inflate(-4, -4)
+        space.splat(surface, inner, sx, sy, depth, size, rgb)
         clip = surface.get_clip()
-        surface.set_clip(VIEW.inflate(-4, -4))
+        surface.set_clip(inner)
         if self.selected:
             li = self.shown.names.index(self.selected[0])
             i = np.flatnonzero((self.ids == (li, *self.selected[1:])).all(axis=1))[0]
             s = max(8, int(size[i]) + 6)
             pygame.draw.rect(surface, t.accent, (int(sx[i]) - s // 2, int(sy[i]) - s // 2, s, s), 2)
-        ui.scope("3d view", VIEW)
-        self._label_layers(surface, sx, sy)
+        with ui.CHECK.scope("3d view", view):
+            self._label_layers(surface, sx, sy, sz.small)
         surface.set_clip(clip)
-        self._draw_side(surface, frame, pygame.Rect(960, ui.HEADER_H + 10, 296, VIEW.height))
-        ui.footer(surface, t, "drag: rotate   wheel: zoom   click: receptive field   T: train live   N: next digit   "
-                              "space: spin   R: reset view   Esc: quit")
+        return projected
 
-    def _label_layers(self, surface, sx, sy) -> None:
-        t = self.theme
-        for li, name in enumerate(self.shown.names):   # alternate below / above, so neighbours never collide
+    def _label_layers(self, surface, sx, sy, size: int) -> None:
+        """Each layer's caption below it (even layers) or above it (odd), else on the other side,
+        else a line or a few further out, else left out where all would cover a caption already placed or
+        leave the view (say less)."""
+        t, tx = self.theme, self.text
+        placed: list[pygame.Rect] = []
+        for li, name in enumerate(self.shown.names):
             mask = self.ids[:, 0] == li
             x = float(sx[mask].mean())
-            if li % 2 == 0:
-                ui.text(surface, t, self.shown.captions[name], (x, float(sy[mask].max()) + 8), LABEL_TEXT, t.text,
-                        anchor="midtop")
-            else:
-                ui.text(surface, t, self.shown.captions[name], (x, float(sy[mask].min()) - 8), LABEL_TEXT, t.text,
-                        anchor="midbottom")
+            caption = self.shown.captions[name]
+            w, h = tx.width(caption, size), tx.height(size)
+            below = pygame.Rect(0, 0, w, h)
+            below.midtop = (round(x), round(float(sy[mask].max()) + 8))
+            above = pygame.Rect(0, 0, w, h)
+            above.midbottom = (round(x), round(float(sy[mask].min()) - 8))
+            step = h + ui.check.MIN_GAP
+            first, second = (below, above) if li % 2 == 0 else (above, below)
+            out = lambda r, k: r.move(0, k * step if r is below else -k * step)    # noqa: E731  (k lines further)
+            for rect in (out(r, k) for k in range(4) for r in (first, second)):
+                if not surface.get_clip().contains(rect):
+                    continue
+                if all(not rect.inflate(2 * ui.check.MIN_GAP, 4).colliderect(p) for p in placed):
+                    tx.draw(surface, caption, rect.topleft, size, t.text)
+                    placed.append(rect)
+                    break
 
     def _draw_side(self, surface, frame, rect) -> None:
-        t = self.theme
-        inner = ui.panel(surface, t, rect, "The digit and the model")
-        y = inner.top
-        img = self.test_images[self.digit]
-        from ..ui.theme import array_surface, gray_rgb
-        surface.blit(array_surface(gray_rgb(img, 0, 255), 3), (inner.left, y))
+        """The digit and what the network reads, the selection's receptive field, the colours,
+        training's state, the model, the ten probabilities: what does not fit is left out from
+        the end of that list (drawn in the order the panel reads)."""
+        t, tx, sz = self.theme, self.text, self.sizes
+        inner = panel(surface, rect, t, tx, sz, ui.first_fitting(tx, ("The digit and the model", "The digit"),
+                                                                 rect.w - 2 * sz.px(PAD), sz.title, "bold") or "")
+        small, line = sz.small, tx.line(sz.small)
         probs = frame.probabilities
         best = int(np.argmax(probs))
-        ui.text(surface, t, f"test image {self.digit}, label {int(self.test_labels[self.digit])}",
-                (inner.left + 96, y), 13)
-        ui.text(surface, t, f"reads {best} (p = {probs[best]:.0%})", (inner.left + 96, y + 20), 13, t.accent)
-        y += 96
-        for line in ui.wrap_px(t, self.model_note, inner.width, 12):
-            ui.text(surface, t, line, (inner.left, y), 12, t.muted)
-            y += ui.line_height(t, 12)
-        status = "training live (T stops)" if self.live.running else "paused (T trains live)"
-        ui.text(surface, t, status, (inner.left, y + 4), 13, t.good if self.live.running else t.muted)
-        y += ui.line_height(t, 13) + 6
-        loss = "—" if math.isnan(frame.loss) else fmt(frame.loss, 3)
-        ui.text(surface, t, f"step {frame.step}   batch loss {loss}", (inner.left, y), 13, face="mono")
-        y += ui.line_height(t, 13) + 4
+        thumb = max(1, min(4, round(sz.px(3))))
+        label = int(self.test_labels[self.digit])
+        facts = [ui.first_fitting(tx, (f"test image {self.digit}, label {label}", f"image {self.digit}, label {label}",
+                                       f"label {label}"), inner.w - 28 * thumb - sz.px(8), small) or "",
+                 ui.first_fitting(tx, (f"reads {best} ({p_equals(probs[best], 0)})", f"reads {best}"),
+                                  inner.w - 28 * thumb - sz.px(8), small) or ""]
+        side_by_side = all(facts)
+        if not side_by_side:
+            facts = [f"label {label}", f"reads {best} ({p_equals(probs[best], 0)})"]
+        legend = ui.wrap_runs(tx, [("Colours: ", None), ("orange", t.positive), (" > 0, ", None), ("blue", t.negative),
+                                   (" < 0, grey = 0; one scale per layer (its 98th percentile of |value|). The input is "
+                                    f"standardised: black {ui.fmt(self.black, 3)}, ink up to {ui.fmt(self.white, 3)}.",
+                                    None)], inner.w, small, t.muted)
+        loss = "—" if math.isnan(frame.loss) else ui.fmt(frame.loss, 3)
+        status = ["training live (T stops)" if self.live.running else "paused (T trains live)",
+                  ui.first_fitting(tx, (f"step {frame.step}   batch loss {loss}", f"step {frame.step}, loss {loss}"),
+                                   inner.w, small, "mono") or f"loss {loss}"]
         if self.live.error is not None:
-            ui.text(surface, t, f"training stopped: {self.live.error}", (inner.left, y), 12, t.bad)
-            y += ui.line_height(t, 12)
-        y += 6
-        bar_w = inner.width - 70
-        for d in range(10):                                   # the probabilities of this frame
-            colour = t.accent if d == best else t.negative
-            ui.text(surface, t, str(d), (inner.left + 6, y), 12, face="mono")
-            pygame.draw.rect(surface, t.background, (inner.left + 20, y + 2, bar_w, 10))
-            pygame.draw.rect(surface, colour, (inner.left + 20, y + 2, round(bar_w * float(probs[d])), 10))
-            ui.text(surface, t, f"{probs[d]:.0%}", (inner.right, y), 12, t.muted, face="mono", anchor="topright")
-            y += ui.line_height(t, 12)
-        y += 12
-        legend = "Colours: orange > 0, blue < 0, grey = 0; one scale per layer (its 98th percentile of |value|)."
-        for line in ui.wrap_px(t, legend, inner.width, 12):
-            ui.text(surface, t, line, (inner.left, y), 12, t.muted)
-            y += ui.line_height(t, 12)
-        y += 8
+            status += ui.wrap(tx, f"training stopped: {self.live.error}", inner.w, small)
+        note = ui.wrap(tx, self.model_note, inner.w, small)
+        selection = self._selection_lines(frame, inner.w)
+        gap = sz.px(8)
+        digit_h = 28 * thumb if side_by_side else 28 * thumb + 2 * line
+        blocks = {"digit": digit_h + gap, "selection": len(selection) * line + gap, "legend": len(legend) * line + gap,
+                  "status": len(status) * line + gap, "note": len(note) * line + gap, "bars": 10 * line + gap}
+        room, shown = inner.h, set()
+        for name in ("digit", "selection", "legend", "status", "note", "bars"):
+            if blocks[name] <= room:
+                shown.add(name)
+                room -= blocks[name]
+        y = inner.y
+        if "digit" in shown:
+            surface.blit(array_surface(gray_rgb(self.test_images[self.digit], 0, 255), thumb), (inner.x, y))
+            fx, fy = (inner.x + 28 * thumb + sz.px(8), y) if side_by_side else (inner.x, y + 28 * thumb)
+            tx.draw(surface, facts[0], (fx, fy), small)
+            tx.draw(surface, facts[1], (fx, fy + line), small, t.accent)
+            y += blocks["digit"]
+        if "note" in shown:
+            for part in note:
+                tx.draw(surface, part, (inner.x, y), small, t.muted)
+                y += line
+            y += gap
+        if "status" in shown:
+            for k, part in enumerate(status):
+                colour = (t.good if self.live.running else t.muted) if k == 0 else t.bad if k > 1 else t.text
+                tx.draw(surface, part, (inner.x, y), small, colour, "sans" if k != 1 else "mono")
+                y += line
+            y += gap
+        if "bars" in shown:
+            pct_w = max(tx.width(fmt_percent(p, 0), small, "mono") for p in probs) + sz.px(6)
+            label_w = tx.width("0", small, "mono") + sz.px(8)
+            bar_w = inner.w - label_w - pct_w
+            for d in range(10):                                   # the probabilities of this frame
+                colour = t.accent if d == best else t.negative
+                tx.draw(surface, str(d), (inner.x, y), small, face="mono")
+                bar = pygame.Rect(inner.x + label_w, y + line // 4, bar_w, line // 2)
+                pygame.draw.rect(surface, t.background, bar)
+                pygame.draw.rect(surface, colour, (bar.x, bar.y, round(bar_w * float(probs[d])), bar.h))
+                tx.draw(surface, fmt_percent(probs[d], 0), (inner.right, y), small, t.muted, "mono", "topright")
+                y += line
+            y += gap
+        if "legend" in shown:
+            for part in legend:
+                tx.runs(surface, part, (inner.x, y), small)
+                y += line
+            y += gap
+        if "selection" in shown:
+            for k, part in enumerate(selection):
+                tx.runs(surface, part, (inner.x, y), small)
+                y += line
+
+    def _selection_lines(self, frame, width: int) -> list[list]:
+        """The selected neuron's value and, for each layer below, the block it depends on (as runs
+        of one line each); or the prompt to click one."""
+        t, tx, sz = self.theme, self.text, self.sizes
+        small = sz.small
         if not self.selected:
-            for line in ui.wrap_px(t, "Click a neuron to see its receptive field.", inner.width, 13):
-                ui.text(surface, t, line, (inner.left, y), 13, t.muted)
-                y += ui.line_height(t, 13)
-            return
+            return [[(s, t.muted)] for s in ui.wrap(tx, "Click a neuron to see its receptive field.", width, small)]
         name, c, r, k = self.selected
         value = frame.volumes[name][c, r, k]
         C, H, W = self.shown.shapes[name]
         where = f"[{c}, {r}, {k}]" if H > 1 else f"[{c}]"
-        ui.text(surface, t, f"{name}{where} = {fmt(float(value), 3)}", (inner.left, y), 14, t.accent, "bold")
-        y += ui.line_height(t, 14) + 4
-        ui.text(surface, t, "depends on, in each layer below:", (inner.left, y), 13, t.muted)
-        y += ui.line_height(t, 13) + 2
+        lines = [[(f"{name}{where} = {ui.fmt(float(value), 3)}", t.accent, "bold")]]
+        lines += [[(s, t.muted)] for s in ui.wrap(tx, "depends on, in each layer below:", width, small)]
         for below, reg in self.fields.items():
             Cb, Hb, Wb = self.shown.shapes[below]
             if Hb == 1:
-                text = f"{below}: all {Cb} neurons"
+                forms = (f"{below}: all {Cb} neurons", f"{below}: all {Cb}")
             else:
                 chans = "" if Cb == 1 else f"all {Cb} maps, " if reg.c1 - reg.c0 == Cb else f"map {reg.c0}, "
-                text = f"{below}: {chans}{reg.r1 - reg.r0}×{reg.k1 - reg.k0} at ({reg.r0}, {reg.k0})"
-            ui.text(surface, t, text, (inner.left, y), ui.fit_size(t, text, 12, inner.width, "mono"), face="mono")
-            y += ui.line_height(t, 12)
+                block = f"{reg.r1 - reg.r0}×{reg.k1 - reg.k0} at ({reg.r0}, {reg.k0})"
+                forms = (f"{below}: {chans}{block}", f"{below}: {block}")
+            text = ui.first_fitting(tx, forms, width, small) or forms[-1]
+            lines += [[(s, None)] for s in ui.wrap(tx, text, width, small)]
+        return lines
 
 
-def _splat(surface, view: pygame.Rect, sx, sy, depth, size, rgb) -> None:
-    """Draw every neuron as a size×size square, nearer squares over farther ones, clipped to
-    `view`. A z-buffer in NumPy: each covered pixel keeps the smallest depth rank
-    (np.minimum.at), so there is no sort over the pixels and no fill per neuron."""
-    n = len(depth)
-    by_rank = np.argsort(depth, kind="stable")          # rank → neuron, nearest first
-    rank = np.empty(n, np.int64)
-    rank[by_rank] = np.arange(n)
-    xs, ys, rs = [], [], []
-    x0, y0 = sx.astype(np.int64) - size // 2, sy.astype(np.int64) - size // 2
-    for s in np.unique(size):
-        idx = np.flatnonzero(size == s)
-        oy, ox = np.divmod(np.arange(s * s), s)
-        xs.append((x0[idx, None] + ox).ravel())
-        ys.append((y0[idx, None] + oy).ravel())
-        rs.append(np.repeat(rank[idx], s * s))
-    xs, ys, rs = (np.concatenate(a) for a in (xs, ys, rs))
-    keep = (xs >= view.left) & (xs < view.right) & (ys >= view.top) & (ys < view.bottom)
-    pixel = (ys[keep] - view.top) * view.width + (xs[keep] - view.left)
-    zbuf = np.full(view.width * view.height, n, np.int64)
-    np.minimum.at(zbuf, pixel, rs[keep])
-    hit = np.flatnonzero(zbuf < n)
-    owner = by_rank[zbuf[hit]]
-    target = pygame.surfarray.pixels3d(surface)
-    target[view.left + hit % view.width, view.top + hit // view.width] = rgb[owner]
-    del target                                          # unlock the surface
+class ZoomedView:
+    """Z: the 3-D view over the whole window, its captions at the zoom's sizes."""
+    title = "3-D view"
+
+    def __init__(self, scene: Network3DScene):
+        self.scene = scene
+        self.rect = pygame.Rect(0, 0, 1, 1)
+        self.sizes = scene.sizes
+
+    def layout(self, rect, sizes) -> None:
+        self.rect, self.sizes = pygame.Rect(rect), sizes
+
+    def update(self, dt) -> None:
+        pass
+
+    def draw(self, surface) -> None:
+        m = self.sizes.px(8)
+        self.scene.draw_view(surface, self.rect.inflate(-2 * m, -2 * m), self.sizes)

@@ -1,22 +1,29 @@
 """Tensors and their rank: a scalar, a vector, a matrix, a 3-D and a 4-D tensor, each the real
-tensor this network holds (lessons/tensors.tensor_examples), each drawn with its shape and
-one element picked out by its indices."""
+tensor this network holds (lessons/tensors.tensor_examples), each drawn with its shape, its
+colour scale and one element picked out by its indices. The 4-D tensor is a batch of input
+images as the network sees them: standardised, black −0.4242 and white 2.821
+(lessons/tensors.input_range), and the legend says so.
+
+Drawn at the window's size with the kit's sizes: a label too wide for its column is written on
+two lines, index labels that would touch are left out (say less, never smaller); Z zooms the
+tensor under the mouse (or the one chosen with ← →)."""
 from __future__ import annotations
 
 import numpy as np
 import pygame
 
-from ...engine.checkpoint import load_checkpoint
-from ...engine.data import load_dataset
-from ...engine.lecture.step import fmt
 from ...engine.arch import LENET5
+from ...engine.checkpoint import load_checkpoint
 from ...engine.config import TrainConfig
+from ...engine.data import MEAN, STD, load_dataset
 from ...engine.lessons.network import arch_of, network_name
-from ...engine.lessons.tensors import tensor_examples
+from ...engine.lessons.tensors import input_range, tensor_examples
+from .. import ui
+from ..ui.figures import PAD, header, header_height, hints, hints_height, panel
 from ..ui.theme import array_surface, gray_rgb
-from . import common as ui
 
-GAP = 14
+HINTS = (("← →", "choose a tensor"), ("0–4", "a rank"), ("Z", "zoom"), ("Esc", "back"))
+SYMBOLS = {0: "L", 1: "z", 2: "W", 3: "y", 4: "x"}
 
 
 def shape_text(shape: tuple) -> str:
@@ -24,12 +31,22 @@ def shape_text(shape: tuple) -> str:
     return "shape ()" if not shape else "shape [" + ", ".join(str(v) for v in shape) + "]"
 
 
-class TensorsScene:
+def element_label(ex) -> str:
+    """One element with all its indices, written like the lecture's numbers (4 significant digits):
+    'L = 2.301' (rank 0) or 'x[1, 0, 14, 14] = 2.815'."""
+    value = ui.fmt(ex.value, sig=4)
+    if not ex.index:
+        return f"{SYMBOLS[ex.rank]} = {value}"
+    return f"{SYMBOLS[ex.rank]}[{', '.join(str(i) for i in ex.index)}] = {value}"
+
+
+class TensorsScene(ui.Scene):
     title = "Tensors and their rank"
     animated = False
 
     def __init__(self, theme, options=None):
         self.theme = theme
+        self.text = ui.Text(theme)
         data = load_dataset(getattr(options, "data", None))
         params, arch = None, LENET5
         checkpoint = getattr(options, "checkpoint", None)
@@ -40,156 +57,258 @@ class TensorsScene:
         self.trained = params is not None
         self.name = network_name(arch, start=False)
         self.examples = tensor_examples(data.test_images, data.test_labels, params, arch)
+        self.black, self.white = input_range()
+        self.selected = len(self.examples) - 1        # the batch of images: what the legend explains
+        self.columns: list[pygame.Rect] = []
+        self.layout((1280, 800), ui.Sizes.for_window((1280, 800), theme))
 
+    # --- states -----------------------------------------------------------------------
     def demo(self) -> None:
-        pass
+        self.selected = len(self.examples) - 1
 
-    def close(self) -> None:
-        pass
+    def tour(self):
+        """Each tensor chosen in turn, as a class steps from rank 0 to rank 4."""
+        for k, ex in enumerate(self.examples):
+            self.selected = k
+            yield f"rank {ex.rank}"
 
-    def handle(self, event) -> None:
-        pass
-
-    def update(self, dt: float) -> None:
-        pass
-
-    def draw(self, surface) -> None:
-        t = self.theme
-        w, h = surface.get_size()
-        weights = "trained weights" if self.trained else "untrained weights"
-        title = first(t, ("Tensors and their rank: the arrays this network computes with",
-                          "Tensors and their rank"), w - 48, 22, "bold")
-        subtitle = first(t, (f"Rank = how many indices pick one number. Every panel is a real tensor of {self.name} "
-                             f"({weights}), drawn with its shape.",
-                             f"Rank = indices needed to pick one number. Real tensors of {self.name} ({weights}).",
-                             "Rank = indices needed to pick one number."), w - 48, 14)
-        heading(surface, t, title, subtitle)
+    def handle(self, event):
         n = len(self.examples)
-        col_w = (w - 48 - GAP * (n - 1)) // n
-        top, bottom = ui.HEADER_H + 12, h - ui.FOOTER_H - 8
-        for i, ex in enumerate(self.examples):
-            rect = pygame.Rect(24 + i * (col_w + GAP), top, col_w, bottom - top)
-            inner = ui.panel(surface, t, rect)
-            rank = first(t, (f"rank {ex.rank}: {ex.kind}", f"rank {ex.rank}"), inner.w, 16, "bold")
-            size = fit(t, rank, inner.w, (16, 15, 14, 13, 12), "bold")
-            say(surface, t, rank, (inner.x, inner.y), size, face="bold")
-            y = inner.y + ui.line_height(t, size) + 2
-            for line in wrap(t, ex.name, inner.w, 15):
-                say(surface, t, line, (inner.x, y), 15)
-                y += ui.line_height(t, 15)
-            size = fit(t, shape_text(ex.shape), inner.w, (16, 15, 14, 13, 12), "bold")
-            say(surface, t, shape_text(ex.shape), (inner.x, y + 2), size, t.accent, face="bold")
-            y += ui.line_height(t, size) + 8
-            notes = wrap(t, ex.note, inner.w, 14)
-            picture = pygame.Rect(inner.x, y, inner.w, inner.bottom - y - ui.line_height(t, 14) * (len(notes) + 3))
-            self._draw_tensor(surface, ex, picture)
-            y = picture.bottom + 6
-            label = element_label(ex)
-            size = fit(t, label, inner.w, (15, 14, 13, 12), "mono")
-            fits = ui.text_width(t, label, size, "mono") <= inner.w
-            parts = [label] if fits else label.replace(" = ", " =\n").split("\n")
-            for part in parts:
-                say(surface, t, part, (inner.x, y), size, t.accent, face="mono")
-                y += ui.line_height(t, size)
-            y += 2
-            for line in notes:
-                say(surface, t, line, (inner.x, y), 14, t.muted)
-                y += ui.line_height(t, 14)
-        ui.footer(surface, t, "scalar → vector → matrix → 3-D → 4-D: each adds one index · Esc back")
+        if event.type == pygame.KEYDOWN:
+            if event.key == pygame.K_ESCAPE:
+                return ui.BACK
+            if event.key in (pygame.K_RIGHT, pygame.K_DOWN):
+                self.selected = (self.selected + 1) % n
+            elif event.key in (pygame.K_LEFT, pygame.K_UP):
+                self.selected = (self.selected - 1) % n
+            elif pygame.K_0 <= event.key < pygame.K_0 + n:
+                self.selected = event.key - pygame.K_0
+        elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+            k = self.column_at(event.pos)
+            if k is not None:
+                self.selected = k
+        return None
 
-    def _draw_tensor(self, surface, ex, rect) -> None:
+    def column_at(self, pos) -> int | None:
+        return next((k for k, r in enumerate(self.columns) if r.collidepoint(pos)), None)
+
+    def zoom_target(self, pos):
+        k = self.column_at(pos) if pos is not None else None
+        return ZoomedTensor(self, self.selected if k is None else k)
+
+    # --- layout -----------------------------------------------------------------------
+    def headings(self, width: int) -> tuple[str, str]:
+        tx, sz = self.text, self.sizes
+        weights = "trained weights" if self.trained else "untrained weights"
+        title = ui.first_fitting(tx, ("Tensors and their rank: the arrays this network computes with",
+                                      "Tensors and their rank"), width - 2 * sz.px(16), sz.heading, "bold")
+        return (title or "Tensors", f"Rank = how many indices pick one number. Every panel is a real tensor of "
+                                    f"{self.name} ({weights}), drawn with its shape.")
+
+    def legend_runs(self, ranks) -> list:
+        """What the colours mean, for the tensors of these ranks (the images' grey levels: the
+        standardised input)."""
         t = self.theme
-        a = np.asarray(ex.array, np.float64)
-        if ex.rank == 0:
-            box = pygame.Rect(0, 0, min(rect.w, 190), 60)
-            box.center = rect.center
-            pygame.draw.rect(surface, t.panel_border, box, 2, border_radius=6)
-            say(surface, t, fmt(float(a)), box.center, 22, t.text, face="bold", anchor="center")
-        elif ex.rank == 1:
-            cell = max(4, min(rect.w // a.size, 36))
-            x0, y0 = rect.centerx - cell * a.size // 2, rect.centery - cell // 2
-            ui.heat(surface, t, a[None, :], (x0, y0), cell, border=t.panel_border)
-            mark(surface, t, x0 + ex.index[0] * cell, y0, cell)
-            for k in range(a.size):
-                say(surface, t, str(k), (x0 + k * cell + cell // 2, y0 + cell + 4), 14, t.muted, anchor="midtop")
-        elif ex.rank == 2:
-            rows, cols = a.shape
-            cell = max(1, min(rect.w // cols, rect.h // rows))
-            shown = min(rows, rect.h // cell)
-            if shown < rows:                                   # too tall even at 1 px: the rows around the mark
-                shown = min(rows, (rect.h - ui.line_height(t, 14)) // cell)
-                note = f"rows {{}}–{{}} of {rows} shown"
-            i, j = ex.index
-            r0 = min(max(0, i - shown // 2), rows - shown)
-            x0, y0 = rect.centerx - cell * cols // 2, rect.y
-            ui.heat(surface, t, a[r0:r0 + shown], (x0, y0), cell, border=t.panel_border,
-                    limit=float(np.abs(a).max()) or 1.0)
-            mark(surface, t, x0 + j * cell, y0 + (i - r0) * cell, cell)
-            if shown < rows:
-                say(surface, t, note.format(r0, r0 + shown - 1), (rect.x, y0 + shown * cell + 4), 14, t.muted)
+        runs = []
+        if any(r in (1, 2, 3) for r in ranks):
+            runs += [("Colours: ", None), ("orange", t.positive), (" > 0, ", None), ("blue", t.negative),
+                     (" < 0, grey = 0, each tensor on its own scale (the bar under it). ", None)]
+        if 4 in ranks:
+            runs += [(f"The digits are x as the network sees them, standardised: x = (pixel/255 − {MEAN}) / {STD}, "
+                      f"so black enters as {ui.fmt(self.black, sig=4)} and white ink as {ui.fmt(self.white, sig=4)}.",
+                      None)]
+        return runs
+
+    def layout(self, size, sizes) -> None:
+        self.size, self.sizes = tuple(size), sizes
+        tx, sz = self.text, sizes
+        w, h = self.size
+        m, gap = sz.px(16), sz.px(10)
+        self.head = self.headings(w)
+        top = header_height(tx, sz, w, self.head[1])
+        bottom = h - hints_height(tx, sz) - sz.px(6)
+        legend_h = ui.paragraph_height(tx, self.legend_runs(range(5)), w - 2 * m, sz.small)
+        self.legend = pygame.Rect(m, bottom - legend_h, w - 2 * m, legend_h)
+        n = len(self.examples)
+        col_w = (w - 2 * m - gap * (n - 1)) // n
+        col_h = self.legend.top - sz.px(8) - top
+        self.columns = [pygame.Rect(m + k * (col_w + gap), top, col_w, col_h) for k in range(n)]
+
+    # --- drawing ----------------------------------------------------------------------
+    def draw(self, surface):
+        t, tx, sz = self.theme, self.text, self.sizes
+        surface.fill(t.background)
+        header(surface, t, tx, sz, *self.head)
+        for k, (ex, rect) in enumerate(zip(self.examples, self.columns)):
+            draw_tensor_panel(self, surface, rect, sz, ex, highlight=k == self.selected)
+        with ui.CHECK.scope("legend", self.legend):
+            ui.paragraph(tx, surface, self.legend_runs(range(5)), self.legend, sz.small, t.muted)
+        hints(surface, t, tx, sz, HINTS)
+        return None
+
+
+def draw_tensor_panel(scene: TensorsScene, surface, rect: pygame.Rect, sz, ex, highlight: bool = False) -> None:
+    """One tensor in its panel: rank, what it is, its shape, the tensor, its colour scale, one
+    element by its indices, and how many indices that takes."""
+    t, tx = scene.theme, scene.text
+    pad = sz.px(PAD)
+    title = ui.first_fitting(tx, (f"rank {ex.rank}: {ex.kind}", f"rank {ex.rank}"), rect.w - 2 * pad, sz.title,
+                             "bold") or str(ex.rank)
+    inner = panel(surface, rect, t, tx, sz, title, highlight=highlight)
+    y = inner.top
+    for line in ui.wrap(tx, ex.name, inner.w, sz.small):
+        tx.draw(surface, line, (inner.x, y), sz.small)
+        y += tx.line(sz.small)
+    shape = ui.first_fitting(tx, (shape_text(ex.shape), shape_text(ex.shape).removeprefix("shape ")), inner.w,
+                             sz.body, "bold")
+    if shape is None:
+        shape = shape_text(ex.shape).removeprefix("shape ")
+        y += tx.draw(surface, shape, (inner.x, y + sz.px(2)), sz.small, t.accent, "bold").h + sz.px(2)
+    else:
+        y += tx.draw(surface, shape, (inner.x, y + sz.px(2)), sz.body, t.accent, "bold").h + sz.px(2)
+    y += sz.px(6)
+    label = element_lines(tx, element_label(ex), inner.w, sz.small)
+    notes = ui.wrap(tx, ex.note, inner.w, sz.small)
+    scale_h = 0 if ex.rank == 0 else sz.px(8) + sz.px(2) + tx.line(sz.small) + sz.px(6)
+    below = len(label) * tx.line(sz.small, "mono") + len(notes) * tx.line(sz.small) + sz.px(8)
+    picture = pygame.Rect(inner.x, y, inner.w, inner.bottom - below - scale_h - y)
+    drawn = draw_tensor(scene, surface, ex, picture, sz)
+    y = drawn.bottom + sz.px(6)
+    if ex.rank:
+        y = draw_scale(scene, surface, ex, pygame.Rect(inner.x, y, inner.w, sz.px(8)), sz) + sz.px(6)
+    y = max(y, inner.bottom - below + sz.px(4))
+    for part in label:
+        tx.draw(surface, part, (inner.x, y), sz.small, t.accent, "mono")
+        y += tx.line(sz.small, "mono")
+    y += sz.px(2)
+    for line in notes:
+        tx.draw(surface, line, (inner.x, y), sz.small, t.muted)
+        y += tx.line(sz.small)
+
+
+def element_lines(tx, label: str, width: int, size: int) -> list[str]:
+    """The element's label on one line, or broken before its " = " when that is too wide."""
+    if tx.width(label, size, "mono") <= width:
+        return [label]
+    name, value = label.split(" = ")
+    return [name, f"= {value}"]
+
+
+def draw_scale(scene, surface, ex, rect: pygame.Rect, sz) -> int:
+    """The tensor's colour scale under it (labels below the bar); returns the bottom."""
+    t, tx = scene.theme, scene.text
+    if ex.rank == 4:                       # grey levels, black … white, in the network's units
+        grey = np.repeat(np.arange(256, dtype=np.uint8)[None, :, None], 3, axis=2)
+        surface.blit(pygame.transform.scale(array_surface(grey, 1), rect.size), rect)
+        pygame.draw.rect(surface, t.panel_border, rect.inflate(2, 2), 1)
+        y = rect.bottom + sz.px(2)
+        lo, hi = ui.fmt(scene.black, sig=4), ui.fmt(scene.white, sig=4)
+        forms = ((f"black {lo}", f"white {hi}"), (lo, hi))
+        left, right = next((f for f in forms if tx.width(f[0], sz.small) + tx.width(f[1], sz.small) + 2 * sz.px(8)
+                            <= rect.w), forms[-1])
+        r = tx.draw(surface, left, (rect.x, y), sz.small, t.muted)
+        tx.draw(surface, right, (rect.right, y), sz.small, t.muted, anchor="topright")
+        return r.bottom
+    limit = tensor_limit(ex)
+    covered = ui.colour_bar(surface, tx, rect, limit, t, sz.small, digits=2 if limit < 100 else 0, vertical=False)
+    return covered.bottom
+
+
+def tensor_limit(ex) -> float:
+    """The colour scale of a tensor: ± its largest |value| (one scale for the whole tensor)."""
+    return float(np.abs(np.asarray(ex.array, np.float64)).max()) or 1.0
+
+
+def draw_tensor(scene, surface, ex, rect: pygame.Rect, sz) -> pygame.Rect:
+    """The tensor itself in rect, its chosen element outlined; returns the rect drawn."""
+    t, tx = scene.theme, scene.text
+    a = np.asarray(ex.array, np.float64)
+    if ex.rank == 0:
+        value = ui.fmt(float(a), sig=4)
+        size = ui.fit_size(tx, [value], rect.w - sz.px(12), (sz.heading, sz.title, sz.body, sz.small), "bold")
+        box = pygame.Rect(0, 0, rect.w, tx.line(size, "bold") + sz.px(24))
+        box.center = rect.center
+        pygame.draw.rect(surface, t.panel_border, box, 2, border_radius=6)
+        tx.draw(surface, value, box.center, size, t.text, "bold", anchor="center")
+        return box
+    if ex.rank == 1:
+        n = a.size
+        cell = max(4, min(rect.w // n, sz.px(36)))
+        x0 = rect.centerx - cell * n // 2
+        y0 = rect.centery - (cell + tx.line(sz.small)) // 2
+        surface.blit(ui.heat_tile(a[None, :], tensor_limit(ex), t, cell), (x0, y0))
+        pygame.draw.rect(surface, t.panel_border, (x0 - 1, y0 - 1, cell * n + 2, cell + 2), 1)
+        k = ex.index[0]
+        mark(surface, t, x0 + k * cell, y0, cell)
+        spans = []                 # the index under each cell, the chosen one first; say less where they would touch
+        for i in [k, *range(n)]:
+            half = tx.width(str(i), sz.small) / 2 + ui.check.MIN_GAP
+            x = x0 + i * cell + cell / 2
+            if all(x + half <= a or x - half >= b for a, b in spans):
+                spans.append((x - half, x + half))
+                tx.draw(surface, str(i), (x, y0 + cell + sz.px(4)), sz.small, t.accent if i == k else t.muted,
+                        anchor="midtop")
+        return pygame.Rect(x0, y0, cell * n, cell + sz.px(4) + tx.line(sz.small))
+    if ex.rank == 2:
+        rows, cols = a.shape
+        cell = max(1, min(rect.w // cols, rect.h // rows))
+        shown, note = rows, None
+        if rows * cell > rect.h:                           # too tall even at 1 px: the rows around the mark
+            shown = max(1, (rect.h - tx.line(sz.small)) // cell)
+        i, j = ex.index
+        r0 = min(max(0, i - shown // 2), rows - shown)
+        x0, y0 = rect.centerx - cell * cols // 2, rect.y
+        surface.blit(ui.heat_tile(a[r0:r0 + shown], tensor_limit(ex), t, cell), (x0, y0))
+        pygame.draw.rect(surface, t.panel_border, (x0 - 1, y0 - 1, cell * cols + 2, cell * shown + 2), 1)
+        mark(surface, t, x0 + j * cell, y0 + (i - r0) * cell, cell)
+        bottom = y0 + shown * cell
+        if shown < rows:
+            note = f"rows {r0}–{r0 + shown - 1} of {rows}"
+            bottom = tx.draw(surface, note, (rect.x, bottom + sz.px(4)), sz.small, t.muted).bottom
+        return pygame.Rect(rect.x, y0, rect.w, bottom - y0)
+    maps = a.reshape(-1, a.shape[-2], a.shape[-1])         # rank 3: C maps; rank 4: N·C images
+    total, (h, w) = maps.shape[0], maps.shape[1:]
+    gap = sz.px(6)
+    first = ex.index[0] if ex.rank == 3 else ex.index[0] * a.shape[1] + ex.index[1]
+    count, note_h = total, 0
+    cols, scale = map_grid(count, h, w, rect.w, rect.h, gap)
+    while count > 1 and (scale * max(h, w) < sz.px(40) or -(-count // cols) * (h * scale + gap) - gap > rect.h - note_h):
+        count -= 1                                         # say less: fewer maps, each large enough to read
+        note_h = tx.line(sz.small) + sz.px(4)
+        cols, scale = map_grid(count, h, w, rect.w, rect.h - note_h, gap)
+    start = max(0, min(first - count // 2, total - count))   # the maps around the chosen element's
+    side_w, side_h = w * scale, h * scale
+    x0 = rect.centerx - (cols * (side_w + gap) - gap) // 2
+    lim = tensor_limit(ex)
+    bottom = rect.y
+    for m in range(start, start + count):
+        r, c = divmod(m - start, cols)
+        pos = (x0 + c * (side_w + gap), rect.y + r * (side_h + gap))
+        if ex.rank == 4:
+            surface.blit(array_surface(gray_rgb(maps[m], scene.black, scene.white), scale), pos)
         else:
-            maps = a.reshape(-1, a.shape[-2], a.shape[-1])     # rank 3: C maps; rank 4: N·C images
-            count, (h, w) = maps.shape[0], maps.shape[1:]
-            cols, scale = map_grid(count, h, w, rect.w, rect.h)
-            rows = -(-count // cols)
-            room = (rect.h - ui.line_height(t, 14)) // (h * scale + 6)
-            if rows * (h * scale + 6) - 6 > rect.h:          # more maps than fit even at 1 px: say so
-                count = min(count, max(1, room) * cols)
-                say(surface, t, f"the first {count} of {maps.shape[0]} maps", (rect.x, rect.bottom - ui.line_height(t, 14)),
-                    14, t.muted)
-            size = h * scale
-            x0 = rect.centerx - (cols * size + 6) // 2
-            lim = float(np.abs(maps).max()) or 1.0
-            for m in range(count):
-                r, c = divmod(m, cols)
-                pos = (x0 + c * (size + 6), rect.y + r * (size + 6))
-                if ex.rank == 4:
-                    surface.blit(array_surface(gray_rgb(maps[m], float(a.min()), float(a.max())), scale), pos)
-                else:
-                    ui.heat(surface, t, maps[m], pos, scale, limit=lim)
-                first = ex.index[0] if ex.rank == 3 else ex.index[0] * a.shape[1] + ex.index[1]
-                if m == first:
-                    hh, ww = ex.index[-2], ex.index[-1]
-                    mark(surface, t, pos[0] + ww * scale, pos[1] + hh * scale, scale)
-                    pygame.draw.rect(surface, t.accent, (pos[0] - 1, pos[1] - 1, size + 2, size + 2), 2)
+            surface.blit(ui.heat_tile(maps[m], lim, t, scale), pos)
+        if m == first:
+            mark(surface, t, pos[0] + ex.index[-1] * scale, pos[1] + ex.index[-2] * scale, scale)
+            pygame.draw.rect(surface, t.accent, (pos[0] - 1, pos[1] - 1, side_w + 2, side_h + 2), 2)
+        bottom = pos[1] + side_h
+    if count < total:
+        word = "images" if ex.rank == 4 else "maps"
+        bottom = tx.draw(surface, f"{word} {start}–{start + count - 1} of {total}", (rect.x, bottom + sz.px(4)),
+                         sz.small, t.muted).bottom
+    return pygame.Rect(rect.x, rect.y, rect.w, bottom - rect.y)
 
 
-def map_grid(count: int, h: int, w: int, width: int, height: int) -> tuple[int, int]:
-    """(columns, pixels per value) drawing `count` h×w maps 6 px apart largest in width×height
-    (at least 1 px; fewer columns on a tie)."""
+def map_grid(count: int, h: int, w: int, width: int, height: int, gap: int = 6) -> tuple[int, int]:
+    """(columns, pixels per value) drawing `count` h×w maps `gap` px apart largest in
+    width×height (at least 1 px; fewer columns on a tie)."""
     best = (2, 0)
     for cols in range(1, count + 1):
         rows = -(-count // cols)
-        scale = min((width - 6) // (cols * w), (height - 6 * rows) // (rows * h))
+        scale = min((width - gap * (cols - 1)) // (cols * w), (height - gap * (rows - 1)) // (rows * h))
         if scale > best[1]:
             best = (cols, scale)
     return best[0], max(1, best[1])
-
-
-def element_label(ex) -> str:
-    """One element with all its indices, written like the lecture's numbers (4 significant digits):
-    'L = 2.301' (rank 0) or 'x[1, 0, 14, 14] = 2.815'."""
-    symbol = {0: "L", 1: "z", 2: "W", 3: "y", 4: "x"}[ex.rank]
-    if not ex.index:
-        return f"{symbol} = {fmt(ex.value)}"
-    return f"{symbol}[{', '.join(str(i) for i in ex.index)}] = {fmt(ex.value)}"
-
-
-def heading(surface, theme, title: str, subtitle: str) -> None:
-    """common.header's layout with a 14 px subtitle (the smallest text a lesson draws)."""
-    r = say(surface, theme, title, (24, 4), 22, face="bold")
-    say(surface, theme, subtitle, (24, r.bottom), 14, theme.muted)
-    pygame.draw.line(surface, theme.panel_border, (16, ui.HEADER_H - 2), (surface.get_width() - 16, ui.HEADER_H - 2))
-
-
-def first(theme, forms, width: int, size: int, face: str = "sans") -> str:
-    """The first (longest) wording that fits `width` at `size`, else the shortest: say less."""
-    return next((s for s in forms if ui.text_width(theme, s, size, face) <= width), forms[-1])
-
-
-def fit(theme, s: str, width: int, sizes, face: str = "sans") -> int:
-    """The first of `sizes` at which s is at most `width` wide (else the last)."""
-    return next((size for size in sizes if ui.text_width(theme, s, size, face) <= width), sizes[-1])
 
 
 def mark(surface, theme, x, y, cell) -> None:
@@ -197,18 +316,56 @@ def mark(surface, theme, x, y, cell) -> None:
     pygame.draw.rect(surface, theme.accent, r, 2)
 
 
+class ZoomedTensor:
+    """Z: one tensor over the whole window at the zoom's sizes, with what its colours mean."""
+
+    def __init__(self, scene: TensorsScene, k: int):
+        self.scene, self.k = scene, k
+        self.example = scene.examples[k]
+        self.title = f"rank {self.example.rank}"
+        self.rect = pygame.Rect(0, 0, 1, 1)
+        self.sizes = scene.sizes
+
+    def layout(self, rect, sizes) -> None:
+        self.rect, self.sizes = pygame.Rect(rect), sizes
+
+    def update(self, dt) -> None:
+        pass
+
+    def draw(self, surface) -> None:
+        sc, sz, tx = self.scene, self.sizes, self.scene.text
+        m = sz.px(8)
+        area = self.rect.inflate(-2 * m, -2 * m)
+        runs = sc.legend_runs([self.example.rank])
+        legend_h = ui.paragraph_height(tx, runs, area.w, sz.small) if runs else 0
+        if legend_h > area.h // 3:
+            runs, legend_h = [], 0                      # say less: the panel first
+        body = pygame.Rect(area.x, area.y, area.w, area.h - legend_h - (m if legend_h else 0))
+        with ui.CHECK.scope("zoomed tensor", self.rect):
+            draw_tensor_panel(sc, surface, body, sz, self.example, highlight=True)
+        if runs:
+            legend = pygame.Rect(area.x, body.bottom + m, area.w, legend_h)
+            with ui.CHECK.scope("zoomed legend", legend):
+                ui.paragraph(tx, surface, runs, legend, sz.small, sc.theme.muted)
+
+
+# --- kept for params.py until it is ported to the kit (it imports these three) -------------
+
+def heading(surface, theme, title: str, subtitle: str) -> None:
+    """common.header's layout with a 14 px subtitle (the 1280×800 canvas)."""
+    from . import common
+    r = common.text(surface, theme, title, (24, 4), 22, face="bold")
+    common.text(surface, theme, subtitle, (24, r.bottom), 14, theme.muted)
+    pygame.draw.line(surface, theme.panel_border, (16, common.HEADER_H - 2),
+                     (surface.get_width() - 16, common.HEADER_H - 2))
+
+
+def first(theme, forms, width: int, size: int, face: str = "sans") -> str:
+    """The first (longest) wording that fits `width` at `size` on the canvas, else the shortest."""
+    from . import common
+    return next((s for s in forms if common.text_width(theme, s, size, face) <= width), forms[-1])
+
+
 def wrap(theme, s: str, width: int, size: int) -> list[str]:
-    words, lines, line = s.split(), [], ""
-    for word in words:
-        trial = f"{line} {word}".strip()
-        if line and ui.text_width(theme, trial, size) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = trial
-    return lines + ([line] if line else [])
-
-
-def say(surface, theme, s: str, pos, *args, **kwargs) -> pygame.Rect:
-    """common.text (which tells the layout check where the text went, in the current panel)."""
-    return ui.text(surface, theme, s, pos, *args, **kwargs)
+    from . import common
+    return common.wrap_px(theme, s, width, size)

@@ -153,21 +153,22 @@ def monkey_lesson(name: str, theme: str, size, count: int, seed: int = 0, option
 
 
 def monkey_lecture(theme: str, size, count: int, seed: int = 0, session=None, draw_every: int = 1) -> int:
-    """The lecture scene as run_window drives it; Esc/Q (quit) reopens it at step 1."""
+    """The lecture in the kit's window runner, as `main.py lecture` runs it (the zoom, the help
+    and the drawing pad included); Esc/Q (quit) reopens it at step 1."""
+    from simulator.render import ui
     from simulator.render.lecture.scene import LectureScene, LectureSession
     session = session or LectureSession()
 
     def open_scene(surface):
-        return LectureScene(session, session.trace_test_image(0), theme)
+        scene = LectureScene(session, session.trace_test_image(0), theme)
+        return ui.Window(scene, ui.WindowOptions(size=surface.get_size()), screen=surface)
 
-    def play(scene, event, surface):
-        if event is None:
-            scene.update(DT)
-            scene.draw(surface)
-            return open_scene(surface) if scene.quit else scene
-        if event.type != pygame.VIDEORESIZE:
-            scene.handle(event)
-        return scene
+    def play(window, event, surface):
+        window.running = True
+        window.frame([] if event is None else [event], DT)     # a resize: the window takes the new surface
+        if not window.running or not window.stack:
+            return open_scene(pygame.display.get_surface())
+        return window
 
     return _run("lecture", theme, size, count, seed, open_scene, play, draw_every)
 

@@ -10,8 +10,8 @@ import pygame
 
 from .. import ui
 from ..ui.theme import Theme, array_surface, gray_rgb
-from .layout import (GAP, STACK_GAP, Placed, bar_ends, bar_labels, grid_of, grid_strings, has_colour_bar, number_size,
-                     panel_labels, table_columns, table_font, table_size)
+from .layout import (GAP, Placed, bar_ends, bar_labels, grid_of, grid_strings, has_colour_bar, number_size, panel_labels,
+                     stack_gap, stack_names, table_columns, table_font, table_size)
 
 INK_DARK, INK_LIGHT = (0, 0, 0), (255, 255, 255)
 
@@ -180,9 +180,10 @@ def draw_stack(surface, text, sizes, theme: Theme, rect, panel, marks_everywhere
     every map when marks_everywhere), each named above it when the names fit."""
     a = panel.array
     n, h, w = a.shape
-    name_h = text.line(sizes.small) if panel.names else 0
+    named = stack_names(panel)
+    name_h = text.line(sizes.small) if named else 0
     pad = panel.pad
-    g = sizes.px(STACK_GAP)
+    g = stack_gap(panel, sizes)
     cols, cell = stack_layout(n, h + 2 * pad, w + 2 * pad, rect, g, name_h)
     rows = -(-n // cols)
     if cell >= 1:
@@ -191,11 +192,11 @@ def draw_stack(surface, text, sizes, theme: Theme, rect, panel, marks_everywhere
     total_w = cols * mw + (cols - 1) * g
     total_h = rows * (mh + name_h) + (rows - 1) * g
     x0, y0 = rect.x + (rect.w - total_w) // 2, rect.y + (rect.h - total_h) // 2
-    every_name = bool(panel.names) and max(text.width(s, sizes.small) for s in panel.names) <= mw + g - 6
+    every_name = named and max(text.width(s, sizes.small) for s in panel.names) <= mw + g - 6
     for i in range(n):
         r, c = divmod(i, cols)
         x, y = x0 + c * (mw + g), y0 + r * (mh + name_h + g)
-        if panel.names and (i == panel.focus or every_name):
+        if named and (i == panel.focus or every_name):
             colour = theme.accent if i == panel.focus else theme.muted
             text.draw(surface, panel.names[i], (x, y), sizes.small, colour)
         marks = panel.marks if (i == panel.focus or marks_everywhere) else ()
@@ -279,10 +280,13 @@ def draw_panel(surface, text, sizes, theme: Theme, placed: Placed, marks_everywh
     small = sizes.small
     if placed.beside:
         col = pygame.Rect(placed.outer.x, rect.y, placed.box.chrome_w, rect.h)
-        name = label_for(text, panel, col.w, small)
-        r = text.draw(surface, name, (col.x, col.y), small, theme.muted)
+        name = ui.first_fitting(text, panel_labels(panel), col.w, small)
+        lines = [name] if name else ui.wrap(text, panel_labels(panel)[-1], col.w, small)
+        y = col.y
+        for line in lines:
+            y = text.draw(surface, line, (col.x, y), small, theme.muted).bottom
         if has_colour_bar(panel):
-            bar = pygame.Rect(col.x, r.bottom + sizes.px(4), col.w, text.line(small))
+            bar = pygame.Rect(col.x, y + sizes.px(4), col.w, text.line(small))
             colour_bar(surface, text, bar, panel, theme, small, align="left")
     else:
         name = label_for(text, panel, rect.w + gap - 10, small)

@@ -27,8 +27,9 @@ from .. import ui
 from ..ui.figures import grid_cell
 
 GAP = 28            # reference pixels between two panels of a row
-ROW_GAP = 16        # … between two rows
+ROW_GAP = 10        # … between two rows
 STACK_GAP = 8       # … between the maps of a stack
+MANY_MAPS = 16      # a stack of more maps is drawn tighter: no names, smaller gaps
 BESIDE_GAP = 12     # … between a label column and its panel
 NUMBER_STYLES = ("numbers", "gray-numbers")
 
@@ -97,6 +98,7 @@ class Box:
     label_h: int
     bar_h: int
     chrome_w: int
+    beside_h: int = 0         # height of the label (wrapped) and colour bar in that column
     droppable: bool = False
     grow: object = field(default=None, repr=False)    # content height → content width
     font: object = field(default=None, repr=False)    # a grid's (content w, h) → its number size (0: none)
@@ -140,6 +142,15 @@ def grid_min_cell(text, panel, sizes) -> tuple[int, int]:
     return grid_cell(text, panel.array, sizes.small)
 
 
+def stack_names(panel) -> bool:
+    """Whether a stack's maps are named (not when there are many: the one in focus is outlined)."""
+    return bool(panel.names) and panel.array.shape[0] <= MANY_MAPS
+
+
+def stack_gap(panel, sizes) -> int:
+    return sizes.px(STACK_GAP if panel.array.shape[0] <= MANY_MAPS else 3)
+
+
 def stack_shape(panel) -> tuple[int, int]:
     """(columns, rows) a stack of maps is laid out in."""
     n = panel.array.shape[0]
@@ -159,8 +170,13 @@ def box_for(panel, text, sizes, numbered: bool) -> Box:
     gap = sizes.px(GAP)
     min_w = max(0, label_w - (gap - 10), bar_w - (gap - 10))
     bar_h = small_line + sizes.px(4) if has_colour_bar(panel) else 0
-    chrome_w = max(text.width(panel_labels(panel)[-1], sizes.small), bar_w + sizes.px(40) if bar_w else 0)
-    common = dict(label_h=label_h, bar_h=bar_h, chrome_w=chrome_w)
+    # beside its panel, the label may wrap in a column as wide as the colour bar wants
+    shortest = text.width(panel_labels(panel)[-1], sizes.small)
+    chrome_w = bar_w + sizes.px(40) if bar_w else min(shortest, 10 * sizes.small)
+    chrome_w = max(chrome_w, max(text.width(word, sizes.small) for word in panel_labels(panel)[-1].split()))
+    lines = 1 if shortest <= chrome_w else len(ui.wrap(text, panel_labels(panel)[-1], chrome_w, sizes.small))
+    beside_h = lines * small_line + (sizes.px(4) + small_line if bar_w else 0)
+    common = dict(label_h=label_h, bar_h=bar_h, chrome_w=chrome_w, beside_h=beside_h)
     if panel.style == "bars":
         n = panel.array.size
         names = panel.names or tuple(str(i) for i in range(n))
@@ -172,9 +188,9 @@ def box_for(panel, text, sizes, numbered: bool) -> Box:
         n, h, w = panel.array.shape
         cols, rows = stack_shape(panel)
         mh, mw = h + 2 * panel.pad, w + 2 * panel.pad
-        name_h = small_line if panel.names else 0
-        g = sizes.px(STACK_GAP)
-        least = max(1.0, sizes.px(24) / max(mh, mw))           # a map at least ~24 px across
+        name_h = small_line if stack_names(panel) else 0
+        g = stack_gap(panel, sizes)
+        least = max(1.0, sizes.px(24 if n <= MANY_MAPS else 10) / max(mh, mw))     # a map ~24 px across
 
         def stack_w(hh, cols=cols, rows=rows):
             cell = max(least, (hh - rows * name_h - (rows - 1) * g) / (rows * mh))
@@ -260,7 +276,7 @@ class Row:
     def min_h(self) -> int:
         low = max(b.min_h for b in self.boxes)
         if self.beside:
-            low = max(low, max(b.label_h + b.bar_h for b in self.boxes))
+            low = max(low, max(b.beside_h for b in self.boxes))
         return low
 
     def cap_h(self) -> int:

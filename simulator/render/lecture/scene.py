@@ -246,7 +246,6 @@ def check_checkpoint_network(args, traced) -> None:
 def run_lecture(args) -> int:
     if args.export is None and args.gif is None:
         os.environ.setdefault("SDL_VIDEO_WINDOW_POS", "centered")
-    pygame.font.init()
     session = LectureSession(args.data, args.checkpoint, args.activation, args.pool, args.seed,
                              getattr(args, "arch", None))
     check_checkpoint_network(args, session.config.arch)

@@ -112,7 +112,9 @@ def arith_lines(text, lines, width: int, size: int, theme: Theme) -> list[list[t
     """The arithmetic as runs, wrapped at spaces to width (numbers in the accent colour)."""
     out = []
     for t in lines:
-        out += ui.wrap_runs(text, runs_of(t, theme.text, theme.accent), width, size)
+        runs = runs_of(t, theme.text, theme.accent)
+        fits = text.runs_width(runs, size) <= width          # as written, its spacing kept
+        out += [runs] if fits else ui.wrap_runs(text, runs, width, size)
     return out
 
 
@@ -178,15 +180,18 @@ class StepView:
             return plan, title_size, title_lines, a_size, a_lines, a_h, c_h, k_runs, k_h, area
         c_runs = runs_of(step.caption, th.text, th.accent)
         need = min_height(boxes, inner.w, sizes)
-        # the first plan that leaves the panels room to spare (a quarter over their least), else
-        # the first that leaves them their least, else the one that says least
+        # the first plan that leaves the panels room to spare (a quarter over their least) while
+        # it keeps a key, else the first that leaves them their least, else the one that says least
         chosen = enough = None
         for plan in plans(sizes):
             chosen = measure(plan)
-            if chosen[-1].h >= 1.25 * need:
+            if chosen[-1].h >= 1.25 * need and plan.key_lines:
                 break
-            if enough is None and chosen[-1].h >= need:
-                enough = chosen
+            if chosen[-1].h >= need:
+                enough = enough or chosen
+                if not plan.key_lines:
+                    chosen = enough
+                    break
         else:
             chosen = enough or chosen
         plan, title_size, title_lines, a_size, a_lines, a_h, c_h, k_runs, k_h, area = chosen

@@ -49,11 +49,11 @@ class ZoomedFigure:
         step = self.scene.step
         panels = self.panels()
         side = (sz.px(GAP) - 10) // 2 + 1       # a row's outer labels may reach this far past it
-        rect = self.rect.inflate(-2 * max(side, sz.px(4)), -2 * sz.px(4))
+        rect = self.rect.inflate(-2 * max(side, sz.px(4)), 0)
         numbered = any(getattr(p, "style", "") in NUMBER_STYLES for p in panels)
         boxes = [box_for(p, tx, sz, numbered) for p in panels]
         pad, gap = sz.px(4), sz.px(4)
-        for size in (sz.title, sz.body):
+        for size in (sz.title, sz.body, sz.small):
             lines = arith_lines(tx, step.lines, rect.w - 2 * pad, size, th)
             a_h = len(lines) * tx.line(size) + 2 * pad if lines else 0
             area = pygame.Rect(rect.x, rect.y, rect.w, rect.h - (a_h + gap if a_h else 0))

@@ -161,12 +161,13 @@ def draw_grid(surface, text, sizes, theme: Theme, rect, panel, marks=()) -> bool
         ui.hatch(surface, outer, theme.muted, max(4, ch // 3))
     size = number_size(text, flat, cw, ch, sizes)
     lum = rgb.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+    border = 2 if cw >= 60 else 1          # large cells: a firmer line between two numbers
     for r in range(rows):
         for c in range(cols):
             cell = pygame.Rect(gx + c * cw, gy + r * ch, cw, ch)
             hidden = panel.reveal is not None and r * cols + c >= panel.reveal
             pygame.draw.rect(surface, theme.background if hidden else tuple(int(v) for v in rgb[r, c]), cell)
-            pygame.draw.rect(surface, theme.panel_border, cell, 1)
+            pygame.draw.rect(surface, theme.panel_border, cell, border)
             if size is not None and not hidden:
                 ink = INK_DARK if lum[r, c] > 140 else INK_LIGHT
                 text.number(surface, strings[r][c], cell.center, size, ink, "mono")

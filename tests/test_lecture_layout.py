@@ -19,7 +19,7 @@ from simulator.engine.lecture import build_steps, record_trace
 from simulator.engine.lecture.step import Table, parse_number
 from simulator.engine.model import NetConfig
 from simulator.render import ui
-from simulator.render.lecture.layout import NUMBER_STYLES, STACK_GAP, bar_labels, grid_strings, panel_labels
+from simulator.render.lecture.boxes import NUMBER_STYLES, STACK_GAP, bar_labels, grid_strings, panel_labels
 from simulator.render.lecture.legend import KEYS, step_key
 from simulator.render.lecture.scene import LectureScene, LectureSession
 from simulator.render.lecture.zoom import ZoomedFigure

@@ -10,8 +10,9 @@ import pygame
 
 from .. import ui
 from ..ui.theme import Theme, array_surface, gray_rgb
-from .layout import (GAP, Placed, bar_ends, bar_labels, grid_of, grid_strings, has_colour_bar, number_size, panel_labels,
-                     stack_gap, stack_names, table_columns, table_font, table_size)
+from .boxes import (GAP, bar_ends, bar_labels, grid_of, grid_strings, has_colour_bar, number_size, panel_labels, stack_gap,
+                    stack_names, table_columns, table_font, table_size)
+from .layout import Placed
 
 INK_DARK, INK_LIGHT = (0, 0, 0), (255, 255, 255)
 

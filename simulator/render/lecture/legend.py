@@ -14,7 +14,7 @@ import re
 
 from ...engine.lecture.step import Table
 from ...numbers import grid_format, ten_to
-from .layout import NUMBER_STYLES, has_colour_bar, panel_labels
+from .boxes import NUMBER_STYLES, has_colour_bar, panel_labels
 
 KEYS = (("→ space", "next step"), ("←", "back"), ("PgUp PgDn", "a layer back / on"), ("Home End", "first / last"),
         ("Z", "zoom the figure (or double click a panel)"), ("H", "this help"), ("A", "autoplay; + − its pace"),

@@ -21,7 +21,8 @@ from ...engine.lecture import STAGES
 from .. import ui
 from ..ui.theme import Theme
 from .draw import draw_panel, runs_of
-from .layout import GAP, NUMBER_STYLES, arrange, box_for, min_height
+from .boxes import GAP, NUMBER_STYLES, box_for
+from .layout import arrange, min_height
 from .legend import step_key
 
 PHASE_LABEL = {"forward": "FORWARD →", "backward": "← BACKWARD", "update": "UPDATE"}
@@ -196,7 +197,7 @@ class StepView:
             chosen = enough or chosen
         plan, title_size, title_lines, a_size, a_lines, a_h, c_h, k_runs, k_h, area = chosen
         self.plan = plan
-        self.placed, fits = arrange(boxes, area, sizes, drop=True)
+        self.placed, _ = arrange(boxes, area, sizes, drop=True)
         self._draw_header(surface, step, index, total, sizes, title_size, title_lines, inner, strip_h)
         self.silent = []
         for i, placed in enumerate(self.placed):

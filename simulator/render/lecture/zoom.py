@@ -9,7 +9,8 @@ import pygame
 
 from .. import ui
 from .draw import draw_panel
-from .layout import GAP, NUMBER_STYLES, arrange, box_for, min_height
+from .boxes import GAP, NUMBER_STYLES, box_for
+from .layout import arrange, min_height
 from .view import arith_lines, marks_everywhere
 
 

@@ -98,6 +98,36 @@ def test_every_step_passes_the_layout_check_in_every_theme_and_window(session, s
 
 
 @pytest.mark.parametrize("theme", sorted(THEMES))
+def test_the_smallest_window_still_passes_the_check(session, theme):
+    """800×600, the least --size takes: every LeNet-5 step, the floor included."""
+    scene = LectureScene(session, trace_of(session, SPECS[0]), theme)
+    window = open_window(scene, (800, 600))
+    problems = []
+    try:
+        for i in range(len(scene.steps)):
+            scene.go(i)
+            bad, sizes, _ = checked_frame(window)
+            problems += [f"step {i + 1}: {v}" for v in bad] + [f"step {i + 1}: {g!r} without numbers"
+                                                                for g in scene.view.silent]
+            if min(sizes) < floor(THEMES[theme].text_floor, 600):
+                problems.append(f"step {i + 1}: text of {min(sizes)} px")
+    finally:
+        window.close()
+    assert problems == [], "\n".join(problems[:20])
+
+
+def test_every_panel_label_writes_the_shape_it_draws(session):
+    for spec in SPECS[:3]:
+        for step in build_steps(trace_of(session, spec)):
+            for panel in step.panels:
+                if isinstance(panel, Table):
+                    continue
+                shape = "×".join(str(n) for n in panel.array.shape)
+                for label in panel_labels(panel):
+                    assert shape in label.replace(", ", "×").replace(" × ", "×"), (step.title, label, shape)
+
+
+@pytest.mark.parametrize("theme", sorted(THEMES))
 @pytest.mark.parametrize("spec", SPECS[:3])
 def test_every_steps_figure_zooms_with_every_number_at_4_percent(session, spec, theme):
     """Z with the pointer off the panels: the whole figure (its panels and the arithmetic they

@@ -39,13 +39,14 @@ def draw_help(surface, text, sizes, theme: Theme, step) -> None:
             y += ui.paragraph(text, surface, runs, pygame.Rect(inner.x, y, inner.w, h), sizes.small)
 
 
-def draw_toast(surface, text, sizes, theme: Theme, message: str, top: int) -> None:
-    """A one-line notice across the top of the panels, in the accent colour, wrapped if long."""
+def draw_toast(surface, text, sizes, theme: Theme, message: str, bottom: int) -> None:
+    """A notice ending at `bottom` (over the caption and key, the least needed for a moment),
+    framed in the accent colour, wrapped if long."""
     W = surface.get_width()
     m = sizes.px(16)
     width = W - 4 * m
     h = ui.paragraph_height(text, message, width, sizes.body) + 2 * sizes.px(8)
-    rect = pygame.Rect(2 * m - sizes.px(8), top, width + 2 * sizes.px(8), h)
+    rect = pygame.Rect(2 * m - sizes.px(8), bottom - h, width + 2 * sizes.px(8), h)
     with ui.CHECK.scope("toast", rect, layer=1):
         pygame.draw.rect(surface, theme.panel, rect, border_radius=8)
         pygame.draw.rect(surface, theme.accent, rect, 2, border_radius=8)

@@ -221,8 +221,7 @@ class LectureScene(ui.Scene):
         view, sizes = self.view, self.sizes
         view.draw(surface, self.step, self.index, len(self.steps), sizes, HINTS, self.status())
         if self.toast:
-            top = view.placed[0].outer.y if view.placed else surface.get_height() // 3
-            draw_toast(surface, view.text, sizes, self.theme, self.toast, top)
+            draw_toast(surface, view.text, sizes, self.theme, self.toast, view.footer_top - sizes.px(4))
         if self.help:
             draw_help(surface, view.text, sizes, self.theme, self.step)
 

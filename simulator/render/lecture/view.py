@@ -147,6 +147,7 @@ class StepView:
         self.placed = []           # [Placed] of the last draw, for panel_at
         self.silent = []           # labels of number grids drawn without their numbers (no room)
         self.plan = None
+        self.footer_top = 0
 
     def panel_at(self, pos) -> int | None:
         if pos is None:
@@ -223,7 +224,8 @@ class StepView:
             keys = pygame.Rect(inner.x, y, inner.w, k_h)
             with ui.CHECK.scope("key", keys):
                 ui.paragraph(tx, surface, k_runs, keys, sizes.small)
-        self._draw_footer(surface, sizes, pygame.Rect(inner.x, inner.bottom - footer_h, inner.w, footer_h), hints,
+        self.footer_top = inner.bottom - footer_h
+        self._draw_footer(surface, sizes, pygame.Rect(inner.x, self.footer_top, inner.w, footer_h), hints,
                           status, (index + 1) / total)
 
     # --- header and footer -----------------------------------------------------------

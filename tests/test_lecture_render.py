@@ -1,19 +1,21 @@
-"""Lecture mode on screen, under SDL's dummy driver: navigation, export, GIF, drawing pad."""
+"""Lecture mode on screen, under SDL's dummy driver: navigation, keys, the drawing pad, export
+(PNG and GIF at --size), the command line. The layout check of every step is in
+test_lecture_layout.py."""
 import numpy as np
 import pygame
 import pytest
-from simulator.render.ui.check import MIN_GAP as MIN_GAP_STRICT
 from PIL import Image
 
 from simulator.cli import main
 from simulator.engine.arch import Act, build
-from tests.test_lecture import SPECS
 from simulator.engine.lecture import build_steps, section_starts
 from simulator.errors import UserError
-from simulator.render.lecture.scene import (LectureScene, LectureSession, export_gif, export_pngs,
-                                          parse_range)
-from simulator.render.lecture.view import render_step
+from simulator.render import ui
+from simulator.render.lecture.export import export_gif, export_pngs, parse_range
+from simulator.render.lecture.pad import PadScene
+from simulator.render.lecture.scene import LectureScene, LectureSession, focus_note
 from simulator.render.ui.theme import THEMES
+from tests.test_lecture import SPECS
 
 
 @pytest.fixture(scope="module")
@@ -27,46 +29,21 @@ def trace(session):
     return session.trace_test_image(0)
 
 
-# beyond the specs checked number by number: a deep network (the strip is cut around the current
-# stage) and a wide one (stacks of 64 and 128 maps)
-DEEP = ("conv4k3p1-relu-conv4k3p1-relu-maxpool2-conv8k3p1-relu-conv8k3p1-relu-maxpool2-conv16k3p1-relu-"
-        "conv16k3p1-relu-maxpool2-fc64-relu-fc32-relu-fc10")
-WIDE = "conv64k5-relu-maxpool2-conv128k3-relu-maxpool2-fc256-relu-fc10"
-
-
-def trace_of(session, spec):
-    from simulator.engine.lecture import record_trace
-    from simulator.engine.model import NetConfig
-    return record_trace(session.data.test_images[5], int(session.data.test_labels[5]), config=NetConfig(build(spec)),
-                        source="test image #5")
-
-
-@pytest.fixture(scope="module", params=SPECS[:3])
-def any_trace(request, session):
-    """LeNet-5 and the issue's two example networks, traced on test image 5."""
-    return trace_of(session, request.param)
-
-
-@pytest.fixture(scope="module", params=SPECS + (DEEP, WIDE))
-def layout_trace(request, session):
-    """Every network test_lecture checks, a deep one and a wide one."""
-    return trace_of(session, request.param)
-
-
 def key(k, **kw):
     return pygame.event.Event(pygame.KEYDOWN, key=k, mod=0, unicode="", scancode=0, **kw)
 
 
 def snapshot(scene, size=(1280, 800)) -> bytes:
     surface = pygame.Surface(size)
+    scene.layout(size, ui.Sizes.for_window(size, scene.theme))
     scene.draw(surface)
     return pygame.image.tobytes(surface, "RGB")
 
 
-def not_blank(path) -> bool:
+def not_blank(path, size=(1280, 800)) -> bool:
     img = np.asarray(Image.open(path).convert("RGB"))
     colours = np.unique(img.reshape(-1, 3)[::97], axis=0)
-    return img.shape == (800, 1280, 3) and img.std() > 20 and len(colours) > 20
+    return img.shape == (size[1], size[0], 3) and img.std() > 20 and len(colours) > 20
 
 
 def test_forward_then_back_is_the_identical_step(session, trace):
@@ -74,6 +51,7 @@ def test_forward_then_back_is_the_identical_step(session, trace):
     before, picture = scene.step, snapshot(scene)
     scene.handle(key(pygame.K_RIGHT))
     assert scene.index == 11 and scene.step is not before
+    assert snapshot(scene) != picture
     scene.handle(key(pygame.K_LEFT))
     assert scene.step is before
     assert snapshot(scene) == picture
@@ -98,6 +76,39 @@ def test_keys_move_through_the_lecture(session, trace):
     assert scene.focus == 3 and len(scene.steps) == n and scene.index == starts[1]
     scene.handle(key(pygame.K_t))
     assert scene.theme.name == "light"
+    assert scene.handle(key(pygame.K_ESCAPE)) == ui.BACK
+
+
+def test_h_opens_the_help_and_esc_closes_it_before_quitting(session, trace):
+    scene = LectureScene(session, trace, "dark")
+    plain = snapshot(scene)
+    scene.handle(key(pygame.K_h))
+    assert scene.help and snapshot(scene) != plain
+    assert scene.handle(key(pygame.K_ESCAPE)) is None and not scene.help
+    assert snapshot(scene) == plain
+    assert scene.handle(key(pygame.K_ESCAPE)) == ui.BACK
+
+
+def test_a_digit_key_past_a_layers_filters_says_what_it_shows(session, trace):
+    """Key 7 on LeNet-5: conv1 has 6 filters, so its steps show filter 1; the screen says so."""
+    scene = LectureScene(session, trace, "dark")
+    assert scene.toast == ""
+    scene.handle(key(pygame.K_7))
+    assert scene.toast == "conv1 has 6 filters: 7 shows its filter 1"
+    conv1 = next(s for s in scene.steps if s.kind == "conv-window")
+    assert "filter 1" in conv1.title                # what the notice says is what the steps show
+    ui.CHECK.enable()
+    try:
+        snapshot(scene)
+        assert any(t == "conv1 has 6 filters: 7 shows its filter 1" for _, _, t in ui.CHECK.texts())
+    finally:
+        ui.CHECK.disable()
+    scene.update(10.0)                               # the notice goes after a few seconds
+    assert scene.toast == ""
+    scene.handle(key(pygame.K_5))                    # every layer has a filter 5: nothing to say
+    assert scene.toast == ""
+    assert focus_note(build(SPECS[1]), 9) == "conv1 has 8 filters: 9 shows its filter 1"
+    assert focus_note(build("conv64k5-relu-maxpool2-conv128k3-relu-maxpool2-fc256-relu-fc10"), 9) == ""
 
 
 def test_autoplay_advances_at_its_pace(session, trace):
@@ -108,29 +119,51 @@ def test_autoplay_advances_at_its_pace(session, trace):
     assert scene.index == 0
     scene.update(2.0)
     assert scene.index == 1
+    assert "autoplay 2 s/step" in scene.status()
     scene.handle(key(pygame.K_a))
     scene.update(100.0)
     assert scene.index == 1
 
 
-def test_new_digit_and_drawn_digit(session, trace):
+def test_new_digit_and_a_drawn_digit_through_the_window(session, trace):
+    pygame.display.init()
+    screen = pygame.display.set_mode((1024, 768))
     scene = LectureScene(session, trace, index=5)
-    scene.handle(key(pygame.K_n))
-    assert scene.trace is not trace and scene.index == 5
-    scene.handle(key(pygame.K_d))
-    assert scene.pad is not None
-    snapshot(scene)                                  # lays out the pad
-    r = scene.pad.pad_rect
-    scene.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=(r.centerx, r.y + r.h // 5)))
-    for t in np.linspace(0, 1, 12):
-        scene.handle(pygame.event.Event(pygame.MOUSEMOTION, pos=(r.centerx, int(r.y + r.h * (0.2 + 0.6 * t))),
-                                        rel=(0, 1), buttons=(1, 0, 0)))
-    scene.handle(pygame.event.Event(pygame.MOUSEBUTTONUP, button=1, pos=(r.centerx, int(r.y + r.h * 0.8))))
-    scene.handle(key(pygame.K_1))
-    assert scene.pad is None
-    assert scene.trace.source == "your drawing" and scene.trace.label == 1 and scene.index == 0
-    assert scene.trace.image.max() > 200
-    assert len(scene.steps) == 46
+    window = ui.Window(scene, ui.WindowOptions(size=(1024, 768)), screen=screen)
+    try:
+        window.run(1)
+        window.running = True                        # run(1) ends at its frame cap; frames go on by hand
+        window.frame([key(pygame.K_n)], 0.0)
+        assert scene.trace is not trace and scene.index == 5
+        window.frame([key(pygame.K_d)], 0.0)
+        pad = window.scene
+        assert isinstance(pad, PadScene)
+        r = pad.pad_rect
+        strokes = [pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=(r.centerx, r.y + r.h // 5))]
+        for t in np.linspace(0, 1, 12):
+            strokes.append(pygame.event.Event(pygame.MOUSEMOTION, pos=(r.centerx, int(r.y + r.h * (0.2 + 0.6 * t))),
+                                              rel=(0, 1), buttons=(1, 0, 0)))
+        strokes.append(pygame.event.Event(pygame.MOUSEBUTTONUP, button=1, pos=(r.centerx, int(r.y + r.h * 0.8))))
+        window.frame(strokes, 0.0)
+        assert pad.preview.max() > 200
+        window.frame([key(pygame.K_1)], 0.0)
+        assert window.scene is scene
+        assert scene.trace.source == "your drawing" and scene.trace.label == 1 and scene.index == 0
+        assert scene.trace.image.max() > 200
+        assert len(scene.steps) == 46
+        window.frame([key(pygame.K_d)], 0.0)         # Esc leaves the pad without a drawing
+        window.frame([key(pygame.K_ESCAPE)], 0.0)
+        assert window.scene is scene and scene.trace.source == "your drawing"
+    finally:
+        window.close()
+
+
+def test_the_pad_says_draw_first(session, trace):
+    got = []
+    pad = PadScene(THEMES["dark"], lambda image, label: got.append(label))
+    pad.layout((1280, 800), ui.Sizes.for_window((1280, 800), pad.theme))
+    assert pad.handle(key(pygame.K_3)) is None and got == [] and "first" in pad.message
+    assert pad.handle(key(pygame.K_ESCAPE)) == ui.BACK
 
 
 def test_export_writes_one_non_blank_png_per_step(session, trace, tmp_path):
@@ -141,19 +174,14 @@ def test_export_writes_one_non_blank_png_per_step(session, trace, tmp_path):
     assert all(not_blank(p) for p in paths)
 
 
-def test_gif_of_a_range(session, trace, tmp_path):
+@pytest.mark.parametrize("size", [(1024, 768), (1920, 1080)])
+def test_export_and_gif_at_a_size(session, trace, tmp_path, size):
     steps = build_steps(trace)
-    path = export_gif(steps, tmp_path / "lecture.gif", parse_range("45:46", len(steps)), "dark")
+    paths = export_pngs(steps, tmp_path, parse_range("5", len(steps)), "dark", size)
+    assert not_blank(paths[0], size)
+    path = export_gif(steps, tmp_path / "lecture.gif", parse_range("45:46", len(steps)), "dark", size)
     with Image.open(path) as gif:
-        assert gif.n_frames == 2 and gif.size == (1280, 800)
-
-
-def test_every_step_draws_on_projector_and_small_window(session, trace):
-    steps = build_steps(trace, focus=7)
-    for size in ((1280, 800), (960, 600)):
-        surface = pygame.Surface(size)
-        for i, step in enumerate(steps):
-            render_step(surface, step, i, len(steps), THEMES["projector"], "hints", "status")
+        assert gif.n_frames == 2 and gif.size == size
 
 
 def test_range_parsing():
@@ -171,6 +199,10 @@ def test_cli_export_and_errors(mnist_dir, tmp_path, capsys):
     assert main(["lecture", "--data", str(mnist_dir), "--export", str(out), "--range", "1:2",
                  "--digit", "3", "--theme", "dark"]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["step-001.png", "step-002.png"]
+    small = tmp_path / "small"
+    assert main(["lecture", "--data", str(mnist_dir), "--export", str(small), "--range", "5", "--size",
+                 "1024x768"]) == 0
+    assert not_blank(small / "step-005.png", (1024, 768))
     assert main(["lecture", "--data", str(mnist_dir), "--export", str(out), "--range", "9:1"]) == 2
     assert main(["lecture", "--data", str(mnist_dir), "--export", str(out), "--goto", "500"]) == 2
     assert main(["lecture", "--data", str(mnist_dir), "--export", str(out), "--digit", "10000"]) == 2
@@ -194,59 +226,6 @@ def test_checkpoint_sets_the_architecture(mnist_dir, tmp_path):
     np.testing.assert_array_equal(trace.params["fc1_w"], params["fc1_w"])
     steps = build_steps(trace)
     assert len(steps) == 46 and any("tanh" in s.title for s in steps)
-
-
-@pytest.mark.parametrize("theme", ["dark", "light", "projector"])
-def test_every_step_in_every_theme_and_size_keeps_text_at_least_14px_at_1280x800(any_trace, theme, monkeypatch):
-    """Every font the lecture asks for at 1280×800 is ≥ 14 px; 1024×768 and 1920×1080 draw too."""
-    from simulator.render.lecture import draw as lecture_draw, view as lecture_view
-    sizes = []
-    for module in (lecture_view, lecture_draw):
-        original = module.load_font
-        monkeypatch.setattr(module, "load_font",
-                            lambda face, size, _o=original: (sizes.append(size), _o(face, size))[1])
-    steps = build_steps(any_trace, focus=2)
-    for size in ((1280, 800), (1024, 768), (1920, 1080)):
-        surface = pygame.Surface(size)
-        sizes.clear()
-        for i, step in enumerate(steps):
-            render_step(surface, step, i, len(steps), THEMES[theme], "hints", "status")
-        if size == (1280, 800):
-            assert min(sizes) >= 14, (theme, min(sizes))
-
-
-@pytest.mark.parametrize("theme", ["dark", "light", "projector"])
-def test_layout_check_every_step_every_size(layout_trace, theme):
-    """The shared layout check: no text of any step outside the screen or over another text,
-    at 1024×768, 1280×800 and 1920×1080, for every network checked."""
-    from simulator.render import ui
-    steps = build_steps(layout_trace, focus=1)
-    ui.CHECK.enable(min_gap=MIN_GAP_STRICT)
-    try:
-        problems = []
-        for size in ((1024, 768), (1280, 800), (1920, 1080)):
-            surface = pygame.Surface(size)
-            for i, step in enumerate(steps):
-                ui.CHECK.clear()
-                with ui.CHECK.scope("lecture", surface.get_rect()):
-                    render_step(surface, step, i, len(steps), THEMES[theme], "hints", "status")
-                problems += [f"{size} step {i + 1}: {v}" for v in ui.CHECK.violations(surface.get_rect())]
-    finally:
-        ui.CHECK.disable()
-    assert problems == [], "\n".join(problems[:20]) + f"\n({len(problems)} in all)"
-
-
-def test_every_panel_label_writes_the_shape_it_draws(any_trace):
-    from simulator.engine.lecture.step import Table
-    from simulator.render.lecture.view import panel_labels
-    for step in build_steps(any_trace):
-        for panel in step.panels:
-            if isinstance(panel, Table):
-                continue
-            shape = "×".join(str(n) for n in panel.array.shape)
-            for label in panel_labels(panel):
-                flat = label.replace(", ", "×").replace(" × ", "×")
-                assert shape in flat, (step.title, label, shape)
 
 
 def test_lecture_takes_arch_and_a_checkpoints_own_network(mnist_dir, tmp_path, capsys):

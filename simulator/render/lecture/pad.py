@@ -1,7 +1,9 @@
-"""Draw your own digit for the lecture: a mouse pad, then a digit key says what it is.
+"""Draw your own digit for the lecture (D): a scene of its own on the kit's window runner. The
+mouse draws; a digit key says what it is, hands (image, label) to the lecture and returns to it;
+Esc returns without a drawing.
 
-The drawing is prepared like MNIST by the engine (drawing.prepare_uint8); the
-preview shows exactly the 28×28 image the lecture will trace.
+The drawing is prepared like MNIST by the engine (drawing.prepare_uint8); the preview shows
+exactly the 28×28 image the lecture will trace.
 """
 from __future__ import annotations
 
@@ -9,8 +11,8 @@ import numpy as np
 import pygame
 
 from ...engine.drawing import prepare_uint8
-from .view import px
-from ..ui.theme import Theme, array_surface, gray_rgb, load_font
+from .. import ui
+from ..ui.theme import array_surface, gray_rgb
 
 CANVAS = 280          # canvas resolution (10× MNIST)
 BRUSH = 18.0          # brush radius in canvas pixels (MNIST strokes are 2–3 px of 28)
@@ -18,27 +20,40 @@ _ROWS, _COLS = np.mgrid[0:CANVAS, 0:CANVAS]
 
 DIGIT_KEYS = {getattr(pygame, f"K_{d}"): d for d in range(10)}
 DIGIT_KEYS.update({getattr(pygame, f"K_KP{d}"): d for d in range(10)})
+INSTRUCTIONS = ("Draw with the mouse (left button).",
+                "Then press the digit key it is, 0–9, to trace it through the network.", "C clears · Esc goes back.")
 
 
-class PadScene:
-    """handle(event) / update(dt) / draw(surface). When done, `result` is (image, label) or
-    False (cancelled); the lecture scene then takes over again."""
+class PadScene(ui.Scene):
+    """done(image, label) is called when a digit key ends the drawing."""
+    title = "CNN Simulator: draw a digit"
 
-    def __init__(self, theme: Theme):
+    def __init__(self, theme, done):
         self.theme = theme
+        self.done = done
+        self.text = ui.Text(theme)
+        self.sizes = ui.Sizes.for_window((1280, 800), theme)
+        self.size = (1280, 800)
         self.canvas = np.zeros((CANVAS, CANVAS), np.float64)
         self.preview = np.zeros((28, 28), np.uint8)
         self.last = None
-        self.result = None
         self.message = ""
         self.pad_rect = pygame.Rect(0, 0, 1, 1)
 
+    def layout(self, size, sizes) -> None:
+        self.size, self.sizes = size, sizes
+        W, H = size
+        m = sizes.px(16)
+        top = m + self.text.line(sizes.heading, "bold") + sizes.px(12)
+        side = int(min(W * 0.5, H - top - m))
+        self.pad_rect = pygame.Rect(m, top, side, side)
+
     # --- input --------------------------------------------------------------------
-    def handle(self, event) -> None:
+    def handle(self, event):
         if event.type == pygame.KEYDOWN:
             if event.key == pygame.K_ESCAPE:
-                self.result = False
-            elif event.key in (pygame.K_c, pygame.K_BACKSPACE, pygame.K_DELETE):
+                return ui.BACK
+            if event.key in (pygame.K_c, pygame.K_BACKSPACE, pygame.K_DELETE):
                 self.canvas[:] = 0
                 self.preview[:] = 0
                 self.message = ""
@@ -46,7 +61,8 @@ class PadScene:
                 if not self.preview.any():
                     self.message = "Draw a digit first."
                 else:
-                    self.result = (self.preview.copy(), DIGIT_KEYS[event.key])
+                    self.done(self.preview.copy(), DIGIT_KEYS[event.key])
+                    return ui.BACK
         elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
             self.last = self._to_canvas(event.pos)
             self.stroke(self.last, self.last)
@@ -57,6 +73,7 @@ class PadScene:
         elif event.type == pygame.MOUSEBUTTONUP and event.button == 1:
             self.last = None
             self.preview = prepare_uint8(self.canvas)
+        return None
 
     def _to_canvas(self, pos) -> tuple[float, float]:
         r = self.pad_rect
@@ -78,38 +95,30 @@ class PadScene:
             d = np.hypot(rr - y, cc - x) / BRUSH
             np.maximum(patch, np.clip(1.5 - 1.5 * d * d, 0.0, 1.0), out=patch)
 
-    def update(self, dt: float) -> None:
-        pass
-
     # --- drawing ------------------------------------------------------------------
-    def draw(self, surface: pygame.Surface) -> None:
-        t = self.theme
+    def draw(self, surface: pygame.Surface):
+        t, tx, sz = self.theme, self.text, self.sizes
         W, H = surface.get_size()
         surface.fill(t.background)
-        m = max(16, int(min(W, H) * 0.025))
-        title = load_font("bold", px(t, 27)).render("Draw your own digit", True, t.text)
-        surface.blit(title, (m, m))
-        side = int(min(W * 0.5, H - 2 * m - title.get_height() - px(t, 90)))
-        self.pad_rect = pygame.Rect(m, m + title.get_height() + 16, side, side)
+        m = sz.px(16)
+        ui.CHECK.begin("draw a digit", surface.get_rect())
+        tx.draw(surface, "Draw your own digit", (m, m), sz.heading, t.text, "bold")
+        side = self.pad_rect.w
         ink = gray_rgb(self.canvas, 0.0, 1.0)
         surface.blit(pygame.transform.scale(array_surface(ink, 1), (side, side)), self.pad_rect)
         pygame.draw.rect(surface, t.accent, self.pad_rect.inflate(6, 6), 3)
-        px_side = min(W - self.pad_rect.right - 3 * m, side // 2)
-        cell = max(1, px_side // 28)
-        prev_rect = pygame.Rect(self.pad_rect.right + 2 * m, self.pad_rect.y + px(t, 30), 28 * cell, 28 * cell)
-        label = load_font("sans", px(t, 17)).render("what the network will see (28×28)", True, t.muted)
-        surface.blit(label, (prev_rect.x, prev_rect.y - label.get_height() - 6))
-        surface.blit(array_surface(gray_rgb(self.preview, 0, 255), cell), prev_rect)
-        pygame.draw.rect(surface, t.panel_border, prev_rect.inflate(4, 4), 1)
-        font = load_font("sans", px(t, 19))
-        lines = ["Draw with the mouse (left button).",
-                 "Then press the digit key it is, 0–9,",
-                 "to trace it through the network.",
-                 "C clears · Esc goes back."]
+        x = self.pad_rect.right + 2 * m
+        width = W - x - m
+        label = ui.first_fitting(tx, ("what the network will see (28×28)", "what it will see (28×28)", "28×28"),
+                                 width, sz.body) or "28×28"
+        r = tx.draw(surface, label, (x, self.pad_rect.y), sz.body, t.muted)
+        cell = max(1, min(width, side // 2) // 28)
+        preview = pygame.Rect(x, r.bottom + sz.px(6), 28 * cell, 28 * cell)
+        surface.blit(array_surface(gray_rgb(self.preview, 0, 255), cell), preview)
+        pygame.draw.rect(surface, t.panel_border, preview.inflate(4, 4), 1)
+        y = preview.bottom + sz.px(20)
+        for line in INSTRUCTIONS:
+            y += ui.paragraph(tx, surface, line, pygame.Rect(x, y, width, H - y), sz.body)
         if self.message:
-            lines.append(self.message)
-        y = prev_rect.bottom + px(t, 24)
-        for i, line in enumerate(lines):
-            color = t.accent if self.message and i == len(lines) - 1 else t.text
-            surface.blit(font.render(line, True, color), (prev_rect.x, y))
-            y += font.get_linesize()
+            ui.paragraph(tx, surface, self.message, pygame.Rect(x, y + sz.px(8), width, H - y), sz.body, t.accent)
+        return None

@@ -1,31 +1,33 @@
 """`python main.py lecture`: one operation per key press, forward and backward.
 
 The lecture is a list of Steps built from one recorded pass of the real engine; this module
-only shows them (a window), or writes them out (--export DIR as PNGs, --gif PATH) without
-opening a window.
+shows them in a scene of the kit's window runner (view.py draws a step, zoom.py its figure for
+Z, overlay.py the H help, pad.py the D drawing pad), or writes them out without a window
+(export.py: --export DIR as PNGs, --gif PATH).
 """
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 import pygame
 
-from ...engine.lecture import build_steps, record_trace, section_starts
+from ...engine.arch import Conv
 from ...engine.config import TrainConfig
+from ...engine.lecture import build_steps, record_trace, section_starts
 from ...errors import UserError
-from .pad import DIGIT_KEYS, PadScene
-from .view import render_step
 from .. import ui
 from ..ui.theme import THEMES
+from .export import export_gif, export_pngs, parse_range
+from .overlay import TOAST_SECONDS, draw_help, draw_toast
+from .pad import DIGIT_KEYS, PadScene
+from .view import StepView
+from .zoom import ZoomedFigure
 
-SIZE = (1280, 800)
 THEME_ORDER = ("projector", "dark", "light")
-HINTS = ("→/space next   ← back   PgUp/PgDn layer   A autoplay   +/− pace   0–9 filter   N digit   "
-         "D draw   T theme")
+HINTS = (("→", "next"), ("←", "back"), ("Z", "zoom"), ("H", "help, symbols"), ("PgUp/PgDn", "layer"),
+         ("0–9", "filter"), ("A", "autoplay"), ("N", "new digit"), ("D", "draw"), ("T", "theme"))
 PACES = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0)   # seconds per step in autoplay
-GIF_SECONDS = 3.0
 
 
 class LectureSession:
@@ -59,27 +61,47 @@ class LectureSession:
         return record_trace(image, label, self.params, self.config, source="your drawing")
 
 
+def focus_note(arch, focus: int) -> str:
+    """What a number key did where a conv layer has fewer filters than the key's number:
+    "conv1 has 6 filters: 7 shows its filter 1" ('' when every layer has that filter)."""
+    notes = [f"{c.name} has {c.filters} filters: {focus} shows its filter {focus % c.filters}"
+             for c in arch.of_type(Conv) if c.filters <= focus]
+    return "; ".join(notes)
+
+
 class LectureScene(ui.Scene):
-    """Steps through the lecture, a scene of the kit's window runner."""
+    """Steps through the lecture (keys: HINTS; H lists them all)."""
     title = "CNN Simulator: lecture"
 
     def __init__(self, session: LectureSession | None, trace, theme: str = "projector", index: int = 0,
-                 focus: int = 0):
+                 focus: int | None = None):
         self.session = session
         self.trace = trace
-        self.focus = focus
-        self.steps = build_steps(trace, focus)
+        self.focus = focus               # None: the map each layer shows unless a number key chose one
+        self.steps = self._build()
         self.index = min(max(0, index), len(self.steps) - 1)
         self.theme = THEMES[theme]
         self.autoplay = False
         self.pace = 3
         self.clock = 0.0
-        self.pad: PadScene | None = None
-        self._cache = (None, None)
+        self.help = False
+        self.toast, self.toast_left = "", 0.0
+        self.size, self.sizes = (1280, 800), ui.Sizes.for_window((1280, 800), self.theme)
+        self._view = None
+        self._frame = (None, None)
+
+    def _build(self):
+        return build_steps(self.trace) if self.focus is None else build_steps(self.trace, self.focus)
 
     @property
     def step(self):
         return self.steps[self.index]
+
+    @property
+    def view(self) -> StepView:
+        if self._view is None or self._view.theme is not self.theme:
+            self._view = StepView(self.theme, ui.Text(self.theme))
+        return self._view
 
     # --- navigation -----------------------------------------------------------------
     def go(self, index: int) -> None:
@@ -95,27 +117,32 @@ class LectureScene(ui.Scene):
 
     def set_trace(self, trace, index: int | None = None) -> None:
         self.trace = trace
-        self.steps = build_steps(trace, self.focus)
+        self.steps = self._build()
         self.go(self.index if index is None else index)
 
     def set_focus(self, focus: int) -> None:
         self.focus = focus
-        self.steps = build_steps(self.trace, focus)
+        self.steps = self._build()
         self.go(self.index)
+        self.notify(focus_note(self.trace.arch, focus))
 
-    # --- scene protocol -------------------------------------------------------------
+    def take_drawing(self, image: np.ndarray, label: int) -> None:
+        """The pad's drawing, traced from step 1."""
+        if self.session is not None:
+            self.set_trace(self.session.trace_drawing(image, label), index=0)
+
+    # --- the scene contract -----------------------------------------------------------
+    def layout(self, size, sizes) -> None:
+        self.size, self.sizes = tuple(size), sizes
+        self._frame = (None, None)
+
     def handle(self, event):
-        if self.pad is not None:
-            self.pad.handle(event)
-            if self.pad.result is not None:
-                if self.pad.result and self.session is not None:
-                    self.set_trace(self.session.trace_drawing(*self.pad.result), index=0)
-                self.pad = None
-            return None
         if event.type != pygame.KEYDOWN:
             return None
         k = event.key
-        if k in (pygame.K_RIGHT, pygame.K_SPACE, pygame.K_RETURN):
+        if self.help and k in (pygame.K_h, pygame.K_ESCAPE):
+            self.help = False
+        elif k in (pygame.K_RIGHT, pygame.K_SPACE, pygame.K_RETURN):
             self.go(self.index + 1)
         elif k in (pygame.K_LEFT, pygame.K_BACKSPACE):
             self.go(self.index - 1)
@@ -127,6 +154,8 @@ class LectureScene(ui.Scene):
             self.jump_section(+1)
         elif k == pygame.K_PAGEUP:
             self.jump_section(-1)
+        elif k == pygame.K_h:
+            self.help = True
         elif k == pygame.K_a:
             self.autoplay = not self.autoplay
             self.clock = 0.0
@@ -140,89 +169,61 @@ class LectureScene(ui.Scene):
         elif k == pygame.K_n and self.session is not None:
             self.set_trace(self.session.trace_test_image(self.session.random_index()))
         elif k == pygame.K_d and self.session is not None:
-            self.pad = PadScene(self.theme)
             self.autoplay = False
+            return ui.Open(PadScene(self.theme, self.take_drawing))
         elif k in DIGIT_KEYS:
             self.set_focus(DIGIT_KEYS[k])
         elif k in (pygame.K_ESCAPE, pygame.K_q):
             return ui.BACK
         return None
 
-    def update(self, dt: float) -> None:
-        if not self.autoplay or self.pad is not None:
-            return
+    def update(self, dt: float):
+        if self.toast_left > 0:
+            self.toast_left -= dt
+            if self.toast_left <= 0:
+                self.toast = ""
+        if not self.autoplay:
+            return None
         self.clock += dt
         if self.clock >= PACES[self.pace]:
             if self.index >= len(self.steps) - 1:
                 self.autoplay = False
             else:
                 self.go(self.index + 1)
+        return None
+
+    def notify(self, message: str) -> None:
+        """A notice for a few seconds over the step (what a key did, a screenshot saved)."""
+        self.toast, self.toast_left = message, (TOAST_SECONDS if message else 0.0)
+
+    def zoom_target(self, pos):
+        return ZoomedFigure(self, self.view.panel_at(pos))
 
     def status(self) -> str:
         t = self.trace
-        text = f"{t.source} · label {t.label} · filter {self.focus}"
+        text = f"{t.source} · label {t.label}" + (f" · filter {self.focus}" if self.focus is not None else "")
         if self.autoplay:
-            text += f" · autoplay {PACES[self.pace]:g} s/step"
+            pace = PACES[self.pace]
+            text += f" · autoplay {ui.fmt(pace, 0 if pace == int(pace) else 1)} s/step"
         return text
 
-    def draw(self, surface: pygame.Surface) -> None:
-        if self.pad is not None:
-            self.pad.theme = self.theme
-            self.pad.draw(surface)
-            return
-        key = (id(self.step), self.theme.name, surface.get_size(), self.status())
-        if self._cache[0] != key:     # a step is drawn once, then blitted every frame
+    def draw(self, surface: pygame.Surface):
+        key = (id(self.step), self.theme.name, surface.get_size(), self.status(), self.help, self.toast)
+        if self._frame[0] != key or ui.CHECK.enabled:     # a step is drawn once, then blitted
             frame = pygame.Surface(surface.get_size())
-            render_step(frame, self.step, self.index, len(self.steps), self.theme, HINTS, self.status())
-            self._cache = (key, frame)
-        surface.blit(self._cache[1], (0, 0))
+            self.render(frame)
+            self._frame = (key, frame)
+        surface.blit(self._frame[1], (0, 0))
+        return None
 
-
-# ----------------------------------------------------------------------------- no window
-
-def parse_range(text: str | None, total: int) -> range:
-    """'A:B' (1-based, inclusive; A or B may be left out) → 0-based range of step indices."""
-    if not text:
-        return range(total)
-    a, sep, b = text.partition(":")
-    try:
-        first = int(a) if a.strip() else 1
-        last = (int(b) if b.strip() else total) if sep else first
-    except ValueError:
-        raise UserError(f"--range {text!r}: expected A:B with step numbers, e.g. 5:12") from None
-    if not 1 <= first <= last <= total:
-        raise UserError(f"--range {text}: steps go from 1 to {total}, and A must not exceed B")
-    return range(first - 1, last)
-
-
-def render_frames(steps, indices, theme_name: str, size=SIZE, status: str = ""):
-    """Yield (index, Surface) for each step index, drawn without a window."""
-    theme = THEMES[theme_name]
-    for i in indices:
-        surface = pygame.Surface(size)
-        render_step(surface, steps[i], i, len(steps), theme, "", status)
-        yield i, surface
-
-
-def export_pngs(steps, folder: Path, indices, theme_name: str, size=SIZE, status: str = "") -> list[Path]:
-    folder = Path(folder)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise UserError(f"--export {folder}: cannot create the folder ({e.strerror})") from None
-    written = []
-    for i, surface in render_frames(steps, indices, theme_name, size, status):
-        written.append(ui.export.save_png(surface, folder / f"step-{i + 1:03d}.png"))
-    return written
-
-
-def export_gif(steps, path: Path, indices, theme_name: str, size=SIZE, status: str = "",
-               seconds: float = GIF_SECONDS) -> Path:
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise UserError(f"--gif {path}: folder {path.parent} does not exist")
-    frames = (surface for _, surface in render_frames(steps, indices, theme_name, size, status))
-    return ui.export.save_gif(frames, path, seconds, palette=False)
+    def render(self, surface: pygame.Surface) -> None:
+        """The step, its help and its notice, drawn afresh."""
+        view, sizes = self.view, self.sizes
+        view.draw(surface, self.step, self.index, len(self.steps), sizes, HINTS, self.status())
+        if self.toast:
+            draw_toast(surface, view.text, sizes, self.theme, self.toast, view.footer_top - sizes.px(4))
+        if self.help:
+            draw_help(surface, view.text, sizes, self.theme, self.step)
 
 
 # ----------------------------------------------------------------------------- entry point
@@ -244,7 +245,6 @@ def check_checkpoint_network(args, traced) -> None:
 def run_lecture(args) -> int:
     if args.export is None and args.gif is None:
         os.environ.setdefault("SDL_VIDEO_WINDOW_POS", "centered")
-    pygame.font.init()
     session = LectureSession(args.data, args.checkpoint, args.activation, args.pool, args.seed,
                              getattr(args, "arch", None))
     check_checkpoint_network(args, session.config.arch)

@@ -1,54 +1,44 @@
-"""One lecture step laid out on a surface: pipeline strip, title, panels, arithmetic, caption.
+"""One lecture step on a surface of any size: the network strip, the title, the panels, the
+arithmetic, the caption, the key to the step's symbols, the key hints and the status.
 
-    render_step(surface, step, index, total, theme, footer)
+    view = StepView(theme, text)
+    view.draw(surface, step, index, total, sizes, hints=HINTS, status="test image #0 · label 7")
+    view.panel_at(pos)          # the panel under pos (for the zoom), or None
 
-The layout adapts to the surface size; every font comes from the theme (cached), so the
-projector theme's larger type reflows the same screen rather than overflowing it.
+Every size comes from the window's Sizes: the strip, labels, key and hints at sizes.small (the
+floor), the caption at body, the arithmetic at heading, title or body (never under body: it
+wraps instead). When the panels' number grids would not fit, the screen says less: smaller
+arithmetic and title first, then fewer entries in the key (H still lists every symbol), then
+a smaller caption, then labels beside the panels, then the plain maps that only give context.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import replace
+from dataclasses import dataclass
 
-import numpy as np
 import pygame
 
 from ...engine.lecture import STAGES
-from ...engine.lecture.step import Step, Table, Text, exponent_label, grid_format
-from .draw import (colour_bar, colour_bar_width, put, draw_bars, draw_map, draw_stack, draw_table, paragraph, paragraph_height,
-                           rich_line, table_size, wrap)
-from ..ui.theme import THEMES, Theme, load_font
-from ..ui import CHECK
-from ..ui.sizes import MAX_UNIT, MIN_UNIT, REFERENCE
+from .. import ui
+from ..ui.theme import Theme
+from .draw import draw_panel, runs_of
+from .boxes import GAP, NUMBER_STYLES, box_for
+from .layout import arrange, min_height
+from .legend import step_key
 
 PHASE_LABEL = {"forward": "FORWARD →", "backward": "← BACKWARD", "update": "UPDATE"}
-GAP = 28
 
 
-def px(theme: Theme, size: float) -> int:
-    return max(8, round(size * theme.scale))
-
-
-def floor_px(theme: Theme) -> int:
-    """The smallest text the lecture draws: 14 px at 1280×800, scaled with the window only
-    (the projector theme's larger type does not raise the floor)."""
-    return max(10, round(14 * window_scale(theme)))
-
-
-def window_scale(theme: Theme) -> float:
-    """How much larger than at 1280×800 the window draws (the theme's own type size left out)."""
-    return theme.scale / (THEMES[theme.name].scale if theme.name in THEMES else 1.0)
-
-
-def has_colour_bar(panel) -> bool:
-    return not isinstance(panel, Table) and panel.style != "bars"
-
-
-def phase_color(theme: Theme, phase: str) -> tuple:
+def phase_colour(theme: Theme, phase: str) -> tuple:
     return {"forward": theme.good, "backward": theme.negative, "update": theme.accent}[phase]
 
 
-# ----------------------------------------------------------------------------- header, footer
+def marks_everywhere(step) -> bool:
+    """The ∂Y stack of a conv's ∂input sum: every filter's share comes from the same marked
+    cells of its own map, so the marks are drawn on every map."""
+    return step.kind == "conv-dx-sum"
+
+
+# ----------------------------------------------------------------------------- the strip
 
 def strip_range(widths: list[int], seps: list[int], current: int, room: int, more: int) -> tuple[int, int]:
     """[lo, hi): the stages to draw so the strip fits `room` px: all when they fit, else those
@@ -65,318 +55,226 @@ def strip_range(widths: list[int], seps: list[int], current: int, room: int, mor
     return lo, hi
 
 
-def draw_strip(surface, step: Step, theme: Theme, x: int, y: int, width: int) -> int:
-    """The network's stages in a row, the current one boxed; returns the height used. A network
-    too long for one row shows the stages around the current one, "…" where it is cut."""
+def draw_strip(surface, text, sizes, theme: Theme, step, rect: pygame.Rect) -> None:
+    """The network's stages in a row, the current one boxed in the phase's colour; a network
+    too long for the width shows the stages around the current one, "…" where it is cut."""
     stages = step.stages or STAGES
     keys = [k for k, _ in stages]
     current = keys.index(step.layer) if step.layer in keys else -1
     arrow = " ← " if step.phase == "backward" else " → "
-    # the update is not a layer the gradient flows through: it follows the loss, set apart by "|"
-    seps = [arrow] * (len(stages) - 2) + ["   |   "]
-    size = px(theme, 15)
-    while True:
-        font = load_font("sans", size)
-        total = sum(font.size(n)[0] for _, n in stages) + sum(font.size(a)[0] for a in seps) + 12
-        if total <= width or size <= floor_px(theme):
-            break
-        size -= 1
-    dots = font.size("…" + arrow)[0]
-    lo, hi = strip_range([font.size(n)[0] for _, n in stages], [font.size(a)[0] for a in seps] + [0],
-                         max(current, 0), width - 12, dots)
-    total = (sum(font.size(n)[0] for _, n in stages[lo:hi]) + sum(font.size(a)[0] for a in seps[lo:hi - 1]) + 12
-             + dots * ((lo > 0) + (hi < len(stages))))
-    cx = x + (width - total) // 2
-    strip = None
+    seps = [arrow] * (len(stages) - 2) + ["   |   "]     # the update follows the loss, set apart
+    size = sizes.small
+    pad = max(6, sizes.px(6))
+    widths = [text.width(n, size) for _, n in stages]
+    sep_w = [text.width(s, size) for s in seps] + [0]
+    dots = text.width("…" + arrow, size)
+    lo, hi = strip_range(widths, sep_w, max(current, 0), rect.w - 2 * pad, dots)
+    total = sum(widths[lo:hi]) + sum(sep_w[lo:hi - 1]) + 2 * pad + dots * ((lo > 0) + (hi < len(stages)))
+    x = rect.x + (rect.w - total) // 2
+    y = rect.y + 2
+    with ui.CHECK.scope("strip", rect):
+        if lo > 0:
+            x = text.draw(surface, "…" + arrow, (x, y), size, theme.muted).right
+        for i in range(lo, hi):
+            name = stages[i][1]
+            passed = i >= current if step.phase == "backward" else i <= current
+            if i == current:
+                x += pad
+                box = pygame.Rect(x, y, widths[i], text.height(size)).inflate(2 * pad - 2, 2)
+                pygame.draw.rect(surface, phase_colour(theme, step.phase), box, border_radius=4)
+                x = text.draw(surface, name, (x, y), size, theme.background).right + pad
+            else:
+                x = text.draw(surface, name, (x, y), size, theme.text if passed else theme.muted).right
+            if i < hi - 1:
+                x = text.draw(surface, seps[i], (x, y), size, theme.muted).right
+        if hi < len(stages):
+            text.draw(surface, arrow + "…", (x, y), size, theme.muted)
 
-    def place(img, label):
-        nonlocal strip, cx
-        r = put(surface, img, (cx, y), label, record=False)
-        strip = r if strip is None else strip.union(r)
-        cx += img.get_width()
-    if lo > 0:
-        place(font.render("…" + arrow, True, theme.muted), "…")
-    for i in range(lo, hi):
-        name = stages[i][1]
-        if step.phase == "backward":
-            passed = i >= current
+
+# ----------------------------------------------------------------------------- the plan
+
+@dataclass(frozen=True)
+class Plan:
+    """The sizes of a step's words, from the largest wanted down (see the module docstring)."""
+    arith: int
+    title: int
+    key_lines: int
+    caption: int
+
+
+def plans(sizes) -> list[Plan]:
+    s = sizes
+    return [Plan(s.heading, s.heading, 2, s.body), Plan(s.title, s.heading, 2, s.body),
+            Plan(s.title, s.title, 2, s.body), Plan(s.title, s.title, 1, s.body), Plan(s.body, s.title, 1, s.body),
+            Plan(s.body, s.title, 0, s.body), Plan(s.body, s.title, 0, s.small)]
+
+
+def arith_lines(text, lines, width: int, size: int, theme: Theme) -> list[list[tuple]]:
+    """The arithmetic as runs, wrapped at spaces to width (numbers in the accent colour)."""
+    out = []
+    for t in lines:
+        runs = runs_of(t, theme.text, theme.accent)
+        fits = text.runs_width(runs, size) <= width          # as written, its spacing kept
+        out += [runs] if fits else ui.wrap_runs(text, runs, width, size)
+    return out
+
+
+def arith_size(text, lines, width: int, largest: int, sizes) -> int:
+    """The largest of (largest, title, body) at which no arithmetic line wraps; else body."""
+    for size in (s for s in (sizes.heading, sizes.title, sizes.body) if s <= largest):
+        if all(text.width(t.text, size) <= width for t in lines):
+            return size
+    return sizes.body
+
+
+def key_runs(text, entries, width: int, lines: int, size: int, theme: Theme) -> list[tuple]:
+    """As many of the key's entries (most important first) as fit `lines` lines at `size`."""
+    runs: list[tuple] = []
+    for sym, words in entries:
+        trial = runs + ([("   ·   ", theme.muted)] if runs else []) + [(sym, theme.accent), (": " + words, theme.muted)]
+        if len(ui.wrap_runs(text, trial, width, size)) <= lines:
+            runs = trial
+    return runs
+
+
+# ----------------------------------------------------------------------------- the view
+
+class StepView:
+    """Lays out and draws one step at the window's size (see the module docstring)."""
+
+    def __init__(self, theme: Theme, text: ui.Text):
+        self.theme, self.text = theme, text
+        self.placed = []           # [Placed] of the last draw, for panel_at
+        self.silent = []           # labels of number grids drawn without their numbers (no room)
+        self.plan = None
+        self.footer_top = 0
+
+    def panel_at(self, pos) -> int | None:
+        if pos is None:
+            return None
+        return next((i for i, p in enumerate(self.placed) if p.outer.collidepoint(pos)), None)
+
+    def draw(self, surface, step, index: int, total: int, sizes, hints=(), status: str = "",
+             key: bool = True) -> None:
+        th, tx = self.theme, self.text
+        W, H = surface.get_size()
+        m = sizes.px(16)
+        surface.fill(th.background)
+        inner = pygame.Rect(m, sizes.px(8), W - 2 * m, H - sizes.px(8) - sizes.px(6))
+        strip_h = tx.line(sizes.small) + sizes.px(6)
+        footer_h = tx.line(sizes.small) + sizes.px(14)
+        numbered = any(getattr(p, "style", "") in NUMBER_STYLES for p in step.panels)
+        boxes = [box_for(p, tx, sizes, numbered) for p in step.panels]
+        entries = step_key(step) if key else []
+        pad = sizes.px(8)
+
+        def measure(plan):
+            title_size, title_lines = self._title(step, index, total, sizes, plan.title, inner.w)
+            head = strip_h + len(title_lines) * tx.line(title_size, "bold") + sizes.px(8)
+            a_size = arith_size(tx, step.lines, inner.w - 2 * pad, plan.arith, sizes)
+            a_lines = arith_lines(tx, step.lines, inner.w - 2 * pad, a_size, th)
+            a_h = len(a_lines) * tx.line(a_size) + 2 * pad if a_lines else 0
+            c_h = ui.paragraph_height(tx, c_runs, inner.w, plan.caption)
+            k_runs = key_runs(tx, entries, inner.w, plan.key_lines, sizes.small, th) if plan.key_lines else []
+            k_h = ui.paragraph_height(tx, k_runs, inner.w, sizes.small) if k_runs else 0
+            below = (a_h + sizes.px(10) if a_h else 0) + c_h + (k_h + sizes.px(4) if k_h else 0) + footer_h
+            area = pygame.Rect(inner.x, inner.y + head, inner.w, inner.h - head - below - sizes.px(10))
+            return plan, title_size, title_lines, a_size, a_lines, a_h, c_h, k_runs, k_h, area
+        c_runs = runs_of(step.caption, th.text, th.accent)
+        need = min_height(boxes, inner.w, sizes)
+        # the first plan that leaves the panels room to spare (a quarter over their least) while
+        # it keeps a key, else the first that leaves them their least, else the one that says least
+        chosen = enough = None
+        for plan in plans(sizes):
+            chosen = measure(plan)
+            if chosen[-1].h >= 1.25 * need and plan.key_lines:
+                break
+            if chosen[-1].h >= need:
+                enough = enough or chosen
+                if not plan.key_lines:
+                    chosen = enough
+                    break
         else:
-            passed = i <= current
-        color = theme.text if passed else theme.muted
-        if i == current:
-            color = theme.background
-        img = font.render(name, True, color)
-        if i == current:
-            cx += 6
-            box = img.get_rect(topleft=(cx, y)).inflate(10, 4)
-            pygame.draw.rect(surface, phase_color(theme, step.phase), box, border_radius=4)
-        place(img, name)
-        cx += 6 if i == current else 0
-        if i < hi - 1:
-            place(font.render(seps[i], True, theme.muted), seps[i])
-    if hi < len(stages):
-        place(font.render(arrow + "…", True, theme.muted), "…")
-    CHECK.record(strip, " ".join(n for _, n in stages[lo:hi]))
-    return font.get_linesize() + 6
+            chosen = enough or chosen
+        plan, title_size, title_lines, a_size, a_lines, a_h, c_h, k_runs, k_h, area = chosen
+        self.plan = plan
+        self.placed, _ = arrange(boxes, area, sizes, drop=True)
+        self._draw_header(surface, step, index, total, sizes, title_size, title_lines, inner, strip_h)
+        self.silent = []
+        for i, placed in enumerate(self.placed):
+            bounds = placed.outer.inflate(sizes.px(GAP) - 6, 0).clip(surface.get_rect())
+            with ui.CHECK.scope(f"panel {i}", bounds):
+                if not draw_panel(surface, tx, sizes, th, placed, marks_everywhere(step)):
+                    self.silent.append(placed.panel.label)
+        y = area.bottom + sizes.px(10)
+        if a_lines:
+            box = pygame.Rect(inner.x, y, inner.w, a_h)
+            with ui.CHECK.scope("arithmetic", box):
+                ui.figures.panel(surface, box, th, tx, sizes, begin_scope=False)
+                ly = box.y + pad
+                for line in a_lines:
+                    tx.runs(surface, line, (box.x + pad, ly), a_size)
+                    ly += tx.line(a_size)
+            y = box.bottom + sizes.px(10)
+        cap = pygame.Rect(inner.x, y, inner.w, c_h)
+        with ui.CHECK.scope("caption", cap):
+            ui.paragraph(tx, surface, c_runs, cap, plan.caption)
+        y = cap.bottom + sizes.px(4)
+        if k_runs:
+            keys = pygame.Rect(inner.x, y, inner.w, k_h)
+            with ui.CHECK.scope("key", keys):
+                ui.paragraph(tx, surface, k_runs, keys, sizes.small)
+        self.footer_top = inner.bottom - footer_h
+        self._draw_footer(surface, sizes, pygame.Rect(inner.x, self.footer_top, inner.w, footer_h), hints,
+                          status, (index + 1) / total)
 
+    # --- header and footer -----------------------------------------------------------
+    def _count(self, index, total) -> str:
+        return f"{index + 1} / {total}"
 
-def draw_header(surface, step: Step, index: int, total: int, theme: Theme, rect: pygame.Rect) -> int:
-    y = rect.y + draw_strip(surface, step, theme, rect.x, rect.y, rect.w) + 6
-    badge_font = load_font("bold", px(theme, 15))
-    count = load_font("sans", px(theme, 17)).render(f"{index + 1} / {total}", True, theme.muted)
-    badge = badge_font.render(PHASE_LABEL[step.phase], True, theme.background)
-    right = rect.right
-    br = badge.get_rect(topright=(right, y + 4)).inflate(14, 6)
-    pygame.draw.rect(surface, phase_color(theme, step.phase), br, border_radius=5)
-    put(surface, badge, badge.get_rect(center=br.center))
-    put(surface, count, count.get_rect(topright=(br.left - 16, y + 4)))
-    size = px(theme, 27)
-    room = br.left - 16 - count.get_width() - 20 - rect.x
-    while size > floor_px(theme) and load_font("bold", size).size(step.title)[0] > room:
-        size -= 1
-    title = load_font("bold", size).render(step.title, True, theme.text)
-    put(surface, title, (rect.x, y), step.title)
-    return y + max(title.get_height(), br.height) + 8 - rect.y
+    def _badge_w(self, step, sizes) -> int:
+        return self.text.width(PHASE_LABEL[step.phase], sizes.small, "bold") + 2 * sizes.px(8)
 
+    def _title(self, step, index, total, sizes, largest: int, width: int) -> tuple[int, list[str]]:
+        """(size, lines) of the title: one line at the largest size that fits (down to title),
+        else wrapped at sizes.title."""
+        count_w = self.text.width(self._count(index, total), sizes.body) + sizes.px(16)
+        room = width - count_w - self._badge_w(step, sizes) - sizes.px(12)
+        for size in (s for s in (sizes.heading, sizes.title) if s <= largest):
+            if self.text.width(step.title, size, "bold") <= room:
+                return size, [step.title]
+        return sizes.title, ui.wrap(self.text, step.title, room, sizes.title, "bold")
 
-def draw_footer(surface, theme: Theme, rect: pygame.Rect, left: str, right: str, progress: float) -> int:
-    """Key hints and status along the bottom, a thin progress bar above; returns its height."""
-    size = px(theme, 14)
-    while True:
-        font = load_font("sans", size)
-        if font.size(left)[0] + font.size(right)[0] + 40 <= rect.w or size <= floor_px(theme):
-            break
-        size -= 1
-    h = font.get_linesize()
-    y = rect.bottom - h
-    put(surface, font.render(left, True, theme.muted), (rect.x, y))
-    r = font.render(right, True, theme.muted)
-    put(surface, r, r.get_rect(topright=(rect.right, y)))
-    bar_y = y - 8
-    pygame.draw.rect(surface, theme.panel_border, (rect.x, bar_y, rect.w, 3))
-    pygame.draw.rect(surface, theme.accent, (rect.x, bar_y, int(rect.w * progress), 3))
-    return h + 12
+    def _draw_header(self, surface, step, index, total, sizes, size, lines, inner, strip_h) -> None:
+        th, tx = self.theme, self.text
+        draw_strip(surface, tx, sizes, th, step, pygame.Rect(inner.x, inner.y, inner.w, strip_h))
+        y = inner.y + strip_h
+        head = pygame.Rect(inner.x, y, inner.w, len(lines) * tx.line(size, "bold") + sizes.px(6))
+        with ui.CHECK.scope("title", head):
+            badge = pygame.Rect(0, 0, self._badge_w(step, sizes), tx.height(sizes.small, "bold") + sizes.px(6))
+            badge.topright = (inner.right, y + sizes.px(4))
+            pygame.draw.rect(surface, phase_colour(th, step.phase), badge, border_radius=5)
+            tx.draw(surface, PHASE_LABEL[step.phase], badge.center, sizes.small, th.background, "bold", anchor="center")
+            tx.draw(surface, self._count(index, total), (badge.left - sizes.px(16), badge.centery), sizes.body, th.muted,
+                    anchor="midright")
+            for line in lines:
+                tx.draw(surface, line, (inner.x, y), size, th.text, "bold")
+                y += tx.line(size, "bold")
 
-
-# ----------------------------------------------------------------------------- panels
-
-def natural(panel, theme: Theme) -> tuple[float, float]:
-    """(aspect = width / height of the content, largest sensible content height)."""
-    if isinstance(panel, Table):
-        w, h = table_size(panel, load_font("sans", px(theme, 22)))
-        return w / h, h
-    a = panel.array
-    if panel.style == "bars":
-        return 1.5, 10_000
-    if a.ndim == 1:
-        r, c = panel.grid or (1, a.size)
-        return c / r, r * 48 * window_scale(theme)
-    if a.ndim == 3:
-        n, h, w = a.shape
-        cols = {1: 1, 6: 3, 16: 8}.get(n, int(np.ceil(np.sqrt(n))))
-        rows = -(-n // cols)
-        p = panel.pad
-        return cols * (w + 2 * p) / (rows * (h + 2 * p)), 10_000
-    r, c = a.shape[::-1] if panel.transpose else a.shape
-    p = panel.pad
-    if panel.transpose:       # a whole weight matrix: an overview strip, the zoom beside it reads the numbers
-        return c / r, px(theme, 130)
-    cap = (92 if panel.style in ("numbers", "gray-numbers") else 40) * window_scale(theme)
-    return (c + 2 * p) / (r + 2 * p), (r + 2 * p) * cap
-
-
-def label_room(panel, theme: Theme) -> int:
-    """The narrowest a panel may be so one of its labels fits above it at the smallest size."""
-    if isinstance(panel, Table):
-        return 0
-    font = load_font("sans", floor_px(theme))
-    label = min(font.size(name)[0] for name in panel_labels(panel)) - (GAP - 8)
-    bar = colour_bar_width(panel, font) - GAP + 6 if has_colour_bar(panel) else 0
-    return max(0, label, bar)
-
-
-def fit_row(panels, width: int, height: int, theme: Theme, label_h: int) -> tuple[int, list[int]]:
-    """Content height and widths so the row's panels fill `width` at most `height` tall; a
-    panel is never narrower than its shortest label (the others give way)."""
-    least = [label_room(p, theme) for p in panels]
-    for _ in range(30):
-        h, widths = _fit_row(panels, width, height, theme, label_h)
-        widths = [max(w, m) for w, m in zip(widths, least)]
-        if sum(widths) + GAP * (len(panels) - 1) <= width or height <= label_h + 8:
-            return h, widths
-        height = int(label_h + (height - label_h) * 0.9)
-    return h, widths
-
-
-def _fit_row(panels, width: int, height: int, theme: Theme, label_h: int) -> tuple[int, list[int]]:
-    nat = [natural(p, theme) for p in panels]
-    avail = width - GAP * (len(panels) - 1)
-    grids = [p for p in panels if not isinstance(p, Table) and p.style in ("numbers", "gray-numbers")]
-    if grids:
-        h0 = min(height - label_h, avail / sum(a for a, _ in nat))
-        if any(h0 / (g.array.shape[0] + 2 * g.pad) < px(theme, 42) for g in grids):
-            # the number grids would be hard to read: plain maps beside them step back
-            nat = [(a * 0.55, cap) if not isinstance(p, Table) and p.style in ("heat", "gray")
-                   and p.array.ndim in (1, 2) else (a, cap) for p, (a, cap) in zip(panels, nat)]
-    h = max(1.0, height - label_h)
-    fixed: dict[int, float] = {}
-    for _ in range(len(panels)):
-        free = [i for i in range(len(panels)) if i not in fixed]
-        room = avail - sum(nat[i][0] * fixed[i] for i in fixed)
-        h_free = min(h, room / max(1e-6, sum(nat[i][0] for i in free))) if free else h
-        capped = [i for i in free if nat[i][1] < h_free]
-        if not capped:
-            break
-        for i in capped:
-            fixed[i] = nat[i][1]
-    heights = [fixed.get(i, h_free) for i in range(len(panels))]
-    return int(max(heights)), [int(nat[i][0] * heights[i]) for i in range(len(panels))]
-
-
-def layout_panels(step: Step, rect: pygame.Rect, theme: Theme, label_h: int, bar_h: int = 0):
-    """[(panel, content rect)] for every panel, rows stacked top to bottom and centred; each row
-    keeps label_h above its panels for their labels and bar_h below for their colour bars."""
-    rows: dict[int, list] = {}
-    for p in step.panels:
-        rows.setdefault(p.row, []).append(p)
-    order = sorted(rows)
-    wanted = [fit_row(rows[r], rect.w, rect.h, theme, label_h + bar_h)[0] + label_h + bar_h for r in order]
-    room = rect.h - GAP * (len(order) - 1)
-    # rows with number grids keep their size as long as the others can give way (down to half)
-    numeric = [any(not isinstance(p, Table) and p.style in ("numbers", "gray-numbers") for p in rows[r])
-               for r in order]
-    chrome = label_h + bar_h      # labels and colour bars keep their size; the figures give way
-    other = sum(w - chrome for w, n in zip(wanted, numeric) if not n)
-    if any(numeric) and other > 0 and sum(wanted) > room:
-        give = min(0.4, (sum(wanted) - room) / other)
-        wanted = [w if n else int(chrome + (w - chrome) * (1 - give)) for w, n in zip(wanted, numeric)]
-    scale = min(1.0, room / max(1, sum(wanted)))
-    heights = [int(w * scale) for w in wanted]
-    y = rect.y + max(0, (room - sum(heights)) // 2)
-    placed = []
-    for r, rh in zip(order, heights):
-        h, widths = fit_row(rows[r], rect.w, rh, theme, label_h + bar_h)
-        total = sum(widths) + GAP * (len(widths) - 1)
-        x = rect.x + (rect.w - total) // 2
-        for p, w in zip(rows[r], widths):
-            placed.append((p, pygame.Rect(x, y + label_h, w, h)))
-            x += w + GAP
-        y += rh + GAP
-    return placed
-
-
-def shape_of(panel) -> str:
-    """The shape of the array a panel draws, as its label writes it: '28×28', '6×14×14', '400'."""
-    return "×".join(str(n) for n in panel.array.shape)
-
-
-def panel_labels(panel) -> list[str]:
-    """The panel's label, longest wording first: with the shape it draws (unless the label
-    already says it) and the unit of its number grid (×10⁻³); then without the words in
-    brackets; then without what comes before a colon ("∂L/∂y: ∂pool2 map 1" → "∂pool2 map 1").
-    The caller takes the first that fits (a narrow panel says less, never cuts)."""
-    unit = exponent_label(grid_format(panel.array)[1]) if panel.style in ("numbers", "gray-numbers") else ""
-    shape = shape_of(panel)
-    forms = []
-    bare = re.sub(r"\s*\([^)]*\)", "", panel.label)
-    for label in (panel.label, bare, bare.partition(": ")[2] or bare):
-        if shape not in label.replace(", ", "×").replace(" × ", "×") and f"({shape})" not in label:
-            label += f"  [{shape}]"
-        if label + unit not in forms:
-            forms.append(label + unit)
-    return forms
-
-
-def draw_panel(surface, panel, rect: pygame.Rect, theme: Theme, label_size: int, bar_h: int = 0) -> None:
-    floor = floor_px(theme)
-    if isinstance(panel, Table):
-        draw_table(surface, rect, panel, theme, px(theme, 22), floor)
-        return
-    room = rect.w + GAP - 8        # neighbours' labels stay apart (the layout check wants 5 px)
-    for name in panel_labels(panel):       # the largest size, the longest wording that fits
-        size = label_size
-        while size > floor and load_font("sans", size).size(name)[0] > room:
-            size -= 1
-        if load_font("sans", size).size(name)[0] <= room:
-            break
-    label = load_font("sans", size).render(name, True, theme.muted)
-    where = label.get_rect(midbottom=(rect.centerx, rect.y - 4))
-    where.clamp_ip(surface.get_rect())
-    put(surface, label, where, name)
-    a = panel.array
-    small = load_font("sans", floor)
-    if bar_h and has_colour_bar(panel):
-        colour_bar(surface, pygame.Rect(rect.x - GAP // 2, rect.bottom + 2, rect.w + GAP, bar_h - 2), panel, a,
-                   theme, small)
-    if panel.style == "bars":
-        draw_bars(surface, rect, panel, theme, load_font("sans", px(theme, 15)))
-    elif a.ndim == 3:
-        draw_stack(surface, rect, panel, theme, small)
-    elif a.ndim == 1:
-        r, c = panel.grid or (1, a.size)
-        marks = tuple(divmod(m[0], c) for m in panel.marks)
-        draw_map(surface, rect, panel, a.reshape(r, c), theme, marks=marks)
-    elif panel.transpose:
-        box = None if panel.box is None else (panel.box[1], panel.box[0], panel.box[3], panel.box[2])
-        draw_map(surface, rect, panel, a.T, theme, marks=tuple((c, r) for r, c in panel.marks), box=box)
-    else:
-        draw_map(surface, rect, panel, a, theme, marks=panel.marks, box=panel.box, reveal=panel.reveal,
-                 numbers=panel.style in ("numbers", "gray-numbers"), floor=floor)
-
-
-# ----------------------------------------------------------------------------- the step
-
-def line_font(lines: tuple[Text, ...], theme: Theme, width: int):
-    """Size for the arithmetic: the base size, shrunk (to 70 %) until the longest line fits."""
-    base = px(theme, 22)
-    size = base
-    while size > base * 0.7:
-        font = load_font("sans", size)
-        if all(font.size(t.text)[0] <= width for t in lines):
-            return font
-        size -= 1
-    return load_font("sans", size)
-
-
-def render_step(surface: pygame.Surface, step: Step, index: int, total: int, theme: Theme,
-                footer_left: str = "", footer_right: str = "") -> None:
-    W, H = surface.get_size()
-    # type scales with the window like the UI kit's Sizes (0.86 … 2.4 × the 1280×800 sizes)
-    fit = min(W / REFERENCE[0], H / REFERENCE[1])
-    theme = replace(theme, scale=theme.scale * min(MAX_UNIT, max(MIN_UNIT, fit)))
-    m = max(16, int(min(W, H) * 0.025))
-    surface.fill(theme.background)
-    inner = pygame.Rect(m, m, W - 2 * m, H - 2 * m)
-    top = inner.y + draw_header(surface, step, index, total, theme, inner)
-    bottom = inner.bottom - draw_footer(surface, theme, inner, footer_left, footer_right, (index + 1) / total)
-
-    cap_font = load_font("sans", px(theme, 19))
-    cap_h = paragraph_height(step.caption, cap_font, inner.w)
-    bottom -= cap_h
-    paragraph(surface, step.caption, pygame.Rect(inner.x, bottom, inner.w, cap_h), cap_font, theme.text,
-              theme.accent)
-    if step.lines:
-        font = line_font(step.lines, theme, inner.w - 24)
-        wrapped = [(t, a, b) for t in step.lines for a, b in wrap(t, font, inner.w - 24)]
-        lh = int(font.get_linesize() * 1.12)
-        block = len(wrapped) * lh + 16
-        bottom -= block + 10
-        box = pygame.Rect(inner.x, bottom, inner.w, block)
-        pygame.draw.rect(surface, theme.panel, box, border_radius=8)
-        pygame.draw.rect(surface, theme.panel_border, box, 1, border_radius=8)
-        y = box.y + 8
-        for t, a, b in wrapped:
-            rich_line(surface, t, a, b, (box.x + 12, y), font, theme.text, theme.accent)
-            y += lh
-    bottom -= 12
-    label_font = load_font("sans", px(theme, 15))
-    bar_h = load_font("sans", floor_px(theme)).get_linesize() + 6
-    area = pygame.Rect(inner.x, top + 4, inner.w, bottom - top - 4)
-    for panel, rect in layout_panels(step, area, theme, label_font.get_linesize() + 4, bar_h):
-        draw_panel(surface, panel, rect, theme, px(theme, 15), bar_h)
-
-
-def render_to_surface(step: Step, index: int, total: int, theme: Theme, size=(1280, 800), **footer) -> pygame.Surface:
-    surface = pygame.Surface(size)
-    render_step(surface, step, index, total, theme, **footer)
-    return surface
+    def _draw_footer(self, surface, sizes, rect: pygame.Rect, hints, status: str, progress: float) -> None:
+        th, tx = self.theme, self.text
+        with ui.CHECK.scope("footer", rect):
+            bar_y = rect.y + sizes.px(4)
+            pygame.draw.rect(surface, th.panel_border, (rect.x, bar_y, rect.w, 3))
+            pygame.draw.rect(surface, th.accent, (rect.x, bar_y, int(rect.w * progress), 3))
+            y = rect.bottom - tx.line(sizes.small)
+            right = rect.right
+            if status:
+                right = tx.draw(surface, status, (rect.right, y), sizes.small, th.muted, anchor="topright").left
+            x, gap = rect.x, tx.width("   ", sizes.small)
+            for k, what in hints:
+                w = tx.width(k, sizes.small, "bold") + tx.width(" " + what, sizes.small)
+                if x + w > right - gap:
+                    break
+                r = tx.draw(surface, k, (x, y), sizes.small, th.accent, "bold")
+                x = tx.draw(surface, " " + what, (r.right, y), sizes.small, th.muted).right + gap

@@ -66,17 +66,45 @@ def test_too_many_threads():
     assert_one_line_error(main_py("train", "--threads", "999", "--epochs", "0"), "--threads")
 
 
-def test_explicit_app_without_display_exits_2():
-    assert_one_line_error(main_py("app", "--max-frames", "1"), "no display")
-
-
-def test_main_command_without_display_trains_headless(tmp_path):
-    proc = main_py("--epochs", "1", "--subset", "600", "--batch-size", "32", "--out", tmp_path / "run")
+@pytest.mark.parametrize("command", [[], ["app"]])
+def test_app_without_display_says_so_and_trains_headless(tmp_path, command):
+    proc = main_py(*command, "--epochs", "1", "--subset", "600", "--batch-size", "32", "--max-frames", "1",
+                   "--out", tmp_path / "run")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr.splitlines()[0].startswith("no display found: training headless")
+    assert proc.stderr.splitlines()[0] == ("no display found: training headless instead (main.py train); "
+                                           "ignoring the window's options --max-frames")
     assert "test accuracy" in proc.stdout
     assert (tmp_path / "run" / "checkpoint.npz").is_file()
     assert (tmp_path / "run" / "metrics.csv").is_file()
+
+
+def test_help_and_version_without_display_do_not_train():
+    for args in (["--version"], ["app", "--help"], ["--help"]):
+        proc = main_py(*args)
+        assert proc.returncode == 0 and "no display" not in proc.stderr, (args, proc.stderr)
+        assert "Epoch" not in proc.stdout + proc.stderr
+    from simulator import __version__
+    assert main_py("--version").stdout == f"cnn-simulator {__version__}\n"
+
+
+def test_python_dash_m_simulator_is_the_same_program(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")}
+    proc = subprocess.run([sys.executable, "-m", "simulator", "train", "--lr", "abc"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert_one_line_error(proc, "python -m simulator train: error: argument --lr")
+
+
+def test_bundled_names_the_model_that_ships_inside_the_package(tmp_path, monkeypatch):
+    from simulator import paths
+    from simulator.cli import build_parser
+    parse = build_parser().parse_args
+    assert paths.BUNDLED_MODEL.is_relative_to(paths.PACKAGE) and paths.BUNDLED_MODEL.is_file()
+    assert parse(["lecture", "--checkpoint", "bundled"]).checkpoint == paths.BUNDLED_MODEL
+    assert parse(["export", "bundled", "x.onnx"]).checkpoint == paths.BUNDLED_MODEL
+    assert parse(["app", "--checkpoint", "runs/a/checkpoint.npz"]).checkpoint == Path("runs/a/checkpoint.npz")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bundled").write_bytes(b"")        # a file of that name is the user's file
+    assert parse(["lesson", "draw", "--checkpoint", "bundled"]).checkpoint == Path("bundled")
 
 
 def test_train_epochs_zero_with_resume_reports_accuracy(tmp_path):

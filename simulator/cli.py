@@ -14,7 +14,7 @@ from . import __version__, paths
 from .display import has_display
 from .engine.arch import GRAMMAR, LENET5_SPEC, build
 from .engine.config import SCHEDULES, TrainConfig
-from .errors import UserError
+from .errors import UserError, extra_hint
 from .render.script import add_arguments as add_script_arguments
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
@@ -141,11 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_script_arguments(lesson, frames_note=" (with --export PATH.gif: the GIF's frame count)",
                          size_note="; with --export, the picture's size")
 
-    export = sub.add_parser("export", help="write a trained network as ONNX (needs: pip install -e '.[onnx]')",
+    export = sub.add_parser("export", help="write a trained network as ONNX (needs the onnx extra)",
                             description="Write CHECKPOINT's network as an ONNX file. Its input 'image' "
                                         "[N,1,28,28] is raw pixels in [0, 1] (the graph normalises them); "
                                         "its output 'logits' [N,10]. Needs the onnx extra: "
-                                        "pip install -e '.[onnx]'.")
+                                        f"{extra_hint('onnx', 'onnx onnxruntime')}.")
     export.add_argument("checkpoint", type=_checkpoint, metavar="CHECKPOINT",
                         help="a checkpoint.npz, or bundled: the trained LeNet-5 that ships with the program")
     export.add_argument("out", type=Path, metavar="OUT.onnx", help="the ONNX file to write")
@@ -167,7 +167,7 @@ def _add_train_only_arguments(p) -> None:
     p.add_argument("--resume", type=Path, metavar="CKPT", help="continue from a checkpoint.npz")
     p.add_argument("--tensorboard", type=Path, metavar="DIR",
                    help="also write TensorBoard events here: loss and accuracy, the network's graph, its filters and "
-                        "feature maps (needs: pip install -e '.[tensorboard]'; view: tensorboard --logdir DIR)")
+                        "feature maps (needs the tensorboard extra; view: tensorboard --logdir DIR)")
 
 
 def _add_subset_argument(p) -> None:

@@ -3,4 +3,5 @@ import sys
 
 from .cli import main
 
-sys.exit(main())
+if __name__ == "__main__":      # importing it (pkgutil.walk_packages in the tests) runs nothing
+    sys.exit(main())

@@ -2,9 +2,10 @@
 build`, as a packager would); check that the wheel holds every file the product reads and the
 licences, and nothing of the tests or benchmarks; install it into a fresh venv outside the
 repository, make the installed package read-only, and from an empty directory run the
-installed `cnn-simulator`: --version, a one-epoch `train` (≥ 97%), `lecture --export` under
-SDL's dummy driver, and `app` without a display. Nothing may appear or change inside the
-venv's site-packages; Numba's cache must be in the user's cache.
+installed `cnn-simulator`: --version, a one-epoch `train` (≥ 97%), `lecture --export` and
+`lesson --export` under SDL's dummy driver, `export` without its extra (one line saying how to
+add it) and `app` without a display. Nothing may appear or change inside the venv's
+site-packages; Numba's cache must be in the user's cache.
 
 Read-only: chmod -R a-w on site-packages; as root, whom chmod does not stop, each command runs
 in its own mount namespace where site-packages is bind-mounted read-only (`unshare -m`). Where
@@ -151,10 +152,10 @@ def test_the_installed_program_runs_from_an_empty_directory_and_writes_nothing_i
     before = _snapshot([site])
     env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8"}
 
-    def run(*args, timeout=600, **extra):
+    def run(*args, timeout=600, status=0, **extra):
         proc = subprocess.run([*prefix, *args], cwd=work, env={**env, **extra}, capture_output=True,
                               text=True, timeout=timeout)
-        assert proc.returncode == 0, (args, proc.stdout[-2000:], proc.stderr[-3000:])
+        assert proc.returncode == status, (args, proc.stdout[-2000:], proc.stderr[-3000:])
         assert "Traceback" not in proc.stderr, proc.stderr
         return proc
 
@@ -174,6 +175,13 @@ def test_the_installed_program_runs_from_an_empty_directory_and_writes_nothing_i
     run("cnn-simulator", "lecture", "--export", "steps", "--checkpoint", "bundled", SDL_VIDEODRIVER="dummy")
     pngs = sorted((work / "steps").glob("*.png"))
     assert len(pngs) >= 40 and all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs), pngs[:3]
+
+    run("cnn-simulator", "lesson", "pooling", "--export", "pooling.png", SDL_VIDEODRIVER="dummy")
+    assert (work / "pooling.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    proc = run("cnn-simulator", "export", "bundled", "lenet5.onnx", status=2)     # the onnx extra is not installed
+    assert proc.stderr.strip().splitlines() == [
+        "error: exporting to ONNX needs the onnx package: pip install 'cnn-simulator[onnx]' "
+        "(installed with pipx: pipx inject cnn-simulator onnx onnxruntime)"]
 
     proc = run("cnn-simulator", "app", "--subset", "600")
     assert proc.stderr.splitlines()[0] == "no display found: training headless instead (cnn-simulator train)"

@@ -25,8 +25,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import numpy as np  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-BUNDLED = ROOT / "assets" / "model" / "lenet5-mnist.npz"
+from simulator.paths import BUNDLED_MODEL as BUNDLED  # noqa: E402
 
 
 WEIRD = [None, True, False, 0, -1, 1, 2, 7, 10**13, 2**64, -10**20, 0.5, -0.0, 1e300, -1e-300,

@@ -1,4 +1,5 @@
-"""Command line: `python main.py [app|train|lecture|lesson|export]`; `app` is the default.
+"""Command line: `cnn-simulator [app|train|lecture|lesson|export]` (or `python -m simulator`, or
+`python main.py` in a clone); `app` is the default.
 
 Bad input ends in one line naming the problem and exit status 2, never a traceback.
 """
@@ -9,11 +10,11 @@ import os
 import sys
 from pathlib import Path
 
-from . import paths
+from . import __version__, paths
 from .display import has_display
 from .engine.arch import GRAMMAR, LENET5_SPEC, build
 from .engine.config import SCHEDULES, TrainConfig
-from .errors import UserError
+from .errors import UserError, extra_hint
 from .render.ui.script import add_arguments as add_script_arguments
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
@@ -23,6 +24,15 @@ LESSONS = ("graph", "regression", "learning-rate", "activations", "pooling", "rg
            "tensors")
 THEMES = ("dark", "light", "projector")   # the names of render.theme.THEMES (a test keeps them equal)
 TRAIN_DEFAULTS = TrainConfig()   # `train`'s defaults live in one place: TrainConfig's fields
+
+
+def program_name() -> str:
+    """How the user started the program, for --help and messages: cnn-simulator (the installed
+    command), python -m simulator, or main.py (a clone)."""
+    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    if name == "__main__.py":
+        return "python -m simulator"
+    return name if name in ("main.py", "cnn-simulator") else "cnn-simulator"
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -48,9 +58,14 @@ def _number(kind, low=None, high=None, low_open=False):
     return parse
 
 
+def _checkpoint(text: str) -> Path:
+    """A checkpoint file; `bundled` is the trained LeNet-5 that ships inside the package."""
+    return paths.BUNDLED_MODEL if text == "bundled" and not Path(text).exists() else Path(text)
+
+
 def _add_model_arguments(p, batch_size: int, lr: float) -> None:
     p.add_argument("--data", type=Path, metavar="DIR",
-                   help="folder with the four MNIST-format IDX files (default: bundled assets/mnist)")
+                   help="folder with the four MNIST-format IDX files (default: the bundled MNIST)")
     p.add_argument("--lr", type=_number(float, 0, 10, low_open=True), default=lr,
                    help=f"learning rate (default {lr}); train: the peak of its schedule, "
                         "to scale in proportion with the batch size")
@@ -80,13 +95,15 @@ def _add_arch_arguments(p) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(prog="main.py", description="CNN Simulator: watch a ConvNet (LeNet-5 unless --arch) "
-                                                       "learn to read digits.")
+    parser = OneLineParser(prog=program_name(), description="CNN Simulator: watch a ConvNet (LeNet-5 unless --arch) "
+                                                            "learn to read digits.")
+    parser.add_argument("--version", action="version", version=f"cnn-simulator {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="{app,train,lecture,lesson,export}", parser_class=OneLineParser)
 
     app = sub.add_parser("app", help="the live training window (default)")
     _add_model_arguments(app, batch_size=16, lr=0.02)   # the live view: small steps, constant lr
-    app.add_argument("--checkpoint", type=Path, help="start from a trained model (checkpoint.npz)")
+    app.add_argument("--checkpoint", type=_checkpoint,
+                     help="start from a trained model (checkpoint.npz; bundled: the trained LeNet-5)")
     app.add_argument("--theme", choices=THEMES, default="dark")
     _add_subset_argument(app)
     add_script_arguments(app)
@@ -98,8 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     lecture = sub.add_parser("lecture", help="one operation per key press, forward and backward")
     lecture.add_argument("--data", type=Path, metavar="DIR", help="folder of MNIST-format IDX files")
-    lecture.add_argument("--checkpoint", type=Path, help="trace a trained model, e.g. assets/model/lenet5-mnist.npz "
-                                                         "(default: freshly initialised weights, so one step visibly learns)")
+    lecture.add_argument("--checkpoint", type=_checkpoint,
+                         help="trace a trained model: a checkpoint.npz, or bundled (the trained LeNet-5 that ships "
+                              "with the program) (default: freshly initialised weights, so one step visibly learns)")
     _add_arch_arguments(lecture)
     lecture.add_argument("--seed", type=_number(int, 0, 2**32 - 1), default=0)
     lecture.add_argument("--digit", type=_number(int, 0), default=0, help="index of the test image to trace")
@@ -116,20 +134,20 @@ def build_parser() -> argparse.ArgumentParser:
     lesson.add_argument("--theme", choices=THEMES, default="dark")
     lesson.add_argument("--image", type=Path, help="PNG for the rgb lesson (default: bundled picture)")
     lesson.add_argument("--data", type=Path, metavar="DIR", help="folder of MNIST-format IDX files")
-    lesson.add_argument("--checkpoint", type=Path,
+    lesson.add_argument("--checkpoint", type=_checkpoint,
                         help="model for the draw, network3d and tensors lessons, and the network the params lesson counts (default: the bundled trained LeNet-5)")
     lesson.add_argument("--untrained", action="store_true", help="draw/network3d/tensors: do not load the bundled model")
     lesson.add_argument("--export", type=Path, metavar="PATH", help="write the scene as PNG (or .gif), no window")
     add_script_arguments(lesson, frames_note=" (with --export PATH.gif: the GIF's frame count)",
                          size_note="; with --export, the picture's size")
 
-    export = sub.add_parser("export", help="write a trained network as ONNX (needs: pip install -e '.[onnx]')",
+    export = sub.add_parser("export", help="write a trained network as ONNX (needs the onnx extra)",
                             description="Write CHECKPOINT's network as an ONNX file. Its input 'image' "
                                         "[N,1,28,28] is raw pixels in [0, 1] (the graph normalises them); "
                                         "its output 'logits' [N,10]. Needs the onnx extra: "
-                                        "pip install -e '.[onnx]'.")
-    export.add_argument("checkpoint", type=Path, metavar="CHECKPOINT",
-                        help="a checkpoint.npz, e.g. assets/model/lenet5-mnist.npz")
+                                        f"{extra_hint('onnx', 'onnx onnxruntime')}.")
+    export.add_argument("checkpoint", type=_checkpoint, metavar="CHECKPOINT",
+                        help="a checkpoint.npz, or bundled: the trained LeNet-5 that ships with the program")
     export.add_argument("out", type=Path, metavar="OUT.onnx", help="the ONNX file to write")
 
     return parser
@@ -149,7 +167,7 @@ def _add_train_only_arguments(p) -> None:
     p.add_argument("--resume", type=Path, metavar="CKPT", help="continue from a checkpoint.npz")
     p.add_argument("--tensorboard", type=Path, metavar="DIR",
                    help="also write TensorBoard events here: loss and accuracy, the network's graph, its filters and "
-                        "feature maps (needs: pip install -e '.[tensorboard]'; view: tensorboard --logdir DIR)")
+                        "feature maps (needs the tensorboard extra; view: tensorboard --logdir DIR)")
 
 
 def _add_subset_argument(p) -> None:
@@ -180,7 +198,7 @@ def run_train(args) -> int:
     from .render.curves import save_curves
     if args.threads:
         set_threads(args.threads)
-    out = args.out or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
+    out = args.out or paths.RUNS_DIR / time.strftime("%Y%m%d-%H%M%S")
     subset = (args.subset, max(1, args.subset // 6)) if args.subset else None
     result = run(train_config(args), RunOptions(out_dir=out, data_dir=args.data, resume=args.resume,
                                                 tensorboard_dir=args.tensorboard, subset=subset, curves=save_curves))
@@ -221,9 +239,6 @@ def dispatch(args) -> int:
     if args.command == "train":
         return run_train(args)
     if args.command == "app":
-        if not has_display():
-            raise UserError("no display found (DISPLAY is not set): the app needs a screen; "
-                            "try `python main.py train` for headless training")
         from .render.app.run import run_app
         return run_app(app_options(args))
     if args.command == "lecture":
@@ -242,7 +257,7 @@ def dispatch(args) -> int:
 
 
 def headless_args(argv: list[str]):
-    """`python main.py [OPTIONS]` without a display runs `train` with exactly train's defaults.
+    """`cnn-simulator [app] [OPTIONS]` without a display runs `train` with exactly train's defaults.
     Options only the window has are checked as the app's, named and ignored."""
     parser = build_parser()
     args, window_only = parser.parse_known_args(["train", *argv])
@@ -250,7 +265,7 @@ def headless_args(argv: list[str]):
         parser.parse_args(["app", *window_only])        # a bad or unknown option: one line, exit 2
     check_arch(args)                                    # a bad --arch: its one line, not the notice first
     ignored = [a.split("=")[0] for a in window_only if a.startswith("-")]
-    print("no display found: training headless instead (python main.py train)"
+    print(f"no display found: training headless instead ({program_name()} train)"
           + (f"; ignoring the window's options {', '.join(ignored)}" if ignored else ""), file=sys.stderr)
     return args
 
@@ -262,10 +277,11 @@ def main(argv: list[str] | None = None) -> int:
               "`make bench` or `python -m benchmarks`", file=sys.stderr)
         return 2
     explicit = bool(argv) and argv[0] in COMMANDS
-    help_only = argv[:1] in (["-h"], ["--help"])
+    help_only = argv[:1] in (["-h"], ["--help"], ["--version"])
+    window = not explicit or argv[0] == "app"          # `app`, said or implied
     try:
-        if not explicit and not help_only and not has_display():
-            args = headless_args(argv)
+        if window and not {"-h", "--help", "--version"} & set(argv) and not has_display():
+            args = headless_args(argv[1:] if explicit else argv)
         else:
             args = build_parser().parse_args(argv if explicit or help_only else ["app", *argv])
         return dispatch(args)

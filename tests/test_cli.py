@@ -66,17 +66,45 @@ def test_too_many_threads():
     assert_one_line_error(main_py("train", "--threads", "999", "--epochs", "0"), "--threads")
 
 
-def test_explicit_app_without_display_exits_2():
-    assert_one_line_error(main_py("app", "--max-frames", "1"), "no display")
-
-
-def test_main_command_without_display_trains_headless(tmp_path):
-    proc = main_py("--epochs", "1", "--subset", "600", "--batch-size", "32", "--out", tmp_path / "run")
+@pytest.mark.parametrize("command", [[], ["app"]])
+def test_app_without_display_says_so_and_trains_headless(tmp_path, command):
+    proc = main_py(*command, "--epochs", "1", "--subset", "600", "--batch-size", "32", "--max-frames", "1",
+                   "--out", tmp_path / "run")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr.splitlines()[0].startswith("no display found: training headless")
+    assert proc.stderr.splitlines()[0] == ("no display found: training headless instead (main.py train); "
+                                           "ignoring the window's options --max-frames")
     assert "test accuracy" in proc.stdout
     assert (tmp_path / "run" / "checkpoint.npz").is_file()
     assert (tmp_path / "run" / "metrics.csv").is_file()
+
+
+def test_help_and_version_without_display_do_not_train():
+    for args in (["--version"], ["app", "--help"], ["--help"]):
+        proc = main_py(*args)
+        assert proc.returncode == 0 and "no display" not in proc.stderr, (args, proc.stderr)
+        assert "Epoch" not in proc.stdout + proc.stderr
+    from simulator import __version__
+    assert main_py("--version").stdout == f"cnn-simulator {__version__}\n"
+
+
+def test_python_dash_m_simulator_is_the_same_program(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")}
+    proc = subprocess.run([sys.executable, "-m", "simulator", "train", "--lr", "abc"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert_one_line_error(proc, "python -m simulator train: error: argument --lr")
+
+
+def test_bundled_names_the_model_that_ships_inside_the_package(tmp_path, monkeypatch):
+    from simulator import paths
+    from simulator.cli import build_parser
+    parse = build_parser().parse_args
+    assert paths.BUNDLED_MODEL.is_relative_to(paths.PACKAGE) and paths.BUNDLED_MODEL.is_file()
+    assert parse(["lecture", "--checkpoint", "bundled"]).checkpoint == paths.BUNDLED_MODEL
+    assert parse(["export", "bundled", "x.onnx"]).checkpoint == paths.BUNDLED_MODEL
+    assert parse(["app", "--checkpoint", "runs/a/checkpoint.npz"]).checkpoint == Path("runs/a/checkpoint.npz")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bundled").write_bytes(b"")        # a file of that name is the user's file
+    assert parse(["lesson", "draw", "--checkpoint", "bundled"]).checkpoint == Path("bundled")
 
 
 def test_train_epochs_zero_with_resume_reports_accuracy(tmp_path):
@@ -133,26 +161,23 @@ def test_flags_a_command_would_ignore_are_refused(args, words):
 
 @pytest.mark.parametrize("size", [(1024, 768), (1920, 1080)])
 def test_lesson_export_takes_a_size(tmp_path, size):
-    """--export --size WxH writes the picture a window of that size shows: the 1280×800 canvas
-    scaled to fit, centred, nothing cut."""
+    """--export --size WxH writes the picture a window of that size shows: the lesson drawn at
+    that size (not a canvas scaled), the same pixels as the scene drawn in a window that size."""
+    import pygame
     from PIL import Image
+    from simulator.render.lessons import export, open_lesson
+    from simulator.render.ui.theme import THEMES
     out = tmp_path / "pooling.png"
     proc = main_py("lesson", "pooling", "--export", out, "--size", f"{size[0]}x{size[1]}")
     assert proc.returncode == 0, proc.stderr
     with Image.open(out) as img:
         assert img.size == size
         pixels = np.asarray(img.convert("RGB")).astype(int)
-    default = tmp_path / "default.png"
-    assert main_py("lesson", "pooling", "--export", default).returncode == 0
-    with Image.open(default) as img:
+    pygame.font.init()
+    here = tmp_path / "here.png"
+    export(open_lesson("pooling", THEMES["dark"]), here, size=size)      # what the command drew, in-process
+    with Image.open(here) as img:
+        assert (np.asarray(img.convert("RGB")).astype(int) == pixels).all()
+    assert main_py("lesson", "pooling", "--export", tmp_path / "default.png").returncode == 0
+    with Image.open(tmp_path / "default.png") as img:
         assert img.size == (1280, 800)
-        canvas = np.asarray(img.convert("RGB")).astype(int)
-    s = min(size[0] / 1280, size[1] / 800)
-    w, h = int(1280 * s), int(800 * s)
-    x0, y0 = (size[0] - w) // 2, (size[1] - h) // 2
-    inner = pixels[y0:y0 + h, x0:x0 + w]
-    # the scaled canvas has the default picture's colours in the same places (smoothscale blurs edges)
-    rows = (np.arange(h) * 800 // h)[:, None]
-    cols = (np.arange(w) * 1280 // w)[None, :]
-    assert np.median(np.abs(inner - canvas[rows, cols])) < 8
-    assert (pixels[:y0] == pixels[0, 0]).all() and (pixels[y0 + h:] == pixels[0, 0]).all()

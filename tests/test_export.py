@@ -156,7 +156,7 @@ def test_export_without_onnx_says_how_to_install_it(tmp_path, monkeypatch, capsy
     monkeypatch.setitem(__import__("sys").modules, "onnx", None)           # import onnx → ImportError
     assert cli.main(["export", str(BUNDLED_MODEL), str(tmp_path / "a.onnx")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "pip install -e '.[onnx]'" in err[0]
+    assert len(err) == 1 and "pip install 'cnn-simulator[onnx]'" in err[0] and "pipx inject" in err[0]
     assert not (tmp_path / "a.onnx").exists()
 
 

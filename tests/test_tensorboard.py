@@ -123,7 +123,7 @@ def test_without_onnx_the_graph_is_skipped_with_one_line(tmp_path, monkeypatch, 
                                                                    tensorboard_dir=board))
     assert result.status == "finished"
     notes = [line for line in capsys.readouterr().err.splitlines() if "graph" in line]
-    assert len(notes) == 1 and "pip install -e '.[tensorboard]'" in notes[0]
+    assert len(notes) == 1 and "pip install 'cnn-simulator[tensorboard]'" in notes[0]
     events = read_events(board)
     assert not any(e.HasField("graph_def") for e in events)
     assert "filters/conv1" in {tag for tag, _, _ in summaries(events)}
@@ -135,4 +135,4 @@ def test_without_tensorboardx_train_says_how_to_install_it(tmp_path, monkeypatch
     code = cli.main(["train", "--epochs", "1", "--subset", "100", "--out", str(tmp_path / "run"),
                      "--tensorboard", str(tmp_path / "board")])
     err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
-    assert code == 2 and len(err) == 1 and "pip install -e '.[tensorboard]'" in err[0], err
+    assert code == 2 and len(err) == 1 and "pip install 'cnn-simulator[tensorboard]'" in err[0], err

@@ -22,13 +22,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import UserError
+from ..errors import UserError, extra_hint
 from .arch import Act, Arch, Conv
 from .data import normalise
 
 POSITIVE, NEGATIVE, ZERO = np.array((255, 140, 60)), np.array((70, 150, 255)), np.array((78, 82, 96))
 MAX_ROWS, MAX_COLS = 32, 16       # filters or maps shown per picture (the rest are left out)
 TARGET_WIDTH = 720                # pixels a picture is enlarged towards
+INSTALL_HINT = extra_hint("tensorboard", "tensorboardX onnx")
 
 
 def open_writer(log_dir: Path):
@@ -36,7 +37,7 @@ def open_writer(log_dir: Path):
     try:
         from tensorboardX import SummaryWriter
     except ImportError:
-        raise UserError("--tensorboard needs tensorboardX: pip install -e '.[tensorboard]'") from None
+        raise UserError(f"--tensorboard needs tensorboardX: {INSTALL_HINT}") from None
     return SummaryWriter(str(log_dir))
 
 
@@ -46,8 +47,7 @@ def add_graph(writer, arch: Arch, params: dict, log=print) -> bool:
     try:
         model = build_model(arch, params)
     except UserError:
-        log("--tensorboard: no network graph (it is drawn from the ONNX export, which needs onnx: "
-            "pip install -e '.[tensorboard]')")
+        log(f"--tensorboard: no network graph (it is drawn from the ONNX export, which needs onnx: {INSTALL_HINT})")
         return False
     # tensorboardX turns graph inputs and outputs into nodes of their own, named like the tensor:
     # 'logits' is also the last node's name, so the outputs are left out to keep names unique,

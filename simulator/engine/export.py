@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import UserError
+from ..errors import UserError, extra_hint
 from .arch import INPUT_SHAPE, Act, Arch, Conv, Dense, Flatten, Pool
 from .checkpoint import atomic_write, load_checkpoint
 from .config import TrainConfig
@@ -29,7 +29,7 @@ OPSET = 17          # Conv, pooling, Gemm and Flatten as every runtime of the la
 IR_VERSION = 8      # the IR that goes with opset 17 (newer IRs are refused by older runtimes)
 INPUT_NAME = "image"
 OUTPUT_NAME = "logits"
-INSTALL_HINT = "pip install -e '.[onnx]'"
+INSTALL_HINT = extra_hint("onnx", "onnx onnxruntime")
 DOC = ("CNN Simulator network {spec}. Input 'image' [N,1,28,28] float32: raw pixels scaled to [0, 1] "
        "(pixel/255, white digit on black as in MNIST); the graph normalises them itself "
        "((x - {mean})/{std}, the 'input' tensor). Output 'logits' [N,10]: one score per digit 0-9, "

@@ -51,9 +51,10 @@ def start(dtype) -> None:
             return
         root = Path(__file__).resolve().parents[3]
         path = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
+        from numba.core import config      # the child must write the cache this process reads
+        env = dict(os.environ, PYTHONPATH=path, **({"NUMBA_CACHE_DIR": config.CACHE_DIR} if config.CACHE_DIR else {}))
         try:
-            _child = subprocess.Popen([sys.executable, "-c", _CHILD, str(dtype)],
-                                      env=dict(os.environ, PYTHONPATH=path), cwd=root,
+            _child = subprocess.Popen([sys.executable, "-c", _CHILD, str(dtype)], env=env, cwd=root,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         except OSError:
             _child = None

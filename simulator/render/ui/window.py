@@ -29,11 +29,12 @@ the window height; Z, Esc or a double click returns, other keys still reach the 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pygame
 
+from ... import paths
 from ...errors import UserError
 from .check import CHECK
 from .script import DEFAULT_SIZE, Script, save_screenshot
@@ -63,7 +64,7 @@ class WindowOptions:
     max_frames: int | None = None
     screenshot: Path | None = None
     fps: int = 60
-    screenshot_dir: Path = field(default=Path("pictures"))
+    screenshot_dir: Path = paths.PICTURES_DIR
 
 
 class Scene:

@@ -144,3 +144,12 @@ def grid_text(v: float, decimals: int, exponent: int) -> str:
 def exponent_label(exponent: int) -> str:
     """' (×10⁻³)' for a grid written in units of 10^exponent, '' otherwise."""
     return f" ({ten_to(exponent)})" if exponent else ""
+
+
+def percent(p: float, digits: int = 1) -> str:
+    """A probability as a percentage with `digits` decimals ("12.3%"); a p under 1 that would
+    round to 100 is written "> 99.9%" (softmax never reaches 1, so "100.0%" would be false)."""
+    text = fmt(100.0 * float(p), digits)
+    if text == fmt(100.0, digits) and float(p) < 1.0:
+        return "> " + fmt(100.0 - 10.0 ** -digits, digits) + "%"
+    return text + "%"

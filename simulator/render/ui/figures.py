@@ -93,6 +93,14 @@ def header(target: pygame.Surface, theme: Theme, text: Text, sizes: Sizes, title
     return y + sizes.px(4)
 
 
+def header_height(text: Text, sizes: Sizes, width: int, subtitle: str = "") -> int:
+    """Where header() ends (the top of what is below it) in a window `width` wide: for laying
+    a screen out before drawing it."""
+    m = sizes.px(16)
+    lines = len(wrap(text, subtitle, width - 2 * m, sizes.small)) if subtitle else 0
+    return sizes.px(6) + text.height(sizes.heading, "bold") + lines * text.height(sizes.small) + 2 * sizes.px(4)
+
+
 def hints_height(text: Text, sizes: Sizes) -> int:
     return text.line(sizes.small) + sizes.px(6)
 

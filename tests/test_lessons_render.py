@@ -17,7 +17,6 @@ from simulator.engine.lessons import regression as reg
 from simulator.engine.lessons import rgb as rgb_math
 from simulator.engine.checkpoint import save_checkpoint
 from simulator.engine.data import normalise
-from simulator.engine.graph import analytic_gradient
 from simulator.engine.model import Network, NetConfig, softmax
 from simulator.engine.trainer import TrainConfig, Trainer
 from simulator.render.lessons import LESSON_SCENES, LessonOptions
@@ -72,46 +71,6 @@ def test_registry_lists_every_lesson_of_the_cli():
 
 
 # ----------------------------------------------------------------------------- scenes
-
-def test_graph_scene_shows_the_engine_gradients(texts, options):
-    scene = make("graph", options)
-    scene.demo()
-    assert_not_blank(render(scene))
-    ax, ay = analytic_gradient(scene.x, scene.y)
-    n = scene.graph.nodes
-    assert f"∂w7/∂x = ∂w7/∂w1 = {fmt(n['w1'].grad, 5)}" in texts
-    assert f"∂w7/∂y = ∂w7/∂w2 = {fmt(n['w2'].grad, 5)}" in texts
-    assert f"cos 2x + 1/y = {fmt(ax, 5)}" in texts and f"−x / y² = {fmt(ay, 5)}" in texts
-    assert fmt(n["w1"].grad, 5) == fmt(ax, 5)
-    pairs = set(zip(texts, texts[1:]))
-    for label, node in n.items():
-        assert f"= {fmt(node.value, 4)}" in texts
-        assert (f"∂w7/∂{label}", f"= {fmt(node.grad, 4)}") in pairs      # the adjoint, inside its node
-    for parent, child, i in scene.graph.edges():                           # each edge's local derivative
-        assert fmt(child.local[i], 4) in texts
-
-
-def test_graph_scene_steps_and_inputs(texts, options):
-    scene = make("graph", options)
-    for step in range(scene.last_step + 1):            # every step draws
-        scene.step = step
-        render(scene)
-    for key in (pygame.K_RIGHT, pygame.K_UP, pygame.K_UP):
-        scene.handle(pygame.event.Event(pygame.KEYDOWN, key=key))
-    assert (scene.x, scene.y) == (1.4, 0.9)
-    scene.update(100.0)                                  # playing: advances without error
-
-
-def test_graph_scene_division_by_zero(texts, options):
-    scene = make("graph", options)
-    scene.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_0))
-    assert scene.y == 0.0
-    for step in range(scene.last_step + 1):
-        scene.step = step
-        assert_not_blank(render(scene))
-    assert "÷ 0: undefined" in texts and "division by zero: w2 = 0" in texts
-    assert not any(s.startswith("∂w7/∂x") for s in texts)
-
 
 def test_regression_scene_shows_the_run(texts, options):
     scene = make("regression", options)
@@ -274,7 +233,7 @@ def test_network3d_scene_shows_activations_and_receptive_fields(texts, options, 
     assert not scene.live.running
 
 
-@pytest.mark.parametrize("name", ["graph", "regression", "learning-rate", "pooling", "rgb"])
+@pytest.mark.parametrize("name", ["regression", "learning-rate", "pooling", "rgb"])
 def test_scenes_in_the_other_themes(name, options):
     for theme in ("light", "projector"):
         scene = make(name, options, THEMES[theme])

@@ -95,29 +95,6 @@ def test_draw_scene_warns_about_over_confidence_on_a_square(texts, mnist_dir):
     assert "Softmax shares p = 1 among the 10 digits" in words and "not a digit" in words
     assert " ".join(OVERCONFIDENCE.split()) in " ".join(words.split())       # the whole note, not cut
 
-def _segment_hits_rect(a, b, rect) -> bool:
-    """True when the segment a-b passes through rect (sampled finely: the rects are large)."""
-    return any(rect.collidepoint(a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1])) for f in np.linspace(0, 1, 400))
-
-
-@pytest.mark.parametrize("theme", sorted(THEMES))
-def test_graph_edges_pass_no_other_node_and_labels_cover_none(theme, options):
-    scene = make("graph", options, THEMES[theme])
-    scene.demo()
-    render(scene, THEMES[theme])
-    rects = {label: scene._node_rect(label) for label in scene.graph.nodes}
-    for parent, child, _ in scene.graph.edges():
-        a, b = scene.edge_line(parent.label, child.label)
-        for label, rect in rects.items():
-            if label not in (parent.label, child.label):
-                assert not _segment_hits_rect(a, b, rect), f"{parent.label}→{child.label} runs under {label}"
-    assert len(scene.label_boxes) == len(scene.graph.edges())
-    for k, box in enumerate(scene.label_boxes):
-        assert box.collidelist(list(rects.values())) < 0
-        assert box.collidelist(scene.label_boxes[k + 1:]) < 0
-    for r1 in rects.values():
-        assert sum(r1.colliderect(r2) for r2 in rects.values()) == 1    # nodes do not overlap each other
-
 
 @pytest.mark.parametrize("theme", ["dark", "projector"])
 def test_network3d_keeps_every_neuron_and_caption_inside_the_view_at_any_angle(theme, options):

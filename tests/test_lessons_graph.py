@@ -3,7 +3,6 @@ derivative and adjoint on screen is read back and compared with the engine's nod
 analytic gradient; a partly summed adjoint is not drawn in the finished colour; y = 0 says
 "undefined" everywhere (never NaN); the layout keeps edges clear of other nodes and every
 edge number on its edge, in every theme and window, zoomed too."""
-import math
 
 import numpy as np
 import pygame
@@ -13,6 +12,7 @@ from render_kit import assert_not_blank, colours_in, draw, draw_zoomed
 from simulator.engine.graph import Graph, analytic_gradient
 from simulator.numbers import fmt
 from simulator.render.lessons import LESSON_SCENES, LessonOptions
+from simulator.render.ui.sizes import ZOOM_FLOOR, floor_px
 from simulator.render.ui.theme import THEMES
 
 WINDOWS = [(1024, 768), (1280, 800), (1920, 1080), (1366, 768), (1600, 1200)]
@@ -44,7 +44,7 @@ def test_the_last_step_shows_the_engine_gradients():
     edge_numbers = drawn.in_panel("graph")
     for parent, child, i in scene.graph.edges():        # each edge's local derivative
         assert fmt(child.local[i], 4) in edge_numbers
-    assert "on an edge: ∂child/∂parent, the local derivative" in " ".join(texts)     # their key (at the floor or above)
+    assert "on an edge: ∂child/∂parent, the local derivative" in " ".join(texts)     # their key, at the floor
 
 
 def test_every_step_draws_and_the_keys_move_the_inputs():
@@ -146,4 +146,4 @@ def test_edges_pass_no_other_node_and_numbers_cover_none(theme):
         target.draw(pygame.Surface(size))
         assert target.figure.fits, size
         _check_figure(target.figure, scene.graph, f"{theme} {size} zoomed")
-        assert zoomed.sizes.small >= math.ceil(0.04 * size[1])
+        assert zoomed.sizes.small >= floor_px(size[1], ZOOM_FLOOR)

@@ -72,21 +72,6 @@ def test_registry_lists_every_lesson_of_the_cli():
 
 # ----------------------------------------------------------------------------- scenes
 
-def test_regression_scene_shows_the_run(texts, options):
-    scene = make("regression", options)
-    scene.demo()
-    assert_not_blank(render(scene))
-    k, run = scene.step, scene.run
-    pair = lambda v: f"({fmt(v[0])}, {fmt(v[1])})"       # noqa: E731
-    assert f"θ     = {pair(run.thetas[k])}" in texts
-    assert f"∇J(θ) = {pair(run.grads[k])}" in texts
-    assert f"  = {pair(run.thetas[k + 1])}" in texts
-    star = reg.closed_form(scene.points)
-    assert any(s.startswith(f"least squares θ* = {pair(star)}") for s in texts)
-    expected = reg.gradient_descent(scene.points, scene.lr, len(run.costs) - 1, run.thetas[0])
-    np.testing.assert_array_equal(run.thetas, expected.thetas)
-
-
 def test_pooling_scene_numbers_are_the_ops(texts, options):
     scene = make("pooling", options)
     scene.selected = (1, 2)
@@ -100,36 +85,6 @@ def test_pooling_scene_numbers_are_the_ops(texts, options):
     assert f"    = {fmt(d.avg_y[1, 2], 2)}" in texts
     assert f"  dL/dx[{r}, {c}] = {fmt(d.max_dx[r, c], 1)}, others 0" in texts
     assert f"  {fmt(d.dy[1, 2], 1)} / 4 = {fmt(d.avg_dx[r0, c0], 1)} each" in texts
-
-
-def test_activations_scene_trains_in_the_background_then_reads_the_cache(texts, options, cache):
-    scene = make("activations", options)
-    render(scene)                                        # drawable while it trains
-    wait_ready(scene)
-    texts.clear()
-    assert_not_blank(render(scene))
-    result = scene.job.result
-    v = act.verdict(result)
-    for name in act.NAMES:
-        assert any(f"acc {result['test_accuracy'][name]:.1%}" in s for s in texts)
-        assert any(s.startswith(label(name)) and f"loss {fmt(v.final[name], 3)}" in s for s in texts)
-    words = " ".join(texts)
-    if v.every_seed:                                     # the order is stated only when every seed agrees
-        assert f"In every seed {label(v.order[0])} ended with the lowest loss" in words
-    else:
-        assert "the seeds overlap" in words and "In every seed" not in words
-    assert f"trained once in {result['seconds']:.0f} s here" in words
-    r, c = scene.hover
-    assert f"z = {fmt(scene.maps.pre[r, c], 3)}" in texts
-    assert any(p.name.startswith("activations-") for p in cache.iterdir())
-    again = make("activations", options)                 # second time: from the cache, at once
-    assert again.ready() and again.job.result == result
-    scene.close(), again.close()
-
-
-def label(name):
-    from simulator.render.lessons.activations import LABELS
-    return LABELS[name]
 
 
 def test_rgb_scene_pixel_arithmetic(texts, options):
@@ -233,7 +188,7 @@ def test_network3d_scene_shows_activations_and_receptive_fields(texts, options, 
     assert not scene.live.running
 
 
-@pytest.mark.parametrize("name", ["regression", "learning-rate", "pooling", "rgb"])
+@pytest.mark.parametrize("name", ["pooling", "rgb"])
 def test_scenes_in_the_other_themes(name, options):
     for theme in ("light", "projector"):
         scene = make(name, options, THEMES[theme])

@@ -1,8 +1,9 @@
 """The lessons' examples follow their rules (issue 13), read back from what the scenes draw:
-learning-rate labels from 1 − αλmax, pooling's strict maximum marked in the input (a tie named),
-rgb's output size and one output channel per filter, the draw lesson's word on over-confidence,
-the graph's edges clear of other nodes, network3d's view uncut at any angle and readable with a
-selection. Fixtures and helpers are test_lessons_render's."""
+pooling's strict maximum marked in the input (a tie named), rgb's output size and one output
+channel per filter, the draw lesson's word on over-confidence, network3d's view uncut at any
+angle and readable with a selection (the learning-rate labels and the graph's edges:
+tests/test_lessons_learning_rate.py and test_lessons_graph.py). Fixtures and helpers are
+test_lessons_render's."""
 import math
 
 import numpy as np
@@ -11,36 +12,12 @@ import pytest
 from simulator.render.ui.check import MIN_GAP as MIN_GAP_STRICT
 
 from simulator.engine.lessons import network as net
-from simulator.engine.lessons import regression as reg
 from simulator.engine.lessons import rgb as rgb_math
 from simulator.render.lessons import LessonOptions
 from simulator.render.ui.theme import THEMES
 from simulator.render.ui import CHECK
 from test_lessons_render import DARK, assert_not_blank, cache, fmt, make, options, render  # noqa: F401
 
-
-def test_learning_rate_scene_labels_each_regime_from_theory(texts, options):
-    scene = make("learning-rate", options)
-    scene.step = 0                                     # before any step: the labels are already right
-    render(scene)
-    p = scene.points
-    assert [r.status for r in scene.runs] == ["converging", "overshooting", "diverging"]
-    for rate in scene.rates:
-        f = reg.step_factors(p, rate)[1]
-        assert f"α = {fmt(rate, 3)}" in texts
-        assert any(fmt(f, 2) in s and "αλmax" in s for s in texts)
-    assert "overshooting, yet converging" in texts and "diverging" in texts
-    assert not any(s.startswith("J passed") for s in texts)     # not yet: it has not blown up
-    texts.clear()
-    scene.demo()
-    assert_not_blank(render(scene))
-    big = scene.runs[2]
-    assert f"J passed {reg.DIVERGE_FACTOR:g} × J(θ₀) at step {big.diverged_at}: stopped there" in texts
-    scene.selected = 2
-    for _ in range(3):                                 # shrink the too-big α below 2/λmax: the label follows
-        scene.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_DOWN))
-    assert scene.rates[2] == pytest.approx(reg.example_rates(p)[2] / 1.1 ** 3)
-    assert scene.runs[2].status == reg.regime(p, scene.rates[2]) == "overshooting"
 
 def test_pooling_scene_names_a_tie(texts, options):
     from simulator.engine.lessons import pooling as pool

@@ -1,7 +1,7 @@
 """What the graph, regression, learning-rate, activations and params lessons share on the kit:
 the body of the window between the header and the key hints, and a column of text lines that
-says less when it runs out of room (a line picks the first of its wordings that fits, a long
-sentence wraps, lines that do not fit are left out: never smaller)."""
+says less when it runs out of room (a line takes the first of its wordings that fits, a
+sentence wraps, lines that do not fit at all are left out: never smaller)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,37 +22,54 @@ def body_rect(size, text: ui.Text, sizes: ui.Sizes, subtitle: str) -> pygame.Rec
 
 @dataclass(frozen=True)
 class Line:
-    """One line of a text column: `forms` are its wordings, longest first (a str: one wording);
-    wrap: a sentence broken at spaces instead; gap: reference pixels of space above it."""
-    forms: tuple | str
+    """One line of a text column. `forms` are its wordings, longest first; a wording is a str
+    or a list of (str, colour) runs (pieces of one line in their own colours). wrap: a
+    sentence broken at spaces (the first wording whose rows fit the height left); size: a
+    Sizes field; gap: reference pixels of space above it."""
+    forms: tuple | str | list
     colour: tuple | None = None
     face: str = "sans"
-    size: str = "small"           # a Sizes field: "small", "body", "title"
+    size: str = "small"
     wrap: bool = False
     gap: int = 0
 
-    def wordings(self) -> tuple:
-        return (self.forms,) if isinstance(self.forms, str) else tuple(self.forms)
+    def wordings(self) -> list:
+        if isinstance(self.forms, (str, list)):
+            return [self.forms]
+        return list(self.forms)
 
 
-def line_rows(text: ui.Text, sizes: ui.Sizes, line: Line, width: int) -> list[str]:
-    """What `line` draws in a column `width` wide: one or more rows, or none (it does not fit)."""
+def _runs(line: Line, wording) -> list[tuple]:
+    return ui.as_runs(wording, line.colour, line.face)
+
+
+def line_rows(text: ui.Text, sizes: ui.Sizes, line: Line, width: int, max_rows: int | None = None) -> list[list]:
+    """What `line` draws in a column `width` wide as rows of runs: the first wording that fits
+    on one line (a wrapped line: the first whose rows fit max_rows), else the last one wrapped
+    if every row fits, else none (it is left out)."""
     size = getattr(sizes, line.size)
-    forms = line.wordings()
+    for wording in line.wordings():
+        runs = _runs(line, wording)
+        if line.wrap:
+            rows = ui.wrap_runs(text, runs, width, size)
+            if max_rows is None or len(rows) <= max_rows:
+                return rows if all(text.runs_width(r, size) <= width for r in rows) else []
+        elif text.runs_width(runs, size) <= width:
+            return [runs]
     if line.wrap:
-        return ui.wrap(text, forms[0], width, size, line.face)
-    chosen = ui.first_fitting(text, forms, width, size, line.face)
-    if chosen is None:                      # no wording fits on one line: the last one, wrapped
-        rows = ui.wrap(text, forms[-1], width, size, line.face)
-        return rows if all(text.width(r, size, line.face) <= width for r in rows) else []
-    return [chosen]
+        return []
+    rows = ui.wrap_runs(text, _runs(line, line.wordings()[-1]), width, size)
+    ok = all(text.runs_width(r, size) <= width for r in rows) and (max_rows is None or len(rows) <= max_rows)
+    return rows if ok else []
 
 
 def lines_height(text: ui.Text, sizes: ui.Sizes, lines, width: int) -> int:
+    """The height draw_lines takes for these lines when none is left out."""
     h = 0
     for line in lines:
         size = getattr(sizes, line.size)
-        h += (sizes.px(line.gap) if (line.gap and h) else 0) + len(line_rows(text, sizes, line, width)) * text.line(size, line.face)
+        h += (sizes.px(line.gap) if (line.gap and h) else 0) + \
+            len(line_rows(text, sizes, line, width)) * text.line(size, line.face)
     return h
 
 
@@ -62,13 +79,13 @@ def draw_lines(surface, text: ui.Text, theme, sizes: ui.Sizes, lines, rect: pyga
     y = rect.top
     for line in lines:
         size = getattr(sizes, line.size)
-        rows = line_rows(text, sizes, line, rect.w)
         step = text.line(size, line.face)
         y_line = y + sizes.px(line.gap) if (line.gap and y > rect.top) else y
+        rows = line_rows(text, sizes, line, rect.w, max(0, (rect.bottom - y_line) // step))
         if not rows or y_line + len(rows) * step > rect.bottom:
             break
         for row in rows:
-            text.draw(surface, row, (rect.left, y_line), size, line.colour or theme.text, line.face)
+            text.runs(surface, row, (rect.left, y_line), size, line.colour or theme.text)
             y_line += step
         y = y_line
     return y

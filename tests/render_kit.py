@@ -14,6 +14,7 @@ class Drawn:
     records: list            # (panel, rect, text) for every string drawn, in order
     violations: list         # the layout check's complaints (with the floor and a 5 px gap)
     sizes: ui.Sizes
+    target: object = None    # draw_zoomed: the zoom target, laid out as the runner lays it out
 
     @property
     def texts(self) -> list[str]:
@@ -53,7 +54,7 @@ def draw_zoomed(scene, size=(1280, 800)) -> Drawn:
     ui.CHECK.enable(min_gap=ui.check.MIN_GAP, floor=sizes.floor)
     try:
         zoom.draw(surface)
-        return Drawn(surface, ui.CHECK.texts(), ui.CHECK.violations(surface.get_rect()), sizes)
+        return Drawn(surface, ui.CHECK.texts(), ui.CHECK.violations(surface.get_rect()), sizes, target)
     finally:
         ui.CHECK.disable()
 

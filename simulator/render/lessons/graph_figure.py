@@ -21,8 +21,8 @@ from .frame import Line, draw_lines
 POSITIONS = {"w1": (0.0, 0.62), "w2": (0.0, 1.0), "w3": (0.24, 0.0), "w4": (0.32, 0.32),
              "w5": (0.72, 0.0), "w6": (0.5, 1.0), "w7": (1.0, 0.62)}
 # the same graph for two-line nodes (a zoom: text at 4% of the height leaves no room for four)
-COMPACT_POSITIONS = {"w1": (0.0, 0.62), "w2": (0.0, 1.0), "w3": (0.2, 0.0), "w4": (0.44, 0.32),
-                     "w5": (0.76, 0.0), "w6": (0.56, 1.0), "w7": (1.0, 0.62)}
+COMPACT_POSITIONS = {"w1": (0.0, 0.71), "w2": (0.0, 1.0), "w3": (0.23, 0.0), "w4": (0.36, 0.34),
+                     "w5": (0.81, 0.0), "w6": (0.58, 1.0), "w7": (1.0, 0.62)}
 FORMULAS = {"w1": "w1 = x", "w2": "w2 = y", "w3": "w3 = cos w1", "w4": "w4 = sin w1",
             "w5": "w5 = w3 · w4", "w6": "w6 = w1 / w2", "w7": "w7 = w5 + w6"}
 SHORT_FORMULAS = {k: v.replace(" · ", "·").replace(" / ", "/").replace(" + ", "+")

@@ -25,20 +25,6 @@ def mnist(mnist_dir):
     return load_dataset(mnist_dir)
 
 
-@pytest.fixture
-def texts(monkeypatch):
-    """Every string the lessons draw through their text helper, in order."""
-    from simulator.render.lessons import common
-    seen = []
-    original = common.text
-
-    def record(surface, theme, s, *args, **kwargs):
-        seen.append(s)
-        return original(surface, theme, s, *args, **kwargs)
-    monkeypatch.setattr(common, "text", record)
-    return seen
-
-
 def fast_lessons(tmp_path, monkeypatch):
     """An empty user cache and a tiny activations comparison and draw model, so no lesson trains
     for long in a test. Returns the cache folder."""

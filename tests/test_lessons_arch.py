@@ -111,21 +111,15 @@ def checkpoints(tmp_path_factory, mnist):
 @pytest.mark.parametrize("spec", SPECS + [WIDE])
 @pytest.mark.parametrize("lesson", ["network3d", "params", "tensors"])
 def test_screens_draw_another_network_inside_their_layout(lesson, spec, checkpoints, mnist_dir):
-    from simulator.render import ui
-    from simulator.render.lessons import LESSON_SCENES, LessonOptions
-    from simulator.render.ui.theme import THEMES
-    from test_lessons_render import render
+    from render_kit import draw, make
+    from simulator.render.lessons import LessonOptions
     arch = archmod.build(spec)
-    scene = LESSON_SCENES[lesson][1](THEMES["dark"], LessonOptions(data=mnist_dir, checkpoint=checkpoints[spec]))
+    scene = make(lesson, LessonOptions(data=mnist_dir, checkpoint=checkpoints[spec]))
     try:
         scene.demo()
-        ui.CHECK.enable()
-        try:
-            surface = render(scene)
-            texts = [s for _, _, s in ui.CHECK.texts()]
-            assert ui.CHECK.violations(surface.get_rect()) == []
-        finally:
-            ui.CHECK.disable()
+        drawn = draw(scene)
+        texts = drawn.texts
+        assert drawn.violations == []
         if lesson == "network3d":
             assert scene.shown.arch.spec == arch.spec
             for caption in net.view(arch).captions.values():

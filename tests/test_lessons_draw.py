@@ -9,7 +9,7 @@ import numpy as np
 import pygame
 import pytest
 from conftest import fast_lessons
-from lesson_screens import make, not_blank, show
+from render_kit import make, not_blank, show
 
 from simulator.engine.checkpoint import save_checkpoint
 from simulator.engine.lessons import draw as draw_math

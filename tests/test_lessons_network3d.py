@@ -11,7 +11,7 @@ import numpy as np
 import pygame
 import pytest
 from conftest import fast_lessons
-from lesson_screens import DARK, make, not_blank, show
+from render_kit import DARK, make, not_blank, show
 
 from simulator.engine.checkpoint import save_checkpoint
 from simulator.engine.data import normalise

@@ -6,7 +6,7 @@ import numpy as np
 import pygame
 import pytest
 from conftest import fast_lessons
-from lesson_screens import make, not_blank, show
+from render_kit import make, not_blank, show
 from PIL import Image
 
 from simulator import cli

@@ -8,7 +8,7 @@ import numpy as np
 import pygame
 import pytest
 from conftest import fast_lessons
-from lesson_screens import make, not_blank, show, sized_texts
+from render_kit import make, not_blank, show, sized_texts
 
 from simulator.engine import ops
 from simulator.engine.data import MEAN, STD, normalise

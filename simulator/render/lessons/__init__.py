@@ -67,9 +67,6 @@ def open_lesson(name: str, theme, options: LessonOptions | None = None):
     """The lesson `name` as a scene of the window runner (UserError: it cannot start)."""
     title, factory = LESSON_SCENES[name]
     scene = factory(theme, options or LessonOptions())
-    if not isinstance(scene, ui.Scene):           # still laid out on the 1280×800 canvas
-        from .canvas import CanvasLesson
-        scene = CanvasLesson(scene, title)
     scene.title = f"CNN Simulator: {title}"
     return scene
 

@@ -347,25 +347,3 @@ class ZoomedTensor:
             legend = pygame.Rect(area.x, body.bottom + m, area.w, legend_h)
             with ui.CHECK.scope("zoomed legend", legend):
                 ui.paragraph(tx, surface, runs, legend, sz.small, sc.theme.muted)
-
-
-# --- kept for params.py until it is ported to the kit (it imports these three) -------------
-
-def heading(surface, theme, title: str, subtitle: str) -> None:
-    """common.header's layout with a 14 px subtitle (the 1280×800 canvas)."""
-    from . import common
-    r = common.text(surface, theme, title, (24, 4), 22, face="bold")
-    common.text(surface, theme, subtitle, (24, r.bottom), 14, theme.muted)
-    pygame.draw.line(surface, theme.panel_border, (16, common.HEADER_H - 2),
-                     (surface.get_width() - 16, common.HEADER_H - 2))
-
-
-def first(theme, forms, width: int, size: int, face: str = "sans") -> str:
-    """The first (longest) wording that fits `width` at `size` on the canvas, else the shortest."""
-    from . import common
-    return next((s for s in forms if common.text_width(theme, s, size, face) <= width), forms[-1])
-
-
-def wrap(theme, s: str, width: int, size: int) -> list[str]:
-    from . import common
-    return common.wrap_px(theme, s, width, size)

@@ -91,7 +91,7 @@ class Box:
     beside_h: int = 0         # height of the label (wrapped) and colour bar in that column
     droppable: bool = False
     grow: object = field(default=None, repr=False)    # content height → content width
-    font: object = field(default=None, repr=False)    # a grid's (content w, h) → its number size (0: none)
+    number_px: object = field(default=None, repr=False)   # a grid's (content w, h) → its number size (0: none)
 
     def width(self, h: float) -> int:
         return max(self.min_w, int(self.grow(h)))
@@ -202,9 +202,9 @@ def box_for(panel, text, sizes, numbered: bool) -> Box:
             need = next((w for fh, w in fonts if fh <= cell_h), cw)
             return C * max(cell_h, cw, need)
 
-        def font(w, h):
+        def number_px(w, h):
             return number_size(text, strings, w // C, h // R, sizes) or 0
-        return Box(panel, "grid", R * ch, R * cap_cell, min_w, grow=grid_w, font=font, **common)
+        return Box(panel, "grid", R * ch, R * cap_cell, min_w, grow=grid_w, number_px=number_px, **common)
     if panel.transpose:          # a whole weight matrix on its side: an overview strip
         return Box(panel, "map", sizes.px(40), sizes.px(130), min_w, grow=lambda h: h * C / R, droppable=numbered,
                    **common)

@@ -142,7 +142,7 @@ def other_splits(boxes, width: int, sizes):
 def score(placed: list, rows: list) -> tuple:
     """How well a layout writes its numbers: the smallest number size of its grids, then the
     fewest rows (the step's own order), then the area its panels get."""
-    fonts = [p.box.font(p.rect.w, p.rect.h) for p in placed if p.box.font is not None]
+    fonts = [p.box.number_px(p.rect.w, p.rect.h) for p in placed if p.box.number_px is not None]
     return (min(fonts) if fonts else 0, -len(rows), sum(p.rect.w * p.rect.h for p in placed))
 
 

@@ -211,12 +211,12 @@ class LectureScene(ui.Scene):
         key = (id(self.step), self.theme.name, surface.get_size(), self.status(), self.help, self.toast)
         if self._frame[0] != key or ui.CHECK.enabled:     # a step is drawn once, then blitted
             frame = pygame.Surface(surface.get_size())
-            self.render(frame)
+            self.paint(frame)
             self._frame = (key, frame)
         surface.blit(self._frame[1], (0, 0))
         return None
 
-    def render(self, surface: pygame.Surface) -> None:
+    def paint(self, surface: pygame.Surface) -> None:
         """The step, its help and its notice, drawn afresh."""
         view, sizes = self.view, self.sizes
         view.draw(surface, self.step, self.index, len(self.steps), sizes, HINTS, self.status())

@@ -82,7 +82,6 @@ def run_lesson(args) -> int:
     options = LessonOptions(image=args.image, data=args.data, checkpoint=getattr(args, "checkpoint", None))
     theme = THEMES[args.theme]
     if args.export:
-        pygame.font.init()
         scene = open_lesson(args.name, theme, options)
         try:
             check_options_used(args.name, options, getattr(args, "given_options", ()))
@@ -95,7 +94,6 @@ def run_lesson(args) -> int:
     from ...display import has_display
     if not has_display():
         raise UserError("no display found (DISPLAY is not set): use --export PATH to write the lesson as PNG or GIF")
-    pygame.font.init()
     scene = open_lesson(args.name, theme, options)
     try:
         check_options_used(args.name, options, getattr(args, "given_options", ()))

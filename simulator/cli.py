@@ -12,7 +12,7 @@ from pathlib import Path
 from . import paths
 from .display import has_display
 from .engine.arch import GRAMMAR, LENET5_SPEC, build
-from .engine.config import SCHEDULES, TrainConfig
+from .engine.config import APP_CONFIG, SCHEDULES, TrainConfig
 from .errors import UserError
 from .render.script import add_arguments as add_script_arguments
 
@@ -23,6 +23,7 @@ LESSONS = ("graph", "regression", "learning-rate", "activations", "pooling", "rg
            "tensors")
 THEMES = ("dark", "light", "projector")   # the names of render.theme.THEMES (a test keeps them equal)
 TRAIN_DEFAULTS = TrainConfig()   # `train`'s defaults live in one place: TrainConfig's fields
+APP_DEFAULTS = APP_CONFIG        # the app's, beside them in config.py
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -52,8 +53,9 @@ def _add_model_arguments(p, batch_size: int, lr: float) -> None:
     p.add_argument("--data", type=Path, metavar="DIR",
                    help="folder with the four MNIST-format IDX files (default: bundled assets/mnist)")
     p.add_argument("--lr", type=_number(float, 0, 10, low_open=True), default=lr,
-                   help=f"learning rate (default {lr}); train: the peak of its schedule, "
-                        "to scale in proportion with the batch size")
+                   help=f"the peak learning rate (default {lr}), to scale in proportion with the batch size; "
+                        "train: --warmup rises to it, then --schedule; app: it rises to it over "
+                        f"{APP_DEFAULTS.warmup:g} epoch, then halves every epoch ([ ] move the peak)")
     p.add_argument("--batch-size", type=_number(int, 1, 60000), default=batch_size,
                    help=f"images per training step (default {batch_size})")
     p.add_argument("--momentum", type=_number(float, 0, 0.999), default=TRAIN_DEFAULTS.momentum,
@@ -85,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="{app,train,lecture,lesson,export}", parser_class=OneLineParser)
 
     app = sub.add_parser("app", help="the live training window (default)")
-    _add_model_arguments(app, batch_size=16, lr=0.02)   # the live view: small steps, constant lr
+    _add_model_arguments(app, batch_size=APP_DEFAULTS.batch_size, lr=APP_DEFAULTS.lr)
     app.add_argument("--checkpoint", type=Path, help="start from a trained model (checkpoint.npz)")
     app.add_argument("--theme", choices=THEMES, default="dark")
     _add_subset_argument(app)
@@ -156,18 +158,17 @@ def _add_subset_argument(p) -> None:
     p.add_argument("--subset", type=_number(int, 1), metavar="N", help="train on the first N images only")
 
 
-def train_config(args):
-    """The TrainConfig of the command's flags; a field the command has no flag for keeps its default."""
+def train_config(args, base: TrainConfig = TRAIN_DEFAULTS):
+    """The TrainConfig of the command's flags; a field the command has no flag for keeps base's."""
     import dataclasses
     names = [f.name for f in dataclasses.fields(TrainConfig)]
-    return TrainConfig(**{n: getattr(args, n) for n in names if hasattr(args, n)})
+    return TrainConfig(**{**base.as_dict(), **{n: getattr(args, n) for n in names if hasattr(args, n)}})
 
 
 def app_options(args):
     """The app's options from the `app` command's flags (the screens never read the command line)."""
-    from dataclasses import replace
     from .render.app import AppOptions
-    return AppOptions(config=replace(train_config(args), schedule="constant"), data=args.data,
+    return AppOptions(config=train_config(args, APP_DEFAULTS), data=args.data,
                       checkpoint=args.checkpoint, subset=args.subset, threads=args.threads, theme=args.theme,
                       size=args.size, keys=args.keys, max_frames=args.max_frames, screenshot=args.screenshot,
                       lesson_model=paths.BUNDLED_MODEL if paths.BUNDLED_MODEL.is_file() else None)

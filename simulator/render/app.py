@@ -19,7 +19,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402
 
 from .. import paths  # noqa: E402
-from ..engine.config import TrainConfig  # noqa: E402
+from ..engine.config import APP_CONFIG, TrainConfig  # noqa: E402
 from ..errors import UserError  # noqa: E402
 from .script import DEFAULT_SIZE, Script, save_screenshot  # noqa: E402
 from .theme import THEMES  # noqa: E402
@@ -29,9 +29,10 @@ FPS_CAP = 60
 
 @dataclass(frozen=True)
 class AppOptions:
-    """Everything the app is told: the training settings (its learning rate stays constant),
-    where data and a starting checkpoint are, the look, and the script for automation."""
-    config: TrainConfig = TrainConfig(batch_size=16, lr=0.02, schedule="constant")
+    """Everything the app is told: the training settings (config.APP_CONFIG's by default: a
+    schedule with no end), where data and a starting checkpoint are, the look, and the script
+    for automation."""
+    config: TrainConfig = APP_CONFIG
     data: Path | None = None
     checkpoint: Path | None = None
     subset: int | None = None                # train on the first N images (and N/6 test images)
@@ -51,12 +52,12 @@ def load_data(options: AppOptions):
 
 
 def build_trainer(options: AppOptions, data=None):
-    """The Trainer the app drives: the options' settings at a constant learning rate, and
-    optionally a checkpoint's weights (whose architecture wins over the flags)."""
+    """The Trainer the app drives: the options' settings, and optionally a checkpoint's weights
+    (whose architecture wins over the flags)."""
     from ..engine.checkpoint import load_checkpoint
     from ..engine.trainer import Trainer
 
-    config = replace(options.config, schedule="constant")
+    config = options.config
     state = None
     if options.checkpoint:
         state = load_checkpoint(options.checkpoint)
@@ -315,9 +316,11 @@ def run_app(options: AppOptions) -> int:
         app.worker.stop()
     stats = app.worker.stats()
     fps = app.frames / app.seconds if app.seconds > 0 else 0.0
+    test = app.worker.final_report()      # the final weights on the whole test set
+    accuracy = f"; test accuracy {test.accuracy:.2%}" if test is not None else ""
     print(f"app: {app.frames} frames in {app.seconds:.1f} s, mean {fps:.1f} FPS; {stats['steps']:,} training steps, "
           f"{stats['images']:,} images, {stats['images_per_sec']:,.0f} images/s while training (paused time "
-          f"not counted)")
+          f"not counted){accuracy}")
     if options.screenshot:
         print(f"screenshot: {options.screenshot}")
     return 0

@@ -29,13 +29,13 @@ def checkpoint_report(path: Path):
     from simulator.engine.checkpoint import load_checkpoint
     from simulator.engine.config import TrainConfig
     from simulator.engine.data import load_dataset, normalise
-    from simulator.engine.health import test_report
+    from simulator.engine.health import health_report
     from simulator.engine.model import Network
     state = load_checkpoint(path)
     config = TrainConfig(**state["config"])
     model = Network(config.model_config(), state["params"])
     data = load_dataset(None)
-    return test_report(model, normalise(data.test_images), data.test_labels.astype("int64"),
+    return health_report(model, normalise(data.test_images), data.test_labels.astype("int64"),
                        step=state["step_count"], epoch=state["epoch"])
 
 

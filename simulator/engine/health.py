@@ -6,7 +6,7 @@ forward and, since ReLU's slope is 0 there, no gradient back to its filter eithe
 for every digit has stopped learning for good. (It is not "the filter found none of its
 pattern": a live filter that finds nothing still gives small positive values somewhere.)
 
-    report = test_report(model, x, labels)    # accuracy and dead maps per conv layer, one pass
+    report = health_report(model, x, labels)    # accuracy and dead maps per conv layer, one pass
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def dead_per_image(acts: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class TestReport:
+class HealthReport:
     accuracy: float
     images: int
     step: int = 0                  # the training step it was measured after
@@ -42,8 +42,8 @@ class TestReport:
     maps: dict = field(default_factory=dict)         # conv layer → its number of maps
 
 
-def test_report(model: Network, x: np.ndarray, labels: np.ndarray, batch_size: int = 500,
-                step: int = 0, epoch: int = 0) -> TestReport:
+def health_report(model: Network, x: np.ndarray, labels: np.ndarray, batch_size: int = 500,
+                step: int = 0, epoch: int = 0) -> HealthReport:
     """Accuracy on (x, labels) and every ReLU conv layer's dead maps, in one forward pass."""
     convs = relu_maps(model.arch)
     correct, dead_sum = 0, {c: 0 for c in convs}
@@ -57,7 +57,7 @@ def test_report(model: Network, x: np.ndarray, labels: np.ndarray, batch_size: i
             top = a.reshape(a.shape[0], a.shape[1], -1).max(axis=2).max(axis=0) > 0
             alive[conv] = top if alive[conv] is None else alive[conv] | top
     n = max(1, len(x))
-    return TestReport(correct / n, len(x), step, epoch,
+    return HealthReport(correct / n, len(x), step, epoch,
                       {c: dead_sum[c] / n for c in convs},
                       {c: int((~alive[c]).sum()) if alive[c] is not None else 0 for c in convs},
                       {c: model.arch.shape_of(c)[0] for c in convs})

@@ -25,7 +25,7 @@ from typing import Mapping, NamedTuple
 import numpy as np
 
 from .arch import LENET5, Act, Arch, Conv, Dense, Pool
-from .health import TestReport
+from .health import HealthReport
 from .history import History, frozen
 from .model import softmax
 
@@ -319,12 +319,12 @@ class Snapshot:
     channel_rule: str = CHANNEL_RULE
     lr_peak: float = 0.0            # the schedule's peak (what [ ] move); lr is this step's rate
     schedule: str = "constant"      # the learning-rate schedule (config.SCHEDULES)
-    test: TestReport | None = None  # the whole test set at the last epoch's end: accuracy, dead maps (None: none yet)
+    test: HealthReport | None = None  # the whole test set at the last epoch's end: accuracy, dead maps (None: none yet)
 
 
 def build_snapshot(*, seq: int, status: str, trainer, result, weights_used: Mapping[str, np.ndarray],
                    history: History, speed: str, images_per_sec: float, selection: tuple[str, int | None],
-                   message: str = "", test: TestReport | None = None) -> Snapshot:
+                   message: str = "", test: HealthReport | None = None) -> Snapshot:
     """Copy what the screens need out of a StepResult and the trainer, for the sample of the
     batch the network is least sure of (least_sure).
 

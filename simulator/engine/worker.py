@@ -15,7 +15,7 @@ keep their shape at the new height (with a constant schedule the peak is the rat
 
 Test accuracy is measured two ways: every few seconds on the first eval_images test images,
 within EVAL_BUDGET of the time (the curve's points), and on the whole test set at the end of
-every epoch, with the dead ReLU maps (Snapshot.test, a health.TestReport; reports() keeps them
+every epoch, with the dead ReLU maps (Snapshot.test, a health.HealthReport; reports() keeps them
 all); final_report() measures the final weights once more after the thread has stopped (the
 app's exit summary).
 No pygame here.
@@ -33,7 +33,7 @@ import numpy as np
 
 from . import ops
 from .background import Background
-from .health import TestReport, test_report
+from .health import HealthReport, health_report
 from .history import HistoryBuffer
 from .trace import build_snapshot, weights_on_screen
 from .trainer import Trainer
@@ -97,7 +97,7 @@ class TrainingWorker(Background):
         self._recent_sums = [0, 0]                                # their totals
         self._message = ""
         self._next_step = 0.0
-        self._reports: list = []          # health.TestReport of every whole-test-set evaluation
+        self._reports: list = []          # health.HealthReport of every whole-test-set evaluation
         self._tested_epoch = 0
         self._start_session()
         self._reset_counters()
@@ -274,16 +274,16 @@ class TrainingWorker(Background):
         self._history.add_test(t.step_count, correct / self.eval_images)
         self._next_eval_at = self._train_seconds + spent / EVAL_BUDGET
 
-    def _evaluate_all(self) -> TestReport:
+    def _evaluate_all(self) -> HealthReport:
         """Accuracy and dead maps on the whole test set with the current weights."""
         t = self.trainer
-        return test_report(t.model, t.test_x, t.test_y, step=t.step_count, epoch=t.epoch)
+        return health_report(t.model, t.test_x, t.test_y, step=t.step_count, epoch=t.epoch)
 
-    def reports(self) -> list[TestReport]:
+    def reports(self) -> list[HealthReport]:
         """Every whole-test-set evaluation so far, oldest first (read after stop(), or a copy)."""
         return list(self._reports)
 
-    def final_report(self) -> TestReport | None:
+    def final_report(self) -> HealthReport | None:
         """The whole test set with the weights training ended with (accuracy, dead maps),
         measured now unless the last epoch's evaluation already is of these weights.
         Call after stop(): None while the thread still runs (it owns the trainer), or if training

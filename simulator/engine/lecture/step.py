@@ -140,8 +140,8 @@ def labelled_sum(label: str, letter: str, nums: list, last: tuple, most: int, pe
     n = len(nums)
     if n <= most:
         shown, head = list(range(n)), f"{label} ({letter} = 0 … {n - 1}): "
-    else:
-        shown = largest_first([x.value for x in nums], most - 1)
+    else:       # the largest, never a 0 among them (the zeros are all in "the other …")
+        shown = [i for i in largest_first([x.value for x in nums], most - 1) if nums[i].value != 0] or [0]
         head = f"{label}, largest first ({letter} = {', '.join(str(i) for i in shown)}): "
     parts = [nums[i] for i in shown]
     rows = [parts[a:a + per_line] for a in range(0, len(parts), per_line)]

@@ -99,6 +99,17 @@ class Run:
     grads: np.ndarray       # [k+1, 2]
     diverged_at: int | None  # first step whose cost passed DIVERGE_FACTOR × J(θ₀), else None
     status: str             # regime(points, lr): known from step 0, not from how the run looks so far
+    peak_costs: np.ndarray  # [k+1] the largest finite J up to each step: a cost axis that holds the run so far
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_at is not None
+
+    def cost_top(self, k: int) -> float:
+        """The top of a cost axis for steps 0 … k: J(θ₀), or the largest J reached by step k if a
+        run that overshoots or diverges climbed above it (never inf or NaN)."""
+        k = min(max(0, int(k)), len(self.peak_costs) - 1)
+        return float(self.peak_costs[k])
 
 
 def gradient_descent(points: Points, lr: float, steps: int, theta0=(0.0, 0.0)) -> Run:
@@ -120,7 +131,11 @@ def gradient_descent(points: Points, lr: float, steps: int, theta0=(0.0, 0.0)) -
             if not np.isfinite(j) or j > limit:
                 diverged_at = k
                 break
-    return Run(lr, np.array(thetas), np.array(costs), np.array(grads), diverged_at, regime(points, lr))
+    costs = np.array(costs)
+    finite = np.where(np.isfinite(costs), costs, -np.inf)
+    peaks = np.maximum.accumulate(finite)
+    peaks = np.where(np.isfinite(peaks), peaks, np.finfo(np.float64).max)   # an overflow: the largest float
+    return Run(lr, np.array(thetas), costs, np.array(grads), diverged_at, regime(points, lr), peaks)
 
 
 @dataclass(frozen=True)

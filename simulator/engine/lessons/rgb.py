@@ -140,3 +140,22 @@ def pixel_detail(conv: RGBConv, i: int, j: int) -> PixelDetail:
     products = patch * conv.w[0]
     sums = products.reshape(3, -1).sum(axis=1)
     return PixelDetail(i, j, patch, products, sums, float(conv.b + sums.sum()))
+
+
+def default_pixel(image: np.ndarray) -> tuple[int, int]:
+    """(i, j): the output pixel the lesson opens on. On an edge, so the first filter (vertical
+    edges) has something to show in every channel rather than ~0 over flat sky: scored by the
+    smallest of its three channels' |vertical-edge response|, among the pixels away from the
+    zero-padded border that score at least half the best, the one nearest the picture's centre."""
+    w, b, _ = FILTERS["vertical edges"]
+    out = np.abs(convolve(image, w, b).responses).min(axis=0)
+    H, W = out.shape
+    inner = np.zeros_like(out, bool)
+    inner[1:H - 1, 1:W - 1] = True
+    if not inner.any():
+        inner[:] = True
+    strong = inner & (out >= 0.5 * out[inner].max()) if out[inner].max() > 0 else inner
+    rows, cols = np.nonzero(strong)
+    d = (rows - (H - 1) / 2) ** 2 + (cols - (W - 1) / 2) ** 2
+    k = int(np.argmin(d))
+    return int(rows[k]), int(cols[k])

@@ -12,7 +12,7 @@ from pathlib import Path
 from . import paths
 from .display import has_display
 from .engine.arch import GRAMMAR, LENET5_SPEC, build
-from .engine.config import APP_CONFIG, SCHEDULES, TrainConfig
+from .engine.config import APP_CONFIG, EXP_DECAY, SCHEDULES, TrainConfig
 from .errors import UserError
 from .render.script import add_arguments as add_script_arguments
 
@@ -49,13 +49,12 @@ def _number(kind, low=None, high=None, low_open=False):
     return parse
 
 
-def _add_model_arguments(p, batch_size: int, lr: float) -> None:
+def _add_model_arguments(p, batch_size: int, lr: float, lr_how: str) -> None:
     p.add_argument("--data", type=Path, metavar="DIR",
                    help="folder with the four MNIST-format IDX files (default: bundled assets/mnist)")
     p.add_argument("--lr", type=_number(float, 0, 10, low_open=True), default=lr,
-                   help=f"the peak learning rate (default {lr}), to scale in proportion with the batch size; "
-                        "train: --warmup rises to it, then --schedule; app: it rises to it over "
-                        f"{APP_DEFAULTS.warmup:g} epoch, then halves every epoch ([ ] move the peak)")
+                   help=f"the peak learning rate (default {lr:g}), to scale in proportion with the batch size; "
+                        + lr_how)
     p.add_argument("--batch-size", type=_number(int, 1, 60000), default=batch_size,
                    help=f"images per training step (default {batch_size})")
     p.add_argument("--momentum", type=_number(float, 0, 0.999), default=TRAIN_DEFAULTS.momentum,
@@ -87,14 +86,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="{app,train,lecture,lesson,export}", parser_class=OneLineParser)
 
     app = sub.add_parser("app", help="the live training window (default)")
-    _add_model_arguments(app, batch_size=APP_DEFAULTS.batch_size, lr=APP_DEFAULTS.lr)
+    _add_model_arguments(app, batch_size=APP_DEFAULTS.batch_size, lr=APP_DEFAULTS.lr,
+                         lr_how=f"the rate rises to it over the first {APP_DEFAULTS.warmup:g} epoch, then is "
+                                f"multiplied by {EXP_DECAY:g} every epoch, with no end ([ and ] move the peak)")
     app.add_argument("--checkpoint", type=Path, help="start from a trained model (checkpoint.npz)")
     app.add_argument("--theme", choices=THEMES, default="dark")
     _add_subset_argument(app)
     add_script_arguments(app)
 
     train = sub.add_parser("train", help="headless training with a progress bar, metrics and checkpoints")
-    _add_model_arguments(train, batch_size=TRAIN_DEFAULTS.batch_size, lr=TRAIN_DEFAULTS.lr)
+    _add_model_arguments(train, batch_size=TRAIN_DEFAULTS.batch_size, lr=TRAIN_DEFAULTS.lr,
+                         lr_how="--warmup epochs rise to it, then --schedule")
     _add_train_only_arguments(train)
     _add_subset_argument(train)
 

@@ -210,4 +210,4 @@ def test_update_rows_reproduce_from_their_operands(which, fresh, trained, tanh):
     assert theta == theta2 and lr == pytest.approx(trace.lr)
     decimals = len(re.findall(NUMBER, line)[-1].partition(".")[2])
     assert round(theta - step_, decimals) == pytest.approx(new, abs=1e-12)     # the row adds up as written
-    assert round(theta - lr * grad, decimals) == pytest.approx(new, abs=1e-12)
+    assert round(lr * grad, decimals) == pytest.approx(step_, abs=1e-12)       # and α × ∇θ is the step written

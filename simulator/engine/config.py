@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 from .arch import LENET5_SPEC, build
 
 SCHEDULES = ("cosine", "linear", "constant", "exp")
-EXP_DECAY = 0.5      # "exp": the learning rate halves with every epoch after the warm-up
+EXP_DECAY = 0.7      # "exp": the learning rate is multiplied by this every epoch after the warm-up
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ def cache_key(arch: Arch, layer) -> str:
     return arch.param_prefix(layer) if isinstance(layer, Dense) else layer.name
 
 
-LOGITS_SCALE = 0.1     # fresh logits weights, times this (see init_params)
+LOGITS_SCALE = 0.3     # fresh logits weights, times this (see init_params)
 BIAS_RELU = 0.01       # a fresh bias where a ReLU follows
 BIAS_OTHER = 0.01      # fresh biases elsewhere: uniform in ±this
 

@@ -270,20 +270,26 @@ def pool_back_step(trace, layer, before: str, k: int) -> Step:
                 layer=after, arith=ar, caption=text(what), lines=lines, panels=panels)
 
 
-def row_decimals(theta: float, step: float, new: float, step_written: float) -> int:
-    """Decimals for writing θ, α·∇θ and θ − α∇θ so that the row adds up as written: the fewest
-    (from 4 significant digits of the largest, and enough to show the step at all) for which
-    round(θ) − round(α∇θ) and round(θ) − step_written (α times ∇θ as written) both round to
-    round(θ − α∇θ)."""
+def row_format(theta: float, lr: float, grad: float, new: float) -> tuple[int, int | None]:
+    """How to write θ − α × ∇θ = θ − α∇θ = θ' so the row adds up as written: (d, g) with θ, α∇θ
+    and θ' to d decimals, ∇θ as fmt writes it (g None) or to g decimals, the fewest digits
+    (from 4 significant of the largest, and enough to show the step at all) for which
+    α × ∇θ-as-written rounds to α∇θ-as-written and θ-as-written − α∇θ-as-written is θ'-as-written."""
+    step = lr * grad
     big = max(abs(theta), abs(new), 1e-30)
     first = max(0, 3 - int(np.floor(np.log10(big))))               # 4 significant digits of the largest
     if step != 0:
         first = max(first, -int(np.floor(np.log10(abs(step)))))   # the step's first digit shows
+    lead = int(np.floor(np.log10(abs(grad)))) if grad != 0 else 0
+    grads = [(None, parse_number(fmt(grad)))] + [(max(0, k - lead), round(grad, max(0, k - lead))) for k in (4, 5, 6, 7)]
     for d in range(first, first + 6):
-        target = round(new, d)
-        if round(round(theta, d) - round(step, d), d) == target and round(round(theta, d) - step_written, d) == target:
-            return d
-    return first
+        target, step_d = round(new, d), round(step, d)
+        if round(round(theta, d) - step_d, d) != target:
+            continue
+        for g_dec, g_written in grads:
+            if round(lr * g_written, d) == step_d:
+                return d, g_dec
+    return first, None
 
 
 def update_steps(trace) -> list[Step]:
@@ -295,12 +301,13 @@ def update_steps(trace) -> list[Step]:
         theta, grad, new = num(trace, name, at), num(trace, "d:" + name, at), num(trace, "new:" + name, at)
         ar = Arithmetic("update", (Term(theta, None, theta.value), Term(lr, grad, lr.value * grad.value)), (),
                         theta.value - lr.value * grad.value, None, new)
-        d = row_decimals(theta.value, lr.value * grad.value, new.value, lr.value * parse_number(fmt(grad.value)))
+        d, g_dec = row_format(theta.value, lr.value, grad.value, new.value)
         theta, new = with_decimals(theta, d), with_decimals(new, d)
+        grad = grad if g_dec is None else with_decimals(grad, g_dec)
         step = Num(lr.value * grad.value, "×", (1,), d)
-        first = first or (name, at, ar, theta, step, new)
+        first = first or (name, at, ar, theta, grad, step, new)
         rows.append((text(f"{name}{list(at)}"), text(theta), text(grad), text(new)))
-    name, at, ar, theta, step, new = first
+    name, at, ar, theta, grad, step, new = first
     n_params = sum(p.size for p in trace.params.values())
     s1 = Step("update", "update", "update", "The update: θ ← θ − α·∇θ", layer="update", arith=ar,
               caption=text(f"Every one of the {n_params:,} weights and biases takes a small step against its "
@@ -308,7 +315,7 @@ def update_steps(trace) -> list[Step]:
                            "step size: here α = ", lr, ", ", *(trace.lr_rule or ("as given",)), " (training itself "
                            "uses momentum and a batch of digits). In each layer, the weight with the largest |∇θ|:"),
               lines=(text("θ ← θ − α · ∇θ,   α = ", lr),
-                     text(f"{name}{list(at)}: ", theta, " − ", lr, " × ", *signed(ar.terms[1].b), " = ", theta,
+                     text(f"{name}{list(at)}: ", theta, " − ", lr, " × ", *signed(grad), " = ", theta,
                           " − ", *signed(step), " = ", new)),
               panels=(Table(("weight", "θ", "∇θ", "θ − α∇θ"), tuple(rows), mark_row=0),))
     lab = trace.label

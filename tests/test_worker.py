@@ -218,3 +218,12 @@ def test_every_epoch_ends_with_a_whole_test_set_report_and_exit_measures_the_fin
     again = health_report(trainer.model, trainer.test_x, trainer.test_y)
     assert final.accuracy == again.accuracy and final.dead_mean == again.dead_mean
     assert w.reports()[-1] is final and [r.epoch for r in w.reports()[:2]] == [1, 2]
+
+
+def test_the_default_channel_is_the_typical_one_until_a_click_chooses(worker):
+    wait_for(lambda: latest_step(worker) >= 2, what="steps")
+    snap = worker.latest()
+    assert snap.channel_auto and snap.conv.layer == "conv1"
+    assert snap.conv.channel == trace.typical_channel(snap.acts["act1"], 2, 2)
+    worker.select("conv1", 5)
+    wait_for(lambda: not worker.latest().channel_auto and worker.latest().conv.channel == 5, what="a click")

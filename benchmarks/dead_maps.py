@@ -44,8 +44,8 @@ def app_run(frames: int, size: tuple[int, int]) -> list:
     test reports (each epoch's end, then the final weights)."""
     if not os.environ.get("DISPLAY"):
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    from simulator.render.app import App, AppOptions, build_trainer, load_data   # first: it quiets pygame's banner
     import pygame
-    from simulator.render.app import App, AppOptions, build_trainer, load_data
     from simulator.render.panels.live_scene import REFRESH_HZ
     from simulator.render.theme import THEMES
     from simulator.engine.worker import TrainingWorker

@@ -6,16 +6,15 @@
 A conv map is dead for a digit when every value of it is 0 after its ReLU (the ReLU's input was
 negative at every position; engine/health.py). For each ReLU conv layer this prints the mean
 number of dead maps per test digit (over the whole test set) and how many maps are dead for
-every digit. --app runs the real app in this process (SDL's dummy driver unless a display is
-set), the worker's whole-test-set evaluations at every epoch's end and at exit, and prints the
-app's own exit summary line after them; R runs one after the other.
+every digit. --app runs `main.py app --max-frames FRAMES` in this process (SDL's dummy driver
+unless a display is set; the app prints its own exit summary line) and then the reports of its
+worker's whole-test-set evaluations, at every epoch's end and at exit; R runs one after the other.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 
@@ -40,34 +39,29 @@ def checkpoint_report(path: Path):
 
 
 def app_run(frames: int, size: tuple[int, int]) -> list:
-    """The app as run_app starts it (its default options), for `frames` frames; the worker's
-    test reports (each epoch's end, then the final weights)."""
+    """`main.py app --max-frames FRAMES` in this process (its exit summary line is printed as
+    usual); the worker's test reports: each epoch's end, then the final weights. The worker is
+    found by watching TrainingWorker being made, so this does not depend on how the app's
+    screens are organised."""
     if not os.environ.get("DISPLAY"):
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    from simulator.render.app import App, AppOptions, build_trainer, load_data   # first: it quiets pygame's banner
-    import pygame
-    from simulator.render.panels.live_scene import REFRESH_HZ
-    from simulator.render.theme import THEMES
-    from simulator.engine.worker import TrainingWorker
-    options = AppOptions(size=size, max_frames=frames)
-    data = load_data(options)
-    trainer = build_trainer(options, data)
-    pygame.display.init()
-    pygame.font.init()
-    screen = pygame.display.set_mode(options.size, pygame.RESIZABLE)
-    worker = TrainingWorker(trainer, publish_hz=REFRESH_HZ).start()
-    app = App(screen, THEMES[options.theme], worker)
-    started = time.perf_counter()
+    from simulator import cli
+    from simulator.engine import worker as engine_worker
+    made = []
+    original = engine_worker.TrainingWorker.__init__
+
+    def watch(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        made.append(self)
+    engine_worker.TrainingWorker.__init__ = watch
     try:
-        app.run(frames)
+        status = cli.main(["app", "--max-frames", str(frames), "--size", f"{size[0]}x{size[1]}"])
     finally:
-        pygame.quit()
-        worker.stop()
-    final = worker.final_report()
-    fps = app.frames / app.seconds if app.seconds > 0 else 0.0
-    print(f"  {app.frames} frames in {app.seconds:.1f} s ({time.perf_counter() - started:.1f} s with the exit), "
-          f"mean {fps:.1f} FPS; {worker.stats()['images']:,} images, {worker.stats()['images_per_sec']:,.0f} img/s")
-    return worker.reports() if final is not None else []
+        engine_worker.TrainingWorker.__init__ = original
+    if status != 0 or not made:
+        raise SystemExit(f"the app ended with status {status}")
+    final = made[-1].final_report()
+    return made[-1].reports() if final is not None else []
 
 
 def main(argv=None) -> int:

@@ -179,10 +179,11 @@ def test_the_app_schedule_warms_up_then_decays_and_the_lr_keys_move_its_peak(mni
         wait_for(lambda: w.ready, 120, "warm-up")
         for _ in range(20):
             w.step_once()
-        wait_for(lambda: trainer.step_count >= 21, what="steps")
+        wait_for(lambda: w.latest().step >= 21, what="steps")
         spe = trainer.batches_per_epoch
-        assert w.latest().lr == pytest.approx(scheduled_lr("exp", 0.05, trainer.step_count, 0, 0.5 * spe, spe))
-        assert w.latest().lr < 0.05 and w.latest().lr_peak == 0.05 and w.latest().schedule == "exp"
+        snap = w.latest()               # its lr is the rate of the step after the one it shows
+        assert snap.lr == pytest.approx(scheduled_lr("exp", 0.05, snap.step, 0, 0.5 * spe, spe))
+        assert snap.lr < 0.05 and snap.lr_peak == 0.05 and snap.schedule == "exp"
         w.lr_up()
         wait_for(lambda: w.latest().lr_peak == pytest.approx(0.1), what="] moves the peak")
         assert trainer.lr == pytest.approx(scheduled_lr("exp", 0.1, trainer.step_count, 0, 0.5 * spe, spe))

@@ -65,10 +65,11 @@ LR_LADDER = tuple(m * 10.0 ** e for e in range(-5, 2) for m in (1, 2, 5))
 
 def screen_share() -> int:
     """The worker's kernel threads unless --threads says otherwise: every core but one, which is
-    left to the screen. At batch 128 training keeps all the threads it has busy (a batch is cut
-    into chunks of 32, one per thread), and a drawing thread that must queue for a core misses
-    frames (measured on 2 cores: 48-57 FPS with both threads training, as with 1 when another
-    process takes the second core; the old batch 16 made one chunk, so it used one core)."""
+    left to the screen. At batch 128 training keeps every thread it has busy (a batch is cut into
+    chunks of 32, one per thread; the old batch 16 was one chunk, so it used one core), and a
+    drawing thread that must queue for a core misses frames. Measured on the 2-core AMD EPYC,
+    1800 frames, the machine shared (load 3.6-4.3), run in turns: 59.1 and 57.3 FPS with one
+    training thread against 53.9 and 56.6 with two, at about the same images/s (12.5-13k)."""
     import numba
     return max(1, numba.config.NUMBA_NUM_THREADS - 1)
 

@@ -63,17 +63,6 @@ SPEEDS = (
 LR_LADDER = tuple(m * 10.0 ** e for e in range(-5, 2) for m in (1, 2, 5))
 
 
-def screen_share() -> int:
-    """The worker's kernel threads unless --threads says otherwise: every core but one, which is
-    left to the screen. At batch 128 training keeps every thread it has busy (a batch is cut into
-    chunks of 32, one per thread; the old batch 16 was one chunk, so it used one core), and a
-    drawing thread that must queue for a core misses frames. Measured on the 2-core AMD EPYC,
-    1800 frames, the machine shared (load 3.6-4.3), run in turns: 59.1 and 57.3 FPS with one
-    training thread against 53.9 and 56.6 with two, at about the same images/s (12.5-13k)."""
-    import numba
-    return max(1, numba.config.NUMBA_NUM_THREADS - 1)
-
-
 def lr_neighbour(lr: float, direction: int) -> float:
     """The next learning rate on LR_LADDER above (direction=+1) or below (−1) lr."""
     if direction > 0:
@@ -87,7 +76,7 @@ class TrainingWorker(Background):
     def __init__(self, trainer: Trainer, *, speed: int = len(SPEEDS) - 1, threads: int | None = None,
                  eval_images: int = EVAL_IMAGES, publish_hz: float = PUBLISH_HZ, paused: bool = False):
         # Not a daemon: interpreter shutdown must never kill it inside a Numba compile.
-        super().__init__(self._main, "training-worker", threads=threads or screen_share(), daemon=False)
+        super().__init__(self._main, "training-worker", threads=threads, daemon=False)
         self.trainer = trainer
         self.publish_interval = 1.0 / publish_hz
         self.eval_images = min(eval_images, len(trainer.test_x))

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from simulator.engine.config import APP_CONFIG
 from simulator.engine.kernels import simd
 from simulator.errors import UserError
 
@@ -199,7 +200,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--app", action="store_true",
                         help="instead: the live app's training images/s and FPS against headless train "
                              "(on this display; SDL's dummy driver when there is none)")
-    parser.add_argument("--batch-size", type=int, default=16, metavar="B", help="--app: batch size (default 16)")
+    parser.add_argument("--batch-size", type=int, default=APP_CONFIG.batch_size, metavar="B",
+                        help=f"--app: batch size (default {APP_CONFIG.batch_size}, the app's own)")
     parser.add_argument("--frames", type=int, default=900, metavar="N", help="--app: frames per app run (default 900)")
     parser.add_argument("--data", metavar="DIR", help="--app: MNIST folder (default: bundled assets/mnist)")
     parser.add_argument("--subset", type=int, metavar="N", help="--app: train on the first N images (default all)")

@@ -13,7 +13,7 @@ from pathlib import Path
 from . import __version__, paths
 from .display import has_display
 from .engine.arch import GRAMMAR, LENET5_SPEC, build
-from .engine.config import SCHEDULES, TrainConfig
+from .engine.config import APP_CONFIG, EXP_DECAY, SCHEDULES, TrainConfig
 from .errors import UserError, extra_hint
 from .render.ui.script import add_arguments as add_script_arguments
 
@@ -24,6 +24,7 @@ LESSONS = ("graph", "regression", "learning-rate", "activations", "pooling", "rg
            "tensors")
 THEMES = ("dark", "light", "projector")   # the names of render.theme.THEMES (a test keeps them equal)
 TRAIN_DEFAULTS = TrainConfig()   # `train`'s defaults live in one place: TrainConfig's fields
+APP_DEFAULTS = APP_CONFIG        # the app's, beside them in config.py
 
 
 def program_name() -> str:
@@ -63,12 +64,12 @@ def _checkpoint(text: str) -> Path:
     return paths.BUNDLED_MODEL if text == "bundled" and not Path(text).exists() else Path(text)
 
 
-def _add_model_arguments(p, batch_size: int, lr: float) -> None:
+def _add_model_arguments(p, batch_size: int, lr: float, lr_how: str) -> None:
     p.add_argument("--data", type=Path, metavar="DIR",
                    help="folder with the four MNIST-format IDX files (default: the bundled MNIST)")
     p.add_argument("--lr", type=_number(float, 0, 10, low_open=True), default=lr,
-                   help=f"learning rate (default {lr}); train: the peak of its schedule, "
-                        "to scale in proportion with the batch size")
+                   help=f"the peak learning rate (default {lr:g}), to scale in proportion with the batch size; "
+                        + lr_how)
     p.add_argument("--batch-size", type=_number(int, 1, 60000), default=batch_size,
                    help=f"images per training step (default {batch_size})")
     p.add_argument("--momentum", type=_number(float, 0, 0.999), default=TRAIN_DEFAULTS.momentum,
@@ -101,7 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="{app,train,lecture,lesson,export}", parser_class=OneLineParser)
 
     app = sub.add_parser("app", help="the live training window (default)")
-    _add_model_arguments(app, batch_size=16, lr=0.02)   # the live view: small steps, constant lr
+    _add_model_arguments(app, batch_size=APP_DEFAULTS.batch_size, lr=APP_DEFAULTS.lr,
+                         lr_how=f"the rate rises to it over the first {APP_DEFAULTS.warmup:g} epoch, then is "
+                                f"multiplied by {EXP_DECAY:g} every epoch, with no end ([ and ] move the peak)")
     app.add_argument("--checkpoint", type=_checkpoint,
                      help="start from a trained model (checkpoint.npz; bundled: the trained LeNet-5)")
     app.add_argument("--theme", choices=THEMES, default="dark")
@@ -109,7 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_script_arguments(app)
 
     train = sub.add_parser("train", help="headless training with a progress bar, metrics and checkpoints")
-    _add_model_arguments(train, batch_size=TRAIN_DEFAULTS.batch_size, lr=TRAIN_DEFAULTS.lr)
+    _add_model_arguments(train, batch_size=TRAIN_DEFAULTS.batch_size, lr=TRAIN_DEFAULTS.lr,
+                         lr_how="--warmup epochs rise to it, then --schedule")
     _add_train_only_arguments(train)
     _add_subset_argument(train)
 
@@ -174,18 +178,17 @@ def _add_subset_argument(p) -> None:
     p.add_argument("--subset", type=_number(int, 1), metavar="N", help="train on the first N images only")
 
 
-def train_config(args):
-    """The TrainConfig of the command's flags; a field the command has no flag for keeps its default."""
+def train_config(args, base: TrainConfig = TRAIN_DEFAULTS):
+    """The TrainConfig of the command's flags; a field the command has no flag for keeps base's."""
     import dataclasses
     names = [f.name for f in dataclasses.fields(TrainConfig)]
-    return TrainConfig(**{n: getattr(args, n) for n in names if hasattr(args, n)})
+    return TrainConfig(**{**base.as_dict(), **{n: getattr(args, n) for n in names if hasattr(args, n)}})
 
 
 def app_options(args):
     """The app's options from the `app` command's flags (the screens never read the command line)."""
-    from dataclasses import replace
     from .render.app.run import AppOptions
-    return AppOptions(config=replace(train_config(args), schedule="constant"), data=args.data,
+    return AppOptions(config=train_config(args, APP_DEFAULTS), data=args.data,
                       checkpoint=args.checkpoint, subset=args.subset, threads=args.threads, theme=args.theme,
                       size=args.size, keys=args.keys, max_frames=args.max_frames, screenshot=args.screenshot,
                       lesson_model=paths.BUNDLED_MODEL if paths.BUNDLED_MODEL.is_file() else None)

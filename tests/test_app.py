@@ -417,6 +417,8 @@ def test_command_line_app_runs_frames_trains_and_saves_a_screenshot(app, mnist_d
                         r"([\d,]+) images, ([\d,]+) images/s", proc.stdout)
     assert summary, proc.stdout
     assert int(summary[1]) == 240 and int(summary[3].replace(",", "")) > 0
+    accuracy = re.search(r"; test accuracy (\d+\.\d\d)%$", proc.stdout.splitlines()[0])   # the final weights, all test images
+    assert accuracy and 10.0 < float(accuracy[1]) <= 100.0, proc.stdout
     assert "Traceback" not in proc.stderr
     image = pygame.surfarray.array3d(pygame.image.load(str(shot)))
     assert image.shape[:2] == (1280, 800)

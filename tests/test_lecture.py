@@ -14,6 +14,7 @@ from simulator.engine.data import MEAN, STD, normalise
 from simulator.engine.drawing import prepare_uint8
 from simulator.engine.lecture import (LectureTrace, Num, Panel, Table, build_steps, parse_number,
                                       record_trace, section_starts)
+from simulator.engine.lecture.trace import LR_LADDER, VISIBLE
 from simulator.engine.model import Network, NetConfig
 
 ACT = {"relu": (ops.relu_forward, ops.relu_backward), "sigmoid": (ops.sigmoid_forward, ops.sigmoid_backward),
@@ -86,6 +87,13 @@ def engine_tensors(trace: LectureTrace) -> dict:
     t["loss_after"] = np.array(ops.softmax_cross_entropy(after.outputs["logits"], np.array([trace.label]))[0])
     za = after.outputs["logits"].astype(np.float64)
     t["probs_after"] = np.exp(za - za.max()) / np.exp(za - za.max()).sum()
+    # 1 − p to every digit (float64 of the float32 logits), and Σ_{j≠y} e^(z_j − z_y)
+    for name, zz in (("comp:probs", z), ("comp:probs_after", za)):
+        t[name] = np.array([[np.exp(np.delete(zz[0], k) - zz[0].max()).sum() / np.exp(zz[0] - zz[0].max()).sum()
+                             for k in range(10)]])
+    y = trace.label
+    t["rest"] = np.array([np.exp(np.delete(z[0], y) - z[0, y]).sum()])
+    t["norm"] = (np.arange(256) / 255.0 - MEAN) / STD
     t["arch"] = {(layer.name, key): getattr(layer, key) for layer in net.layers
                  for key in ("kernel", "stride", "padding", "size") if hasattr(layer, key)}
     return t
@@ -98,10 +106,15 @@ def expected(num: Num, step, engine, trace) -> float:
         return step.arith.terms[idx[0]].value
     if name == "Σ":
         return step.arith.total if idx == () else step.arith.parts[idx[0]].total
+    if name == "Σ−":       # the sum of all the addends but the ones written out (their indices)
+        items = [t.value for t in step.arith.terms] or [p.total for p in step.arith.parts]
+        return float(np.sum(items) - np.sum([items[i] for i in idx]))
     if name == "pad":
         return 0.0
-    if name in ("mean", "std", "lr"):
-        return {"mean": MEAN, "std": STD, "lr": trace.lr}[name]
+    if name in ("mean", "std", "lr", "visible"):
+        return {"mean": MEAN, "std": STD, "lr": trace.lr, "visible": VISIBLE}[name]
+    if name == "ladder":
+        return LR_LADDER[idx[0]]
     if name == "arch":
         return engine["arch"][idx]
     if name.startswith("shape:"):

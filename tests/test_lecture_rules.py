@@ -109,7 +109,7 @@ def test_conv_dw_example_sums_many_nonzero_products_and_says_how_many(traced):
         mine = int(round(counts[k, c, p, q]))
         assert mine == sum(t.value != 0 for t in step.arith.terms)
         assert mine >= 0.9 * counts.max() and (mine > 3 or len(step.arith.terms) <= 9)
-        said = re.search(r"\((\d+) of the (\d+) products are non-zero\)", step.lines[1].text)
+        said = re.search(r"\((\d+) of the (\d+) products are non-zero\)", " ".join(t.text for t in step.lines))
         assert int(said[1]) == mine and int(said[2]) == len(step.arith.terms)
 
 
@@ -131,8 +131,8 @@ def test_written_products_are_the_largest_by_absolute_value(traced):
             continue
         text = " ".join(t.text for t in (step.caption, *step.lines))
         assert "by |product|" in text, step.title
-        line = next(t for t in step.lines if "…" in t.text)
-        nums = [m.num.value for m in line.marks]
+        line = next(t for t in step.lines if "the other" in t.text)
+        nums = [m.num.value for m in line.marks if m.num.tensor != "Σ−"]      # the products, then the rest's sum
         shown = sorted(abs(x * y) for x, y in zip(nums[0::2], nums[1::2]))
         top3 = sorted(abs(t.value) for t in step.arith.terms)[-3:]
         assert shown == pytest.approx(top3, rel=1e-6), step.title
@@ -152,10 +152,13 @@ def test_words_ln_not_log_and_no_bracketed_result(traced):
     assert "−ln" in next(s for s in steps if s.kind == "loss").lines[0].text
 
 
-def test_an_untrained_net_says_why_it_is_sure(traced):
+def test_an_untrained_net_says_why_it_is_sure_only_when_it_is(traced):
+    from simulator.engine.lecture.dense import SURE
     trace, engine, steps = traced
     caption = next(s for s in steps if s.kind == "loss").caption.text
-    assert "Why so sure" in caption and not trace.trained
+    assert not trace.trained
+    assert ("Why so sure" in caption) == (float(trace.probs.max()) > SURE)
+    assert ("spread out" in caption) == (float(trace.probs.max()) <= SURE)
 
 
 def test_one_colour_scale_per_tensor_across_steps(traced):

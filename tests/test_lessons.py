@@ -93,6 +93,25 @@ def test_the_label_holds_from_step_0_and_the_runs_behave_as_labelled():
             assert run.diverged_at is None and dist[-1] < 0.1 * dist[0]
 
 
+def test_a_runs_cost_axis_top_holds_every_cost_so_far_even_when_it_diverges():
+    """The screen's cost plot was fixed to 1.05·J(θ₀), so a diverging run left it: Run.cost_top(k)
+    is the largest finite J of steps 0 … k, never below J(θ₀), never inf."""
+    p = reg.make_points()
+    for alpha in reg.example_rates(p):
+        run = reg.gradient_descent(p, alpha, 60, (2.5, 0.0))
+        for k in range(len(run.costs)):
+            top = run.cost_top(k)
+            finite = run.costs[:k + 1][np.isfinite(run.costs[:k + 1])]
+            assert top == finite.max() >= run.costs[0] and np.isfinite(top)
+        assert run.diverged == (run.status == "diverging")
+        if run.diverged:
+            assert run.cost_top(len(run.costs) - 1) > reg.DIVERGE_FACTOR * run.costs[0]
+        else:
+            assert run.cost_top(len(run.costs) - 1) == run.costs[0]        # it only went down
+    overflow = reg.gradient_descent(p, 50 * reg.critical_lr(p), 400, (2.5, 0.0))
+    assert np.isfinite(overflow.cost_top(10**6))
+
+
 def test_example_rates_show_each_regime_and_the_zigzag():
     p = reg.make_points()
     rates = reg.example_rates(p)
@@ -256,6 +275,22 @@ def test_rgb_convolution_is_the_sum_of_channel_responses():
             np.testing.assert_allclose(d.channel_sums, conv.responses[:, i, j], atol=1e-12)
     blur = rgb.convolve(img, *rgb.FILTERS["blur"][:2])
     assert blur.output[20, 20] == pytest.approx(img[:, 19:22, 19:22].mean())
+
+
+def test_the_rgb_lessons_default_pixel_is_on_an_edge_in_every_channel():
+    """Not flat sky (the vertical-edge filter gave −0.003 three times at the centre pixel): each
+    channel's 9 products add up to at least a quarter of the largest such sum in the picture."""
+    image = rgb.load_image()
+    i, j = rgb.default_pixel(image)
+    _, H, W = image.shape
+    assert 0 < i < H - 1 and 0 < j < W - 1
+    conv = rgb.convolve(image, *rgb.FILTERS["vertical edges"][:2])
+    d = rgb.pixel_detail(conv, i, j)
+    best = np.abs(conv.responses[:, 1:-1, 1:-1]).max()
+    assert np.all(np.abs(d.channel_sums) >= 0.25 * best), d.channel_sums
+    flat = np.zeros((3, 9, 9))
+    flat[:, :, 5:] = 1.0
+    assert rgb.default_pixel(flat)[1] in (4, 5)               # the only edge of a two-tone picture
 
 
 def test_rgb_filter_bank_gives_one_output_channel_per_filter():

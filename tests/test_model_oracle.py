@@ -147,7 +147,9 @@ def test_lenet5_single_image_matches_batch():
 
 
 def test_init_rule_and_parameters_follow_the_arch():
-    """He-normal (std √(2/fan_in)) where a ReLU follows, Glorot-uniform elsewhere and for the logits."""
+    """He-normal (std √(2/fan_in)) where a ReLU follows, Glorot-uniform elsewhere and for the logits
+    (scaled by LOGITS_SCALE); biases BIAS_RELU where a ReLU follows, else uniform in ±BIAS_OTHER."""
+    from simulator.engine.model import BIAS_OTHER, BIAS_RELU, LOGITS_SCALE
     arch = build("conv64k3-relu-conv64k3-tanh-fc64-relu-fc10")
     params = Network(NetConfig(arch, seed=0)).params
     assert {k: v.shape for k, v in params.items()} == arch.param_shapes
@@ -155,5 +157,10 @@ def test_init_rule_and_parameters_follow_the_arch():
     limit2 = np.sqrt(6 / (64 * 9 + 64 * 9))
     assert np.abs(params["conv2_w"]).max() <= limit2 and params["conv2_w"].std() == pytest.approx(limit2 / np.sqrt(3), rel=0.1)
     np.testing.assert_allclose(params["fc1_w"].std(), np.sqrt(2 / (64 * 24 * 24)), rtol=0.1)
-    assert np.abs(params["fc2_w"]).max() <= np.sqrt(6 / (64 + 10))
-    assert all(not v.any() for k, v in params.items() if k.endswith("_b"))
+    limit4 = LOGITS_SCALE * np.sqrt(6 / (64 + 10))
+    assert np.abs(params["fc2_w"]).max() <= limit4 and params["fc2_w"].std() == pytest.approx(limit4 / np.sqrt(3), rel=0.1)
+    for relu_follows in ("conv1_b", "fc1_b"):
+        np.testing.assert_array_equal(params[relu_follows], np.float32(BIAS_RELU))
+    for other in ("conv2_b", "fc2_b"):
+        b = params[other]
+        assert np.all(b != 0) and np.abs(b).max() <= BIAS_OTHER and len(np.unique(b)) == b.size

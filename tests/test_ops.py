@@ -249,6 +249,27 @@ def test_softmax_cross_entropy_matches_torch(N, K, scale, dtype):
     _close(dz, zt.grad, dtype)
 
 
+@pytest.mark.parametrize("gap", [6.0, 10.0, 14.0, 18.0])
+def test_softmax_cross_entropy_float32_precise_when_sure(gap):
+    """A network that is sure (the label's logit ahead by `gap`): the float32 loss and the label's
+    gradient to 4 significant digits of float64's, though both are ~e^−gap (1 + r in float32
+    would keep only the first digits of r = Σ_{j≠y} e^(z_j − z_y))."""
+    rng = np.random.default_rng(int(gap))
+    z64 = rng.standard_normal((32, 10))
+    labels = rng.integers(0, 10, 32)
+    z64[np.arange(32), labels] = z64.max(axis=1) + gap
+    z32 = z64.astype(np.float32)
+    zz = z32.astype(np.float64)                  # the same float32 logits, in float64
+    m = zz.max(axis=1, keepdims=True)
+    p = np.exp(zz - m) / np.exp(zz - m).sum(axis=1, keepdims=True)
+    for n in range(32):                          # one row at a time: each loss alone is tiny
+        loss, dz = ops.softmax_cross_entropy(z32[n:n + 1], labels[n:n + 1])
+        want = np.log1p(np.exp(np.delete(zz[n] - zz[n, labels[n]], labels[n])).sum())
+        assert loss == pytest.approx(want, rel=5e-5)
+        assert dz[0, labels[n]] == pytest.approx(p[n, labels[n]] - 1, rel=5e-5)
+        assert dz[0, labels[n]] == pytest.approx(-np.delete(p[n], labels[n]).sum(), rel=5e-5)
+
+
 def test_softmax_cross_entropy_accepts_int32_labels():
     rng = np.random.default_rng(8)
     z = rng.standard_normal((6, 10))

@@ -4,8 +4,8 @@ import pytest
 
 from simulator.engine import ops
 from simulator.engine.history import HistoryBuffer
-from simulator.engine.trace import (weights_on_screen, build_snapshot, conv_terms, conv_window,
-                                    pool_crop, strict_max)
+from simulator.engine.trace import (CHANNEL_RULE, SAMPLE_RULE, weights_on_screen, build_snapshot, conv_terms,
+                                    conv_window, least_sure, pool_crop, strict_max, typical_channel)
 from simulator.engine.trainer import TrainConfig, Trainer
 
 
@@ -65,24 +65,35 @@ def test_snapshot_conv_uses_the_weights_of_the_forward_pass(small):
     for selection in (("conv1", 2), ("conv2", 11)):
         snap = snapshot(trainer, result, used, selection)
         layer, k = selection
-        np.testing.assert_allclose(snap.conv.results, result.fwd.outputs[layer][0, k], rtol=1e-5, atol=1e-5)
-        np.testing.assert_array_equal(snap.conv.forward, result.fwd.outputs[layer][0, k])
+        n = snap.sample_pos
+        np.testing.assert_allclose(snap.conv.results, result.fwd.outputs[layer][n, k], rtol=1e-5, atol=1e-5)
+        np.testing.assert_array_equal(snap.conv.forward, result.fwd.outputs[layer][n, k])
         np.testing.assert_array_equal(snap.weights[f"{layer}_w"], used[f"{layer}_w"])
 
 
-def test_snapshot_is_immutable_and_holds_sample_zero(small):
+def test_snapshot_is_immutable_and_holds_the_sample_the_net_is_least_sure_of(small):
     trainer, result, used = one_step(small)
     snap = snapshot(trainer, result, used)
+    n = snap.sample_pos
+    z = result.fwd.outputs["logits"].astype(np.float64)
+    labels = small.train_labels[result.indices]
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    assert n == int(np.argmin(p[np.arange(len(p)), labels])) and snap.sample_rule == SAMPLE_RULE
     for name, a in snap.acts.items():
-        np.testing.assert_array_equal(a, result.fwd.outputs[name][0])
+        np.testing.assert_array_equal(a, result.fwd.outputs[name][n])
         with pytest.raises(ValueError):
             a[...] = 0
     for name, g in snap.grads.items():
-        np.testing.assert_array_equal(g, result.dacts[name][0])
+        np.testing.assert_array_equal(g, result.dacts[name][n])
     with pytest.raises(TypeError):
         snap.acts["input"] = None
-    assert snap.label == int(small.train_labels[result.indices[0]])
+    assert snap.label == int(small.train_labels[result.indices[n]])
+    assert snap.sample_index == int(result.indices[n])
     assert snap.probs.sum() == pytest.approx(1.0)
+    # its gradient at the logits is the largest of the batch: p − onehot, with p_label the lowest
+    dz = np.abs(result.dacts["logits"]).sum(axis=1)
+    assert dz[n] == pytest.approx(dz.max())
 
 
 @pytest.mark.parametrize("pool", ["max", "avg"])
@@ -90,8 +101,9 @@ def test_pool_routing_is_the_pool_backward_output(small, pool):
     trainer, result, used = one_step(small, pool=pool)
     snap = snapshot(trainer, result, used, ("conv1", 3))
     tr = snap.pool_trace
-    x = result.fwd.outputs["act1"][0:1, 3:4].copy()
-    dy = result.dacts["pool1"][0:1, 3:4].copy()
+    n = snap.sample_pos
+    x = result.fwd.outputs["act1"][n:n + 1, 3:4].copy()
+    dy = result.dacts["pool1"][n:n + 1, 3:4].copy()
     fwd, back = ((ops.maxpool2d_forward, ops.maxpool2d_backward) if pool == "max"
                  else (ops.avgpool2d_forward, ops.avgpool2d_backward))
     y, cache = fwd(x, 2, 2)
@@ -188,12 +200,49 @@ def test_snapshot_of_another_network(small, spec, selection, pool):
     layer = selection[0] if selection[0] in convs else "conv1"
     k = min(selection[1], arch.shape_of(layer)[0] - 1)
     assert (snap.conv.layer, snap.conv.channel) == (layer, k)
-    np.testing.assert_allclose(snap.conv.results, result.fwd.outputs[layer][0, k], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(snap.conv.results, result.fwd.outputs[layer][snap.sample_pos, k], rtol=1e-5, atol=1e-5)
     assert snap.conv.stride == convs[layer].stride and snap.conv.padding == convs[layer].padding
     assert {f"stage{i}" for i in range(1, len(convs) + 1)} | {f"{c}_w" for c in convs} <= set(snap.limits)
     if pool is None:
         assert snap.pool_trace is None
     else:
         assert snap.pool_trace.layer == pool and snap.pool_trace.size == arch.layers[2].size
-        np.testing.assert_array_equal(snap.pool_trace.y, result.fwd.outputs[pool][0, k])
+        np.testing.assert_array_equal(snap.pool_trace.y, result.fwd.outputs[pool][snap.sample_pos, k])
         assert snap.pool_trace.dx.shape == arch.shape_of(convs[layer].act)[1:]
+
+
+def test_least_sure_is_the_lowest_label_probability_and_a_nan_row_counts_as_least_sure():
+    z = np.array([[5.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 9.0]])
+    assert least_sure(z, np.array([0, 1, 2])) == 1
+    assert least_sure(z, np.array([1, 1, 2])) == 0
+    z[2, 0] = np.nan
+    assert least_sure(z, np.array([0, 1, 2])) == 2
+
+
+def test_typical_channel_has_the_most_strict_windows_in_its_best_block():
+    rng = np.random.default_rng(3)
+    maps = np.zeros((3, 12, 12))
+    maps[1] = np.maximum(rng.normal(size=(12, 12)), 0)          # lively: mostly strict windows
+    maps[2, :2, :2] = [[1.0, 0.0], [0.0, 0.0]]                  # one strict window only
+    assert typical_channel(maps, 2, 2) == 1
+    assert typical_channel(maps, None, None) == 1                # no max pool: the most positive values
+    block = [int(strict_max(m, 2, 2)[:3, :3].sum()) for m in maps]
+    assert block[1] > block[2] > block[0]
+
+
+def test_a_selection_without_a_channel_shows_the_typical_one(small):
+    """The worker's default: the channel of the selected conv whose pool has the most strict,
+    non-zero maxima in a 3×3 block, said so by channel_auto/channel_rule."""
+    trainer, result, used = one_step(small)
+    snap = snapshot(trainer, result, used, ("conv2", None))
+    n = snap.sample_pos
+    assert snap.channel_auto and snap.channel_rule == CHANNEL_RULE and snap.conv.layer == "conv2"
+    assert snap.conv.channel == typical_channel(result.fwd.outputs["act2"][n], 2, 2)
+    chosen = snap.pool_trace
+    i, j, b = chosen.crop
+    strict = strict_max(chosen.x, 2, 2)
+    for k in range(result.fwd.outputs["act2"].shape[1]):      # no other channel has a better block
+        other = strict_max(result.fwd.outputs["act2"][n, k], 2, 2)
+        best = np.lib.stride_tricks.sliding_window_view(other, (3, 3)).sum(axis=(2, 3)).max()
+        assert best <= strict[i:i + b, j:j + b].sum()
+    assert not snapshot(trainer, result, used, ("conv2", 4)).channel_auto

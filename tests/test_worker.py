@@ -164,3 +164,67 @@ def test_another_network_warms_up_trains_and_publishes_its_snapshots(mnist, spec
     finally:
         w.stop()
     assert not w.is_alive()
+
+
+def test_the_app_schedule_warms_up_then_decays_and_the_lr_keys_move_its_peak(mnist):
+    """With the app's schedule (warm-up, then × EXP_DECAY per epoch) [ and ] move the peak one
+    step along the ladder: the rate the next step uses is the schedule at that step times the
+    new peak; R goes back to the configured peak and to the warm-up."""
+    from simulator.engine.config import scheduled_lr
+    data = mnist.subset(256, 100)
+    trainer = Trainer(TrainConfig(batch_size=16, lr=0.05, schedule="exp", warmup=0.5), data)   # 16 steps an epoch
+    w = TrainingWorker(trainer, eval_images=20, paused=True)
+    w.start()
+    try:
+        wait_for(lambda: w.ready, 120, "warm-up")
+        for _ in range(20):
+            w.step_once()
+        wait_for(lambda: w.latest().step >= 21, what="steps")
+        spe = trainer.batches_per_epoch
+        snap = w.latest()               # its lr is the rate of the step after the one it shows
+        assert snap.lr == pytest.approx(scheduled_lr("exp", 0.05, snap.step, 0, 0.5 * spe, spe))
+        assert snap.lr < 0.05 and snap.lr_peak == 0.05 and snap.schedule == "exp"
+        w.lr_up()
+        wait_for(lambda: w.latest().lr_peak == pytest.approx(0.1), what="] moves the peak")
+        assert trainer.lr == pytest.approx(scheduled_lr("exp", 0.1, trainer.step_count, 0, 0.5 * spe, spe))
+        w.lr_down()
+        w.lr_down()
+        wait_for(lambda: w.latest().lr_peak == pytest.approx(0.02), what="[ moves it down")
+        w.reset()
+        wait_for(lambda: trainer.step_count == 1 and w.latest().lr_peak == 0.05, what="reset")
+        assert trainer.lr == pytest.approx(0.05 * 2 / (0.5 * spe))          # warming up again
+    finally:
+        w.stop()
+
+
+def test_every_epoch_ends_with_a_whole_test_set_report_and_exit_measures_the_final_weights(mnist):
+    """The snapshot carries the last epoch-end evaluation of the whole test set (accuracy and
+    dead maps, health.health_report); after stop() final_report() is of the weights training ended with."""
+    from simulator.engine.health import health_report
+    data = mnist.subset(128, 60)
+    trainer = Trainer(TrainConfig(batch_size=32, lr=0.02, schedule="constant"), data)   # 4 steps an epoch
+    w = TrainingWorker(trainer, eval_images=20)
+    assert w.final_report() is None                               # not started
+    w.start()
+    try:
+        wait_for(lambda: w.latest() is not None and w.latest().test is not None and w.latest().test.epoch >= 2,
+                 120, "two epochs")
+        snap = w.latest()
+        assert snap.test.images == 60 and snap.test.step == 4 * snap.test.epoch
+        assert set(snap.test.dead_mean) == {"conv1", "conv2"} and snap.test.maps == {"conv1": 6, "conv2": 16}
+    finally:
+        w.stop()
+    final = w.final_report()
+    assert final is not None and final.step == trainer.step_count
+    again = health_report(trainer.model, trainer.test_x, trainer.test_y)
+    assert final.accuracy == again.accuracy and final.dead_mean == again.dead_mean
+    assert w.reports()[-1] is final and [r.epoch for r in w.reports()[:2]] == [1, 2]
+
+
+def test_the_default_channel_is_the_typical_one_until_a_click_chooses(worker):
+    wait_for(lambda: latest_step(worker) >= 2, what="steps")
+    snap = worker.latest()
+    assert snap.channel_auto and snap.conv.layer == "conv1"
+    assert snap.conv.channel == trace.typical_channel(snap.acts["act1"], 2, 2)
+    worker.select("conv1", 5)
+    wait_for(lambda: not worker.latest().channel_auto and worker.latest().conv.channel == 5, what="a click")

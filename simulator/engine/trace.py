@@ -1,11 +1,17 @@
 """Snapshot: the immutable record of training that the app's screens read.
 
 The training worker builds one from a StepResult at most ~30 times a second. Everything a
-screen shows is in here, already computed by the engine: the network (its Arch), the current
-sample's activations and backward gradients (sample 0 of the batch, every tensor of
-Arch.tensor_names), the conv weights, the dot-product terms of the selected convolution
-channel, the pooling routing of the pool after it (the engine's own pool backward output),
-the metric history and the colour-scale limits. Screens only index and format.
+screen shows is in here, already computed by the engine: the network (its Arch), the shown
+sample's activations and backward gradients (every tensor of Arch.tensor_names), the conv
+weights, the dot-product terms of the selected convolution channel, the pooling routing of the
+pool after it (the engine's own pool backward output), the metric history and the colour-scale
+limits. Screens only index and format.
+
+Examples are chosen to show the rule, not an edge case (each choice is a field a screen can
+caption): the sample shown is the one of its batch the network is least sure of (SAMPLE_RULE),
+whose gradients are far from 0 even late in training, when most digits give ∂L/∂y ≈ 10⁻⁸; a
+selection without a channel (the worker's default) shows the map whose pooling has the most
+windows with one strict, non-zero maximum (CHANNEL_RULE).
 
 Every array is a private copy marked read-only, so a snapshot never changes after it is
 published. The functions here are plain NumPy (no Numba, no threads): safe on any thread.
@@ -19,6 +25,8 @@ from typing import Mapping, NamedTuple
 import numpy as np
 
 from .arch import LENET5, Act, Arch, Conv, Dense, Pool
+from .examples import CHANNEL_RULE, SAMPLE_RULE, least_sure, pool_crop, strict_max, typical_channel  # noqa: F401
+from .health import HealthReport
 from .history import History, frozen
 from .model import softmax
 
@@ -216,32 +224,6 @@ class PoolTrace:
         return divmod(a, self.x.shape[1])
 
 
-def strict_max(x: np.ndarray, size: int = 2, stride: int = 2) -> np.ndarray:
-    """[OH,OW] bool: pooling windows of x[H,W] whose maximum is non-zero and unique."""
-    v = np.lib.stride_tricks.sliding_window_view(x, (size, size))[::stride, ::stride]
-    top = v.max(axis=(2, 3))
-    return (top != 0) & ((v == top[..., None, None]).sum(axis=(2, 3)) == 1)
-
-
-def pool_crop(dy: np.ndarray, y: np.ndarray, n: int, strict: np.ndarray | None = None) -> tuple[int, int, int]:
-    """The n×n block of windows worth showing: first the most windows with a strict, non-zero
-    maximum (`strict` [OH,OW], when given), then the largest outputs and arriving gradients
-    (each scaled to its map's maximum); ties go to the top-left."""
-    OH, OW = dy.shape
-    n = min(n, OH, OW)
-    def unit(a):
-        a = np.nan_to_num(np.abs(np.asarray(a, np.float64)), posinf=0.0)
-        top = a.max(initial=0.0)
-        return a / top if top > 0 else a
-    score = unit(dy) + unit(y)
-    if strict is not None:
-        # each window's sizes add ≤ 2, a block's ≤ 2n²: one more strict window outweighs them all
-        score = score + (2.0 * n * n + 1.0) * strict
-    blocks = np.lib.stride_tricks.sliding_window_view(score, (n, n)).sum(axis=(2, 3))
-    i, j = np.unravel_index(int(np.argmax(np.round(blocks, 9))), blocks.shape)   # first maximum
-    return int(i), int(j), n
-
-
 # ----------------------------------------------------------------------------- snapshot
 
 @dataclass(frozen=True)
@@ -264,8 +246,8 @@ class Snapshot:
     label: int
     prediction: int
     probs: np.ndarray               # [10] softmax of the sample's logits
-    acts: Mapping[str, np.ndarray]  # sample 0's forward tensors by arch.tensor_names
-    grads: Mapping[str, np.ndarray]  # ∂(batch mean loss)/∂(sample 0's tensor), same names but "input"
+    acts: Mapping[str, np.ndarray]  # the shown sample's forward tensors by arch.tensor_names
+    grads: Mapping[str, np.ndarray]  # ∂(batch mean loss)/∂(the shown sample's tensor), same names but "input"
     weights: Mapping[str, np.ndarray]  # weights_on_screen(arch)
     limits: Mapping[str, float]     # colour-scale half-widths (see snapshot_limits)
     conv: ConvTerms | None          # the selected conv channel (None: the network has no conv)
@@ -274,40 +256,58 @@ class Snapshot:
     message: str = ""
     steps_per_epoch: int = 0        # training steps in one pass over the training set
     arch: Arch = LENET5             # the network
+    sample_pos: int = 0             # the shown sample's position in its batch
+    sample_rule: str = SAMPLE_RULE  # why that sample (words a screen can show)
+    channel_auto: bool = False      # the conv channel was chosen by CHANNEL_RULE, not by a click
+    channel_rule: str = CHANNEL_RULE
+    lr_peak: float = 0.0            # the schedule's peak (what [ ] move); lr is this step's rate
+    schedule: str = "constant"      # the learning-rate schedule (config.SCHEDULES)
+    test: HealthReport | None = None  # the whole test set at the last epoch's end: accuracy, dead maps (None: none yet)
 
 
 def build_snapshot(*, seq: int, status: str, trainer, result, weights_used: Mapping[str, np.ndarray],
-                   history: History, speed: str, images_per_sec: float, selection: tuple[str, int],
-                   message: str = "") -> Snapshot:
-    """Copy what the screens need out of a StepResult (sample 0) and the trainer.
+                   history: History, speed: str, images_per_sec: float, selection: tuple[str, int | None],
+                   message: str = "", test: HealthReport | None = None) -> Snapshot:
+    """Copy what the screens need out of a StepResult and the trainer, for the sample of the
+    batch the network is least sure of (least_sure).
 
     weights_used: copies of weights_on_screen(arch) taken before the step. The optimiser updates
     the parameters in place after the forward pass, so only these match the activations.
     selection: (conv layer, channel); a layer the network lacks falls back to its first conv,
-    a channel beyond the layer's filters to its last."""
+    a channel beyond the layer's filters to its last, channel None to typical_channel's choice.
+    test: the last whole-test-set evaluation, or None."""
     fwd, dacts = result.fwd, result.dacts
     arch = trainer.model.arch
     convs = conv_layers(arch)
-    acts = {n: frozen(fwd.outputs[n][0]) for n in arch.tensor_names}
-    grads = {n: frozen(dacts[n][0]) for n in arch.tensor_names if n in dacts}
-    weights = {n: frozen(weights_used[n]) for n in weights_on_screen(arch)}
+    labels = trainer.train_y[result.indices]
+    n = least_sure(fwd.outputs["logits"], labels)
+    acts = {name: frozen(fwd.outputs[name][n]) for name in arch.tensor_names}
+    grads = {name: frozen(dacts[name][n]) for name in arch.tensor_names if name in dacts}
+    weights = {name: frozen(weights_used[name]) for name in weights_on_screen(arch)}
 
     terms = pool_trace = None
+    auto = False
     if convs:
         layer, k = selection
         layer = layer if layer in convs else next(iter(convs))
         conv = convs[layer]
-        k = min(max(0, int(k)), fwd.outputs[layer].shape[1] - 1)
         out = conv.act or layer
-        terms = conv_terms(fwd.outputs[conv.src][0], weights[conv.weight], weights[conv.bias], k, conv.stride,
-                           conv.padding, layer, fwd.outputs[layer][0, k], fwd.outputs[out][0, k])
+        if k is None:
+            auto = True
+            cache = fwd.caches.get(conv.pool) if conv.pool else None
+            is_max = cache is not None and hasattr(cache, "argmax")
+            k = typical_channel(fwd.outputs[out][n], cache.size if is_max else None,
+                                cache.stride if is_max else None)
+        k = min(max(0, int(k)), fwd.outputs[layer].shape[1] - 1)
+        terms = conv_terms(fwd.outputs[conv.src][n], weights[conv.weight], weights[conv.bias], k, conv.stride,
+                           conv.padding, layer, fwd.outputs[layer][n, k], fwd.outputs[out][n, k])
         if conv.pool:
-            pool_trace = _pool_trace(conv.pool, out, k, fwd, dacts)
+            pool_trace = _pool_trace(conv.pool, out, k, fwd, dacts, n)
 
-    logits = fwd.outputs["logits"][0:1]
+    logits = fwd.outputs["logits"][n:n + 1]
     probs = frozen(softmax(logits.astype(np.float64))[0])
     finite_probs = np.isfinite(probs).all()
-    label = int(trainer.train_y[result.indices[0]])
+    label = int(labels[n])
     limits = snapshot_limits(arch, acts, weights, terms, pool_trace)
     diverged = not np.isfinite(result.loss)
     config = trainer.model.config
@@ -316,20 +316,21 @@ def build_snapshot(*, seq: int, status: str, trainer, result, weights_used: Mapp
         epoch_progress=trainer.batch_in_epoch / trainer.batches_per_epoch, batch_size=trainer.config.batch_size,
         lr=trainer.lr, speed=speed, images_per_sec=images_per_sec, activation=config.activation,
         pool=config.pool, loss=float(result.loss), batch_acc=result.correct / len(result.indices), history=history,
-        sample_index=int(result.indices[0]), label=label,
+        sample_index=int(result.indices[n]), label=label,
         prediction=int(np.argmax(probs)) if finite_probs else -1, probs=probs,
         acts=MappingProxyType(acts), grads=MappingProxyType(grads), weights=MappingProxyType(weights),
         limits=MappingProxyType(limits), conv=terms, pool_trace=pool_trace, diverged=diverged, message=message,
-        steps_per_epoch=trainer.batches_per_epoch, arch=arch)
+        steps_per_epoch=trainer.batches_per_epoch, arch=arch, sample_pos=n, channel_auto=auto,
+        lr_peak=trainer.peak, schedule=trainer.config.schedule, test=test)
 
 
-def _pool_trace(pooln: str, src: str, k: int, fwd, dacts) -> PoolTrace:
-    """Channel k of pooling layer pooln (whose input is tensor src), forward and backward."""
+def _pool_trace(pooln: str, src: str, k: int, fwd, dacts, n: int = 0) -> PoolTrace:
+    """Channel k of pooling layer pooln (whose input is tensor src) for sample n, forward and backward."""
     cache = fwd.caches[pooln]
     kind = "max" if hasattr(cache, "argmax") else "avg"
-    argmax = frozen(cache.argmax[0, k]) if kind == "max" else None
-    x_map, y_map = fwd.outputs[src][0, k], fwd.outputs[pooln][0, k]
-    dy_map, dx_map = dacts[pooln][0, k], dacts[src][0, k]
+    argmax = frozen(cache.argmax[n, k]) if kind == "max" else None
+    x_map, y_map = fwd.outputs[src][n, k], fwd.outputs[pooln][n, k]
+    dy_map, dx_map = dacts[pooln][n, k], dacts[src][n, k]
     crop = pool_crop(dy_map, y_map, 3, strict_max(x_map, cache.size, cache.stride) if kind == "max" else None)
     return PoolTrace(pooln, kind, k, cache.size, cache.stride, frozen(x_map), frozen(y_map), argmax,
                      frozen(dy_map), frozen(dx_map), crop)

@@ -66,20 +66,22 @@ class Trainer:
         self.epoch = 0
         self.batch_in_epoch = 0
         self._order = self._epoch_order(0)
-        self.lr_override: float | None = None
+        self.peak_override: float | None = None    # the app's [ ] keys: the schedule's peak, moved
 
     @property
     def batches_per_epoch(self) -> int:
         return math.ceil(len(self.train_x) / self.config.batch_size)
 
     @property
+    def peak(self) -> float:
+        """The schedule's peak learning rate (config.lr unless the app moved it)."""
+        return self.config.lr if self.peak_override is None else self.peak_override
+
+    @property
     def lr(self) -> float:
-        """The learning rate the next step will use."""
-        if self.lr_override is not None:
-            return self.lr_override
-        c = self.config
-        return scheduled_lr(c.schedule, c.lr, self.step_count, c.epochs * self.batches_per_epoch,
-                            c.warmup * self.batches_per_epoch)
+        """The learning rate the next step will use: the schedule at this step, scaled to the peak."""
+        c, spe = self.config, self.batches_per_epoch
+        return scheduled_lr(c.schedule, self.peak, self.step_count, c.epochs * spe, c.warmup * spe, spe)
 
     def _epoch_order(self, epoch: int) -> np.ndarray:
         return np.random.default_rng((self.config.seed, epoch)).permutation(len(self.train_x))

@@ -8,6 +8,16 @@ immutable Snapshot; `latest()` hands the newest one to whoever asks, without wai
 
 A non-finite loss puts the worker in the "diverged" state: the trainer skipped that update,
 training stops, and only a reset (or a smaller learning rate and resume) goes on.
+
+The learning rate follows the trainer's schedule (the app's: warm-up, then halving every
+epoch); [ and ] move the schedule's peak one step along LR_LADDER, so the warm-up and the decay
+keep their shape at the new height (with a constant schedule the peak is the rate itself).
+
+Test accuracy is measured two ways: every few seconds on the first eval_images test images,
+within EVAL_BUDGET of the time (the curve's points), and on the whole test set at the end of
+every epoch, with the dead ReLU maps (Snapshot.test, a health.HealthReport; reports() keeps them
+all); final_report() measures the final weights once more after the thread has stopped (the
+app's exit summary).
 No pygame here.
 """
 from __future__ import annotations
@@ -23,6 +33,7 @@ import numpy as np
 
 from . import ops
 from .background import Background
+from .health import HealthReport, health_report
 from .history import HistoryBuffer
 from .trace import build_snapshot, weights_on_screen
 from .trainer import Trainer
@@ -78,7 +89,7 @@ class TrainingWorker(Background):
         self._speed = speed
         self._paused = paused
         self._diverged = False
-        self._selection = ("conv1", 0)
+        self._selection = ("conv1", None)   # channel None: the trace picks a typical one
         self._history = HistoryBuffer()
         self._last = None               # (StepResult, weights used) of the newest step
         self._smooth = None
@@ -86,6 +97,8 @@ class TrainingWorker(Background):
         self._recent_sums = [0, 0]                                # their totals
         self._message = ""
         self._next_step = 0.0
+        self._reports: list = []          # health.HealthReport of every whole-test-set evaluation
+        self._tested_epoch = 0
         self._start_session()
         self._reset_counters()
 
@@ -103,7 +116,7 @@ class TrainingWorker(Background):
     def set_speed(self, level: int): self.command("set_speed", level)
     def lr_up(self): self.command("lr", +1)
     def lr_down(self): self.command("lr", -1)
-    def set_lr(self, lr: float): self.command("set_lr", lr)
+    def set_lr(self, lr: float): self.command("set_lr", lr)      # the schedule's peak
     def reset(self): self.command("reset")
     def select(self, layer: str, channel: int): self.command("select", layer, channel)
 
@@ -184,12 +197,13 @@ class TrainingWorker(Background):
                 self._speed = min(len(SPEEDS) - 1, max(0, level))
                 self._next_step = time.perf_counter()
             elif name == "lr":
-                t.lr_override = lr_neighbour(t.lr, args[0])
+                t.peak_override = lr_neighbour(t.peak, args[0])
             elif name == "set_lr":
-                t.lr_override = float(args[0])
+                t.peak_override = float(args[0])
             elif name == "reset":
                 t.reset()
                 self._diverged = False
+                self._reports, self._tested_epoch = [], 0
                 self._history.clear()
                 self._smooth = None
                 self._recent_correct.clear()
@@ -199,7 +213,7 @@ class TrainingWorker(Background):
                 self._train_one(force_publish=True, count=False)
                 continue
             elif name == "select":
-                self._selection = (str(args[0]), int(args[1]))
+                self._selection = (str(args[0]), None if args[1] is None else int(args[1]))
             republish = True
         if republish and self._last is not None:
             self._publish()
@@ -240,7 +254,12 @@ class TrainingWorker(Background):
             self._publish()
 
     def _maybe_evaluate(self) -> None:
-        """Test accuracy on the first eval_images test images, using ≤ EVAL_BUDGET of the time."""
+        """At an epoch's end the whole test set; otherwise test accuracy on the first eval_images
+        test images, using ≤ EVAL_BUDGET of the time."""
+        if self.trainer.epoch > self._tested_epoch:
+            self._tested_epoch = self.trainer.epoch
+            self._reports.append(self._evaluate_all())
+            return
         if self.eval_images <= 0 or self._train_seconds < self._next_eval_at:
             return
         started = time.perf_counter()
@@ -254,6 +273,27 @@ class TrainingWorker(Background):
         spent = time.perf_counter() - started
         self._history.add_test(t.step_count, correct / self.eval_images)
         self._next_eval_at = self._train_seconds + spent / EVAL_BUDGET
+
+    def _evaluate_all(self) -> HealthReport:
+        """Accuracy and dead maps on the whole test set with the current weights."""
+        t = self.trainer
+        return health_report(t.model, t.test_x, t.test_y, step=t.step_count, epoch=t.epoch)
+
+    def reports(self) -> list[HealthReport]:
+        """Every whole-test-set evaluation so far, oldest first (read after stop(), or a copy)."""
+        return list(self._reports)
+
+    def final_report(self) -> HealthReport | None:
+        """The whole test set with the weights training ended with (accuracy, dead maps),
+        measured now unless the last epoch's evaluation already is of these weights.
+        Call after stop(): None while the thread still runs (it owns the trainer), or if training
+        never got going (stopped during the warm-up, or failed). After a divergence these are the
+        last finite weights (the trainer skips a non-finite update)."""
+        if self.is_alive() or not self.ready or self.error is not None or self._last is None:
+            return None
+        if not self._reports or self._reports[-1].step != self.trainer.step_count:
+            self._reports.append(self._evaluate_all())
+        return self._reports[-1]
 
     def _start_session(self) -> None:
         """Zero the exit summary's counters (after the warm-up; a reset keeps them)."""
@@ -281,7 +321,7 @@ class TrainingWorker(Background):
             seq=self._seq, status=status, trainer=self.trainer, result=result, weights_used=used,
             history=self._history.freeze(self.eval_images), speed=self.speed.name,
             images_per_sec=self._rate if status == "running" else 0.0, selection=self._selection,
-            message=self._message))
+            message=self._message, test=self._reports[-1] if self._reports else None))
         self._published_at = time.perf_counter()
 
     # --- first JIT compile, with progress the screen can show --------------------------

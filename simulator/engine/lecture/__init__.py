@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+
 from ..arch import LENET5, Act, Arch, Conv, Dense, Flatten, Pool
 from .backward import act_back_step, dense_wgrad_step, dense_xgrad_step, logits_step, pool_back_step, \
     unflatten_step, update_steps
@@ -45,20 +47,43 @@ def stages(arch: Arch) -> tuple[tuple[str, str], ...]:
 STAGES = stages(LENET5)
 
 
-def _focus(trace, name: str, focus: int) -> int | None:
-    """The map in focus of tensor `name`: focus modulo its channels (None for a vector)."""
-    shape = trace.outputs[name].shape
-    return focus % shape[1] if len(shape) == 4 else None
+def typical_map(trace, conv: str) -> int:
+    """The map of conv layer `conv` a lecture shows unless a number key chose one: the one with
+    the most positive values (the most alive, so its activation and pooling have something to
+    show; ties: the lowest)."""
+    out = trace.outputs[conv][0]
+    return int(np.argmax((out > 0).reshape(out.shape[0], -1).sum(axis=1)))
 
 
-def build_steps(trace: LectureTrace, focus: int = 0) -> list[Step]:
+def focus_maps(trace, focus: int | None) -> dict[str, int | None]:
+    """Layer name → the map in focus of its output: focus modulo its channels, or with focus
+    None its conv layer's typical_map (the activations and poolings after a conv share its
+    map; a layer before any conv shows map 0); None for a vector."""
+    out, current = {}, 0
+    for layer in trace.arch.layers:
+        shape = trace.outputs[layer.name].shape
+        if len(shape) != 4:
+            out[layer.name] = None
+            continue
+        if focus is not None:
+            out[layer.name] = focus % shape[1]
+            continue
+        if isinstance(layer, Conv):
+            current = typical_map(trace, layer.name)
+        out[layer.name] = current % shape[1]
+    return out
+
+
+def build_steps(trace: LectureTrace, focus: int | None = None) -> list[Step]:
     """The whole lecture for one trace. `focus` picks the map shown: in every conv layer its
-    filter focus % filters (the number keys 0–9 set it), and the maps that follow it."""
+    filter focus % filters (the number keys 0–9 set it), and the maps that follow it; None
+    (the default) shows each conv layer's typical_map."""
     arch = trace.arch
     names = arch.tensor_names
+    maps = focus_maps(trace, focus)
     steps = input_steps(trace)
     for layer, x_name in zip(arch.layers, names):
-        k = _focus(trace, layer.name, focus)
+        k = maps[layer.name]
         if isinstance(layer, Conv):
             steps += conv_steps(trace, layer, x_name, k)
         elif isinstance(layer, Act):
@@ -72,7 +97,7 @@ def build_steps(trace: LectureTrace, focus: int = 0) -> list[Step]:
     steps += softmax_steps(trace)
     steps.append(logits_step(trace))
     for layer, x_name in reversed(tuple(zip(arch.layers, names))):
-        k = _focus(trace, layer.name, focus)
+        k = maps[layer.name]
         if isinstance(layer, Dense):
             steps += [dense_wgrad_step(trace, layer, x_name), dense_xgrad_step(trace, layer, x_name)]
         elif isinstance(layer, Act):

@@ -11,9 +11,11 @@ from dataclasses import replace
 
 import numpy as np
 
+from .dense import near_one, prob_parts
 from .forward import (ACT_NAME, S, argmax2, example_window, heat, largest_terms, pool_cells, pool_windows, term_vectors,
                       tie_note, vector, vector_grid)
-from .step import Arithmetic, Num, Panel, Step, Table, Term, dot, fmt, limit_of, num, product_parts, signed, sub, sum_parts, text
+from .step import (Arithmetic, Num, Panel, Step, Table, Term, dot, fmt, limit_of, num, signed, sub,
+                   parse_number, shown_and_rest, sum_parts, text, with_decimals)
 
 ZOOM = 5    # a dense layer's ∂L/∂W is shown as this many rows × columns around the example weight
 
@@ -28,11 +30,13 @@ def logits_step(trace) -> Step:
     lab = trace.label
     others = [k for k in np.argsort(-trace.probs[0]) if k != lab]
     o = int(others[0])
-    rows = tuple((text(k), text(num(trace, "probs", (0, k))), text(num(trace, "onehot", (0, k))),
+    rows = tuple((text(k), text(*prob_parts(trace, k)), text(num(trace, "onehot", (0, k))),
                   text(num(trace, "d:logits", (0, k)))) for k in range(10))
 
     def line(k):
-        return text(f"∂L/∂z{sub(k)} = p{sub(k)} − y{sub(k)} = ", num(trace, "probs", (0, k)), " − ",
+        if k == lab and near_one(trace, k):     # p − 1 of a p that rounds to 1: write what it is
+            return text(f"∂L/∂z{sub(k)} = p{sub(k)} − 1 = −Σⱼ≠{sub(k)} pⱼ = ", num(trace, "d:logits", (0, k)))
+        return text(f"∂L/∂z{sub(k)} = p{sub(k)} − y{sub(k)} = ", *prob_parts(trace, k), " − ",
                     num(trace, "onehot", (0, k)), " = ", num(trace, "d:logits", (0, k)))
     return Step("∂logits", "backward", "grad-logits", "Backward starts: ∂L/∂z = p − y", layer="softmax",
                 caption=text("Now the other direction: how would the loss change if each score changed? "
@@ -96,7 +100,7 @@ def dense_xgrad_step(trace, dense, x_name) -> Step:
         panels = (Table(("j", "∂L/∂y[j]", f"W[{i}, j]", "product"), rows, mark_row=mark), result)
     else:
         show = largest_terms(ar, 3)
-        written = (text("largest by |product|: ", *product_parts([ar.terms[t] for t in show]), " + …"),
+        written = (text("largest by |product|: ", *shown_and_rest(ar, show)),
                    text("= ", ar.result))
         panels = (*term_vectors(trace, ar, grid, (f"∂L/∂y: ∂{layer}", f"row {i} of W", "product"), show),
                   replace(result, label=f"= ∂L/∂x: ∂{x_name}"))
@@ -113,15 +117,17 @@ def act_back_step(trace, act, before: str, k: int | None) -> Step:
     sel = (0, k) if k is not None else (0,)
     dy, deriv = trace.grads[after][sel], trace.act_derivs[after][sel]
     passed = argmax2(np.abs(dy) * (deriv > 0))
-    blocked = argmax2(np.abs(dy) * (deriv == 0)) if kind == "relu" and (deriv == 0).any() else None
     if kind == "relu":
+        blocked = argmax2(np.abs(dy) * (deriv == 0)) if (deriv == 0).any() else None
         rule = "∂L/∂x = ∂L/∂y × [x > 0]"
-        what = ("Back through ReLU: where the input was positive the gradient passes unchanged (× 1); "
-                "where it was negative the output did not depend on it, so the gradient is 0.")
+        what = text("Back through ReLU: where the input was positive the gradient passes unchanged (× 1); "
+                    "where it was negative the output did not depend on it, so the gradient is 0. "
+                    "([x > 0] is 1 where x > 0, else 0.)")
     else:
         rule = "∂L/∂x = ∂L/∂y × y(1 − y)" if kind == "sigmoid" else "∂L/∂x = ∂L/∂y × (1 − y²)"
-        what = (f"Back through {ACT_NAME[kind]}: the gradient is multiplied by the slope of the curve at "
-                "that point, which is small where the curve is flat (large |x|).")
+        blocked = flattest(dy, deriv)
+        what = slope_words(trace, kind, after, before, sel, passed, blocked)
+        blocked = None if blocked == passed else blocked
     lines = [text(rule)]
     arith = None
     for at in (passed, blocked):
@@ -144,7 +150,34 @@ def act_back_step(trace, act, before: str, k: int | None) -> Step:
                   vector(f"× {slope}", trace, "deriv:" + after, style="gray", limit=1.0, marks=marks),
                   vector(f"= ∂L/∂x: ∂{before}", trace, "d:" + before, marks=marks))
     return Step("∂" + after, "backward", "act-back", f"Back through {ACT_NAME[kind]} ({after})",
-                layer=after, arith=arith, caption=text(what), lines=tuple(lines), panels=panels)
+                layer=after, arith=arith, caption=what, lines=tuple(lines), panels=panels)
+
+
+STEEPEST = {"sigmoid": 0.25, "tanh": 1.0}     # the curve's slope at x = 0, its largest
+STEEPEST_WORDS = {"sigmoid": "1/4", "tanh": "1"}
+
+
+def flattest(dy: np.ndarray, deriv: np.ndarray) -> tuple:
+    """Where the curve is flattest among the places a real gradient arrives (|∂L/∂y| at least a
+    tenth of its largest): the second example of a smooth activation's backward step."""
+    mag = np.abs(dy)
+    real = mag >= 0.1 * mag.max() if mag.max() > 0 else np.ones_like(mag, bool)
+    return argmax2(np.where(real, -deriv, -np.inf))
+
+
+def slope_words(trace, kind: str, after: str, before: str, sel: tuple, steep: tuple, flat: tuple):
+    """The caption of a smooth activation's backward step, worded after its two examples' slopes:
+    "small where the curve is flat" only when the flatter one is under half the steepest slope."""
+    name = ACT_NAME[kind]
+    s1, s2 = num(trace, "deriv:" + after, sel + steep), num(trace, "deriv:" + after, sel + flat)
+    x2 = num(trace, before, sel + flat)
+    head = (f"Back through {name}: the gradient is multiplied by the slope of the curve at that point, "
+            f"at most {STEEPEST_WORDS[kind]} (at x = 0) and small where the curve is flat (large |x|). ")
+    if s2.value < 0.5 * STEEPEST[kind]:
+        return text(head, "Here the largest gradient is multiplied by ", s1, ", and where x = ", x2,
+                    " the curve is flat and the slope only ", s2, ".")
+    return text(head, "Here no value is far enough from 0 for that: where the incoming gradient is large, "
+                "the flattest point, x = ", x2, ", still has a slope of ", s2, ".")
 
 
 def unflatten_step(trace, before: str) -> Step:
@@ -237,6 +270,28 @@ def pool_back_step(trace, layer, before: str, k: int) -> Step:
                 layer=after, arith=ar, caption=text(what), lines=lines, panels=panels)
 
 
+def row_format(theta: float, lr: float, grad: float, new: float) -> tuple[int, int | None]:
+    """How to write θ − α × ∇θ = θ − α∇θ = θ' so the row adds up as written: (d, g) with θ, α∇θ
+    and θ' to d decimals, ∇θ as fmt writes it (g None) or to g decimals, the fewest digits
+    (from 4 significant of the largest, and enough to show the step at all) for which
+    α × ∇θ-as-written rounds to α∇θ-as-written and θ-as-written − α∇θ-as-written is θ'-as-written."""
+    step = lr * grad
+    big = max(abs(theta), abs(new), 1e-30)
+    first = max(0, 3 - int(np.floor(np.log10(big))))               # 4 significant digits of the largest
+    if step != 0:
+        first = max(first, -int(np.floor(np.log10(abs(step)))))   # the step's first digit shows
+    lead = int(np.floor(np.log10(abs(grad)))) if grad != 0 else 0
+    grads = [(None, parse_number(fmt(grad)))] + [(max(0, k - lead), round(grad, max(0, k - lead))) for k in (4, 5, 6, 7)]
+    for d in range(first, first + 6):
+        target, step_d = round(new, d), round(step, d)
+        if round(round(theta, d) - step_d, d) != target:
+            continue
+        for g_dec, g_written in grads:
+            if round(lr * g_written, d) == step_d:
+                return d, g_dec
+    return first, None
+
+
 def update_steps(trace) -> list[Step]:
     lr = Num(trace.lr, "lr")
     rows, first = [], None
@@ -246,31 +301,36 @@ def update_steps(trace) -> list[Step]:
         theta, grad, new = num(trace, name, at), num(trace, "d:" + name, at), num(trace, "new:" + name, at)
         ar = Arithmetic("update", (Term(theta, None, theta.value), Term(lr, grad, lr.value * grad.value)), (),
                         theta.value - lr.value * grad.value, None, new)
-        first = first or (name, at, ar)
+        d, g_dec = row_format(theta.value, lr.value, grad.value, new.value)
+        theta, new = with_decimals(theta, d), with_decimals(new, d)
+        grad = grad if g_dec is None else with_decimals(grad, g_dec)
+        step = Num(lr.value * grad.value, "×", (1,), d)
+        first = first or (name, at, ar, theta, grad, step, new)
         rows.append((text(f"{name}{list(at)}"), text(theta), text(grad), text(new)))
-    name, at, ar = first
+    name, at, ar, theta, grad, step, new = first
     n_params = sum(p.size for p in trace.params.values())
     s1 = Step("update", "update", "update", "The update: θ ← θ − α·∇θ", layer="update", arith=ar,
               caption=text(f"Every one of the {n_params:,} weights and biases takes a small step against its "
                            "gradient, downhill for the loss on this digit. α, the learning rate, sets the "
-                           "step size. In each layer, the weight with the largest |∇θ|:"),
+                           "step size: here α = ", lr, ", ", *(trace.lr_rule or ("as given",)), " (training itself "
+                           "uses momentum and a batch of digits). In each layer, the weight with the largest |∇θ|:"),
               lines=(text("θ ← θ − α · ∇θ,   α = ", lr),
-                     text(f"{name}{list(at)}: ", ar.terms[0].a, " − ", lr, " × ", *signed(ar.terms[1].b), " = ",
-                          ar.result)),
+                     text(f"{name}{list(at)}: ", theta, " − ", lr, " × ", *signed(grad), " = ", theta,
+                          " − ", *signed(step), " = ", new)),
               panels=(Table(("weight", "θ", "∇θ", "θ − α∇θ"), tuple(rows), mark_row=0),))
     lab = trace.label
-    pb, pa = num(trace, "probs", (0, lab)), num(trace, "probs_after", (0, lab))
     lb, la = num(trace, "loss", ()), num(trace, "loss_after", ())
     if fmt(la.value) == fmt(lb.value):     # the claim must match the numbers as written
         went = "did not change at the digits shown (the model already knows this digit)"
     else:
         went = "went down" if la.value < lb.value else "went up (one step can overshoot on a single digit)"
     s2 = Step("update", "update", "after", "The same digit again, after one step", layer="update",
-              caption=text(f"Run digit {lab} through the network again with the new weights: the loss {went}. "
+              caption=text(f"Run digit {lab} through the network again with the new weights (one step of α = ", lr,
+                           f"): the loss {went}. "
                            "Training is just this, repeated over thousands of digits, so that the "
                            "weights improve on all of them, not only this one."),
-              lines=(text("before:  L = ", lb, f",   p{sub(lab)} = ", pb),
-                     text("after:   L = ", la, f",   p{sub(lab)} = ", pa)),
+              lines=(text("before:  L = ", lb, f",   p{sub(lab)} = ", *prob_parts(trace, lab)),
+                     text("after:   L = ", la, f",   p{sub(lab)} = ", *prob_parts(trace, lab, "probs_after"))),
               panels=(Panel("p before the step", trace.probs[0], "probs", (0, S), style="bars", limit=1.0,
                             marks=((lab,),), names=DIGITS),
                       Panel("p after the step", trace.probs_after[0], "probs_after", (0, S), style="bars",

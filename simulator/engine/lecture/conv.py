@@ -10,9 +10,9 @@ import numpy as np
 
 from ..arch import Conv
 from .forward import S, argmax2, argmin2, floor_note, heat, setting, shape, term_grids
-from .step import Num, Step, combine, dot, num, signed, sum_parts, text
+from .step import Num, Step, combine, dot, labelled_sum, num, signed, text
 
-MAX_PARTS = 12     # channel sums written out on the conv-sum step; the rest is "… N more"
+MAX_PARTS = 12     # channel sums written out on the conv-sum step; else the 11 largest and the rest
 
 
 def window_refs(trace, layer: Conv, x_name: str, k: int, c: int, i: int, j: int) -> tuple[list, list]:
@@ -84,16 +84,32 @@ def shape_step(trace, layer: Conv, x_name: str, k: int) -> Step:
     return Step(name, "forward", "conv-shape", title, layer=name, caption=text(what), lines=lines, panels=panels)
 
 
+def interior(layer: Conv, out_shape: tuple, in_shape: tuple) -> np.ndarray:
+    """[OH,OW] bool: output positions whose window lies wholly inside the input (no padding)."""
+    F, St, P = layer.kernel, layer.stride, layer.padding
+    rows = np.arange(out_shape[0]) * St - P
+    cols = np.arange(out_shape[1]) * St - P
+    return (((rows >= 0) & (rows + F <= in_shape[0]))[:, None]) & (((cols >= 0) & (cols + F <= in_shape[1]))[None, :])
+
+
 def window_positions(trace, layer: Conv, k: int) -> list[tuple[tuple[int, int], str]]:
     """Three output positions of map k, each with why it is shown: the corner over the padding
-    (when there is padding), the best match, the opposite; spares keep the count at three."""
+    (when there is padding), the best match, the opposite; spares keep the count at three.
+    The best match and the opposite are looked for among the windows wholly inside the input
+    (a typical window, not one half made of padding), unless there are none."""
     out = trace.outputs[layer.name][0, k]
     OH, OW = out.shape
+    inside = interior(layer, out.shape, trace.arch.input_shape_of(layer)[1:])
+    if not inside.any():
+        inside = np.ones_like(inside)
     notes = {}
     if layer.padding:
         notes[(0, 0)] = "At the top-left corner the window hangs over the zero padding: those inputs are 0."
-    notes.setdefault(argmax2(out), "Here the filter matches the image best: the largest value of this map.")
-    notes.setdefault(argmin2(out), "Here the pattern is the opposite of the filter: the most negative value.")
+    where = " (of the windows wholly inside the image)" if not inside.all() else ""
+    notes.setdefault(argmax2(np.where(inside, out, -np.inf)),
+                     f"Here the filter matches the image best: the largest value of this map{where}.")
+    notes.setdefault(argmin2(np.where(inside, out, np.inf)),
+                     f"Here the pattern is the opposite of the filter: the most negative value{where}.")
     for spare in ((OH // 2, OW // 2), (OH - 1, OW - 1), (max(OH // 2 - 1, 0), max(OW // 2 - 1, 0)), (0, 0)):
         if len(notes) < 3:
             notes.setdefault(spare, "Another position, the same recipe.")
@@ -145,16 +161,9 @@ def channel_steps(trace, layer: Conv, x_name: str, k: int) -> list[Step]:
                            pad=P, box=box),
                       *term_grids(trace, one, (F, F), (f"x: {x_name} map {c}", f"w: filter {k}, slice {c}", "x × w"))))
     partial = [total.part_num(ch) for ch in range(C)]
-    shown = partial[:MAX_PARTS if C > MAX_PARTS else C]
-    per_line = 3 if C <= 6 else 4
-    rows = [shown[a:a + per_line] for a in range(0, len(shown), per_line)]
-    lines = []
-    for r, row in enumerate(rows):
-        last = r == len(rows) - 1
-        tail = ((f" + … ({C - len(shown)} more channels)" if C > len(shown) else ""), " + bias ",
-                *signed(total.bias)) if last else (" +",)
-        lines.append(text("Σ over channels: " if r == 0 else "   ", *sum_parts(row), *tail))
-    lines.append(text("= ", total.total_num(), " + ", total.bias, " = ", total.result))
+    lines = labelled_sum("Σ over channels", "c", partial,
+                         ("= ", total.total_num(), " + bias ", *signed(total.bias), " = ", total.result),
+                         MAX_PARTS, 3 if C <= 6 else 4)
     before = previous_conv(trace, layer)
     s2 = Step(name, "forward", "conv-sum", f"{Name}, filter {k} at ({i}, {j}): the sum over {C} channels",
               layer=name, arith=total,

@@ -11,10 +11,10 @@ import numpy as np
 
 from ..arch import Act, Conv, Pool
 from .forward import S, argmax2, heat, largest_terms, term_grids
-from .step import Arithmetic, Num, Panel, Step, combine, dot, limit_of, num, product_parts, sum_parts, text
+from .step import Arithmetic, Num, Panel, Step, combine, dot, labelled_sum, limit_of, num, shown_and_rest, text
 
 ORDINAL = {2: "second", 3: "third"}
-MAX_PARTS = 12     # per-filter shares written out on the conv-dx-sum step; the rest is "… N more"
+MAX_PARTS = 12     # per-filter shares written out on the conv-dx-sum step; else the 11 largest and the rest
 
 
 def _absmax(a: np.ndarray) -> tuple:
@@ -85,10 +85,9 @@ def conv_wgrad_step(trace, layer: Conv, x_name: str) -> Step:
                              f"of all {name} weights."),
                 lines=(text(f"∂L/∂W[{k}, {c}, {p}, {q}] = Σᵢⱼ ∂L/∂Y[i, j] · X[{index_expr('i', St, p, P)}, "
                             f"{index_expr('j', St, q, P)}]"),
-                       text("largest by |product|: ", *product_parts([ar.terms[t] for t in show]),
-                            f" + …  ({nonzero} of the {OH * OW} products are non-zero)"),
-                       text("= ", ar.result, f",   and ∂L/∂b[{k}] = Σ ∂L/∂Y = ",
-                            num(trace, "d:" + b_name, (k,)))),
+                       text("largest by |product|: ", *shown_and_rest(ar, show)),
+                       text("= ", ar.result, f"   ({nonzero} of the {OH * OW} products are non-zero);   "
+                            f"∂L/∂b[{k}] = Σ ∂L/∂Y = ", num(trace, "d:" + b_name, (k,)))),
                 panels=(heat(f"X: {x_name} map {c}", trace, x_name, (0, c, S, S), pad=P,
                              box=(p - P, q - P) + span),
                         heat(f"∂L/∂Y: ∂{name} map {k}", trace, "d:" + name, (0, k, S, S)),
@@ -114,18 +113,6 @@ def _conv_dx_part(trace, x_name: str, layer: Conv, kk: int, c: int, h: int, w: i
     return dot(trace, a_refs, b_refs)
 
 
-def partial_lines(label: str, partial: list, result) -> list:
-    """Σ over filters/channels written out, six to a line, at most MAX_PARTS of them."""
-    shown = partial[:MAX_PARTS]
-    rows = [shown[i:i + 6] for i in range(0, len(shown), 6)]
-    lines = []
-    for n, row in enumerate(rows):
-        last = n == len(rows) - 1
-        tail = ((f" + … ({len(partial) - len(shown)} more)",) if len(partial) > len(shown) else ()) if last else (" +",)
-        lines.append(text(label if n == 0 else "   ", *sum_parts(row), *tail))
-    return lines + [text("= ", result)]
-
-
 def conv_dx_steps(trace, layer: Conv, x_name: str, k: int, detail: bool) -> list[Step]:
     name, F, St, P = layer.name, layer.kernel, layer.stride, layer.padding
     gx = trace.grads[x_name][0]
@@ -135,10 +122,12 @@ def conv_dx_steps(trace, layer: Conv, x_name: str, k: int, detail: bool) -> list
     parts = [_conv_dx_part(trace, x_name, layer, kk, c, h, w) for kk in range(K)]
     total = combine(parts, None, num(trace, "d:" + x_name, (0, c, h, w)))
     edge = F - 1 - P
+    # the outputs (i, j) whose window covered x[c, h, w]: the same cells of every filter's ∂Y map
+    seen = tuple(dict.fromkeys(t.a.index[2:] for t in parts[0].terms if t.a.tensor != "pad"))
     if St == 1:       # ∂Y padded by F − 1 − P: the window under the turned filter is a plain box
         where = dict(pad=edge, box=(h + P - (F - 1), w + P - (F - 1), F, F))
-    else:
-        where = {}
+    else:             # spread out by the stride: the cells themselves are marked
+        where = dict(marks=seen)
     steps = []
     if detail:   # the filter with the largest share, written out
         k = int(np.argmax([abs(p.total) for p in parts]))
@@ -161,13 +150,17 @@ def conv_dx_steps(trace, layer: Conv, x_name: str, k: int, detail: bool) -> list
                           panels=(panel,
                                   *term_grids(trace, one, (F, F), ("∂Y under the window", f"filter {k}, slice {c}, "
                                                                                     "rotated 180°", "product")))))
-    lines = partial_lines("Σ over filters: ", [total.part_num(kk) for kk in range(K)], total.result)
+    lines = labelled_sum("Σ over filters", "k", [total.part_num(kk) for kk in range(K)], ("= ", total.result),
+                         MAX_PARTS, 6)
     x_words = "the input image" if x_name == "input" else x_name
     steps.append(Step("∂" + name, "backward", "conv-dx-sum",
                       f"{name.capitalize()}: ∂L/∂{x_name}[{c}, {h}, {w}], summed over {K} filters",
                       layer=name, arith=total,
                       caption=text(f"Every filter that saw this input sends its share back; the {K} shares add "
                                    f"up to the gradient of {x_words} at ({h}, {w})."
+                                   + (f" With stride {St} only {len(seen)} output position"
+                                      f"{'s' if len(seen) != 1 else ''} of each ∂Y map saw it (marked)."
+                                      if St > 1 else "")
                                    + (" Pixels are not weights, so nothing learns from this map, but it "
                                       "shows which pixels would change the loss most." if x_name == "input"
                                       else "")),

@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 
 from .forward import S, heat, largest_terms, term_vectors, vector, vector_grid
-from .step import Panel, Step, Table, collect, dot, limit_of, num, product_parts, sub, text
+from .step import Panel, Step, Table, collect, dot, fmt, limit_of, num, shown_and_rest, signed, sub, text
 
 
 def flatten_step(trace, before: str) -> Step:
@@ -43,19 +43,35 @@ def dense_step(trace, layer, x_name: str, j: int) -> Step:
     ar = dot(trace, [(x_name, (0, i)) for i in range(D)], [(f"{key}_w", (i, j)) for i in range(D)],
              bias=num(trace, f"{key}_b", (j,)), result=num(trace, layer.name, (0, j)))
     show = largest_terms(ar, 3)
-    written = product_parts([ar.terms[t] for t in show]) + [" + "]
     many = D > 3
     return Step(key, "forward", "dense", f"{key.upper()}: {D} → {M}, a matrix times a vector",
                 layer=key, arith=ar,
                 caption=text(f"Every one of the {M} outputs is a weighted sum of all {D} inputs plus a bias: "
                              f"y = x·W + b. Output {j}, written out"
-                             + (f": of its {D} products, the three largest by |product|:" if many else ":")),
+                             + (f": of its {D} products the three largest by |product|, and the sum of the other "
+                                f"{D - len(show)}:" if many else ":")),
                 lines=(text(f"y[{j}] = Σᵢ x[i]·W[i, {j}] + b[{j}]"),
-                       text(*written, "…" if many else ""),
-                       text("= ", ar.total_num(), " + ", ar.bias, " = ", ar.result)),
+                       text(*shown_and_rest(ar, show)),
+                       text("= ", ar.total_num(), " + ", *signed(ar.bias), " = ", ar.result)),
                 panels=(*term_vectors(trace, ar, vector_grid(D), (f"x: {x_name}, {D}", f"column {j} of W", "x × w"),
                                       show),
                         vector(f"= y: {M} outputs", trace, layer.name, marks=((j,),))))
+
+
+SURE = 0.5    # "sure": the top probability is more than all the others together
+
+
+def near_one(trace, k: int, which: str = "probs") -> bool:
+    """p_k would be written "1" though it is not 1: write it 1 − (1 − p_k) instead."""
+    p = float(trace.tensor(which)[0, k])
+    return fmt(p) == "1" and p < 1.0
+
+
+def prob_parts(trace, k: int, which: str = "probs") -> list:
+    """p_k as written: its value, or "1 − q" with q = 1 − p_k to 4 digits when p_k rounds to 1."""
+    if near_one(trace, k, which):
+        return ["1 − ", num(trace, "comp:" + which, (0, k))]
+    return [num(trace, which, (0, k))]
 
 
 def softmax_steps(trace) -> list[Step]:
@@ -64,17 +80,24 @@ def softmax_steps(trace) -> list[Step]:
     lab = trace.label
     exps = [num(trace, "exps", (0, k)) for k in range(10)]
     ar = collect(exps, "sum")
-    rows = tuple((text(k), text(num(trace, "logits", (0, k))), text(exps[k]), text(num(trace, "probs", (0, k))))
+    rows = tuple((text(k), text(num(trace, "logits", (0, k))), text(exps[k]), text(*prob_parts(trace, k)))
                  for k in range(10))
     pm = int(np.argmax(trace.probs[0]))
+    rest = num(trace, "rest", (0,))
+    if near_one(trace, lab):      # then the label holds the maximum: Σ = 1 + rest exactly
+        p_line = text("Σ = 1 + ", rest, f",   p{sub(lab)} = 1 / Σ = ", *prob_parts(trace, lab))
+        loss_line = text(f"L = −ln p{sub(lab)} = ln(1 + Σⱼ≠{sub(lab)} e^(zⱼ − z{sub(lab)})) = ln(1 + ", rest, ") = ",
+                         num(trace, "loss", ()))
+    else:
+        p_line = text("Σ = ", ar.total_num(), f",   p{sub(lab)} = ", exps[lab], " / ", ar.total_num(),
+                      " = ", num(trace, "probs", (0, lab)))
+        loss_line = text(f"L = −ln p{sub(lab)} = −ln ", num(trace, "probs", (0, lab)), " = ", num(trace, "loss", ()))
     s1 = Step("softmax", "forward", "softmax", "Softmax: scores become probabilities", layer="softmax",
               arith=ar,
               caption=text("The 10 scores z are turned into probabilities: exponentiate (after subtracting "
                            "the largest, which changes nothing but avoids overflow), then divide by the "
                            "sum so they add up to 1."),
-              lines=(text("pₖ = e^(zₖ − m) / Σⱼ e^(zⱼ − m),   m = max z = ", num(trace, "logits", (0, m))),
-                     text("Σ = ", ar.total_num(), f",   p{sub(lab)} = ", exps[lab], " / ", ar.total_num(),
-                          " = ", num(trace, "probs", (0, lab)))),
+              lines=(text("pₖ = e^(zₖ − m) / Σⱼ e^(zⱼ − m),   m = max z = ", num(trace, "logits", (0, m))), p_line),
               panels=(Table(("digit", "z (score)", "e^(z − m)", "p"), rows, mark_row=lab),
                       Panel("p for each digit", trace.probs[0], "probs", (0, S), style="bars", limit=1.0,
                             marks=((lab,),), names=tuple(str(d) for d in range(10)))))
@@ -83,25 +106,30 @@ def softmax_steps(trace) -> list[Step]:
               caption=text(f"The label is {lab}. The loss (ln: the natural logarithm) is small when p{sub(lab)} "
                            "is near 1 and "
                            f"grows without bound as it nears 0. The network's guess is {pm} (p = ",
-                           num(trace, "probs", (0, pm)), f"): {verdict}.", *untrained_note(trace)),
-              lines=(text(f"L = −ln p{sub(lab)} = −ln ", num(trace, "probs", (0, lab)), " = ",
-                          num(trace, "loss", ())),),
+                           *prob_parts(trace, pm), f"): {verdict}.", *untrained_note(trace)),
+              lines=(loss_line,),
               panels=(Panel("p for each digit", trace.probs[0], "probs", (0, S), style="bars", limit=1.0,
                             marks=((lab,),), names=tuple(str(d) for d in range(10))),))
     return [s1, s2]
 
 
 def untrained_note(trace) -> tuple:
-    """Why random weights can be sure and wrong: softmax exponentiates score gaps."""
+    """Fresh weights: why the guess means nothing. Sure (top p > SURE) only when the numbers say
+    so, then why (softmax exponentiates random score gaps); else that the scores are still close."""
     if trace.trained:
         return ()
     z = trace.outputs["logits"][0]
     a, b = (int(v) for v in np.argsort(-z, kind="stable")[:2])
-    return (" Why so sure, with random weights? Random weights give arbitrary scores, and softmax "
-            f"exponentiates them: the top score z{sub(a)} = ", num(trace, "logits", (0, a)), f" against the next, "
-            f"z{sub(b)} = ", num(trace, "logits", (0, b)), f", becomes p{sub(a)} = ", num(trace, "probs", (0, a)),
-            f" against p{sub(b)} = ", num(trace, "probs", (0, b)), ". Until the network is trained this confidence "
-            "means nothing (--checkpoint traces a trained one).")
+    gap = (f"z{sub(a)} = ", num(trace, "logits", (0, a)), f" against the next, z{sub(b)} = ",
+           num(trace, "logits", (0, b)), f", becomes p{sub(a)} = ", *prob_parts(trace, a), f" against p{sub(b)} = ",
+           num(trace, "probs", (0, b)))
+    if float(trace.probs[0, a]) > SURE:
+        return (" Why so sure, with random weights? Random weights give arbitrary scores, and softmax "
+                "exponentiates them: the top score ", *gap, ". Until the network is trained this confidence "
+                "means nothing (--checkpoint traces a trained one).")
+    return (" With random weights the scores are arbitrary and close together, so the probabilities are "
+            "spread out: the top score ", *gap, ". The guess is little better than chance until the network "
+            "is trained (--checkpoint traces a trained one).")
 
 
 def logits_bars(trace) -> Panel:

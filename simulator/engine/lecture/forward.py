@@ -80,6 +80,22 @@ def example_window(a: np.ndarray, score: np.ndarray, size: int = 2, stride: int 
     return argmax2(masked)
 
 
+def typical_window(a: np.ndarray, size: int = 2, stride: int = 2) -> tuple:
+    """The forward pooling example: among the windows with a strict, non-zero maximum, those with
+    the most non-zero values (a window the activation let through, not one at the map's dead
+    edge), and of these the one whose maximum is the median (a typical window, not the largest)."""
+    w = pool_windows(a, size, stride)
+    top, strict = strict_windows(a, size, stride)
+    nonzero = (w != 0).sum(axis=2)
+    ok = strict if strict.any() else np.ones_like(strict)
+    most = nonzero[ok].max()
+    candidates = np.argwhere(ok & (nonzero == most))
+    values = np.array([top[tuple(c)] for c in candidates])
+    order = np.argsort(values, kind="stable")
+    i, j = candidates[order[len(order) // 2]]
+    return int(i), int(j)
+
+
 def argmax2(a: np.ndarray) -> tuple:
     return tuple(int(i) for i in np.unravel_index(int(np.argmax(a)), a.shape))
 
@@ -155,11 +171,13 @@ def input_steps(trace) -> list[Step]:
                       Panel(f"rows {r0}–{r0 + 6}, columns {c0}–{c0 + 6}", img[patch], "image", patch,
                             style="gray-numbers", limit=255.0, marks=((r - r0, c - c0),))))
     xb, xd = num(trace, "input", (0, 0, r, c)), num(trace, "input", (0, 0, 0, 0))
+    black, white = num(trace, "norm", (0,)), num(trace, "norm", (255,))
     mu, sd = Num(NORM_MEAN, "mean"), Num(NORM_STD, "std")
     s2 = Step("input", "forward", "normalise", "Normalisation: centre the pixels near 0", layer="input",
               caption=text("Each pixel is divided by 255, then shifted by the mean μ and divided by the "
                            "standard deviation σ of all MNIST training pixels, so the inputs are "
-                           "centred near 0. Black becomes ", xd, ", white ", xb, "."),
+                           "centred near 0. Black (0) becomes ", black, ", white (255) ", white,
+                           f"; the pixel marked here, {int(bright.value)}, becomes ", xb, "."),
               lines=(text("x = (p / 255 − μ) / σ,   μ = ", mu, ",   σ = ", sd),
                      text("(", bright, " / 255 − ", mu, ") / ", sd, " = ", xb),
                      text("(", dark, " / 255 − ", mu, ") / ", sd, " = ", xd)),
@@ -238,8 +256,7 @@ def pool_steps(trace, layer, before: str, k: int) -> list[Step]:
     kind, after, size, st = layer.kind, layer.name, layer.size, layer.stride
     a = trace.outputs[before][0, k]
     n_maps, (H, W), (OH, OW) = trace.outputs[before].shape[1], a.shape, trace.outputs[after].shape[2:]
-    top, _ = strict_windows(a, size, st)
-    i, j = example_window(a, top, size, st)         # a window with one clear, non-zero maximum
+    i, j = typical_window(a, size, st)         # one clear, non-zero maximum; typical
     cells = pool_cells(layer, i, j)
     n = len(cells)
     ar = collect([num(trace, before, (0, k) + rc) for rc in cells], "max" if kind == "max" else "mean",

@@ -26,10 +26,12 @@ def sub(i: int) -> str:
 
 @dataclass(frozen=True)
 class Num:
-    """One number on screen and where it came from."""
+    """One number on screen and where it came from; `decimals` writes it with that many
+    decimals instead of fmt's 4 significant digits (a row whose numbers must add up as shown)."""
     value: float | int
     tensor: str
     index: tuple = ()
+    decimals: int | None = None
 
 
 def num(trace, tensor: str, index: tuple) -> Num:
@@ -42,6 +44,20 @@ def fmt(value) -> str:
     """How the lecture writes a number: simulator.numbers.fmt with 4 significant digits (ints
     stay ints, ×10⁻ⁿ below 0.001: projected text must stay short)."""
     return numbers.fmt(value, sig=4)
+
+
+def write(n: Num) -> str:
+    """A Num as the lecture writes it: fmt, or fixed decimals when the Num asks for them."""
+    if n.decimals is None:
+        return fmt(n.value)
+    s = f"{float(n.value):.{n.decimals}f}"
+    if float(s) == 0.0:
+        s = s.lstrip("-")
+    return s.replace("-", "−")
+
+
+def with_decimals(n: Num, decimals: int) -> Num:
+    return Num(n.value, n.tensor, n.index, decimals)
 
 
 parse_number = numbers.parse_number     # the inverse of fmt (tests read captions back)
@@ -69,7 +85,7 @@ def text(*parts) -> Text:
     chunks, marks, pos = [], [], 0
     for part in parts:
         if isinstance(part, Num):
-            s = fmt(part.value)
+            s = write(part)
             marks.append(Mark(pos, pos + len(s), part))
         else:
             s = str(part)
@@ -97,6 +113,49 @@ def product_parts(terms, sep=" + ") -> list:
     for i, t in enumerate(terms):
         out += ([sep] if i else []) + [*signed(t.a), "×", *signed(t.b)]
     return out
+
+
+def shown_and_rest(arith, show: list[int]) -> tuple:
+    """Parts that write a dot product so that it adds up as shown: the products `show` (indices
+    into arith.terms), then the sum of all the others as one number (a Num "Σ−" whose index
+    lists the shown terms), e.g. a×b + c×d + e×f + (the other 397: −1.234)."""
+    rest = len(arith.terms) - len(show)
+    parts = product_parts([arith.terms[t] for t in show])
+    if rest:
+        value = float(np.sum([t.value for i, t in enumerate(arith.terms) if i not in set(show)], dtype=np.float64))
+        parts += [f" + (the other {rest}: ", *signed(Num(value, "Σ−", tuple(show))), ")"]
+    return parts
+
+
+def largest_first(values, n: int) -> list[int]:
+    """Indices of the n largest |values|, largest first (ties: lower index first)."""
+    order = np.argsort(-np.abs(np.asarray(values, np.float64)), kind="stable")
+    return [int(i) for i in order[:n]]
+
+
+def labelled_sum(label: str, letter: str, nums: list, last: tuple, most: int, per_line: int = 4) -> list:
+    """Lines writing Σ over nums (one per filter or channel) so that it adds up as shown and
+    every addend is named: all of them in index order when they fit in `most`, else the
+    `most` − 1 largest (their indices named, largest first) and the rest as one number; `last`,
+    the parts of the closing line ("= ", result)."""
+    n = len(nums)
+    if n <= most:
+        shown, head = list(range(n)), f"{label} ({letter} = 0 … {n - 1}): "
+    else:       # the largest, never a 0 among them (the zeros are all in "the other …")
+        shown = [i for i in largest_first([x.value for x in nums], most - 1) if nums[i].value != 0] or [0]
+        head = f"{label}, largest first ({letter} = {', '.join(str(i) for i in shown)}): "
+    parts = [nums[i] for i in shown]
+    rows = [parts[a:a + per_line] for a in range(0, len(parts), per_line)]
+    lines = []
+    for r, row in enumerate(rows):
+        final = r == len(rows) - 1
+        tail = ()
+        if final and n > len(shown):
+            others = float(np.sum([x.value for i, x in enumerate(nums) if i not in set(shown)], dtype=np.float64))
+            tail = (f" + (the other {n - len(shown)}: ", *signed(Num(others, "Σ−", tuple(shown))), ")")
+        lines.append(text(head if r == 0 else "   ", *sum_parts(row), *(tail if final else (" +",))))
+    lines.append(text(*last))
+    return lines
 
 
 @dataclass(frozen=True, eq=False)

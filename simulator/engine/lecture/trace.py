@@ -16,7 +16,12 @@ from ..arch import Act, Arch, Pool
 from ..model import ACT_BACKWARD, Network, NetConfig, softmax
 from ..optim import SGD
 
-LECTURE_LR = 0.001    # α of the lecture's one step: one digit's gradient is large, so keep it small
+# α of the lecture's one step is chosen so that the step visibly learns: the smallest rate on this
+# 1-2-5 ladder that raises the label's probability by VISIBLE (or, when it is already near 1, by
+# half of what is left to 1, so the loss at least halves), and lowers the loss.
+LR_LADDER = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
+VISIBLE = 0.1
+LECTURE_LR = None     # record_trace's default: choose from LR_LADDER
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,6 +46,8 @@ class LectureTrace:
     params_after: dict           # θ − α·∇θ
     loss_after: float            # cross-entropy on this digit with params_after
     probs_after: np.ndarray      # softmax after the update [1,10]
+    logits_after: np.ndarray     # the logits after the update [1,10]
+    lr_rule: tuple = ()          # why this α: parts of a caption (words and step.Nums)
 
     def tensor(self, name: str) -> np.ndarray:
         """A tensor by the names Steps use: a layer ('conv1'), a parameter ('conv1_w'),
@@ -54,6 +61,14 @@ class LectureTrace:
             return self.act_derivs[name[6:]]
         if name.startswith("mask:"):
             return self.pool_masks[name[5:]]
+        if name in ("comp:probs", "comp:probs_after"):    # 1 − p, exactly (p near 1 writes as 1 − this)
+            z = self.outputs["logits"] if name == "comp:probs" else self.logits_after
+            return complement(z)
+        if name == "rest":        # Σ_{j≠y} e^(z_j − z_y): the loss is ln(1 + rest)
+            z = self.outputs["logits"][0].astype(np.float64)
+            return np.array([np.exp(np.delete(z, self.label) - z[self.label]).sum()])
+        if name == "norm":        # every pixel value 0…255 normalised as the input is
+            return normalise(np.arange(256, dtype=np.uint8)[None, None, :])[0, 0, 0]
         simple = {"image": self.image, "probs": self.probs, "exps": self.exps,
                   "probs_after": self.probs_after, "dlogits": self.dlogits,
                   "loss": np.array(self.loss), "loss_after": np.array(self.loss_after),
@@ -74,6 +89,16 @@ class LectureTrace:
         return next(layer for layer in self.arch.layers if layer.name == name)
 
 
+def complement(logits: np.ndarray) -> np.ndarray:
+    """[1,K] → 1 − softmax, computed as Σ_{j≠k} e^(z_j − m) / Σ_j e^(z_j − m) in float64, so a
+    probability of 1 − 4.2×10⁻⁵ keeps every digit of its 4.2×10⁻⁵."""
+    z = np.asarray(logits, np.float64)[0]
+    e = np.exp(z - z.max())
+    total = e.sum()
+    return np.array([[(total - e[k]) / total if e[k] < 0.5 * total else np.delete(e, k).sum() / total
+                      for k in range(len(z))]])
+
+
 def _frozen(a: np.ndarray) -> np.ndarray:
     a = np.array(a, copy=True)
     a.setflags(write=False)
@@ -82,9 +107,10 @@ def _frozen(a: np.ndarray) -> np.ndarray:
 
 def record_trace(image: np.ndarray, label: int, params: dict | None = None,
                  config: NetConfig = NetConfig(), source: str = "",
-                 lr: float = LECTURE_LR) -> LectureTrace:
+                 lr: float | None = LECTURE_LR) -> LectureTrace:
     """Run the engine once on `image` (uint8 28×28): forward, loss, backward, one plain SGD
-    step (no momentum, no weight decay: θ ← θ − α∇J) and the loss again with the new θ."""
+    step (no momentum, no weight decay: θ ← θ − α∇J) and the loss again with the new θ.
+    lr None: α is chosen by choose_lr (the step must visibly learn)."""
     image = np.asarray(image)
     if image.shape != (28, 28) or image.dtype != np.uint8:
         raise ValueError(f"record_trace: image must be uint8 28×28, got {image.dtype} {image.shape}")
@@ -101,6 +127,9 @@ def record_trace(image: np.ndarray, label: int, params: dict | None = None,
     logits64 = fwd.outputs["logits"].astype(np.float64)
     exps = np.exp(logits64 - logits64.max(axis=1, keepdims=True))
 
+    rule = ""
+    if lr is None:
+        lr, rule = choose_lr(model, x, labels, param_grads, float(softmax(fwd.outputs["logits"])[0, label]), loss)
     SGD(model.params, lr=lr, momentum=0.0, weight_decay=0.0).step(param_grads)
     after_logits = model.forward(x).outputs["logits"]
     loss_after, _ = ops.softmax_cross_entropy(after_logits, labels)
@@ -118,7 +147,36 @@ def record_trace(image: np.ndarray, label: int, params: dict | None = None,
         exps=_frozen(exps), param_grads={k: _frozen(v) for k, v in param_grads.items()},
         grads={k: _frozen(v) for k, v in grads.items()},
         params_after={k: _frozen(v) for k, v in model.params.items()},
-        loss_after=float(loss_after), probs_after=_frozen(softmax(after_logits)))
+        loss_after=float(loss_after), probs_after=_frozen(softmax(after_logits)),
+        logits_after=_frozen(after_logits), lr_rule=rule)
+
+
+def choose_lr(model: Network, x: np.ndarray, labels: np.ndarray, grads: dict, p_before: float,
+              loss: float) -> tuple[float, tuple]:
+    """(α, why as caption parts): the smallest α of LR_LADDER whose plain SGD step raises p_label
+    by min(VISIBLE, (1 − p_before)/2) and lowers the loss; failing that, the one that raises
+    p_label most while lowering the loss; failing that, the smallest."""
+    from .step import Num
+    want = min(VISIBLE, (1.0 - p_before) / 2)
+    first, last = Num(LR_LADDER[0], "ladder", (0,)), Num(LR_LADDER[-1], "ladder", (len(LR_LADDER) - 1,))
+    tried = []
+    for lr in LR_LADDER:
+        trial = {k: v.copy() for k, v in model.params.items()}
+        SGD(trial, lr=lr, momentum=0.0, weight_decay=0.0).step(grads)
+        logits = Network(model.config, trial).forward(x).outputs["logits"]
+        after, _ = ops.softmax_cross_entropy(logits, labels)
+        p = float(softmax(logits)[0, labels[0]])
+        if p - p_before >= want and after < loss:
+            amount = (("by at least ", Num(VISIBLE, "visible")) if want == VISIBLE else
+                      ("by at least half of what it lacks to 1",))
+            return lr, ("the smallest rate of the 1-2-5 ladder from ", first,
+                        " whose step raises this digit's probability ", *amount)
+        tried.append((p if after < loss else -np.inf, lr))
+    best_p, best_lr = max(tried, key=lambda t: (t[0], -t[1]))
+    if best_p > -np.inf:
+        return best_lr, ("the rate of the 1-2-5 ladder from ", first, " to ", last,
+                         " whose step raises this digit's probability most")
+    return LR_LADDER[0], ("the smallest of the 1-2-5 ladder: no rate up to ", last, " lowers this digit's loss")
 
 
 # ----------------------------------------------------------------------------- drawn digits

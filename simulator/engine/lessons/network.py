@@ -19,6 +19,7 @@ import numpy as np
 from ..arch import LENET5, Act, Arch, Conv, Dense, Flatten, Pool
 from ..background import Background
 from ..data import Dataset, normalise
+from ..config import APP_CONFIG
 from ..trainer import TrainConfig, Trainer
 
 
@@ -150,7 +151,7 @@ def volumes(outputs: dict, n: int = 0, shown: View = LENET5_VIEW) -> dict[str, n
     return {name: np.asarray(outputs[name][n]).reshape(shape) for name, shape in shown.volumes}
 
 
-LIVE_CONFIG = TrainConfig(batch_size=16, lr=0.02, schedule="constant")   # the app's live pace
+LIVE_CONFIG = APP_CONFIG     # the app's recipe (config.py)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pygame
 
 from .layers import describe
-from .widgets import CHECK, Sizes, Text
+from .widgets import CHECK, Sizes, Text, fmt
 
 STATE_LABELS = {"running": "TRAINING", "paused": "PAUSED", "diverged": "DIVERGED"}
 
@@ -38,7 +38,8 @@ class Hud:
         model = describe(snap.arch)
         # most important first: a narrow window drops from the end
         stats = [("step", f"{snap.step:,}"), ("epoch", f"{snap.epoch + 1} ({snap.epoch_progress:.0%})"),
-                 ("training images/s", f"{snap.images_per_sec:,.0f}"), ("lr", f"{snap.lr:g}"),
+                 ("training images/s", f"{snap.images_per_sec:,.0f}"), ("lr", f"{fmt(snap.lr, sig=2)} (peak {fmt(snap.lr_peak, sig=2)})"
+                                                                  if snap.schedule != "constant" else fmt(snap.lr, sig=2)),
                  ("speed", snap.speed), ("batch", f"{snap.batch_size}"),
                  ("FPS", f"{min(fps, FPS_CAP):.0f}")]
         key = (tuple(stats), snap.status, model, shown_step, held)

@@ -270,8 +270,8 @@ class LiveScene(ui.Scene):
         selection_changed = snap is not None and self.snapshot is not None and \
             _selected(snap) != _selected(self.snapshot)
         if fresh and (now - self.swapped_at >= 1.0 / REFRESH_HZ or selection_changed or snap.status != "running"):
-            if self.snapshot is not None and abs(snap.lr - self.snapshot.lr) > 1e-12:
-                self.toast.show(f"learning rate {self.snapshot.lr:g} → {snap.lr:g}", now)
+            if self.snapshot is not None and abs(snap.lr_peak - self.snapshot.lr_peak) > 1e-12:   # [ ], not the schedule
+                self.toast.show(f"peak learning rate {self.snapshot.lr_peak:g} → {snap.lr_peak:g}", now)
             if self.presenter is not None and not selection_changed:
                 self._apply_behind(snap)          # presenter: the sample stays, the numbers move on
             else:

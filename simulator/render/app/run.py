@@ -17,7 +17,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame  # noqa: E402
 
 from ... import paths  # noqa: E402
-from ...engine.config import TrainConfig  # noqa: E402
+from ...engine.config import APP_CONFIG, TrainConfig  # noqa: E402
 from ...errors import UserError  # noqa: E402
 from .. import ui  # noqa: E402
 from ..ui.script import DEFAULT_SIZE  # noqa: E402
@@ -28,9 +28,10 @@ FPS_CAP = 60
 
 @dataclass(frozen=True)
 class AppOptions:
-    """Everything the app is told: the training settings (its learning rate stays constant),
-    where data and a starting checkpoint are, the look, and the script for automation."""
-    config: TrainConfig = TrainConfig(batch_size=16, lr=0.02, schedule="constant")
+    """Everything the app is told: the training settings (config.APP_CONFIG's by default: a
+    schedule with no end), where data and a starting checkpoint are, the look, and the script
+    for automation."""
+    config: TrainConfig = APP_CONFIG
     data: Path | None = None
     checkpoint: Path | None = None
     subset: int | None = None                # train on the first N images (and N/6 test images)
@@ -50,12 +51,12 @@ def load_data(options: AppOptions):
 
 
 def build_trainer(options: AppOptions, data=None):
-    """The Trainer the app drives: the options' settings at a constant learning rate, and
-    optionally a checkpoint's weights (whose architecture wins over the flags)."""
+    """The Trainer the app drives: the options' settings, and optionally a checkpoint's weights
+    (whose architecture wins over the flags)."""
     from ...engine.checkpoint import load_checkpoint
     from ...engine.trainer import Trainer
 
-    config = replace(options.config, schedule="constant")
+    config = options.config
     state = None
     if options.checkpoint:
         state = load_checkpoint(options.checkpoint)
@@ -105,9 +106,13 @@ class Session:
         self.worker.stop()
 
     def summary(self) -> str:
+        """The exit line's part: what the worker did, and (once it has stopped) its final
+        weights' accuracy on the whole test set."""
         stats = self.worker.stats()
+        test = self.worker.final_report()
+        accuracy = f"; test accuracy {test.accuracy:.2%}" if test is not None else ""
         return (f"{stats['steps']:,} training steps, {stats['images']:,} images, {stats['images_per_sec']:,.0f} "
-                f"images/s while training (paused time not counted)")
+                f"images/s while training (paused time not counted){accuracy}")
 
 
 def app_scenes(theme, session: Session, show_legend: bool = False, lesson_options=None):

@@ -72,7 +72,9 @@ class LectureTrace:
         simple = {"image": self.image, "probs": self.probs, "exps": self.exps,
                   "probs_after": self.probs_after, "dlogits": self.dlogits,
                   "loss": np.array(self.loss), "loss_after": np.array(self.loss_after),
-                  "onehot": np.eye(10, dtype=np.int64)[self.label][None]}
+                  "onehot": np.eye(10, dtype=np.int64)[self.label][None],
+                  "ladder": np.array(LR_LADDER),     # the rates the one-step demonstration may use
+                  "visible": np.array(VISIBLE)}      # the rise in p it asks of a step
         if name in simple:
             return simple[name]
         if name in self.params:

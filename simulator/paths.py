@@ -20,3 +20,13 @@ def cache_dir() -> Path:
         return Path(os.environ["CNN_SIMULATOR_CACHE"])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "cnn-simulator"
+
+
+def data_cache_dir() -> Path:
+    """Where decoded image folders are cached (imagefolder.py): cache_dir()/datasets."""
+    return cache_dir() / "datasets"
+
+
+def shapes_dir() -> Path:
+    """Where `--data shapes` writes its generated images on first use: cache_dir()/shapes."""
+    return cache_dir() / "shapes"

@@ -217,7 +217,12 @@ def run_train(args) -> int:
         set_threads(args.threads)
     out = args.out or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
     subset = (args.subset, max(1, args.subset // 6)) if args.subset else None
-    data = load_dataset(args.data, args.image_size, log=lambda line: print(line, file=sys.stderr), progress=True)
+    from .engine.train import network_fits
+
+    def accept(fmt):                      # a network that does not fit the images: refused before any note
+        network_fits(train_config(args, fmt), fmt, args.data)
+    data = load_dataset(args.data, args.image_size, log=lambda line: print(line, file=sys.stderr), progress=True,
+                        accept=accept)
     result = run(train_config(args, data.format),
                  RunOptions(out_dir=out, data_dir=args.data, image_size=args.image_size, resume=args.resume,
                             tensorboard_dir=args.tensorboard, subset=subset, data=data))

@@ -100,24 +100,33 @@ def is_idx_folder(folder: Path) -> bool:
 
 
 def load_dataset(folder: str | Path | None = None, image_size: tuple[int, int] | None = None,
-                 log=None, progress: bool = False) -> Dataset:
+                 log=None, progress: bool = False, accept=None) -> Dataset:
     """The bundled MNIST (folder None), the generated shapes (folder "shapes", unless a folder of
     that name exists here), an IDX folder, or a folder of images in class folders (imagefolder.py:
-    resized to image_size (H, W) if given; `log` gets its one-line notes, `progress` shows bars)."""
+    resized to image_size (H, W) if given; `log` gets its one-line notes, `progress` shows bars).
+    accept(format), if given, may refuse the data's format (raising a UserError, e.g. a network
+    that does not fit it) before anything is cached or reported."""
+    accept = accept or (lambda fmt: None)
     if folder is None:
-        return load_idx(BUNDLED_DIR)
+        return _accepted(load_idx(BUNDLED_DIR), accept)
     folder = Path(folder)
     if str(folder) == SHAPES and not folder.exists():
         from . import shapes
+        accept(shapes.FORMAT)                      # a network that cannot take them: before making them
         folder = shapes.ensure(log=log, progress=progress)
     if not folder.is_dir():
         raise DataError(f"{folder}: data folder not found")
     if is_idx_folder(folder):
         if image_size is not None and tuple(image_size) != (28, 28):
             raise DataError(f"{folder}: an IDX folder holds 28×28 images; --image-size does not apply to it")
-        return load_idx(folder)
+        return _accepted(load_idx(folder), accept)
     from .imagefolder import load_image_folder
-    return load_image_folder(folder, image_size, log=log, progress=progress)
+    return load_image_folder(folder, image_size, log=log, progress=progress, accept=accept)
+
+
+def _accepted(dataset: Dataset, accept) -> Dataset:
+    accept(dataset.format)
+    return dataset
 
 
 def load_idx(folder: Path) -> Dataset:

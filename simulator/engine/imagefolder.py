@@ -62,13 +62,17 @@ class Listing:
 
 
 def load_image_folder(folder: Path, image_size: tuple[int, int] | None = None, log=None,
-                      progress: bool = False) -> Dataset:
-    """The Dataset in `folder` (layout above), at image_size (H, W) if given."""
+                      progress: bool = False, accept=None) -> Dataset:
+    """The Dataset in `folder` (layout above), at image_size (H, W) if given. accept(format) may
+    refuse it (raising) before it is cached or described in the log."""
     log = log or (lambda message: None)
+    accept = accept or (lambda fmt: None)
     listing = scan(Path(folder))
     key, stem = _cache_key(listing, image_size)
     cached = _read_cache(key, stem, listing, log)
     if cached is not None:
+        accept(cached.format)
+        _describe(cached, listing, log, cached=True)
         return cached
     files = listing.train + (listing.test or ())
     size = image_size or _common_size(files, listing.root)
@@ -92,6 +96,7 @@ def load_image_folder(folder: Path, image_size: tuple[int, int] | None = None, l
     except FormatError as e:            # a class folder's name that cannot be a class name, …
         raise DataError(f"{listing.root}: {e}") from None
     dataset = Dataset(train, labels[train_idx], test, labels[test_idx], listing.root, fmt)
+    accept(fmt)
     _write_cache(key, stem, dataset, log)
     _describe(dataset, listing, log, cached=False)
     return dataset
@@ -366,10 +371,8 @@ def _read_cache(key: str, stem: str, listing: Listing, log) -> Dataset | None:
     except Exception as e:                 # a damaged cache file is decoded again, and replaced
         log(f"note: the cached copy {path} is damaged ({_one_line(e)}); decoding the images again")
         return None
-    dataset = Dataset(arrays["train_images"], arrays["train_labels"], arrays["test_images"],
-                      arrays["test_labels"], listing.root, fmt)
-    _describe(dataset, listing, log, cached=True)
-    return dataset
+    return Dataset(arrays["train_images"], arrays["train_labels"], arrays["test_images"],
+                   arrays["test_labels"], listing.root, fmt)
 
 
 def _write_cache(key: str, stem: str, dataset: Dataset, log) -> None:

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import paths
+from .dataformat import DataFormat
 
 VERSION = "1"                     # change it when the pictures change: the cache is made again
 SEED = 21
@@ -44,6 +45,10 @@ _RED = np.array([1.0, -0.299 / 0.701, -0.299 / 0.701])
 _GREEN = np.array([-0.587 / 0.413, 1.0, -0.587 / 0.413])
 _BLUE = np.array([-0.114 / 0.886, -0.114 / 0.886, 1.0])
 TINTS = {name: 80.0 * t / np.abs(t).max() for name, t in (("red", _RED), ("green", _GREEN), ("blue", _BLUE))}
+
+
+# The set's shape and classes (its normalisation is measured when it is read: these are placeholders)
+FORMAT = DataFormat(3, SIZE, SIZE, CLASSES, (0.5,) * 3, (0.25,) * 3)
 
 
 def _zero_luma(v: np.ndarray) -> np.ndarray:

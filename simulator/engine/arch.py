@@ -157,21 +157,15 @@ class Arch:
         """Parameter name → shape, in layer order: convN_w [K,C,F,F], convN_b [K], fcN_w [D,M], fcN_b [M]."""
         out = {}
         for layer in self.layers:
-            before = self.input_shape_of(layer)
-            if isinstance(layer, Conv):
-                out[f"{layer.name}_w"] = (layer.filters, before[0], layer.kernel, layer.kernel)
-                out[f"{layer.name}_b"] = (layer.filters,)
-            elif isinstance(layer, Dense):
+            shapes = by_kind(_PARAMS, layer)(layer, self.input_shape_of(layer))
+            if shapes:
                 key = self.param_prefix(layer)
-                out[f"{key}_w"] = (before[0], layer.width)
-                out[f"{key}_b"] = (layer.width,)
+                out[f"{key}_w"], out[f"{key}_b"] = shapes
         return out
 
     def param_prefix(self, layer: Layer) -> str:
         """The parameters' name stem: the layer's name, but fcN for the logits layer too."""
-        if isinstance(layer, Dense):
-            return f"fc{self.of_type(Dense).index(layer) + 1}"
-        return layer.name
+        return by_kind(_PREFIX, layer)(self, layer)
 
     @property
     def param_count(self) -> int:
@@ -180,6 +174,29 @@ class Arch:
     def with_kinds(self, activation: str | None = None, pool: str | None = None) -> "Arch":
         """The same network with every activation (and/or every pooling) of the given kind."""
         return build(_switched(self.layers, activation, pool), self.input_shape, self.classes)
+
+
+# Per kind: its parameters' shapes (weights, bias) given its input's shape, or None
+_PARAMS = {
+    Conv: lambda layer, before: ((layer.filters, before[0], layer.kernel, layer.kernel), (layer.filters,)),
+    Act: lambda layer, before: None,
+    Pool: lambda layer, before: None,
+    Flatten: lambda layer, before: None,
+    Dense: lambda layer, before: ((before[0], layer.width), (layer.width,)),
+}
+# Per kind: the stem of its parameters' (and its cache's) names
+_PREFIX = {
+    Conv: lambda arch, layer: layer.name,
+    Act: lambda arch, layer: layer.name,
+    Pool: lambda arch, layer: layer.name,
+    Flatten: lambda arch, layer: layer.name,
+    Dense: lambda arch, layer: f"fc{arch.of_type(Dense).index(layer) + 1}",    # the logits layer too
+}
+
+
+def weighted(layer: Layer) -> bool:
+    """Does this kind of layer have parameters (weights and a bias)?"""
+    return by_kind(_PARAMS, layer)(layer, (1, 1, 1)) is not None
 
 
 def parse(spec: str) -> tuple[Layer, ...]:
@@ -254,27 +271,15 @@ def build(spec: str | tuple[Layer, ...] = LENET5_SPEC, input_shape: tuple[int, i
         return f"{prefix}{counts[prefix]}"
 
     for layer in layers:
-        if isinstance(layer, Flatten):
-            continue                      # implied by the first fc
+        prefix, shape_of = by_kind(_BUILD, layer)
+        if prefix is None:
+            continue                      # a flatten: implied by the first fc
         if isinstance(layer, Dense) and len(shape) == 3:
             named.append(Flatten())
             shape = (shape[0] * shape[1] * shape[2],)
             shapes.append(shape)
-        if isinstance(layer, Conv):
-            layer = replace(layer, name=name_for("conv"))
-            shape = _conv_shape(layer, shape)
-        elif isinstance(layer, Pool):
-            layer = replace(layer, name=name_for("pool"))
-            shape = _pool_shape(layer, shape)
-        elif isinstance(layer, Act):
-            if layer.kind not in ACTIVATIONS:
-                raise ArchError(f"--arch: activation {layer.kind!r}; choose {', '.join(ACTIVATIONS)}")
-            layer = replace(layer, name=name_for("act"))
-        elif isinstance(layer, Dense):
-            layer = replace(layer, name=name_for("fc"))
-            if not 1 <= layer.width <= MAX_WIDTH:
-                raise ArchError(f"--arch: {layer.name} has width {layer.width}; use 1 to {MAX_WIDTH}")
-            shape = (layer.width,)
+        layer = replace(layer, name=name_for(prefix))
+        shape = shape_of(layer, shape)
         named.append(layer)
         shapes.append(shape)
     per = "digit" if (input_shape, classes) == (INPUT_SHAPE, CLASSES) else "class"
@@ -294,6 +299,18 @@ def build(spec: str | tuple[Layer, ...] = LENET5_SPEC, input_shape: tuple[int, i
         raise ArchError(f"--arch: its tensors hold {values:,} values per image; at most {MAX_VALUES:,} "
                         f"(fewer filters, or pool or stride sooner)")
     return arch
+
+
+def _act_shape(layer: Act, shape: tuple[int, ...]) -> tuple[int, ...]:
+    if layer.kind not in ACTIVATIONS:
+        raise ArchError(f"--arch: activation {layer.kind!r}; choose {', '.join(ACTIVATIONS)}")
+    return shape
+
+
+def _dense_shape(layer: Dense, shape: tuple[int, ...]) -> tuple[int]:
+    if not 1 <= layer.width <= MAX_WIDTH:
+        raise ArchError(f"--arch: {layer.name} has width {layer.width}; use 1 to {MAX_WIDTH}")
+    return (layer.width,)
 
 
 def _conv_shape(layer: Conv, shape: tuple[int, ...]) -> tuple[int, int, int]:
@@ -333,6 +350,11 @@ def _pool_shape(layer: Pool, shape: tuple[int, ...]) -> tuple[int, int, int]:
         raise ArchError(f"--arch: {layer.name}: ({h} − {layer.size})/{layer.stride} + 1 = {_show(out)}: "
                         f"the window is larger than its {h}×{w} input")
     return (c, int(out), int(_out_size(w, layer.size, 0, layer.stride)))
+
+
+# Per kind, for build(): (the prefix of its name, its output shape from its input's), None for a flatten
+_BUILD = {Conv: ("conv", _conv_shape), Act: ("act", _act_shape), Pool: ("pool", _pool_shape),
+          Flatten: (None, None), Dense: ("fc", _dense_shape)}
 
 
 def _out_size(n: int, f: int, p: int, s: int) -> Fraction:

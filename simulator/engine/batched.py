@@ -27,7 +27,7 @@ import itertools
 import numpy as np
 
 from . import ops
-from .arch import Act, Arch, Conv, Dense, Flatten, Pool, by_kind
+from .arch import Act, Arch, Conv, Dense, Flatten, Pool, by_kind, weighted
 from .kernels import act as ka
 from .kernels import gemm as kg
 from .kernels import loss as kl
@@ -45,10 +45,13 @@ _ACT = {"relu": (ka.relu_forward, ka.relu_backward), "sigmoid": (ka.sigmoid_forw
 def _layout(arch: Arch) -> tuple:
     """Per layer: (layer, input tensor name, output name, parameter stem or None, argmax name or None)."""
     names = arch.tensor_names
-    return tuple((layer, names[i], layer.name,
-                  arch.param_prefix(layer) if isinstance(layer, (Conv, Dense)) else None,
-                  "argmax:" + layer.name if isinstance(layer, Pool) and layer.kind == "max" else None)
+    return tuple((layer, names[i], layer.name, arch.param_prefix(layer) if weighted(layer) else None,
+                  "argmax:" + layer.name if _is_max_pool(layer) else None)
                  for i, layer in enumerate(arch.layers))
+
+
+def _is_max_pool(layer) -> bool:
+    return isinstance(layer, Pool) and _pool_kind(layer) == "max"
 
 
 class _Plan:
@@ -189,7 +192,7 @@ def _outputs(x, arch):
             o[layer.name] = o[src].reshape(N, -1)
             continue
         o[layer.name] = np.empty((N,) + shape, x.dtype)
-        if isinstance(layer, Pool) and layer.kind == "max":
+        if _is_max_pool(layer):
             o["argmax:" + layer.name] = np.empty((N,) + shape, np.int32)
     return o
 
@@ -199,7 +202,7 @@ def _gradients(x, arch, input_grad):
     the outputs of the layers before the first conv or dense (they only pass the input on).
     The flat gradient is a view of the one before it."""
     N = x.shape[0]
-    first_param = next(i for i, layer in enumerate(arch.layers) if isinstance(layer, (Conv, Dense)))
+    first_param = next(i for i, layer in enumerate(arch.layers) if weighted(layer))
     d = {"input": np.empty_like(x)} if input_grad else {}
     for i, (layer, shape, src) in enumerate(zip(arch.layers, arch.shapes, arch.tensor_names)):
         if i < first_param and not input_grad:
@@ -261,7 +264,7 @@ def loss_and_grads(params, arch, x, labels, input_grad):
     plan = _Plan(arch, params)
     o = _outputs(x, arch)
     d = _gradients(x, arch, input_grad)
-    first = next(layer for layer in arch.layers if isinstance(layer, (Conv, Dense)))
+    first = next(layer for layer in arch.layers if weighted(layer))
     # a dense first layer (after the flatten of the input) still writes a dx: into this scratch
     scratch_shape = arch.input_shape_of(first) if isinstance(first, Dense) and not input_grad else None
     starts, size = _chunks(N)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import batched, ops
-from .arch import LENET5, Act, Arch, Conv, Dense, Flatten, Pool, by_kind
+from .arch import LENET5, Act, Arch, Conv, Dense, Flatten, Pool, by_kind, weighted
 from .kernels import precompile
 
 ACT_FORWARD = {"relu": ops.relu_forward, "sigmoid": ops.sigmoid_forward, "tanh": ops.tanh_forward}
@@ -40,7 +40,6 @@ BACKWARD = {
     Flatten: lambda layer, dy, cache, x_shape: (dy.reshape(x_shape), None, None),
     Dense: lambda layer, dy, cache, x_shape: ops.dense_backward(dy, cache),
 }
-WEIGHTED = (Conv, Dense)        # the kinds with parameters
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,8 @@ class Forward:
 
 
 def cache_key(arch: Arch, layer) -> str:
-    return arch.param_prefix(layer) if isinstance(layer, Dense) else layer.name
+    """Where Forward.caches keeps a layer's cache: its parameter stem (the logits layer's is fcN)."""
+    return arch.param_prefix(layer)
 
 
 def init_params(config: NetConfig, dtype=np.float32) -> dict[str, np.ndarray]:
@@ -86,7 +86,7 @@ def init_params(config: NetConfig, dtype=np.float32) -> dict[str, np.ndarray]:
     fans = {Conv: lambda s: (s[1] * s[2] * s[3], s[0] * s[2] * s[3]),      # conv: [K, C, FH, FW]
             Dense: lambda s: s}                                            # dense: [D, M]
     for i, layer in enumerate(layers):
-        if not isinstance(layer, WEIGHTED):
+        if not weighted(layer):
             continue
         key = arch.param_prefix(layer)
         shape = arch.param_shapes[f"{key}_w"]
@@ -143,7 +143,7 @@ class Network:
             layer, below = arch.layers[i], names[i]
             key = cache_key(arch, layer)
             d[below], dw, db = by_kind(BACKWARD, layer)(layer, d[layer.name], c.get(key), fwd.outputs[below].shape)
-            if isinstance(layer, WEIGHTED):
+            if weighted(layer):
                 g[f"{key}_w"], g[f"{key}_b"] = dw, db
         return g, d
 

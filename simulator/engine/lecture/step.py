@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ... import numbers
-from ..arch import Conv, Dense
+from ..arch import weighted
 
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -225,7 +225,7 @@ def scale_families(arch) -> tuple[tuple[str, ...], ...]:
     """LeNet-5: ('input',), ('conv1', 'act1', 'pool1'), ('conv2', 'act2', 'pool2', 'flat'), …"""
     families = [["input"]]
     for layer in arch.layers:
-        if isinstance(layer, (Conv, Dense)):
+        if weighted(layer):
             families.append([layer.name])
         else:
             families[-1].append(layer.name)

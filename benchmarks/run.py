@@ -3,6 +3,7 @@
     python -m benchmarks [--quick] [--threads T] [--markdown]      (or: make bench)
     python -m benchmarks --app     (the live app against headless training: app.py)
     python -m benchmarks --time-to-accuracy   (train's defaults vs PyTorch to 99%: time_to_accuracy.py)
+    python -m benchmarks --accuracy DATA      (engine and PyTorch, one recipe, per epoch: folder_accuracy.py)
 
 1. per-layer forward and backward times of LeNet-5's layers, and the engine's GFLOP/s;
 2. training-step throughput (forward + backward + momentum SGD) at several batch sizes, with
@@ -34,6 +35,7 @@ from simulator.engine.kernels import simd
 from simulator.errors import UserError
 
 from . import efficiency
+from . import folder_accuracy
 from . import numpy_lenet as bench_numpy
 from . import time_to_accuracy
 from .numpy_lenet import LR, MOMENTUM, EngineLeNet, TorchLeNet, ops_layer_cases, torch_layer_cases
@@ -225,6 +227,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--time-to-accuracy", action="store_true",
                         help="instead: train's defaults against PyTorch's plain SGD to 99%% (time_to_accuracy.py)")
     time_to_accuracy.add_arguments(parser)
+    folder_accuracy.add_arguments(parser)
 
 
 def _int_list(text: str | None, default: list[int]) -> list[int]:
@@ -243,6 +246,13 @@ def run(args) -> int:
     """Run the benchmark and print its tables; thread counts are restored afterwards."""
     if args.time_to_accuracy:
         return time_to_accuracy.run(args)
+    if args.accuracy:
+        return folder_accuracy.run(args)
+    if args.write_pngs:
+        return folder_accuracy.write_pngs(Path(args.write_pngs[0]), Path(args.write_pngs[1]),
+                                          args.names.split(",") if args.names else None)
+    if args.write_grey:
+        return folder_accuracy.write_grey(Path(args.write_grey[0]), Path(args.write_grey[1]))
     if args.app:
         from . import app as bench_app
         for flag, value in (("--batch-size", args.batch_size), ("--frames", args.frames),

@@ -41,10 +41,11 @@ def test_colour_train_and_test_folders_read_exactly(tmp_path):
     fmt = ds.format
     assert (fmt.channels, fmt.height, fmt.width, fmt.classes) == (3, 12, 10, ("cat", "dog"))   # sorted names
     assert ds.train_images.shape == (7, 12, 10, 3) and ds.test_images.shape == (3, 12, 10, 3)
-    np.testing.assert_array_equal(ds.train_images, np.stack(train["cat"] + train["dog"]))   # PNG is lossless
-    np.testing.assert_array_equal(ds.train_labels, [0, 0, 0, 1, 1, 1, 1])
-    np.testing.assert_array_equal(ds.test_images, np.stack(test["cat"] + test["dog"]))
-    np.testing.assert_array_equal(ds.test_labels, [0, 1, 1])
+    for images, labels, written in ((ds.train_images, ds.train_labels, train), (ds.test_images, ds.test_labels, test)):
+        got = sorted((int(label), image.tobytes()) for image, label in zip(images, labels))
+        want = sorted((label, image.tobytes()) for label, name in enumerate(("cat", "dog")) for image in written[name])
+        assert got == want                                            # every picture exactly (PNG is lossless)
+    assert ds.train_labels.tolist() != sorted(ds.train_labels.tolist())       # classes mixed, not one after another
     x = ds.train_images.reshape(-1, 3) / 255.0                       # per-channel statistics of the training set
     np.testing.assert_allclose(fmt.mean, x.mean(axis=0), atol=1e-6)
     np.testing.assert_allclose(fmt.std, x.std(axis=0), atol=1e-6)

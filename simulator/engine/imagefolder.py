@@ -4,7 +4,9 @@
     DIR/<class>/…                  then 1/6 of each class is held out as the test set
                                    (chosen by seed SPLIT_SEED, the same in every run)
 
-The classes are the folder names, sorted; images may sit in sub-folders of a class folder. Every
+The classes are the folder names, sorted; images may sit in sub-folders of a class folder. Each
+split's images are kept in one shuffled order (seed SPLIT_SEED), the classes mixed as in MNIST's
+files, so the first N (--subset N) hold every class. Every
 image is decoded with Pillow and made the dataset's mode: colour (3 channels) if any image has
 colour, grey (1) if none does (an RGB file whose three channels are equal is grey); a transparent
 pixel becomes white (as image viewers show it). All are resized to one size: the size asked for,
@@ -90,6 +92,8 @@ def load_image_folder(folder: Path, image_size: tuple[int, int] | None = None, l
         train_idx, test_idx = held_out(labels, len(listing.classes))
     else:
         train_idx, test_idx = np.arange(n_train), np.arange(n_train, len(files))
+    rng = np.random.default_rng(SPLIT_SEED)          # classes mixed, as in MNIST's files: --subset N
+    train_idx, test_idx = rng.permutation(train_idx), rng.permutation(test_idx)      # takes all classes
     train, test = stack[train_idx], stack[test_idx]
     try:
         fmt = DataFormat(1 if grey else 3, h, w, listing.classes, *channel_stats(train))

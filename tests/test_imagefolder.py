@@ -203,3 +203,23 @@ def test_a_file_that_is_not_an_image_or_is_truncated_is_named(tmp_path, cache):
 def test_class_names_that_cannot_be_names_are_refused(tmp_path):
     write(tmp_path, {"a" * 101: rng_images(0, 2, (8, 8)), "b": rng_images(1, 2, (8, 8))})
     _refused(tmp_path, "class names")
+
+
+def test_mnist_written_as_pngs_in_named_folders_reads_back_as_the_idx_files(tmp_path):
+    """The Fashion-MNIST check in small (benchmarks --write-pngs): IDX digits as grey PNGs in 10
+    named folders read back as the same pictures with the same labels, 1×28×28 in 10 classes."""
+    from benchmarks.folder_accuracy import write_pngs
+    from test_data import write_dataset
+    idx = tmp_path / "idx"
+    idx.mkdir()
+    arrays = write_dataset(idx, n_train=60, n_test=20, seed=3)
+    names = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    write_pngs(idx, tmp_path / "png", names)
+    ds = load_dataset(tmp_path / "png")
+    assert ds.format.input_shape == (1, 28, 28) and ds.format.classes == tuple(sorted(names))
+    for split in ("train", "test"):
+        images, labels = getattr(ds, f"{split}_images"), getattr(ds, f"{split}_labels")
+        got = sorted((ds.format.classes[label], im.tobytes()) for im, label in zip(images, labels))
+        want = sorted((names[label], im.astype(np.uint8).tobytes())
+                      for im, label in zip(arrays[f"{split}_images"], arrays[f"{split}_labels"]))
+        assert got == want

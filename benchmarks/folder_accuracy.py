@@ -193,6 +193,15 @@ def write_grey(source: Path, out: Path) -> int:
     return 0
 
 
+def main(args) -> int:
+    """--accuracy, --write-pngs or --write-grey, whichever was given."""
+    if args.write_pngs:
+        return write_pngs(Path(args.write_pngs[0]), Path(args.write_pngs[1]), args.names.split(",") if args.names else None)
+    if args.write_grey:
+        return write_grey(Path(args.write_grey[0]), Path(args.write_grey[1]))
+    return run(args)
+
+
 def add_arguments(parser) -> None:
     g = parser.add_argument_group("--accuracy, --write-pngs, --write-grey")
     g.add_argument("--accuracy", metavar="DATA", help="instead: engine and torch accuracy per epoch on DATA "

@@ -115,23 +115,10 @@ def bench_layers(impls: dict, batch: int, rounds: int, sample_s: float) -> dict:
     return interleaved_medians(cases, rounds, sample_s)
 
 
-def colour_images(count: int, rng: np.random.Generator):
-    """(x[count,3,32,32] float32, labels int64, source): pictures of the generated colour set
-    (`--data shapes`, made here in memory), normalised with their own channel statistics."""
-    from simulator.engine import shapes
-    from simulator.engine.data import normalise
-    from simulator.engine.dataformat import DataFormat
-    from simulator.engine.imagefolder import channel_stats
-    labels = rng.integers(0, len(shapes.CLASSES), count)
-    images = np.stack([shapes.picture("train", int(c), i) for i, c in enumerate(labels)])
-    fmt = DataFormat(3, shapes.SIZE, shapes.SIZE, shapes.CLASSES, *channel_stats(images))
-    return normalise(images, fmt=fmt), labels.astype(np.int64), "the colour shapes (3×32×32, 6 classes)"
-
-
-def bench_training(trainers: dict, batches: list[int], rounds: int, sample_s: float, images=training_images):
+def bench_training(trainers: dict, batches: list[int], rounds: int, sample_s: float, images=None):
     """{(impl, batch): images/s} of whole training steps, cycling through fixed batches."""
     rng = np.random.default_rng(0)
-    x, labels, source = images(max(4 * max(batches), 1024), rng)
+    x, labels, source = (images or training_images)(max(4 * max(batches), 1024), rng)
     cases = {}
     for name, (make, convert) in trainers.items():
         for b in batches:
@@ -246,13 +233,8 @@ def run(args) -> int:
     """Run the benchmark and print its tables; thread counts are restored afterwards."""
     if args.time_to_accuracy:
         return time_to_accuracy.run(args)
-    if args.accuracy:
-        return folder_accuracy.run(args)
-    if args.write_pngs:
-        return folder_accuracy.write_pngs(Path(args.write_pngs[0]), Path(args.write_pngs[1]),
-                                          args.names.split(",") if args.names else None)
-    if args.write_grey:
-        return folder_accuracy.write_grey(Path(args.write_grey[0]), Path(args.write_grey[1]))
+    if args.accuracy or args.write_pngs or args.write_grey:
+        return folder_accuracy.main(args)
     if args.app:
         from . import app as bench_app
         for flag, value in (("--batch-size", args.batch_size), ("--frames", args.frames),
@@ -370,6 +352,7 @@ def _report(args, torch) -> int:
     if args.networks != "colour":
         print(training_table(ips, list(trainers), batches, best, md) + "\n")
     if args.networks != "mnist":
+        from .colour import colour_section
         colour_section(torch, batches, rounds, step_s, best, md, h)
     print(f"numba threading layer: {_threading_layer()}\n", flush=True)
     _warn_if_busy("after the in-process timings")
@@ -385,25 +368,6 @@ def _report(args, torch) -> int:
     for note in notes:
         print(f"note: {note}")
     return 0
-
-
-def colour_section(torch, batches: list[int], rounds: int, step_s: float, matmul: float, md: bool, h: str) -> None:
-    """The training step of LeNet-5 on colour 32×32 pictures in 6 classes (conv1 on three planes,
-    no padding, fc3 of 6 outputs): the engine against PyTorch (the NumPy baseline is MNIST's only)."""
-    from simulator.engine.arch import build, lenet5_spec
-    from simulator.engine.model import NetConfig, init_params
-    arch = build(lenet5_spec((32, 32), 6), (3, 32, 32), 6)
-    params = init_params(NetConfig(arch))
-    trainers = {"engine": (lambda: EngineLeNet(params, arch=arch), lambda x, y: (x, y))}
-    if torch is not None:
-        trainers["torch"] = (lambda: TorchLeNet(torch, params, padding=0),
-                             lambda x, y: (torch.from_numpy(x), torch.from_numpy(y)))
-    ips, source = bench_training(trainers, batches, rounds, step_s, colour_images)
-    flop = efficiency.step_flop(arch)
-    print(f"{h}Training step: forward + backward + SGD (images/s), LeNet-5 on colour 3×32×32, 6 classes\n")
-    print(f"network: {arch.spec} on 3×32×32; data: {source}; both skip the input's gradient; "
-          f"{flop / 1e6:.2f} MFLOP per image\n")
-    print(training_table(ips, list(trainers), batches, matmul, md, flop) + "\n", flush=True)
 
 
 def _warn_if_busy(when: str) -> None:

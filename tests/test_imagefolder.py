@@ -118,7 +118,8 @@ def test_second_load_reads_the_cache_and_a_changed_file_is_read_again(tmp_path, 
     first = load_dataset(tmp_path / "d")
     files = list((cache / "datasets").iterdir())
     assert len(files) == 1 and files[0].suffix == ".npz"             # one file, no temp files left
-    monkeypatch.setattr(imagefolder, "decode", lambda *a: pytest.fail("decoded although cached"))
+    from simulator.engine import imagedecode
+    monkeypatch.setattr(imagedecode, "decode", lambda *a: pytest.fail("decoded although cached"))
     notes = []
     second = load_dataset(tmp_path / "d", log=notes.append)
     assert "from the cache" in notes[0] and second.format == first.format

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import paths
-from .data import DataError, Dataset
+from .data import Dataset
 from .dataformat import DataFormat
 from .imagedecode import one_line
 
@@ -28,14 +28,11 @@ def key_of(listing, image_size) -> tuple[str, str]:
     h = hashlib.sha256()
     h.update(json.dumps([CACHE_VERSION, PIL.__version__, list(image_size) if image_size else None,
                          listing.classes, listing.test is None]).encode())
+    start = len(str(listing.root)) + 1                  # paths relative to the folder: a moved folder keeps its key
     for split in (listing.train, listing.test or ()):
         h.update(b"|split|")
-        for path, label in split:
-            try:
-                st = path.stat()
-            except OSError as e:
-                raise DataError(f"{path}: cannot read the file ({e.strerror})") from None
-            h.update(f"{path.relative_to(listing.root)}\0{label}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        h.update("".join(f"{path[start:]}\0{label}\0{size}\0{mtime}\n" for path, label, size, mtime in split)
+                 .encode("utf-8", "surrogateescape"))
     stem = hashlib.sha256(str(listing.root.resolve()).encode()).hexdigest()[:12]
     return h.hexdigest()[:32], stem
 

@@ -39,7 +39,7 @@ def common_size(files, root: Path) -> tuple[int, int]:
     """The most common (H, W) among the images (read from their headers), shrunk to fit
     MAX_SIZE×MAX_SIZE keeping its shape; a file that does not open stops here."""
     sizes, bad = Counter(), []
-    for path, _ in files:
+    for path, *_ in files:
         try:
             with open_image(path) as image:
                 sizes[image.size[::-1]] += 1
@@ -60,7 +60,7 @@ def decode_all(files, root: Path, size: tuple[int, int], progress: bool) -> list
     out, bad = [], []
     bar = tqdm(files, desc=f"decoding {root.name or root}", unit="image", file=sys.stderr, leave=False,
                disable=not progress or len(files) < PROGRESS_FROM, dynamic_ncols=True)
-    for path, _ in bar:
+    for path, *_ in bar:
         try:
             out.append(decode(path, size))
         except DataError as e:

@@ -69,9 +69,10 @@ DATA_HELP = ("the images to learn (default: the bundled MNIST): a folder of pict
              "DIR/<class>/*.png|jpg|… (1 in 6 of each class held out as the test set) or DIR/train/<class>/… "
              "and DIR/test/<class>/…, grey or colour, " f"{MIN_CLASSES} to {MAX_CLASSES} classes (the folder names); "
              "or a folder of the four MNIST-format IDX files (Fashion-MNIST too); or the name 'shapes': "
-             "a colour set made on first use in the user cache (6 classes, colour and shape both count; "
-             "a folder named shapes here is read instead). Decoded pictures are cached, so a second start "
-             "is quick")
+             "a colour set made on first use in the user cache (32×32 blue, green or red circles and triangles, "
+             "6 classes: colour and shape both count; a folder named shapes here is read instead). Decoded "
+             "pictures are cached, so a second start is quick; a picture that cannot be read stops the run, "
+             "naming it")
 
 
 def _add_model_arguments(p, batch_size: int, lr: float, data_help: str = WINDOW_DATA_HELP) -> None:

@@ -18,7 +18,7 @@ from .data import Dataset
 from .dataformat import DataFormat
 from .imagedecode import one_line
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2                    # 2: each split in one shuffled order
 
 
 def key_of(listing, image_size) -> tuple[str, str]:

@@ -67,7 +67,7 @@ def _image_size(text: str) -> tuple[int, int]:
 WINDOW_DATA_HELP = "folder of MNIST-format IDX files (default: the bundled MNIST)"
 DATA_HELP = ("the images to learn (default: the bundled MNIST): a folder of pictures in one folder per class, "
              "DIR/<class>/*.png|jpg|… (1 in 6 of each class held out as the test set) or DIR/train/<class>/… "
-             "and DIR/test/<class>/…, grey or colour, " f"{MIN_CLASSES} to {MAX_CLASSES} classes (the folder names); "
+             f"and DIR/test/<class>/…, grey or colour, {MIN_CLASSES} to {MAX_CLASSES} classes (the folder names); "
              "or a folder of the four MNIST-format IDX files (Fashion-MNIST too); or the name 'shapes': "
              "a colour set made on first use in the user cache (32×32 blue, green or red circles and triangles, "
              "6 classes: colour and shape both count; a folder named shapes here is read instead). Decoded "
@@ -213,12 +213,11 @@ def run_train(args) -> int:
     import time
     from .engine.background import set_threads
     from .engine.data import load_dataset
-    from .engine.train import RunOptions, run
+    from .engine.train import RunOptions, network_fits, run
     if args.threads:
         set_threads(args.threads)
     out = args.out or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
     subset = (args.subset, max(1, args.subset // 6)) if args.subset else None
-    from .engine.train import network_fits
 
     def accept(fmt):                      # a network that does not fit the images: refused before any note
         network_fits(train_config(args, fmt), fmt, args.data)

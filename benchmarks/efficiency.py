@@ -20,6 +20,25 @@ LAYER_FLOP = {"conv1": 2 * 6 * 25 * 28 * 28, "conv2": 2 * 16 * 150 * 10 * 10,
 STEP_FLOP = 3 * sum(LAYER_FLOP.values()) - LAYER_FLOP["conv1"]     # ≈ 2.26 MFLOP per image
 
 
+def step_flop(arch) -> int:
+    """FLOP of one image's training step through any network (an arch.Arch): the forward of every
+    layer with weights, its weight gradient, and its input gradient except the first's (training
+    skips the image's gradient). step_flop(LeNet-5) == STEP_FLOP."""
+    from simulator.engine.arch import Conv
+    total, first = 0, True
+    for layer, shape in zip(arch.layers, arch.shapes):
+        params = [n for n in arch.param_shapes if n.startswith(arch.param_prefix(layer) + "_w")]
+        if not params:
+            continue
+        w = arch.param_shapes[params[0]]
+        per_output = int(np.prod(w[1:])) if isinstance(layer, Conv) else w[0]
+        outputs = int(np.prod(shape))
+        forward = 2 * per_output * outputs
+        total += forward * (2 if first else 3)
+        first = False
+    return total
+
+
 def layer_flop(layer: str, direction: str, batch: int) -> int | None:
     """FLOP of one call in the per-layer table: forward; backward = input and weight gradients."""
     if layer not in LAYER_FLOP:

@@ -215,12 +215,13 @@ def torch_layer_cases(torch, t: dict) -> dict:
 
 
 class EngineLeNet:
-    """The product's own training step: model.Network + optim.SGD."""
+    """The product's own training step: model.Network + optim.SGD (LeNet-5 on MNIST unless arch)."""
 
-    def __init__(self, params: dict, lr: float = LR, momentum: float = MOMENTUM):
+    def __init__(self, params: dict, lr: float = LR, momentum: float = MOMENTUM, arch=None):
         from simulator.engine.model import Network, NetConfig
         from simulator.engine.optim import SGD
-        self.model = Network(NetConfig(), params={k: v.copy() for k, v in params.items()})
+        config = NetConfig() if arch is None else NetConfig(arch)
+        self.model = Network(config, params={k: v.copy() for k, v in params.items()})
         self.opt = SGD(self.model.params, lr=lr, momentum=momentum, weight_decay=0.0)
 
     def step(self, x, labels):
@@ -230,17 +231,19 @@ class EngineLeNet:
 
 
 class TorchLeNet:
-    """LeNet-5 (ReLU, max-pool) in torch.nn.functional, trained with torch.optim.SGD."""
+    """LeNet-5 (ReLU, max-pool) in torch.nn.functional, trained with torch.optim.SGD. Its input
+    channels and classes are the parameters'; padding is conv1's (2 for MNIST's 28×28, 0 for 32×32)."""
 
-    def __init__(self, torch, params: dict, lr: float = LR, momentum: float = MOMENTUM):
+    def __init__(self, torch, params: dict, lr: float = LR, momentum: float = MOMENTUM, padding: int = 2):
         self.torch = torch
         self.params = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
         self.opt = torch.optim.SGD(self.params.values(), lr=lr, momentum=momentum)
+        self.padding = padding
 
     def logits(self, x):
         import torch.nn.functional as F
         p, addmm = self.params, self.torch.addmm
-        h = F.max_pool2d(F.relu(F.conv2d(x, p["conv1_w"], p["conv1_b"], padding=2)), 2)
+        h = F.max_pool2d(F.relu(F.conv2d(x, p["conv1_w"], p["conv1_b"], padding=self.padding)), 2)
         h = F.max_pool2d(F.relu(F.conv2d(h, p["conv2_w"], p["conv2_b"])), 2)
         h = F.relu(addmm(p["fc1_b"], h.flatten(1), p["fc1_w"]))
         h = F.relu(addmm(p["fc2_b"], h, p["fc2_w"]))

@@ -3,10 +3,13 @@
     python -m benchmarks [--quick] [--threads T] [--markdown]      (or: make bench)
     python -m benchmarks --app     (the live app against headless training: app.py)
     python -m benchmarks --time-to-accuracy   (train's defaults vs PyTorch to 99%: time_to_accuracy.py)
+    python -m benchmarks --accuracy DATA      (engine and PyTorch, one recipe, per epoch: folder_accuracy.py)
 
 1. per-layer forward and backward times of LeNet-5's layers, and the engine's GFLOP/s;
 2. training-step throughput (forward + backward + momentum SGD) at several batch sizes, with
-   the engine's GFLOP/s and its fraction of a large float32 matmul timed in the same run;
+   the engine's GFLOP/s and its fraction of a large float32 matmul timed in the same run:
+   LeNet-5 on MNIST (engine, NumPy, PyTorch) and on colour 3×32×32 pictures in 6 classes
+   (engine, PyTorch; --networks picks one);
 3. start-up in fresh processes: Numba's cold compile (empty cache) against a warm cache.
 
 Timing in one process is noisy in two known ways: the first calls of anything compile or
@@ -33,6 +36,7 @@ from simulator.engine.kernels import simd
 from simulator.errors import UserError
 
 from . import efficiency
+from . import folder_accuracy
 from . import numpy_lenet as bench_numpy
 from . import time_to_accuracy
 from .numpy_lenet import LR, MOMENTUM, EngineLeNet, TorchLeNet, ops_layer_cases, torch_layer_cases
@@ -112,10 +116,10 @@ def bench_layers(impls: dict, batch: int, rounds: int, sample_s: float) -> dict:
     return interleaved_medians(cases, rounds, sample_s)
 
 
-def bench_training(trainers: dict, batches: list[int], rounds: int, sample_s: float):
+def bench_training(trainers: dict, batches: list[int], rounds: int, sample_s: float, images=None):
     """{(impl, batch): images/s} of whole training steps, cycling through fixed batches."""
     rng = np.random.default_rng(0)
-    x, labels, source = training_images(max(4 * max(batches), 1024), rng)
+    x, labels, source = (images or training_images)(max(4 * max(batches), 1024), rng)
     cases = {}
     for name, (make, convert) in trainers.items():
         for b in batches:
@@ -171,12 +175,13 @@ def layer_table(times: dict, impls: list[str], batch: int, markdown: bool) -> st
     return table(["layer", "pass"] + [f"{n} µs" for n in impls] + speed + ["engine GFLOP/s"], rows, markdown)
 
 
-def training_table(ips: dict, impls: list[str], batches: list[int], matmul: float, markdown: bool) -> str:
+def training_table(ips: dict, impls: list[str], batches: list[int], matmul: float, markdown: bool,
+                   step_flop: int = efficiency.STEP_FLOP) -> str:
     """Images/s per implementation, the engine's speed-ups, its GFLOP/s and % of the matmul rate."""
     rows, others = [], [o for o in impls if o != "engine"] if "engine" in impls else []
     for b in batches:
         v = {n: ips[(n, b)] for n in impls}
-        rate = v["engine"] * efficiency.STEP_FLOP / 1e9
+        rate = v["engine"] * step_flop / 1e9
         rows.append([str(b)] + [f"{v[n]:,.0f}" for n in impls] + [_ratio(v["engine"], v[o]) for o in others]
                     + [f"{rate:,.1f}", f"{100 * rate / matmul:.1f}%"])
     speed = [f"engine vs {o}" for o in others]
@@ -197,6 +202,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rounds", type=int, help="interleaved repeats per measurement (default 7; --app: 3)")
     parser.add_argument("--no-startup", action="store_true", help="skip the subprocess start-up timings")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if installed")
+    parser.add_argument("--networks", choices=("both", "mnist", "colour"), default="both",
+                        help="training-step tables: LeNet-5 on MNIST (1×28×28, 10 classes), on the colour "
+                             "shapes (3×32×32, 6 classes), or both (default)")
     parser.add_argument("--app", action="store_true",
                         help="instead: the live app's training images/s and FPS against headless train "
                              "(on this display; SDL's dummy driver when there is none)")
@@ -209,6 +217,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--time-to-accuracy", action="store_true",
                         help="instead: train's defaults against PyTorch's plain SGD to 99%% (time_to_accuracy.py)")
     time_to_accuracy.add_arguments(parser)
+    folder_accuracy.add_arguments(parser)
 
 
 def _int_list(text: str | None, default: list[int]) -> list[int]:
@@ -227,6 +236,8 @@ def run(args) -> int:
     """Run the benchmark and print its tables; thread counts are restored afterwards."""
     if args.time_to_accuracy:
         return time_to_accuracy.run(args)
+    if args.accuracy or args.write_pngs or args.write_grey:
+        return folder_accuracy.main(args)
     if args.app:
         from . import app as bench_app
         for flag, value in (("--batch-size", args.batch_size), ("--frames", args.frames),
@@ -335,17 +346,22 @@ def _report(args, torch) -> int:
         print(layer_table(times, impls, b, md) + "\n", flush=True)
 
     matmul = efficiency.matmul_gflops(torch, n=512 if quick else 2048)
-    ips, source = bench_training(trainers, batches, rounds, step_s)
+    ips, source = bench_training(trainers, batches, rounds, step_s) if args.networks != "colour" else ({}, "–")
     for name, rate in efficiency.matmul_gflops(torch, n=512 if quick else 2048).items():
         matmul[name] = max(matmul[name], rate)          # before and after the steps: the better
     best = max(matmul.values())
-    print(f"{h}Training step: forward + backward + SGD (images/s)\n")
-    skip = "the engine and torch skip" if torch is not None else "the engine skips"
-    print(f"data: {source}; {skip} the input's gradient (numpy computes it); "
-          f"{efficiency.STEP_FLOP / 1e6:.2f} MFLOP per image")
     print("large float32 matmul (" + ", ".join(f"{k} {v:,.0f}" for k, v in matmul.items())
           + f" GFLOP/s): % of matmul = engine GFLOP/s / {best:,.0f}\n")
-    print(training_table(ips, list(trainers), batches, best, md) + "\n")
+    if args.networks != "colour":
+        print(f"{h}Training step: forward + backward + SGD (images/s), LeNet-5 on MNIST\n")
+        skip = "the engine and torch skip" if torch is not None else "the engine skips"
+        print(f"data: {source}; {skip} the input's gradient (numpy computes it); "
+              f"{efficiency.STEP_FLOP / 1e6:.2f} MFLOP per image\n")
+    if args.networks != "colour":
+        print(training_table(ips, list(trainers), batches, best, md) + "\n")
+    if args.networks != "mnist":
+        from .colour import colour_section
+        colour_section(torch, batches, rounds, step_s, best, md, h)
     print(f"numba threading layer: {_threading_layer()}\n", flush=True)
     _warn_if_busy("after the in-process timings")
 

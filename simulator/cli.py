@@ -12,8 +12,9 @@ from pathlib import Path
 
 from . import __version__, paths
 from .display import has_display
-from .engine.arch import GRAMMAR, LENET5_SPEC, build
+from .engine.arch import GRAMMAR, LENET5_SPEC, build, canonical, lenet5_spec
 from .engine.config import APP_CONFIG, EXP_DECAY, SCHEDULES, TrainConfig
+from .engine.dataformat import MAX_CLASSES, MAX_SIZE, MIN_CLASSES, MIN_SIZE, MNIST
 from .errors import UserError, extra_hint
 from .render.ui.script import add_arguments as add_script_arguments
 
@@ -22,6 +23,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 COMMANDS = ("app", "train", "lecture", "lesson", "export")
 LESSONS = ("graph", "regression", "learning-rate", "activations", "pooling", "rgb", "network3d", "draw", "params",
            "tensors")
+DATA_LESSONS = ("activations", "network3d", "draw", "params", "tensors")   # the lessons that read --data
 THEMES = ("dark", "light", "projector")   # the names of render.theme.THEMES (a test keeps them equal)
 TRAIN_DEFAULTS = TrainConfig()   # `train`'s defaults live in one place: TrainConfig's fields
 APP_DEFAULTS = APP_CONFIG        # the app's, beside them in config.py
@@ -64,9 +66,33 @@ def _checkpoint(text: str) -> Path:
     return paths.BUNDLED_MODEL if text == "bundled" and not Path(text).exists() else Path(text)
 
 
-def _add_model_arguments(p, batch_size: int, lr: float, lr_how: str) -> None:
-    p.add_argument("--data", type=Path, metavar="DIR",
-                   help="folder with the four MNIST-format IDX files (default: the bundled MNIST)")
+def _image_size(text: str) -> tuple[int, int]:
+    """'N' or 'WxH' → (H, W), each side MIN_SIZE … MAX_SIZE."""
+    parts = text.lower().split("x")
+    try:
+        if len(parts) not in (1, 2):
+            raise ValueError
+        w, h = (int(parts[0]), int(parts[-1]))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size; write N (N×N) or WxH, e.g. 32 or 48x32") from None
+    if not (MIN_SIZE <= w <= MAX_SIZE and MIN_SIZE <= h <= MAX_SIZE):
+        raise argparse.ArgumentTypeError(f"{text}: each side must be {MIN_SIZE} to {MAX_SIZE} pixels")
+    return h, w
+
+
+WINDOW_DATA_HELP = "folder of MNIST-format IDX files (default: the bundled MNIST)"
+DATA_HELP = ("the images to learn (default: the bundled MNIST): a folder of pictures in one folder per class, "
+             "DIR/<class>/*.png|jpg|… (1 in 6 of each class held out as the test set) or DIR/train/<class>/… "
+             f"and DIR/test/<class>/…, grey or colour, {MIN_CLASSES} to {MAX_CLASSES} classes (the folder names); "
+             "or a folder of the four MNIST-format IDX files (Fashion-MNIST too); or the name 'shapes': "
+             "a colour set made on first use in the user cache (32×32 blue, green or red circles and triangles, "
+             "6 classes: colour and shape both count; a folder named shapes here is read instead). Decoded "
+             "pictures are cached, so a second start is quick; a picture that cannot be read stops the run, "
+             "naming it")
+
+
+def _add_model_arguments(p, batch_size: int, lr: float, lr_how: str, data_help: str = WINDOW_DATA_HELP) -> None:
+    p.add_argument("--data", type=Path, metavar="DIR", help=data_help)
     p.add_argument("--lr", type=_number(float, 0, 10, low_open=True), default=lr,
                    help=f"the peak learning rate (default {lr:g}), to scale in proportion with the batch size; "
                         + lr_how)
@@ -83,13 +109,15 @@ def _add_model_arguments(p, batch_size: int, lr: float, lr_how: str) -> None:
 
 
 ARCH_HELP = (f"the network, as layers joined by '-': {GRAMMAR}; a flatten is implied before the first fc, "
-             f"and the last layer must be fc10 (default LeNet-5: {LENET5_SPEC}). "
+             f"and the last layer must be fc{{N}}, N the number of classes (fc10 for MNIST). Default: LeNet-5, "
+             f"{LENET5_SPEC} for MNIST; for other data its last layer is fc{{N}} and, for images of 32×32 or "
+             "more, conv1 has no padding (conv6k5: LeNet-5's own 32×32 input). "
              "Example: conv8k3-relu-maxpool2-conv16k3-relu-maxpool2-fc64-relu-fc10. "
-             "Shapes that do not fit a 28×28 digit are refused with the output-size formula")
+             "Shapes that do not fit the images (28×28 digits by default) are refused with the output-size formula")
 
 
 def _add_arch_arguments(p) -> None:
-    p.add_argument("--arch", metavar="SPEC", default=LENET5_SPEC, help=ARCH_HELP)
+    p.add_argument("--arch", metavar="SPEC", help=ARCH_HELP)
     p.add_argument("--activation", choices=("relu", "sigmoid", "tanh"),
                    help="make every activation of --arch this one (default: as the spec says)")
     p.add_argument("--pool", choices=("max", "avg"), help="make every pooling of --arch this kind (default: as the spec says)")
@@ -113,7 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="headless training with a progress bar, metrics and checkpoints")
     _add_model_arguments(train, batch_size=TRAIN_DEFAULTS.batch_size, lr=TRAIN_DEFAULTS.lr,
-                         lr_how="--warmup epochs rise to it, then --schedule")
+                         lr_how="--warmup epochs rise to it, then --schedule", data_help=DATA_HELP)
+    train.add_argument("--image-size", type=_image_size, metavar="N|WxH",
+                       help=f"resize a folder's pictures to N×N (or W×H) pixels, {MIN_SIZE} to {MAX_SIZE} "
+                            f"(default: their most common size, shrunk to fit {MAX_SIZE}×{MAX_SIZE})")
     _add_train_only_arguments(train)
     _add_subset_argument(train)
 
@@ -147,9 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="write a trained network as ONNX (needs the onnx extra)",
                             description="Write CHECKPOINT's network as an ONNX file. Its input 'image' "
-                                        "[N,1,28,28] is raw pixels in [0, 1] (the graph normalises them); "
-                                        "its output 'logits' [N,10]. Needs the onnx extra: "
-                                        f"{extra_hint('onnx', 'onnx onnxruntime')}.")
+                                        "[N,C,H,W] is raw pixels in [0, 1] ([N,1,28,28] for MNIST; C = 3, "
+                                        "R, G, B, for colour data; the graph normalises them); its output "
+                                        "'logits' [N,classes], the class names in its metadata ('classes'). "
+                                        f"Needs the onnx extra: {extra_hint('onnx', 'onnx onnxruntime')}.")
     export.add_argument("checkpoint", type=_checkpoint, metavar="CHECKPOINT",
                         help="a checkpoint.npz, or bundled: the trained LeNet-5 that ships with the program")
     export.add_argument("out", type=Path, metavar="OUT.onnx", help="the ONNX file to write")
@@ -178,11 +210,15 @@ def _add_subset_argument(p) -> None:
     p.add_argument("--subset", type=_number(int, 1), metavar="N", help="train on the first N images only")
 
 
-def train_config(args, base: TrainConfig = TRAIN_DEFAULTS):
-    """The TrainConfig of the command's flags; a field the command has no flag for keeps base's."""
+def train_config(args, base: TrainConfig = TRAIN_DEFAULTS, fmt=MNIST):
+    """The TrainConfig of the command's flags for data of format fmt; a field the command has no
+    flag for keeps base's, and no --arch is LeNet-5 with one output per class of fmt."""
     import dataclasses
     names = [f.name for f in dataclasses.fields(TrainConfig)]
-    return TrainConfig(**{**base.as_dict(), **{n: getattr(args, n) for n in names if hasattr(args, n)}})
+    given = {n: getattr(args, n) for n in names if hasattr(args, n)}
+    if given.get("arch") is None:
+        given["arch"] = lenet5_spec((fmt.height, fmt.width), fmt.n_classes)
+    return TrainConfig(**{**base.as_dict(), **given})
 
 
 def app_options(args):
@@ -197,14 +233,21 @@ def app_options(args):
 def run_train(args) -> int:
     import time
     from .engine.background import set_threads
-    from .engine.train import RunOptions, run
+    from .engine.data import load_dataset
+    from .engine.train import RunOptions, network_fits, run
     from .render.curves import save_curves
     if args.threads:
         set_threads(args.threads)
     out = args.out or paths.RUNS_DIR / time.strftime("%Y%m%d-%H%M%S")
     subset = (args.subset, max(1, args.subset // 6)) if args.subset else None
-    result = run(train_config(args), RunOptions(out_dir=out, data_dir=args.data, resume=args.resume,
-                                                tensorboard_dir=args.tensorboard, subset=subset, curves=save_curves))
+
+    def accept(fmt):                      # a network that does not fit the images: refused before any note
+        network_fits(train_config(args, fmt=fmt), fmt, args.data)
+    data = load_dataset(args.data, args.image_size, log=lambda line: print(line, file=sys.stderr), progress=True,
+                        accept=accept)
+    result = run(train_config(args, fmt=data.format),
+                 RunOptions(out_dir=out, data_dir=args.data, image_size=args.image_size, resume=args.resume,
+                            tensorboard_dir=args.tensorboard, subset=subset, data=data, curves=save_curves))
     acc = f"{result.test_acc:.2%}" if result.test_acc is not None else "n/a"
     print(f"{result.status}: {result.epochs_done} epochs, test accuracy {acc}, "
           f"{result.seconds:.1f} s; outputs in {out}")
@@ -223,13 +266,40 @@ def check_window_flags(args, no_window: str | None) -> None:
 
 
 def check_arch(args) -> None:
-    """--arch (with --activation/--pool applied) must build: ArchError, one line with the formula, exit 2."""
-    if hasattr(args, "arch"):
+    """--arch (with --activation/--pool applied) must parse, and build on MNIST's 28×28 digits
+    unless --data may hold other images (train: checked when they are read): ArchError, one line
+    with the formula, exit 2."""
+    if getattr(args, "arch", None) is None:
+        return
+    canonical(args.arch, args.activation, args.pool)
+    if args.command != "train" or args.data is None:
         build(args.arch).with_kinds(args.activation, args.pool)
+
+
+def check_window_data(args) -> None:
+    """The windows show MNIST-format data (1×28×28, the 10 digits) for now: a folder of pictures,
+    `shapes` or a checkpoint trained on other data is refused in one line, pointing to `train`."""
+    from .engine.data import SHAPES, is_idx_folder
+    data = getattr(args, "data", None)
+    if args.command == "lesson" and args.name not in DATA_LESSONS:
+        data = None                     # the lesson's own check says it does not use --data
+    if data is not None and (str(data) == SHAPES and not data.exists() or data.is_dir() and not is_idx_folder(data)):
+        raise UserError(f"--data {data}: the {args.command} shows MNIST-format data (1×28×28 grey digits) for now, "
+                        f"not folders of pictures or colour; train on it with: python main.py train --data {data}")
+    checkpoint = getattr(args, "checkpoint", None)
+    if checkpoint is not None and checkpoint.is_file():
+        from .engine.checkpoint import load_checkpoint
+        fmt = load_checkpoint(checkpoint)["format"]
+        if not fmt.same_network(MNIST):
+            raise UserError(f"{checkpoint}: trained on {fmt.describe()}; the {args.command} shows networks for "
+                            "MNIST-format data (1×28×28 grey digits) for now; export it with: "
+                            f"python main.py export {checkpoint} OUT.onnx")
 
 
 def dispatch(args) -> int:
     check_arch(args)
+    if args.command in ("app", "lecture", "lesson"):
+        check_window_data(args)
     if args.command == "lecture":
         check_window_flags(args, "--export" if args.export else "--gif" if args.gif else None)
     if args.command == "lesson":
@@ -252,9 +322,10 @@ def dispatch(args) -> int:
         return run_lesson(args)
     if args.command == "export":
         from .engine.export import export
-        arch = export(args.checkpoint, args.out)
-        print(f"wrote {args.out}: {arch.spec}, input 'image' [N,1,28,28] raw pixels in [0, 1], "
-              f"output 'logits' [N,10]")
+        arch, fmt = export(args.checkpoint, args.out)
+        classes = ", ".join(fmt.classes[:10]) + (", …" if fmt.n_classes > 10 else "")
+        print(f"wrote {args.out}: {arch.spec}, input 'image' [N,{','.join(map(str, fmt.input_shape))}] raw pixels "
+              f"in [0, 1]{' (R, G, B)' if fmt.colour else ''}, output 'logits' [N,{fmt.n_classes}] ({classes})")
         return 0
     raise AssertionError(args.command)
 

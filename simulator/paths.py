@@ -47,3 +47,13 @@ def use_user_numba_cache() -> None:
     config = sys.modules.get("numba.core.config")
     if config is not None:       # numba imported first: its config read the environment already
         config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]
+
+
+def data_cache_dir() -> Path:
+    """Where decoded image folders are cached (imagefolder.py): cache_dir()/datasets."""
+    return cache_dir() / "datasets"
+
+
+def shapes_dir() -> Path:
+    """Where `--data shapes` writes its generated images on first use: cache_dir()/shapes."""
+    return cache_dir() / "shapes"

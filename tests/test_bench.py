@@ -130,10 +130,13 @@ def test_quick_bench_prints_every_table(capsys):
     assert "engine vs numpy" in out
     assert "engine GFLOP/s" in out and "% of matmul" in out and "CPU: " in out
     assert "Start-up: skipped (--quick)" in out
+    colour = out.split("LeNet-5 on colour 3×32×32, 6 classes")[1]      # the colour network, engine vs torch
+    assert "engine img/s" in colour and "torch img/s" in colour and "engine vs torch" in colour
+    assert "fc6 on 3×32×32" in colour and "3.20 MFLOP per image" in colour
 
 
 def test_markdown_tables(capsys):
-    assert bench.main(TINY + ["--markdown", "--no-torch"]) == 0
+    assert bench.main(TINY + ["--markdown", "--no-torch", "--networks", "mnist"]) == 0
     out = capsys.readouterr().out
     assert "PyTorch left out" in out and "torch img/s" not in out
     table_lines = [line for line in out.splitlines() if line.startswith("|")]
@@ -228,8 +231,36 @@ def test_efficiency_flop_counts_and_cpu_line(tmp_path):
     assert round(efficiency.STEP_FLOP / 1e4) == 226
     assert efficiency.layer_flop("conv2", "bwd", 3) == 2 * efficiency.layer_flop("conv2", "fwd", 3)
     assert efficiency.layer_flop("pool1", "fwd", 3) is None
+    from simulator.engine.arch import LENET5, build, lenet5_spec
+    assert efficiency.step_flop(LENET5) == efficiency.STEP_FLOP          # any network's count agrees
+    colour = build(lenet5_spec((32, 32), 6), (3, 32, 32), 6)
+    conv1 = 2 * 6 * 75 * 28 * 28                                       # on three planes, 28×28 outputs
+    rest = 2 * (16 * 150 * 10 * 10 + 400 * 120 + 120 * 84 + 84 * 6)
+    assert efficiency.step_flop(colour) == 2 * conv1 + 3 * rest
     info = tmp_path / "cpuinfo"
     info.write_text("model name\t: Test CPU 9000\nflags\t\t: fpu sse2 avx avx2 fma\n")
     assert efficiency.cpu_description(str(info)) == "Test CPU 9000, AVX2 (256-bit vectors)"
     info.write_text("model name\t: Xeon\nflags\t\t: avx2 avx512f\n")
     assert "512-bit" in efficiency.cpu_description(str(info))
+
+
+def test_accuracy_race_uses_one_recipe_for_both(tmp_path, monkeypatch):
+    """--accuracy: torch is stepped with the engine's weights, batches, shifts and learning rates,
+    so in float64 the two would be one computation; in float32 after one small epoch their
+    accuracies are close, and the table has one row per epoch."""
+    import torch
+    from benchmarks.folder_accuracy import race
+    from simulator.engine.arch import lenet5_spec
+    from simulator.engine.data import Dataset
+    from simulator.engine.dataformat import DataFormat
+    from simulator.engine.trainer import TrainConfig
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, 240).astype(np.uint8)
+    images = rng.integers(0, 60, (240, 32, 32, 3), dtype=np.uint8)
+    images[np.arange(240), :, :, labels] += 150                          # the class is the brightest plane
+    fmt = DataFormat(3, 32, 32, ("r", "g", "b"), (0.3, 0.3, 0.3), (0.3, 0.3, 0.3))
+    data = Dataset(images[:200], labels[:200], images[200:], labels[200:], None, fmt)
+    config = TrainConfig(arch=lenet5_spec((32, 32), 3), epochs=2, batch_size=20, lr=0.02)
+    rows = race(data, config, torch, log=lambda *a, **k: None)
+    assert [r[0] for r in rows] == [1, 2]
+    assert rows[-1][1] > 0.9 and rows[-1][3] > 0.9 and abs(rows[-1][1] - rows[-1][3]) <= 0.05

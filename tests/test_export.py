@@ -178,3 +178,38 @@ def test_export_command_takes_the_network_the_checkpoint_stores(tmp_path, mnist)
         None, {"image": pixels(images)})[0]
     expected = trainer.model.forward(normalise(images)).outputs["logits"]
     assert np.all(np.abs(got - expected) <= 1e-5 * (1 + np.abs(expected)))
+
+
+def test_colour_networks_normalise_per_channel_and_name_their_classes():
+    """A 3×32×32 network in 6 classes (and a grey 48×40 one in 3): input [N,C,H,W], the data's
+    mean and std per channel as [1,C,1,1] nodes, the class names in the metadata; float64 to 1e-9
+    and float32 in onnxruntime against the engine's logits."""
+    import json
+    from onnx.reference import ReferenceEvaluator
+    from simulator.engine.dataformat import DataFormat
+    cases = [(DataFormat(3, 32, 32, ("a", "b", "c", "d", "e", "f"), (0.2, 0.5, 0.7), (0.1, 0.3, 0.25)),
+              archmod.lenet5_spec((32, 32), 6)),
+             (DataFormat(1, 48, 40, ("cat", "dog", "emu"), (0.4,), (0.2,)), "conv4k5s2-relu-avgpool2-fc16-relu-fc3")]
+    rng = np.random.default_rng(5)
+    for fmt, spec in cases:
+        arch = archmod.build(spec, fmt.input_shape, fmt.n_classes)
+        params = random_params(arch, 1)
+        images = rng.integers(0, 256, (7, fmt.height, fmt.width) + ((3,) if fmt.colour else ()), dtype=np.uint8)
+        raw = images.transpose(0, 3, 1, 2) if fmt.colour else images[:, None]
+        model = build_model(arch, params, fmt=fmt)
+        dims = [d.dim_value or d.dim_param for d in model.graph.input[0].type.tensor_type.shape.dim]
+        assert dims == ["N", *fmt.input_shape]
+        inits = {t.name: onnx.numpy_helper.to_array(t) for t in model.graph.initializer}
+        np.testing.assert_allclose(inits["mean"].reshape(-1), fmt.mean, rtol=1e-6)
+        assert inits["std"].shape == (1, fmt.channels, 1, 1)
+        props = {p.key: p.value for p in model.metadata_props}
+        assert json.loads(props["classes"]) == list(fmt.classes) and props["arch"] == arch.spec
+        expected = engine(arch, params).forward(normalise(images, fmt=fmt)).outputs["logits"]
+        got = run_ort(model, (raw / np.float32(255)).astype(np.float32))[0]
+        assert got.shape == (7, fmt.n_classes)
+        assert np.all(np.abs(got - expected) <= 1e-5 * (1 + np.abs(expected)))
+        expected64 = engine(arch, params, np.float64).forward(normalise(images, np.float64, fmt)).outputs["logits"]
+        got64 = ReferenceEvaluator(build_model(arch, params, np.float64, fmt)).run(None, {"image": raw / 255.0})[0]
+        np.testing.assert_allclose(got64, expected64, rtol=0, atol=1e-9)
+    with pytest.raises(ValueError, match="format"):              # a network and a format that do not go together
+        build_model(archmod.LENET5, random_params(archmod.LENET5, 0), fmt=cases[0][0])

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from simulator.engine import ops
-from simulator.engine.arch import LENET5, Act, Conv, Dense, Flatten, Pool, build
+from simulator.engine.arch import LENET5, Act, Conv, Dense, Flatten, Pool, build, lenet5_spec
 from simulator.engine.model import NetConfig, Network
 from test_ops import _numeric_grad
 
@@ -50,8 +50,8 @@ def torch_net(arch, p, x):
 def check_against_torch(arch, dtype, rtol, atol, n=5, seed=3):
     model = Network(NetConfig(arch, seed=seed), dtype=dtype)
     rng = np.random.default_rng(42)
-    x = rng.standard_normal((n, 1, 28, 28)).astype(dtype)
-    labels = rng.integers(0, 10, n)
+    x = rng.standard_normal((n,) + arch.input_shape).astype(dtype)
+    labels = rng.integers(0, arch.classes, n)
 
     loss, grads, fwd, dacts = model.loss_and_grads(x, labels, input_grad=True)
 
@@ -86,6 +86,24 @@ def test_lenet5_matches_torch(activation, pool, dtype, rtol, atol):
 @pytest.mark.parametrize("spec", SPECS)
 def test_other_networks_match_torch(spec, dtype, rtol, atol):
     check_against_torch(build(spec), dtype, rtol, atol, n=6)
+
+
+# Colour and other sizes and class counts: (spec, input C×H×W, classes)
+COLOUR = [
+    (lenet5_spec((32, 32), 6), (3, 32, 32), 6),              # the shapes set's network
+    (lenet5_spec((28, 28), 10), (3, 28, 28), 10),            # padding 2 on three planes
+    (lenet5_spec((64, 64), 100), (3, 64, 64), 100),          # the largest size, the most classes
+    (lenet5_spec((48, 32), 2), (1, 48, 32), 2),              # grey, not square, two classes
+    ("conv8k3s2p1-relu-avgpool2-conv16k3-tanh-fc7", (3, 40, 24), 7),
+]
+
+
+@pytest.mark.parametrize("dtype,rtol,atol", TOLERANCES, ids=["float64", "float32"])
+@pytest.mark.parametrize("spec, shape, classes", COLOUR)
+def test_colour_and_other_sizes_match_torch(spec, shape, classes, dtype, rtol, atol):
+    arch = build(spec, shape, classes)
+    assert arch.input_shape == shape and arch.classes == classes and arch.param_shapes["conv1_w"][1] == shape[0]
+    check_against_torch(arch, dtype, rtol, atol, n=6)
 
 
 @pytest.mark.parametrize("spec", [LENET5.spec] + SPECS)

@@ -28,7 +28,11 @@ def _close(got, want, terms):
 # N, C, H, W, K, FH, FW, padding (stride 1: the only stride these kernels take)
 CONV = [(1, 1, 28, 28, 6, 5, 5, 2), (5, 6, 14, 14, 16, 5, 5, 0), (9, 3, 11, 37, 13, 5, 5, 1),
         (2, 2, 9, 9, 17, 3, 5, 3), (3, 4, 20, 19, 7, 7, 3, 1), (4, 16, 6, 6, 33, 1, 1, 0),
-        (1, 5, 8, 40, 12, 5, 5, 2), (6, 1, 5, 5, 1, 5, 5, 2)]
+        (1, 5, 8, 40, 12, 5, 5, 2), (6, 1, 5, 5, 1, 5, 5, 2),
+        # colour and other sizes: LeNet-5's conv1 on RGB 32×32 and 64×64 (no padding) and 28×28
+        # (padding 2), its conv2 after a 64×64 input (6×30×30), a 3-channel 7×7 filter
+        (5, 3, 32, 32, 6, 5, 5, 0), (3, 3, 64, 64, 6, 5, 5, 0), (4, 3, 28, 28, 6, 5, 5, 2),
+        (3, 6, 30, 30, 16, 5, 5, 0), (2, 3, 48, 40, 10, 7, 7, 3)]
 
 
 @pytest.mark.parametrize("case", CONV, ids=str)

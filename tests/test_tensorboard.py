@@ -136,3 +136,40 @@ def test_without_tensorboardx_train_says_how_to_install_it(tmp_path, monkeypatch
                      "--tensorboard", str(tmp_path / "board")])
     err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert code == 2 and len(err) == 1 and "pip install 'cnn-simulator[tensorboard]'" in err[0], err
+
+
+def test_a_colour_run_shows_its_input_and_first_filters_in_colour(tmp_path):
+    """On 3-channel input, filters/conv1 is one colour patch per filter (R, G, B = the weights of
+    the three planes, mid-grey 0), the input picture is in colour, and the graph's input is [N,3,H,W]."""
+    from simulator.engine import board as boardmod
+    from simulator.engine.checkpoint import load_checkpoint
+    from simulator.engine.data import Dataset
+    from simulator.engine.dataformat import DataFormat
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (120, 32, 32, 3), dtype=np.uint8)
+    labels = rng.integers(0, 4, 120).astype(np.uint8)
+    fmt = DataFormat(3, 32, 32, ("w", "x", "y", "z"), (0.5, 0.5, 0.5), (0.29, 0.29, 0.29))
+    data = Dataset(images[:100], labels[:100], images[100:], labels[100:], tmp_path, fmt)
+    board = tmp_path / "board"
+    config = TrainConfig(epochs=1, batch_size=20, arch=archmod.lenet5_spec((32, 32), 4))
+    assert run(config, RunOptions(out_dir=tmp_path / "run", tensorboard_dir=board, quiet=True,
+                                  data=data)).status == "finished"
+    events = read_events(board)
+    seen = summaries(events)
+    last = {tag: v for tag, step, v in seen if v.HasField("image")}
+    np.testing.assert_array_equal(png(last["input/image"])[::7, ::7], images[100])     # enlarged 7×
+    state = load_checkpoint(tmp_path / "run" / "checkpoint.npz")
+    w = state["params"]["conv1_w"]
+    picture = png(last["filters/conv1"])
+    np.testing.assert_array_equal(picture, boardmod.colour_patches(w, 6))
+    scale = picture.shape[1] // (6 * 6 + 1)
+    k = int(np.abs(w).reshape(6, -1).max(axis=1).argmax())            # the filter holding the largest weight
+    c, p, q = np.unravel_index(np.abs(w[k]).argmax(), w[k].shape)
+    pixel = picture[(1 + p) * scale, (1 + k * 6 + q) * scale]
+    assert pixel[c] in (1, 255) and len(set(pixel.tolist())) > 1     # its channel at full strength: colour
+    assert "filters/conv1/channels" in last and "filters/conv2" in last
+    from tensorboardX.proto.graph_pb2 import GraphDef
+    graph = GraphDef()
+    graph.ParseFromString(next(e.graph_def for e in events if e.HasField("graph_def")))
+    image = next(n for n in graph.node if n.name == "image")
+    assert [d.size for d in image.attr["shape"].shape.dim][1:] == [3, 32, 32]

@@ -10,8 +10,10 @@
 Every tensor and parameter is named from its position, as the screens have always called
 LeNet-5's: conv1, act1, pool1, conv2, …, flat, fc1, act3, …, logits (the last dense layer's
 output), parameters conv1_w [K,C,F,F], conv1_b [K], fc1_w [D,M], fc1_b [M].
-`build(spec)` checks every shape with the output-size formula and refuses, in real numbers,
-a network that cannot work on a 1×28×28 digit.
+`build(spec, input_shape, classes)` checks every shape with the output-size formula and
+refuses, in real numbers, a network that cannot work on a C×H×W image (1×28×28, an MNIST
+digit, by default), or whose last layer is not fc{classes}. `lenet5_spec(size, classes)` is
+the default network for a dataset: LeNet-5 with as many outputs as classes.
 """
 from __future__ import annotations
 
@@ -21,8 +23,8 @@ from fractions import Fraction
 
 from ..errors import UserError
 
-INPUT_SHAPE = (1, 28, 28)
-CLASSES = 10
+INPUT_SHAPE = (1, 28, 28)      # MNIST's: the default input (C, H, W)
+CLASSES = 10                   # MNIST's: the default number of outputs
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
 POOLS = ("max", "avg")
 LENET5_SPEC = "conv6k5p2-relu-maxpool2-conv16k5-relu-maxpool2-fc120-relu-fc84-relu-fc10"
@@ -96,14 +98,31 @@ class Dense:
 
 
 Layer = Conv | Act | Pool | Flatten | Dense
+KINDS = (Conv, Act, Pool, Flatten, Dense)
+
+
+def by_kind(table: dict, layer: Layer):
+    """table[type(layer)]: every dispatch on a layer's kind goes through a table keyed by kind,
+    so a kind the table does not list is a TypeError here, never run as another kind."""
+    try:
+        return table[type(layer)]
+    except KeyError:
+        raise TypeError(f"no entry for layer kind {type(layer).__name__} ({layer!r})") from None
 
 
 @dataclass(frozen=True)
 class Arch:
-    """A checked network: its layers (named, Flatten made explicit) and, for one image, the
-    shape of the tensor each layer outputs: (C, H, W) before the flatten, (D,) after."""
+    """A checked network: its layers (named, Flatten made explicit), for one image the shape
+    of the tensor each layer outputs ((C, H, W) before the flatten, (D,) after), and the
+    shape of its input. Its spec does not hold the input: the data gives it."""
     layers: tuple[Layer, ...]
     shapes: tuple[tuple[int, ...], ...]
+    input_shape: tuple[int, int, int] = INPUT_SHAPE
+
+    @property
+    def classes(self) -> int:
+        """The number of outputs (the last dense layer's width): one score per class."""
+        return self.shapes[-1][0]
 
     @property
     def spec(self) -> str:
@@ -120,7 +139,7 @@ class Arch:
     def shape_of(self, name: str) -> tuple[int, ...]:
         """One image's shape of tensor `name` ('input' included)."""
         if name == "input":
-            return INPUT_SHAPE
+            return self.input_shape
         for layer, shape in zip(self.layers, self.shapes):
             if layer.name == name:
                 return shape
@@ -128,7 +147,7 @@ class Arch:
 
     def input_shape_of(self, layer: Layer) -> tuple[int, ...]:
         i = self.layers.index(layer)
-        return INPUT_SHAPE if i == 0 else self.shapes[i - 1]
+        return self.input_shape if i == 0 else self.shapes[i - 1]
 
     def of_type(self, kind: type) -> tuple:
         return tuple(layer for layer in self.layers if isinstance(layer, kind))
@@ -138,21 +157,15 @@ class Arch:
         """Parameter name → shape, in layer order: convN_w [K,C,F,F], convN_b [K], fcN_w [D,M], fcN_b [M]."""
         out = {}
         for layer in self.layers:
-            before = self.input_shape_of(layer)
-            if isinstance(layer, Conv):
-                out[f"{layer.name}_w"] = (layer.filters, before[0], layer.kernel, layer.kernel)
-                out[f"{layer.name}_b"] = (layer.filters,)
-            elif isinstance(layer, Dense):
+            shapes = by_kind(_PARAMS, layer)(layer, self.input_shape_of(layer))
+            if shapes:
                 key = self.param_prefix(layer)
-                out[f"{key}_w"] = (before[0], layer.width)
-                out[f"{key}_b"] = (layer.width,)
+                out[f"{key}_w"], out[f"{key}_b"] = shapes
         return out
 
     def param_prefix(self, layer: Layer) -> str:
         """The parameters' name stem: the layer's name, but fcN for the logits layer too."""
-        if isinstance(layer, Dense):
-            return f"fc{self.of_type(Dense).index(layer) + 1}"
-        return layer.name
+        return by_kind(_PREFIX, layer)(self, layer)
 
     @property
     def param_count(self) -> int:
@@ -160,10 +173,30 @@ class Arch:
 
     def with_kinds(self, activation: str | None = None, pool: str | None = None) -> "Arch":
         """The same network with every activation (and/or every pooling) of the given kind."""
-        layers = tuple(replace(layer, kind=activation) if isinstance(layer, Act) and activation
-                       else replace(layer, kind=pool) if isinstance(layer, Pool) and pool else layer
-                       for layer in self.layers)
-        return build(layers)
+        return build(_switched(self.layers, activation, pool), self.input_shape, self.classes)
+
+
+# Per kind: its parameters' shapes (weights, bias) given its input's shape, or None
+_PARAMS = {
+    Conv: lambda layer, before: ((layer.filters, before[0], layer.kernel, layer.kernel), (layer.filters,)),
+    Act: lambda layer, before: None,
+    Pool: lambda layer, before: None,
+    Flatten: lambda layer, before: None,
+    Dense: lambda layer, before: ((before[0], layer.width), (layer.width,)),
+}
+# Per kind: the stem of its parameters' (and its cache's) names
+_PREFIX = {
+    Conv: lambda arch, layer: layer.name,
+    Act: lambda arch, layer: layer.name,
+    Pool: lambda arch, layer: layer.name,
+    Flatten: lambda arch, layer: layer.name,
+    Dense: lambda arch, layer: f"fc{arch.of_type(Dense).index(layer) + 1}",    # the logits layer too
+}
+
+
+def weighted(layer: Layer) -> bool:
+    """Does this kind of layer have parameters (weights and a bias)?"""
+    return by_kind(_PARAMS, layer)(layer, (1, 1, 1)) is not None
 
 
 def parse(spec: str) -> tuple[Layer, ...]:
@@ -191,51 +224,73 @@ def parse(spec: str) -> tuple[Layer, ...]:
     return tuple(layers)
 
 
-def build(spec: str | tuple[Layer, ...] = LENET5_SPEC) -> Arch:
-    """A spec (or unnamed layers) → a named, shape-checked Arch; ArchError says what does not fit."""
+def _switched(layers: tuple[Layer, ...], activation: str | None, pool: str | None) -> tuple[Layer, ...]:
+    """The layers with every activation of kind `activation` and every pooling of kind `pool` (if given)."""
+    return tuple(replace(layer, kind=activation) if isinstance(layer, Act) and activation
+                 else replace(layer, kind=pool) if isinstance(layer, Pool) and pool else layer
+                 for layer in layers)
+
+
+def canonical(spec: str, activation: str | None = None, pool: str | None = None) -> str:
+    """The spec as build() writes it, with every activation (pool) switched to `activation`
+    (`pool`) when given, without checking any shape. ArchError for text that does not parse."""
+    layers = _switched(parse(spec), activation, pool)
+    for layer in layers:
+        if isinstance(layer, Act) and layer.kind not in ACTIVATIONS:
+            raise ArchError(f"--arch: activation {layer.kind!r}; choose {', '.join(ACTIVATIONS)}")
+        if isinstance(layer, Pool) and layer.kind not in POOLS:
+            raise ArchError(f"--arch: pooling {layer.kind!r}; choose {' or '.join(POOLS)}")
+    return "-".join(layer.token for layer in layers)
+
+
+def lenet5_spec(size: tuple[int, int] = INPUT_SHAPE[1:], classes: int = CLASSES) -> str:
+    """LeNet-5 for images of `size` (H, W) in `classes` classes: its last layer fc{classes}.
+
+    LeCun et al. (1998) built LeNet-5 for 32×32 inputs: conv1's 5×5 filters make 28×28 maps,
+    conv2's 10×10, and fc1 reads 16×5×5. An MNIST digit is 28×28, so conv1 pads it by 2 to make
+    those same sizes (the default spec). An image of 32×32 or more gets no padding: a 32×32
+    image is exactly the paper's input, and a larger one has its border to lose."""
+    pad = "p2" if min(size) < 32 else ""
+    return f"conv6k5{pad}-relu-maxpool2-conv16k5-relu-maxpool2-fc120-relu-fc84-relu-fc{classes}"
+
+
+def build(spec: str | tuple[Layer, ...] = LENET5_SPEC, input_shape: tuple[int, int, int] = INPUT_SHAPE,
+          classes: int = CLASSES) -> Arch:
+    """A spec (or unnamed layers) → a named, shape-checked Arch for input_shape (C, H, W) and
+    `classes` outputs; ArchError says what does not fit."""
     layers = parse(spec) if isinstance(spec, str) else tuple(spec)
+    input_shape = tuple(int(d) for d in input_shape)
     if len(layers) > MAX_LAYERS:
         raise ArchError(f"--arch: {len(layers)} layers; at most {MAX_LAYERS}")
     counts: dict[str, int] = {}
     named, shapes = [], []
-    shape = INPUT_SHAPE
+    shape = input_shape
 
     def name_for(prefix):
         counts[prefix] = counts.get(prefix, 0) + 1
         return f"{prefix}{counts[prefix]}"
 
     for layer in layers:
-        if isinstance(layer, Flatten):
-            continue                      # implied by the first fc
+        prefix, shape_of = by_kind(_BUILD, layer)
+        if prefix is None:
+            continue                      # a flatten: implied by the first fc
         if isinstance(layer, Dense) and len(shape) == 3:
             named.append(Flatten())
             shape = (shape[0] * shape[1] * shape[2],)
             shapes.append(shape)
-        if isinstance(layer, Conv):
-            layer = replace(layer, name=name_for("conv"))
-            shape = _conv_shape(layer, shape)
-        elif isinstance(layer, Pool):
-            layer = replace(layer, name=name_for("pool"))
-            shape = _pool_shape(layer, shape)
-        elif isinstance(layer, Act):
-            if layer.kind not in ACTIVATIONS:
-                raise ArchError(f"--arch: activation {layer.kind!r}; choose {', '.join(ACTIVATIONS)}")
-            layer = replace(layer, name=name_for("act"))
-        elif isinstance(layer, Dense):
-            layer = replace(layer, name=name_for("fc"))
-            if not 1 <= layer.width <= MAX_WIDTH:
-                raise ArchError(f"--arch: {layer.name} has width {layer.width}; use 1 to {MAX_WIDTH}")
-            shape = (layer.width,)
+        layer = replace(layer, name=name_for(prefix))
+        shape = shape_of(layer, shape)
         named.append(layer)
         shapes.append(shape)
+    per = "digit" if (input_shape, classes) == (INPUT_SHAPE, CLASSES) else "class"
     if not named or not isinstance(named[-1], Dense):
-        raise ArchError(f"--arch: the network must end in fc{CLASSES}, one score per digit "
+        raise ArchError(f"--arch: the network must end in fc{classes}, one score per {per} "
                         f"(it ends in {named[-1].token if named else 'nothing'!r})")
-    if named[-1].width != CLASSES:
-        raise ArchError(f"--arch: the last layer is fc{named[-1].width}; it must be fc{CLASSES}, "
-                        f"one score per digit")
+    if named[-1].width != classes:
+        raise ArchError(f"--arch: the last layer is fc{named[-1].width}; it must be fc{classes}, "
+                        f"one score per {per} (the data has {classes} classes)")
     named[-1] = replace(named[-1], name="logits")
-    arch = Arch(tuple(named), tuple(shapes))
+    arch = Arch(tuple(named), tuple(shapes), input_shape)
     if arch.param_count > MAX_PARAMS:
         raise ArchError(f"--arch: {arch.param_count:,} parameters; at most {MAX_PARAMS:,} "
                         f"(narrow the widest layers or pool before the first fc)")
@@ -244,6 +299,18 @@ def build(spec: str | tuple[Layer, ...] = LENET5_SPEC) -> Arch:
         raise ArchError(f"--arch: its tensors hold {values:,} values per image; at most {MAX_VALUES:,} "
                         f"(fewer filters, or pool or stride sooner)")
     return arch
+
+
+def _act_shape(layer: Act, shape: tuple[int, ...]) -> tuple[int, ...]:
+    if layer.kind not in ACTIVATIONS:
+        raise ArchError(f"--arch: activation {layer.kind!r}; choose {', '.join(ACTIVATIONS)}")
+    return shape
+
+
+def _dense_shape(layer: Dense, shape: tuple[int, ...]) -> tuple[int]:
+    if not 1 <= layer.width <= MAX_WIDTH:
+        raise ArchError(f"--arch: {layer.name} has width {layer.width}; use 1 to {MAX_WIDTH}")
+    return (layer.width,)
 
 
 def _conv_shape(layer: Conv, shape: tuple[int, ...]) -> tuple[int, int, int]:
@@ -283,6 +350,11 @@ def _pool_shape(layer: Pool, shape: tuple[int, ...]) -> tuple[int, int, int]:
         raise ArchError(f"--arch: {layer.name}: ({h} − {layer.size})/{layer.stride} + 1 = {_show(out)}: "
                         f"the window is larger than its {h}×{w} input")
     return (c, int(out), int(_out_size(w, layer.size, 0, layer.stride)))
+
+
+# Per kind, for build(): (the prefix of its name, its output shape from its input's), None for a flatten
+_BUILD = {Conv: ("conv", _conv_shape), Act: ("act", _act_shape), Pool: ("pool", _pool_shape),
+          Flatten: (None, None), Dense: ("fc", _dense_shape)}
 
 
 def _out_size(n: int, f: int, p: int, s: int) -> Fraction:

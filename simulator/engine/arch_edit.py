@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from .arch import INPUT_SHAPE, LENET5_SPEC, Arch, ArchError, Conv, Dense, Pool, _conv_shape, _pool_shape, build, parse
+from .arch import (INPUT_SHAPE, LENET5_SPEC, Act, Arch, ArchError, Conv, Dense, Flatten, Pool, _conv_shape,
+                   _pool_shape, build, by_kind, parse)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,11 @@ def _next_filters(n: int, direction: int) -> int:
     if direction > 0:
         return next((v for v in FILTER_STEPS if v > n), FILTER_STEPS[-1])
     return next((v for v in reversed(FILTER_STEPS) if v < n), FILTER_STEPS[0])
+
+
+# The image a layer passes on, by kind (None: no image any more: a conv after it has none)
+_IMAGE_AFTER = {Conv: _conv_shape, Pool: _pool_shape, Act: lambda layer, shape: shape,
+                Flatten: lambda layer, shape: None, Dense: lambda layer, shape: None}
 
 
 @dataclass(frozen=True)
@@ -94,13 +100,10 @@ class Draft:
                 n += 1
                 layer = replace(layer, name=f"conv{n}")
                 rows.append((layer.name, shape, _formula(layer, shape) if shape else None))
-            if isinstance(layer, Dense):
-                shape = None                       # a conv after a dense layer has no image
-            elif shape is not None and isinstance(layer, (Conv, Pool)):
-                try:
-                    shape = _conv_shape(layer, shape) if isinstance(layer, Conv) else _pool_shape(layer, shape)
-                except ArchError:
-                    shape = None
+            try:
+                shape = None if shape is None else by_kind(_IMAGE_AFTER, layer)(layer, shape)
+            except ArchError:
+                shape = None
         return rows
 
     def check(self) -> Arch | ArchError:

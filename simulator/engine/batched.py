@@ -27,7 +27,7 @@ import itertools
 import numpy as np
 
 from . import ops
-from .arch import INPUT_SHAPE, Act, Arch, Conv, Dense, Flatten, Pool
+from .arch import Act, Arch, Conv, Dense, Flatten, Pool, by_kind, weighted
 from .kernels import act as ka
 from .kernels import gemm as kg
 from .kernels import loss as kl
@@ -45,21 +45,25 @@ _ACT = {"relu": (ka.relu_forward, ka.relu_backward), "sigmoid": (ka.sigmoid_forw
 def _layout(arch: Arch) -> tuple:
     """Per layer: (layer, input tensor name, output name, parameter stem or None, argmax name or None)."""
     names = arch.tensor_names
-    return tuple((layer, names[i], layer.name,
-                  arch.param_prefix(layer) if isinstance(layer, (Conv, Dense)) else None,
-                  "argmax:" + layer.name if isinstance(layer, Pool) and layer.kind == "max" else None)
+    return tuple((layer, names[i], layer.name, arch.param_prefix(layer) if weighted(layer) else None,
+                  "argmax:" + layer.name if _is_max_pool(layer) else None)
                  for i, layer in enumerate(arch.layers))
+
+
+def _is_max_pool(layer) -> bool:
+    return isinstance(layer, Pool) and _pool_kind(layer) == "max"
 
 
 class _Plan:
     """The arch's layers as the chunk loops walk them: (layer, input tensor name, output name,
-    parameter stem, argmax name, its weight and bias arrays), the parameters made contiguous
-    once per call."""
+    parameter stem, argmax name, its weight and bias arrays, its forward and backward step
+    (by kind, from _STEPS)), the parameters made contiguous once per call."""
 
     def __init__(self, arch: Arch, params: dict):
         self.arch = arch
         self.p = {k: np.ascontiguousarray(v) for k, v in params.items()}
         self.steps = [(layer, src, dst, key, am) + ((self.p[key + "_w"], self.p[key + "_b"]) if key else (None, None))
+                      + by_kind(_STEPS, layer)
                       for layer, src, dst, key, am in _layout(arch)]
 
 
@@ -72,8 +76,8 @@ def _chunks(N):
 
 def _check(x, params, arch):
     x = ops._float("Network", "x", x)
-    if x.ndim != 4 or x.shape[1:] != INPUT_SHAPE:
-        raise ValueError(f"Network: x must be [N,{','.join(map(str, INPUT_SHAPE))}], got shape {x.shape}")
+    if x.ndim != 4 or x.shape[1:] != arch.input_shape:
+        raise ValueError(f"Network: x must be [N,{','.join(map(str, arch.input_shape))}], got shape {x.shape}")
     dtype = next(iter(params.values())).dtype
     if x.dtype != dtype:
         raise ValueError(f"Network: mixed dtypes (x {x.dtype}, parameters {dtype})")
@@ -82,67 +86,95 @@ def _check(x, params, arch):
     return x
 
 
-def _pool_forward(layer, x, y, argmax):
-    """x[n,C,H,W] → y[n,C,OH,OW] (and argmax for max pooling), plane by plane."""
-    n, C, H, W = x.shape
-    OH, OW = y.shape[2], y.shape[3]
-    if layer.kind == "max":
-        kp.maxpool_forward(x.reshape(n * C, H, W), layer.size, layer.stride, y.reshape(n * C, OH, OW),
-                           argmax.reshape(n * C, OH, OW))
+def _planes(*arrays):
+    """[n,C,H,W] arrays as [n·C,H,W] (the pooling kernels work plane by plane)."""
+    return [a.reshape(a.shape[0] * a.shape[1], a.shape[2], a.shape[3]) for a in arrays]
+
+
+def _pool_kind(layer):
+    if layer.kind not in ("max", "avg"):
+        raise ValueError(f"no pooling of kind {layer.kind!r}")
+    return layer.kind
+
+
+# --- one layer of one chunk, by kind. Forward: x → y (am: a max pool's argmax array).
+# Backward: dy → dx (None when nothing below needs it) and the parameter gradients into tmp.
+
+def _conv_forward(layer, x, y, w, b, am):
+    ops.conv_forward_into(x, w, b, layer.stride, layer.padding, y)
+
+
+def _act_forward(layer, x, y, w, b, am):
+    _ACT[layer.kind][0](x.reshape(-1), y.reshape(-1))
+
+
+def _pool_forward(layer, x, y, w, b, am):
+    if _pool_kind(layer) == "max":
+        kp.maxpool_forward(*_planes(x), layer.size, layer.stride, *_planes(y, am))
     else:
-        kp.avgpool_forward(x.reshape(n * C, H, W), layer.size, layer.stride, y.reshape(n * C, OH, OW))
+        kp.avgpool_forward(*_planes(x), layer.size, layer.stride, *_planes(y))
 
 
-def _pool_backward(layer, dy, argmax, dx):
+def _flatten_forward(layer, x, y, w, b, am):
+    pass                                    # o[flat] is a view of the tensor before it
+
+
+def _dense_forward(layer, x, y, w, b, am):
+    kg.dense_forward(x, w, b, y)
+
+
+def _conv_backward(layer, dy, x, y, dx, w, am, gw, gb, scratch):
+    ops.conv_backward_into(dy, x, w, layer.stride, layer.padding, x if dx is None else dx,
+                           gw.reshape(layer.filters, -1), gb, dx is not None)
+
+
+def _act_backward(layer, dy, x, y, dx, w, am, gw, gb, scratch):
+    _ACT[layer.kind][1](dy.reshape(-1), y.reshape(-1), dx.reshape(-1))
+
+
+def _pool_backward(layer, dy, x, y, dx, w, am, gw, gb, scratch):
     n, C, H, W = dx.shape
-    OH, OW = dy.shape[2], dy.shape[3]
-    if layer.kind == "max":
-        kp.maxpool_backward(dy.reshape(n * C, OH, OW), argmax.reshape(n * C, OH, OW), dx.reshape(n * C, H * W))
+    if _pool_kind(layer) == "max":
+        kp.maxpool_backward(*_planes(dy, am), dx.reshape(n * C, H * W))
     else:
-        kp.avgpool_backward(dy.reshape(n * C, OH, OW), layer.size, layer.stride, dx.reshape(n * C, H, W))
+        kp.avgpool_backward(*_planes(dy), layer.size, layer.stride, *_planes(dx))
+
+
+def _flatten_backward(layer, dy, x, y, dx, w, am, gw, gb, scratch):
+    pass                                    # d[flat] is a view of the gradient before it
+
+
+def _dense_backward(layer, dy, x, y, dx, w, am, gw, gb, scratch):
+    kg.dense_backward(dy, x, w, scratch[:len(dy)] if dx is None else dx, gw, gb)
+
+
+_STEPS = {Conv: (_conv_forward, _conv_backward), Act: (_act_forward, _act_backward),
+          Pool: (_pool_forward, _pool_backward), Flatten: (_flatten_forward, _flatten_backward),
+          Dense: (_dense_forward, _dense_backward)}
 
 
 def _forward_chunk(o, a, c, plan):
     """Forward of images [a, c) into the full-batch arrays of o (o["argmax:poolN"] for max pools)."""
-    for layer, src, dst, _, am, w, b in plan.steps:
-        x, y = o[src][a:c], o[dst][a:c]
-        kind = type(layer)
-        if kind is Conv:
-            ops.conv_forward_into(x, w, b, layer.stride, layer.padding, y)
-        elif kind is Act:
-            _ACT[layer.kind][0](x.reshape(-1), y.reshape(-1))
-        elif kind is Pool:
-            _pool_forward(layer, x, y, o[am][a:c] if am else None)
-        elif kind is Dense:
-            kg.dense_forward(x, w, b, y)
-        # Flatten: o[dst] is a view of o[src], nothing to do
+    for layer, src, dst, _, am, w, b, forward, _ in plan.steps:
+        forward(layer, o[src][a:c], o[dst][a:c], w, b, o[am][a:c] if am else None)
 
 
 def _backward_chunk(o, d, a, c, plan, g, tmp, labels, N, input_grad, scratch):
     """Loss and backward of images [a, c): gradients into d's full-batch arrays, parameter
     gradients into tmp and added into g (tmp is g itself to overwrite g); returns the
     chunk's share of the mean loss.
-    ∂L/∂input is only computed when input_grad (then the layers that only lead to it run too)."""
+    ∂L/∂input is only computed when input_grad (then the layers that only lead to it run too):
+    below the first layer with parameters nothing needs a gradient, so the walk stops there."""
     loss = kl.softmax_ce(o["logits"][a:c], labels[a:c], d["logits"][a:c], N)
     precompile.wait()                   # a first launch may be compiling the backward kernels
-    for layer, src, dst, key, am, w, _ in reversed(plan.steps):
-        kind = type(layer)
+    for layer, src, dst, key, am, w, _, _, backward in reversed(plan.steps):
         below = src in d                # False: only the input lies below, whose gradient is not wanted
-        dy, dx = d[dst][a:c], d[src][a:c] if below else None
-        if kind is Conv:
-            ops.conv_backward_into(dy, o[src][a:c], w, layer.stride, layer.padding,
-                                   dx if below else o[src][a:c], tmp[key + "_w"].reshape(layer.filters, -1),
-                                   tmp[key + "_b"], below)
-        elif kind is Dense:
-            kg.dense_backward(dy, o[src][a:c], w, dx if below else scratch[:c - a], tmp[key + "_w"], tmp[key + "_b"])
-        elif not below:
-            pass
-        elif kind is Act:
-            _ACT[layer.kind][1](dy.reshape(-1), o[dst][a:c].reshape(-1), dx.reshape(-1))
-        elif kind is Pool:
-            _pool_backward(layer, dy, o[am][a:c] if am else None, dx)
-        # Flatten: d[dst] is a view of d[src] (_gradients made it so)
-        if not below and kind is not Flatten:
+        weighted = key is not None
+        if below or weighted:
+            backward(layer, d[dst][a:c], o[src][a:c], o[dst][a:c], d[src][a:c] if below else None, w,
+                     o[am][a:c] if am else None, tmp[key + "_w"] if weighted else None,
+                     tmp[key + "_b"] if weighted else None, scratch)
+        if not below and not isinstance(layer, Flatten):
             break
     if tmp is not g:
         for k in g:
@@ -160,7 +192,7 @@ def _outputs(x, arch):
             o[layer.name] = o[src].reshape(N, -1)
             continue
         o[layer.name] = np.empty((N,) + shape, x.dtype)
-        if isinstance(layer, Pool) and layer.kind == "max":
+        if _is_max_pool(layer):
             o["argmax:" + layer.name] = np.empty((N,) + shape, np.int32)
     return o
 
@@ -170,7 +202,7 @@ def _gradients(x, arch, input_grad):
     the outputs of the layers before the first conv or dense (they only pass the input on).
     The flat gradient is a view of the one before it."""
     N = x.shape[0]
-    first_param = next(i for i, layer in enumerate(arch.layers) if isinstance(layer, (Conv, Dense)))
+    first_param = next(i for i, layer in enumerate(arch.layers) if weighted(layer))
     d = {"input": np.empty_like(x)} if input_grad else {}
     for i, (layer, shape, src) in enumerate(zip(arch.layers, arch.shapes, arch.tensor_names)):
         if i < first_param and not input_grad:
@@ -182,26 +214,32 @@ def _gradients(x, arch, input_grad):
     return d
 
 
+# What model.Forward keeps of each layer for its backward (as the ops make it), by kind
+_CACHES = {
+    Conv: lambda layer, o, src, dst, am, w: ops.ConvCache(o[src], w, layer.stride, layer.padding),
+    Act: lambda layer, o, src, dst, am, w: o[dst],
+    Pool: lambda layer, o, src, dst, am, w: (ops.MaxPoolCache(o[am], o[src].shape, layer.size, layer.stride)
+                                             if _pool_kind(layer) == "max"
+                                             else ops.AvgPoolCache(o[src].shape, layer.size, layer.stride)),
+    Flatten: lambda layer, o, src, dst, am, w: None,
+    Dense: lambda layer, o, src, dst, am, w: ops.DenseCache(o[src], w),
+}
+
+
 def _forward_result(o, plan):
-    """model.Forward's (outputs, caches) from the full-batch arrays, as the ops build them."""
+    """model.Forward's (outputs, caches) from the full-batch arrays, as the ops build them
+    (caches by parameter stem for conv and dense layers, by layer name for the others)."""
     outputs = {k: v for k, v in o.items() if not k.startswith("argmax:")}
     caches = {}
-    for layer, src, dst, key, am, w, _ in plan.steps:
-        if isinstance(layer, Conv):
-            caches[key] = ops.ConvCache(o[src], w, layer.stride, layer.padding)
-        elif isinstance(layer, Dense):
-            caches[key] = ops.DenseCache(o[src], w)
-        elif am:
-            caches[dst] = ops.MaxPoolCache(o[am], o[src].shape, layer.size, layer.stride)
-        elif isinstance(layer, Pool):
-            caches[dst] = ops.AvgPoolCache(o[src].shape, layer.size, layer.stride)
-        elif isinstance(layer, Act):
-            caches[dst] = o[dst]
+    for layer, src, dst, key, am, w, *_ in plan.steps:
+        cache = by_kind(_CACHES, layer)(layer, o, src, dst, am, w)
+        if cache is not None:
+            caches[key or dst] = cache
     return outputs, caches
 
 
 def forward(params, arch, x):
-    """x[N,1,28,28] → (outputs by arch.tensor_names, caches by layer), as model.Network.forward."""
+    """x[N,C,H,W] (arch.input_shape) → (outputs by arch.tensor_names, caches by layer), as model.Network.forward."""
     x = _check(x, params, arch)
     plan = _Plan(arch, params)
     o = _outputs(x, arch)
@@ -226,7 +264,7 @@ def loss_and_grads(params, arch, x, labels, input_grad):
     plan = _Plan(arch, params)
     o = _outputs(x, arch)
     d = _gradients(x, arch, input_grad)
-    first = next(layer for layer in arch.layers if isinstance(layer, (Conv, Dense)))
+    first = next(layer for layer in arch.layers if weighted(layer))
     # a dense first layer (after the flatten of the input) still writes a dx: into this scratch
     scratch_shape = arch.input_shape_of(first) if isinstance(first, Dense) and not input_grad else None
     starts, size = _chunks(N)

@@ -4,14 +4,18 @@
     graph     the network's ONNX graph (export.build_model), once at the start; skipped with one
               printed line when onnx is not installed
     images    at each epoch's end: every conv layer's filters (filters/convN, one row per filter,
-              one column per input channel) and the feature maps one fixed test digit makes after
-              each conv layer (maps/actN, or maps/convN when no activation follows); the digit
-              itself once (input/digit)
+              one column per input channel) and the feature maps one fixed test image makes after
+              each conv layer (maps/actN, or maps/convN when no activation follows); the image
+              itself once (input/digit for MNIST, input/image for other data, in colour if it is)
 
 Colours as in the app: orange > 0, blue < 0, dark grey = 0, one symmetric scale per picture:
 the 98th percentile of its non-zero |values| (as the 3D lesson), so one large value does not leave
 the rest grey; larger values take the full colour. Pixels are enlarged (nearest) so a 5×5
-filter is readable. A first conv layer (one input channel) shows its filters side by side.
+filter is readable. A first conv layer on one input channel shows its filters side by side; on
+colour input (three channels, R, G, B) each filter is one colour patch (filters/convN: the
+weights of the three channels as the red, green and blue of each pixel, mid-grey for 0, one
+scale for the layer: what colour the filter answers most), and its per-channel weights as the
+other layers' (filters/convN/channels).
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ import numpy as np
 from ..errors import UserError, extra_hint
 from .arch import Act, Arch, Conv
 from .data import normalise
+from .dataformat import MNIST, DataFormat
 
 POSITIVE, NEGATIVE, ZERO = np.array((255, 140, 60)), np.array((70, 150, 255)), np.array((78, 82, 96))
 MAX_ROWS, MAX_COLS = 32, 16       # filters or maps shown per picture (the rest are left out)
@@ -41,11 +46,11 @@ def open_writer(log_dir: Path):
     return SummaryWriter(str(log_dir))
 
 
-def add_graph(writer, arch: Arch, params: dict, log=print) -> bool:
+def add_graph(writer, arch: Arch, params: dict, log=print, fmt: DataFormat = MNIST) -> bool:
     """The network's ONNX graph into the event file; False (and one line) if onnx is missing."""
     from .export import build_model
     try:
-        model = build_model(arch, params)
+        model = build_model(arch, params, fmt=fmt)
     except UserError:
         log(f"--tensorboard: no network graph (it is drawn from the ONNX export, which needs onnx: {INSTALL_HINT})")
         return False
@@ -64,35 +69,58 @@ def add_graph(writer, arch: Arch, params: dict, log=print) -> bool:
     return True
 
 
-def add_start(writer, arch: Arch, model, digit: np.ndarray, step: int, log=print) -> None:
-    """At the start of a run: the graph, the digit (uint8 [28,28], grey) and the first pictures."""
-    add_graph(writer, arch, model.params, log)
-    writer.add_image("input/digit", enlarge(np.repeat(digit[..., None], 3, axis=2), 8), step, dataformats="HWC")
-    add_pictures(writer, arch, model, digit, step)
+def add_start(writer, arch: Arch, model, image: np.ndarray, step: int, log=print, fmt: DataFormat = MNIST) -> None:
+    """At the start of a run: the graph, the image (uint8 [H,W] grey or [H,W,3] colour) and the
+    first pictures."""
+    add_graph(writer, arch, model.params, log, fmt)
+    rgb = np.repeat(image[..., None], 3, axis=2) if image.ndim == 2 else image
+    tag = "input/digit" if fmt == MNIST else "input/image"
+    writer.add_image(tag, enlarge(rgb, max(1, 224 // max(rgb.shape[:2]))), step, dataformats="HWC")
+    add_pictures(writer, arch, model, image, step, fmt)
 
 
-def add_pictures(writer, arch: Arch, model, digit: np.ndarray, step: int) -> None:
-    """Filters of every conv layer of `model` and the feature maps `digit` makes, at `step`."""
-    outputs = model.forward(normalise(digit[None])).outputs
+def add_pictures(writer, arch: Arch, model, image: np.ndarray, step: int, fmt: DataFormat = MNIST) -> None:
+    """Filters of every conv layer of `model` and the feature maps `image` makes, at `step`."""
+    outputs = model.forward(normalise(image[None], fmt=fmt)).outputs
     for name, tensor in pictures(arch, model.params, outputs).items():
         writer.add_image(name, tensor, step, dataformats="HWC")
 
 
 def pictures(arch: Arch, params: dict, outputs: dict) -> dict[str, np.ndarray]:
-    """{tag: RGB uint8 [H,W,3]}: filters/convN and maps/<tensor after convN>."""
+    """{tag: RGB uint8 [H,W,3]}: filters/convN (and filters/convN/channels on colour input) and
+    maps/<tensor after convN>."""
     out = {}
     for i, layer in enumerate(arch.layers):
         if not isinstance(layer, Conv):
             continue
         w = params[f"{layer.name}_w"]                                    # [K,C,F,F]
-        grid = _rows(w[:MAX_ROWS * 8, 0], min(len(w), 8)) if w.shape[1] == 1 else w[:MAX_ROWS, :MAX_COLS]
-        out[f"filters/{layer.name}"] = tile(grid)
+        if i == 0 and w.shape[1] == 3:                                   # on the RGB planes
+            out[f"filters/{layer.name}"] = colour_patches(w[:MAX_ROWS * 8], min(len(w), 8))
+            out[f"filters/{layer.name}/channels"] = tile(w[:MAX_ROWS, :MAX_COLS])
+        else:
+            grid = _rows(w[:MAX_ROWS * 8, 0], min(len(w), 8)) if w.shape[1] == 1 else w[:MAX_ROWS, :MAX_COLS]
+            out[f"filters/{layer.name}"] = tile(grid)
         after = arch.layers[i + 1] if i + 1 < len(arch.layers) else None
         name = after.name if isinstance(after, Act) else layer.name
         maps = outputs[name][0]                                          # [K,H,W]
         cols = min(len(maps), 8)
         out[f"maps/{name}"] = tile(_rows(maps[:MAX_ROWS * 8], cols))
     return out
+
+
+def colour_patches(w: np.ndarray, cols: int) -> np.ndarray:
+    """Filters on RGB input [K,3,F,F] → one picture: each filter an F×F colour patch, pixel
+    (R, G, B) = 128 + 127·(w_R, w_G, w_B)/limit (limit: the layer's largest |weight|), in rows
+    of `cols` with 1-pixel gaps, enlarged as tile() does."""
+    k, _, f, _ = w.shape
+    limit = float(np.abs(w).max()) or 1.0
+    rows = -(-k // cols)
+    canvas = np.zeros((rows * (f + 1) + 1, cols * (f + 1) + 1, 3), np.uint8)
+    rgb = np.clip(np.rint(128 + 127 * np.asarray(w, np.float64) / limit), 0, 255).astype(np.uint8)
+    for j in range(k):
+        r, c = divmod(j, cols)
+        canvas[1 + r * (f + 1):1 + r * (f + 1) + f, 1 + c * (f + 1):1 + c * (f + 1) + f] = rgb[j].transpose(1, 2, 0)
+    return enlarge(canvas, max(1, min(16, TARGET_WIDTH // canvas.shape[1])))
 
 
 def _rows(maps: np.ndarray, cols: int) -> np.ndarray:

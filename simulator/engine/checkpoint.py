@@ -2,8 +2,10 @@
 
 The config holds the network's canonical spec ("arch"), so a checkpoint loads back into the
 network it trained; one written before specs existed has none and is LeNet-5 with its
-activation and pool. Members: "meta" (JSON bytes), "param/NAME" and "velocity/NAME" for every
-parameter of that network (Arch.param_shapes).
+activation and pool. meta "data" is the format of the data it was trained on (dataformat.py:
+channels, height, width, class names, normalisation); one written before formats existed has
+none and is MNIST's (1×28×28, the digits). Members: "meta" (JSON bytes), "param/NAME" and
+"velocity/NAME" for every parameter of that network (Arch.param_shapes).
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import numpy as np
 from ..errors import UserError
 from .config import SCHEDULES, TrainConfig
 from .arch import ACTIVATIONS, POOLS, ArchError
+from .dataformat import MNIST, DataFormat, FormatError
 
 FORMAT_VERSION = 1
 
@@ -49,6 +52,7 @@ def atomic_write(path: Path, write) -> None:
 def save_checkpoint(path: Path, state: dict) -> None:
     meta = {k: state[k] for k in ("config", "step_count", "epoch", "batch_in_epoch")}
     meta["format"] = FORMAT_VERSION
+    meta["data"] = state.get("format", MNIST).as_dict()
     arrays = {f"param/{k}": v for k, v in state["params"].items()}
     arrays.update({f"velocity/{k}": v for k, v in state["velocity"].items()})
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
@@ -72,22 +76,28 @@ MAX_ABS_WEIGHT = 1e4
 def load_checkpoint(path: Path) -> dict:
     """Read and validate a checkpoint; any problem is a CheckpointError naming the file.
 
-    Returns {"config": dict of every TrainConfig field ("arch" the canonical spec), "params"/"velocity":
-    {name: float32 C array of the arch's param_shapes[name]}, "step_count", "epoch", "batch_in_epoch":
-    ints ≥ 0}."""
+    Returns {"config": dict of every TrainConfig field ("arch" the canonical spec), "format": the
+    DataFormat it was trained on, "params"/"velocity": {name: float32 C array of the arch's
+    param_shapes[name]}, "step_count", "epoch", "batch_in_epoch": ints ≥ 0}."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: checkpoint not found")
-    meta, config, shapes, params, velocity = _read(path)
+    meta, config, fmt, shapes, params, velocity = _read(path)
     for name, shape in shapes.items():
         for kind, arrays in (("parameter", params), ("momentum", velocity)):
             arrays[name] = _check_array(path, kind, name, arrays[name], shape)
-    return {"config": config, "params": params, "velocity": velocity, **{k: meta[k] for k in COUNTERS}}
+    return {"config": config, "format": fmt, "params": params, "velocity": velocity,
+            **{k: meta[k] for k in COUNTERS}}
+
+
+def network_of(state: dict):
+    """The Arch a loaded checkpoint's network is (its config's spec on its data's format)."""
+    return TrainConfig(**state["config"]).network(state["format"])
 
 
 def _read(path: Path):
-    """The raw members: meta (parsed JSON), the checked config, the network's parameter
-    shapes, and its parameters and momenta (arrays as stored)."""
+    """The raw members: meta (parsed JSON), the checked config, the data format, the network's
+    parameter shapes, and its parameters and momenta (arrays as stored)."""
     try:
         with open(path, "rb") as f:
             magic = f.read(6)
@@ -106,8 +116,8 @@ def _read(path: Path):
             if raw.dtype != np.uint8 or raw.ndim != 1:
                 raise CheckpointError(f"{path}: meta is a {raw.dtype} array of shape {raw.shape}, expected JSON bytes")
             meta = json.loads(raw.tobytes().decode("utf-8"))
-            config = _check_meta(path, meta)
-            shapes = TrainConfig(**config).network().param_shapes
+            config, fmt = _check_meta(path, meta)
+            shapes = TrainConfig(**config).network(fmt).param_shapes
             expected = {"meta"} | {f"{kind}/{n}" for kind in ("param", "velocity") for n in shapes}
             missing, extra = sorted(expected - set(z.files)), sorted(set(z.files) - expected)
             if missing:
@@ -125,16 +135,17 @@ def _read(path: Path):
     except Exception as e:      # zip, npy header, JSON, UTF-8, CRC, zlib …: a damaged file, whatever the layer
         raise CheckpointError(f"{path}: corrupt or truncated checkpoint "
                               f"({e.__class__.__name__}: {_one_line(e)})") from None
-    return meta, config, shapes, params, velocity
+    return meta, config, fmt, shapes, params, velocity
 
 
-def _check_meta(path: Path, meta) -> dict:
-    """meta must be {"format": 1, "config": {...}, "step_count"/"epoch"/"batch_in_epoch": int ≥ 0}."""
+def _check_meta(path: Path, meta) -> tuple[dict, DataFormat]:
+    """meta must be {"format": 1, "config": {...}, "step_count"/"epoch"/"batch_in_epoch": int ≥ 0,
+    and optionally "data": a data format}. Returns (the complete config, the format)."""
     if not isinstance(meta, dict):
         raise CheckpointError(f"{path}: meta is a JSON {_json_type(meta)}, expected an object")
     if meta.get("format") != FORMAT_VERSION or isinstance(meta.get("format"), bool):
         raise CheckpointError(f"{path}: unsupported checkpoint format {_short(meta.get('format'))}")
-    unknown = sorted(set(meta) - {"format", "config", *COUNTERS})
+    unknown = sorted(set(meta) - {"format", "config", "data", *COUNTERS})
     if unknown:
         raise CheckpointError(f"{path}: unexpected field {_short(unknown[0])} in meta")
     for key in COUNTERS:
@@ -153,13 +164,18 @@ def _check_meta(path: Path, meta) -> dict:
         if problem:
             raise CheckpointError(f"{path}: config {key} is {_short(value)}, expected {problem}")
     try:
+        fmt = DataFormat.from_dict(meta["data"]) if "data" in meta else MNIST
+    except FormatError as e:
+        raise CheckpointError(f"{path}: bad data format in the checkpoint ({_one_line(e)})") from None
+    try:
         complete = TrainConfig(**config)          # a setting left out takes its default (no arch: LeNet-5)
+        complete.network(fmt)
     except ArchError as e:
         raise CheckpointError(f"{path}: the checkpoint's network does not work: "
                               f"{_one_line(e).removeprefix('--arch: ')}") from None
     except (TypeError, ValueError) as e:
         raise CheckpointError(f"{path}: bad settings in checkpoint ({_one_line(e)})") from None
-    return complete.as_dict()
+    return complete.as_dict(), fmt
 
 
 def _bad_setting(key: str, value, kind: type) -> str | None:

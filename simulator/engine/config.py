@@ -15,17 +15,20 @@ Why these defaults (the figures are in README "Measured results"):
   ~99.0-99.1% here whatever the batch and rate, with it 99.3%;
 - momentum 0.9 and weight decay 5e-4, the usual SGD companions.
 
-The network is `arch`, a spec (arch.py; LeNet-5 by default). `activation` and `pool`, when
-set (the --activation/--pool flags, the lessons, old checkpoints), switch every activation or
-pooling layer of it (Arch.with_kinds); they are folded into `arch` when the config is made,
-so `arch` is always the canonical spec of the network that trains.
+The network is `arch`, a spec (arch.py; LeNet-5 for MNIST by default). `activation` and `pool`,
+when set (the --activation/--pool flags, the lessons, old checkpoints), switch every activation
+or pooling layer of it (Arch.with_kinds); they are folded into `arch` when the config is made,
+so `arch` is always the canonical spec of the network that trains. The spec holds no input
+shape: `network(fmt)` builds it for the data's format (dataformat.py; MNIST's by default) and
+checks every shape then.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
 
-from .arch import LENET5_SPEC, build
+from .arch import LENET5_SPEC, build, canonical
+from .dataformat import MNIST, DataFormat
 
 SCHEDULES = ("cosine", "linear", "constant", "exp")
 EXP_DECAY = 0.7      # "exp": the learning rate is multiplied by this every epoch after the warm-up
@@ -50,15 +53,16 @@ class TrainConfig:
     def __post_init__(self):
         if not isinstance(self.arch, str):
             raise ValueError(f"arch must be a spec string, got {type(self.arch).__name__}")
-        object.__setattr__(self, "arch", self.network().spec)
+        object.__setattr__(self, "arch", canonical(self.arch, self.activation, self.pool))
 
-    def network(self):
-        """The checked arch.Arch: `arch` with the activation/pool overrides applied."""
-        return build(self.arch).with_kinds(self.activation, self.pool)
+    def network(self, fmt: DataFormat = MNIST):
+        """The checked arch.Arch for data of format `fmt`: `arch` with the activation/pool
+        overrides applied, its input fmt's C×H×W; ArchError if it does not fit."""
+        return build(self.arch, fmt.input_shape, fmt.n_classes)
 
-    def model_config(self):
+    def model_config(self, fmt: DataFormat = MNIST):
         from .model import NetConfig
-        return NetConfig(arch=self.network(), seed=self.seed)
+        return NetConfig(arch=self.network(fmt), seed=self.seed)
 
     def as_dict(self) -> dict:
         return asdict(self)

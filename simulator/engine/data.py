@@ -1,8 +1,14 @@
-"""MNIST-style datasets: IDX reading (gzip or plain), folder resolution, normalisation.
+"""Datasets: MNIST-style IDX folders, folders of images (imagefolder.py), the generated colour
+set `shapes` (shapes.py); normalisation.
+
+    load_dataset(None)        the bundled MNIST (assets/mnist)
+    load_dataset("shapes")    the generated colour shapes (written into the user cache on first use)
+    load_dataset(DIR)         DIR's four IDX files if it has them, else DIR's images in class folders
 
 An IDX file is a big-endian header — two zero bytes, a type byte (0x08 = uint8), the number
 of dimensions — then one uint32 per dimension, then the data. Anything else is reported as a
-DataError naming the file and what is wrong.
+DataError naming the file and what is wrong. An IDX folder is 1×28×28 in 10 classes (the
+digits) and keeps MNIST's normalisation numbers, whatever it holds (Fashion-MNIST too).
 """
 from __future__ import annotations
 
@@ -15,8 +21,10 @@ import numpy as np
 
 from .. import paths
 from ..errors import UserError
+from .dataformat import MNIST, MNIST_MEAN, MNIST_STD, DataFormat
 
 BUNDLED_DIR = paths.MNIST_DIR
+SHAPES = "shapes"           # --data shapes: the generated colour set (a name, not a folder)
 FILES = {
     "train_images": "train-images-idx3-ubyte",
     "train_labels": "train-labels-idx1-ubyte",
@@ -24,7 +32,7 @@ FILES = {
     "test_labels": "t10k-labels-idx1-ubyte",
 }
 # Mean and standard deviation of MNIST training pixels scaled to [0, 1].
-MEAN, STD = 0.1307, 0.3081
+MEAN, STD = MNIST_MEAN, MNIST_STD
 
 
 class DataError(UserError):
@@ -33,15 +41,18 @@ class DataError(UserError):
 
 @dataclass(frozen=True)
 class Dataset:
-    train_images: np.ndarray  # uint8 [60000, 28, 28]
-    train_labels: np.ndarray  # uint8 [60000]
-    test_images: np.ndarray   # uint8 [10000, 28, 28]
-    test_labels: np.ndarray   # uint8 [10000]
+    """Images as uint8 [N, H, W] (grey) or [N, H, W, 3] (colour, as Pillow gives them), labels
+    uint8 or int [N] in 0 … classes−1, and the format a network for it must have."""
+    train_images: np.ndarray  # MNIST: uint8 [60000, 28, 28]
+    train_labels: np.ndarray  # [60000]
+    test_images: np.ndarray   # MNIST: uint8 [10000, 28, 28]
+    test_labels: np.ndarray   # [10000]
     source: Path
+    format: DataFormat = MNIST
 
     def subset(self, n_train: int, n_test: int) -> "Dataset":
         return Dataset(self.train_images[:n_train], self.train_labels[:n_train],
-                       self.test_images[:n_test], self.test_labels[:n_test], self.source)
+                       self.test_images[:n_test], self.test_labels[:n_test], self.source, self.format)
 
 
 def read_idx(path: Path) -> np.ndarray:
@@ -83,9 +94,43 @@ def _find(folder: Path, stem: str) -> Path:
     raise DataError(f"{folder}: missing {stem}(.gz)")
 
 
-def load_dataset(folder: str | Path | None = None) -> Dataset:
-    """Load the four IDX files from `folder` (default: the bundled assets/mnist)."""
-    folder = Path(folder) if folder is not None else BUNDLED_DIR
+def is_idx_folder(folder: Path) -> bool:
+    """Does `folder` hold any of the four IDX files (then it is read as an IDX folder)?"""
+    return any((folder / stem).is_file() or (folder / f"{stem}.gz").is_file() for stem in FILES.values())
+
+
+def load_dataset(folder: str | Path | None = None, image_size: tuple[int, int] | None = None,
+                 log=None, progress: bool = False, accept=None) -> Dataset:
+    """The bundled MNIST (folder None), the generated shapes (folder "shapes", unless a folder of
+    that name exists here), an IDX folder, or a folder of images in class folders (imagefolder.py:
+    resized to image_size (H, W) if given; `log` gets its one-line notes, `progress` shows bars).
+    accept(format), if given, may refuse the data's format (raising a UserError, e.g. a network
+    that does not fit it) before anything is cached or reported."""
+    accept = accept or (lambda fmt: None)
+    if folder is None:
+        return _accepted(load_idx(BUNDLED_DIR), accept)
+    folder = Path(folder)
+    if str(folder) == SHAPES and not folder.exists():
+        from . import shapes
+        accept(shapes.FORMAT)                      # a network that cannot take them: before making them
+        folder = shapes.ensure(log=log, progress=progress)
+    if not folder.is_dir():
+        raise DataError(f"{folder}: data folder not found")
+    if is_idx_folder(folder):
+        if image_size is not None and tuple(image_size) != (28, 28):
+            raise DataError(f"{folder}: an IDX folder holds 28×28 images; --image-size does not apply to it")
+        return _accepted(load_idx(folder), accept)
+    from .imagefolder import load_image_folder
+    return load_image_folder(folder, image_size, log=log, progress=progress, accept=accept)
+
+
+def _accepted(dataset: Dataset, accept) -> Dataset:
+    accept(dataset.format)
+    return dataset
+
+
+def load_idx(folder: Path) -> Dataset:
+    """Load the four IDX files from `folder`."""
     if not folder.is_dir():
         raise DataError(f"{folder}: data folder not found")
     arrays = {key: read_idx(_find(folder, stem)) for key, stem in FILES.items()}
@@ -105,10 +150,21 @@ def load_dataset(folder: str | Path | None = None) -> Dataset:
     return Dataset(**arrays, source=folder)
 
 
-def normalise(images: np.ndarray, dtype=np.float32) -> np.ndarray:
-    """uint8 [N,28,28] → float [N,1,28,28], (x/255 − MEAN)/STD."""
-    x = images.astype(dtype)[:, None, :, :]
-    x *= dtype(1.0 / (255.0 * STD))
-    x -= dtype(MEAN / STD)
+def normalise(images: np.ndarray, dtype=np.float32, fmt: DataFormat = MNIST) -> np.ndarray:
+    """uint8 [N,H,W] (grey) or [N,H,W,C] (colour) → float [N,C,H,W], channel c: (x/255 − mean_c)/std_c
+    with fmt's numbers (MNIST's by default)."""
+    images = np.asarray(images)
+    x = images[:, None, :, :] if images.ndim == 3 else images.transpose(0, 3, 1, 2)
+    if x.shape[1] != len(fmt.mean):
+        raise ValueError(f"normalise: images have {x.shape[1]} channels, the format {len(fmt.mean)}")
+    x = np.ascontiguousarray(x, dtype=dtype)
+    for c, (mean, std) in enumerate(zip(fmt.mean, fmt.std)):
+        plane = x[:, c]
+        plane *= dtype(1.0 / (255.0 * std))
+        plane -= dtype(mean / std)
     return x
 
+
+def background(fmt: DataFormat = MNIST, dtype=np.float32) -> np.ndarray:
+    """A black pixel (0 in every channel) after normalisation: [C]."""
+    return np.array([-m / s for m, s in zip(fmt.mean, fmt.std)], dtype)

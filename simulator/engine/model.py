@@ -1,6 +1,6 @@
 """The network an Arch describes (arch.py), built from the ops in ops.py; LeNet-5 by default.
 
-    input[N,1,28,28] → the arch's layers in order → logits[N,10]
+    input[N,C,H,W] (the arch's input shape) → the arch's layers in order → logits[N,classes]
     conv: ops.conv2d_forward (any kernel, stride, padding)   act: relu / sigmoid / tanh
     pool: max or avg, any size and stride                     flat: [N,C,H,W] → [N,C·H·W]
     fc:   ops.dense_forward, weights [D,M]
@@ -16,13 +16,30 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import batched, ops
-from .arch import LENET5, Act, Arch, Conv, Dense, Flatten, Pool
+from .arch import LENET5, Act, Arch, Conv, Dense, Flatten, Pool, by_kind, weighted
 from .kernels import precompile
 
 ACT_FORWARD = {"relu": ops.relu_forward, "sigmoid": ops.sigmoid_forward, "tanh": ops.tanh_forward}
 ACT_BACKWARD = {"relu": ops.relu_backward, "sigmoid": ops.sigmoid_backward, "tanh": ops.tanh_backward}
 POOL_FORWARD = {"max": ops.maxpool2d_forward, "avg": ops.avgpool2d_forward}
 POOL_BACKWARD = {"max": ops.maxpool2d_backward, "avg": ops.avgpool2d_backward}
+
+# One layer's op, by kind: forward(layer, h, w, b) → (out, cache or None);
+# backward(layer, dy, cache, x_shape) → (dx, dw or None, db or None)
+FORWARD = {
+    Conv: lambda layer, h, w, b: ops.conv2d_forward(h, w, b, layer.stride, layer.padding),
+    Act: lambda layer, h, w, b: ACT_FORWARD[layer.kind](h),
+    Pool: lambda layer, h, w, b: POOL_FORWARD[layer.kind](h, layer.size, layer.stride),
+    Flatten: lambda layer, h, w, b: (h.reshape(h.shape[0], -1), None),
+    Dense: lambda layer, h, w, b: ops.dense_forward(h, w, b),
+}
+BACKWARD = {
+    Conv: lambda layer, dy, cache, x_shape: ops.conv2d_backward(dy, cache),
+    Act: lambda layer, dy, cache, x_shape: (ACT_BACKWARD[layer.kind](dy, cache), None, None),
+    Pool: lambda layer, dy, cache, x_shape: (POOL_BACKWARD[layer.kind](dy, cache), None, None),
+    Flatten: lambda layer, dy, cache, x_shape: (dy.reshape(x_shape), None, None),
+    Dense: lambda layer, dy, cache, x_shape: ops.dense_backward(dy, cache),
+}
 
 
 @dataclass(frozen=True)
@@ -56,7 +73,8 @@ class Forward:
 
 
 def cache_key(arch: Arch, layer) -> str:
-    return arch.param_prefix(layer) if isinstance(layer, Dense) else layer.name
+    """Where Forward.caches keeps a layer's cache: its parameter stem (the logits layer's is fcN)."""
+    return arch.param_prefix(layer)
 
 
 LOGITS_SCALE = 0.3     # fresh logits weights, times this (see init_params)
@@ -78,16 +96,14 @@ def init_params(config: NetConfig, dtype=np.float32) -> dict[str, np.ndarray]:
     bias_rng = np.random.default_rng((config.seed, 1))
     arch, params = config.arch, {}
     layers = arch.layers
+    fans = {Conv: lambda s: (s[1] * s[2] * s[3], s[0] * s[2] * s[3]),      # conv: [K, C, FH, FW]
+            Dense: lambda s: s}                                            # dense: [D, M]
     for i, layer in enumerate(layers):
-        if not isinstance(layer, (Conv, Dense)):
+        if not weighted(layer):
             continue
         key = arch.param_prefix(layer)
         shape = arch.param_shapes[f"{key}_w"]
-        if len(shape) == 4:          # conv: [K, C, FH, FW]
-            fan_in = shape[1] * shape[2] * shape[3]
-            fan_out = shape[0] * shape[2] * shape[3]
-        else:                        # dense: [D, M]
-            fan_in, fan_out = shape
+        fan_in, fan_out = by_kind(fans, layer)(shape)
         relu_next = i + 1 < len(layers) and isinstance(layers[i + 1], Act) and layers[i + 1].kind == "relu"
         if relu_next:
             w = rng.normal(0.0, np.sqrt(2.0 / fan_in), shape)
@@ -116,7 +132,7 @@ class Network:
         return self.config.arch
 
     def forward(self, x: np.ndarray) -> Forward:
-        """x[N,1,28,28] normalised images → Forward with outputs['logits'][N,10].
+        """x[N,C,H,W] normalised images (the arch's input shape) → Forward with outputs['logits'][N,classes].
 
         Computed by batched.forward (whole network per thread slice, cache-sized chunks);
         forward_ops is the same, op by op, as the lecture tells it."""
@@ -129,37 +145,23 @@ class Network:
         h = x
         for layer in arch.layers:
             key = cache_key(arch, layer)
-            if isinstance(layer, Conv):
-                h, cache[key] = ops.conv2d_forward(h, p[f"{key}_w"], p[f"{key}_b"], layer.stride, layer.padding)
-            elif isinstance(layer, Act):
-                h, cache[key] = ACT_FORWARD[layer.kind](h)
-            elif isinstance(layer, Pool):
-                h, cache[key] = POOL_FORWARD[layer.kind](h, layer.size, layer.stride)
-            elif isinstance(layer, Flatten):
-                h = h.reshape(x.shape[0], -1)
-            else:
-                h, cache[key] = ops.dense_forward(h, p[f"{key}_w"], p[f"{key}_b"])
+            h, c = by_kind(FORWARD, layer)(layer, h, p.get(f"{key}_w"), p.get(f"{key}_b"))
+            if c is not None:
+                cache[key] = c
             out[layer.name] = h
         return Forward(out, cache)
 
     def backward(self, dlogits: np.ndarray, fwd: Forward) -> tuple[dict, dict]:
-        """dL/dlogits[N,10] → (parameter gradients by name, gradient of every named tensor)."""
+        """dL/dlogits[N,classes] → (parameter gradients by name, gradient of every named tensor)."""
         arch, c = self.arch, fwd.caches
         g, d = {}, {"logits": dlogits}
         names = arch.tensor_names
         for i in range(len(arch.layers) - 1, -1, -1):
             layer, below = arch.layers[i], names[i]
-            dy, key = d[layer.name], cache_key(arch, layer)
-            if isinstance(layer, Conv):
-                d[below], g[f"{key}_w"], g[f"{key}_b"] = ops.conv2d_backward(dy, c[key])
-            elif isinstance(layer, Act):
-                d[below] = ACT_BACKWARD[layer.kind](dy, c[key])
-            elif isinstance(layer, Pool):
-                d[below] = POOL_BACKWARD[layer.kind](dy, c[key])
-            elif isinstance(layer, Flatten):
-                d[below] = dy.reshape(fwd.outputs[below].shape)
-            else:
-                d[below], g[f"{key}_w"], g[f"{key}_b"] = ops.dense_backward(dy, c[key])
+            key = cache_key(arch, layer)
+            d[below], dw, db = by_kind(BACKWARD, layer)(layer, d[layer.name], c.get(key), fwd.outputs[below].shape)
+            if weighted(layer):
+                g[f"{key}_w"], g[f"{key}_b"] = dw, db
         return g, d
 
     def loss_and_grads(self, x: np.ndarray, labels: np.ndarray, input_grad: bool = False):
@@ -173,7 +175,7 @@ class Network:
         return loss, grads, Forward(outputs, caches), dacts
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """Softmax probabilities [N,10]."""
+        """Softmax probabilities [N,classes]."""
         return softmax(self.forward(x).outputs["logits"])
 
 

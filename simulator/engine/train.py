@@ -20,7 +20,9 @@ from tqdm import tqdm
 
 from ..errors import UserError
 from .checkpoint import atomic_write, load_checkpoint, save_checkpoint
-from .data import load_dataset
+from .arch import ArchError
+from .data import Dataset, load_dataset
+from .dataformat import DataFormat
 from .trainer import TrainConfig, Trainer
 
 METRIC_FIELDS = ("step", "epoch", "loss", "train_acc", "test_acc", "images_per_sec")
@@ -30,12 +32,14 @@ LOG_EVERY = 50  # steps between metrics rows inside an epoch
 @dataclass
 class RunOptions:
     out_dir: Path
-    data_dir: Path | None = None
+    data_dir: Path | None = None            # None: the bundled MNIST; "shapes"; an IDX or image folder
+    image_size: tuple[int, int] | None = None   # (H, W) an image folder is resized to (default: its most common)
     resume: Path | None = None
     tensorboard_dir: Path | None = None
     subset: tuple[int, int] | None = None   # (train, test) sizes, for quick runs and tests
     quiet: bool = False
     curves: Callable[[Path, list[dict]], None] | None = None   # writes curves.png (the cli gives render's)
+    data: Dataset | None = None             # already loaded (the command line reads it first): data_dir is its name
 
 
 @dataclass
@@ -68,6 +72,20 @@ class MetricsLog:
         atomic_write(self.path, lambda f: f.write(buf.getvalue().encode()))
 
 
+def network_fits(config: TrainConfig, fmt: DataFormat, source) -> None:
+    """config's network must build on data of format fmt: else one line with the formula or
+    both class counts (ArchError; for the default LeNet-5 said as such, not as an --arch)."""
+    try:
+        config.network(fmt)
+    except ArchError as e:
+        from .arch import lenet5_spec
+        if config.arch != lenet5_spec((fmt.height, fmt.width), fmt.n_classes):
+            raise
+        name = source if source is not None else "the bundled MNIST"
+        raise ArchError(f"{name}: LeNet-5 (the default network) does not fit its {fmt.describe()}: "
+                        f"{str(e).removeprefix('--arch: ')}") from None
+
+
 def open_tensorboard(log_dir: Path | None):
     if log_dir is None:
         return None
@@ -77,12 +95,17 @@ def open_tensorboard(log_dir: Path | None):
 
 def run(config: TrainConfig, opts: RunOptions) -> RunResult:
     log = (lambda msg: None) if opts.quiet else (lambda msg: print(msg, file=sys.stderr))
-    data = load_dataset(opts.data_dir)
+    data = opts.data if opts.data is not None else load_dataset(opts.data_dir, opts.image_size, log,
+                                                                 progress=not opts.quiet)
     if opts.subset:
         data = data.subset(*opts.subset)
+    state = load_checkpoint(opts.resume) if opts.resume else None
+    if state is not None and not state["format"].same_network(data.format):
+        raise UserError(f"{opts.resume}: cannot resume this run from it: it was trained on "
+                        f"{state['format'].mismatch(data.format)} (this data)")
+    network_fits(config, data.format, opts.data_dir)
     trainer = Trainer(config, data)
-    if opts.resume:
-        state = load_checkpoint(opts.resume)
+    if state is not None:
         if state["config"]["arch"] != config.arch:
             raise UserError(f"{opts.resume}: cannot resume this run from it: it trained the network "
                             f"{state['config']['arch']}, this run is {config.arch} (resume with --arch "
@@ -102,16 +125,16 @@ def run(config: TrainConfig, opts: RunOptions) -> RunResult:
         if opts.curves is not None:
             opts.curves(opts.out_dir / "curves.png", metrics.rows)
 
-    arch = config.network()
-    log(f"network: {arch.spec} ({arch.param_count:,} parameters)")
+    arch = config.network(data.format)
+    log(f"network: {arch.spec} ({arch.param_count:,} parameters) on {data.format.describe()}")
     log("preparing the engine (the first run compiles the Numba kernels; later runs load them from cache)...")
     t0 = time.perf_counter()
     trainer.warm_up()
     log(f"engine ready in {time.perf_counter() - t0:.1f} s")
     if board:           # the graph, and filters and feature maps of test digit 0 (board.py)
         from .board import add_pictures, add_start
-        arch, digit = trainer.config.network(), data.test_images[0]
-        add_start(board, arch, trainer.model, digit, trainer.step_count, log)
+        digit = data.test_images[0]
+        add_start(board, arch, trainer.model, digit, trainer.step_count, log, data.format)
 
     started = time.perf_counter()
     test_acc = None
@@ -155,7 +178,7 @@ def run(config: TrainConfig, opts: RunOptions) -> RunResult:
             if board:
                 board.add_scalar("test/accuracy", test_acc, trainer.step_count)
                 board.add_scalar("test/loss", test_loss, trainer.step_count)
-                add_pictures(board, arch, trainer.model, digit, trainer.step_count)
+                add_pictures(board, arch, trainer.model, digit, trainer.step_count, data.format)
             save_checkpoint(checkpoint_path, trainer.state())
             finish_files()
             log(f"epoch {trainer.epoch}: test accuracy {test_acc:.2%}, test loss {test_loss:.4f}, "

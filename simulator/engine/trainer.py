@@ -1,4 +1,6 @@
-"""Trainer: the config's network (LeNet-5 by default) + SGD + MNIST stepped one batch at a time.
+"""Trainer: the config's network (LeNet-5 by default) + SGD + a dataset (MNIST by default),
+stepped one batch at a time. The network takes the data's format (its channels, size and
+classes: data.format) and the images are normalised with its numbers.
 
 Both the headless run (train.py) and the app's worker thread drive this object. The batch
 order of epoch e is the permutation drawn from seed (seed, e), and the random shifts of its
@@ -14,19 +16,22 @@ import numpy as np
 
 from . import ops
 from .config import SCHEDULES, TrainConfig, scheduled_lr  # noqa: F401  (re-exported: the engine's API)
-from .data import MEAN, STD, Dataset, normalise
+from .data import MEAN, STD, Dataset, background, normalise
+from .dataformat import MNIST
 from .model import Network
 from .optim import SGD
 
-BACKGROUND = (0.0 - MEAN) / STD     # a blank pixel after normalisation
+BACKGROUND = (0.0 - MEAN) / STD     # a blank MNIST pixel after normalisation
 
 
-def random_shift(x: np.ndarray, max_shift: int, rng: np.random.Generator) -> np.ndarray:
+def random_shift(x: np.ndarray, max_shift: int, rng: np.random.Generator, fill=BACKGROUND) -> np.ndarray:
     """x[N,C,H,W] → a copy with each image moved by (dy, dx), each drawn uniformly from
-    −max_shift..max_shift; the strip uncovered at the border is blank background."""
+    −max_shift..max_shift; the strip uncovered at the border is `fill` (a number, or one per
+    channel: a black pixel after normalisation)."""
     n, c, h, w = x.shape
     s = max_shift
-    padded = np.full((n, c, h + 2 * s, w + 2 * s), BACKGROUND, x.dtype)
+    padded = np.empty((n, c, h + 2 * s, w + 2 * s), x.dtype)
+    padded[...] = np.asarray(fill, x.dtype).reshape(-1, 1, 1)
     padded[:, :, s:s + h, s:s + w] = x
     dy, dx = rng.integers(0, 2 * s + 1, (2, n))
     rows = (dy[:, None] + np.arange(h))[:, None, :, None]
@@ -48,10 +53,12 @@ class Trainer:
     def __init__(self, config: TrainConfig, data: Dataset):
         self.config = config
         self.data = data
-        self.train_x = normalise(data.train_images)
+        self.format = data.format
+        self.train_x = normalise(data.train_images, fmt=self.format)
         self.train_y = data.train_labels.astype(np.int64)
-        self.test_x = normalise(data.test_images)
+        self.test_x = normalise(data.test_images, fmt=self.format)
         self.test_y = data.test_labels.astype(np.int64)
+        self.fill = background(self.format)
         self.reset()
 
     # --- state -----------------------------------------------------------------------
@@ -59,7 +66,7 @@ class Trainer:
         """Fresh weights (seeded), zero momentum, back to epoch 0 step 0."""
         if seed is not None:
             self.config = TrainConfig(**{**self.config.as_dict(), "seed": seed})
-        self.model = Network(self.config.model_config())
+        self.model = Network(self.config.model_config(self.format))
         self.optimizer = SGD(self.model.params, self.config.lr, self.config.momentum,
                              self.config.weight_decay)
         self.step_count = 0
@@ -104,7 +111,7 @@ class Trainer:
         x, y = self.train_x[idx], self.train_y[idx]
         if self.config.shift:
             rng = np.random.default_rng((self.config.seed, self.epoch, self.batch_in_epoch, 1))
-            x = random_shift(x, self.config.shift, rng)
+            x = random_shift(x, self.config.shift, rng, self.fill)
         loss, grads, fwd, dacts = self.model.loss_and_grads(x, y)
         correct = int((fwd.outputs["logits"].argmax(axis=1) == y).sum())
         if math.isfinite(loss):
@@ -137,6 +144,7 @@ class Trainer:
         """Everything a checkpoint needs to continue exactly where this trainer is."""
         return {
             "config": self.config.as_dict(),
+            "format": self.format,
             "params": {k: v.copy() for k, v in self.model.params.items()},
             "velocity": {k: v.copy() for k, v in self.optimizer.velocity.items()},
             "step_count": self.step_count,
@@ -146,10 +154,14 @@ class Trainer:
 
     def load_state(self, state: dict, keep_config: bool = False) -> None:
         """Restore weights, momentum and position. keep_config keeps this trainer's settings
-        (lr, epochs, …) but the network (its spec) must be the checkpoint's."""
+        (lr, epochs, …) but the network (its spec) must be the checkpoint's, and so must the data's
+        format (input shape and classes; a state without one is MNIST's)."""
         saved = TrainConfig(**state["config"])
         if saved.arch != self.config.arch and keep_config:
             raise ValueError(f"checkpoint is the network {saved.arch}, this run is {self.config.arch}")
+        fmt = state.get("format", MNIST)
+        if not fmt.same_network(self.format):
+            raise ValueError(f"it was trained on {fmt.mismatch(self.format)} (this data)")
         if not keep_config:
             self.config = saved
         self.reset()

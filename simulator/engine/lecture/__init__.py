@@ -16,7 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..arch import LENET5, Act, Arch, Conv, Dense, Flatten, Pool
+from ..arch import LENET5, Act, Arch, Conv, Dense, Flatten, Pool, by_kind
 from .backward import act_back_step, dense_wgrad_step, dense_xgrad_step, logits_step, pool_back_step, \
     unflatten_step, update_steps
 from .conv import conv_steps
@@ -30,17 +30,10 @@ from .trace import LECTURE_LR, LectureTrace, record_trace  # noqa: F401
 def stages(arch: Arch) -> tuple[tuple[str, str], ...]:
     """The network's stages, left to right, as the pipeline strip names them: (the Step.layer
     that lights it, its label). A dense layer is named by its parameters (the logits are fc3)."""
-    out = [("input", "input")]
-    for layer in arch.layers:
-        if isinstance(layer, Act):
-            out.append((layer.name, layer.kind))
-        elif isinstance(layer, Pool):
-            out.append((layer.name, f"{layer.kind}pool"))
-        elif isinstance(layer, Flatten):
-            out.append(("flat", "flatten"))
-        else:
-            key = arch.param_prefix(layer)
-            out.append((key, key))
+    label = {Conv: lambda layer: arch.param_prefix(layer), Act: lambda layer: layer.kind,
+             Pool: lambda layer: f"{layer.kind}pool", Flatten: lambda layer: "flatten",
+             Dense: lambda layer: arch.param_prefix(layer)}
+    out = [("input", "input")] + [(arch.param_prefix(layer), by_kind(label, layer)(layer)) for layer in arch.layers]
     return tuple(out) + (("softmax", "softmax"), ("loss", "loss"), ("update", "update"))
 
 
@@ -74,6 +67,25 @@ def focus_maps(trace, focus: int | None) -> dict[str, int | None]:
     return out
 
 
+# The steps of one layer, by kind: forward(trace, layer, x_name, k) and backward(…), each a list
+_FORWARD = {
+    Conv: conv_steps,
+    Act: lambda trace, layer, x_name, k: [act_step(trace, layer, x_name, k)],
+    Pool: pool_steps,
+    Flatten: lambda trace, layer, x_name, k: [flatten_step(trace, x_name)],
+    Dense: lambda trace, layer, x_name, k: dense_steps(trace, layer, x_name),
+}
+_BACKWARD = {
+    Conv: lambda trace, layer, x_name, k: [conv_wgrad_step(trace, layer, x_name)]
+    + conv_dx_steps(trace, layer, x_name, k, detail=x_name != "input"),
+    Act: lambda trace, layer, x_name, k: [act_back_step(trace, layer, x_name, k)],
+    Pool: lambda trace, layer, x_name, k: [pool_back_step(trace, layer, x_name, k)],
+    Flatten: lambda trace, layer, x_name, k: [unflatten_step(trace, x_name)],
+    Dense: lambda trace, layer, x_name, k: [dense_wgrad_step(trace, layer, x_name),
+                                            dense_xgrad_step(trace, layer, x_name)],
+}
+
+
 def build_steps(trace: LectureTrace, focus: int | None = None) -> list[Step]:
     """The whole lecture for one trace. `focus` picks the map shown: in every conv layer its
     filter focus % filters (the number keys 0–9 set it), and the maps that follow it; None
@@ -83,32 +95,11 @@ def build_steps(trace: LectureTrace, focus: int | None = None) -> list[Step]:
     maps = focus_maps(trace, focus)
     steps = input_steps(trace)
     for layer, x_name in zip(arch.layers, names):
-        k = maps[layer.name]
-        if isinstance(layer, Conv):
-            steps += conv_steps(trace, layer, x_name, k)
-        elif isinstance(layer, Act):
-            steps.append(act_step(trace, layer, x_name, k))
-        elif isinstance(layer, Pool):
-            steps += pool_steps(trace, layer, x_name, k)
-        elif isinstance(layer, Flatten):
-            steps.append(flatten_step(trace, x_name))
-        else:
-            steps += dense_steps(trace, layer, x_name)
+        steps += by_kind(_FORWARD, layer)(trace, layer, x_name, maps[layer.name])
     steps += softmax_steps(trace)
     steps.append(logits_step(trace))
     for layer, x_name in reversed(tuple(zip(arch.layers, names))):
-        k = maps[layer.name]
-        if isinstance(layer, Dense):
-            steps += [dense_wgrad_step(trace, layer, x_name), dense_xgrad_step(trace, layer, x_name)]
-        elif isinstance(layer, Act):
-            steps.append(act_back_step(trace, layer, x_name, k))
-        elif isinstance(layer, Flatten):
-            steps.append(unflatten_step(trace, x_name))
-        elif isinstance(layer, Pool):
-            steps.append(pool_back_step(trace, layer, x_name, k))
-        else:
-            steps.append(conv_wgrad_step(trace, layer, x_name))
-            steps += conv_dx_steps(trace, layer, x_name, k, detail=x_name != "input")
+        steps += by_kind(_BACKWARD, layer)(trace, layer, x_name, maps[layer.name])
     steps += update_steps(trace)
     strip = stages(arch)
     return [replace(s, stages=strip) for s in steps]

@@ -14,7 +14,7 @@ import numpy as np
 
 from ... import numbers
 from ...numbers import exponent_label, grid_format, grid_text  # noqa: F401  (the grids' one format)
-from ..arch import Conv, Dense
+from ..arch import weighted
 
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -285,7 +285,7 @@ def scale_families(arch) -> tuple[tuple[str, ...], ...]:
     """LeNet-5: ('input',), ('conv1', 'act1', 'pool1'), ('conv2', 'act2', 'pool2', 'flat'), …"""
     families = [["input"]]
     for layer in arch.layers:
-        if isinstance(layer, (Conv, Dense)):
+        if weighted(layer):
             families.append([layer.name])
         else:
             families[-1].append(layer.name)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..arch import LENET5, Act, Arch, Conv, Dense, Flatten, Pool
+from ..arch import LENET5, Act, Arch, Conv, Dense, Flatten, Pool, by_kind
 from ..background import Background
 from ..data import Dataset, normalise
 from ..config import APP_CONFIG
@@ -42,6 +42,16 @@ class View:
         return tuple(name for name, _ in self.volumes)
 
 
+# How a shown volume is wired to the one below it, by the kind of layer that made it:
+# (kind of link, window size, stride, padding); a flatten is never shown
+_LINKS = {
+    Conv: lambda layer: ("conv", layer.kernel, layer.stride, layer.padding),
+    Act: lambda layer: ("pool", 1, 1, 0),            # an activation straight on the input: one to one
+    Pool: lambda layer: ("pool", layer.size, layer.stride, 0),
+    Dense: lambda layer: ("dense", 0, 0, 0),
+}
+
+
 def view(arch: Arch = LENET5) -> View:
     """The shown volumes of `arch`: the input, then each conv, pool and dense layer's output,
     or the activation's that follows it (same shape, the tensor the network passes on)."""
@@ -61,14 +71,7 @@ def view(arch: Arch = LENET5) -> View:
             kinds[layer.name] = made_by
             captions[layer.name] = _caption(arch, made_by, shape, merged=isinstance(made_by, Conv))
             continue
-        if isinstance(layer, Conv):
-            links[layer.name] = ("conv", layer.kernel, layer.stride, layer.padding)
-        elif isinstance(layer, Pool):
-            links[layer.name] = ("pool", layer.size, layer.stride, 0)
-        elif isinstance(layer, Dense):
-            links[layer.name] = ("dense", 0, 0, 0)
-        else:                                         # an activation straight on the input
-            links[layer.name] = ("pool", 1, 1, 0)
+        links[layer.name] = by_kind(_LINKS, layer)(layer)
         volumes.append((layer.name, shape3))
         kinds[layer.name] = layer
         captions[layer.name] = _caption(arch, layer, shape)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..arch import LENET5, Arch, Conv, Dense
+from ..arch import LENET5, Arch, weighted
 from .network import model_for
 
 
@@ -21,7 +21,7 @@ def weighted_layers(arch: Arch) -> list[tuple[str, str, str, str, str]]:
     LeNet-5: conv1 input→conv1, conv2 pool1→conv2, fc1 flat→fc1, fc2 act3→fc2, fc3 act4→logits."""
     out = []
     for i, layer in enumerate(arch.layers):
-        if isinstance(layer, (Conv, Dense)):
+        if weighted(layer):
             key = arch.param_prefix(layer)
             out.append((key, arch.tensor_names[i], layer.name, f"{key}_w", f"{key}_b"))
     return out

@@ -22,8 +22,8 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 COMMANDS = ("app", "train", "lecture", "lesson", "export")
 LESSONS = ("graph", "regression", "learning-rate", "activations", "pooling", "rgb", "network3d", "draw", "params",
-           "tensors")
-DATA_LESSONS = ("activations", "network3d", "draw", "params", "tensors")   # the lessons that read --data
+           "overfitting", "tensors")
+DATA_LESSONS = ("activations", "network3d", "draw", "params", "overfitting", "tensors")   # the lessons that read --data
 THEMES = ("dark", "light", "projector")   # the names of render.theme.THEMES (a test keeps them equal)
 TRAIN_DEFAULTS = TrainConfig()   # `train`'s defaults live in one place: TrainConfig's fields
 APP_DEFAULTS = APP_CONFIG        # the app's, beside them in config.py

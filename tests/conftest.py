@@ -34,4 +34,8 @@ def fast_lessons(tmp_path, monkeypatch):
     monkeypatch.setattr(activations, "DEFAULT_CONFIG", lessons_activations.ComparisonConfig(
         steps=3, batch_size=4, n_train=64, n_test=16, seeds=(0, 1)))
     monkeypatch.setattr(lessons_draw, "QUICK_STEPS", 2)
+    from simulator.engine.lessons import overfit as lessons_overfit
+    from simulator.render.lessons import overfit
+    monkeypatch.setattr(overfit, "SETTINGS", lessons_overfit.OverfitSettings(n_train=64, n_test=32, epochs=2,
+                                                                             batch_size=16))
     return tmp_path / "cache"

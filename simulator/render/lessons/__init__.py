@@ -59,6 +59,7 @@ LESSON_SCENES = {
     "network3d": ("LeNet-5 in 3D", _factory("network3d", "Network3DScene")),
     "draw": ("Draw a digit", _factory("draw", "DrawScene")),
     "params": ("Why convolutions: parameter count", _factory("params", "ParamsScene")),
+    "overfitting": ("Fewer parameters, less overfitting", _factory("overfit", "OverfitScene")),
     "tensors": ("Tensors and their rank", _factory("tensors", "TensorsScene")),
 }
 

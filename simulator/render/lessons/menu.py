@@ -8,8 +8,9 @@ from ...errors import UserError
 from .. import ui
 from . import LESSON_SCENES, LessonOptions, open_lesson
 
-KEYS = [pygame.K_1, pygame.K_2, pygame.K_3, pygame.K_4, pygame.K_5, pygame.K_6, pygame.K_7, pygame.K_8, pygame.K_9,
-        pygame.K_0]   # the tenth lesson is key 0
+# the key of each row: 1 … 9, then 0 for the tenth, then letters
+KEY_NAMES = "1234567890abcdefghijk"
+KEYS = [getattr(pygame, f"K_{k}") for k in KEY_NAMES]
 
 
 class LessonMenu(ui.Scene):
@@ -32,7 +33,7 @@ class LessonMenu(ui.Scene):
         self.top = sz.px(24) + tx.line(sz.heading, "bold") + tx.line(sz.body) + sz.px(16)
         bottom = h - sz.px(16) - tx.line(sz.body)
         row_h = max(tx.line(sz.body) + sz.px(8), min(2 * tx.line(sz.body), (bottom - self.top) // len(LESSON_SCENES)))
-        key_w = tx.width("0", sz.body, "bold") + sz.px(40)
+        key_w = max(tx.width(k, sz.body, "bold") for k in KEY_NAMES[:len(LESSON_SCENES)]) + sz.px(40)
         row_w = min(w - 2 * sz.px(24), key_w + max(tx.width(t, sz.body) for t, _ in LESSON_SCENES.values()) + sz.px(40))
         self.key_w = key_w
         self.rows = [(name, pygame.Rect((w - row_w) // 2, self.top + i * row_h, row_w, row_h - sz.px(6)))
@@ -75,7 +76,7 @@ class LessonMenu(ui.Scene):
                 pygame.draw.rect(surface, th.panel_border if hot else th.panel, rect, border_radius=8)
                 pygame.draw.rect(surface, th.panel_border, rect, 1, border_radius=8)
                 with ui.CHECK.scope(f"lesson row {i}", rect):
-                    tx.draw(surface, str((i + 1) % 10), (rect.x + sz.px(16), rect.centery), sz.body, th.accent, "bold",
+                    tx.draw(surface, KEY_NAMES[i], (rect.x + sz.px(16), rect.centery), sz.body, th.accent, "bold",
                             anchor="midleft")
                     tx.draw(surface, LESSON_SCENES[name][0], (rect.x + self.key_w, rect.centery), sz.body, th.text,
                             anchor="midleft")

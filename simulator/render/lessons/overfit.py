@@ -14,6 +14,7 @@ from ..ui.figures import Axes, header, hints, hints_height, nice_ticks, panel, p
 
 SETTINGS = overfit.OverfitSettings()
 HINTS = (("Z", "zoom"), ("Esc", "back"))
+HEADING = "Fewer parameters, less overfitting"
 SUBTITLE = ("The same {n:,} training images, {epochs} epochs, the same recipe, no augmentation: how well each "
             "network does on the images it trained on (train) and on {test:,} it never saw (test). The gap "
             "between the two is what it memorised.")
@@ -59,14 +60,20 @@ class OverfitScene(ui.Scene):
         surface.fill(th.background)
         s = SETTINGS
         subtitle = SUBTITLE.format(n=s.n_train, epochs=s.epochs, test=s.n_test)
-        top = header(surface, th, tx, sz, self.title, subtitle)
+        top = header(surface, th, tx, sz, HEADING, subtitle)
         bottom = self.size[1] - hints_height(tx, sz) - sz.px(8)
         m = sz.px(16)
         result = self.result()
-        verdict_h = 3 * tx.line(sz.body) + sz.px(16)
-        body = pygame.Rect(m, top, self.size[0] - 2 * m, bottom - top - verdict_h - sz.px(8))
+        width = self.size[0] - 2 * m
+        runs = self._verdict_runs(result)
+        pad = 2 * sz.px(8)
+        need = [ui.paragraph_height(tx, r, width - pad, sz.body) + pad for r in runs]
+        room = (bottom - top) * 0.35
+        which = next((i for i, h in enumerate(need) if h <= room), len(runs) - 1)   # say less when short
+        verdict_h = max(need[which], 2 * tx.line(sz.body) + pad)
+        body = pygame.Rect(m, top, width, bottom - top - verdict_h - sz.px(8))
         self.draw_curves(surface, body, sz, result)
-        self._verdict(surface, pygame.Rect(m, body.bottom + sz.px(8), body.w, verdict_h), result)
+        self._verdict(surface, pygame.Rect(m, body.bottom + sz.px(8), width, verdict_h), result, runs[which])
         hints(surface, th, tx, sz, HINTS)
         return None
 
@@ -77,8 +84,8 @@ class OverfitScene(ui.Scene):
         gap = sz.px(10)
         w = (rect.w - gap * (n - 1)) // n
         curves = result.curves if result is not None else ()
-        values = [v for c in curves for v in c.train_acc + c.test_acc]
-        lo = float(np.clip(10 * np.floor((min(values) if values else 0.8) * 10) / 10, 0.0, 0.9))
+        tests = [v for c in curves for v in c.test_acc]          # the axis starts under the lowest test accuracy
+        lo = float(np.clip(np.floor((min(tests) if tests else 0.8) * 20) / 20, 0.0, 0.9))
         for i, (name, spec) in enumerate(SETTINGS.networks):
             box = pygame.Rect(rect.x + i * (w + gap), rect.y, w, rect.h)
             curve = next((c for c in curves if c.name == name), None)
@@ -87,11 +94,14 @@ class OverfitScene(ui.Scene):
                           (f"{params:,} parameters · {spec}", f"{params:,} parameters"))
             legend_h = tx.line(sz.small) + sz.px(4)
             left = Axes.left(tx, sz, ("100%",))
-            plot = pygame.Rect(inner.x + left, inner.y + legend_h, inner.w - left - sz.px(8),
-                               inner.h - legend_h - Axes.below(tx, sz) - tx.line(sz.small))
+            top = inner.y + legend_h + tx.line(sz.small) // 2       # the top tick's label sits half above
+            plot = pygame.Rect(inner.x + left, top, inner.w - left - sz.px(8),
+                               inner.bottom - top - Axes.below(tx, sz) - tx.line(sz.small))
             axes = Axes(plot, (0, SETTINGS.epochs), (100 * lo, 100))
-            axes.frame(surface, th, tx, sz, nice_ticks(0, SETTINGS.epochs, 5), nice_ticks(100 * lo, 100, 4),
-                       "epoch", digits=(0, 0), yformat=lambda t: f"{ui.fmt(t, 0)}%")
+            yticks = nice_ticks(100 * lo, 100, 4)
+            digits = 0 if all(float(t).is_integer() for t in yticks) else 1
+            axes.frame(surface, th, tx, sz, [t for t in nice_ticks(0, SETTINGS.epochs, 5) if t > 0], yticks,
+                       "epoch", digits=(0, 0), yformat=lambda t: f"{ui.fmt(t, digits)}%")
             x = inner.x
             for label, colour in (("train", th.negative), ("test", th.good), ("gap", th.bad)):
                 pygame.draw.line(surface, colour, (x, inner.y + legend_h // 2), (x + sz.px(18), inner.y + legend_h // 2), 3)
@@ -101,10 +111,13 @@ class OverfitScene(ui.Scene):
                 continue
             epochs = np.arange(1, curve.epochs + 1)
             train, test = 100 * np.array(curve.train_acc), 100 * np.array(curve.test_acc)
+            clip = surface.get_clip()
+            surface.set_clip(plot)
             for e, a, b in zip(epochs, train, test):           # the gap after each epoch, a bar from test up to train
                 xa, ya = axes.px(e, a)
                 _, yb = axes.px(e, b)
                 pygame.draw.line(surface, th.bad, (xa, ya), (xa, yb), max(2, sz.px(3)))
+            surface.set_clip(clip)
             axes.line(surface, epochs, train, th.negative, max(2, sz.px(2)))
             axes.line(surface, epochs, test, th.good, max(2, sz.px(2)))
             last = (f"after epoch {curve.epochs}: train {ui.fmt_percent(curve.train_acc[-1])}, "
@@ -114,8 +127,24 @@ class OverfitScene(ui.Scene):
             if line:
                 tx.draw(surface, line, (inner.x, inner.bottom), sz.small, th.text, anchor="bottomleft")
 
-    def _verdict(self, surface, rect: pygame.Rect, result) -> None:
-        """What the numbers say (the engine's verdict), or the training's progress."""
+    def _verdict_runs(self, result) -> list:
+        """The verdict as coloured runs, longest wording first (the engine's verdict and gaps)."""
+        th = self.theme
+        if result is None or not result.done:
+            return [[]]
+        v = result.verdict()
+        parts = [f"{name}: gap {ui.fmt(100 * v['gaps'][name], 1)} points ({result.curve(name).params:,} parameters)"
+                 for name, _ in SETTINGS.networks]
+        gaps = ("; ".join(parts), th.accent)
+        if v["most"] is None:
+            return [[gaps, (": within a point of each other here, so no order is claimed.", th.text)]]
+        head = (f"The {v['most']} network memorises more: ", th.text)
+        why = (f". Averaged over the last 5 epochs. With fewer weights, each shared over the whole image, "
+               f"{v['least']} must learn strokes that also occur in new digits.", th.text)
+        return [[head, gaps, why], [head, gaps, (" (last 5 epochs).", th.text)]]
+
+    def _verdict(self, surface, rect: pygame.Rect, result, runs) -> None:
+        """What the numbers say, or the training's progress."""
         th, tx, sz = self.theme, self.text, self.sizes
         inner = panel(surface, rect, th, tx, sz)
         if result is None or not result.done:
@@ -124,17 +153,6 @@ class OverfitScene(ui.Scene):
             progress_bar(surface, th, tx, sz, bar, done / max(1, total),
                          f"training both networks ({label}); the result is cached for next time")
             return
-        v = result.verdict()
-        gaps = v["gaps"]
-        parts = [f"{name}: gap {ui.fmt(100 * gaps[name], 1)} points ({result.curve(name).params:,} parameters)"
-                 for name, _ in SETTINGS.networks]
-        if v["most"] is not None:
-            runs = [(f"The {v['most']} network memorises more: ", th.text), ("; ".join(parts), th.accent),
-                    (f". Averaged over the last 5 epochs. With fewer weights, each shared over the whole image, "
-                     f"{v['least']} must learn strokes that also occur in new digits.", th.text)]
-        else:
-            runs = [("; ".join(parts), th.accent), (": within a point of each other here, so no order is claimed.",
-                                                    th.text)]
         ui.paragraph(tx, surface, runs, inner, sz.body)
 
 

@@ -69,8 +69,8 @@ def closing_lines(counts, n_train: int, name: str = "LeNet-5") -> list[str]:
               "This network has no convolution: every weight is used once per image.")
     return [f"Training set: {n(n_train)} images. All-dense: {n(round(t['dense_params'] / n_train))} parameters per "
             f"training image; {name}: {ui.fmt(t['params'] / n_train, 2)}.",
-            f"Overfitting: millions of free numbers can memorise {n(n_train)} images instead of learning digits. "
-            + shared,
+            f"Overfitting: millions of free numbers can memorise {n(n_train)} images instead of learning digits "
+            "(the overfitting lesson measures it). " + shared,
             f"Compute: {n(t['macs'])} multiply-adds per image instead of {n(t['dense_macs'])} "
             f"({n(round(t['dense_macs'] / t['macs']))}× fewer)."]
 

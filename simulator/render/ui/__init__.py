@@ -27,7 +27,7 @@ A screen uses it like this::
 `fmt` (simulator.numbers) is the only number formatter: fixed decimals, `sig=` for significant
 digits, "NaN", a real minus sign; `grid_format`/`grid_text` write a grid of numbers alike.
 """
-from ...numbers import fmt, fmt_cell, grid_format, grid_text, parse_number, power_of_ten, ten_to  # noqa: F401
+from ...numbers import fmt, fmt_cell, fmt_percent, grid_format, grid_text, parse_number, power_of_ten, ten_to  # noqa: F401
 from .check import CHECK, LayoutCheck  # noqa: F401
 from .heat import colour_bar, colour_bar_width, hatch, heat, heat_strip, heat_tile, is_dead, ramp  # noqa: F401
 from .sizes import Sizes  # noqa: F401

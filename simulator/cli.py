@@ -276,24 +276,38 @@ def check_arch(args) -> None:
         build(args.arch).with_kinds(args.activation, args.pool)
 
 
+# The windows that show any data format (colour, other sizes and classes); the others show
+# MNIST-format data (1×28×28, the 10 digits) and refuse the rest in one line.
+ANY_FORMAT = {"app": True, "lecture": False, "lesson": {"network3d": False, "params": False, "tensors": False,
+                                                         "overfitting": False, "activations": False, "draw": False}}
+
+
+def shows_any_format(args) -> bool:
+    ok = ANY_FORMAT.get(args.command, False)
+    return ok.get(args.name, False) if isinstance(ok, dict) else ok
+
+
 def check_window_data(args) -> None:
-    """The windows show MNIST-format data (1×28×28, the 10 digits) for now: a folder of pictures,
-    `shapes` or a checkpoint trained on other data is refused in one line, pointing to `train`."""
+    """A window that shows MNIST-format data only (ANY_FORMAT) refuses a folder of pictures,
+    `shapes` or a checkpoint trained on other data in one line, pointing to `train`."""
     from .engine.data import SHAPES, is_idx_folder
+    if shows_any_format(args):
+        return
     data = getattr(args, "data", None)
     if args.command == "lesson" and args.name not in DATA_LESSONS:
         data = None                     # the lesson's own check says it does not use --data
+    what = f"the {args.command}" if args.command != "lesson" else f"the {args.name} lesson"
     if data is not None and (str(data) == SHAPES and not data.exists() or data.is_dir() and not is_idx_folder(data)):
-        raise UserError(f"--data {data}: the {args.command} shows MNIST-format data (1×28×28 grey digits) for now, "
-                        f"not folders of pictures or colour; train on it with: python main.py train --data {data}")
+        raise UserError(f"--data {data}: {what} shows MNIST-format data (1×28×28 grey digits), not folders of "
+                        f"pictures or colour; the app and train take them: python main.py app --data {data}")
     checkpoint = getattr(args, "checkpoint", None)
     if checkpoint is not None and checkpoint.is_file():
         from .engine.checkpoint import load_checkpoint
         fmt = load_checkpoint(checkpoint)["format"]
         if not fmt.same_network(MNIST):
-            raise UserError(f"{checkpoint}: trained on {fmt.describe()}; the {args.command} shows networks for "
-                            "MNIST-format data (1×28×28 grey digits) for now; export it with: "
-                            f"python main.py export {checkpoint} OUT.onnx")
+            raise UserError(f"{checkpoint}: trained on {fmt.describe()}; {what} shows networks for MNIST-format "
+                            "data (1×28×28 grey digits); the app takes it: python main.py app --checkpoint "
+                            f"{checkpoint} --data DIR")
 
 
 def dispatch(args) -> int:

@@ -165,6 +165,16 @@ def normalise(images: np.ndarray, dtype=np.float32, fmt: DataFormat = MNIST) -> 
     return x
 
 
+def pixels_of(x: np.ndarray, fmt: DataFormat = MNIST) -> np.ndarray:
+    """normalise's inverse for one image, for showing it: float [C,H,W] → uint8 [H,W,C] (pixel
+    = (x·std_c + mean_c)·255, rounded and clipped to 0…255; NaN shows as 0)."""
+    x = np.nan_to_num(np.asarray(x, np.float64), nan=0.0, posinf=1e9, neginf=-1e9)
+    out = np.empty(x.shape[1:] + (x.shape[0],), np.uint8)
+    for c, (mean, std) in enumerate(zip(fmt.mean, fmt.std)):
+        out[..., c] = np.clip(np.rint((x[c] * std + mean) * 255.0), 0, 255)
+    return out
+
+
 def background(fmt: DataFormat = MNIST, dtype=np.float32) -> np.ndarray:
     """A black pixel (0 in every channel) after normalisation: [C]."""
     return np.array([-m / s for m, s in zip(fmt.mean, fmt.std)], dtype)

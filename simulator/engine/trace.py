@@ -25,6 +25,8 @@ from typing import Mapping, NamedTuple
 import numpy as np
 
 from .arch import LENET5, Act, Arch, Conv, Dense, Pool
+from .data import pixels_of
+from .dataformat import MNIST, DataFormat
 from .examples import CHANNEL_RULE, SAMPLE_RULE, least_sure, pool_crop, strict_max, typical_channel  # noqa: F401
 from .health import HealthReport
 from .history import History, frozen
@@ -263,6 +265,8 @@ class Snapshot:
     lr_peak: float = 0.0            # the schedule's peak (what [ ] move); lr is this step's rate
     schedule: str = "constant"      # the learning-rate schedule (config.SCHEDULES)
     test: HealthReport | None = None  # the whole test set at the last epoch's end: accuracy, dead maps (None: none yet)
+    format: DataFormat = MNIST      # the data's channels, size, class names and normalisation
+    pixels: np.ndarray | None = None  # uint8 [H,W,C]: the shown sample as a picture (acts["input"] un-normalised)
 
 
 def build_snapshot(*, seq: int, status: str, trainer, result, weights_used: Mapping[str, np.ndarray],
@@ -321,7 +325,8 @@ def build_snapshot(*, seq: int, status: str, trainer, result, weights_used: Mapp
         acts=MappingProxyType(acts), grads=MappingProxyType(grads), weights=MappingProxyType(weights),
         limits=MappingProxyType(limits), conv=terms, pool_trace=pool_trace, diverged=diverged, message=message,
         steps_per_epoch=trainer.batches_per_epoch, arch=arch, sample_pos=n, channel_auto=auto,
-        lr_peak=trainer.peak, schedule=trainer.config.schedule, test=test)
+        lr_peak=trainer.peak, schedule=trainer.config.schedule, test=test, format=trainer.format,
+        pixels=frozen(pixels_of(acts["input"], trainer.format)))
 
 
 def _pool_trace(pooln: str, src: str, k: int, fwd, dacts, n: int = 0) -> PoolTrace:

@@ -224,7 +224,7 @@ def train_config(args, base: TrainConfig = TRAIN_DEFAULTS, fmt=MNIST):
 def app_options(args):
     """The app's options from the `app` command's flags (the screens never read the command line)."""
     from .render.app.run import AppOptions
-    return AppOptions(config=train_config(args, APP_DEFAULTS), data=args.data,
+    return AppOptions(config=train_config(args, APP_DEFAULTS), arch=args.arch, data=args.data,
                       checkpoint=args.checkpoint, subset=args.subset, threads=args.threads, theme=args.theme,
                       size=args.size, keys=args.keys, max_frames=args.max_frames, screenshot=args.screenshot,
                       lesson_model=paths.BUNDLED_MODEL if paths.BUNDLED_MODEL.is_file() else None)

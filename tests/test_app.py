@@ -490,3 +490,52 @@ def test_slow_speeds_skip_blank_windows(app):
         assert busy[int(conv.pos)]
     conv.slide_per_sec = 300.0
     conv.update(0.01)
+
+
+@pytest.mark.parametrize("theme", ["dark", "light", "projector"])
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 800), (1920, 1080)])
+def test_every_panel_zoomed_passes_the_check_at_four_percent(app, theme, size):
+    """Z (or a double click) on any panel: it is laid out again over the whole window at the
+    zoom's sizes, every text at least 4% of the height, none outside, overlapping or cut; Z
+    goes back to the scene as it was."""
+    from simulator.render.app.live_scene import ZoomedPanel
+    th = THEMES[theme]
+    scene = LiveScene(th, app.worker)
+    scene.layout(size, ui.Sizes.for_window(size, th))
+    scene.update(0.016)
+    surface = pygame.Surface(size)
+    for panel in scene.panels:
+        zoom = ui.window.ZoomScene(scene, ZoomedPanel(scene, panel))
+        sizes = zoom.sizes_for(size)
+        ui.CHECK.enable(min_gap=ui.check.MIN_GAP, floor=sizes.floor)
+        try:
+            zoom.layout(size, sizes)
+            zoom.update(0.016)
+            zoom.draw(surface)
+            problems = ui.CHECK.violations(surface.get_rect())
+            assert problems == [], f"{panel.name}: {problems[:3]}"
+            assert min(ui.CHECK.sizes()) >= math.ceil(0.04 * size[1] - 1e-9)
+        finally:
+            ui.CHECK.disable()
+        scene.layout(size, ui.Sizes.for_window(size, th))
+
+
+def test_z_and_a_double_click_zoom_the_panel_under_the_pointer(app):
+    pause(app)
+    live = app.live
+    pool = live.pool.rect.center
+    app.window.handle(pygame.event.Event(pygame.MOUSEMOTION, pos=pool, rel=(0, 0), buttons=(0, 0, 0)))
+    post_key(pygame.K_z, "z")
+    run_frames(app, 2)
+    assert isinstance(app.scene, ui.window.ZoomScene) and app.scene.target.panel is live.pool
+    post_key(pygame.K_z, "z")
+    run_frames(app, 2)
+    assert app.scene is live
+    for _ in range(2):                                   # a double click on the softmax
+        pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=live.probs.rect.center))
+    run_frames(app, 2)
+    assert isinstance(app.scene, ui.window.ZoomScene) and app.scene.target.panel is live.probs
+    post_key(pygame.K_ESCAPE)
+    frames = app.frames
+    run_frames(app, 2)
+    assert app.scene is live and app.frames == frames + 2      # Esc left the zoom, did not quit

@@ -97,6 +97,11 @@ class ConvWindow:
     activation: float       # the forward pass's activation output at (k, y, x)
     forward_value: float    # the forward pass's conv output at (k, y, x), from ops.conv2d_forward
 
+    @property
+    def channel_sums(self) -> np.ndarray:
+        """[C] Σ over rows and columns of each input channel's products (they add up to total)."""
+        return self.products.reshape(self.products.shape[0], -1).sum(axis=1)
+
     def top_terms(self, n: int) -> list[tuple[int, int, int, float, float, float]]:
         """The n terms with the largest |product|: (c, p, q, weight, input, product)."""
         products = self.products.ravel()

@@ -54,6 +54,8 @@ LEGEND = (
     ("z", "a neuron's sum before the activation: z = Σ w·x + b; ReLU(z) = max(0, z). The z map fills in as "
           "the window slides; cells not reached yet show the panel's colour"),
     ("⊛", "convolution: the filter slides over its input; at each place z = Σ w·x + b"),
+    ("R G B", "colour pictures: the red, green and blue planes, one input channel each; a filter has a slice "
+              "for each, shown together as one colour patch (mid-grey is 0)"),
     ("∂L/∂x", "the gradient: how much the loss L changes per unit change of x (backward pass); ∂L/∂y: "
               "the gradient arriving from the layer above"),
     ("×10⁻³", "under a grid: its numbers are written in units of 10⁻³ (2.77 means 0.00277)"),

@@ -21,6 +21,8 @@ import pygame
 
 from ...engine.trace import finite_limit
 from .layers import ACT_NAMES, block_of, display_name, scale_of
+from .. import ui
+from ..ui.theme import array_surface
 from .widgets import (CHECK, Sizes, Text, colour_bar, first_fitting, fmt, frame, hatch, heat,
                       heat_tile, outline)
 
@@ -84,13 +86,14 @@ class ConvPanel:
         small, line = sz.small, tx.line(sz.small)
         # the filter table: one cell per weight, wide enough for "−0.00" (a big kernel: narrower
         # cells, and the weights as colours only when even one decimal does not fit)
-        self.cell_w = self.text.width("−0.00", small) + sz.px(8)
+        self.cell_w = self.text.width("−0.00", small) + max(sz.px(8), 12)
         self.cell_h = self.text.height(small) + sz.px(4)
-        most = int(inner.w * 0.5)
+        most = int(inner.w * 0.55)
         if F * self.cell_w > most:
             self.cell_w = max(3, most // F)
-        self.digits = 2 if self.cell_w >= self.text.width("−0.00", small) + 4 else \
-            1 if self.cell_w >= self.text.width("−0.0", small) + 4 else 0
+        apart = 2 * ui.check.MIN_GAP            # neighbouring numbers must not read as one
+        self.digits = 2 if self.cell_w >= self.text.width("−0.00", small) + apart else \
+            1 if self.cell_w >= self.text.width("−0.0", small) + apart else 0
         if self.digits == 0:
             self.cell_h = min(self.cell_h, self.cell_w)
         self.caption_size = sz.body
@@ -133,6 +136,11 @@ class ConvPanel:
             r, q = divmod(c, cols)
             self.in_tiles.append(pygame.Rect(x0 + q * (Hp * s_in + GAP), cy - in_h // 2 + r * (Hp * s_in + GAP),
                                              Hp * s_in, Hp * s_in))
+        self.patch_slot = None      # colour input: the filter as one RGB patch in the grid's free corner
+        if C == 3 and self.source == "input" and cols * rows > C:
+            r, q = divmod(C, cols)
+            self.patch_slot = pygame.Rect(x0 + q * (Hp * s_in + GAP), cy - in_h // 2 + r * (Hp * s_in + GAP),
+                                          Hp * s_in, Hp * s_in)
         fx = x0 + in_w + op_w
         self.table = pygame.Rect(fx, cy - table_h // 2, table_w, table_h)
         ox = fx + table_w + op_w
@@ -214,11 +222,27 @@ class ConvPanel:
                     hatch(surf, band, th.muted, max(3, self.s_in + 1))
                 pygame.draw.rect(surf, th.muted, rect.inflate(-2 * pad, -2 * pad).inflate(2, 2), 1)
         self.limit_w = snap.limits[f"{terms.layer}_w"]
+        if self.patch_slot is not None:
+            self._filter_patch(surf, terms.weights)
         self.output = heat_tile(terms.forward, snap.limits["conv_out"], th, self.s_out)
         colour_bar(surf, tx, self.bars["input"], limit_in, th, sz.small, in_one_sided, vertical=False)
         colour_bar(surf, tx, self.bars["output"], snap.limits["conv_out"], th, sz.small, False, vertical=False)
         for x, y, label in self.labels:
             tx.draw(surf, label, (x, y), sz.small, th.muted, anchor="midtop")
+
+    def _filter_patch(self, surf, weights) -> None:
+        """The filter's three slices as one colour patch (R, G, B = the weights of the red, green
+        and blue slices, mid-grey 0, ± the layer's largest |weight|), labelled "filter"."""
+        th, tx, sz = self.theme, self.text, self.sizes
+        slot, F = self.patch_slot, self.F
+        label_h = tx.line(sz.small)
+        scale = max(1, min(slot.w, slot.h - label_h) // F)
+        limit = self.limit_w or 1.0
+        rgb = np.clip(np.rint(128 + 127 * np.asarray(weights, np.float64) / limit), 0, 255).astype(np.uint8)
+        tile = array_surface(rgb.transpose(1, 2, 0), scale)
+        r = surf.blit(tile, tile.get_rect(midtop=(slot.centerx, slot.y)))
+        pygame.draw.rect(surf, th.panel_border, r.inflate(2, 2), 1)
+        tx.draw(surf, "filter", (slot.centerx, r.bottom + 1), sz.small, th.muted, anchor="midtop")
 
     # --- per frame ---------------------------------------------------------------------
     def update(self, dt: float) -> None:
@@ -277,14 +301,22 @@ class ConvPanel:
         w, x, prod = float(win.weights[c, p, q]), float(win.patch[c, p, q]), float(win.products[c, p, q])
         act = ACT_NAMES.get(self.activation, self.activation)
         after = f"    {act}(z) = {fmt(win.activation)}" if self.activation else ""
-        at = f"w[{p},{q}]" if win.products.shape[0] == 1 else f"w[{c + 1}][{p},{q}]"
+        colour = win.products.shape[0] == 3 and self.source == "input"
+        at = f"w[{p},{q}]" if win.products.shape[0] == 1 else f"w[{'RGB'[c]}][{p},{q}]" if colour else \
+            f"w[{c + 1}][{p},{q}]"
         n = win.products.size
         width = self.inner.w
         size = self.caption_size
         line1 = first_fitting(tx, (f"{at} · x = ({fmt(w)}) × ({fmt(x)}) = {fmt(prod)}    ({why})",
                                    f"{at} · x = ({fmt(w)}) × ({fmt(x)}) = {fmt(prod)}",
                                    f"({fmt(w)}) × ({fmt(x)}) = {fmt(prod)}"), width, size) or ""
-        line2 = first_fitting(tx, (f"Σ of {n} w·x = {fmt(win.total)}    b = {fmt(win.bias)}    z = Σ + b = "
+        per_channel = ()
+        if win.products.shape[0] == 3 and self.source == "input":    # colour: Σ over channels, rows, columns
+            sums = " + ".join(f"{name} {fmt(float(v))}" for name, v in zip("RGB", win.channel_sums))
+            per_channel = (f"Σ of {n} w·x = {sums} = {fmt(win.total)}    b = {fmt(win.bias)}    z = "
+                           f"{fmt(win.result)}{after}",
+                           f"Σ = {sums} = {fmt(win.total)}   b = {fmt(win.bias)}   z = {fmt(win.result)}")
+        line2 = first_fitting(tx, per_channel + (f"Σ of {n} w·x = {fmt(win.total)}    b = {fmt(win.bias)}    z = Σ + b = "
                                    f"{fmt(win.result)}{after}",
                                    f"Σ w·x = {fmt(win.total)}   b = {fmt(win.bias)}   z = {fmt(win.result)}"
                                    f"{after.replace('    ', '   ')}",
@@ -360,9 +392,10 @@ class ConvPanel:
         n_in = self.terms.weights.shape[0]
         if n_in > 1:       # several input channels: which one this slice reads, in the table's label
             x_note = ": w, the input x under it" if self.show_x else ": weights w"
-            label = first_fitting(tx, (f"filter {self.terms.channel + 1}, slice {c + 1} of {n_in}{x_note}",
-                                       f"slice {c + 1} of {n_in}{x_note}", f"slice {c + 1} of {n_in}",
-                                       f"{c + 1}/{n_in}"), self.table_room or table.w, sz.small)
+            which = f"{('red', 'green', 'blue')[c]} slice" if n_in == 3 and self.source == "input" else \
+                f"slice {c + 1} of {n_in}"
+            label = first_fitting(tx, (f"filter {self.terms.channel + 1}, {which}{x_note}", f"{which}{x_note}",
+                                       which, f"{c + 1}/{n_in}"), self.table_room or table.w, sz.small)
             if label:
                 tx.draw(target, label, (table.centerx, oy + self.label_y), sz.small, th.muted, anchor="midtop")
         # the caption

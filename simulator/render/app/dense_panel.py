@@ -81,26 +81,36 @@ class ProbsPanel(SnapshotPanel):
     def build(self, snap) -> None:
         th, tx, sz = self.theme, self.text, self.sizes
         surf = self.static
+        names = snap.format.classes
         if snap.prediction >= 0:
-            ok = snap.prediction == snap.label
-            subs = (f"p = e^z / Σ e^z · predicted {snap.prediction}, label {snap.label} {'✓' if ok else '✗'}",
-                    f"predicted {snap.prediction}, label {snap.label} {'✓' if ok else '✗'}",
-                    f"{snap.prediction} vs {snap.label} {'✓' if ok else '✗'}")
+            ok = "✓" if snap.prediction == snap.label else "✗"
+            guess, label = names[snap.prediction], names[snap.label]
+            subs = (f"p = e^z / Σ e^z · predicted {guess}, label {label} {ok}",
+                    f"predicted {guess}, label {label} {ok}", f"{guess} vs {label} {ok}",
+                    f"{snap.prediction} vs {snap.label} {ok}")
         else:
             subs = ("probabilities are NaN", "NaN")
         inner = frame(surf, surf.get_rect(), th, tx, sz, "Softmax", subs)
         rows = self._rows(snap)
-        if inner.h >= (len(rows) + 1) * tx.line(sz.small) and inner.w < 2.2 * inner.h:
-            self._as_rows(surf, inner, snap, rows)
+        named = any(len(n) > 1 for n in snap.format.classes)        # class names, not digits
+        blocks = self.row_blocks(inner, len(rows))
+        if blocks == 1 and inner.w < 2.2 * inner.h or named and blocks:
+            self._as_rows(surf, inner, snap, rows, blocks)
         else:
             self._as_columns(surf, inner, snap, rows)
 
     @staticmethod
     def _rows(snap):
-        """(class, z text, p, p text) for each class, from the snapshot."""
+        """(class index, z text, p, p text) for each class, from the snapshot."""
         logits = snap.acts["logits"]
         return [(k, fmt(float(logits[k]), 2), float(snap.probs[k]), fmt_percent(float(snap.probs[k])))
                 for k in range(len(snap.probs))]
+
+    def _names(self, snap, room: int, size: int, face: str = "sans") -> list[str]:
+        """Each class's name where every name fits `room`, else its index (0, 1, …)."""
+        names = list(snap.format.classes)
+        fits = max(self.text.width(n, size, face) for n in names) <= room
+        return names if fits else [str(k) for k in range(len(names))]
 
     def _colours(self, snap, k):
         th = self.theme
@@ -108,33 +118,49 @@ class ProbsPanel(SnapshotPanel):
         digit = (th.good if k == snap.prediction else th.bad) if k == snap.label else th.text
         return bar, digit
 
-    def _as_rows(self, surf, inner, snap, rows) -> None:
-        """One row per class: digit, z, a bar for p, p."""
+    def row_blocks(self, inner, n: int) -> int:
+        """How many side-by-side blocks of rows n classes need to fit inner's height (a header
+        line each), or 0 when even the most that make sense do not fit."""
+        line = self.text.line(self.sizes.small)
+        for blocks in range(1, 4):
+            if inner.h >= (-(-n // blocks) + 1) * line and inner.w // blocks >= 12 * line:
+                return blocks
+        return 0
+
+    def _as_rows(self, surf, inner, snap, rows, blocks: int = 1) -> None:
+        """One row per class: name, z, a bar for p, p; in `blocks` side-by-side blocks."""
         th, tx, sz = self.theme, self.text, self.sizes
-        line = max(tx.line(sz.small), (inner.h - tx.line(sz.small)) // (len(rows) + 1))
+        per = -(-len(rows) // blocks)
         gap = sz.px(8)
-        w_digit = max(tx.width(str(k), sz.small, "bold") for k, *_ in rows)
+        width = (inner.w - (blocks - 1) * 2 * gap) // blocks
+        line = max(tx.line(sz.small), (inner.h - tx.line(sz.small)) // (per + 1))
         w_z = max(tx.width(z, sz.small) for _, z, _, _ in rows + [(0, "z", 0, "")])
         w_p = max(tx.width(pt, sz.small) for *_, pt in rows + [(0, "", 0, "p")])
-        x_z = inner.x + w_digit + gap + w_z                         # z right-aligned here
-        bar_x, bar_w = x_z + gap, inner.right - w_p - 2 * gap - x_z
-        y = inner.y
-        tx.draw(surf, "z", (x_z, y), sz.small, th.muted, anchor="topright")
-        tx.draw(surf, "p", (inner.right, y), sz.small, th.muted, anchor="topright")
-        for k, z, p, pt in rows:
-            y += line
-            cy = y + line // 2
-            bar, digit = self._colours(snap, k)
-            tx.draw(surf, str(k), (inner.x, cy), sz.small, digit, "bold" if k == snap.label else "sans",
-                    anchor="midleft")
-            tx.draw(surf, z, (x_z, cy), sz.small, th.text, anchor="midright")
-            if bar_w > 4:
-                track = pygame.Rect(bar_x, cy - line // 4, bar_w, max(2, line // 2))
-                pygame.draw.rect(surf, th.panel_border, track, 1)
-                if p == p and p > 0:
-                    pygame.draw.rect(surf, bar, (track.x, track.y, max(1, round(track.w * p)), track.h))
-            tx.draw(surf, pt, (inner.right, cy), sz.small, th.text if k == snap.prediction else th.muted,
-                    anchor="midright")
+        # the names where they fit beside z and p, else the class numbers (the subtitle names the two that matter)
+        names = self._names(snap, width - w_z - w_p - 3 * gap, sz.small, "bold")
+        w_digit = max(tx.width(n, sz.small, "bold") for n in names)
+        for b in range(blocks):
+            x0 = inner.x + b * (width + 2 * gap)
+            right = x0 + width
+            x_z = x0 + w_digit + gap + w_z                         # z right-aligned here
+            bar_x, bar_w = x_z + gap, right - w_p - 2 * gap - x_z
+            y = inner.y
+            tx.draw(surf, "z", (x_z, y), sz.small, th.muted, anchor="topright")
+            tx.draw(surf, "p", (right, y), sz.small, th.muted, anchor="topright")
+            for k, z, p, pt in rows[b * per:(b + 1) * per]:
+                y += line
+                cy = y + line // 2
+                bar, digit = self._colours(snap, k)
+                tx.draw(surf, names[k], (x0, cy), sz.small, digit, "bold" if k == snap.label else "sans",
+                        anchor="midleft")
+                tx.draw(surf, z, (x_z, cy), sz.small, th.text, anchor="midright")
+                if bar_w > 4:
+                    track = pygame.Rect(bar_x, cy - line // 4, bar_w, max(2, line // 2))
+                    pygame.draw.rect(surf, th.panel_border, track, 1)
+                    if p == p and p > 0:
+                        pygame.draw.rect(surf, bar, (track.x, track.y, max(1, round(track.w * p)), track.h))
+                tx.draw(surf, pt, (right, cy), sz.small, th.text if k == snap.prediction else th.muted,
+                        anchor="midright")
 
     def _as_columns(self, surf, inner, snap, rows) -> None:
         """The classes side by side: p over its bar, the digit, z under it; where ten p's or z's
@@ -147,6 +173,7 @@ class ProbsPanel(SnapshotPanel):
         bar_area = pygame.Rect(inner.x, inner.y + top_pad, inner.w, inner.h - top_pad - bottom_pad)
         bar_w = max(4, int(slot * 0.6))
         show_p = max(tx.width(pt, sz.small) for *_, pt in rows) <= slot - 4
+        names = self._names(snap, int(slot) - 4, sz.body)
         show_z = max(tx.width(z, sz.small) for _, z, _, _ in rows) <= slot - 4
         for k, z, p, pt in rows:
             cx = bar_area.x + (k + 0.5) * slot
@@ -161,7 +188,7 @@ class ProbsPanel(SnapshotPanel):
                 x = min(max(cx, bar_area.x + tx.width(pt, sz.small) / 2), bar_area.right - tx.width(pt, sz.small) / 2)
                 tx.draw(surf, pt, (x, bar_area.bottom - h - 1), sz.small,
                         th.text if k == snap.prediction else th.muted, anchor="midbottom")
-            r = tx.draw(surf, str(k), (cx, bar_area.bottom + 1), sz.body, digit,
+            r = tx.draw(surf, names[k], (cx, bar_area.bottom + 1), sz.body, digit,
                         "bold" if k == snap.label else "sans", anchor="midtop")
             if show_z or (named and not show_z and len({snap.prediction, snap.label}) == 1):
                 zt = z if show_z else f"z {z}"

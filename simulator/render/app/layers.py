@@ -112,13 +112,14 @@ def display_name(arch: Arch, tensor: str) -> str:
 def describe(arch: Arch) -> tuple[str, ...]:
     """The network in the header, longest wording first: its name (LeNet-5, a preset's, or
     "custom network"), its layer counts and its activation and pooling kinds."""
-    from ...engine.arch import LENET5, Conv, Pool
+    from ...engine.arch import Conv, Pool, build, lenet5_spec
     from ...engine.arch_edit import PRESETS
     acts = sorted({ACT_NAMES.get(layer.kind, layer.kind) for layer in arch.of_type(Act)})
     pools = sorted({layer.kind for layer in arch.of_type(Pool)})
     kinds = " · ".join([*acts, *(f"{p}-pool" for p in pools)] or ["linear"])
-    lenet = LENET5.with_kinds(arch.of_type(Act)[0].kind if arch.of_type(Act) else None,
-                              arch.of_type(Pool)[0].kind if arch.of_type(Pool) else None)
+    _, h, w = arch.input_shape
+    lenet = build(lenet5_spec((h, w), arch.classes), arch.input_shape, arch.classes).with_kinds(
+        arch.of_type(Act)[0].kind if arch.of_type(Act) else None, arch.of_type(Pool)[0].kind if arch.of_type(Pool) else None)
     if arch.spec == lenet.spec:
         return (f"LeNet-5 · {kinds}", "LeNet-5")
     name = next((p.name for p in PRESETS if p.spec == arch.spec), "custom network")

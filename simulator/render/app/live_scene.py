@@ -110,7 +110,8 @@ class LiveScene(ui.Scene):
             rows.append(avail - 2 * m - sum(rows))
             cols1 = (0.15, 0.51, 0.34)
             cols2 = (0.62, 0.38)
-            cols3 = (0.62, 0.38)
+            named = any(len(c) > 2 for c in self.worker.trainer.format.classes)
+            cols3 = (0.55, 0.45) if named else (0.62, 0.38)     # class names need a wider softmax
 
         def split(y, hgt, fracs, panels):
             x = m

@@ -32,6 +32,7 @@ class AppOptions:
     schedule with no end), where data and a starting checkpoint are, the look, and the script
     for automation."""
     config: TrainConfig = APP_CONFIG
+    arch: str | None = None                  # --arch as given; None: LeNet-5 adapted to the data
     data: Path | None = None
     checkpoint: Path | None = None
     subset: int | None = None                # train on the first N images (and N/6 test images)
@@ -45,8 +46,10 @@ class AppOptions:
 
 
 def load_data(options: AppOptions):
+    """The data the app trains on (a folder of pictures is decoded once, with a progress bar,
+    then read from the user cache)."""
     from ...engine.data import load_dataset
-    data = load_dataset(options.data)
+    data = load_dataset(options.data, log=lambda line: print(line, file=sys.stderr), progress=True)
     return data.subset(options.subset, max(1, options.subset // 6)) if options.subset else data
 
 
@@ -56,7 +59,10 @@ def build_trainer(options: AppOptions, data=None):
     from ...engine.checkpoint import load_checkpoint
     from ...engine.trainer import Trainer
 
-    config = options.config
+    from ...engine.arch import lenet5_spec
+    data = load_data(options) if data is None else data
+    fmt = data.format
+    config = replace(options.config, arch=options.arch or lenet5_spec((fmt.height, fmt.width), fmt.n_classes))
     state = None
     if options.checkpoint:
         state = load_checkpoint(options.checkpoint)
@@ -64,7 +70,7 @@ def build_trainer(options: AppOptions, data=None):
         if saved != config.arch:
             print(f"note: {options.checkpoint} is the network {saved}; using that", file=sys.stderr)
             config = replace(config, arch=saved, activation=None, pool=None)
-    trainer = Trainer(config, load_data(options) if data is None else data)
+    trainer = Trainer(config, data)
     if state is not None:
         try:
             trainer.load_state(state, keep_config=True)

@@ -107,8 +107,8 @@ def colour_bar(target: pygame.Surface, text: Text, rect: pygame.Rect, limit: flo
         else:
             x = rect.x + (t - low) / (1.0 - low) * rect.w
             anchor = "midtop" if len(labels) == 1 else "topright" if t == 1.0 else "topleft" if t == low else "midtop"
-            if len(labels) == 1:
-                x = rect.centerx
+            if len(labels) == 1:      # one label: under the bar, from its left end when wider than the bar
+                x, anchor = (rect.centerx, "midtop") if text.width(s, size) <= rect.w else (rect.x, "topleft")
             r = text.draw(target, s, (x, rect.bottom + 2), size, theme.muted, anchor=anchor)
         covered.union_ip(r)
     return covered

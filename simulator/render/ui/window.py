@@ -132,6 +132,7 @@ class ZoomScene(Scene):
 
     def draw(self, surface: pygame.Surface):
         th, sz = self.theme, self.sizes
+        CHECK.clear()                # the whole screen is this panel: what the scene below drew is gone
         surface.fill(th.background)
         self.target.draw(surface)
         with CHECK.scope("zoom hint", surface.get_rect()):

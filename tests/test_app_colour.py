@@ -1,0 +1,134 @@
+"""The live app on colour data with named classes: the input panel shows the picture the engine
+trains on and its R, G, B planes, conv1's caption writes its sum per channel (the engine's),
+the filter appears as one colour patch, the softmax and the verdict use the class names, and
+every screen passes the layout check (floor included) in every theme and window, zoomed too."""
+import math
+import time
+
+import numpy as np
+import pygame
+import pytest
+
+from simulator.engine.arch import lenet5_spec
+from simulator.engine.data import Dataset
+from simulator.engine.dataformat import DataFormat
+from simulator.engine.trainer import TrainConfig, Trainer
+from simulator.engine.worker import TrainingWorker
+from simulator.numbers import fmt
+from simulator.render import ui
+from simulator.render.app.live_scene import LiveScene, ZoomedPanel
+from simulator.render.ui.theme import THEMES
+
+CLASSES = ("red square", "green square", "blue disc", "grey stripe")
+
+
+def colour_data(n=160, side=32, seed=0) -> Dataset:
+    """Pictures of four named classes, each a coloured blob on noise (learnable, colour matters)."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, len(CLASSES), n).astype(np.uint8)
+    images = rng.integers(0, 60, (n, side, side, 3)).astype(np.uint8)
+    colours = ((220, 40, 40), (40, 200, 60), (50, 80, 230), (140, 140, 140))
+    for i, k in enumerate(labels):
+        y, x = rng.integers(4, side - 14, 2)
+        images[i, y:y + 10, x:x + 10] = colours[k]
+    fmt_ = DataFormat(3, side, side, CLASSES, (0.2, 0.2, 0.2), (0.3, 0.3, 0.3))
+    cut = n * 5 // 6
+    return Dataset(images[:cut], labels[:cut], images[cut:], labels[cut:], None, fmt_)
+
+
+@pytest.fixture(scope="module")
+def worker():
+    pygame.display.init()
+    pygame.font.init()
+    pygame.display.set_mode((1280, 800))
+    data = colour_data()
+    w = TrainingWorker(Trainer(TrainConfig(batch_size=16, lr=0.02, schedule="constant",
+                                           arch=lenet5_spec((32, 32), len(CLASSES))), data), eval_images=20).start()
+    end = time.perf_counter() + 180
+    while w.error is None and (w.latest() is None or w.trainer.step_count < 3):
+        assert time.perf_counter() < end, "the worker did not start"
+        time.sleep(0.02)
+    assert w.error is None, w.error
+    w.pause()
+    while w.latest().status != "paused":
+        time.sleep(0.02)
+    yield w
+    w.stop()
+    pygame.quit()
+
+
+def scene_at(worker, theme, size):
+    th = THEMES[theme]
+    scene = LiveScene(th, worker)
+    scene.layout(size, ui.Sizes.for_window(size, th))
+    scene.update(0.016)
+    return scene
+
+
+@pytest.mark.parametrize("theme", sorted(THEMES))
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 800), (1920, 1080)])
+def test_colour_screens_pass_the_layout_check(worker, theme, size):
+    th = THEMES[theme]
+    floor = math.ceil(th.text_floor * size[1] - 1e-9)
+    ui.CHECK.enable(min_gap=ui.check.MIN_GAP, floor=floor)
+    try:
+        scene = scene_at(worker, theme, size)
+        surface = pygame.Surface(size)
+        scene.draw(surface)
+        assert ui.CHECK.violations(surface.get_rect()) == []
+        texts = " | ".join(w for _, _, t in ui.CHECK.texts() for w in t.split())
+    finally:
+        ui.CHECK.disable()
+    snap = scene.snapshot
+    assert snap.format.classes == CLASSES
+    assert " | ".join(snap.format.classes[snap.label].split()) in texts   # the label by its name (maybe wrapped)
+    for panel in ("input", "conv", "probs"):                          # zoomed: 4% of the height
+        zoom = ui.window.ZoomScene(scene, ZoomedPanel(scene, getattr(scene, panel)))
+        sizes = zoom.sizes_for(size)
+        ui.CHECK.enable(min_gap=ui.check.MIN_GAP, floor=sizes.floor)
+        try:
+            zoom.layout(size, sizes)
+            zoom.draw(surface)
+            assert ui.CHECK.violations(surface.get_rect()) == [], panel
+        finally:
+            ui.CHECK.disable()
+        scene.layout(size, ui.Sizes.for_window(size, th))
+
+
+def test_the_input_panel_shows_the_engines_picture_and_its_planes(worker):
+    scene = scene_at(worker, "dark", (1280, 800))
+    surface = pygame.Surface((1280, 800))
+    scene.draw(surface)
+    snap = scene.snapshot
+    assert snap.pixels.shape == (32, 32, 3)
+    shown = pygame.surfarray.array3d(scene.input.static).transpose(1, 0, 2)
+    h, w = snap.pixels.shape[:2]
+    # the picture is drawn scale× at the top centre of the panel: find it by its first row
+    hits = [(y, x) for y in range(shown.shape[0] - h) for x in range(shown.shape[1] - w)
+            if (shown[y, x] == snap.pixels[0, 0]).all() and (shown[y, x + 1:x + 2] == snap.pixels[0, 0]).all()]
+    assert hits, "the picture is not on the panel"
+    scale = next(s for s in range(1, 8) if any((shown[y, x:x + s * w:s] == snap.pixels[0]).all() for y, x in hits))
+    y, x = next((y, x) for y, x in hits if (shown[y, x:x + scale * w:scale] == snap.pixels[0]).all())
+    np.testing.assert_array_equal(shown[y:y + scale * h:scale, x:x + scale * w:scale], snap.pixels)
+    # R, G, B planes: one more copy of each channel on its own, in its colour
+    for c in range(3):
+        plane = np.zeros_like(snap.pixels)
+        plane[..., c] = snap.pixels[..., c]
+        colours = {tuple(v) for v in shown.reshape(-1, 3)}
+        assert {tuple(v) for v in plane.reshape(-1, 3)} <= colours
+
+
+def test_conv1_writes_its_sum_per_channel_and_the_softmax_names_the_classes(worker):
+    ui.CHECK.enable()
+    try:
+        scene = scene_at(worker, "dark", (1920, 1080))
+        scene.draw(pygame.Surface((1920, 1080)))
+        texts = [t for _, _, t in ui.CHECK.texts()]
+    finally:
+        ui.CHECK.disable()
+    win = scene.conv.caption_window
+    sums = " + ".join(f"{name} {fmt(float(v))}" for name, v in zip("RGB", win.channel_sums))
+    assert any(f"= {sums} = {fmt(win.total)}" in t for t in texts), scene.conv.caption
+    assert abs(float(win.channel_sums.sum()) - win.total) < 1e-4
+    assert "filter" in texts and scene.conv.patch_slot is not None
+    assert all(name in texts for name in CLASSES)                      # softmax rows by class name

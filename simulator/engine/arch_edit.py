@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from .arch import (INPUT_SHAPE, LENET5_SPEC, Act, Arch, ArchError, Conv, Dense, Flatten, Pool, _conv_shape,
-                   _pool_shape, build, by_kind, parse)
+from .arch import (CLASSES, INPUT_SHAPE, LENET5_SPEC, Act, Arch, ArchError, Conv, Dense, Flatten, Pool,
+                   _conv_shape, _pool_shape, build, by_kind, lenet5_spec, parse)
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ PRESETS = (
            "LeCun's choices: tanh squashes to (−1, 1), average pooling keeps every value"),
     Preset("deeper: 3 conv blocks", "conv8k3p1-relu-maxpool2-conv16k3p1-relu-maxpool2-conv32k3p1-relu-maxpool2-"
                                     "fc64-relu-fc10",
-           "three conv blocks: 28 → 14 → 7 → 3, more filters as the maps shrink"),
+           "three conv blocks, each pooling halving the maps (28 → 14 → 7 → 3 on MNIST), more filters as they shrink"),
 )
 FIELDS = ("filters", "kernel", "stride", "padding")
 FILTER_STEPS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
@@ -47,17 +47,30 @@ _IMAGE_AFTER = {Conv: _conv_shape, Pool: _pool_shape, Act: lambda layer, shape: 
                 Flatten: lambda layer, shape: None, Dense: lambda layer, shape: None}
 
 
+def preset_spec(preset: Preset, input_shape: tuple = INPUT_SHAPE, classes: int = CLASSES) -> str:
+    """A preset's spec for images of input_shape in `classes` classes: LeNet-5 as lenet5_spec
+    makes it for that size, the others with their last layer fc{classes} (they are written for
+    MNIST's 10)."""
+    if preset.spec == LENET5_SPEC:
+        return lenet5_spec(tuple(input_shape)[1:], classes)
+    head, _, last = preset.spec.rpartition("-")
+    return f"{head}-fc{classes}" if last.startswith("fc") else preset.spec
+
+
 @dataclass(frozen=True)
 class Draft:
     """Unnamed layers as arch.parse gives them, the conv layer selected (0-based among the
-    convs) and the field + and − change."""
+    convs) and the field + and − change, for images of input_shape (C, H, W) in `classes`
+    classes (the data the app trains on)."""
     layers: tuple
     selected: int = 0
     field: int = 0
+    input_shape: tuple = INPUT_SHAPE
+    classes: int = CLASSES
 
     @classmethod
-    def of(cls, spec: str) -> "Draft":
-        return cls(parse(spec))
+    def of(cls, spec: str, input_shape: tuple = INPUT_SHAPE, classes: int = CLASSES) -> "Draft":
+        return cls(parse(spec), input_shape=tuple(input_shape), classes=classes)
 
     @property
     def spec(self) -> str:
@@ -93,8 +106,8 @@ class Draft:
 
     def conv_rows(self) -> list[tuple[str, tuple | None, str | None]]:
         """Per conv layer: (name, its input shape, "(H − F + 2P)/S + 1 = OH"), walking the
-        layers from the 1×28×28 input; None from the first layer whose shape does not work."""
-        rows, shape, n = [], INPUT_SHAPE, 0
+        layers from the input (1×28×28 for MNIST); None from the first layer whose shape does not work."""
+        rows, shape, n = [], self.input_shape, 0
         for layer in self.layers:
             if isinstance(layer, Conv):
                 n += 1
@@ -109,7 +122,7 @@ class Draft:
     def check(self) -> Arch | ArchError:
         """The built Arch, or the ArchError that refuses it (returned, not raised)."""
         try:
-            return build(self.layers)
+            return build(self.layers, self.input_shape, self.classes)
         except ArchError as e:
             return e
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pygame
 
 from ...engine.arch import Arch, Conv, Dense
-from ...engine.arch_edit import FIELDS, PRESETS, Draft, refusal
+from ...engine.arch_edit import FIELDS, PRESETS, Draft, preset_spec, refusal
 from .widgets import CHECK, Sizes, Text, first_fitting, wrap
 
 KEYS_LINE = ("↑ ↓ conv layer · ← → setting · + − change it · 1–5 preset · Enter train this network · A or Esc close",
@@ -33,9 +33,14 @@ class ArchEditor:
         self._measured: tuple = (None, 0)       # (what was measured, the box height it needs)
 
     # --- state -----------------------------------------------------------------------------
-    def open(self, spec: str) -> None:
+    def preset(self, i: int) -> Draft:
+        """Preset i as a draft for the data the app trains on (its last layer one output per class)."""
+        d = self.draft
+        return Draft.of(preset_spec(PRESETS[i], d.input_shape, d.classes), d.input_shape, d.classes)
+
+    def open(self, spec: str, input_shape: tuple | None = None, classes: int | None = None) -> None:
         self.current = spec
-        self.draft = Draft.of(spec)
+        self.draft = Draft.of(spec, input_shape or self.draft.input_shape, classes or self.draft.classes)
         self.visible = True
 
     @property
@@ -45,11 +50,12 @@ class ArchEditor:
     def _act(self, action: tuple):
         kind = action[0]
         if kind == "preset":
-            self.draft = Draft.of(PRESETS[action[1]].spec)
+            self.draft = self.preset(action[1])
         elif kind == "adjust":
             self.draft = self.draft.adjust(action[3], action[1], action[2])
         elif kind == "row":
-            self.draft = Draft(self.draft.layers, action[1], self.draft.field)
+            self.draft = Draft(self.draft.layers, action[1], self.draft.field, self.draft.input_shape,
+                               self.draft.classes)
         elif kind == "close":
             self.visible = False
             return "close"
@@ -87,7 +93,7 @@ class ArchEditor:
         elif key in (pygame.K_MINUS, pygame.K_KP_MINUS) or char == "-":
             self.draft = self.draft.adjust(-1)
         elif char and char in "12345"[:len(PRESETS)]:
-            self.draft = Draft.of(PRESETS[int(char) - 1].spec)
+            self.draft = self.preset(int(char) - 1)
         return None
 
     # --- drawing -----------------------------------------------------------------------------
@@ -170,10 +176,11 @@ class ArchEditor:
             bw = tx.width(key, sz.small, "bold") + sz.px(6) + tx.width(preset.name, sz.body) + sz.px(18)
             if x + bw > inner.right and x > x0:
                 x, y = x0, y + bh + gap
-            self._button(target, pygame.Rect(x, y, bw, bh), preset.name, key, ("preset", i), hot=preset.spec == spec)
+            self._button(target, pygame.Rect(x, y, bw, bh), preset.name, key, ("preset", i),
+                         hot=preset_spec(preset, self.draft.input_shape, self.draft.classes) == spec)
             x += bw + gap
         y += bh + sz.px(4)
-        why = next((p.why for p in PRESETS if p.spec == spec), None)
+        why = next((p.why for p in PRESETS if preset_spec(p, self.draft.input_shape, self.draft.classes) == spec), None)
         if why:
             for line in wrap(tx, why, inner.right - x0, sz.small):
                 tx.draw(target, line, (x0, y), sz.small, th.muted)

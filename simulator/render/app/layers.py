@@ -113,7 +113,7 @@ def describe(arch: Arch) -> tuple[str, ...]:
     """The network in the header, longest wording first: its name (LeNet-5, a preset's, or
     "custom network"), its layer counts and its activation and pooling kinds."""
     from ...engine.arch import Conv, Pool, build, lenet5_spec
-    from ...engine.arch_edit import PRESETS
+    from ...engine.arch_edit import PRESETS, preset_spec
     acts = sorted({ACT_NAMES.get(layer.kind, layer.kind) for layer in arch.of_type(Act)})
     pools = sorted({layer.kind for layer in arch.of_type(Pool)})
     kinds = " · ".join([*acts, *(f"{p}-pool" for p in pools)] or ["linear"])
@@ -122,6 +122,7 @@ def describe(arch: Arch) -> tuple[str, ...]:
         arch.of_type(Act)[0].kind if arch.of_type(Act) else None, arch.of_type(Pool)[0].kind if arch.of_type(Pool) else None)
     if arch.spec == lenet.spec:
         return (f"LeNet-5 · {kinds}", "LeNet-5")
-    name = next((p.name for p in PRESETS if p.spec == arch.spec), "custom network")
+    name = next((p.name for p in PRESETS if preset_spec(p, arch.input_shape, arch.classes) == arch.spec),
+                "custom network")
     counts = f"{len(arch.of_type(Conv))} conv + {len(arch.of_type(Dense))} dense"
     return (f"{name} · {counts} · {kinds}", f"{name} · {counts}", name)

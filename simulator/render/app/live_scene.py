@@ -166,7 +166,9 @@ class LiveScene(ui.Scene):
             return ui.Open(LessonMenu(self.theme, self.lesson_options or LessonOptions()))
         w = self.worker
         if action == "arch":
-            self.editor.open(self.snapshot.arch.spec if self.snapshot is not None else self.editor.current)
+            arch = self.snapshot.arch if self.snapshot is not None else None
+            self.editor.open(arch.spec if arch else self.editor.current, arch.input_shape if arch else None,
+                             arch.classes if arch else None)
             self.show_help = False
         elif action == "help":
             self.show_help = self.help.next_page() if self.show_help else True

@@ -104,12 +104,13 @@ def test_the_input_panel_shows_the_engines_picture_and_its_planes(worker):
     shown = pygame.surfarray.array3d(scene.input.static).transpose(1, 0, 2)
     h, w = snap.pixels.shape[:2]
     # the picture is drawn scale× at the top centre of the panel: find it by its first row
-    hits = [(y, x) for y in range(shown.shape[0] - h) for x in range(shown.shape[1] - w)
-            if (shown[y, x] == snap.pixels[0, 0]).all() and (shown[y, x + 1:x + 2] == snap.pixels[0, 0]).all()]
-    assert hits, "the picture is not on the panel"
-    scale = next(s for s in range(1, 8) if any((shown[y, x:x + s * w:s] == snap.pixels[0]).all() for y, x in hits))
-    y, x = next((y, x) for y, x in hits if (shown[y, x:x + scale * w:scale] == snap.pixels[0]).all())
-    np.testing.assert_array_equal(shown[y:y + scale * h:scale, x:x + scale * w:scale], snap.pixels)
+    def drawn_at(y, x, s):
+        block = shown[y:y + s * h:s, x:x + s * w:s]
+        return block.shape == snap.pixels.shape and (block == snap.pixels).all()
+    found = [(y, x, s) for s in range(1, 8) for y in range(shown.shape[0] - s * h + 1)
+             for x in range(shown.shape[1] - s * w + 1)
+             if (shown[y, x] == snap.pixels[0, 0]).all() and drawn_at(y, x, s)]
+    assert found, "the picture is not on the panel"
     # R, G, B planes: one more copy of each channel on its own, in its colour
     for c in range(3):
         plane = np.zeros_like(snap.pixels)

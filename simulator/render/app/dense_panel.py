@@ -7,6 +7,7 @@ import pygame
 
 from .layers import ACT_NAMES, MAX_DENSE, dense_rows, display_name, flat_source, more, scale_of
 from ...numbers import fmt_percent
+from .. import ui
 from .widgets import SnapshotPanel, first_fitting, fmt, frame, heat_strip
 
 
@@ -172,9 +173,10 @@ class ProbsPanel(SnapshotPanel):
         top_pad, bottom_pad = line + 2, tx.line(sz.body) + line + 2
         bar_area = pygame.Rect(inner.x, inner.y + top_pad, inner.w, inner.h - top_pad - bottom_pad)
         bar_w = max(4, int(slot * 0.6))
-        show_p = max(tx.width(pt, sz.small) for *_, pt in rows) <= slot - 4
-        names = self._names(snap, int(slot) - 4, sz.body)
-        show_z = max(tx.width(z, sz.small) for _, z, _, _ in rows) <= slot - 4
+        apart = 2 * ui.check.MIN_GAP                 # neighbours must not read as one number
+        show_p = max(tx.width(pt, sz.small) for *_, pt in rows) <= slot - apart
+        names = self._names(snap, int(slot) - apart, sz.body)
+        show_z = max(tx.width(z, sz.small) for _, z, _, _ in rows) <= slot - apart
         for k, z, p, pt in rows:
             cx = bar_area.x + (k + 0.5) * slot
             h = int(bar_area.h * p) if p == p else 0

@@ -49,6 +49,9 @@ LEGEND = (
     ("grey", "exactly zero. A map all grey is zero everywhere (\"dead\" for this image): its ReLU input z was "
              "negative at every position, so max(0, z) = 0 everywhere"),
     ("hatched", "padding: zeros added around the image so the output keeps its size"),
+    ("input", "the picture the network reads, standardised: each pixel p becomes (p/255 − mean)/std, so for "
+              "MNIST black is −0.424 and white 2.821 (the input heat map's ends); the picture on the left "
+              "is the same pixels before that. Shown: the batch's picture the network is least sure of"),
     ("outline", "in this colour: the window, cell or product being computed now; a thin grey one beside "
                 "it: where the window was before it jumped (a stride above 1)"),
     ("z", "a neuron's sum before the activation: z = Σ w·x + b; ReLU(z) = max(0, z). The z map fills in as "

@@ -45,8 +45,8 @@ class InputPanel(SnapshotPanel):
                  (*verdict, sz.body, colour, "sans"),
                  ((f"training image #{snap.sample_index:,}", f"image #{snap.sample_index:,}",
                    f"#{snap.sample_index:,}"), None, sz.small, th.muted, "sans"),
-                 ((f"sample 1 of a batch of {snap.batch_size}", f"1 of batch {snap.batch_size}"), None,
-                  sz.small, th.muted, "sans")]
+                 ((f"the least sure of its batch of {snap.batch_size}", f"least sure of {snap.batch_size}",
+                   f"of {snap.batch_size}"), None, sz.small, th.muted, "sans")]
         chosen = []
         for forms, long_form, size, c, face in lines:
             one = first_fitting(tx, forms, inner.w, size, face)

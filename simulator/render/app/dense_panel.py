@@ -87,8 +87,7 @@ class ProbsPanel(SnapshotPanel):
             ok = "✓" if snap.prediction == snap.label else "✗"
             guess, label = names[snap.prediction], names[snap.label]
             subs = (f"p = e^z / Σ e^z · predicted {guess}, label {label} {ok}",
-                    f"predicted {guess}, label {label} {ok}", f"{guess} vs {label} {ok}",
-                    f"{snap.prediction} vs {snap.label} {ok}")
+                    f"predicted {guess}, label {label} {ok}", f"{guess} vs {label} {ok}", ok)
         else:
             subs = ("probabilities are NaN", "NaN")
         inner = frame(surf, surf.get_rect(), th, tx, sz, "Softmax", subs)

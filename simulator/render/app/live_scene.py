@@ -100,18 +100,18 @@ class LiveScene(ui.Scene):
         inner_w = w - 2 * m
         text_scale = sz.small / 14             # the full layout was drawn for 1280×800 with 14 px text
         self.compact = w / text_scale < 1180 or h / text_scale < 700
+        named = any(len(c) > 2 for c in self.worker.trainer.format.classes)   # class names, not digits
         if self.compact:
             rows = [int((avail - m) * 0.53)]
             rows.append(avail - m - rows[0])
             cols1 = (0.15, 0.57, 0.28)
-            cols2 = (0.44, 0.33, 0.23)
+            cols2 = (0.40, 0.27, 0.33) if named else (0.44, 0.33, 0.23)    # names need a wider softmax
         else:
             rows = [int((avail - 2 * m) * 0.45), int((avail - 2 * m) * 0.36)]
             rows.append(avail - 2 * m - sum(rows))
             cols1 = (0.15, 0.51, 0.34)
             cols2 = (0.62, 0.38)
-            named = any(len(c) > 2 for c in self.worker.trainer.format.classes)
-            cols3 = (0.55, 0.45) if named else (0.62, 0.38)     # class names need a wider softmax
+            cols3 = (0.55, 0.45) if named else (0.62, 0.38)
 
         def split(y, hgt, fracs, panels):
             x = m

@@ -93,7 +93,7 @@ class ProbsPanel(SnapshotPanel):
         inner = frame(surf, surf.get_rect(), th, tx, sz, "Softmax", subs)
         rows = self._rows(snap)
         named = any(len(n) > 1 for n in snap.format.classes)        # class names, not digits
-        blocks = self.row_blocks(inner, len(rows))
+        blocks = self.row_blocks(inner, rows)
         if blocks == 1 and inner.w < 2.2 * inner.h or named and blocks:
             self._as_rows(surf, inner, snap, rows, blocks)
         else:
@@ -118,12 +118,15 @@ class ProbsPanel(SnapshotPanel):
         digit = (th.good if k == snap.prediction else th.bad) if k == snap.label else th.text
         return bar, digit
 
-    def row_blocks(self, inner, n: int) -> int:
-        """How many side-by-side blocks of rows n classes need to fit inner's height (a header
-        line each), or 0 when even the most that make sense do not fit."""
-        line = self.text.line(self.sizes.small)
+    def row_blocks(self, inner, rows) -> int:
+        """How many side-by-side blocks of rows the classes need to fit inner's height (a header
+        line each) with each block wide enough for a class number, z and p; 0: none fits."""
+        tx, sz = self.text, self.sizes
+        line = tx.line(sz.small)
+        least = (max(tx.width(str(k), sz.small, "bold") for k, *_ in rows) + 3 * sz.px(8)
+                 + max(tx.width(z, sz.small) for _, z, _, _ in rows) + max(tx.width(pt, sz.small) for *_, pt in rows))
         for blocks in range(1, 4):
-            if inner.h >= (-(-n // blocks) + 1) * line and inner.w // blocks >= 12 * line:
+            if inner.h >= (-(-len(rows) // blocks) + 1) * line and (inner.w - (blocks - 1) * 2 * sz.px(8)) // blocks >= least:
                 return blocks
         return 0
 

@@ -25,10 +25,11 @@ def quick_model_path() -> Path:
 
 
 def model_from_checkpoint(path: Path) -> Network:
-    """The network of a checkpoint.npz, with its weights of a checkpoint.npz (CheckpointError if it is unusable)."""
+    """The network of a checkpoint.npz, with its weights (CheckpointError if it is unusable), for
+    the data format it was trained on."""
     state = load_checkpoint(path)
     params = {k: np.ascontiguousarray(v, np.float32) for k, v in state["params"].items()}
-    return Network(TrainConfig(**state["config"]).model_config(), params)
+    return Network(TrainConfig(**state["config"]).model_config(state["format"]), params)
 
 
 def cached_quick_model() -> Network | None:

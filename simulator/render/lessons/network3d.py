@@ -17,19 +17,26 @@ from pathlib import Path
 import numpy as np
 import pygame
 
-from ...engine.data import load_dataset
+from ...engine.data import pixels_of
+from ...engine.dataformat import MNIST
 from ...engine.lessons import network as net
-from ...engine.lessons.draw import cached_quick_model, model_from_checkpoint
+from ...engine.lessons.draw import cached_quick_model
+from ...engine.lessons.source import lesson_source
 from ...engine.lessons.tensors import input_range
 from ...numbers import fmt_percent, p_equals
 from .. import ui
 from . import network3d_space as space
+from .pictures import picture_rgb
 from ..ui.figures import PAD, header, header_height, hints, hints_height, panel
-from ..ui.theme import array_surface, gray_rgb, heat_rgb
+from ..ui.theme import array_surface, heat_rgb
 
 HOME = (-0.72, 0.3, 200.0)      # yaw, pitch (radians) and camera distance
-HINTS = (("drag", "rotate"), ("click", "receptive field"), ("T", "train live"), ("N", "next digit"), ("Z", "zoom"),
-         ("Esc", "back"), ("wheel", "nearer"), ("space", "spin"), ("R", "reset view"))
+MAX_BARS = 10                   # probability bars: every class up to this many, else the most likely
+
+
+def hints_for(noun: str) -> tuple:
+    return (("drag", "rotate"), ("click", "receptive field"), ("T", "train live"), ("N", f"next {noun}"),
+            ("Z", "zoom"), ("Esc", "back"), ("wheel", "nearer"), ("space", "spin"), ("R", "reset view"))
 VIEWS = (("home view", HOME[:2]), ("from the side", (-math.pi / 2 + 0.05, 0.15)), ("from above", (-0.72, 1.1)))
 
 
@@ -42,21 +49,25 @@ class Network3DScene(ui.Scene):
     def __init__(self, theme, options=None):
         self.theme = theme
         self.text = ui.Text(theme)
-        data = load_dataset(getattr(options, "data", None))
         checkpoint = getattr(options, "checkpoint", None)
-        model = model_from_checkpoint(checkpoint) if checkpoint else cached_quick_model()
-        self.model_note = (f"weights from {Path(checkpoint).name}" if checkpoint else
-                           "weights of the draw lesson's quick model" if model else "fresh random weights")
+        src = lesson_source(getattr(options, "data", None), checkpoint)
+        data, arch, params = src.data, src.arch, src.params
+        self.model_note = f"weights from {Path(checkpoint).name}" if checkpoint else "fresh random weights"
+        if params is None and data.format.same_network(MNIST):
+            model = cached_quick_model()
+            if model is not None:
+                arch, params, self.model_note = model.arch, model.params, "weights of the draw lesson's quick model"
+        self.format, self.noun = data.format, src.noun
+        self.hints = hints_for(self.noun)
         self.test_images, self.test_labels = data.test_images, data.test_labels
         self.digit = 0
-        config = replace(net.LIVE_CONFIG, arch=model.arch.spec) if model else net.LIVE_CONFIG
-        self.live = net.LiveTraining(data.subset(10000, 100), self.test_images[self.digit], config,
-                                     params=model.params if model else None)
+        config = replace(net.LIVE_CONFIG, arch=arch.spec, activation=None, pool=None)
+        self.live = net.LiveTraining(data.subset(10000, 100), self.test_images[self.digit], config, params=params)
         self.shown = self.live.shown
         self.name = net.network_name(self.shown.arch)
         self.xyz, self.ids = space.neuron_positions(self.shown)
         self.centre_x = float(self.xyz[:, 0].min() + self.xyz[:, 0].max()) / 2
-        self.black, self.white = input_range()
+        self.black, self.white = input_range(self.format)
         self.yaw, self.pitch, self.distance = HOME
         self.spin = 0.0
         self.dragging, self.moved = False, False
@@ -155,7 +166,7 @@ class Network3DScene(ui.Scene):
         self.view = pygame.Rect(m, top, self.side.x - gap - m, bottom - top)
 
     def subtitle(self) -> str:
-        return ("Every neuron of every layer, coloured by its activation for the digit shown. "
+        return (f"Every neuron of every layer, coloured by its activation for the {self.noun} shown. "
                 "Click a neuron: the neurons below that can change it light up.")
 
     # --- projection ---------------------------------------------------------------------
@@ -186,12 +197,19 @@ class Network3DScene(ui.Scene):
     def _colours(self, frame) -> np.ndarray:
         """Heat colours, one scale per layer (its 98th percentile of |value|, so a few large values
         do not leave the rest black); zero is theme.zero, not the background's colour, so every
-        volume keeps its shape."""
+        volume keeps its shape. A colour input's planes are its pixels instead, each plane from
+        black to its channel's colour (as the rgb lesson draws a colour image's channels)."""
         rgb = np.zeros((len(self.ids), 3), np.int32)
         for li, name in enumerate(self.shown.names):
             vols = frame.volumes[name]
             mask = self.ids[:, 0] == li
             sel = self.ids[mask]
+            if li == 0 and self.format.colour:
+                pixels = pixels_of(vols, self.format)                    # [H,W,3]: normalise's inverse
+                plane = np.zeros((len(sel), 3), np.int32)
+                plane[np.arange(len(sel)), sel[:, 1]] = pixels[sel[:, 2], sel[:, 3], sel[:, 1]]
+                rgb[mask] = plane
+                continue
             values = vols[sel[:, 1], sel[:, 2], sel[:, 3]]
             nonzero = np.abs(values[values != 0])
             lim = float(np.percentile(nonzero, 98)) if nonzero.size else 1.0
@@ -216,7 +234,7 @@ class Network3DScene(ui.Scene):
         header(surface, t, tx, sz, f"{self.name} in 3D", self.subtitle())
         self._projected = self.draw_view(surface, self.view, sz)
         self._draw_side(surface, self.live.frame, self.side)
-        hints(surface, t, tx, sz, HINTS)
+        hints(surface, t, tx, sz, self.hints)
         return None
 
     def draw_view(self, surface, view: pygame.Rect, sz):
@@ -275,28 +293,28 @@ class Network3DScene(ui.Scene):
                     break
 
     def _draw_side(self, surface, frame, rect) -> None:
-        """The digit and what the network reads, the selection's receptive field, the colours,
-        training's state, the model, the ten probabilities: what does not fit is left out from
-        the end of that list (drawn in the order the panel reads)."""
+        """The input picture and what the network reads, the selection's receptive field, the
+        colours, training's state, the model, the class probabilities: what does not fit is left
+        out from the end of that list (drawn in the order the panel reads)."""
         t, tx, sz = self.theme, self.text, self.sizes
-        inner = panel(surface, rect, t, tx, sz, ui.first_fitting(tx, ("The digit and the model", "The digit"),
+        noun = self.noun
+        inner = panel(surface, rect, t, tx, sz, ui.first_fitting(tx, (f"The {noun} and the model", f"The {noun}"),
                                                                  rect.w - 2 * sz.px(PAD), sz.title, "bold") or "")
         small, line = sz.small, tx.line(sz.small)
         probs = frame.probabilities
+        classes = self.format.classes
         best = int(np.argmax(probs))
-        thumb = max(1, min(4, round(sz.px(3))))
-        label = int(self.test_labels[self.digit])
+        h, w = self.format.height, self.format.width
+        thumb = max(1, min(4, round(sz.px(3)), 4 * 28 // max(h, w)))       # at most MNIST's 112 px
+        label = classes[int(self.test_labels[self.digit])]
         facts = [ui.first_fitting(tx, (f"test image {self.digit}, label {label}", f"image {self.digit}, label {label}",
-                                       f"label {label}"), inner.w - 28 * thumb - sz.px(8), small) or "",
-                 ui.first_fitting(tx, (f"reads {best} ({p_equals(probs[best], 0)})", f"reads {best}"),
-                                  inner.w - 28 * thumb - sz.px(8), small) or ""]
+                                       f"label {label}"), inner.w - w * thumb - sz.px(8), small) or "",
+                 ui.first_fitting(tx, (f"reads {classes[best]} ({p_equals(probs[best], 0)})", f"reads {classes[best]}"),
+                                  inner.w - w * thumb - sz.px(8), small) or ""]
         side_by_side = all(facts)
         if not side_by_side:
-            facts = [f"label {label}", f"reads {best} ({p_equals(probs[best], 0)})"]
-        legend = ui.wrap_runs(tx, [("Colours: ", None), ("orange", t.positive), (" > 0, ", None), ("blue", t.negative),
-                                   (" < 0, grey = 0; one scale per layer (its 98th percentile of |value|). The input is "
-                                    f"standardised: black {ui.fmt(self.black, 3)}, ink up to {ui.fmt(self.white, 3)}.",
-                                    None)], inner.w, small, t.muted)
+            facts = [f"label {label}", f"reads {classes[best]} ({p_equals(probs[best], 0)})"]
+        legend = ui.wrap_runs(tx, self._legend_runs(), inner.w, small, t.muted)
         loss = "—" if math.isnan(frame.loss) else ui.fmt(frame.loss, 3)
         status = ["training live (T stops)" if self.live.running else "paused (T trains live)",
                   ui.first_fitting(tx, (f"step {frame.step}   batch loss {loss}", f"step {frame.step}, loss {loss}"),
@@ -305,10 +323,12 @@ class Network3DScene(ui.Scene):
             status += ui.wrap(tx, f"training stopped: {self.live.error}", inner.w, small)
         note = ui.wrap(tx, self.model_note, inner.w, small)
         selection = self._selection_lines(frame, inner.w)
+        bars = self._bar_rows(probs, inner.w)
         gap = sz.px(8)
-        digit_h = 28 * thumb if side_by_side else 28 * thumb + 2 * line
+        digit_h = h * thumb if side_by_side else h * thumb + 2 * line
         blocks = {"digit": digit_h + gap, "selection": len(selection) * line + gap, "legend": len(legend) * line + gap,
-                  "status": len(status) * line + gap, "note": len(note) * line + gap, "bars": 10 * line + gap}
+                  "status": len(status) * line + gap, "note": len(note) * line + gap,
+                  "bars": bars["lines"] * line + gap}
         room, shown = inner.h, set()
         for name in ("digit", "selection", "legend", "status", "note", "bars"):
             if blocks[name] <= room:
@@ -316,8 +336,8 @@ class Network3DScene(ui.Scene):
                 room -= blocks[name]
         y = inner.y
         if "digit" in shown:
-            surface.blit(array_surface(gray_rgb(self.test_images[self.digit], 0, 255), thumb), (inner.x, y))
-            fx, fy = (inner.x + 28 * thumb + sz.px(8), y) if side_by_side else (inner.x, y + 28 * thumb)
+            surface.blit(array_surface(picture_rgb(self.test_images[self.digit]), thumb), (inner.x, y))
+            fx, fy = (inner.x + w * thumb + sz.px(8), y) if side_by_side else (inner.x, y + h * thumb)
             tx.draw(surface, facts[0], (fx, fy), small)
             tx.draw(surface, facts[1], (fx, fy + line), small, t.accent)
             y += blocks["digit"]
@@ -333,18 +353,7 @@ class Network3DScene(ui.Scene):
                 y += line
             y += gap
         if "bars" in shown:
-            pct_w = max(tx.width(fmt_percent(p, 0), small, "mono") for p in probs) + sz.px(6)
-            label_w = tx.width("0", small, "mono") + sz.px(8)
-            bar_w = inner.w - label_w - pct_w
-            for d in range(10):                                   # the probabilities of this frame
-                colour = t.accent if d == best else t.negative
-                tx.draw(surface, str(d), (inner.x, y), small, face="mono")
-                bar = pygame.Rect(inner.x + label_w, y + line // 4, bar_w, line // 2)
-                pygame.draw.rect(surface, t.background, bar)
-                pygame.draw.rect(surface, colour, (bar.x, bar.y, round(bar_w * float(probs[d])), bar.h))
-                tx.draw(surface, fmt_percent(probs[d], 0), (inner.right, y), small, t.muted, "mono", "topright")
-                y += line
-            y += gap
+            y = self._draw_bars(surface, probs, bars, inner, y) + gap
         if "legend" in shown:
             for part in legend:
                 tx.runs(surface, part, (inner.x, y), small)
@@ -354,6 +363,55 @@ class Network3DScene(ui.Scene):
             for k, part in enumerate(selection):
                 tx.runs(surface, part, (inner.x, y), small)
                 y += line
+
+    def _legend_runs(self) -> list:
+        """What the colours mean; the input's ends (grey) or its planes (colour)."""
+        t = self.theme
+        runs = [("Colours: ", None), ("orange", t.positive), (" > 0, ", None), ("blue", t.negative),
+                (" < 0, grey = 0; one scale per layer (its 98th percentile of |value|). ", None)]
+        if self.format.colour:
+            return runs + [("The input's three planes are its red, green and blue pixels, each from black (0) to "
+                            "its full colour (255); the network reads them standardised.", None)]
+        return runs + [(f"The input is standardised: black {ui.fmt(self.black, 3)}, ink up to "
+                        f"{ui.fmt(self.white, 3)}.", None)]
+
+    def _bar_rows(self, probs, width: int) -> dict:
+        """The probability bars' plan: which classes (every one up to MAX_BARS, else the most
+        likely), the labels' face and width, and whether a label sits on its own line above its
+        bar (when a class name leaves the bar less than a quarter of the width)."""
+        tx, sz = self.text, self.sizes
+        classes = self.format.classes
+        n = len(classes)
+        order = list(range(n)) if n <= MAX_BARS else [int(i) for i in np.argsort(-probs, kind="stable")[:MAX_BARS]]
+        face = "mono" if self.noun == "digit" else "sans"
+        pct_w = max(tx.width(fmt_percent(p, 0), sz.small, "mono") for p in probs) + sz.px(6)
+        label_w = max(tx.width(classes[d], sz.small, face) for d in order) + sz.px(8)
+        above = label_w + pct_w + width // 4 > width
+        lines = len(order) * (2 if above else 1) + (1 if n > MAX_BARS else 0)
+        return {"order": order, "face": face, "pct_w": pct_w, "label_w": 0 if above else label_w, "above": above,
+                "lines": lines}
+
+    def _draw_bars(self, surface, probs, plan: dict, inner, y: int) -> int:
+        """The probabilities of this frame, one bar per class of plan["order"]; returns the y below."""
+        t, tx, sz = self.theme, self.text, self.sizes
+        small, line = sz.small, tx.line(sz.small)
+        classes = self.format.classes
+        best = int(np.argmax(probs))
+        if len(classes) > MAX_BARS:
+            tx.draw(surface, f"the {MAX_BARS} most likely of {len(classes)} classes", (inner.x, y), small, t.muted)
+            y += line
+        bar_w = inner.w - plan["label_w"] - plan["pct_w"]
+        for d in plan["order"]:
+            colour = t.accent if d == best else t.negative
+            tx.draw(surface, classes[d], (inner.x, y), small, face=plan["face"])
+            if plan["above"]:
+                y += line
+            bar = pygame.Rect(inner.x + plan["label_w"], y + line // 4, bar_w, line // 2)
+            pygame.draw.rect(surface, t.background, bar)
+            pygame.draw.rect(surface, colour, (bar.x, bar.y, round(bar_w * float(probs[d])), bar.h))
+            tx.draw(surface, fmt_percent(probs[d], 0), (inner.right, y), small, t.muted, "mono", "topright")
+            y += line
+        return y
 
     def _selection_lines(self, frame, width: int) -> list[list]:
         """The selected neuron's value and, for each layer below, the block it depends on (as runs
@@ -373,7 +431,8 @@ class Network3DScene(ui.Scene):
             if Hb == 1:
                 forms = (f"{below}: all {Cb} neurons", f"{below}: all {Cb}")
             else:
-                chans = "" if Cb == 1 else f"all {Cb} maps, " if reg.c1 - reg.c0 == Cb else f"map {reg.c0}, "
+                maps = "channels" if below == "input" else "maps"
+                chans = "" if Cb == 1 else f"all {Cb} {maps}, " if reg.c1 - reg.c0 == Cb else f"map {reg.c0}, "
                 block = f"{reg.r1 - reg.r0}×{reg.k1 - reg.k0} at ({reg.r0}, {reg.k0})"
                 forms = (f"{below}: {chans}{block}", f"{below}: {block}")
             text = ui.first_fitting(tx, forms, width, small) or forms[-1]

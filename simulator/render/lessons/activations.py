@@ -115,8 +115,9 @@ class ActivationsScene(ui.Scene):
         inner = inner_rect(dummy, tx, sizes)
         overhead = dummy.h - inner.h
         curves_min = overhead + 10 * tx.line(sizes.small)        # heads, a plot of 4 lines, ticks, the note
-        scale = next((s for s in range(8, 1, -1) if self._maps_fit(s, inner.w, sizes)
-                      and body.h - gap - overhead - self._maps_need(s, inner.w, sizes) >= curves_min), 1)
+        scale = next((s for s in range(8, 1, -1) if self._maps_fit(s, inner.w, sizes) and self._bar_fits(s, sizes)
+                      and body.h - gap - overhead - self._maps_need(s, inner.w, sizes) >= curves_min),
+                     self._smallest_scale(inner.w, sizes))
         curves_h = max(round((body.h - gap) * 0.42), body.h - gap - overhead - self._maps_need(scale, inner.w, sizes))
         self.rects = {"curves": pygame.Rect(body.x, body.y, left_w, curves_h),
                       "maps": pygame.Rect(body.x, body.y + curves_h + gap, left_w, body.h - curves_h - gap),
@@ -187,9 +188,18 @@ class ActivationsScene(ui.Scene):
         return 2 * (self.map_h * scale + label) + sz.px(10) + sz.px(8) + self._values_height(width, sz)
 
     def _map_scale(self, inner, sz) -> int:
-        """The largest whole scale at which the maps, labels, colour bars and values fit."""
-        return next((s for s in range(8, 0, -1) if self._maps_fit(s, inner.w, sz)
-                     and self._maps_need(s, inner.w, sz) <= inner.h), 1)
+        """The largest whole scale at which the maps, labels, colour bars and values fit; else the
+        smallest at which a map is tall enough for its colour bar's labels (the values below then
+        say less)."""
+        return next((s for s in range(8, 0, -1) if self._maps_fit(s, inner.w, sz) and self._bar_fits(s, sz)
+                     and self._maps_need(s, inner.w, sz) <= inner.h), self._smallest_scale(inner.w, sz))
+
+    def _bar_fits(self, scale: int, sz) -> bool:
+        """A map of this scale is tall enough for its colour bar's two end labels."""
+        return self.map_h * scale >= 2 * self.text.line(sz.small) + ui.check.MIN_GAP
+
+    def _smallest_scale(self, width: int, sz) -> int:
+        return next((s for s in range(1, 9) if self._bar_fits(s, sz) and self._maps_fit(s, width, sz)), 1)
 
     def _value_lines(self) -> list[Line]:
         t, m = self.theme, self.maps

@@ -143,13 +143,13 @@ def test_image_size_resizes_and_does_not_apply_to_idx(tmp_path, mnist_dir):
     refused(tmp_path / "again", mnist_dir, "IDX", "--image-size", args=("--image-size", "32"))
 
 
-@pytest.mark.parametrize("command", [["app"], ["lecture"], ["lesson", "draw"]])
+@pytest.mark.parametrize("command", [["lecture"], ["lesson", "draw"]])      # (cli.ANY_FORMAT: the app shows any)
 def test_the_windows_refuse_picture_folders_in_one_line(tmp_path, command):
     colour_folder(tmp_path / "pics", n=2)
     proc = run(tmp_path, *command, "--data", tmp_path / "pics", "--max-frames", "1", display=True)
-    assert_one_line_error(proc, "MNIST-format", "python main.py train --data")
+    assert_one_line_error(proc, "MNIST-format", "python main.py app --data")
     proc = run(tmp_path, *command, "--data", "shapes", "--max-frames", "1", display=True)
-    assert_one_line_error(proc, "--data shapes", "python main.py train --data shapes")
+    assert_one_line_error(proc, "--data shapes", "python main.py app --data shapes")
     assert not (tmp_path / ".cache").exists()                        # refused before anything was made
 
 

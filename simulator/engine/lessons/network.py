@@ -85,11 +85,6 @@ def _caption(arch: Arch, layer, shape: tuple, merged: bool = False) -> str:
     return f"{layer.name}{'+act' if merged else ''} " + "×".join(map(str, shape))
 
 
-def arch_of(config: TrainConfig) -> Arch:
-    """The network a TrainConfig trains."""
-    return config.network()
-
-
 def model_for(arch: Arch, params: dict | None = None, seed: int = 0):
     """A model of `arch` (fresh seeded weights unless `params`)."""
     from ..model import NetConfig, Network

@@ -1,13 +1,15 @@
 """The network in 3D (LeNet-5 by default; its layers and shapes from the model's Arch through
 lessons/network.view): every shown layer a volume of neurons in perspective, coloured by the
-current digit's activations; drag to rotate, wheel to zoom, click a neuron to light up its
-receptive field (lessons/network.receptive_field) in the layers below. T trains live on a
+current image's activations (a colour input's planes in their channel colours); drag to
+rotate, wheel to zoom, click a neuron to light up its receptive field (lessons/network.receptive_field) in the layers below. T trains live on a
 worker thread (lessons/network.LiveTraining); the screen only reads the frames it publishes.
 
 Where the neurons sit and how they are projected and drawn: network3d_space.py.
 
-Drawn at the window's size with the kit's sizes; the side panel says less where it is short
-(the ten probability bars, then the model's note, go first). Z zooms the 3-D view."""
+Any data format (engine/lessons/source.py: the checkpoint's network checked against --data):
+the input volume C×H×W, the class names on the probability bars. The side panel is
+network3d_side.py; it says less where it is short (the probability bars, then the model's note,
+go first). Z zooms the 3-D view."""
 from __future__ import annotations
 
 import math

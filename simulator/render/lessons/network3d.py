@@ -1,8 +1,9 @@
 """The network in 3D (LeNet-5 by default; its layers and shapes from the model's Arch through
 lessons/network.view): every shown layer a volume of neurons in perspective, coloured by the
 current image's activations (a colour input's planes in their channel colours); drag to
-rotate, wheel to zoom, click a neuron to light up its receptive field (lessons/network.receptive_field) in the layers below. T trains live on a
-worker thread (lessons/network.LiveTraining); the screen only reads the frames it publishes.
+rotate, wheel to zoom, click a neuron to light up its receptive field
+(lessons/network.receptive_field) in the layers below. T trains live on a worker thread
+(lessons/network.LiveTraining); the screen only reads the frames it publishes.
 
 Where the neurons sit and how they are projected and drawn: network3d_space.py.
 

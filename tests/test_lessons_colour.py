@@ -304,3 +304,17 @@ def test_colour_lessons_pass_the_layout_check(name, theme, options):
             check(window, f"{name} {theme} {size} zoomed", ui.sizes.ZOOM_FLOOR)
         finally:
             window.close()
+
+
+def test_tensors_on_a_test_set_smaller_than_a_batch(tmp_path):
+    """Two classes of 4 grey 12×12 pictures (1 in 6 held out: 2 test images): the batch is what there is."""
+    rng = np.random.default_rng(1)
+    write(tmp_path / "few", {n: list(rng.integers(0, 256, (4, 12, 12), dtype=np.uint8)) for n in ("ant", "bee")})
+    scene = make("tensors", LessonOptions(data=tmp_path / "few"))
+    try:
+        batch = scene.examples[-1]
+        texts = " ".join(draw(scene).texts)
+        assert batch.shape == (2, 1, 12, 12) and "a batch of 2 input images" in texts
+        assert "shape [2, 1, 12, 12]" in texts and "shape [2]" in texts
+    finally:
+        scene.close()

@@ -61,9 +61,9 @@ def example_tensors(arch: Arch) -> tuple[str, str]:
 
 def tensor_examples(images: np.ndarray, labels: np.ndarray, params: dict | None = None,
                     arch: Arch = LENET5, fmt: DataFormat = MNIST) -> list[TensorExample]:
-    """images uint8 [N,H,W] or [N,H,W,3] of format fmt (N ≥ BATCH), labels [N]: one forward pass
-    of `arch` (fresh weights unless params) on the first BATCH images; every example is a tensor
-    that pass really holds (or the model's own weights)."""
+    """images uint8 [N,H,W] or [N,H,W,3] of format fmt, labels [N]: one forward pass of `arch`
+    (fresh weights unless params) on the first BATCH images (all N if fewer); every example is a
+    tensor that pass really holds (or the model's own weights)."""
     model = model_for(arch, params)
     w_name, maps_name = example_tensors(arch)
     x = normalise(images[:BATCH], fmt=fmt)                         # MNIST [8,1,28,28] float32
@@ -76,7 +76,7 @@ def tensor_examples(images: np.ndarray, labels: np.ndarray, params: dict | None 
     k = int(np.argmax(z))
     i, j = (int(v) for v in np.unravel_index(int(np.argmax(np.abs(w))), w.shape))
     c, h, ww = (int(v) for v in np.unravel_index(int(np.argmax(maps)), maps.shape))
-    n = 1
+    n = 1 if len(x) > 1 else 0                                     # the second image: not the one above
     cn, hh, wc = (int(v) for v in np.unravel_index(int(np.argmax(x[n])), x.shape[1:]))
     scalar = np.array(loss, np.float64)
 
@@ -91,6 +91,6 @@ def tensor_examples(images: np.ndarray, labels: np.ndarray, params: dict | None 
         ex(3, "3-D tensor", (f"{maps_name}'s output" if maps_name != "input" else "the input") + " for image 0 (C, H, W)",
            maps, (c, h, ww),
            "three: channel, row, column"),
-        ex(4, "4-D tensor", f"a batch of {BATCH} input images (N, C, H, W)", x, (n, cn, hh, wc),
+        ex(4, "4-D tensor", f"a batch of {len(x)} input images (N, C, H, W)", x, (n, cn, hh, wc),
            "four: image, channel, row, column (NCHW)"),
     ]

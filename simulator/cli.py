@@ -168,9 +168,15 @@ def build_parser() -> argparse.ArgumentParser:
     lesson.add_argument("name", choices=LESSONS)
     lesson.add_argument("--theme", choices=THEMES, default="dark")
     lesson.add_argument("--image", type=Path, help="PNG for the rgb lesson (default: bundled picture)")
-    lesson.add_argument("--data", type=Path, metavar="DIR", help="folder of MNIST-format IDX files")
+    lesson.add_argument("--data", type=Path, metavar="DIR",
+                        help="the images the activations, network3d, overfitting, params and tensors lessons read: "
+                             "a folder of MNIST-format IDX files, a folder of pictures in class folders or shapes "
+                             "(as train --data; the draw lesson: MNIST-format data only) (default: the bundled MNIST)")
     lesson.add_argument("--checkpoint", type=_checkpoint,
-                        help="model for the draw, network3d and tensors lessons, and the network the params lesson counts (default: the bundled trained LeNet-5)")
+                        help="model for the draw, network3d and tensors lessons, and the network the params lesson "
+                             "counts; its data format must be --data's (without --data: MNIST, or shapes for a "
+                             "network trained on it) (default: the bundled trained LeNet-5 for MNIST-format data, "
+                             "fresh weights of LeNet-5 for other data)")
     lesson.add_argument("--untrained", action="store_true", help="draw/network3d/tensors: do not load the bundled model")
     lesson.add_argument("--export", type=Path, metavar="PATH", help="write the scene as PNG (or .gif), no window")
     add_script_arguments(lesson, frames_note=" (with --export PATH.gif: the GIF's frame count)",
@@ -224,10 +230,11 @@ def train_config(args, base: TrainConfig = TRAIN_DEFAULTS, fmt=MNIST):
 def app_options(args):
     """The app's options from the `app` command's flags (the screens never read the command line)."""
     from .render.app.run import AppOptions
+    bundled = paths.BUNDLED_MODEL if paths.BUNDLED_MODEL.is_file() else None
     return AppOptions(config=train_config(args, APP_DEFAULTS), arch=args.arch, data=args.data,
                       checkpoint=args.checkpoint, subset=args.subset, threads=args.threads, theme=args.theme,
                       size=args.size, keys=args.keys, max_frames=args.max_frames, screenshot=args.screenshot,
-                      lesson_model=paths.BUNDLED_MODEL if paths.BUNDLED_MODEL.is_file() else None)
+                      lesson_model=args.checkpoint if not_mnist(args.data) else bundled)
 
 
 def run_train(args) -> int:
@@ -277,9 +284,18 @@ def check_arch(args) -> None:
 
 
 # The windows that show any data format (colour, other sizes and classes); the others show
-# MNIST-format data (1×28×28, the 10 digits) and refuse the rest in one line.
-ANY_FORMAT = {"app": True, "lecture": False, "lesson": {"network3d": False, "params": False, "tensors": False,
-                                                         "overfitting": False, "activations": False, "draw": False}}
+# MNIST-format data (1×28×28, the 10 digits) and refuse the rest in one line. (A lesson that
+# shows any format refuses a checkpoint whose format differs from --data itself:
+# engine/lessons/source.py. Drawing a digit by hand only makes sense for MNIST's format.)
+ANY_FORMAT = {"app": True, "lecture": False, "lesson": {"network3d": True, "params": True, "tensors": True,
+                                                         "overfitting": True, "activations": True, "draw": False}}
+
+
+def not_mnist(data) -> bool:
+    """Is --data (a path or None) other than MNIST-format data, told without reading it: the
+    shapes set, or a folder of pictures (an IDX folder is MNIST's format)?"""
+    from .engine.data import SHAPES, is_idx_folder
+    return data is not None and (str(data) == SHAPES and not data.exists() or data.is_dir() and not is_idx_folder(data))
 
 
 def shows_any_format(args) -> bool:
@@ -290,14 +306,13 @@ def shows_any_format(args) -> bool:
 def check_window_data(args) -> None:
     """A window that shows MNIST-format data only (ANY_FORMAT) refuses a folder of pictures,
     `shapes` or a checkpoint trained on other data in one line, pointing to `train`."""
-    from .engine.data import SHAPES, is_idx_folder
     if shows_any_format(args):
         return
     data = getattr(args, "data", None)
     if args.command == "lesson" and args.name not in DATA_LESSONS:
         data = None                     # the lesson's own check says it does not use --data
     what = f"the {args.command}" if args.command != "lesson" else f"the {args.name} lesson"
-    if data is not None and (str(data) == SHAPES and not data.exists() or data.is_dir() and not is_idx_folder(data)):
+    if not_mnist(data):
         raise UserError(f"--data {data}: {what} shows MNIST-format data (1×28×28 grey digits), not folders of "
                         f"pictures or colour; the app and train take them: python main.py app --data {data}")
     checkpoint = getattr(args, "checkpoint", None)
@@ -321,8 +336,8 @@ def dispatch(args) -> int:
         args.given_options = [(flag, option) for flag, option, on in (
             ("--image", "image", args.image), ("--data", "data", args.data),
             ("--checkpoint", "checkpoint", args.checkpoint), ("--untrained", "checkpoint", args.untrained)) if on]
-        if args.checkpoint is None and not args.untrained and paths.BUNDLED_MODEL.is_file():
-            args.checkpoint = paths.BUNDLED_MODEL
+        if args.checkpoint is None and not args.untrained and paths.BUNDLED_MODEL.is_file() and not not_mnist(args.data):
+            args.checkpoint = paths.BUNDLED_MODEL          # the trained LeNet-5, for MNIST-format data
     if args.command == "train":
         return run_train(args)
     if args.command == "app":

@@ -143,21 +143,25 @@ def test_image_size_resizes_and_does_not_apply_to_idx(tmp_path, mnist_dir):
     refused(tmp_path / "again", mnist_dir, "IDX", "--image-size", args=("--image-size", "32"))
 
 
-@pytest.mark.parametrize("command", [["app"], ["lecture"], ["lesson", "network3d"], ["lesson", "draw"]])
+@pytest.mark.parametrize("command", [["lecture"], ["lesson", "draw"]])      # (cli.ANY_FORMAT: the app shows any)
 def test_the_windows_refuse_picture_folders_in_one_line(tmp_path, command):
     colour_folder(tmp_path / "pics", n=2)
     proc = run(tmp_path, *command, "--data", tmp_path / "pics", "--max-frames", "1", display=True)
-    assert_one_line_error(proc, "MNIST-format", "python main.py train --data")
+    assert_one_line_error(proc, "MNIST-format", "python main.py app --data")
     proc = run(tmp_path, *command, "--data", "shapes", "--max-frames", "1", display=True)
-    assert_one_line_error(proc, "--data shapes", "python main.py train --data shapes")
+    assert_one_line_error(proc, "--data shapes", "python main.py app --data shapes")
     assert not (tmp_path / ".cache").exists()                        # refused before anything was made
 
 
 def test_lessons_without_data_still_say_they_do_not_use_it(tmp_path):
-    """cli.DATA_LESSONS is the list of lessons that read --data: every other lesson refuses the flag itself."""
-    from simulator.cli import DATA_LESSONS, LESSONS
+    """cli.DATA_LESSONS is the list of lessons that read --data: every other lesson refuses the flag
+    itself, and those that show MNIST-format data only refuse a folder of pictures (the ones that
+    show any format: tests/test_lessons_colour.py)."""
+    from simulator.cli import ANY_FORMAT, DATA_LESSONS, LESSONS
     colour_folder(tmp_path / "pics", n=2)
     for name in LESSONS:
+        if ANY_FORMAT["lesson"].get(name):
+            continue
         proc = run(tmp_path, "lesson", name, "--data", tmp_path / "pics", "--max-frames", "1", display=True)
         words = ("MNIST-format",) if name in DATA_LESSONS else ("--data", "does not use")
         assert_one_line_error(proc, *words)

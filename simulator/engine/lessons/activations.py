@@ -1,5 +1,6 @@
 """The activations lesson: ReLU, sigmoid and tanh, their derivatives, one feature map through
-each, and a short LeNet-5 training comparison whose loss curves are cached.
+each, and a short LeNet-5 training comparison whose loss curves are cached. On any data: the
+edge filter spans the picture's channels, and LeNet-5 is made for the data's size and classes.
 
 Every value here comes from the engine's own kernels (ops.*_forward / *_backward): the
 derivative curve is the backward pass with upstream gradient 1, f'(x) = backward(1, f(x)).
@@ -16,6 +17,7 @@ import numpy as np
 
 from .. import ops
 from ..checkpoint import atomic_write
+from ..arch import lenet5_spec
 from ..data import Dataset
 from ...paths import cache_dir
 from ..trainer import TrainConfig, Trainer
@@ -40,21 +42,28 @@ def curve(name: str, lo: float = -5.0, hi: float = 5.0, n: int = 401):
 
 @dataclass(frozen=True)
 class FeatureMaps:
-    image: np.ndarray                 # [28,28] input digit scaled to [0, 1] (0 = background = padding)
-    pre: np.ndarray                   # [28,28] conv2d_forward(image, EDGE_FILTER), padding 1
-    post: dict                        # name → [28,28] activation of `pre`
-    slope: dict                       # name → [28,28] its derivative at `pre` (backward of ones)
+    image: np.ndarray                 # [H,W] (grey) or [H,W,3] (colour) input scaled to [0, 1] (0 = padding)
+    pre: np.ndarray                   # [H,W] conv2d_forward(image, edge_filter), padding 1
+    post: dict                        # name → [H,W] activation of `pre`
+    slope: dict                       # name → [H,W] its derivative at `pre` (backward of ones)
+
+
+def edge_filter(channels: int) -> np.ndarray:
+    """EDGE_FILTER on every channel, divided by their number: [1,C,3,3], the edges of the mean
+    of the channels (a grey picture: EDGE_FILTER itself)."""
+    return np.repeat(EDGE_FILTER, channels, axis=1) / channels
 
 
 def feature_maps(image_u8: np.ndarray) -> FeatureMaps:
-    """One digit (uint8 [28,28]) → an edge feature map → each activation of it, and its slope."""
-    x = (image_u8.astype(np.float64) / 255.0)[None, None]     # [1,1,28,28]
-    pre, _ = ops.conv2d_forward(x, EDGE_FILTER, np.zeros(1), 1, 1)
+    """One picture (uint8 [H,W] or [H,W,3]) → an edge feature map → each activation of it, and its slope."""
+    image = image_u8.astype(np.float64) / 255.0
+    x = (image[..., None] if image.ndim == 2 else image).transpose(2, 0, 1)[None]     # [1,C,H,W]
+    pre, _ = ops.conv2d_forward(np.ascontiguousarray(x), edge_filter(x.shape[1]), np.zeros(1), 1, 1)
     post, slope = {}, {}
     for name in NAMES:
         y, cache = FORWARD[name](pre)
         post[name], slope[name] = y[0, 0], BACKWARD[name](np.ones_like(pre), cache)[0, 0]
-    return FeatureMaps(x[0, 0], pre[0, 0], post, slope)
+    return FeatureMaps(image, pre[0, 0], post, slope)
 
 
 # ----------------------------------------------------------------------------- comparison
@@ -97,7 +106,8 @@ def load_cached(config: ComparisonConfig, data: Dataset) -> dict | None:
 
 def run_comparison(config: ComparisonConfig, data: Dataset, progress=None, stop=None,
                    publish=None) -> dict | None:
-    """Train LeNet-5 with each activation for config.steps steps, once per seed, on the same batches.
+    """Train LeNet-5 (made for the data's size and classes) with each activation for config.steps
+    steps, once per seed, on the same batches.
 
     Returns {"config", "losses": {name: mean loss per step over the seeds},
     "per_seed": {name: [losses per step] per seed}, "test_accuracy": {name: mean accuracy},
@@ -110,12 +120,14 @@ def run_comparison(config: ComparisonConfig, data: Dataset, progress=None, stop=
     subset = data.subset(config.n_train, config.n_test)
     total = config.steps * len(NAMES) * len(config.seeds)
     per_seed, accuracy, done = {n: [] for n in NAMES}, {n: [] for n in NAMES}, 0
+    fmt = data.format
+    spec = lenet5_spec((fmt.height, fmt.width), fmt.n_classes)
     shown = {}                   # the curves published so far: the seed in progress of each
     for seed in config.seeds:
         for name in NAMES:
             trainer = Trainer(TrainConfig(epochs=1, batch_size=config.batch_size, lr=config.lr,
                                           momentum=config.momentum, weight_decay=0.0, schedule="constant",
-                                          seed=seed, activation=name), subset)
+                                          seed=seed, arch=spec, activation=name), subset)
             curve_ = []
             for _ in range(config.steps):
                 if stop is not None and stop.is_set():
@@ -140,6 +152,11 @@ def run_comparison(config: ComparisonConfig, data: Dataset, progress=None, stop=
 
 
 CHANCE_LOSS = float(np.log(10.0))    # cross-entropy of a uniform guess over 10 digits: ln 10
+
+
+def chance_loss(classes: int) -> float:
+    """The cross-entropy of a uniform guess over `classes` classes: ln classes."""
+    return float(np.log(classes))
 SMOOTH = 20                          # steps in the moving average the screen reads
 
 

@@ -5,8 +5,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ...errors import UserError
 from ..checkpoint import load_checkpoint, save_checkpoint
 from ..data import Dataset
+from ..dataformat import MNIST, DataFormat
 from ..drawing import BOX, FIELD, INK_THRESHOLD, Prepared, prepare  # noqa: F401  (the lesson's API)
 from ...paths import cache_dir
 from ..model import Network
@@ -24,11 +26,26 @@ def quick_model_path() -> Path:
     return cache_dir() / f"draw-model-{QUICK_STEPS}x{QUICK.batch_size}-lr{QUICK.lr:g}.npz"
 
 
+def refuse_unless_drawable(fmt: DataFormat, what: str) -> None:
+    """A drawing becomes an MNIST-style picture (1×28×28 grey, drawing.py), which only a network
+    for MNIST's format reads: a UserError (one line) for data or a network of any other format."""
+    if not fmt.same_network(MNIST):
+        raise UserError(f"{what} {fmt.describe()}; the draw lesson turns a drawing into a 28×28 grey digit, "
+                        "which only a network for MNIST-format data (1×28×28 grey digits 0–9) reads")
+
+
 def model_from_checkpoint(path: Path) -> Network:
-    """The network of a checkpoint.npz, with its weights of a checkpoint.npz (CheckpointError if it is unusable)."""
+    """The network of a checkpoint.npz, with its weights (CheckpointError if it is unusable), for
+    the data format it was trained on."""
     state = load_checkpoint(path)
     params = {k: np.ascontiguousarray(v, np.float32) for k, v in state["params"].items()}
-    return Network(TrainConfig(**state["config"]).model_config(), params)
+    return Network(TrainConfig(**state["config"]).model_config(state["format"]), params)
+
+
+def drawable_model(path: Path) -> Network:
+    """model_from_checkpoint, refused (UserError) unless it is for MNIST-format data."""
+    refuse_unless_drawable(load_checkpoint(path)["format"], f"{path}: trained on")
+    return model_from_checkpoint(path)
 
 
 def cached_quick_model() -> Network | None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..arch import LENET5, Act, Arch, Conv, Dense, Flatten, Pool, by_kind
+from ..arch import LENET5, Act, Arch, Conv, Dense, Flatten, Pool, by_kind, lenet5_spec
 from ..background import Background
 from ..data import Dataset, normalise
 from ..config import APP_CONFIG
@@ -85,11 +85,6 @@ def _caption(arch: Arch, layer, shape: tuple, merged: bool = False) -> str:
     return f"{layer.name}{'+act' if merged else ''} " + "×".join(map(str, shape))
 
 
-def arch_of(config: TrainConfig) -> Arch:
-    """The network a TrainConfig trains."""
-    return config.network()
-
-
 def model_for(arch: Arch, params: dict | None = None, seed: int = 0):
     """A model of `arch` (fresh seeded weights unless `params`)."""
     from ..model import NetConfig, Network
@@ -97,9 +92,11 @@ def model_for(arch: Arch, params: dict | None = None, seed: int = 0):
 
 
 def network_name(arch: Arch, start: bool = True) -> str:
-    """'LeNet-5' for LeNet-5's layers and shapes (whatever its activation and pooling kinds), any
-    other 'The network' (at the start of a sentence or title) or 'this network' (within one)."""
-    if arch.with_kinds("relu", "max").spec == LENET5.spec:
+    """'LeNet-5' for LeNet-5's layers and shapes as made for its input and classes (arch.lenet5_spec,
+    whatever its activation and pooling kinds), any other 'The network' (at the start of a
+    sentence or title) or 'this network' (within one)."""
+    _, h, w = arch.input_shape
+    if arch.with_kinds("relu", "max").spec == lenet5_spec((h, w), arch.classes):
         return "LeNet-5"
     return "The network" if start else "this network"
 
@@ -159,27 +156,28 @@ LIVE_CONFIG = APP_CONFIG     # the app's recipe (config.py)
 
 @dataclass(frozen=True)
 class LiveFrame:
-    """What the live trainer last published: the shown digit's volumes after `step` steps."""
+    """What the live trainer last published: the shown image's volumes after `step` steps."""
     step: int
     loss: float
     volumes: dict
-    probabilities: np.ndarray     # [10]
+    probabilities: np.ndarray     # [classes]
 
 
 class LiveTraining(Background):
     """Trains the config's network on a Background thread (start/stop/running/error); every
-    `every` steps it runs the shown digit forward on that same thread and publishes an immutable
-    LiveFrame (volumes of `self.shown`). The screen only reads `frame`."""
+    `every` steps it runs the shown image (uint8 [H,W] or [H,W,3], normalised as the data's
+    format says) forward on that same thread and publishes an immutable LiveFrame (volumes of
+    `self.shown`). The screen only reads `frame`."""
 
     def __init__(self, data: Dataset, digit: np.ndarray, config: TrainConfig = LIVE_CONFIG, every: int = 2,
                  params: dict | None = None):
         super().__init__(self._train, "network3d-train")
         self._trainer = Trainer(config, data)
-        self.shown = view(arch_of(config))
+        self.shown = view(self._trainer.model.arch)
         if params is not None:
             for name, value in params.items():
                 self._trainer.model.params[name][...] = value
-        self._x = normalise(digit[None])
+        self._x = normalise(digit[None], fmt=data.format)
         self._every = every
         self.publish(self._frame(float("nan")))
 
@@ -199,7 +197,7 @@ class LiveTraining(Background):
                 self.publish(self._frame(loss))
 
     def set_digit(self, digit: np.ndarray) -> None:
-        """Show another digit: published now if the worker is idle, else at its next publish."""
-        self._x = normalise(digit[None])
+        """Show another image: published now if the worker is idle, else at its next publish."""
+        self._x = normalise(digit[None], fmt=self._trainer.format)
         if not self.running:
             self.publish(self._frame(self.frame.loss))

@@ -57,7 +57,7 @@ class LayerCount:
 def layer_counts(arch: Arch = LENET5) -> list[LayerCount]:
     """Every count from a real model of `arch` and one real forward pass (shapes read, not assumed)."""
     model = model_for(arch)
-    outputs = model.forward(np.zeros((1, 1, 28, 28), np.float32)).outputs
+    outputs = model.forward(np.zeros((1, *arch.input_shape), np.float32)).outputs
     out = []
     for name, x_name, y_name, w_name, b_name in weighted_layers(arch):
         x, y = outputs[x_name][0], outputs[y_name][0]

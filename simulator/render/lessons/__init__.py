@@ -25,8 +25,8 @@ from .. import ui
 @dataclass(frozen=True)
 class LessonOptions:
     image: Path | None = None        # the rgb lesson's picture (default: assets/images/shapes.png)
-    data: Path | None = None         # folder of MNIST-format IDX files (default: bundled)
-    checkpoint: Path | None = None   # a trained model for draw, network3d, tensors (params: its network)
+    data: Path | None = None         # --data: an IDX folder, a folder of pictures or shapes (default: bundled MNIST)
+    checkpoint: Path | None = None   # a trained model for draw, network3d, tensors (params: its network), of --data's format
     read: set = field(default_factory=set, compare=False, repr=False)   # the options a scene asked for
 
     def __getattribute__(self, name):

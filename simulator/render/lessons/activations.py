@@ -28,7 +28,7 @@ SUBTITLE = ("What each does to a value, how much gradient it lets back (its deri
             "trains with each.")
 HINTS = (("mouse", "over a map: the values at that pixel"), ("Z", "zoom"), ("Esc", "back"))
 TITLES = {"curves": ("f(x) thick, its derivative f′(x) thin (the engine's kernels)", "f(x) thick, f′(x) thin"),
-          "maps": ("One feature map through each (an edge filter on a test digit)", "One feature map through each",
+          "maps": ("One feature map through each (an edge filter on a test {noun})", "One feature map through each",
                    "A feature map"),
           "training": None}        # says its run: training_title()
 
@@ -42,8 +42,12 @@ class ActivationsScene(ui.Scene):
         self.text = ui.Text(theme)
         self.colours = {"relu": theme.positive, "sigmoid": theme.negative, "tanh": theme.good}
         self.curves = {name: act.curve(name) for name in act.NAMES}
+        from ...engine.lessons.source import noun
         data = load_dataset(getattr(options, "data", None))
+        self.noun, self.colour, self.n_classes = noun(data.format), data.format.colour, data.format.n_classes
+        self.chance = act.chance_loss(self.n_classes)
         self.maps = act.feature_maps(data.test_images[0])
+        self.map_h, self.map_w = self.maps.pre.shape
         self.config = config = config or DEFAULT_CONFIG
         cached = act.load_cached(config, data)
         if cached is not None:
@@ -72,10 +76,11 @@ class ActivationsScene(ui.Scene):
 
     def tour(self):
         """The pixels a class looks at: the most negative z (ReLU zeroes it), the most positive,
-        and a background pixel (z = 0)."""
+        and a background pixel (z = 0, or the z nearest to 0 in a picture without one)."""
         pre = self.maps.pre
-        for name, index in (("most negative z", np.argmin(pre)), ("most positive z", np.argmax(pre)),
-                            ("z = 0", np.flatnonzero(pre.ravel() == 0)[0])):
+        zeros = np.flatnonzero(pre.ravel() == 0)         # a picture with noise may have none: the nearest to 0
+        zero = ("z = 0", zeros[0]) if zeros.size else ("smallest |z|", np.argmin(np.abs(pre)))
+        for name, index in (("most negative z", np.argmin(pre)), ("most positive z", np.argmax(pre)), zero):
             self.hover = self._pixel(index)
             yield f"pixel {self.hover}: {name}"
         self.demo()
@@ -86,7 +91,7 @@ class ActivationsScene(ui.Scene):
         if event.type == pygame.MOUSEMOTION:
             for rect, _ in self.map_grid:
                 if rect.collidepoint(event.pos):
-                    scale = rect.w / 28
+                    scale = rect.w / self.map_w
                     self.hover = (int((event.pos[1] - rect.y) // scale), int((event.pos[0] - rect.x) // scale))
                     break
         return None
@@ -110,8 +115,9 @@ class ActivationsScene(ui.Scene):
         inner = inner_rect(dummy, tx, sizes)
         overhead = dummy.h - inner.h
         curves_min = overhead + 10 * tx.line(sizes.small)        # heads, a plot of 4 lines, ticks, the note
-        scale = next((s for s in range(8, 1, -1) if self._maps_fit(s, inner.w, sizes)
-                      and body.h - gap - overhead - self._maps_need(s, inner.w, sizes) >= curves_min), 1)
+        scale = next((s for s in range(8, 1, -1) if self._maps_fit(s, inner.w, sizes) and self._bar_fits(s, sizes)
+                      and body.h - gap - overhead - self._maps_need(s, inner.w, sizes) >= curves_min),
+                     self._smallest_scale(inner.w, sizes))
         curves_h = max(round((body.h - gap) * 0.42), body.h - gap - overhead - self._maps_need(scale, inner.w, sizes))
         self.rects = {"curves": pygame.Rect(body.x, body.y, left_w, curves_h),
                       "maps": pygame.Rect(body.x, body.y + curves_h + gap, left_w, body.h - curves_h - gap),
@@ -132,7 +138,7 @@ class ActivationsScene(ui.Scene):
         return (f"LeNet-5: {cfg.steps} SGD steps, {len(cfg.seeds)} seeds", f"LeNet-5, {cfg.steps} steps", "LeNet-5")
 
     def draw_panel(self, surface, name: str, rect, sz, begin_scope: bool = True) -> None:
-        titles = TITLES[name] or self.training_title()
+        titles = tuple(s.format(noun=self.noun) for s in TITLES[name]) if TITLES[name] else self.training_title()
         title = ui.first_fitting(self.text, titles, rect.w - 2 * sz.px(8), sz.title, "bold") or ""
         inner = panel(surface, rect, self.theme, self.text, sz, title, begin_scope=begin_scope)
         draw = {"curves": self._draw_curves, "maps": self._draw_maps, "training": self._draw_training}[name]
@@ -172,19 +178,28 @@ class ActivationsScene(ui.Scene):
         draw_lines(surface, tx, t, sz, note, pygame.Rect(inner.x, inner.bottom - note_h, inner.w, note_h))
 
     def _maps_fit(self, scale: int, width: int, sz) -> bool:
-        """Five 28×28 maps side by side and their colour bar fit `width` at this scale."""
+        """Five H×W maps side by side and their colour bar fit `width` at this scale."""
         bar = ui.colour_bar_width(self.text, float(np.abs(self.maps.pre).max()), sz.small, digits=1)
-        return 5 * (28 * scale + sz.px(10)) + bar <= width
+        return 5 * (self.map_w * scale + sz.px(10)) + bar <= width
 
     def _maps_need(self, scale: int, width: int, sz) -> int:
         """The height of the maps' content at this scale: two rows with labels, the pixel's values."""
         label = self.text.line(sz.small) + sz.px(2)
-        return 2 * (28 * scale + label) + sz.px(10) + sz.px(8) + self._values_height(width, sz)
+        return 2 * (self.map_h * scale + label) + sz.px(10) + sz.px(8) + self._values_height(width, sz)
 
     def _map_scale(self, inner, sz) -> int:
-        """The largest whole scale at which the maps, labels, colour bars and values fit."""
-        return next((s for s in range(8, 0, -1) if self._maps_fit(s, inner.w, sz)
-                     and self._maps_need(s, inner.w, sz) <= inner.h), 1)
+        """The largest whole scale at which the maps, labels, colour bars and values fit; else the
+        smallest at which a map is tall enough for its colour bar's labels (the values below then
+        say less)."""
+        return next((s for s in range(8, 0, -1) if self._maps_fit(s, inner.w, sz) and self._bar_fits(s, sz)
+                     and self._maps_need(s, inner.w, sz) <= inner.h), self._smallest_scale(inner.w, sz))
+
+    def _bar_fits(self, scale: int, sz) -> bool:
+        """A map of this scale is tall enough for its colour bar's two end labels."""
+        return self.map_h * scale >= 2 * self.text.line(sz.small) + ui.check.MIN_GAP
+
+    def _smallest_scale(self, width: int, sz) -> int:
+        return next((s for s in range(1, 9) if self._bar_fits(s, sz) and self._maps_fit(s, width, sz)), 1)
 
     def _value_lines(self) -> list[Line]:
         t, m = self.theme, self.maps
@@ -204,13 +219,13 @@ class ActivationsScene(ui.Scene):
         self.map_grid = []
         scale = self._map_scale(inner, sz)
         lim = float(np.abs(m.pre).max())
-        side = 28 * scale
+        side, side_h = self.map_w * scale, self.map_h * scale
         bar = ui.colour_bar_width(tx, lim, sz.small, digits=1)
         gap = max(sz.px(10), min(side // 2, (inner.w - bar - 5 * side) // 5))      # spare width: room for labels
         label_h = tx.line(sz.small) + sz.px(2)
         x0, y0 = inner.x, inner.y + label_h
-        y1 = y0 + side + sz.px(10) + label_h
-        row1 = [(("input digit", "input", "x"), m.image, None), (("edge map z", "map z", "z"), m.pre, lim)]
+        y1 = y0 + side_h + sz.px(10) + label_h
+        row1 = [((f"input {self.noun}", "input", "x"), m.image, None), (("edge map z", "map z", "z"), m.pre, lim)]
         row1 += [((f"{LABELS[n]}(z)", f"{SHORT[n]}(z)"), m.post[n], lim) for n in act.NAMES]
         row2 = [(None, None, None), (("the slopes →", "slopes →", "f′ →"), None, None)]
         row2 += [((f"{LABELS[n]}′(z)", f"{SHORT[n]}′(z)", f"{SHORT[n]}′"), m.slope[n], 1.0) for n in act.NAMES]
@@ -224,8 +239,9 @@ class ActivationsScene(ui.Scene):
                                 t.muted if values is not None else t.text, anchor="bottomleft")
                 if values is None:
                     continue
-                if limit is None:         # the digit itself: grey levels 0 … 1, not on the heat scale
-                    tile = array_surface(gray_rgb(values, 0.0, 1.0), scale)
+                if limit is None:         # the picture itself (grey levels or colour), not on the heat scale
+                    rgb = (np.round(values * 255).astype(np.uint8) if self.colour else gray_rgb(values, 0.0, 1.0))
+                    tile = array_surface(rgb, scale)
                 else:
                     tile = ui.heat_tile(values, limit, t, scale, one_sided)
                 rect = surface.blit(tile, pos)
@@ -235,10 +251,10 @@ class ActivationsScene(ui.Scene):
                 mark = (rect.x + c * scale - 1, rect.y + r * scale - 1, scale + 2, scale + 2)
                 pygame.draw.rect(surface, t.accent, mark, max(1, sz.px(2)))
         bar_x = x0 + 5 * (side + gap)
-        self._bar(surface, pygame.Rect(bar_x, y0, sz.px(10), side), lim, sz, one_sided=False)   # z and f(z): one scale
-        self._bar(surface, pygame.Rect(bar_x, y1, sz.px(10), side), 1.0, sz, one_sided=True)
+        self._bar(surface, pygame.Rect(bar_x, y0, sz.px(10), side_h), lim, sz, one_sided=False)   # z and f(z): one scale
+        self._bar(surface, pygame.Rect(bar_x, y1, sz.px(10), side_h), 1.0, sz, one_sided=True)
         lines = self._value_lines()
-        top = y1 + side + sz.px(8)
+        top = y1 + side_h + sz.px(8)
         draw_lines(surface, tx, t, sz, lines, pygame.Rect(inner.x, top, inner.w, inner.bottom - top))
 
     def _bar(self, surface, rect, limit, sz, one_sided) -> None:
@@ -269,10 +285,11 @@ class ActivationsScene(ui.Scene):
         plot = plot_area(tx, sz, area, [ui.fmt(float(v), digits) for v in yticks], last_x=ui.fmt(float(xticks[-1]), 0))
         axes = Axes(plot, (0, cfg.steps), (0, top * 1.05))
         axes.frame(surface, t, tx, sz, xticks, yticks, "step", "loss", (0, digits))
-        axes.line(surface, [0, cfg.steps], [act.CHANCE_LOSS] * 2, t.muted, 1)
-        chance = ui.first_fitting(tx, ("ln 10: a uniform guess", "ln 10"), plot.w - sz.px(60), sz.small)
+        axes.line(surface, [0, cfg.steps], [self.chance] * 2, t.muted, 1)
+        ln = f"ln {self.n_classes}"
+        chance = ui.first_fitting(tx, (f"{ln}: a uniform guess", ln), plot.w - sz.px(60), sz.small)
         if chance:
-            tx.draw(surface, chance, (plot.right - sz.px(4), axes.px(0, act.CHANCE_LOSS)[1] - 2), sz.small, t.muted,
+            tx.draw(surface, chance, (plot.right - sz.px(4), axes.px(0, self.chance)[1] - 2), sz.small, t.muted,
                     anchor="bottomright")
         for name in act.NAMES:
             values = list(losses.get(name) or [])
@@ -307,7 +324,7 @@ class ActivationsScene(ui.Scene):
                            colour, "mono"),
                       Line((f"{'':8s}acc {acc}, loss < {ui.fmt(v.threshold, sig=2)}: {reach}",
                             f"  acc {acc}, < {ui.fmt(v.threshold, sig=2)}: {reach}"), colour, "mono")]
-        lines.append(Line(self._verdict_words(v), wrap=True, gap=6))
+        lines.append(Line(self._verdict_words(v, self.n_classes), wrap=True, gap=6))
         if "seconds" in result:
             lines.append(Line((f"trained once in {ui.fmt(result['seconds'], 0)} s here, then read from the cache",
                                f"trained once in {ui.fmt(result['seconds'], 0)} s, then cached"), self.theme.muted,
@@ -315,8 +332,9 @@ class ActivationsScene(ui.Scene):
         return lines
 
     @staticmethod
-    def _verdict_words(v: act.Verdict) -> str:
-        """What the runs show, stated only as far as every seed agrees."""
+    def _verdict_words(v: act.Verdict, classes: int = 10) -> str:
+        """What the runs show, stated only as far as every seed agrees (ln classes: a uniform guess)."""
+        chance = act.chance_loss(classes)
         labels = [LABELS[n] for n in v.order]
         threshold = ui.fmt(v.threshold, sig=2)
         if v.every_seed:
@@ -328,8 +346,8 @@ class ActivationsScene(ui.Scene):
         if reached:
             first = min(reached, key=reached.get)
             words += f" {LABELS[first]} was first below {threshold} (step {reached[first]})."
-        if v.final["sigmoid"] > act.CHANCE_LOSS - 0.2:
-            words += (" Sigmoid barely leaves ln 10: its slope is at most 0.25 per layer, so little gradient "
+        if v.final["sigmoid"] > chance - 0.2:
+            words += (f" Sigmoid barely leaves ln {classes}: its slope is at most 0.25 per layer, so little gradient "
                       "reaches the first layers.")
         return words
 

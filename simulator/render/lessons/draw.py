@@ -56,7 +56,10 @@ class DrawScene(ui.Scene):
         self.model_note = ""
         checkpoint = getattr(options, "checkpoint", None)
         if model is None and checkpoint is not None:
-            model, self.model_note = draw_math.model_from_checkpoint(checkpoint), f"checkpoint {Path(checkpoint).name}"
+            model, self.model_note = draw_math.drawable_model(checkpoint), f"checkpoint {Path(checkpoint).name}"
+        data_dir = getattr(options, "data", None) if model is None else None
+        if data_dir is not None:       # the quick model is trained on --data: MNIST-format data only
+            data = load_dataset(data_dir, accept=lambda fmt: draw_math.refuse_unless_drawable(fmt, f"--data {data_dir}:"))
         if model is None:
             model = draw_math.cached_quick_model()
             self.model_note = f"quick model ({draw_math.QUICK_STEPS} steps, from the cache)"
@@ -64,7 +67,7 @@ class DrawScene(ui.Scene):
             self.job = Background.done((model, None))
             self.model_note = self.model_note or "given model"
         else:
-            data = load_dataset(getattr(options, "data", None))
+            data = load_dataset(None) if data_dir is None else data
             steps = draw_math.QUICK_STEPS
             self.job = Background(lambda task: draw_math.train_quick_model(data, task.report, task.stopping, steps),
                                   "draw-model").start()

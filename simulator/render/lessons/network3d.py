@@ -1,13 +1,16 @@
 """The network in 3D (LeNet-5 by default; its layers and shapes from the model's Arch through
 lessons/network.view): every shown layer a volume of neurons in perspective, coloured by the
-current digit's activations; drag to rotate, wheel to zoom, click a neuron to light up its
-receptive field (lessons/network.receptive_field) in the layers below. T trains live on a
-worker thread (lessons/network.LiveTraining); the screen only reads the frames it publishes.
+current image's activations (a colour input's planes in their channel colours); drag to
+rotate, wheel to zoom, click a neuron to light up its receptive field
+(lessons/network.receptive_field) in the layers below. T trains live on a worker thread
+(lessons/network.LiveTraining); the screen only reads the frames it publishes.
 
 Where the neurons sit and how they are projected and drawn: network3d_space.py.
 
-Drawn at the window's size with the kit's sizes; the side panel says less where it is short
-(the ten probability bars, then the model's note, go first). Z zooms the 3-D view."""
+Any data format (engine/lessons/source.py: the checkpoint's network checked against --data):
+the input volume C×H×W, the class names on the probability bars. The side panel is
+network3d_side.py; it says less where it is short (the probability bars, then the model's note,
+go first). Z zooms the 3-D view."""
 from __future__ import annotations
 
 import math
@@ -17,19 +20,23 @@ from pathlib import Path
 import numpy as np
 import pygame
 
-from ...engine.data import load_dataset
+from ...engine.data import pixels_of
+from ...engine.dataformat import MNIST
 from ...engine.lessons import network as net
-from ...engine.lessons.draw import cached_quick_model, model_from_checkpoint
+from ...engine.lessons.draw import cached_quick_model
+from ...engine.lessons.source import lesson_source
 from ...engine.lessons.tensors import input_range
-from ...numbers import fmt_percent, p_equals
 from .. import ui
-from . import network3d_space as space
-from ..ui.figures import PAD, header, header_height, hints, hints_height, panel
-from ..ui.theme import array_surface, gray_rgb, heat_rgb
+from . import network3d_side as side, network3d_space as space
+from ..ui.figures import PAD, header, header_height, hints, hints_height
+from ..ui.theme import heat_rgb
 
 HOME = (-0.72, 0.3, 200.0)      # yaw, pitch (radians) and camera distance
-HINTS = (("drag", "rotate"), ("click", "receptive field"), ("T", "train live"), ("N", "next digit"), ("Z", "zoom"),
-         ("Esc", "back"), ("wheel", "nearer"), ("space", "spin"), ("R", "reset view"))
+
+
+def hints_for(noun: str) -> tuple:
+    return (("drag", "rotate"), ("click", "receptive field"), ("T", "train live"), ("N", f"next {noun}"),
+            ("Z", "zoom"), ("Esc", "back"), ("wheel", "nearer"), ("space", "spin"), ("R", "reset view"))
 VIEWS = (("home view", HOME[:2]), ("from the side", (-math.pi / 2 + 0.05, 0.15)), ("from above", (-0.72, 1.1)))
 
 
@@ -42,21 +49,25 @@ class Network3DScene(ui.Scene):
     def __init__(self, theme, options=None):
         self.theme = theme
         self.text = ui.Text(theme)
-        data = load_dataset(getattr(options, "data", None))
         checkpoint = getattr(options, "checkpoint", None)
-        model = model_from_checkpoint(checkpoint) if checkpoint else cached_quick_model()
-        self.model_note = (f"weights from {Path(checkpoint).name}" if checkpoint else
-                           "weights of the draw lesson's quick model" if model else "fresh random weights")
+        src = lesson_source(getattr(options, "data", None), checkpoint)
+        data, arch, params = src.data, src.arch, src.params
+        self.model_note = f"weights from {Path(checkpoint).name}" if checkpoint else "fresh random weights"
+        if params is None and data.format.same_network(MNIST):
+            model = cached_quick_model()
+            if model is not None:
+                arch, params, self.model_note = model.arch, model.params, "weights of the draw lesson's quick model"
+        self.format, self.noun = data.format, src.noun
+        self.hints = hints_for(self.noun)
         self.test_images, self.test_labels = data.test_images, data.test_labels
         self.digit = 0
-        config = replace(net.LIVE_CONFIG, arch=model.arch.spec) if model else net.LIVE_CONFIG
-        self.live = net.LiveTraining(data.subset(10000, 100), self.test_images[self.digit], config,
-                                     params=model.params if model else None)
+        config = replace(net.LIVE_CONFIG, arch=arch.spec, activation=None, pool=None)
+        self.live = net.LiveTraining(data.subset(10000, 100), self.test_images[self.digit], config, params=params)
         self.shown = self.live.shown
         self.name = net.network_name(self.shown.arch)
         self.xyz, self.ids = space.neuron_positions(self.shown)
         self.centre_x = float(self.xyz[:, 0].min() + self.xyz[:, 0].max()) / 2
-        self.black, self.white = input_range()
+        self.black, self.white = input_range(self.format)
         self.yaw, self.pitch, self.distance = HOME
         self.spin = 0.0
         self.dragging, self.moved = False, False
@@ -155,7 +166,7 @@ class Network3DScene(ui.Scene):
         self.view = pygame.Rect(m, top, self.side.x - gap - m, bottom - top)
 
     def subtitle(self) -> str:
-        return ("Every neuron of every layer, coloured by its activation for the digit shown. "
+        return (f"Every neuron of every layer, coloured by its activation for the {self.noun} shown. "
                 "Click a neuron: the neurons below that can change it light up.")
 
     # --- projection ---------------------------------------------------------------------
@@ -186,12 +197,19 @@ class Network3DScene(ui.Scene):
     def _colours(self, frame) -> np.ndarray:
         """Heat colours, one scale per layer (its 98th percentile of |value|, so a few large values
         do not leave the rest black); zero is theme.zero, not the background's colour, so every
-        volume keeps its shape."""
+        volume keeps its shape. A colour input's planes are its pixels instead, each plane from
+        black to its channel's colour (as the rgb lesson draws a colour image's channels)."""
         rgb = np.zeros((len(self.ids), 3), np.int32)
         for li, name in enumerate(self.shown.names):
             vols = frame.volumes[name]
             mask = self.ids[:, 0] == li
             sel = self.ids[mask]
+            if li == 0 and self.format.colour:
+                pixels = pixels_of(vols, self.format)                    # [H,W,3]: normalise's inverse
+                plane = np.zeros((len(sel), 3), np.int32)
+                plane[np.arange(len(sel)), sel[:, 1]] = pixels[sel[:, 2], sel[:, 3], sel[:, 1]]
+                rgb[mask] = plane
+                continue
             values = vols[sel[:, 1], sel[:, 2], sel[:, 3]]
             nonzero = np.abs(values[values != 0])
             lim = float(np.percentile(nonzero, 98)) if nonzero.size else 1.0
@@ -215,8 +233,8 @@ class Network3DScene(ui.Scene):
         surface.fill(t.background)
         header(surface, t, tx, sz, f"{self.name} in 3D", self.subtitle())
         self._projected = self.draw_view(surface, self.view, sz)
-        self._draw_side(surface, self.live.frame, self.side)
-        hints(surface, t, tx, sz, HINTS)
+        side.draw_side(self, surface, self.live.frame, self.side)
+        hints(surface, t, tx, sz, self.hints)
         return None
 
     def draw_view(self, surface, view: pygame.Rect, sz):
@@ -273,112 +291,6 @@ class Network3DScene(ui.Scene):
                     tx.draw(surface, caption, rect.topleft, size, t.text)
                     placed.append(rect)
                     break
-
-    def _draw_side(self, surface, frame, rect) -> None:
-        """The digit and what the network reads, the selection's receptive field, the colours,
-        training's state, the model, the ten probabilities: what does not fit is left out from
-        the end of that list (drawn in the order the panel reads)."""
-        t, tx, sz = self.theme, self.text, self.sizes
-        inner = panel(surface, rect, t, tx, sz, ui.first_fitting(tx, ("The digit and the model", "The digit"),
-                                                                 rect.w - 2 * sz.px(PAD), sz.title, "bold") or "")
-        small, line = sz.small, tx.line(sz.small)
-        probs = frame.probabilities
-        best = int(np.argmax(probs))
-        thumb = max(1, min(4, round(sz.px(3))))
-        label = int(self.test_labels[self.digit])
-        facts = [ui.first_fitting(tx, (f"test image {self.digit}, label {label}", f"image {self.digit}, label {label}",
-                                       f"label {label}"), inner.w - 28 * thumb - sz.px(8), small) or "",
-                 ui.first_fitting(tx, (f"reads {best} ({p_equals(probs[best], 0)})", f"reads {best}"),
-                                  inner.w - 28 * thumb - sz.px(8), small) or ""]
-        side_by_side = all(facts)
-        if not side_by_side:
-            facts = [f"label {label}", f"reads {best} ({p_equals(probs[best], 0)})"]
-        legend = ui.wrap_runs(tx, [("Colours: ", None), ("orange", t.positive), (" > 0, ", None), ("blue", t.negative),
-                                   (" < 0, grey = 0; one scale per layer (its 98th percentile of |value|). The input is "
-                                    f"standardised: black {ui.fmt(self.black, 3)}, ink up to {ui.fmt(self.white, 3)}.",
-                                    None)], inner.w, small, t.muted)
-        loss = "—" if math.isnan(frame.loss) else ui.fmt(frame.loss, 3)
-        status = ["training live (T stops)" if self.live.running else "paused (T trains live)",
-                  ui.first_fitting(tx, (f"step {frame.step}   batch loss {loss}", f"step {frame.step}, loss {loss}"),
-                                   inner.w, small, "mono") or f"loss {loss}"]
-        if self.live.error is not None:
-            status += ui.wrap(tx, f"training stopped: {self.live.error}", inner.w, small)
-        note = ui.wrap(tx, self.model_note, inner.w, small)
-        selection = self._selection_lines(frame, inner.w)
-        gap = sz.px(8)
-        digit_h = 28 * thumb if side_by_side else 28 * thumb + 2 * line
-        blocks = {"digit": digit_h + gap, "selection": len(selection) * line + gap, "legend": len(legend) * line + gap,
-                  "status": len(status) * line + gap, "note": len(note) * line + gap, "bars": 10 * line + gap}
-        room, shown = inner.h, set()
-        for name in ("digit", "selection", "legend", "status", "note", "bars"):
-            if blocks[name] <= room:
-                shown.add(name)
-                room -= blocks[name]
-        y = inner.y
-        if "digit" in shown:
-            surface.blit(array_surface(gray_rgb(self.test_images[self.digit], 0, 255), thumb), (inner.x, y))
-            fx, fy = (inner.x + 28 * thumb + sz.px(8), y) if side_by_side else (inner.x, y + 28 * thumb)
-            tx.draw(surface, facts[0], (fx, fy), small)
-            tx.draw(surface, facts[1], (fx, fy + line), small, t.accent)
-            y += blocks["digit"]
-        if "note" in shown:
-            for part in note:
-                tx.draw(surface, part, (inner.x, y), small, t.muted)
-                y += line
-            y += gap
-        if "status" in shown:
-            for k, part in enumerate(status):
-                colour = (t.good if self.live.running else t.muted) if k == 0 else t.bad if k > 1 else t.text
-                tx.draw(surface, part, (inner.x, y), small, colour, "sans" if k != 1 else "mono")
-                y += line
-            y += gap
-        if "bars" in shown:
-            pct_w = max(tx.width(fmt_percent(p, 0), small, "mono") for p in probs) + sz.px(6)
-            label_w = tx.width("0", small, "mono") + sz.px(8)
-            bar_w = inner.w - label_w - pct_w
-            for d in range(10):                                   # the probabilities of this frame
-                colour = t.accent if d == best else t.negative
-                tx.draw(surface, str(d), (inner.x, y), small, face="mono")
-                bar = pygame.Rect(inner.x + label_w, y + line // 4, bar_w, line // 2)
-                pygame.draw.rect(surface, t.background, bar)
-                pygame.draw.rect(surface, colour, (bar.x, bar.y, round(bar_w * float(probs[d])), bar.h))
-                tx.draw(surface, fmt_percent(probs[d], 0), (inner.right, y), small, t.muted, "mono", "topright")
-                y += line
-            y += gap
-        if "legend" in shown:
-            for part in legend:
-                tx.runs(surface, part, (inner.x, y), small)
-                y += line
-            y += gap
-        if "selection" in shown:
-            for k, part in enumerate(selection):
-                tx.runs(surface, part, (inner.x, y), small)
-                y += line
-
-    def _selection_lines(self, frame, width: int) -> list[list]:
-        """The selected neuron's value and, for each layer below, the block it depends on (as runs
-        of one line each); or the prompt to click one."""
-        t, tx, sz = self.theme, self.text, self.sizes
-        small = sz.small
-        if not self.selected:
-            return [[(s, t.muted)] for s in ui.wrap(tx, "Click a neuron to see its receptive field.", width, small)]
-        name, c, r, k = self.selected
-        value = frame.volumes[name][c, r, k]
-        C, H, W = self.shown.shapes[name]
-        where = f"[{c}, {r}, {k}]" if H > 1 else f"[{c}]"
-        lines = [[(f"{name}{where} = {ui.fmt(float(value), 3)}", t.accent, "bold")]]
-        lines += [[(s, t.muted)] for s in ui.wrap(tx, "depends on, in each layer below:", width, small)]
-        for below, reg in self.fields.items():
-            Cb, Hb, Wb = self.shown.shapes[below]
-            if Hb == 1:
-                forms = (f"{below}: all {Cb} neurons", f"{below}: all {Cb}")
-            else:
-                chans = "" if Cb == 1 else f"all {Cb} maps, " if reg.c1 - reg.c0 == Cb else f"map {reg.c0}, "
-                block = f"{reg.r1 - reg.r0}×{reg.k1 - reg.k0} at ({reg.r0}, {reg.k0})"
-                forms = (f"{below}: {chans}{block}", f"{below}: {block}")
-            text = ui.first_fitting(tx, forms, width, small) or forms[-1]
-            lines += [[(s, None)] for s in ui.wrap(tx, text, width, small)]
-        return lines
 
 
 class ZoomedView:

@@ -16,6 +16,7 @@ from ...engine.lessons import network as net
 
 SPACING, FIRST_SPACING = 8.0, 12.0   # model units between one volume's last slice and the next volume
 DENSE_SPACING = 1.6             # model units between two neurons of a dense layer
+INPUT_PLANES = 6.0              # model units between the planes of a colour input
 
 
 def dense_columns(shown: net.View) -> int:
@@ -28,7 +29,8 @@ def dense_columns(shown: net.View) -> int:
 def layout(shown: net.View) -> dict[str, tuple[float, float, int]]:
     """{shown layer: (x of its first slice, gap between its slices, columns if drawn as a grid)}.
     A [C,H,W] volume is C slices of H×W neurons, thinner gaps for more channels (a 6-map layer
-    2.6 units apart, a 16-map one 1.0; pooling 0.8 of that); a dense layer (or any [C,1,1]) is one
+    2.6 units apart, a 16-map one 1.0; pooling 0.8 of that; a colour input's three planes
+    INPUT_PLANES apart, so that each can be seen); a dense layer (or any [C,1,1]) is one
     slice of C neurons in a grid of dense_columns(shown) columns."""
     out, x = {}, 0.0
     cols = dense_columns(shown)
@@ -39,6 +41,8 @@ def layout(shown: net.View) -> dict[str, tuple[float, float, int]]:
             out[name] = (x, 0.0, cols)
             continue
         gap = 0.0 if C == 1 else min(2.6, 16.0 / C) * (0.8 if shown.links.get(name, ("",))[0] == "pool" else 1.0)
+        if i == 0 and C > 1:
+            gap = INPUT_PLANES       # a colour input: its red, green and blue planes apart, each seen
         out[name] = (x, gap, 0)
         x += (C - 1) * gap
     return out

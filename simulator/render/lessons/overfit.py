@@ -29,8 +29,10 @@ class OverfitScene(ui.Scene):
         self.text = ui.Text(theme)
         self.sizes = ui.Sizes.for_window((1280, 800), theme)
         self.size = (1280, 800)
+        from ...engine.lessons.source import noun
         data = load_dataset(options.data if options is not None else None)
-        self.task = overfit.start(SETTINGS, data)
+        self.settings, self.format, self.noun = SETTINGS.for_data(data), data.format, noun(data.format)
+        self.task = overfit.start(self.settings, data)
         self.export_seconds = 0.0
 
     @property
@@ -58,7 +60,7 @@ class OverfitScene(ui.Scene):
     def draw(self, surface):
         th, tx, sz = self.theme, self.text, self.sizes
         surface.fill(th.background)
-        s = SETTINGS
+        s = self.settings
         subtitle = SUBTITLE.format(n=s.n_train, epochs=s.epochs, test=s.n_test)
         top = header(surface, th, tx, sz, HEADING, subtitle)
         bottom = self.size[1] - hints_height(tx, sz) - sz.px(8)
@@ -80,16 +82,16 @@ class OverfitScene(ui.Scene):
     def draw_curves(self, surface, rect: pygame.Rect, sz, result) -> None:
         """One panel per network: its train and test accuracy after each epoch, the gap shaded."""
         th, tx = self.theme, self.text
-        n = len(SETTINGS.networks)
+        n = len(self.settings.networks)
         gap = sz.px(10)
         w = (rect.w - gap * (n - 1)) // n
         curves = result.curves if result is not None else ()
         tests = [v for c in curves for v in c.test_acc]          # the axis starts under the lowest test accuracy
         lo = float(np.clip(np.floor((min(tests) if tests else 0.8) * 20) / 20, 0.0, 0.9))
-        for i, (name, spec) in enumerate(SETTINGS.networks):
+        for i, (name, spec) in enumerate(self.settings.networks):
             box = pygame.Rect(rect.x + i * (w + gap), rect.y, w, rect.h)
             curve = next((c for c in curves if c.name == name), None)
-            params = curve.params if curve is not None else overfit.parameter_count(spec)
+            params = curve.params if curve is not None else overfit.parameter_count(spec, self.format)
             inner = panel(surface, box, th, tx, sz, name,
                           (f"{params:,} parameters · {spec}", f"{params:,} parameters"))
             legend_h = tx.line(sz.small) + sz.px(4)
@@ -97,10 +99,10 @@ class OverfitScene(ui.Scene):
             top = inner.y + legend_h + tx.line(sz.small) // 2       # the top tick's label sits half above
             plot = pygame.Rect(inner.x + left, top, inner.w - left - sz.px(8),
                                inner.bottom - top - Axes.below(tx, sz) - tx.line(sz.small))
-            axes = Axes(plot, (0, SETTINGS.epochs), (100 * lo, 100))
+            axes = Axes(plot, (0, self.settings.epochs), (100 * lo, 100))
             yticks = nice_ticks(100 * lo, 100, 4)
             digits = 0 if all(float(t).is_integer() for t in yticks) else 1
-            axes.frame(surface, th, tx, sz, [t for t in nice_ticks(0, SETTINGS.epochs, 5) if t > 0], yticks,
+            axes.frame(surface, th, tx, sz, [t for t in nice_ticks(0, self.settings.epochs, 5) if t > 0], yticks,
                        "epoch", digits=(0, 0), yformat=lambda t: f"{ui.fmt(t, digits)}%")
             x = inner.x
             for label, colour in (("train", th.negative), ("test", th.good), ("gap", th.bad)):
@@ -134,13 +136,14 @@ class OverfitScene(ui.Scene):
             return [[]]
         v = result.verdict()
         parts = [f"{name}: gap {ui.fmt(100 * v['gaps'][name], 1)} points ({result.curve(name).params:,} parameters)"
-                 for name, _ in SETTINGS.networks]
+                 for name, _ in self.settings.networks]
         gaps = ("; ".join(parts), th.accent)
         if v["most"] is None:
             return [[gaps, (": within a point of each other here, so no order is claimed.", th.text)]]
         head = (f"The {v['most']} network memorises more: ", th.text)
         why = (f". Averaged over the last 5 epochs. With fewer weights, each shared over the whole image, "
-               f"{v['least']} must learn strokes that also occur in new digits.", th.text)
+               f"{v['least']} must learn {'strokes' if self.noun == 'digit' else 'features'} that also occur in new "
+               f"{self.noun}s.", th.text)
         return [[head, gaps, why], [head, gaps, (" (last 5 epochs).", th.text)]]
 
     def _verdict(self, surface, rect: pygame.Rect, result, runs) -> None:

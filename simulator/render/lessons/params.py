@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import pygame
 
-from ...engine.arch import LENET5
-from ...engine.checkpoint import load_checkpoint
-from ...engine.config import TrainConfig
-from ...engine.data import load_dataset
-from ...engine.lessons.network import arch_of, network_name
+from ...engine.lessons.network import network_name
+from ...engine.lessons.source import lesson_source
 from ...engine.lessons.params import layer_counts, totals
 from .. import ui
 from ..ui.figures import blend, header, hints, panel
@@ -60,16 +57,18 @@ def formula_lines(c) -> list[str]:
     return [ours, dense + (f"   ({n(round(ratio))}× as many)" if ratio >= 1.5 else "   (the same: it is dense)")]
 
 
-def closing_lines(counts, n_train: int, name: str = "LeNet-5") -> list[str]:
+def closing_lines(counts, n_train: int, name: str = "LeNet-5", noun: str = "digit") -> list[str]:
     """What the counts mean, one paragraph each: per training image, overfitting, compute."""
     t = totals(counts)
     conv1 = next((c for c in counts if c.conv), None)
     shared = (f"A conv weight is shared by every position ({conv1.name}: used {n(conv1.uses)} times per image), "
-              "so a stroke detector learnt in one place works everywhere." if conv1 else
+              f"so {'a stroke' if noun == 'digit' else 'an edge'} detector learnt in one place works everywhere."
+              if conv1 else
               "This network has no convolution: every weight is used once per image.")
     return [f"Training set: {n(n_train)} images. All-dense: {n(round(t['dense_params'] / n_train))} parameters per "
             f"training image; {name}: {ui.fmt(t['params'] / n_train, 2)}.",
-            f"Overfitting: millions of free numbers can memorise {n(n_train)} images instead of learning digits "
+            f"Overfitting: millions of free numbers can memorise {n(n_train)} images instead of learning "
+            f"{'digits' if noun == 'digit' else 'what tells the classes apart'} "
             "(the overfitting lesson measures it). " + shared,
             f"Compute: {n(t['macs'])} multiply-adds per image instead of {n(t['dense_macs'])} "
             f"({n(round(t['dense_macs'] / t['macs']))}× fewer)."]
@@ -83,11 +82,11 @@ class ParamsScene(ui.Scene):
         self.theme = theme
         self.text = ui.Text(theme)
         checkpoint = getattr(options, "checkpoint", None)   # the bundled model unless --untrained
-        arch = arch_of(TrainConfig(**load_checkpoint(checkpoint)["config"])) if checkpoint else LENET5
-        self.name, self.inline_name = network_name(arch), network_name(arch, start=False)
-        self.counts = layer_counts(arch)
-        data = load_dataset(getattr(options, "data", None))
-        self.n_train = int(len(data.train_images))
+        src = lesson_source(getattr(options, "data", None), checkpoint)
+        self.name, self.inline_name = network_name(src.arch), network_name(src.arch, start=False)
+        self.noun = src.noun
+        self.counts = layer_counts(src.arch)
+        self.n_train = int(len(src.data.train_images))
         self.selected = 0
         self.layout((1280, 800), ui.Sizes.for_window((1280, 800), theme))
 
@@ -178,7 +177,7 @@ class ParamsScene(ui.Scene):
             self._draw_bars(surface, self.bars_rect)
         with ui.CHECK.scope("closing", self.closing_rect):
             lines = [Line(p, wrap=True, size="body", gap=6) for p in closing_lines(self.counts, self.n_train,
-                                                                                   self.inline_name)]
+                                                                                   self.inline_name, self.noun)]
             draw_lines(surface, tx, t, sz, lines, self.closing_rect)
         hints(surface, t, tx, sz, HINTS)
         return None

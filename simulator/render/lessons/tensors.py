@@ -1,8 +1,9 @@
 """Tensors and their rank: a scalar, a vector, a matrix, a 3-D and a 4-D tensor, each the real
 tensor this network holds (lessons/tensors.tensor_examples), each drawn with its shape, its
 colour scale and one element picked out by its indices. The 4-D tensor is a batch of input
-images as the network sees them: standardised, black −0.4242 and white 2.821
-(lessons/tensors.input_range), and the legend says so.
+images as the network sees them: standardised, black −0.4242 and white 2.821 for MNIST
+(lessons/tensors.input_ranges), and the legend says so; a colour image is its three planes,
+each drawn from black to its channel's colour, an image's planes side by side.
 
 Drawn at the window's size with the kit's sizes: a label too wide for its column is written on
 two lines, index labels that would touch are left out (say less, never smaller); Z zooms the
@@ -12,15 +13,14 @@ from __future__ import annotations
 import numpy as np
 import pygame
 
-from ...engine.arch import LENET5
-from ...engine.checkpoint import load_checkpoint
-from ...engine.config import TrainConfig
-from ...engine.data import MEAN, STD, load_dataset
-from ...engine.lessons.network import arch_of, network_name
-from ...engine.lessons.tensors import input_range, tensor_examples
+from ...engine.data import pixels_of
+from ...engine.lessons.network import network_name
+from ...engine.lessons.source import lesson_source
+from ...engine.lessons.tensors import input_ranges, tensor_examples
 from .. import ui
 from ..ui.figures import PAD, header, header_height, hints, hints_height, panel
 from ..ui.theme import array_surface, gray_rgb
+from .pictures import CHANNEL_NAMES, plane_rgb
 
 HINTS = (("← →", "choose a tensor"), ("0–4", "a rank"), ("Z", "zoom"), ("Esc", "back"))
 SYMBOLS = {0: "L", 1: "z", 2: "W", 3: "y", 4: "x"}
@@ -47,17 +47,15 @@ class TensorsScene(ui.Scene):
     def __init__(self, theme, options=None):
         self.theme = theme
         self.text = ui.Text(theme)
-        data = load_dataset(getattr(options, "data", None))
-        params, arch = None, LENET5
-        checkpoint = getattr(options, "checkpoint", None)
-        if checkpoint is not None:
-            state = load_checkpoint(checkpoint)
-            params = {k: np.ascontiguousarray(v, np.float32) for k, v in state["params"].items()}
-            arch = arch_of(TrainConfig(**state["config"]))
-        self.trained = params is not None
-        self.name = network_name(arch, start=False)
-        self.examples = tensor_examples(data.test_images, data.test_labels, params, arch)
-        self.black, self.white = input_range()
+        src = lesson_source(getattr(options, "data", None), getattr(options, "checkpoint", None))
+        self.format, self.noun = src.format, src.noun
+        self.trained = src.params is not None
+        self.name = network_name(src.arch, start=False)
+        self.examples = tensor_examples(src.data.test_images, src.data.test_labels, src.params, src.arch, src.format)
+        self.ranges = input_ranges(self.format)
+        self.black, self.white = self.ranges[0]
+        batch = self.examples[-1].array                  # the 4-D tensor: its images' pixels, [N,H,W,C]
+        self.pixels = np.stack([pixels_of(x, self.format) for x in batch])
         self.selected = len(self.examples) - 1        # the batch of images: what the legend explains
         self.columns: list[pygame.Rect] = []
         self.layout((1280, 800), ui.Sizes.for_window((1280, 800), theme))
@@ -113,10 +111,17 @@ class TensorsScene(ui.Scene):
         if any(r in (1, 2, 3) for r in ranks):
             runs += [("Colours: ", None), ("orange", t.positive), (" > 0, ", None), ("blue", t.negative),
                      (" < 0, grey = 0, each tensor on its own scale (the bar under it). ", None)]
-        if 4 in ranks:
-            runs += [(f"The digits are x as the network sees them, standardised: x = (pixel/255 − {MEAN}) / {STD}, "
+        if 4 in ranks and not self.format.colour:
+            mean, std = self.format.mean[0], self.format.std[0]
+            runs += [(f"The {self.noun}s are x as the network sees them, standardised: x = (pixel/255 − {mean}) / {std}, "
                       f"so black enters as {ui.fmt(self.black, sig=4)} and white ink as {ui.fmt(self.white, sig=4)}.",
                       None)]
+        elif 4 in ranks:
+            ends = ", ".join(f"{name} {ui.fmt(lo, sig=3)} … {ui.fmt(hi, sig=3)}"
+                             for name, (lo, hi) in zip(CHANNEL_NAMES, self.ranges))
+            runs += [("The images are x as the network sees them: each channel c standardised, x = (pixel/255 − "
+                      f"mean_c) / std_c, so pixels 0 … 255 enter as {ends}. Each image is drawn as its three planes, "
+                      "each from black (0) to its channel's full colour (255).", None)]
         return runs
 
     def layout(self, size, sizes) -> None:
@@ -197,6 +202,8 @@ def element_lines(tx, label: str, width: int, size: int) -> list[str]:
 def draw_scale(scene, surface, ex, rect: pygame.Rect, sz) -> int:
     """The tensor's colour scale under it (labels below the bar); returns the bottom."""
     t, tx = scene.theme, scene.text
+    if ex.rank == 4 and scene.format.colour:   # each channel's pixels 0 … 255, black … its colour
+        return draw_channel_scales(scene, surface, rect, sz)
     if ex.rank == 4:                       # grey levels, black … white, in the network's units
         grey = np.repeat(np.arange(256, dtype=np.uint8)[None, :, None], 3, axis=2)
         surface.blit(pygame.transform.scale(array_surface(grey, 1), rect.size), rect)
@@ -212,6 +219,24 @@ def draw_scale(scene, surface, ex, rect: pygame.Rect, sz) -> int:
     limit = tensor_limit(ex)
     covered = ui.colour_bar(surface, tx, rect, limit, t, sz.small, digits=2 if limit < 100 else 0, vertical=False)
     return covered.bottom
+
+
+def draw_channel_scales(scene, surface, rect: pygame.Rect, sz) -> int:
+    """A colour batch's scale: one ramp per channel, black … its colour, its name under it;
+    returns the bottom."""
+    t, tx = scene.theme, scene.text
+    gap = sz.px(8)
+    w = (rect.w - 2 * gap) // 3
+    names = next((f for f in (CHANNEL_NAMES, ("R", "G", "B")) if max(tx.width(n, sz.small) for n in f) <= w),
+                 ("R", "G", "B"))
+    bottom = rect.bottom
+    for c, name in enumerate(names):
+        ramp = pygame.Rect(rect.x + c * (w + gap), rect.y, w, rect.h)
+        steps = plane_rgb(np.arange(256, dtype=np.uint8)[None, :], c)
+        surface.blit(pygame.transform.scale(array_surface(steps, 1), ramp.size), ramp)
+        pygame.draw.rect(surface, t.panel_border, ramp.inflate(2, 2), 1)
+        bottom = tx.draw(surface, name, (ramp.x, ramp.bottom + sz.px(2)), sz.small, t.muted).bottom
+    return bottom
 
 
 def tensor_limit(ex) -> float:
@@ -270,13 +295,16 @@ def draw_tensor(scene, surface, ex, rect: pygame.Rect, sz) -> pygame.Rect:
     total, (h, w) = maps.shape[0], maps.shape[1:]
     gap = sz.px(6)
     first = ex.index[0] if ex.rank == 3 else ex.index[0] * a.shape[1] + ex.index[1]
+    colour = ex.rank == 4 and scene.format.colour
+    group = a.shape[1] if colour else 1                    # a colour image's planes stay side by side in one row
     count, note_h = total, 0
-    cols, scale = map_grid(count, h, w, rect.w, rect.h, gap)
-    while count > 1 and (scale * max(h, w) < sz.px(40) or -(-count // cols) * (h * scale + gap) - gap > rect.h - note_h):
-        count -= 1                                         # say less: fewer maps, each large enough to read
+    cols, scale = map_grid(count, h, w, rect.w, rect.h, gap, group)
+    while count > group and (scale * max(h, w) < sz.px(40)
+                             or -(-count // cols) * (h * scale + gap) - gap > rect.h - note_h):
+        count -= group                                     # say less: fewer maps, each large enough to read
         note_h = tx.line(sz.small) + sz.px(4)
-        cols, scale = map_grid(count, h, w, rect.w, rect.h - note_h, gap)
-    start = max(0, min(first - count // 2, total - count))   # the maps around the chosen element's
+        cols, scale = map_grid(count, h, w, rect.w, rect.h - note_h, gap, group)
+    start = group * max(0, min(first // group - count // group // 2, (total - count) // group))   # around the chosen one
     side_w, side_h = w * scale, h * scale
     x0 = rect.centerx - (cols * (side_w + gap) - gap) // 2
     lim = tensor_limit(ex)
@@ -284,7 +312,10 @@ def draw_tensor(scene, surface, ex, rect: pygame.Rect, sz) -> pygame.Rect:
     for m in range(start, start + count):
         r, c = divmod(m - start, cols)
         pos = (x0 + c * (side_w + gap), rect.y + r * (side_h + gap))
-        if ex.rank == 4:
+        if colour:
+            n, c = divmod(m, group)
+            surface.blit(array_surface(plane_rgb(scene.pixels[n, :, :, c], c), scale), pos)
+        elif ex.rank == 4:
             surface.blit(array_surface(gray_rgb(maps[m], scene.black, scene.white), scale), pos)
         else:
             surface.blit(ui.heat_tile(maps[m], lim, t, scale), pos)
@@ -294,16 +325,18 @@ def draw_tensor(scene, surface, ex, rect: pygame.Rect, sz) -> pygame.Rect:
         bottom = pos[1] + side_h
     if count < total:
         word = "images" if ex.rank == 4 else "maps"
-        bottom = tx.draw(surface, f"{word} {start}–{start + count - 1} of {total}", (rect.x, bottom + sz.px(4)),
-                         sz.small, t.muted).bottom
+        shown = f"{start // group}–{(start + count) // group - 1} of {total // group}"
+        bottom = tx.draw(surface, f"{word} {shown}", (rect.x, bottom + sz.px(4)), sz.small, t.muted).bottom
     return pygame.Rect(rect.x, rect.y, rect.w, bottom - rect.y)
 
 
-def map_grid(count: int, h: int, w: int, width: int, height: int, gap: int = 6) -> tuple[int, int]:
+def map_grid(count: int, h: int, w: int, width: int, height: int, gap: int = 6, group: int = 1) -> tuple[int, int]:
     """(columns, pixels per value) drawing `count` h×w maps `gap` px apart largest in
-    width×height (at least 1 px; fewer columns on a tie)."""
-    best = (2, 0)
-    for cols in range(1, count + 1):
+    width×height (at least 1 px; fewer columns on a tie); the columns a multiple of `group`
+    (a colour image's planes in one row) when count is."""
+    step = group if group > 1 and count % group == 0 else 1
+    best = (step if step > 1 else 2, 0)
+    for cols in range(step, count + 1, step):
         rows = -(-count // cols)
         scale = min((width - gap * (cols - 1)) // (cols * w), (height - gap * (rows - 1)) // (rows * h))
         if scale > best[1]:

@@ -90,7 +90,7 @@ def test_a_colour_folder_trains_exports_and_resumes(tmp_path):
     assert not (tmp_path / "mnist").exists()
     # and the windows refuse it rather than draw it as a digit network
     assert_one_line_error(run(tmp_path, "lecture", "--checkpoint", tmp_path / "run" / "checkpoint.npz",
-                              "--max-frames", "1", display=True), "3×32×32 colour", "export")
+                              "--max-frames", "1", display=True), "3×32×32 colour", "1×28×28")
     assert_one_line_error(run(tmp_path, "app", "--checkpoint", tmp_path / "run" / "checkpoint.npz",
                               "--max-frames", "1", display=True), "3×32×32 colour")
 

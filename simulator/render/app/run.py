@@ -47,9 +47,23 @@ class AppOptions:
 
 def load_data(options: AppOptions):
     """The data the app trains on (a folder of pictures is decoded once, with a progress bar,
-    then read from the user cache)."""
+    then read from the user cache). With --checkpoint and no --data, the data its network learnt
+    (MNIST, or the shapes set); data of another format than the checkpoint's is refused in one
+    line before any picture is decoded."""
     from ...engine.data import load_dataset
-    data = load_dataset(options.data, log=lambda line: print(line, file=sys.stderr), progress=True)
+    from ...engine.lessons.source import checkpoint_network, data_for
+    folder, accept = options.data, None
+    if options.checkpoint is not None:
+        _, _, fmt = checkpoint_network(options.checkpoint)
+        where = f"--data {folder}" if folder is not None else None
+        if folder is None:
+            folder = data_for(fmt, options.checkpoint)
+            where = "the bundled MNIST" if folder is None else f"the {folder} set"
+
+        def accept(data_fmt):
+            if not fmt.same_network(data_fmt):
+                raise UserError(f"{options.checkpoint}: its network takes {fmt.mismatch(data_fmt)} ({where})")
+    data = load_dataset(folder, log=lambda line: print(line, file=sys.stderr), progress=True, accept=accept)
     return data.subset(options.subset, max(1, options.subset // 6)) if options.subset else data
 
 

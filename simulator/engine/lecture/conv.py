@@ -6,6 +6,8 @@ layer (an arch.Conv); `k` is the filter in focus.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ..arch import Conv
@@ -150,14 +152,30 @@ def window_step(trace, layer: Conv, x_name: str, k: int, pos, note) -> Step:
                              marks=((i, j),))))
 
 
+def colour_parts(trace, layer: Conv, k: int, pos) -> list:
+    """Output pos of filter k on the colour picture, one dot product per channel (R, G, B)."""
+    C = trace.outputs["input"].shape[1]
+    return [dot(trace, *window_refs(trace, layer, "input", k, c, *pos)) for c in range(C)]
+
+
+def product_scale(parts) -> dict:
+    """One colour scale for the products of every channel of a pixel (limit, one_sided)."""
+    values = np.array([t.value for part in parts for t in part.terms])
+    return {"limit": limit_of(values), "one_sided": bool((values >= 0).all())}
+
+
 def colour_channel_step(trace, layer: Conv, k: int, pos, note: str, c: int) -> Step:
     """One colour channel's share of an output pixel: the window's inputs of that channel times
     that channel's slice of the filter, F·F products, summed."""
     i, j = pos
     name, F, St, P = layer.name, layer.kernel, layer.stride, layer.padding
     C = trace.outputs["input"].shape[1]
-    one = dot(trace, *window_refs(trace, layer, "input", k, c, i, j))
+    parts = colour_parts(trace, layer, k, pos)
+    one = parts[c]
     n, colour, letter = F * F, COLOURS[c], channel_letters(trace, "input", C)[c]
+    x, w, products = term_grids(trace, one, (F, F), (f"x, {letter}, under the window", f"slice {letter} of filter {k}",
+                                                     "x × w"))
+    products = replace(products, **product_scale(parts))          # the sum step's scale: the same colours there
     lead = {0: (f"{note} A pixel of a colour picture is {C} numbers, so filter {k} is {C}×{F}×{F}: a {F}×{F} "
                 f"slice for each colour. The red channel first: its {n} inputs under the window times slice R, "
                 f"{n} products, summed."),
@@ -171,8 +189,7 @@ def colour_channel_step(trace, layer: Conv, k: int, pos, note: str, c: int) -> S
                             corner_words(layer, i, j, *trace.outputs["input"].shape[2:])),),
                 panels=(heat(f"x, {colour} channel" + (" (padded)" if P else ""), trace, "input", (0, c, S, S), pad=P,
                              box=(i * St - P, j * St - P, F, F)),
-                        *term_grids(trace, one, (F, F), (f"x, {letter}, under the window", f"slice {letter} of filter {k}",
-                                                         "x × w")),
+                        x, w, products,
                         heat(f"filter {k}: {C}×{F}×{F}", trace, f"{name}_w", (k, S, S, S), focus=c,
                              names=channel_letters(trace, "input", C))))
 
@@ -184,7 +201,7 @@ def colour_sum_step(trace, layer: Conv, k: int, pos, note: str, detailed: bool) 
     name, F, St, P = layer.name, layer.kernel, layer.stride, layer.padding
     C = trace.outputs["input"].shape[1]
     letters = channel_letters(trace, "input", C)
-    parts = [dot(trace, *window_refs(trace, layer, "input", k, c, i, j)) for c in range(C)]
+    parts = colour_parts(trace, layer, k, pos)
     total = combine(parts, num(trace, f"{name}_b", (k,)), num(trace, name, (0, k, i, j)))
     n = F * F
     per_channel = [bit for c in range(C) for bit in ((" + " if c else "") + f"{letters[c]} ", *signed(total.part_num(c)))]
@@ -193,10 +210,8 @@ def colour_sum_step(trace, layer: Conv, k: int, pos, note: str, detailed: bool) 
     words = (f"The {C} channel sums add up, with the bias, to one pixel of the output map. {products}." if detailed
              else f"{note} The same recipe: {products}, summed channel by channel; the {C} sums plus the bias "
                   "are one pixel of the output map.")
-    grids = [np.array([t.value for t in part.terms]).reshape(F, F) for part in parts]
-    scale, one_sided = limit_of(np.array(grids)), all(bool((g >= 0).all()) for g in grids)     # one scale for all
-    products = [Panel(f"{letters[c]}: x × w", g, "terms", (c,), style="numbers", limit=scale, one_sided=one_sided)
-                for c, g in enumerate(grids)]
+    products = [Panel(f"{letters[c]}: x × w", np.array([t.value for t in part.terms]).reshape(F, F), "terms", (c,),
+                      style="numbers", **product_scale(parts)) for c, part in enumerate(parts)]
     return Step(name, "forward", "conv-sum", f"{name.capitalize()}, filter {k}: one output pixel at ({i}, {j})",
                 layer=name, arith=total, caption=text(words),
                 lines=(text(f"Σ {C}·{F}·{F} = ", *per_channel),

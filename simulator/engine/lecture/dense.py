@@ -42,6 +42,7 @@ def bars(label: str, trace, which: str, marks_label: bool = True, **kw) -> Panel
     ks = shown_classes(trace)
     values = trace.tensor(which)[0]
     index = (0, S) if len(ks) == values.size else (0, ks)
+    label += "" if len(ks) == values.size else f" (the label and the {len(ks) - 1} most probable)"
     return Panel(label, values[index[1]], which, index, style="bars", names=class_names(trace, ks),
                  marks=((ks.index(trace.label),),) if marks_label else (), **kw)
 
@@ -50,7 +51,8 @@ def others_note(trace) -> str:
     """Words for a table or chart that leaves classes out."""
     n = trace.format.n_classes
     shown = len(shown_classes(trace))
-    return "" if shown == n else f" (the label and the {shown - 1} most probable of the {n} classes)"
+    return "" if shown == n else (f" The table shows the label's class and the {shown - 1} most probable others of "
+                                  f"the {n} classes; its last row adds up the other {n - shown}.")
 
 
 def flatten_step(trace, before: str) -> Step:

@@ -165,12 +165,17 @@ def channel_letters(trace, x_name: str, C: int) -> tuple[str, ...]:
 
 
 def marked_pixel(pixels: np.ndarray) -> tuple[int, int]:
-    """The pixel the input steps write out: the one most unlike the picture's usual colour
-    (|pixel − the median of each channel|, summed over channels: the ink of a digit, the shape
-    in a photo), less its distance from the middle, so it lies on the subject."""
+    """The pixel the input steps write out: the one most unlike the picture's usual colour (grey:
+    |pixel − the median|, the ink of a digit; colour: the same of its tint, each channel less the
+    pixel's mean, so a coloured subject wins over dark lines and shading), less its distance from
+    the middle, so it lies on the subject."""
     C, H, W = pixels.shape
     p = pixels.astype(np.int64)
+    if C > 1:
+        p = p * C - p.sum(axis=0, keepdims=True)             # C × (channel − mean): the tint, in whole numbers
     unlike = np.abs(p - np.median(p.reshape(C, -1), axis=1)[:, None, None]).sum(axis=0)
+    if C > 1:
+        unlike = unlike // C
     return argmax2(unlike + np.add.outer(-np.abs(np.arange(H) - H // 2), -np.abs(np.arange(W) - W // 2)))
 
 

@@ -48,8 +48,8 @@ class LectureSession:
         if checkpoint is not None:
             from ...engine.checkpoint import load_checkpoint
             state = load_checkpoint(checkpoint)
-        self.data = load_dataset(data_dir, picture_size(data_dir, state),
-                                 accept=lambda fmt: self._accept(fmt, checkpoint, state, data_dir))
+        size = picture_size(data_dir, state)
+        self.data = load_dataset(data_dir, size, accept=lambda fmt: self._accept(fmt, checkpoint, state, data_dir, size))
         self.format = fmt = self.data.format
         if state is not None:
             self.params = state["params"]
@@ -61,12 +61,13 @@ class LectureSession:
         self.rng = np.random.default_rng(seed)
 
     @staticmethod
-    def _accept(fmt, checkpoint, state, data_dir) -> None:
+    def _accept(fmt, checkpoint, state, data_dir, size) -> None:
         """Refuse data a checkpoint's network cannot take, before it is read."""
         if state is not None and not state["format"].same_network(fmt):
-            data = f"--data {data_dir}" if data_dir is not None else "the bundled MNIST (no --data)"
-            raise UserError(f"--checkpoint {checkpoint} was trained on {state['format'].mismatch(fmt)}, the "
-                            f"images of {data}: give the --data it was trained on")
+            data = f"--data {data_dir}" if data_dir is not None else "the bundled MNIST: no --data"
+            data += f", read at the checkpoint's {size[1]}×{size[0]}" if size else ""
+            raise UserError(f"--checkpoint {checkpoint} was trained on {state['format'].mismatch(fmt)} ({data}); "
+                            "give the --data it was trained on")
 
     @property
     def can_draw(self) -> bool:

@@ -149,13 +149,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_subset_argument(train)
 
     lecture = sub.add_parser("lecture", help="one operation per key press, forward and backward")
-    lecture.add_argument("--data", type=Path, metavar="DIR", help="folder of MNIST-format IDX files")
+    lecture.add_argument("--data", type=Path, metavar="DIR",
+                         help="the images to trace a test picture of (default: the bundled MNIST): a folder of "
+                              "pictures in class folders (as train takes them), a folder of MNIST-format IDX files, "
+                              "or 'shapes', the generated colour set; the network is LeNet-5 adapted to them "
+                              "unless --arch or --checkpoint (which must have been trained on them)")
     lecture.add_argument("--checkpoint", type=_checkpoint,
                          help="trace a trained model: a checkpoint.npz, or bundled (the trained LeNet-5 that ships "
                               "with the program) (default: freshly initialised weights, so one step visibly learns)")
     _add_arch_arguments(lecture)
     lecture.add_argument("--seed", type=_number(int, 0, 2**32 - 1), default=0)
-    lecture.add_argument("--digit", type=_number(int, 0), default=0, help="index of the test image to trace")
+    lecture.add_argument("--digit", type=_number(int, 0), default=0,
+                         help="index of the test image to trace (a digit, or a picture of other data)")
     lecture.add_argument("--goto", type=_number(int, 1), default=1, help="open at step N (1-based)")
     lecture.add_argument("--theme", choices=THEMES, default="projector",
                          help="projector (the default: large type, high contrast), dark or light")
@@ -274,12 +279,12 @@ def check_window_flags(args, no_window: str | None) -> None:
 
 def check_arch(args) -> None:
     """--arch (with --activation/--pool applied) must parse, and build on MNIST's 28×28 digits
-    unless --data may hold other images (train: checked when they are read): ArchError, one line
-    with the formula, exit 2."""
+    unless --data may hold other images (train, lecture: checked when they are read): ArchError,
+    one line with the formula, exit 2."""
     if getattr(args, "arch", None) is None:
         return
     canonical(args.arch, args.activation, args.pool)
-    if args.command != "train" or args.data is None:
+    if args.command not in ("train", "lecture") or args.data is None:
         build(args.arch).with_kinds(args.activation, args.pool)
 
 
@@ -287,7 +292,7 @@ def check_arch(args) -> None:
 # MNIST-format data (1×28×28, the 10 digits) and refuse the rest in one line. (A lesson that
 # shows any format refuses a checkpoint whose format differs from --data itself:
 # engine/lessons/source.py. Drawing a digit by hand only makes sense for MNIST's format.)
-ANY_FORMAT = {"app": True, "lecture": False, "lesson": {"network3d": True, "params": True, "tensors": True,
+ANY_FORMAT = {"app": True, "lecture": True, "lesson": {"network3d": True, "params": True, "tensors": True,
                                                          "overfitting": True, "activations": True, "draw": False}}
 
 

@@ -88,9 +88,9 @@ def test_a_colour_folder_trains_exports_and_resumes(tmp_path):
                "--out", tmp_path / "mnist", "--resume", tmp_path / "run" / "checkpoint.npz")
     assert_one_line_error(proc, "3×32×32 colour images in 3 classes", "1×28×28 grey images in 10 classes")
     assert not (tmp_path / "mnist").exists()
-    # and the windows refuse it rather than draw it as a digit network
+    # and the windows refuse it rather than draw it as a digit network (the lecture: on MNIST)
     assert_one_line_error(run(tmp_path, "lecture", "--checkpoint", tmp_path / "run" / "checkpoint.npz",
-                              "--max-frames", "1", display=True), "3×32×32 colour", "1×28×28")
+                              "--max-frames", "1", display=True), "3×32×32 colour", "1×28×28 grey", "--data")
     assert_one_line_error(run(tmp_path, "app", "--checkpoint", tmp_path / "run" / "checkpoint.npz",
                               "--max-frames", "1", display=True), "3×32×32 colour")
 
@@ -143,7 +143,7 @@ def test_image_size_resizes_and_does_not_apply_to_idx(tmp_path, mnist_dir):
     refused(tmp_path / "again", mnist_dir, "IDX", "--image-size", args=("--image-size", "32"))
 
 
-@pytest.mark.parametrize("command", [["lecture"], ["lesson", "draw"]])      # (cli.ANY_FORMAT: the app shows any)
+@pytest.mark.parametrize("command", [["lesson", "draw"]])      # (cli.ANY_FORMAT: the app, the lecture and the other lessons show any)
 def test_the_windows_refuse_picture_folders_in_one_line(tmp_path, command):
     colour_folder(tmp_path / "pics", n=2)
     proc = run(tmp_path, *command, "--data", tmp_path / "pics", "--max-frames", "1", display=True)

@@ -55,8 +55,10 @@ def engine_tensors(trace: LectureTrace) -> dict:
     """Every tensor a step may name, recomputed from the ops with the trace's parameters."""
     net = trace.arch
     p = {k: np.array(v) for k, v in trace.params.items()}
-    t, c = run_ops(net, p, normalise(trace.image[None]))
+    fmt = trace.format
+    t, c = run_ops(net, p, normalise(trace.image[None], fmt=fmt))
     t["image"] = trace.image
+    t["pixels"] = trace.image[None] if trace.image.ndim == 2 else trace.image.transpose(2, 0, 1)
     loss, dz = ops.softmax_cross_entropy(t["logits"], np.array([trace.label]))
     d = {"logits": dz}
     names = net.tensor_names
@@ -81,7 +83,8 @@ def engine_tensors(trace: LectureTrace) -> dict:
     z = t["logits"].astype(np.float64)
     t["exps"] = np.exp(z - z.max())
     t["probs"] = t["exps"] / t["exps"].sum()
-    t["onehot"] = np.eye(10, dtype=np.int64)[[trace.label]]
+    K = fmt.n_classes
+    t["onehot"] = np.eye(K, dtype=np.int64)[[trace.label]]
     t["loss"] = np.array(loss)
     after = Network(trace.config, {k: np.ascontiguousarray(t[f"new:{k}"]) for k in p}).forward(t["input"])
     t["loss_after"] = np.array(ops.softmax_cross_entropy(after.outputs["logits"], np.array([trace.label]))[0])
@@ -90,10 +93,11 @@ def engine_tensors(trace: LectureTrace) -> dict:
     # 1 − p to every digit (float64 of the float32 logits), and Σ_{j≠y} e^(z_j − z_y)
     for name, zz in (("comp:probs", z), ("comp:probs_after", za)):
         t[name] = np.array([[np.exp(np.delete(zz[0], k) - zz[0].max()).sum() / np.exp(zz[0] - zz[0].max()).sum()
-                             for k in range(10)]])
+                             for k in range(K)]])
     y = trace.label
     t["rest"] = np.array([np.exp(np.delete(z[0], y) - z[0, y]).sum()])
-    t["norm"] = (np.arange(256) / 255.0 - MEAN) / STD
+    t["norm"] = np.array([(np.arange(256) / 255.0 - m) / s for m, s in zip(fmt.mean, fmt.std)])   # [C,256]
+    t["mean"], t["std"] = np.array(fmt.mean), np.array(fmt.std)
     t["arch"] = {(layer.name, key): getattr(layer, key) for layer in net.layers
                  for key in ("kernel", "stride", "padding", "size") if hasattr(layer, key)}
     return t
@@ -111,8 +115,10 @@ def expected(num: Num, step, engine, trace) -> float:
         return float(np.sum(items) - np.sum([items[i] for i in idx]))
     if name == "pad":
         return 0.0
-    if name in ("mean", "std", "lr", "visible"):
-        return {"mean": MEAN, "std": STD, "lr": trace.lr, "visible": VISIBLE}[name]
+    if name in ("mean", "std") and trace.format.classes == tuple("0123456789"):     # MNIST's own numbers
+        return {"mean": MEAN, "std": STD}[name]
+    if name in ("lr", "visible"):
+        return {"lr": trace.lr, "visible": VISIBLE}[name]
     if name == "ladder":
         return LR_LADDER[idx[0]]
     if name == "arch":
@@ -177,7 +183,8 @@ def check_step(step, engine, trace):
             continue
         if panel.source.startswith("terms"):
             field = {"terms": "value", "terms.a": "a", "terms.b": "b"}[panel.source]
-            values = [t.value if field == "value" else getattr(t, field).value for t in step.arith.terms]
+            arith = step.arith.parts[panel.index[0]] if panel.index else step.arith     # a channel's own products
+            values = [t.value if field == "value" else getattr(t, field).value for t in arith.terms]
             np.testing.assert_allclose(panel.array.reshape(-1), values, rtol=1e-12)
         else:
             np.testing.assert_allclose(panel.array, engine[panel.source][panel.index], rtol=1e-5, atol=1e-7,
@@ -363,3 +370,151 @@ def test_odd_networks_still_give_a_complete_lecture_of_the_engines_numbers(mnist
     for step in steps:
         check_step(step, engine, trace)
     assert steps[-1].kind == "after" and {s.phase for s in steps} == {"forward", "backward", "update"}
+
+
+# ----------------------------------------------------------------------------- other data: colour, classes
+
+from simulator.engine import shapes  # noqa: E402
+from simulator.engine.dataformat import DataFormat  # noqa: E402
+
+# The shapes set's format, with normalisation numbers that differ per channel (so a caption that
+# used one channel's μ or σ for another would be caught)
+COLOUR = DataFormat(3, 32, 32, shapes.CLASSES, (0.47, 0.45, 0.43), (0.21, 0.22, 0.23))
+# more classes than a table shows (the label and the 9 most probable), names too long for a bar
+MANY = DataFormat(3, 16, 16, tuple(f"class number {i:02d}" for i in range(12)), (0.5, 0.4, 0.3), (0.2, 0.25, 0.3))
+# grey, but not MNIST: 20×20 in three named classes
+GREY = DataFormat(1, 20, 20, ("cat", "dog", "owl"), (0.48,), (0.27,))
+# (format, spec): LeNet-5 adapted to 32×32 colour; stride 2 and padding on the colour input; no
+# conv at all; pooling first on colour; many classes; grey non-MNIST LeNet-5 (padded conv1)
+OTHER = {"colour LeNet-5": (COLOUR, arch.lenet5_spec((32, 32), 6)),
+         "colour stride, padding": (COLOUR, "conv8k3s2p1-relu-conv16k3-relu-maxpool2-fc64-relu-fc6"),
+         "colour dense": (COLOUR, "fc16-tanh-fc6"),
+         "colour pool first": (COLOUR, "avgpool2-conv4k3-relu-fc6"),
+         "12 classes": (MANY, "conv4k3-relu-maxpool2-fc12"),
+         "grey 3 classes": (GREY, arch.lenet5_spec((20, 20), 3))}
+
+
+def picture_of(fmt: DataFormat, index: int) -> tuple[np.ndarray, int]:
+    """A test picture of the format: a shapes picture (cut to size, grey if the format is) and a label."""
+    label = index % fmt.n_classes
+    rgb = shapes.picture("test", label % len(shapes.CLASSES), index)
+    rgb = rgb[:fmt.height, :fmt.width] if fmt.height <= 16 else rgb[(32 - fmt.height) // 2:][:fmt.height, :fmt.width]
+    return (rgb if fmt.colour else shapes.grey_of(rgb)), label
+
+
+def other_trace(name: str, index: int = 4, params=None):
+    fmt, spec = OTHER[name]
+    image, label = picture_of(fmt, index)
+    return record_trace(image, label, params, NetConfig(arch.build(spec, fmt.input_shape, fmt.n_classes), seed=1),
+                        source=f"test image #{index}", fmt=fmt)
+
+
+@pytest.fixture(scope="module", params=sorted(OTHER))
+def other(request):
+    return other_trace(request.param)
+
+
+def test_every_number_of_a_lecture_on_other_data_is_the_engines(other):
+    engine = engine_tensors(other)
+    for focus in (None, 4):
+        steps = build_steps(other, focus)
+        for step in steps:
+            check_step(step, engine, other)
+        assert steps[-1].kind == "after" and {s.phase for s in steps} == {"forward", "backward", "update"}
+
+
+def test_other_data_is_named_by_its_classes_never_as_digits(other):
+    """No step of a network for named classes says digit; the label's name is in the captions,
+    and every table and bar chart names classes by name (or by number when the names are long)."""
+    steps = build_steps(other)
+    words = " ".join(t.text for s in steps for t in s.texts()) + " ".join(s.title for s in steps)
+    assert "digit" not in words.replace("digits shown", "")
+    assert f"'{other.format.classes[other.label]}' (class {other.label})" in words
+    assert {s.per for s in steps} == {"class"}
+    for step in steps:
+        for panel in step.panels:
+            if isinstance(panel, Table) and panel.header[0] == "class":
+                firsts = [row[0].text for row in panel.rows if not row[0].text.startswith("other")]
+                assert all(re.fullmatch(r"\d+( .+)?", f) for f in firsts)
+                assert f"{other.label} {other.format.classes[other.label]}" in firsts or str(other.label) in firsts
+                assert len(panel.rows) <= 11
+            elif not isinstance(panel, Table) and panel.style == "bars":
+                assert len(panel.names) == len(panel.array) <= 10
+                assert panel.array[panel.marks[0][0]] == other.tensor(panel.source)[0, other.label]
+
+
+def test_a_colour_picture_is_shown_in_colour_and_normalised_per_channel():
+    trace = other_trace("colour LeNet-5")
+    first, second = build_steps(trace)[:2]
+    picture = first.panels[0]
+    assert picture.style == "rgb" and picture.array.shape == (3, 32, 32)
+    np.testing.assert_array_equal(picture.array, trace.image.transpose(2, 0, 1))
+    planes = [p for p in first.panels if p.tint is not None and p.style == "gray"]
+    assert [p.tint for p in planes] == [0, 1, 2]
+    r, c = (int(v) for v in re.match(r"pixel \((\d+), (\d+)\)", first.lines[0].text).groups())
+    assert [m.num.value for m in first.lines[0].marks] == list(trace.image[r, c])
+    assert [m.num.index for m in first.lines[0].marks] == [(r, c, 0), (r, c, 1), (r, c, 2)]
+    # each channel's line: (p / 255 − μ_c) / σ_c = x[c, r, c] with that channel's μ and σ
+    for ch, line in enumerate(second.lines[1:]):
+        p, mu, sd, x = (m.num.value for m in line.marks)
+        assert (mu, sd) == (COLOUR.mean[ch], COLOUR.std[ch]) and p == trace.image[r, c, ch]
+        assert close(x, (p / 255 - mu) / sd, 1e-5) and x == trace.outputs["input"][0, ch, r, c]
+
+
+@pytest.mark.parametrize("name", ["colour LeNet-5", "colour stride, padding"])
+def test_the_colour_conv1_pixel_is_written_channel_by_channel_and_summed(name):
+    """At the best match: R, G, B, each its window's inputs, its slice of the filter and their
+    products; then Σ over channels, rows and columns = R … + G … + B …, + bias = the engine's
+    output; every other position the same sum with every product in a grid."""
+    trace = other_trace(name)
+    layer = trace.arch.layers[0]
+    F, St, P = layer.kernel, layer.stride, layer.padding
+    steps = [s for s in build_steps(trace) if s.layer == "conv1" and s.phase == "forward"]
+    channels = [s for s in steps if s.kind == "conv-window"]
+    sums = [s for s in steps if s.kind == "conv-sum"]
+    assert [s.title.rsplit(" ", 2)[1] for s in channels] == ["red", "green", "blue"]
+    k, i, j = sums[0].arith.result.index[1:]              # the first sum is the channels' pixel: the best match
+    assert all(f"filter {k} at ({i}, {j}):" in s.title for s in channels)
+    assert "matches the image best" in channels[0].caption.text
+    x = np.pad(trace.outputs["input"][0], ((0, 0), (P, P), (P, P)))
+    w = trace.params["conv1_w"][k]
+    for ch, step in enumerate(channels):
+        xs, ws, products = (p for p in step.panels if p.source.startswith("terms"))
+        window = x[ch, St * i:St * i + F, St * j:St * j + F]
+        np.testing.assert_array_equal(xs.array, window)
+        np.testing.assert_array_equal(ws.array, w[ch])
+        assert close(step.arith.total, float((window.astype(np.float64) * w[ch]).sum()), 1e-9, 1e-12)
+        stack = next(p for p in step.panels if p.source == "conv1_w")
+        assert stack.array.shape == (3, F, F) and stack.focus == ch and stack.names == ("R", "G", "B")
+    for step in sums:
+        line = step.lines[0].text
+        assert line.startswith(f"Σ 3·{F}·{F} = R ") and " + G " in line and " + B " in line
+        assert f"3·{F}·{F} = {3 * F * F} products" in step.caption.text
+        parts = [m.num.value for m in step.lines[0].marks + step.lines[1].marks[:1]]
+        assert close(sum(parts[:3]), parts[3], 1e-9, 1e-12)
+        assert close(step.arith.total + step.arith.bias.value, step.arith.result.value, 1e-4, 1e-5)
+        assert step.arith.result.value == trace.outputs["conv1"][step.arith.result.index]
+        grids = [p for p in step.panels if p.source == "terms"]
+        assert [p.index for p in grids] == [(0,), (1,), (2,)]
+        assert any(p.style == "rgb" for p in step.panels)
+    assert len(sums) == (3 if P else 2)                         # the padding corner too, when there is padding
+
+
+def test_a_grey_network_of_other_data_keeps_the_grey_steps():
+    trace = other_trace("grey 3 classes")
+    steps = build_steps(trace)
+    assert steps[0].title == "The input: 20×20 pixels" and "this data's training pixels" in steps[1].caption.text
+    assert [s.kind for s in steps if s.layer == "conv1" and s.phase == "forward"][1:4] == ["conv-window"] * 3
+    assert not any(getattr(p, "style", "") == "rgb" for s in steps for p in s.panels)
+
+
+def test_record_trace_refuses_a_picture_or_network_of_another_format(mnist):
+    fmt, spec = OTHER["colour LeNet-5"]
+    net = NetConfig(arch.build(spec, fmt.input_shape, fmt.n_classes))
+    image, _ = picture_of(fmt, 0)
+    with pytest.raises(ValueError, match="32×32×3"):
+        record_trace(mnist.test_images[0], 1, config=net, fmt=fmt)
+    with pytest.raises(ValueError, match="the network takes"):
+        record_trace(image, 1, fmt=fmt)                    # MNIST's LeNet-5 on a colour picture
+    with pytest.raises(ValueError, match="label 6 of 6"):
+        record_trace(image, 6, config=net, fmt=fmt)

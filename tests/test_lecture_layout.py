@@ -24,7 +24,7 @@ from simulator.render.lecture.legend import KEYS, step_key
 from simulator.render.lecture.scene import LectureScene, LectureSession
 from simulator.render.lecture.zoom import ZoomedFigure
 from simulator.render.ui.theme import THEMES
-from tests.test_lecture import SPECS
+from tests.test_lecture import OTHER, SPECS, other_trace
 
 WINDOWS = [(1024, 768), (1280, 800), (1920, 1080)]
 # beyond the specs test_lecture checks number by number: a deep network (the strip is cut around
@@ -32,6 +32,10 @@ WINDOWS = [(1024, 768), (1280, 800), (1920, 1080)]
 DEEP = ("conv4k3p1-relu-conv4k3p1-relu-maxpool2-conv8k3p1-relu-conv8k3p1-relu-maxpool2-conv16k3p1-relu-"
         "conv16k3p1-relu-maxpool2-fc64-relu-fc32-relu-fc10")
 WIDE = "conv64k5-relu-maxpool2-conv128k3-relu-maxpool2-fc256-relu-fc10"
+# networks for other data (test_lecture.OTHER): colour LeNet-5 on 32×32 shapes, stride and padding on
+# the colour input, 12 classes with long names, grey pictures in 3 named classes
+COLOUR = "colour LeNet-5"
+OTHERS = (COLOUR, "colour stride, padding", "12 classes", "grey 3 classes")
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +46,8 @@ def session(mnist_dir):
 
 
 def trace_of(session, spec):
+    if spec in OTHER:
+        return other_trace(spec)
     if spec == SPECS[0]:
         return session.trace_test_image(0)
     return record_trace(session.data.test_images[5], int(session.data.test_labels[5]),
@@ -73,7 +79,7 @@ def floor(fraction, height):
 
 
 @pytest.mark.parametrize("theme", sorted(THEMES))
-@pytest.mark.parametrize("spec", SPECS + (DEEP, WIDE))
+@pytest.mark.parametrize("spec", SPECS + (DEEP, WIDE) + OTHERS)
 def test_every_step_passes_the_layout_check_in_every_theme_and_window(session, spec, theme):
     trace = trace_of(session, spec)
     problems = []
@@ -117,7 +123,7 @@ def test_the_smallest_window_still_passes_the_check(session, theme):
 
 
 def test_every_panel_label_writes_the_shape_it_draws(session):
-    for spec in SPECS[:3]:
+    for spec in SPECS[:3] + OTHERS:
         for step in build_steps(trace_of(session, spec)):
             for panel in step.panels:
                 if isinstance(panel, Table):
@@ -128,7 +134,7 @@ def test_every_panel_label_writes_the_shape_it_draws(session):
 
 
 @pytest.mark.parametrize("theme", sorted(THEMES))
-@pytest.mark.parametrize("spec", SPECS[:3])
+@pytest.mark.parametrize("spec", SPECS[:3] + OTHERS[:2])
 def test_every_steps_figure_zooms_with_every_number_at_4_percent(session, spec, theme):
     """Z with the pointer off the panels: the whole figure (its panels and the arithmetic they
     check), redrawn at the zoom's sizes; every number grid writes its numbers there too."""
@@ -236,7 +242,7 @@ def check_numbers(trace, t, shown: str, where: str) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("spec", SPECS[:2])
+@pytest.mark.parametrize("spec", SPECS[:2] + OTHERS[:3])
 @pytest.mark.parametrize("theme, size", [("dark", (1280, 800)), ("projector", (1024, 768))])
 def test_what_the_screen_writes_is_the_engines(session, spec, theme, size):
     """Captions and arithmetic word for word (wrapped lines joined), each number parsed back and

@@ -102,7 +102,7 @@ def build_steps(trace: LectureTrace, focus: int | None = None) -> list[Step]:
         steps += by_kind(_BACKWARD, layer)(trace, layer, x_name, maps[layer.name])
     steps += update_steps(trace)
     strip = stages(arch)
-    return [replace(s, stages=strip) for s in steps]
+    return [replace(s, stages=strip, per=trace.kind) for s in steps]
 
 
 def section_starts(steps: list[Step]) -> list[int]:

@@ -11,15 +11,13 @@ from dataclasses import replace
 
 import numpy as np
 
-from .dense import near_one, prob_parts
+from .dense import bars, class_cell, near_one, prob_parts, shown_classes
 from .forward import (ACT_NAME, S, argmax2, example_window, heat, largest_terms, pool_cells, pool_windows, term_vectors,
                       tie_note, vector, vector_grid)
 from .step import (Arithmetic, Num, Panel, Step, Table, Term, dot, fmt, limit_of, num, signed, sub,
                    parse_number, shown_and_rest, sum_parts, text, with_decimals)
 
 ZOOM = 5    # a dense layer's ∂L/∂W is shown as this many rows × columns around the example weight
-
-DIGITS = tuple(str(d) for d in range(10))
 
 
 def _absmax(a: np.ndarray) -> tuple:
@@ -30,8 +28,9 @@ def logits_step(trace) -> Step:
     lab = trace.label
     others = [k for k in np.argsort(-trace.probs[0]) if k != lab]
     o = int(others[0])
-    rows = tuple((text(k), text(*prob_parts(trace, k)), text(num(trace, "onehot", (0, k))),
-                  text(num(trace, "d:logits", (0, k)))) for k in range(10))
+    ks = shown_classes(trace)
+    rows = tuple((class_cell(trace, k), text(*prob_parts(trace, k)), text(num(trace, "onehot", (0, k))),
+                  text(num(trace, "d:logits", (0, k)))) for k in ks)
 
     def line(k):
         if k == lab and near_one(trace, k):     # p − 1 of a p that rounds to 1: write what it is
@@ -41,12 +40,11 @@ def logits_step(trace) -> Step:
     return Step("∂logits", "backward", "grad-logits", "Backward starts: ∂L/∂z = p − y", layer="softmax",
                 caption=text("Now the other direction: how would the loss change if each score changed? "
                              "For softmax followed by −ln, the answer is simply p minus the one-hot label: "
-                             f"negative for the right digit ({lab}: push its score up), positive for the "
-                             "others (push down)."),
+                             f"negative for the right {trace.kind} ({trace.class_words(lab)}: push its score up), "
+                             "positive for the others (push down)."),
                 lines=(line(lab), line(o)),
-                panels=(Table(("digit", "p", "y (one-hot)", "∂L/∂z = p − y"), rows, mark_row=lab),
-                        Panel("∂L/∂z", trace.grads["logits"][0], "d:logits", (0, S), style="bars",
-                              limit=limit_of(trace.grads["logits"]), marks=((lab,),), names=DIGITS)))
+                panels=(Table((trace.kind, "p", "y (one-hot)", "∂L/∂z = p − y"), rows, mark_row=ks.index(lab)),
+                        bars("∂L/∂z", trace, "d:logits", limit=limit_of(trace.grads["logits"]))))
 
 
 def dense_wgrad_step(trace, dense, x_name) -> Step:
@@ -311,28 +309,29 @@ def update_steps(trace) -> list[Step]:
     n_params = sum(p.size for p in trace.params.values())
     s1 = Step("update", "update", "update", "The update: θ ← θ − α·∇θ", layer="update", arith=ar,
               caption=text(f"Every one of the {n_params:,} weights and biases takes a small step against its "
-                           "gradient, downhill for the loss on this digit. α, the learning rate, sets the "
+                           f"gradient, downhill for the loss on this {trace.thing}. α, the learning rate, sets the "
                            "step size: here α = ", lr, ", ", *(trace.lr_rule or ("as given",)), " (training itself "
-                           "uses momentum and a batch of digits). In each layer, the weight with the largest |∇θ|:"),
+                           f"uses momentum and a batch of {trace.thing}s). In each layer, the weight with the "
+                           "largest |∇θ|:"),
               lines=(text("θ ← θ − α · ∇θ,   α = ", lr),
                      text(f"{name}{list(at)}: ", theta, " − ", lr, " × ", *signed(grad), " = ", theta,
                           " − ", *signed(step), " = ", new)),
               panels=(Table(("weight", "θ", "∇θ", "θ − α∇θ"), tuple(rows), mark_row=0),))
     lab = trace.label
     lb, la = num(trace, "loss", ()), num(trace, "loss_after", ())
+    thing = trace.thing
     if fmt(la.value) == fmt(lb.value):     # the claim must match the numbers as written
-        went = "did not change at the digits shown (the model already knows this digit)"
+        went = f"did not change at the digits shown (the model already knows this {thing})"
     else:
-        went = "went down" if la.value < lb.value else "went up (one step can overshoot on a single digit)"
-    s2 = Step("update", "update", "after", "The same digit again, after one step", layer="update",
-              caption=text(f"Run digit {lab} through the network again with the new weights (one step of α = ", lr,
+        went = "went down" if la.value < lb.value else f"went up (one step can overshoot on a single {thing})"
+    who = f"digit {lab}" if trace.digits else f"the {thing}, labelled {trace.label_words},"
+    s2 = Step("update", "update", "after", f"The same {thing} again, after one step", layer="update",
+              caption=text(f"Run {who} through the network again with the new weights (one step of α = ", lr,
                            f"): the loss {went}. "
-                           "Training is just this, repeated over thousands of digits, so that the "
+                           f"Training is just this, repeated over thousands of {thing}s, so that the "
                            "weights improve on all of them, not only this one."),
               lines=(text("before:  L = ", lb, f",   p{sub(lab)} = ", *prob_parts(trace, lab)),
                      text("after:   L = ", la, f",   p{sub(lab)} = ", *prob_parts(trace, lab, "probs_after"))),
-              panels=(Panel("p before the step", trace.probs[0], "probs", (0, S), style="bars", limit=1.0,
-                            marks=((lab,),), names=DIGITS),
-                      Panel("p after the step", trace.probs_after[0], "probs_after", (0, S), style="bars",
-                            limit=1.0, marks=((lab,),), names=DIGITS)))
+              panels=(bars("p before the step", trace, "probs", limit=1.0),
+                      bars("p after the step", trace, "probs_after", limit=1.0)))
     return [s1, s2]

@@ -6,11 +6,13 @@ layer (an arch.Conv); `k` is the filter in focus.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ..arch import Conv
-from .forward import S, argmax2, argmin2, floor_note, heat, setting, shape, term_grids
-from .step import Num, Step, combine, dot, labelled_sum, num, signed, text
+from .forward import COLOURS, S, argmax2, argmin2, channel_letters, floor_note, heat, setting, shape, term_grids
+from .step import Num, Panel, Step, combine, dot, labelled_sum, limit_of, num, signed, text
 
 MAX_PARTS = 12     # channel sums written out on the conv-sum step; else the 11 largest and the rest
 
@@ -39,6 +41,11 @@ def corner_words(layer: Conv, i: int, j: int, H: int, W: int) -> str:
             .replace("-", "−"))
 
 
+def colour_input(trace, x_name: str) -> bool:
+    """Is tensor x_name the colour picture itself (its channels are red, green and blue)?"""
+    return x_name == "input" and trace.format.colour
+
+
 def previous_conv(trace, layer: Conv) -> str | None:
     convs = trace.arch.of_type(Conv)
     i = convs.index(layer)
@@ -51,11 +58,15 @@ def shape_step(trace, layer: Conv, x_name: str, k: int) -> Step:
     K, OH, OW = trace.outputs[name].shape[1:]
     F, St, P = layer.kernel, layer.stride, layer.padding
     w_name = f"{name}_w"
-    names = tuple(f"{c}" for c in range(C))
+    names = channel_letters(trace, x_name, C)
     if C == 1:
         title = f"{Name}: {K} filters, and the size of what comes out"
         what = (f"{Name} slides {K} small filters of {F}×{F} weights over {'the image' if x_name == 'input' else x_name}. "
                 f"A filter is as deep as its input has channels: 1 here, so each is 1×{F}×{F}.")
+    elif colour_input(trace, x_name):
+        title = f"{Name}: {K} filters, each {C} channels deep"
+        what = (f"{Name} slides {K} small filters over the picture. A filter is as deep as its input has channels: "
+                f"{C} here (red, green, blue), so each is {C}×{F}×{F}, one {F}×{F} slice per colour.")
     else:
         title = f"{Name}: {K} filters, each {C} channels deep"
         what = (f"{Name}'s input has {C} channels (the {C} maps of {x_name}), so each of its {K} filters is "
@@ -92,6 +103,10 @@ def interior(layer: Conv, out_shape: tuple, in_shape: tuple) -> np.ndarray:
     return (((rows >= 0) & (rows + F <= in_shape[0]))[:, None]) & (((cols >= 0) & (cols + F <= in_shape[1]))[None, :])
 
 
+BEST = "Here the filter matches the image best"
+SPARE = "Another position, the same recipe."
+
+
 def window_positions(trace, layer: Conv, k: int) -> list[tuple[tuple[int, int], str]]:
     """Three output positions of map k, each with why it is shown: the corner over the padding
     (when there is padding), the best match, the opposite; spares keep the count at three.
@@ -106,13 +121,12 @@ def window_positions(trace, layer: Conv, k: int) -> list[tuple[tuple[int, int], 
     if layer.padding:
         notes[(0, 0)] = "At the top-left corner the window hangs over the zero padding: those inputs are 0."
     where = " (of the windows wholly inside the image)" if not inside.all() else ""
-    notes.setdefault(argmax2(np.where(inside, out, -np.inf)),
-                     f"Here the filter matches the image best: the largest value of this map{where}.")
+    notes.setdefault(argmax2(np.where(inside, out, -np.inf)), f"{BEST}: the largest value of this map{where}.")
     notes.setdefault(argmin2(np.where(inside, out, np.inf)),
                      f"Here the pattern is the opposite of the filter: the most negative value{where}.")
     for spare in ((OH // 2, OW // 2), (OH - 1, OW - 1), (max(OH // 2 - 1, 0), max(OW // 2 - 1, 0)), (0, 0)):
         if len(notes) < 3:
-            notes.setdefault(spare, "Another position, the same recipe.")
+            notes.setdefault(spare, SPARE)
     return sorted(notes.items())
 
 
@@ -136,6 +150,94 @@ def window_step(trace, layer: Conv, x_name: str, k: int, pos, note) -> Step:
                         *term_grids(trace, ar, (F, F), ("x under the window", f"weights w of filter {k}", "x × w")),
                         heat(f"output map {k}", trace, name, (0, k, S, S), reveal=i * OW + j + 1,
                              marks=((i, j),))))
+
+
+def colour_parts(trace, layer: Conv, k: int, pos) -> list:
+    """Output pos of filter k on the colour picture, one dot product per channel (R, G, B)."""
+    C = trace.outputs["input"].shape[1]
+    return [dot(trace, *window_refs(trace, layer, "input", k, c, *pos)) for c in range(C)]
+
+
+def product_scale(parts) -> dict:
+    """One colour scale for the products of every channel of a pixel (limit, one_sided)."""
+    values = np.array([t.value for part in parts for t in part.terms])
+    return {"limit": limit_of(values), "one_sided": bool((values >= 0).all())}
+
+
+def colour_channel_step(trace, layer: Conv, k: int, pos, note: str, c: int) -> Step:
+    """One colour channel's share of an output pixel: the window's inputs of that channel times
+    that channel's slice of the filter, F·F products, summed."""
+    i, j = pos
+    name, F, St, P = layer.name, layer.kernel, layer.stride, layer.padding
+    C = trace.outputs["input"].shape[1]
+    parts = colour_parts(trace, layer, k, pos)
+    one = parts[c]
+    n, colour, letter = F * F, COLOURS[c], channel_letters(trace, "input", C)[c]
+    x, w, products = term_grids(trace, one, (F, F), (f"x, {letter}, under the window", f"slice {letter} of filter {k}",
+                                                     "x × w"))
+    products = replace(products, **product_scale(parts))          # the sum step's scale: the same colours there
+    lead = {0: (f"{note} A pixel of a colour picture is {C} numbers, so filter {k} is {C}×{F}×{F}: a {F}×{F} "
+                f"slice for each colour. The red channel first: its {n} inputs under the window times slice R, "
+                f"{n} products, summed."),
+            C - 1: (f"Last, the {colour} channel: its {n} inputs times slice {letter}, summed. The next step adds "
+                    f"the {C} sums.")}
+    return Step(name, "forward", "conv-window", f"{name.capitalize()}, filter {k} at ({i}, {j}): the {colour} channel",
+                layer=name, arith=one,
+                caption=text(lead.get(c, f"The {colour} channel the same way: its {n} inputs times slice {letter}, "
+                                         "summed.")),
+                lines=(text(f"{letter}: Σ {n} products = ", one.total_num(),
+                            corner_words(layer, i, j, *trace.outputs["input"].shape[2:])),),
+                panels=(heat(f"x, {colour} channel" + (" (padded)" if P else ""), trace, "input", (0, c, S, S), pad=P,
+                             box=(i * St - P, j * St - P, F, F)),
+                        x, w, products,
+                        heat(f"filter {k}: {C}×{F}×{F}", trace, f"{name}_w", (k, S, S, S), focus=c,
+                             names=channel_letters(trace, "input", C))))
+
+
+def colour_sum_step(trace, layer: Conv, k: int, pos, note: str, detailed: bool) -> Step:
+    """One output pixel of a convolution of the colour picture: Σ over channels, rows and
+    columns, written per channel (R … + G … + B …), with every channel's products as a grid."""
+    i, j = pos
+    name, F, St, P = layer.name, layer.kernel, layer.stride, layer.padding
+    C = trace.outputs["input"].shape[1]
+    letters = channel_letters(trace, "input", C)
+    parts = colour_parts(trace, layer, k, pos)
+    total = combine(parts, num(trace, f"{name}_b", (k,)), num(trace, name, (0, k, i, j)))
+    n = F * F
+    per_channel = [bit for c in range(C) for bit in ((" + " if c else "") + f"{letters[c]} ", *signed(total.part_num(c)))]
+    products = (f"Σ over the {C} channels, {F} rows and {F} columns: {C}·{F}·{F} = {C * n} products, each "
+                f"channel's {n} in its own grid")
+    words = (f"The {C} channel sums add up, with the bias, to one pixel of the output map. {products}." if detailed
+             else f"{note} The same recipe: {products}, summed channel by channel; the {C} sums plus the bias "
+                  "are one pixel of the output map.")
+    products = [Panel(f"{letters[c]}: x × w", np.array([t.value for t in part.terms]).reshape(F, F), "terms", (c,),
+                      style="numbers", **product_scale(parts)) for c, part in enumerate(parts)]
+    return Step(name, "forward", "conv-sum", f"{name.capitalize()}, filter {k}: one output pixel at ({i}, {j})",
+                layer=name, arith=total, caption=text(words),
+                lines=(text(f"Σ {C}·{F}·{F} = ", *per_channel),
+                       text("= ", total.total_num(), "   + bias ", *signed(total.bias), " = ", total.result,
+                            corner_words(layer, i, j, *trace.outputs["input"].shape[2:]))),
+                panels=(Panel("the picture" + (" (padded)" if P else ""), trace.tensor("pixels"), "pixels", (S, S, S),
+                              style="rgb", pad=P, box=(i * St - P, j * St - P, F, F)),
+                        *products,
+                        heat(f"output map {k}", trace, name, (0, k, S, S), marks=((i, j),))))
+
+
+def colour_window_steps(trace, layer: Conv, k: int) -> list[Step]:
+    """Output pixels of a convolution of the colour picture: first the best match, each channel
+    written out (R, G, B), then their sum; then the corner over the padding (if any) and the
+    opposite of the filter, the sum alone. (The output map is drawn whole, the pixel marked:
+    the positions are not in reading order.)"""
+    C = trace.outputs["input"].shape[1]
+    positions = [(pos, note) for pos, note in window_positions(trace, layer, k) if note != SPARE]
+    positions.sort(key=lambda pn: not pn[1].startswith(BEST))
+    steps = []
+    for pos, note in positions:
+        detailed = note.startswith(BEST)
+        if detailed:
+            steps += [colour_channel_step(trace, layer, k, pos, note, c) for c in range(C)]
+        steps.append(colour_sum_step(trace, layer, k, pos, note, detailed))
+    return steps
 
 
 def channel_steps(trace, layer: Conv, x_name: str, k: int) -> list[Step]:
@@ -191,6 +293,11 @@ def maps_step(trace, layer: Conv, x_name: str, k: int) -> Step:
         what = (f"Doing that at all {OH}×{OW} positions gives one feature map per filter: {K} maps. Orange is "
                 "positive, blue negative. Each map lights up where its filter's pattern appears.")
         panels = (heat("input" if x_name == "input" else x_name, trace, x_name, (0, 0, S, S)), stack)
+    elif colour_input(trace, x_name):
+        title = f"{Name}: every position, every filter"
+        what = (f"Doing that at all {OH}×{OW} positions gives one feature map per filter: {K} maps. Orange is "
+                "positive, blue negative. Each map lights up where its filter's pattern of colours appears.")
+        panels = (Panel("the picture", trace.tensor("pixels"), "pixels", (S, S, S), style="rgb"), stack)
     else:
         title = f"{Name}: {K} feature maps of {OH}×{OW}"
         before = previous_conv(trace, layer)
@@ -206,7 +313,9 @@ def maps_step(trace, layer: Conv, x_name: str, k: int) -> Step:
 def conv_steps(trace, layer: Conv, x_name: str, k: int) -> list[Step]:
     """Every forward step of one convolution layer, its filter k in focus."""
     steps = [shape_step(trace, layer, x_name, k)]
-    if trace.outputs[x_name].shape[1] == 1:
+    if colour_input(trace, x_name):
+        steps += colour_window_steps(trace, layer, k)
+    elif trace.outputs[x_name].shape[1] == 1:
         steps += [window_step(trace, layer, x_name, k, pos, note) for pos, note in window_positions(trace, layer, k)]
     else:
         steps += channel_steps(trace, layer, x_name, k)

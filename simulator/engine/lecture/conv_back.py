@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..arch import Act, Conv, Pool
-from .forward import S, argmax2, heat, largest_terms, term_grids
+from .forward import COLOURS, S, argmax2, channel_letters, heat, largest_terms, term_grids
 from .step import Arithmetic, Num, Panel, Step, combine, dot, labelled_sum, limit_of, num, shown_and_rest, text
 
 ORDINAL = {2: "second", 3: "third"}
@@ -65,7 +65,9 @@ def conv_wgrad_step(trace, layer: Conv, x_name: str) -> Step:
     dw_panel = (heat(f"∂L/∂W: filter {k}", trace, "d:" + w_name, (k, 0, S, S), style="numbers",
                      marks=((p, q),)) if C == 1 else
                 heat(f"∂L/∂W: filter {k}, {C} slices", trace, "d:" + w_name, (k, S, S, S), focus=c,
-                     marks=((p, q),), names=tuple(str(m) for m in range(C))))
+                     marks=((p, q),), names=channel_letters(trace, x_name, C)))
+    x_words = (f"{x_name}, {COLOURS[c]} channel" if channel_letters(trace, x_name, C)[0] == "R" else
+               f"{x_name} map {c}")
     later = trace.arch.layers[trace.arch.layers.index(layer) + 1:]
     stoppers = ((["max pooling"] if any(isinstance(a, Pool) and a.kind == "max" for a in later) else [])
                 + (["ReLU"] if any(isinstance(a, Act) and a.kind == "relu" for a in later) else []))
@@ -88,7 +90,7 @@ def conv_wgrad_step(trace, layer: Conv, x_name: str) -> Step:
                        text("largest by |product|: ", *shown_and_rest(ar, show)),
                        text("= ", ar.result, f"   ({nonzero} of the {OH * OW} products are non-zero);   "
                             f"∂L/∂b[{k}] = Σ ∂L/∂Y = ", num(trace, "d:" + b_name, (k,)))),
-                panels=(heat(f"X: {x_name} map {c}", trace, x_name, (0, c, S, S), pad=P,
+                panels=(heat(f"X: {x_words}", trace, x_name, (0, c, S, S), pad=P,
                              box=(p - P, q - P) + span),
                         heat(f"∂L/∂Y: ∂{name} map {k}", trace, "d:" + name, (0, k, S, S)),
                         Panel(f"∂Y × X (shifted): {nonzero} non-zero", products.reshape(OH, OW), "terms", (),
@@ -153,6 +155,9 @@ def conv_dx_steps(trace, layer: Conv, x_name: str, k: int, detail: bool) -> list
     lines = labelled_sum("Σ over filters", "k", [total.part_num(kk) for kk in range(K)], ("= ", total.result),
                          MAX_PARTS, 6)
     x_words = "the input image" if x_name == "input" else x_name
+    colour = channel_letters(trace, x_name, gx.shape[0])[0] == "R"
+    if colour:
+        x_words = f"the picture's {COLOURS[c]} channel"
     steps.append(Step("∂" + name, "backward", "conv-dx-sum",
                       f"{name.capitalize()}: ∂L/∂{x_name}[{c}, {h}, {w}], summed over {K} filters",
                       layer=name, arith=total,
@@ -167,6 +172,6 @@ def conv_dx_steps(trace, layer: Conv, x_name: str, k: int, detail: bool) -> list
                       lines=tuple(lines),
                       panels=(heat(f"∂L/∂Y: ∂{name}, {K} maps", trace, "d:" + name, (0, S, S, S), focus=k,
                                    names=tuple(str(m) for m in range(K)), **where),
-                              heat(f"∂L/∂X: ∂{x_name} map {c}", trace, "d:" + x_name, (0, c, S, S),
-                                   marks=((h, w),)))))
+                              heat(f"∂L/∂X: ∂{x_name} " + (f"{COLOURS[c]} channel" if colour else f"map {c}"), trace,
+                                   "d:" + x_name, (0, c, S, S), marks=((h, w),)))))
     return steps

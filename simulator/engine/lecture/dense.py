@@ -9,7 +9,50 @@ from dataclasses import replace
 import numpy as np
 
 from .forward import S, heat, largest_terms, term_vectors, vector, vector_grid
-from .step import Panel, Step, Table, collect, dot, fmt, limit_of, num, shown_and_rest, signed, sub, text
+from .step import Num, Panel, Step, Table, collect, dot, fmt, limit_of, num, shown_and_rest, signed, sub, text
+
+MAX_ROWS = 10        # classes a table or a bar chart shows: with more, the label's and the most probable
+MAX_NAME = 14        # characters of a class name written under a bar or in a table (else its number)
+
+
+def shown_classes(trace, which: str = "probs") -> list[int]:
+    """The classes a table or bar chart shows: all of them when they are few, else the label
+    and the most probable others (by `which`), in class order."""
+    p = trace.tensor(which)[0]
+    if p.size <= MAX_ROWS:
+        return list(range(p.size))
+    others = [int(k) for k in np.argsort(-p, kind="stable") if k != trace.label][:MAX_ROWS - 1]
+    return sorted(others + [trace.label])
+
+
+def class_names(trace, ks) -> tuple[str, ...]:
+    """The names written for classes ks under bars: their names when all are short, else their numbers."""
+    names = [trace.format.classes[k] for k in ks]
+    return tuple(names if max(len(n) for n in names) <= MAX_NAME else [str(k) for k in ks])
+
+
+def class_cell(trace, k: int):
+    """The first cell of a table row: the digit, or the class's number and (short) name."""
+    name = trace.format.classes[k]
+    return text(k) if trace.digits else text(f"{k} {name}" if len(name) <= MAX_NAME else k)
+
+
+def bars(label: str, trace, which: str, marks_label: bool = True, **kw) -> Panel:
+    """One bar per shown class of tensor `which` [1,K] (probabilities, scores, gradients)."""
+    ks = shown_classes(trace)
+    values = trace.tensor(which)[0]
+    index = (0, S) if len(ks) == values.size else (0, ks)
+    label += "" if len(ks) == values.size else f" (the label and the {len(ks) - 1} most probable)"
+    return Panel(label, values[index[1]], which, index, style="bars", names=class_names(trace, ks),
+                 marks=((ks.index(trace.label),),) if marks_label else (), **kw)
+
+
+def others_note(trace) -> str:
+    """Words for a table or chart that leaves classes out."""
+    n = trace.format.n_classes
+    shown = len(shown_classes(trace))
+    return "" if shown == n else (f" The table shows the label's class and the {shown - 1} most probable others of "
+                                  f"the {n} classes; its last row adds up the other {n - shown}.")
 
 
 def flatten_step(trace, before: str) -> Step:
@@ -77,11 +120,15 @@ def prob_parts(trace, k: int, which: str = "probs") -> list:
 def softmax_steps(trace) -> list[Step]:
     z = trace.outputs["logits"][0]
     m = int(np.argmax(z))
-    lab = trace.label
-    exps = [num(trace, "exps", (0, k)) for k in range(10)]
+    lab, K = trace.label, z.size
+    exps = [num(trace, "exps", (0, k)) for k in range(K)]
     ar = collect(exps, "sum")
-    rows = tuple((text(k), text(num(trace, "logits", (0, k))), text(exps[k]), text(*prob_parts(trace, k)))
-                 for k in range(10))
+    ks = shown_classes(trace)
+    rows = tuple((class_cell(trace, k), text(num(trace, "logits", (0, k))), text(exps[k]), text(*prob_parts(trace, k)))
+                 for k in ks)
+    if len(ks) < K:      # the classes left out, as one sum that the table's Σ needs
+        rest = float(np.sum([e.value for i, e in enumerate(exps) if i not in set(ks)], dtype=np.float64))
+        rows += ((text(f"other {K - len(ks)}"), text(""), text(Num(rest, "Σ−", tuple(ks))), text("")),)
     pm = int(np.argmax(trace.probs[0]))
     rest = num(trace, "rest", (0,))
     if near_one(trace, lab):      # then the label holds the maximum: Σ = 1 + rest exactly
@@ -92,24 +139,23 @@ def softmax_steps(trace) -> list[Step]:
         p_line = text("Σ = ", ar.total_num(), f",   p{sub(lab)} = ", exps[lab], " / ", ar.total_num(),
                       " = ", num(trace, "probs", (0, lab)))
         loss_line = text(f"L = −ln p{sub(lab)} = −ln ", num(trace, "probs", (0, lab)), " = ", num(trace, "loss", ()))
+    kind = trace.kind
     s1 = Step("softmax", "forward", "softmax", "Softmax: scores become probabilities", layer="softmax",
               arith=ar,
-              caption=text("The 10 scores z are turned into probabilities: exponentiate (after subtracting "
+              caption=text(f"The {K} scores z are turned into probabilities: exponentiate (after subtracting "
                            "the largest, which changes nothing but avoids overflow), then divide by the "
-                           "sum so they add up to 1."),
+                           "sum so they add up to 1." + others_note(trace)),
               lines=(text("pₖ = e^(zₖ − m) / Σⱼ e^(zⱼ − m),   m = max z = ", num(trace, "logits", (0, m))), p_line),
-              panels=(Table(("digit", "z (score)", "e^(z − m)", "p"), rows, mark_row=lab),
-                      Panel("p for each digit", trace.probs[0], "probs", (0, S), style="bars", limit=1.0,
-                            marks=((lab,),), names=tuple(str(d) for d in range(10)))))
+              panels=(Table((kind, "z (score)", "e^(z − m)", "p"), rows, mark_row=ks.index(lab)),
+                      bars(f"p for each {kind}", trace, "probs", limit=1.0)))
     verdict = "right" if pm == lab else "wrong"
     s2 = Step("loss", "forward", "loss", "The loss: −ln of the right answer's probability", layer="loss",
-              caption=text(f"The label is {lab}. The loss (ln: the natural logarithm) is small when p{sub(lab)} "
-                           "is near 1 and "
-                           f"grows without bound as it nears 0. The network's guess is {pm} (p = ",
+              caption=text(f"The label is {trace.label_words}. The loss (ln: the natural logarithm) is small when "
+                           f"p{sub(lab)} is near 1 and "
+                           f"grows without bound as it nears 0. The network's guess is {trace.class_words(pm)} (p = ",
                            *prob_parts(trace, pm), f"): {verdict}.", *untrained_note(trace)),
               lines=(loss_line,),
-              panels=(Panel("p for each digit", trace.probs[0], "probs", (0, S), style="bars", limit=1.0,
-                            marks=((lab,),), names=tuple(str(d) for d in range(10))),))
+              panels=(bars(f"p for each {kind}", trace, "probs", limit=1.0),))
     return [s1, s2]
 
 
@@ -133,9 +179,7 @@ def untrained_note(trace) -> tuple:
 
 
 def logits_bars(trace) -> Panel:
-    return Panel("logits z: one score per digit", trace.outputs["logits"][0], "logits", (0, S), style="bars",
-                 limit=limit_of(trace.outputs["logits"]), marks=((trace.label,),),
-                 names=tuple(str(d) for d in range(10)))
+    return bars(f"logits z: one score per {trace.kind}", trace, "logits", limit=limit_of(trace.outputs["logits"]))
 
 
 def dense_steps(trace, layer, x_name: str) -> list[Step]:
@@ -146,5 +190,6 @@ def dense_steps(trace, layer, x_name: str) -> list[Step]:
     step = dense_step(trace, layer, x_name, trace.label)
     key = trace.arch.param_prefix(layer)
     D = trace.outputs[x_name].shape[1]
+    K = trace.format.n_classes
     return [replace(step, panels=step.panels[:3] + (logits_bars(trace),),
-                    title=f"{key.upper()}: {D} → 10, one score per digit")]
+                    title=f"{key.upper()}: {D} → {K}, one score per {trace.kind}")]

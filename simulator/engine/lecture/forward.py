@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .step import Num, Panel, Step, collect, limit_of, num, sum_parts, tensor_limit, text
-from .trace import NORM_MEAN, NORM_STD
+from ..dataformat import MNIST
 
 S = slice(None)
 ACT_NAME = {"relu": "ReLU", "sigmoid": "sigmoid", "tanh": "tanh"}
@@ -154,37 +154,125 @@ def largest_terms(arith, n=3) -> list[int]:
 
 # ----------------------------------------------------------------------------- input
 
+COLOURS = ("red", "green", "blue")       # a colour picture's channels, in order
+LETTERS = ("R", "G", "B")
+PATCH = {1: 7, 3: 5}                     # the patch of pixels written out: grey 7×7, colour 5×5 per channel
+
+
+def channel_letters(trace, x_name: str, C: int) -> tuple[str, ...]:
+    """How the channels of tensor x_name are named: R, G, B for a colour picture's, else 0, 1, …"""
+    return LETTERS if x_name == "input" and trace.format.colour and C == 3 else tuple(str(c) for c in range(C))
+
+
+def marked_pixel(pixels: np.ndarray) -> tuple[int, int]:
+    """The pixel the input steps write out: the one most unlike the picture's usual colour (grey:
+    |pixel − the median|, the ink of a digit; colour: the same of its tint, each channel less the
+    pixel's mean, so a coloured subject wins over dark lines and shading), less its distance from
+    the middle, so it lies on the subject."""
+    C, H, W = pixels.shape
+    p = pixels.astype(np.int64)
+    if C > 1:
+        p = p * C - p.sum(axis=0, keepdims=True)             # C × (channel − mean): the tint, in whole numbers
+    unlike = np.abs(p - np.median(p.reshape(C, -1), axis=1)[:, None, None]).sum(axis=0)
+    if C > 1:
+        unlike = unlike // C
+    return argmax2(unlike + np.add.outer(-np.abs(np.arange(H) - H // 2), -np.abs(np.arange(W) - W // 2)))
+
+
+def patch_around(r: int, c: int, H: int, W: int, n: int) -> tuple[int, int, int, int]:
+    """(r0, c0, h, w): an n×n patch (smaller if the picture is) holding (r, c), inside the picture."""
+    h, w = min(n, H), min(n, W)
+    return min(max(r - n // 2, 0), H - h), min(max(c - n // 2, 0), W - w), h, w
+
+
+def from_the_data(trace) -> str:
+    """Whose pixels μ and σ were measured on."""
+    return "all MNIST training pixels" if trace.format.mean == MNIST.mean else "this data's training pixels"
+
+
 def input_steps(trace) -> list[Step]:
+    return (colour_input_steps if trace.format.colour else grey_input_steps)(trace)
+
+
+def grey_input_steps(trace) -> list[Step]:
     img = trace.image
-    r, c = argmax2(img.astype(np.int64) + np.add.outer(-np.abs(np.arange(28) - 14), -np.abs(np.arange(28) - 14)))
-    r0, c0 = min(max(r - 3, 0), 21), min(max(c - 3, 0), 21)
-    patch = (slice(r0, r0 + 7), slice(c0, c0 + 7))
+    H, W = img.shape
+    r, c = marked_pixel(img[None])
+    r0, c0, ph, pw = patch_around(r, c, H, W, PATCH[1])
+    patch = (slice(r0, r0 + ph), slice(c0, c0 + pw))
     bright, dark = num(trace, "image", (r, c)), num(trace, "image", (0, 0))
     who = trace.source or "this image"
-    s1 = Step("input", "forward", "input", "The input: 28×28 pixels", layer="input",
-              caption=text(f"{who[:1].upper()}{who[1:]}, labelled {trace.label}. It is a grid of 28×28 = 784 "
-                           "pixels, each a whole number from 0 (black) to 255 (white). The network "
+    s1 = Step("input", "forward", "input", f"The input: {H}×{W} pixels", layer="input",
+              caption=text(f"{who[:1].upper()}{who[1:]}, labelled {trace.label_words}. It is a grid of {H}×{W} = "
+                           f"{H * W:,} pixels, each a whole number from 0 (black) to 255 (white). The network "
                            "sees nothing else."),
               lines=(text("pixel (", r, ", ", c, ") = ", bright), text("pixel (0, 0) = ", dark)),
               panels=(Panel("the image", img, "image", (S, S), style="gray", limit=255.0, marks=((r, c),),
-                            box=(r0, c0, 7, 7)),
-                      Panel(f"rows {r0}–{r0 + 6}, columns {c0}–{c0 + 6}", img[patch], "image", patch,
+                            box=(r0, c0, ph, pw)),
+                      Panel(f"rows {r0}–{r0 + ph - 1}, columns {c0}–{c0 + pw - 1}", img[patch], "image", patch,
                             style="gray-numbers", limit=255.0, marks=((r - r0, c - c0),))))
     xb, xd = num(trace, "input", (0, 0, r, c)), num(trace, "input", (0, 0, 0, 0))
-    black, white = num(trace, "norm", (0,)), num(trace, "norm", (255,))
-    mu, sd = Num(NORM_MEAN, "mean"), Num(NORM_STD, "std")
+    black, white = num(trace, "norm", (0, 0)), num(trace, "norm", (0, 255))
+    mu, sd = num(trace, "mean", (0,)), num(trace, "std", (0,))
     s2 = Step("input", "forward", "normalise", "Normalisation: centre the pixels near 0", layer="input",
               caption=text("Each pixel is divided by 255, then shifted by the mean μ and divided by the "
-                           "standard deviation σ of all MNIST training pixels, so the inputs are "
+                           f"standard deviation σ of {from_the_data(trace)}, so the inputs are "
                            "centred near 0. Black (0) becomes ", black, ", white (255) ", white,
                            f"; the pixel marked here, {int(bright.value)}, becomes ", xb, "."),
               lines=(text("x = (p / 255 − μ) / σ,   μ = ", mu, ",   σ = ", sd),
                      text("(", bright, " / 255 − ", mu, ") / ", sd, " = ", xb),
                      text("(", dark, " / 255 − ", mu, ") / ", sd, " = ", xd)),
-              panels=(heat("normalised input x", trace, "input", (0, 0, S, S), marks=((r, c),), box=(r0, c0, 7, 7)),
-                      heat("the same 7×7 patch", trace, "input", (0, 0) + patch, style="numbers",
+              panels=(heat("normalised input x", trace, "input", (0, 0, S, S), marks=((r, c),), box=(r0, c0, ph, pw)),
+                      heat(f"the same {ph}×{pw} patch", trace, "input", (0, 0) + patch, style="numbers",
                            marks=((r - r0, c - c0),))))
     return [s1, s2]
+
+
+def colour_input_steps(trace) -> list[Step]:
+    """A colour picture: the picture and its three channel planes; a patch of each plane's
+    numbers; then each channel normalised with its own μ and σ."""
+    pixels = trace.tensor("pixels")
+    C, H, W = pixels.shape
+    r, c = marked_pixel(pixels)
+    r0, c0, ph, pw = patch_around(r, c, H, W, PATCH[3])
+    patch = (slice(r0, r0 + ph), slice(c0, c0 + pw))
+    box, mark = (r0, c0, ph, pw), ((r - r0, c - c0),)
+    who = trace.source or "this picture"
+    values = [num(trace, "image", (r, c, ch)) for ch in range(C)]
+    corner = [num(trace, "image", (0, 0, ch)) for ch in range(C)]
+
+    def rgb(nums):
+        return [part for ch, n in enumerate(nums) for part in ((", " if ch else "") + f"{LETTERS[ch]} ", n)]
+    picture = Panel("the picture", pixels, "pixels", (S, S, S), style="rgb", marks=((r, c),), box=box)
+    s1 = Step("input", "forward", "input", f"The input: {H}×{W} pixels, each 3 numbers (R, G, B)", layer="input",
+              caption=text(f"{who[:1].upper()}{who[1:]}, labelled {trace.label_words}. Each of its {H}×{W} pixels is "
+                           "3 whole numbers from 0 to 255: how much red, green and blue light. So the picture is "
+                           f"3 planes (channels) of {H}×{W}, 3×{H}×{W} = {C * H * W:,} numbers; the network sees "
+                           "nothing else."),
+              lines=(text("pixel (", r, ", ", c, "):  ", *rgb(values)), text("pixel (0, 0):  ", *rgb(corner))),
+              panels=(picture, *(Panel(f"{COLOURS[ch]} channel", pixels[ch], "pixels", (ch, S, S), style="gray",
+                                       limit=255.0, tint=ch, marks=((r, c),), box=box) for ch in range(C))))
+    s2 = Step("input", "forward", "input", "Each pixel: 3 numbers, one per channel", layer="input",
+              caption=text(f"The boxed {ph}×{pw} pixels (rows {r0}–{r0 + ph - 1}, columns {c0}–{c0 + pw - 1}), channel "
+                           "by channel: the same pixel has a number in each plane (marked), 0 for none of that "
+                           "colour, 255 for all of it."),
+              lines=(text("pixel (", r, ", ", c, "):  ", *rgb(values)),),
+              panels=(picture, *(Panel(f"{COLOURS[ch]}, the {ph}×{pw} box", pixels[(ch,) + patch], "pixels",
+                                       (ch,) + patch, style="gray-numbers", limit=255.0, tint=ch, marks=mark)
+                                 for ch in range(C))))
+    lines = [text("x = (p / 255 − μ) / σ, each channel with its own μ and σ:")]
+    for ch in range(C):
+        mu, sd = num(trace, "mean", (ch,)), num(trace, "std", (ch,))
+        lines.append(text(f"{LETTERS[ch]}:  (", values[ch], " / 255 − ", mu, ") / ", sd, " = ",
+                          num(trace, "input", (0, ch, r, c))))
+    s3 = Step("input", "forward", "normalise", "Normalisation: each channel centred near 0", layer="input",
+              caption=text("Each number is divided by 255, then shifted by its channel's mean μ and divided by its "
+                           f"channel's standard deviation σ (of {from_the_data(trace)}, channel by channel), so every "
+                           "channel's inputs are centred near 0. The marked pixel's 3 numbers become 3 inputs:"),
+              lines=tuple(lines),
+              panels=tuple(heat(f"x, {COLOURS[ch]}, the same box", trace, "input", (0, ch) + patch, style="numbers",
+                                marks=mark) for ch in range(C)))
+    return [s1, s2, s3]
 
 
 # ----------------------------------------------------------------------------- activation

@@ -225,7 +225,8 @@ class Panel:
     array: np.ndarray
     source: str
     index: tuple = ()
-    style: str = "heat"          # heat | gray | numbers (heat + values) | gray-numbers | bars
+    style: str = "heat"          # heat | gray | numbers (heat + values) | gray-numbers | bars | rgb (a colour
+                                 # picture: uint8 [3,H,W], drawn as it looks)
     row: int = 0                 # panels are laid out in rows, top to bottom
     box: tuple | None = None     # (r0, c0, h, w) window, in unpadded coordinates
     marks: tuple = ()            # cells to outline: (r, c) or (i,) for vectors
@@ -238,6 +239,7 @@ class Panel:
     grid: tuple | None = None    # a vector is drawn as a block of this (rows, cols) shape
     transpose: bool = False      # draw a matrix turned on its side (marks are given untransposed)
     one_sided: bool = False      # the whole tensor is ≥ 0 (after ReLU): colour scale 0 … +limit
+    tint: int | None = None      # gray styles: drawn black … this colour channel (0 red, 1 green, 2 blue)
 
 
 @dataclass(frozen=True, eq=False)
@@ -262,6 +264,7 @@ class Step:
     panels: tuple = ()           # Panels and Tables
     layer: str = ""              # the network stage lit up in the pipeline strip
     stages: tuple = ()           # the strip: (key, label) per stage of the network, left to right
+    per: str = "digit"           # what one score is for: "digit" (MNIST's classes) or "class"
 
     def texts(self) -> tuple[Text, ...]:
         out = [self.caption, *self.lines]

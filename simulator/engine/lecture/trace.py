@@ -1,8 +1,10 @@
-"""The lecture's recording: one digit through the real engine, forward, backward, one update.
+"""The lecture's recording: one picture through the real engine, forward, backward, one update.
 
 Everything the lecture shows is read from a LectureTrace, so stepping back and forth is just
 indexing, and every number on screen is one the engine produced here. The network is the
-config's Arch (arch.py): LeNet-5 by default, any spec with --arch.
+config's Arch (arch.py): LeNet-5 by default, any spec with --arch. The data's format
+(dataformat.py: channels, size, class names, per-channel normalisation) says what a picture
+is: MNIST's grey 28×28 digits by default, any grey or colour format otherwise.
 """
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import ops
-from ..data import MEAN, STD, normalise
+from ..data import normalise
 from ..arch import Act, Arch, Pool
+from ..dataformat import DIGITS, MNIST, DataFormat
 from ..model import ACT_BACKWARD, Network, NetConfig, softmax
 from ..optim import SGD
 
@@ -27,7 +30,7 @@ LECTURE_LR = None     # record_trace's default: choose from LR_LADDER
 @dataclass(frozen=True, eq=False)
 class LectureTrace:
     """One recorded forward + backward pass on one image, and one SGD step on it."""
-    image: np.ndarray            # uint8 [28,28], the digit as stored
+    image: np.ndarray            # uint8 [H,W] (grey) or [H,W,3] (colour), the picture as stored
     label: int
     source: str                  # "test image #12" or "your drawing"
     config: NetConfig            # config.arch: the network
@@ -37,17 +40,18 @@ class LectureTrace:
     outputs: dict                # every named forward tensor (config.arch.tensor_names), batch of 1
     pool_masks: dict             # each max pool ("pool1", …) → 1 where a window's gradient goes
     act_derivs: dict             # each activation ("act1", …) → ∂y/∂x (ReLU: the 1/0 mask)
-    loss: float                  # cross-entropy on this digit, before the update
-    dlogits: np.ndarray          # ∂L/∂logits [1,10] from softmax_cross_entropy
-    probs: np.ndarray            # softmax(logits) [1,10]
-    exps: np.ndarray             # e^(z_k − max z) [1,10], float64
+    loss: float                  # cross-entropy on this picture, before the update
+    dlogits: np.ndarray          # ∂L/∂logits [1,K] from softmax_cross_entropy (K classes)
+    probs: np.ndarray            # softmax(logits) [1,K]
+    exps: np.ndarray             # e^(z_k − max z) [1,K], float64
     param_grads: dict            # ∂L/∂θ by parameter name (config.arch.param_shapes)
     grads: dict                  # ∂L/∂(named tensor) for every forward tensor
     params_after: dict           # θ − α·∇θ
-    loss_after: float            # cross-entropy on this digit with params_after
-    probs_after: np.ndarray      # softmax after the update [1,10]
-    logits_after: np.ndarray     # the logits after the update [1,10]
+    loss_after: float            # cross-entropy on this picture with params_after
+    probs_after: np.ndarray      # softmax after the update [1,K]
+    logits_after: np.ndarray     # the logits after the update [1,K]
     lr_rule: tuple = ()          # why this α: parts of a caption (words and step.Nums)
+    format: DataFormat = MNIST   # the data's: channels, size, class names, normalisation
 
     def tensor(self, name: str) -> np.ndarray:
         """A tensor by the names Steps use: a layer ('conv1'), a parameter ('conv1_w'),
@@ -67,12 +71,16 @@ class LectureTrace:
         if name == "rest":        # Σ_{j≠y} e^(z_j − z_y): the loss is ln(1 + rest)
             z = self.outputs["logits"][0].astype(np.float64)
             return np.array([np.exp(np.delete(z, self.label) - z[self.label]).sum()])
-        if name == "norm":        # every pixel value 0…255 normalised as the input is
-            return normalise(np.arange(256, dtype=np.uint8)[None, None, :])[0, 0, 0]
+        if name == "norm":        # [C,256]: every pixel value 0…255 of each channel normalised as the input is
+            ramp = np.repeat(np.arange(256, dtype=np.uint8)[None, None, :, None], self.format.channels, axis=3)
+            return normalise(ramp if self.format.colour else ramp[..., 0], fmt=self.format)[0, :, 0]
+        if name == "pixels":      # the picture as the network's layout: uint8 [C,H,W]
+            return self.image[None] if self.image.ndim == 2 else np.moveaxis(self.image, 2, 0)
         simple = {"image": self.image, "probs": self.probs, "exps": self.exps,
                   "probs_after": self.probs_after, "dlogits": self.dlogits,
                   "loss": np.array(self.loss), "loss_after": np.array(self.loss_after),
-                  "onehot": np.eye(10, dtype=np.int64)[self.label][None],
+                  "mean": np.array(self.format.mean), "std": np.array(self.format.std),
+                  "onehot": np.eye(self.format.n_classes, dtype=np.int64)[self.label][None],
                   "ladder": np.array(LR_LADDER),     # the rates the one-step demonstration may use
                   "visible": np.array(VISIBLE)}      # the rise in p it asks of a step
         if name in simple:
@@ -89,6 +97,32 @@ class LectureTrace:
     def layer(self, name: str):
         """The Arch layer whose output is tensor `name`."""
         return next(layer for layer in self.arch.layers if layer.name == name)
+
+    # --- how the lecture names what it traces ------------------------------------------
+    @property
+    def digits(self) -> bool:
+        """The classes are the ten digits (MNIST, Fashion-MNIST's IDX files): the lecture says
+        "digit"; otherwise "class" and the classes' names."""
+        return self.format.classes == DIGITS
+
+    @property
+    def thing(self) -> str:
+        """What one input is called: 'digit' or 'picture'."""
+        return "digit" if self.digits else "picture"
+
+    @property
+    def kind(self) -> str:
+        """What one score is for: 'digit' or 'class'."""
+        return "digit" if self.digits else "class"
+
+    def class_words(self, k: int) -> str:
+        """Class k in a sentence: 7 for a digit, 'red-circle' (in quotes) for a named class."""
+        return str(k) if self.digits else f"'{self.format.classes[k]}'"
+
+    @property
+    def label_words(self) -> str:
+        """The label in a sentence: 7, or 'red-circle' (class 4)."""
+        return self.class_words(self.label) + ("" if self.digits else f" (class {self.label})")
 
 
 def complement(logits: np.ndarray) -> np.ndarray:
@@ -107,20 +141,34 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     return a
 
 
+def picture_shape(fmt: DataFormat) -> tuple[int, ...]:
+    """How a picture of format fmt is stored: (H, W) grey, (H, W, C) colour."""
+    return (fmt.height, fmt.width) + ((fmt.channels,) if fmt.colour else ())
+
+
 def record_trace(image: np.ndarray, label: int, params: dict | None = None,
                  config: NetConfig = NetConfig(), source: str = "",
-                 lr: float | None = LECTURE_LR) -> LectureTrace:
-    """Run the engine once on `image` (uint8 28×28): forward, loss, backward, one plain SGD
-    step (no momentum, no weight decay: θ ← θ − α∇J) and the loss again with the new θ.
+                 lr: float | None = LECTURE_LR, fmt: DataFormat = MNIST) -> LectureTrace:
+    """Run the engine once on `image` (uint8, as fmt stores a picture: [H,W] grey, [H,W,3]
+    colour; MNIST's 28×28 by default): forward, loss, backward, one plain SGD step (no
+    momentum, no weight decay: θ ← θ − α∇J) and the loss again with the new θ.
     lr None: α is chosen by choose_lr (the step must visibly learn)."""
     image = np.asarray(image)
-    if image.shape != (28, 28) or image.dtype != np.uint8:
-        raise ValueError(f"record_trace: image must be uint8 28×28, got {image.dtype} {image.shape}")
+    want = picture_shape(fmt)
+    if image.shape != want or image.dtype != np.uint8:
+        raise ValueError(f"record_trace: image must be uint8 {'×'.join(map(str, want))}, got {image.dtype} "
+                         f"{image.shape}")
+    arch = config.arch
+    if arch.input_shape != fmt.input_shape or arch.shape_of("logits")[0] != fmt.n_classes:
+        raise ValueError(f"record_trace: the network takes {arch.input_shape} in {arch.shape_of('logits')[0]} "
+                         f"classes, the data is {fmt.describe()}")
+    if not 0 <= int(label) < fmt.n_classes:
+        raise ValueError(f"record_trace: label {label} of {fmt.n_classes} classes")
     trained = params is not None
     model = Network(config, None if params is None
                     else {k: np.array(params[k], np.float32) for k in config.arch.param_shapes})
     before = {k: v.copy() for k, v in model.params.items()}
-    x = normalise(image[None])
+    x = normalise(image[None], fmt=fmt)
     labels = np.array([label], np.int64)
 
     fwd = model.forward(x)
@@ -131,7 +179,8 @@ def record_trace(image: np.ndarray, label: int, params: dict | None = None,
 
     rule = ""
     if lr is None:
-        lr, rule = choose_lr(model, x, labels, param_grads, float(softmax(fwd.outputs["logits"])[0, label]), loss)
+        lr, rule = choose_lr(model, x, labels, param_grads, float(softmax(fwd.outputs["logits"])[0, label]), loss,
+                             "digit" if fmt.classes == DIGITS else "picture")
     SGD(model.params, lr=lr, momentum=0.0, weight_decay=0.0).step(param_grads)
     after_logits = model.forward(x).outputs["logits"]
     loss_after, _ = ops.softmax_cross_entropy(after_logits, labels)
@@ -150,11 +199,11 @@ def record_trace(image: np.ndarray, label: int, params: dict | None = None,
         grads={k: _frozen(v) for k, v in grads.items()},
         params_after={k: _frozen(v) for k, v in model.params.items()},
         loss_after=float(loss_after), probs_after=_frozen(softmax(after_logits)),
-        logits_after=_frozen(after_logits), lr_rule=rule)
+        logits_after=_frozen(after_logits), lr_rule=rule, format=fmt)
 
 
 def choose_lr(model: Network, x: np.ndarray, labels: np.ndarray, grads: dict, p_before: float,
-              loss: float) -> tuple[float, tuple]:
+              loss: float, thing: str = "digit") -> tuple[float, tuple]:
     """(α, why as caption parts): the smallest α of LR_LADDER whose plain SGD step raises p_label
     by min(VISIBLE, (1 − p_before)/2) and lowers the loss; failing that, the one that raises
     p_label most while lowering the loss; failing that, the smallest."""
@@ -172,16 +221,11 @@ def choose_lr(model: Network, x: np.ndarray, labels: np.ndarray, grads: dict, p_
             amount = (("by at least ", Num(VISIBLE, "visible")) if want == VISIBLE else
                       ("by at least half of what it lacks to 1",))
             return lr, ("the smallest rate of the 1-2-5 ladder from ", first,
-                        " whose step raises this digit's probability ", *amount)
+                        f" whose step raises this {thing}'s probability ", *amount)
         tried.append((p if after < loss else -np.inf, lr))
     best_p, best_lr = max(tried, key=lambda t: (t[0], -t[1]))
     if best_p > -np.inf:
         return best_lr, ("the rate of the 1-2-5 ladder from ", first, " to ", last,
-                         " whose step raises this digit's probability most")
-    return LR_LADDER[0], ("the smallest of the 1-2-5 ladder: no rate up to ", last, " lowers this digit's loss")
+                         f" whose step raises this {thing}'s probability most")
+    return LR_LADDER[0], ("the smallest of the 1-2-5 ladder: no rate up to ", last, f" lowers this {thing}'s loss")
 
-
-# ----------------------------------------------------------------------------- drawn digits
-
-# Re-exported so steps can name the constants they show.
-NORM_MEAN, NORM_STD = MEAN, STD

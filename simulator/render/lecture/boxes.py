@@ -51,7 +51,8 @@ def panel_labels(panel) -> list[str]:
 
 
 def has_colour_bar(panel) -> bool:
-    return not isinstance(panel, Table) and panel.style != "bars"
+    """Every map has its colour scale, but a colour picture (drawn as it looks) and bars."""
+    return not isinstance(panel, Table) and panel.style not in ("bars", "rgb")
 
 
 def bar_ends(panel) -> tuple[bool, bool, float, float]:
@@ -71,6 +72,32 @@ def colour_bar_width(text, panel, sizes) -> int:
     """The narrowest a colour bar can be: both end values, a ramp and the gaps between them."""
     lo, hi = bar_labels(panel)
     return text.width(lo, sizes.small) + text.width(hi, sizes.small) + sizes.px(24) + 2 * sizes.px(6)
+
+
+# ----------------------------------------------------------------------------- bar names
+
+def two_lines(name: str) -> tuple[str, ...]:
+    """A class name broken into two lines after the '-', '_' or space nearest its middle
+    ('green-triangle' → 'green-', 'triangle'); a name with none stays one line."""
+    cuts = [i + 1 for i, ch in enumerate(name[:-1]) if ch in "-_ "]
+    if not cuts:
+        return (name,)
+    cut = min(cuts, key=lambda i: abs(2 * i - len(name)))
+    return name[:cut].rstrip(), name[cut:]
+
+
+def bar_name_lines(text, names, slot: float, size: int, gap: int) -> list[tuple[str, ...]]:
+    """Each bar's name as the lines it is written in under a bar `slot` px wide: whole, else in
+    two lines (two_lines), else (the names do not fit even so) the bar's number."""
+    for form in ([(n,) for n in names], [two_lines(n) for n in names]):
+        if all(text.width(line, size) + gap <= slot for lines in form for line in lines):
+            return form
+    return [(str(i),) for i in range(len(names))]
+
+
+def bar_slot(text, names, size: int, gap: int) -> int:
+    """The narrowest a bar's slot may be: its name's widest line when names may take two lines."""
+    return max(text.width(line, size) for n in names for line in two_lines(n)) + gap
 
 
 # ----------------------------------------------------------------------------- boxes
@@ -103,6 +130,8 @@ class Box:
 def grid_of(panel) -> tuple[int, int, np.ndarray]:
     """(rows, cols, 2-D values) of what a panel draws as one map (vectors as their block)."""
     a = panel.array
+    if panel.style == "rgb":             # a colour picture [3,H,W]: one map of H×W pixels
+        return a.shape[1], a.shape[2], a
     if a.ndim == 1:
         r, c = panel.grid or (1, a.size)
         return r, c, a.reshape(r, c)
@@ -170,11 +199,11 @@ def box_for(panel, text, sizes, numbered: bool) -> Box:
     if panel.style == "bars":
         n = panel.array.size
         names = panel.names or tuple(str(i) for i in range(n))
-        slot = max(text.width(s, sizes.small) for s in names) + sizes.px(10)
-        floor_h = sizes.px(56) + small_line
+        slot = bar_slot(text, names, sizes.small, sizes.px(10))
+        floor_h = sizes.px(56) + small_line * max(len(two_lines(name)) for name in names)
         return Box(panel, "bars", floor_h, max(floor_h, sizes.px(240)), max(min_w, n * slot), droppable=False,
                    grow=lambda h: 1.5 * h, **common)
-    if panel.array.ndim == 3:
+    if panel.array.ndim == 3 and panel.style != "rgb":
         n, h, w = panel.array.shape
         cols, rows = stack_shape(panel)
         mh, mw = h + 2 * panel.pad, w + 2 * panel.pad

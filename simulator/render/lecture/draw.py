@@ -10,7 +10,7 @@ import pygame
 
 from .. import ui
 from ..ui.theme import Theme, array_surface, gray_rgb
-from .boxes import (GAP, bar_ends, bar_labels, grid_of, grid_strings, has_colour_bar, number_size, panel_labels, stack_gap,
+from .boxes import (GAP, bar_ends, bar_labels, bar_name_lines, grid_of, grid_strings, has_colour_bar, number_size, panel_labels, stack_gap,
                     stack_names, table_columns, table_font, table_size)
 from .layout import Placed
 
@@ -41,9 +41,23 @@ def label_for(text, panel, room: int, size: int) -> str:
 # ----------------------------------------------------------------------------- colours
 
 def rgb_of(panel, a: np.ndarray, theme: Theme) -> np.ndarray:
+    """[H,W,3] colours of what a panel draws: a colour picture as it looks, a gray map (black …
+    white, or black … its channel's colour when tinted), else the heat colours of its scale."""
+    if panel.style == "rgb":
+        return np.ascontiguousarray(np.moveaxis(np.asarray(a, np.uint8), 0, -1))
     if panel.style in ("gray", "gray-numbers"):
-        return gray_rgb(a, panel.low, panel.limit)
+        return tinted(gray_rgb(a, panel.low, panel.limit), panel.tint)
     return ui.heat(a, panel.limit, theme, panel.one_sided)
+
+
+def tinted(rgb: np.ndarray, tint: int | None) -> np.ndarray:
+    """A gray picture's colours as black … one colour channel's full colour (tint 0 red, 1 green,
+    2 blue), as a colour picture's channel plane looks on its own; None: unchanged."""
+    if tint is None:
+        return rgb
+    out = np.zeros_like(rgb)
+    out[..., tint] = rgb[..., tint]
+    return out
 
 
 def colour_bar(surface, text, rect: pygame.Rect, panel, theme: Theme, size: int, align: str = "center") -> None:
@@ -62,8 +76,8 @@ def colour_bar(surface, text, rect: pygame.Rect, panel, theme: Theme, size: int,
     ramp = pygame.Rect(x + lw + gap, cy - bar_h // 2, bar_w, bar_h)
     if gray:
         values = np.linspace(lo, hi, bar_w)[None, :]
-        surface.blit(pygame.transform.scale(array_surface(gray_rgb(values, panel.low, panel.limit), 1), ramp.size),
-                     ramp)
+        ramp_rgb = tinted(gray_rgb(values, panel.low, panel.limit), panel.tint)
+        surface.blit(pygame.transform.scale(array_surface(ramp_rgb, 1), ramp.size), ramp)
         pygame.draw.rect(surface, theme.panel_border, ramp.inflate(2, 2), 1)
     else:
         ui.ramp(surface, ramp, theme, one_sided, vertical=False)
@@ -86,7 +100,7 @@ def draw_map(surface, theme: Theme, rect, panel, a: np.ndarray, marks=(), box=No
     """One 2-D array as coloured cells, its zero padding hatched, the not yet computed cells
     (reveal) left blank; returns the rectangle drawn (padding included)."""
     pad = panel.pad
-    rows, cols = a.shape
+    rows, cols = a.shape[-2:]
     cell, x0, y0, w, h = map_geometry(rows + 2 * pad, cols + 2 * pad, rect)
     rgb = rgb_of(panel, a, theme)
     if reveal is not None:
@@ -219,16 +233,19 @@ def stack_layout(n: int, h: int, w: int, rect: pygame.Rect, gap: int, name_h: in
 
 
 def draw_bars(surface, text, sizes, theme: Theme, rect, panel) -> None:
-    """One bar per entry (the 10 digits), the marked one in the accent colour, named below."""
+    """One bar per entry (the digits, the classes), the marked one in the accent colour, named
+    below (in two lines, or by number, when the names are too wide for their bars)."""
     v = np.asarray(panel.array, np.float64)
     n = v.size
-    label_h = text.line(sizes.small) + 2
+    slot = rect.w / n
+    names = bar_name_lines(text, panel.names or tuple(str(i) for i in range(n)), slot, sizes.small, sizes.px(10))
+    line = text.line(sizes.small)
+    label_h = line * max(len(lines) for lines in names) + 2
     area = pygame.Rect(rect.x, rect.y, rect.w, rect.h - label_h - 4)
     lim = panel.limit or 1.0
     has_neg = bool((v < 0).any())
     base = area.y + (area.h // 2 if has_neg else area.h)
     span = area.h // 2 if has_neg else area.h
-    slot = area.w / n
     marked = {m[0] for m in panel.marks}
     for i, x in enumerate(v):
         height = int(np.clip(abs(x) / lim, 0, 1) * (span - 2)) if np.isfinite(x) else span
@@ -237,9 +254,11 @@ def draw_bars(surface, text, sizes, theme: Theme, rect, panel) -> None:
         bw = max(2, int(slot * 0.7))
         bar = pygame.Rect(bx, base - height, bw, height) if x >= 0 else pygame.Rect(bx, base, bw, height)
         pygame.draw.rect(surface, colour, bar)
-        name = panel.names[i] if panel.names else str(i)
-        where = text.draw(surface, name, (int(area.x + (i + 0.5) * slot), area.bottom + 4), sizes.small,
+        where = None
+        for k, words in enumerate(names[i]):
+            r = text.draw(surface, words, (int(area.x + (i + 0.5) * slot), area.bottom + 4 + k * line), sizes.small,
                           theme.accent if i in marked else theme.text, anchor="midtop")
+            where = r if where is None else where.union(r)
         if i in marked:
             pygame.draw.rect(surface, theme.accent, where.inflate(8, 2), 2, border_radius=4)
     pygame.draw.line(surface, theme.muted, (area.x, base), (area.right, base), 2)
@@ -263,7 +282,8 @@ def draw_table(surface, text, sizes, theme: Theme, rect, table) -> None:
             pygame.draw.rect(surface, ui.figures.blend(theme.panel, theme.accent, 0.25), (x0 - 6, y, tw + 12, line))
         x = x0
         for c, cell in enumerate(row):
-            text.runs(surface, runs_of(cell, theme.text, theme.text), (x + widths[c], y), size, anchor="topright")
+            if cell.text:            # an empty cell (the "other N classes" row has no z and no p)
+                text.runs(surface, runs_of(cell, theme.text, theme.text), (x + widths[c], y), size, anchor="topright")
             x += widths[c] + 24
         y += line
 

@@ -2,7 +2,8 @@
 
     step_key(step)  [(symbol, words)]: what this step shows, most important first (the key
                     under its caption keeps as many as fit)
-    KEYS, SYMBOLS   every key and every symbol, for the H overlay
+    KEYS, SYMBOLS   every key and every symbol, for the H overlay (of a digit network;
+                    keys_for(step), symbols_for(step) word them for the step's data)
 
 The key is read from the step's own strings (its title, caption, arithmetic, panel labels and
 table cells): an index such as conv1_w[3, 0, 2, 1] is explained with its own numbers, a tensor
@@ -21,6 +22,10 @@ KEYS = (("→ space", "next step"), ("←", "back"), ("PgUp PgDn", "a layer back
         ("0–9", "the filter shown"), ("N", "another test digit"), ("D", "draw a digit"), ("T", "theme"),
         ("Esc", "quit"))
 
+# a network for other data: N takes another test picture; D only says the pad is for digits
+PICTURE_KEYS = tuple(("N", "another test picture") if k == "N" else ("D", "draw (digit networks only)") if k == "D"
+                     else (k, what) for k, what in KEYS)
+
 SYMBOLS = (
     ("∂L/∂y", "how much the loss L changes when y changes a little: y a layer's output, x its input, "
               "W its weights; ∂pool1 is short for ∂L/∂pool1"),
@@ -36,6 +41,17 @@ SYMBOLS = (
     ("[x > 0]", "1 where x > 0, else 0"),
     ("strip", "the network's stages; the current one boxed, … where more are left out"),
 )
+
+
+
+def keys_for(step) -> tuple:
+    return KEYS if step.per == "digit" else PICTURE_KEYS
+
+
+def symbols_for(step) -> tuple:
+    """SYMBOLS worded for the step's data: one score per digit, or per class."""
+    return tuple((s, w.replace("per digit", f"per {step.per}")) for s, w in SYMBOLS)
+
 
 ORDINAL = {1: "1st", 2: "2nd", 3: "3rd"}
 LETTERS = {"y": "the layer's output", "x": "its input", "W": "its weights", "b": "its biases", "z": "the scores",
@@ -105,7 +121,7 @@ def step_key(step) -> list[tuple[str, str]]:
                     + (f"; ∂{short[1]} is short for ∂L/∂{short[1]}" if short else "")))
     if re.search(r"\blogits\b", joined):
         last = next((k for k, _ in reversed(step.stages) if re.fullmatch(r"fc\d+", k)), "the last layer")
-        out.append(("logits", f"{last}'s outputs z, one score per digit, before softmax"))
+        out.append(("logits", f"{last}'s outputs z, one score per {step.per}, before softmax"))
     named = "\n".join(s for s in strings if s != step.caption.text)     # prose says "flat" in other senses
     for name in dict.fromkeys(re.findall(r"(?<![\w])∂?((?:act|pool)\d+|flat)\b", named)):
         words = stage_words(step, name)
@@ -118,7 +134,7 @@ def step_key(step) -> list[tuple[str, str]]:
     if rng:
         out.append((rng.group(0), f"from {rng[1]} to {rng[2]}, both included"))
     if "one-hot" in joined:
-        out.append(("one-hot y", "1 for the label's digit, 0 for the others"))
+        out.append(("one-hot y", f"1 for the label's {step.per}, 0 for the others"))
     if "[x > 0]" in joined:
         out.append(("[x > 0]", "1 where x > 0, else 0"))
     if any(p.pad for p in panels):

@@ -7,7 +7,7 @@ import pygame
 
 from .. import ui
 from ..ui.theme import Theme
-from .legend import KEYS, SYMBOLS, step_key
+from .legend import keys_for, step_key, symbols_for
 
 TOAST_SECONDS = 4.0
 
@@ -22,7 +22,7 @@ def draw_help(surface, text, sizes, theme: Theme, step) -> None:
         inner = ui.figures.panel(surface, rect, theme, text, sizes, "Keys and symbols", ("H or Esc closes this",),
                                  highlight=True, begin_scope=False)
         keys = []
-        for k, what in KEYS:
+        for k, what in keys_for(step):
             keys += ([("    ", None)] if keys else []) + [(k, theme.accent, "bold"), (" " + what, theme.text)]
         y = inner.y + sizes.px(4)
         y += ui.paragraph(text, surface, keys, pygame.Rect(inner.x, y, inner.w, inner.h), sizes.small)
@@ -30,7 +30,7 @@ def draw_help(surface, text, sizes, theme: Theme, step) -> None:
         pygame.draw.line(surface, theme.panel_border, (inner.x, y - sizes.px(5)), (inner.right, y - sizes.px(5)))
         entries = step_key(step)
         seen = {s for s, _ in entries}
-        entries += [(s, w) for s, w in SYMBOLS if s not in seen]
+        entries += [(s, w) for s, w in symbols_for(step) if s not in seen]
         for sym, words in entries:
             runs = [(sym, theme.accent, "bold"), ("  " + words, theme.text)]
             h = ui.paragraph_height(text, runs, inner.w, sizes.small)

@@ -8,12 +8,14 @@ Z, overlay.py the H help, pad.py the D drawing pad), or writes them out without 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pygame
 
 from ...engine.arch import Conv
 from ...engine.config import TrainConfig
+from ...engine.dataformat import MNIST
 from ...engine.lecture import build_steps, record_trace, section_starts
 from ...errors import UserError
 from .. import ui
@@ -27,38 +29,85 @@ from .zoom import ZoomedFigure
 THEME_ORDER = ("projector", "dark", "light")
 HINTS = (("→", "next"), ("←", "back"), ("Z", "zoom"), ("H", "help, symbols"), ("PgUp/PgDn", "layer"),
          ("0–9", "filter"), ("A", "autoplay"), ("N", "new digit"), ("D", "draw"), ("T", "theme"))
+# a network for other data: N takes another test picture, and there is no pad to draw on
+PICTURE_HINTS = tuple(("N", "new picture") if k == "N" else (k, what) for k, what in HINTS if k != "D")
 PACES = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0)   # seconds per step in autoplay
 
 
 class LectureSession:
-    """What the lecture traces: the test images, the weights, and which digit is current."""
+    """What the lecture traces: the test images of the data (any format: grey or colour, any
+    size and classes), the network for them, its weights, and which picture is current."""
 
     def __init__(self, data_dir=None, checkpoint=None, activation=None, pool=None, seed=0, arch=None):
-        """arch: a spec (default LeNet-5); activation/pool switch all its activations/pools."""
+        """arch: a spec (default LeNet-5 adapted to the data); activation/pool switch all its
+        activations/pools. A checkpoint traces its own network, on data of its own format:
+        other data is refused in one line (a folder of pictures is read at the checkpoint's size)."""
+        from ...engine.arch import lenet5_spec
         from ...engine.data import load_dataset
-        self.data = load_dataset(data_dir)
-        self.params = None
-        self.config = TrainConfig(**({"arch": arch} if arch else {}), activation=activation, pool=pool,
-                                  seed=seed).model_config()
+        state = None
         if checkpoint is not None:
             from ...engine.checkpoint import load_checkpoint
             state = load_checkpoint(checkpoint)
+        size = picture_size(data_dir, state)
+        self.data = load_dataset(data_dir, size, accept=lambda fmt: self._accept(fmt, checkpoint, state, data_dir, size))
+        self.format = fmt = self.data.format
+        if state is not None:
             self.params = state["params"]
-            self.config = TrainConfig(**state["config"]).model_config()
+            self.config = TrainConfig(**state["config"]).model_config(fmt)
+        else:
+            self.params = None
+            self.config = TrainConfig(arch=arch or lenet5_spec((fmt.height, fmt.width), fmt.n_classes),
+                                      activation=activation, pool=pool, seed=seed).model_config(fmt)
         self.rng = np.random.default_rng(seed)
+
+    @staticmethod
+    def _accept(fmt, checkpoint, state, data_dir, size) -> None:
+        """Refuse data a checkpoint's network cannot take, before it is read."""
+        if state is not None and not state["format"].same_network(fmt):
+            data = f"--data {data_dir}" if data_dir is not None else "the bundled MNIST: no --data"
+            data += f", read at the checkpoint's {size[1]}×{size[0]}" if size else ""
+            raise UserError(f"--checkpoint {checkpoint} was trained on {state['format'].mismatch(fmt)} ({data}); "
+                            "give the --data it was trained on")
+
+    @property
+    def can_draw(self) -> bool:
+        """The pad draws grey 28×28 digits: only a network for MNIST-format data can read them."""
+        return self.format.same_network(MNIST)
 
     def trace_test_image(self, index: int):
         n = len(self.data.test_images)
         if not 0 <= index < n:
             raise UserError(f"--digit {index}: the test set has {n} images (0–{n - 1})")
         return record_trace(self.data.test_images[index], int(self.data.test_labels[index]), self.params,
-                            self.config, source=f"test image #{index}")
+                            self.config, source=f"test image #{index}", fmt=self.format)
 
     def random_index(self) -> int:
         return int(self.rng.integers(len(self.data.test_images)))
 
     def trace_drawing(self, image: np.ndarray, label: int):
-        return record_trace(image, label, self.params, self.config, source="your drawing")
+        return record_trace(image, label, self.params, self.config, source="your drawing", fmt=self.format)
+
+
+def picture_size(data_dir, state) -> tuple[int, int] | None:
+    """The size a folder of pictures is read at: a checkpoint's own (it was trained on them at
+    that size), else the folder's default. IDX folders and the shapes set have a size of their own."""
+    from ...engine.data import SHAPES, is_idx_folder
+    if state is None or data_dir is None or not Path(data_dir).is_dir() or is_idx_folder(Path(data_dir)):
+        return None
+    if str(data_dir) == SHAPES and not Path(data_dir).exists():
+        return None
+    return state["format"].height, state["format"].width
+
+
+def label_words(trace) -> str:
+    """The status line's label: 7, or red-circle."""
+    return str(trace.label) if trace.digits else trace.format.classes[trace.label]
+
+
+def no_drawing_note(fmt) -> str:
+    """Why D does nothing for this network (the notice it shows)."""
+    return (f"Drawing is for networks of 28×28 grey digits; this one reads {fmt.describe()}. "
+            "N traces another test picture.")
 
 
 def focus_note(arch, focus: int) -> str:
@@ -170,6 +219,9 @@ class LectureScene(ui.Scene):
             self.set_trace(self.session.trace_test_image(self.session.random_index()))
         elif k == pygame.K_d and self.session is not None:
             self.autoplay = False
+            if not self.session.can_draw:
+                self.notify(no_drawing_note(self.session.format))
+                return None
             return ui.Open(PadScene(self.theme, self.take_drawing))
         elif k in DIGIT_KEYS:
             self.set_focus(DIGIT_KEYS[k])
@@ -196,12 +248,16 @@ class LectureScene(ui.Scene):
         """A notice for a few seconds over the step (what a key did, a screenshot saved)."""
         self.toast, self.toast_left = message, (TOAST_SECONDS if message else 0.0)
 
+    def hints(self) -> tuple:
+        """The footer's keys: for a digit network HINTS, for other data without the pad's D."""
+        return HINTS if self.trace.digits and self.trace.format.same_network(MNIST) else PICTURE_HINTS
+
     def zoom_target(self, pos):
         return ZoomedFigure(self, self.view.panel_at(pos))
 
     def status(self) -> str:
         t = self.trace
-        text = f"{t.source} · label {t.label}" + (f" · filter {self.focus}" if self.focus is not None else "")
+        text = f"{t.source} · label {label_words(t)}" + (f" · filter {self.focus}" if self.focus is not None else "")
         if self.autoplay:
             pace = PACES[self.pace]
             text += f" · autoplay {ui.fmt(pace, 0 if pace == int(pace) else 1)} s/step"
@@ -219,7 +275,7 @@ class LectureScene(ui.Scene):
     def paint(self, surface: pygame.Surface) -> None:
         """The step, its help and its notice, drawn afresh."""
         view, sizes = self.view, self.sizes
-        view.draw(surface, self.step, self.index, len(self.steps), sizes, HINTS, self.status())
+        view.draw(surface, self.step, self.index, len(self.steps), sizes, self.hints(), self.status())
         if self.toast:
             draw_toast(surface, view.text, sizes, self.theme, self.toast, view.footer_top - sizes.px(4))
         if self.help:
@@ -228,15 +284,16 @@ class LectureScene(ui.Scene):
 
 # ----------------------------------------------------------------------------- entry point
 
-def check_checkpoint_network(args, traced) -> None:
+def check_checkpoint_network(args, traced, fmt=MNIST) -> None:
     """A checkpoint is traced as the network it holds: a different --arch/--activation/--pool
     asked for with it is refused in one line rather than silently ignored."""
-    from ...engine.arch import LENET5_SPEC, build
-    spec = getattr(args, "arch", None) or LENET5_SPEC
-    asked = spec != LENET5_SPEC or args.activation or args.pool
+    from ...engine.arch import build, lenet5_spec
+    default = lenet5_spec((fmt.height, fmt.width), fmt.n_classes)
+    spec = getattr(args, "arch", None) or default
+    asked = spec != default or args.activation or args.pool
     if args.checkpoint is None or not asked:
         return
-    wanted = build(spec).with_kinds(args.activation, args.pool)
+    wanted = build(spec, fmt.input_shape, fmt.n_classes).with_kinds(args.activation, args.pool)
     if wanted.spec != traced.spec:
         raise UserError(f"--checkpoint {args.checkpoint} holds {traced.spec}, not {wanted.spec}: the lecture "
                         "traces the checkpoint's own network, so leave out --arch/--activation/--pool")
@@ -247,7 +304,7 @@ def run_lecture(args) -> int:
         os.environ.setdefault("SDL_VIDEO_WINDOW_POS", "centered")
     session = LectureSession(args.data, args.checkpoint, args.activation, args.pool, args.seed,
                              getattr(args, "arch", None))
-    check_checkpoint_network(args, session.config.arch)
+    check_checkpoint_network(args, session.config.arch, session.format)
     trace = session.trace_test_image(args.digit)
     scene = LectureScene(session, trace, args.theme)
     total = len(scene.steps)
@@ -256,7 +313,7 @@ def run_lecture(args) -> int:
     scene.go(args.goto - 1)
     if args.export is not None or args.gif is not None:
         indices = parse_range(args.step_range, total)
-        status = f"{trace.source} · label {trace.label}"
+        status = f"{trace.source} · label {label_words(trace)}"
         if args.export is not None:
             paths = export_pngs(scene.steps, args.export, indices, args.theme, args.size, status)
             print(f"wrote {len(paths)} steps to {args.export}")

@@ -365,14 +365,14 @@ def _selected(snap) -> tuple[str, int] | None:
     return (snap.conv.layer, snap.conv.channel) if snap.conv is not None else None
 
 
-class ZoomedPanel:
+class ZoomedPanel(ui.Zoomable):
     """One of the live scene's panels laid out over the whole window at the zoom's sizes (its
     text at least 4% of the height): redrawn at that size from the same snapshot, animated by
     the same clock. Going back lays the scene out again, which puts the panel back."""
 
     def __init__(self, live: LiveScene, panel):
+        super().__init__(live, panel.name)
         self.live, self.panel = live, panel
-        self.title = panel.name
         self.shown = None
 
     def layout(self, rect, sizes) -> None:

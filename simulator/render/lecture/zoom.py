@@ -14,29 +14,21 @@ from .layout import arrange, min_height
 from .view import arith_lines, marks_everywhere
 
 
-class ZoomedFigure:
-    """A Zoomable (ui.window): title, layout(rect, sizes), update(dt), draw(surface)."""
+class ZoomedFigure(ui.Zoomable):
+    """The step's figure (or one panel of it) and its arithmetic, drawn in draw()."""
 
     def __init__(self, scene, which: int | None = None):
-        self.scene = scene
+        super().__init__(scene)
         self.first = scene.step
         self.which = which            # a panel of `first`, or None: the whole figure
         self.theme = scene.theme
         self.text = ui.Text(self.theme)
-        self.rect = pygame.Rect(0, 0, 1, 1)
-        self.sizes = None
         self.placed = []
         self.silent = []
 
     @property
     def title(self) -> str:
         return self.scene.step.title
-
-    def layout(self, rect, sizes) -> None:
-        self.rect, self.sizes = pygame.Rect(rect), sizes
-
-    def update(self, dt: float) -> None:
-        pass
 
     def panels(self) -> tuple:
         """The panel picked on the step zoomed from; on another step (→ ←), its whole figure."""

@@ -75,9 +75,6 @@ def open_lesson(name: str, theme, options: LessonOptions | None = None):
 def run_lesson(args) -> int:
     """`python main.py lesson NAME [--theme --image --data --checkpoint --export --size --keys
     --max-frames --screenshot]`."""
-    import os
-    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-    import pygame
     from ..ui.theme import THEMES
 
     options = LessonOptions(image=args.image, data=args.data, checkpoint=getattr(args, "checkpoint", None))

@@ -352,20 +352,13 @@ class ActivationsScene(ui.Scene):
         return words
 
 
-class ZoomedPanel:
+class ZoomedPanel(ui.Zoomable):
     """Z: one of the lesson's panels over the whole window, redrawn at the zoom's sizes."""
 
     def __init__(self, scene: ActivationsScene, name: str):
         self.scene, self.name = scene, name
         self.title = name
-        self.rect = pygame.Rect(0, 0, 1, 1)
-        self.sizes = scene.sizes
-
-    def layout(self, rect, sizes) -> None:
-        self.rect, self.sizes = pygame.Rect(rect), sizes
-
-    def update(self, dt) -> None:
-        pass
+        super().__init__(scene, self.title)
 
     def draw(self, surface) -> None:
         with ui.CHECK.scope(f"zoomed {self.name}", self.rect):

@@ -297,20 +297,9 @@ class DrawScene(ui.Scene):
             tx.draw(surface, fmt_percent(self.probs[k]), (inner.right, y + row // 2), small, t.muted, "mono", "midright")
 
 
-class ZoomedPrediction:
+class ZoomedPrediction(ui.Zoomable):
     """Z: the drawing and what the network reads, over the whole window at the zoom's sizes."""
     title = "Draw a digit"
-
-    def __init__(self, scene: DrawScene):
-        self.scene = scene
-        self.rect = pygame.Rect(0, 0, 1, 1)
-        self.sizes = scene.sizes
-
-    def layout(self, rect, sizes) -> None:
-        self.rect, self.sizes = pygame.Rect(rect), sizes
-
-    def update(self, dt) -> None:
-        pass
 
     def draw(self, surface) -> None:
         sz, r = self.sizes, self.rect.inflate(-2 * self.sizes.px(8), -2 * self.sizes.px(8))

@@ -188,15 +188,14 @@ class GraphFigure:
                         "midtop")
 
 
-class ZoomedGraph:
+class ZoomedGraph(ui.Zoomable):
     """Z: the graph over the whole window at the zoom's sizes, its key in two lines under it."""
     title = "computational graph"
 
     def __init__(self, scene):            # the GraphScene whose state it draws
         self.scene = scene
         self.figure = GraphFigure(scene)
-        self.rect = pygame.Rect(0, 0, 1, 1)
-        self.sizes = scene.sizes
+        super().__init__(scene, self.title)
 
     def layout(self, rect, sizes) -> None:
         self.rect, self.sizes = pygame.Rect(rect), sizes

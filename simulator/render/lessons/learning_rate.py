@@ -265,20 +265,13 @@ def _power(v: float) -> str:
     return "10" + str(int(v)).translate(SUPERSCRIPT)
 
 
-class ZoomedColumn:
+class ZoomedColumn(ui.Zoomable):
     """Z: one α's column (its cost surface, cost curve and words) over the whole window."""
 
     def __init__(self, scene: LearningRateScene, i: int):
         self.scene, self.i = scene, i
         self.title = f"α = {ui.fmt(scene.rates[i], 3)}"
-        self.rect = pygame.Rect(0, 0, 1, 1)
-        self.sizes = scene.sizes
-
-    def layout(self, rect, sizes) -> None:
-        self.rect, self.sizes = pygame.Rect(rect), sizes
-
-    def update(self, dt) -> None:
-        pass
+        super().__init__(scene, self.title)
 
     def draw(self, surface) -> None:
         with ui.CHECK.scope("zoomed column", self.rect):

@@ -293,20 +293,9 @@ class Network3DScene(ui.Scene):
                     break
 
 
-class ZoomedView:
+class ZoomedView(ui.Zoomable):
     """Z: the 3-D view over the whole window, its captions at the zoom's sizes."""
     title = "3-D view"
-
-    def __init__(self, scene: Network3DScene):
-        self.scene = scene
-        self.rect = pygame.Rect(0, 0, 1, 1)
-        self.sizes = scene.sizes
-
-    def layout(self, rect, sizes) -> None:
-        self.rect, self.sizes = pygame.Rect(rect), sizes
-
-    def update(self, dt) -> None:
-        pass
 
     def draw(self, surface) -> None:
         m = self.sizes.px(8)

@@ -159,7 +159,7 @@ class OverfitScene(ui.Scene):
         ui.paragraph(tx, surface, runs, inner, sz.body)
 
 
-class ZoomedCurves:
+class ZoomedCurves(ui.Zoomable):
     """Z: the two networks' curves over the whole window."""
     title = "overfitting"
 

@@ -226,20 +226,9 @@ class ParamsScene(ui.Scene):
                     anchor="midleft")
 
 
-class ZoomedTable:
+class ZoomedTable(ui.Zoomable):
     """Z: the parameter table over the whole window, at the zoom's sizes."""
     title = "parameter table"
-
-    def __init__(self, scene: ParamsScene):
-        self.scene = scene
-        self.rect = pygame.Rect(0, 0, 1, 1)
-        self.sizes = scene.sizes
-
-    def layout(self, rect, sizes) -> None:
-        self.rect, self.sizes = pygame.Rect(rect), sizes
-
-    def update(self, dt) -> None:
-        pass
 
     def draw(self, surface) -> None:
         sz = self.sizes

@@ -157,7 +157,7 @@ class PoolingScene(ui.Scene):
         """Forward (x in the middle, max y left, average y right) over backward (∂L/∂y in the
         middle, routed to max's ∂L/∂x left and average's right), in rect at sizes sz."""
         t, tx, d = self.theme, self.text, self.demo_data
-        n_big, n_small = d.x.shape[0], d.max_y.shape[0]
+        n_big = d.x.shape[0]
         cw, ch, gap = self._cells(n_big, rect, sz)
         i, j = self.selected
         r0, r1, c0, c1 = d.window(i, j)
@@ -246,17 +246,12 @@ class PoolingScene(ui.Scene):
                 y += tx.line(size, face)
 
 
-class ZoomedFigure:
+class ZoomedFigure(ui.Zoomable):
     """Z: the forward and backward grids over the whole window, at the zoom's sizes."""
     title = "pooling"
 
-    def __init__(self, scene: PoolingScene):
-        self.scene = scene
-        self.rect = pygame.Rect(0, 0, 1, 1)
-        self.sizes = scene.sizes
-
     def layout(self, rect, sizes) -> None:
-        self.rect, self.sizes = rect, sizes
+        super().layout(rect, sizes)
         scene = self.scene
         if not scene._fits(scene.side, self._figure(), sizes) and scene.side != MAP_SIDES[-1]:
             scene.side = MAP_SIDES[-1]             # say less: the smaller map's numbers fit
@@ -265,9 +260,6 @@ class ZoomedFigure:
 
     def _figure(self) -> pygame.Rect:
         return self.rect.inflate(-2 * self.sizes.px(8), -2 * self.sizes.px(8))
-
-    def update(self, dt) -> None:
-        pass
 
     def draw(self, surface) -> None:
         with ui.CHECK.scope("zoomed pooling", self.rect):

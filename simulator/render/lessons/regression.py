@@ -346,20 +346,13 @@ class RegressionScene(ui.Scene):
         draw_lines(surface, tx, t, sz, self.number_lines(), inner)
 
 
-class ZoomedPlot:
+class ZoomedPlot(ui.Zoomable):
     """Z: one of the lesson's plots over the whole window, redrawn at the zoom's sizes."""
 
     def __init__(self, scene: RegressionScene, name: str):
         self.scene, self.name = scene, name
         self.title = TITLES[name][-1]
-        self.rect = pygame.Rect(0, 0, 1, 1)
-        self.sizes = scene.sizes
-
-    def layout(self, rect, sizes) -> None:
-        self.rect, self.sizes = pygame.Rect(rect), sizes
-
-    def update(self, dt) -> None:
-        pass
+        super().__init__(scene, self.title)
 
     def draw(self, surface) -> None:
         with ui.CHECK.scope(f"zoomed {self.name}", self.rect):

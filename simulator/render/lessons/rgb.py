@@ -381,20 +381,9 @@ class RGBScene(ui.Scene):
                 y += line
 
 
-class ZoomedConvolution:
+class ZoomedConvolution(ui.Zoomable):
     """Z: the channels, weights, responses and the chosen pixel's sum over the whole window."""
     title = "RGB convolution"
-
-    def __init__(self, scene: RGBScene):
-        self.scene = scene
-        self.rect = pygame.Rect(0, 0, 1, 1)
-        self.sizes = scene.sizes
-
-    def layout(self, rect, sizes) -> None:
-        self.rect, self.sizes = pygame.Rect(rect), sizes
-
-    def update(self, dt) -> None:
-        pass
 
     def draw(self, surface) -> None:
         with ui.CHECK.scope("zoomed rgb", self.rect):

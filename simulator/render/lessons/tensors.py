@@ -349,21 +349,14 @@ def mark(surface, theme, x, y, cell) -> None:
     pygame.draw.rect(surface, theme.accent, r, 2)
 
 
-class ZoomedTensor:
+class ZoomedTensor(ui.Zoomable):
     """Z: one tensor over the whole window at the zoom's sizes, with what its colours mean."""
 
     def __init__(self, scene: TensorsScene, k: int):
         self.scene, self.k = scene, k
         self.example = scene.examples[k]
         self.title = f"rank {self.example.rank}"
-        self.rect = pygame.Rect(0, 0, 1, 1)
-        self.sizes = scene.sizes
-
-    def layout(self, rect, sizes) -> None:
-        self.rect, self.sizes = pygame.Rect(rect), sizes
-
-    def update(self, dt) -> None:
-        pass
+        super().__init__(scene, self.title)
 
     def draw(self, surface) -> None:
         sc, sz, tx = self.scene, self.sizes, self.scene.text

@@ -35,4 +35,4 @@ from .text import (Text, as_runs, clip_text, first_fitting, fit_size, paragraph,
                    wrap, wrap_runs)
 from . import export, figures, script  # noqa: F401
 from .window import (BACK, FULLSCREEN, QUIT, SCREENSHOT, Open, Replace, Scene, Window,  # noqa: F401
-                     WindowOptions, run_window)
+                     WindowOptions, Zoomable, run_window)

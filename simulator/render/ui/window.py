@@ -98,6 +98,29 @@ class Scene:
         return ""
 
 
+class Zoomable:
+    """What a scene's zoom_target returns, most often: one of its figures, laid out by the
+    runner over the whole window at the zoom's sizes; a subclass draws it in draw(surface)
+    from self.rect and self.sizes (and self.scene, the scene it belongs to)."""
+    title = "zoom"
+
+    def __init__(self, scene, title: str | None = None):
+        self.scene = scene
+        if title is not None:
+            self.title = title
+        self.rect = pygame.Rect(0, 0, 1, 1)
+        self.sizes = getattr(scene, "sizes", None)
+
+    def layout(self, rect, sizes: Sizes) -> None:
+        self.rect, self.sizes = pygame.Rect(rect), sizes
+
+    def update(self, dt: float) -> None:
+        pass
+
+    def draw(self, surface: pygame.Surface) -> None:
+        raise NotImplementedError
+
+
 class ZoomScene(Scene):
     """One panel of the scene below, redrawn over the whole window at the zoom sizes."""
     hint = "Z or Esc: back"

@@ -14,7 +14,6 @@ are the engine's (ConvTerms from the Snapshot), indexed, never recomputed here.
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pygame
@@ -22,23 +21,11 @@ import pygame
 from ...engine.trace import finite_limit
 from .layers import ACT_NAMES, block_of, display_name, scale_of
 from .. import ui
-from ..ui.theme import array_surface
+from .conv_figures import GAP, filter_patch, tiles_grid
 from .widgets import (CHECK, Sizes, Text, colour_bar, first_fitting, fmt, frame, hatch, heat,
                       heat_tile, outline)
 
-GAP = 4
 SKIP_BLANK_BELOW = 20      # window positions per second: slower than this, blank windows are skipped
-
-
-def _grid(c: int, side: int, width: int, height: int) -> tuple[int, int, int]:
-    """(cols, rows, scale): c tiles of side×side in width×height, as large as they fit."""
-    best = (1, c, 0)
-    for cols in range(1, c + 1):
-        rows = math.ceil(c / cols)
-        scale = min((width - (cols - 1) * GAP) // (cols * side), (height - (rows - 1) * GAP) // (rows * side))
-        if scale > best[2]:
-            best = (cols, rows, scale)
-    return best
 
 
 class ConvPanel:
@@ -116,7 +103,7 @@ class ConvPanel:
             caption_h = caption_lines * tx.line(self.caption_size) + sz.px(4)
             area_h = inner.h - caption_h - label_h - bar_h - slice_h
             avail_w = inner.w - table_w - 2 * op_w
-            cols, rows, s_in = _grid(C, Hp, int(avail_w * 0.53), area_h)
+            cols, rows, s_in = tiles_grid(C, Hp, int(avail_w * 0.53), area_h)
             if s_in >= 2 or caption_lines == 2:
                 break
             caption_lines -= 1             # say less: the output-size formula goes first
@@ -223,26 +210,12 @@ class ConvPanel:
                 pygame.draw.rect(surf, th.muted, rect.inflate(-2 * pad, -2 * pad).inflate(2, 2), 1)
         self.limit_w = snap.limits[f"{terms.layer}_w"]
         if self.patch_slot is not None:
-            self._filter_patch(surf, terms.weights)
+            filter_patch(surf, tx, th, sz, self.patch_slot, terms.weights, self.limit_w)
         self.output = heat_tile(terms.forward, snap.limits["conv_out"], th, self.s_out)
         colour_bar(surf, tx, self.bars["input"], limit_in, th, sz.small, in_one_sided, vertical=False)
         colour_bar(surf, tx, self.bars["output"], snap.limits["conv_out"], th, sz.small, False, vertical=False)
         for x, y, label in self.labels:
             tx.draw(surf, label, (x, y), sz.small, th.muted, anchor="midtop")
-
-    def _filter_patch(self, surf, weights) -> None:
-        """The filter's three slices as one colour patch (R, G, B = the weights of the red, green
-        and blue slices, mid-grey 0, ± the layer's largest |weight|), labelled "filter"."""
-        th, tx, sz = self.theme, self.text, self.sizes
-        slot, F = self.patch_slot, self.F
-        label_h = tx.line(sz.small)
-        scale = max(1, min(slot.w, slot.h - label_h) // F)
-        limit = self.limit_w or 1.0
-        rgb = np.clip(np.rint(128 + 127 * np.asarray(weights, np.float64) / limit), 0, 255).astype(np.uint8)
-        tile = array_surface(rgb.transpose(1, 2, 0), scale)
-        r = surf.blit(tile, tile.get_rect(midtop=(slot.centerx, slot.y)))
-        pygame.draw.rect(surf, th.panel_border, r.inflate(2, 2), 1)
-        tx.draw(surf, "filter", (slot.centerx, r.bottom + 1), sz.small, th.muted, anchor="midtop")
 
     # --- per frame ---------------------------------------------------------------------
     def update(self, dt: float) -> None:

@@ -3,7 +3,8 @@ with one size rule, one number format, heat colours with their colour bars, hatc
 the layout check.
 
     window.py   Window / run_window: the loop, resizing, F11, --size/--keys/--max-frames/
-                --screenshot, zoom (Z), the exit line; Scene: the contract every screen keeps
+                --screenshot, the exit line; Scene: the contract every screen keeps (actions.py:
+                what handle/update return); zoom.py: Z, a Zoomable over the whole window
     sizes.py    Sizes: text sizes from the window height and the theme's floor, figure units
     text.py     Text: every string drawn (cached, recorded by the check); wrap, paragraph,
                 first_fitting / fit_size (say less, never smaller)
@@ -34,5 +35,6 @@ from .sizes import Sizes  # noqa: F401
 from .text import (Text, as_runs, clip_text, first_fitting, fit_size, paragraph, paragraph_height,  # noqa: F401
                    wrap, wrap_runs)
 from . import export, figures, script  # noqa: F401
-from .window import (BACK, FULLSCREEN, QUIT, SCREENSHOT, Open, Replace, Scene, Window,  # noqa: F401
-                     WindowOptions, Zoomable, run_window)
+from .actions import BACK, FULLSCREEN, QUIT, SCREENSHOT, Open, Replace  # noqa: F401
+from .window import Scene, Window, WindowOptions, run_window  # noqa: F401
+from .zoom import ZoomScene, Zoomable  # noqa: F401

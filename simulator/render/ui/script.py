@@ -19,7 +19,6 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...errors import UserError
 
 DEFAULT_SIZE = (1280, 800)
 MIN_SIZE, MAX_SIZE = (800, 600), (7680, 4320)

@@ -110,6 +110,9 @@ def dense_xgrad_step(trace, dense, x_name) -> Step:
                 panels=panels)
 
 
+SMOOTH_RULE = {"sigmoid": "∂L/∂x = ∂L/∂y × y(1 − y)", "tanh": "∂L/∂x = ∂L/∂y × (1 − y²)"}
+
+
 def act_back_step(trace, act, before: str, k: int | None) -> Step:
     kind, after = act.kind, act.name
     sel = (0, k) if k is not None else (0,)
@@ -122,7 +125,7 @@ def act_back_step(trace, act, before: str, k: int | None) -> Step:
                     "where it was negative the output did not depend on it, so the gradient is 0. "
                     "([x > 0] is 1 where x > 0, else 0.)")
     else:
-        rule = "∂L/∂x = ∂L/∂y × y(1 − y)" if kind == "sigmoid" else "∂L/∂x = ∂L/∂y × (1 − y²)"
+        rule = SMOOTH_RULE[kind]
         blocked = flattest(dy, deriv)
         what = slope_words(trace, kind, after, before, sel, passed, blocked)
         blocked = None if blocked == passed else blocked

@@ -17,6 +17,8 @@ from ..dataformat import MNIST
 S = slice(None)
 ACT_NAME = {"relu": "ReLU", "sigmoid": "sigmoid", "tanh": "tanh"}
 ACT_FORMULA = {"relu": "max(x, 0)", "sigmoid": "σ(x) = 1 / (1 + e^−x)", "tanh": "tanh(x)"}
+SMOOTH_SYMBOL = {"sigmoid": "σ", "tanh": "tanh"}
+SMOOTH_RANGE = {"sigmoid": "0 … 1", "tanh": "−1 … 1"}
 KNOWN_GRIDS = {400: (20, 20), 120: (10, 12), 84: (7, 12), 10: (1, 10)}
 
 
@@ -291,10 +293,10 @@ def act_step(trace, layer, before: str, k: int | None) -> Step:
         what = text(f"{ACT_NAME[kind]} keeps positive values and sets every negative one to 0: "
                     f"{n_neg} of {xs.size} values here were negative and are now 0.")
     else:
-        f = "σ" if kind == "sigmoid" else "tanh"
+        f = SMOOTH_SYMBOL[kind]
         lines = tuple(text(f"{f}(", num(trace, before, sel + at), ") = ", num(trace, after, sel + at))
                       for at in (neg, pos))
-        rng = "0 … 1" if kind == "sigmoid" else "−1 … 1"
+        rng = SMOOTH_RANGE[kind]
         what = text(f"{ACT_NAME[kind]} squashes every value smoothly into {rng}: large positive values "
                     "approach the top, large negative ones the bottom.")
     lines = (text(f"y = {ACT_FORMULA[kind]}, element by element"),) + lines

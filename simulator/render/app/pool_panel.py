@@ -23,6 +23,7 @@ from .widgets import (CHECK, Sizes, Text, first_fitting, fmt, fmt_cell, frame, h
 PHASE_SECONDS = 4.0
 PHASES = ("forward", "backward")
 WORDS = {3: "three", 4: "four", 8: "eight", 9: "nine"}
+POOL_TITLE = {"max": "Max", "avg": "Average"}
 
 
 def _count(n: int) -> str:
@@ -196,7 +197,7 @@ class PoolPanel:
         snap, tr = self.snapshot, self.trace
         th, tx, sz = self.theme, self.text, self.sizes
         surf = self.surfaces[phase]
-        kind = "Max" if tr.kind == "max" else "Average"
+        kind = POOL_TITLE[tr.kind]
         with CHECK.scope(f"{self.name}:{phase}", self.rect, self.rect.topleft):
             frame(surf, surf.get_rect(), th, tx, sz, f"{kind} pooling {tr.size}×{tr.size}",
                   (f"stride {tr.stride}, {tr.layer}, channel {tr.channel + 1}", f"{tr.layer}, channel {tr.channel + 1}"))

@@ -80,7 +80,6 @@ def _image_size(text: str) -> tuple[int, int]:
     return h, w
 
 
-WINDOW_DATA_HELP = "folder of MNIST-format IDX files (default: the bundled MNIST)"
 DATA_HELP = ("the images to learn (default: the bundled MNIST): a folder of pictures in one folder per class, "
              "DIR/<class>/*.png|jpg|… (1 in 6 of each class held out as the test set) or DIR/train/<class>/… "
              f"and DIR/test/<class>/…, grey or colour, {MIN_CLASSES} to {MAX_CLASSES} classes (the folder names); "
@@ -91,8 +90,14 @@ DATA_HELP = ("the images to learn (default: the bundled MNIST): a folder of pict
              "naming it")
 
 
-def _add_model_arguments(p, batch_size: int, lr: float, lr_how: str, data_help: str = WINDOW_DATA_HELP) -> None:
-    p.add_argument("--data", type=Path, metavar="DIR", help=data_help)
+def _add_image_size_argument(p) -> None:
+    p.add_argument("--image-size", type=_image_size, metavar="N|WxH",
+                   help=f"resize a folder's pictures to N×N (or W×H) pixels, {MIN_SIZE} to {MAX_SIZE} "
+                        f"(default: their most common size, shrunk to fit {MAX_SIZE}×{MAX_SIZE})")
+
+
+def _add_model_arguments(p, batch_size: int, lr: float, lr_how: str) -> None:
+    p.add_argument("--data", type=Path, metavar="DIR", help=DATA_HELP)
     p.add_argument("--lr", type=_number(float, 0, 10, low_open=True), default=lr,
                    help=f"the peak learning rate (default {lr:g}), to scale in proportion with the batch size; "
                         + lr_how)
@@ -133,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_arguments(app, batch_size=APP_DEFAULTS.batch_size, lr=APP_DEFAULTS.lr,
                          lr_how=f"the rate rises to it over the first {APP_DEFAULTS.warmup:g} epoch, then is "
                                 f"multiplied by {EXP_DECAY:g} every epoch, with no end ([ and ] move the peak)")
+    _add_image_size_argument(app)
     app.add_argument("--checkpoint", type=_checkpoint,
                      help="start from a trained model (checkpoint.npz; bundled: the trained LeNet-5)")
     app.add_argument("--theme", choices=THEMES, default="dark")
@@ -141,10 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="headless training with a progress bar, metrics and checkpoints")
     _add_model_arguments(train, batch_size=TRAIN_DEFAULTS.batch_size, lr=TRAIN_DEFAULTS.lr,
-                         lr_how="--warmup epochs rise to it, then --schedule", data_help=DATA_HELP)
-    train.add_argument("--image-size", type=_image_size, metavar="N|WxH",
-                       help=f"resize a folder's pictures to N×N (or W×H) pixels, {MIN_SIZE} to {MAX_SIZE} "
-                            f"(default: their most common size, shrunk to fit {MAX_SIZE}×{MAX_SIZE})")
+                         lr_how="--warmup epochs rise to it, then --schedule")
+    _add_image_size_argument(train)
     _add_train_only_arguments(train)
     _add_subset_argument(train)
 
@@ -236,7 +240,7 @@ def app_options(args):
     """The app's options from the `app` command's flags (the screens never read the command line)."""
     from .render.app.run import AppOptions
     bundled = paths.BUNDLED_MODEL if paths.BUNDLED_MODEL.is_file() else None
-    return AppOptions(config=train_config(args, APP_DEFAULTS), arch=args.arch, data=args.data,
+    return AppOptions(config=train_config(args, APP_DEFAULTS), arch=args.arch, data=args.data, image_size=args.image_size,
                       checkpoint=args.checkpoint, subset=args.subset, threads=args.threads, theme=args.theme,
                       size=args.size, keys=args.keys, max_frames=args.max_frames, screenshot=args.screenshot,
                       lesson_model=args.checkpoint if not_mnist(args.data) else bundled)
@@ -279,12 +283,12 @@ def check_window_flags(args, no_window: str | None) -> None:
 
 def check_arch(args) -> None:
     """--arch (with --activation/--pool applied) must parse, and build on MNIST's 28×28 digits
-    unless --data may hold other images (train, lecture: checked when they are read): ArchError,
-    one line with the formula, exit 2."""
+    unless --data may hold other images (train, lecture, the app: checked when they are read):
+    ArchError, one line with the formula, exit 2."""
     if getattr(args, "arch", None) is None:
         return
     canonical(args.arch, args.activation, args.pool)
-    if args.command not in ("train", "lecture") or args.data is None:
+    if args.command not in ("train", "lecture", "app") or args.data is None:
         build(args.arch).with_kinds(args.activation, args.pool)
 
 

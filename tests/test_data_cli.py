@@ -141,6 +141,20 @@ def test_image_size_resizes_and_does_not_apply_to_idx(tmp_path, mnist_dir):
     assert "3×12×16 colour images" in proc.stderr
     (tmp_path / "again").mkdir()
     refused(tmp_path / "again", mnist_dir, "IDX", "--image-size", args=("--image-size", "32"))
+    proc = run(tmp_path / "again", "train", "--epochs", "1", "--image-size", "32", "--out", tmp_path / "again" / "run")
+    assert_one_line_error(proc, "the bundled MNIST", "--image-size")
+    assert not (tmp_path / "again" / "run").exists()
+
+
+def test_the_app_resizes_a_folder_too(tmp_path):
+    colour_folder(tmp_path / "pics", n=6, size=(20, 20))
+    proc = run(tmp_path, "app", "--data", tmp_path / "pics", "--image-size", "16x12",
+               "--arch", "conv4k3-relu-maxpool2-fc3", "--max-frames", "3", display=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "3×12×16 colour images" in proc.stderr and "3 frames" in proc.stdout
+    proc = run(tmp_path, "app", "--data", tmp_path / "pics", "--arch", "conv4k3-relu-maxpool2-fc10", "--max-frames", "3",
+               display=True)
+    assert_one_line_error(proc, "the last layer is fc10", "must be fc3")
 
 
 @pytest.mark.parametrize("command", [["lesson", "draw"]])      # (cli.ANY_FORMAT: the app, the lecture and the other lessons show any)

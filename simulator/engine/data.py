@@ -99,6 +99,11 @@ def is_idx_folder(folder: Path) -> bool:
     return any((folder / stem).is_file() or (folder / f"{stem}.gz").is_file() for stem in FILES.values())
 
 
+def _refuse_resize(where, image_size) -> None:
+    if image_size is not None and tuple(image_size) != (28, 28):
+        raise DataError(f"{where}: an IDX folder holds 28×28 images; --image-size does not apply to it")
+
+
 def load_dataset(folder: str | Path | None = None, image_size: tuple[int, int] | None = None,
                  log=None, progress: bool = False, accept=None) -> Dataset:
     """The bundled MNIST (folder None), the generated shapes (folder "shapes", unless a folder of
@@ -108,6 +113,7 @@ def load_dataset(folder: str | Path | None = None, image_size: tuple[int, int] |
     that does not fit it) before anything is cached or reported."""
     accept = accept or (lambda fmt: None)
     if folder is None:
+        _refuse_resize("the bundled MNIST", image_size)
         return _accepted(load_idx(BUNDLED_DIR), accept)
     folder = Path(folder)
     if str(folder) == SHAPES and not folder.exists():
@@ -117,8 +123,7 @@ def load_dataset(folder: str | Path | None = None, image_size: tuple[int, int] |
     if not folder.is_dir():
         raise DataError(f"{folder}: data folder not found")
     if is_idx_folder(folder):
-        if image_size is not None and tuple(image_size) != (28, 28):
-            raise DataError(f"{folder}: an IDX folder holds 28×28 images; --image-size does not apply to it")
+        _refuse_resize(folder, image_size)
         return _accepted(load_idx(folder), accept)
     from .imagefolder import load_image_folder
     return load_image_folder(folder, image_size, log=log, progress=progress, accept=accept)

@@ -34,6 +34,7 @@ class AppOptions:
     config: TrainConfig = APP_CONFIG
     arch: str | None = None                  # --arch as given; None: LeNet-5 adapted to the data
     data: Path | None = None
+    image_size: tuple[int, int] | None = None  # (H, W) a folder's pictures are resized to; None: their usual size
     checkpoint: Path | None = None
     subset: int | None = None                # train on the first N images (and N/6 test images)
     threads: int | None = None
@@ -49,21 +50,28 @@ def load_data(options: AppOptions):
     """The data the app trains on (a folder of pictures is decoded once, with a progress bar,
     then read from the user cache). With --checkpoint and no --data, the data its network learnt
     (MNIST, or the shapes set); data of another format than the checkpoint's is refused in one
-    line before any picture is decoded."""
+    line before any picture is decoded, and so is a network (--arch) that does not fit the data."""
+    from ...engine.arch import lenet5_spec
     from ...engine.data import load_dataset
     from ...engine.lessons.source import checkpoint_network, data_for
-    folder, accept = options.data, None
-    if options.checkpoint is not None:
-        _, _, fmt = checkpoint_network(options.checkpoint)
+    from ...engine.train import network_fits
+    folder = options.data
+
+    def network_fits_data(fmt):          # --arch (or LeNet-5 for these classes) on these pictures
+        network_fits(replace(options.config, arch=options.arch or lenet5_spec((fmt.height, fmt.width), fmt.n_classes)),
+                     fmt, folder)
+    accept = network_fits_data
+    if options.checkpoint is not None:   # its network wins over --arch: the data must be its format
+        _, _, saved = checkpoint_network(options.checkpoint)
         where = f"--data {folder}" if folder is not None else None
         if folder is None:
-            folder = data_for(fmt, options.checkpoint)
+            folder = data_for(saved, options.checkpoint)
             where = "the bundled MNIST" if folder is None else f"the {folder} set"
 
-        def accept(data_fmt):
-            if not fmt.same_network(data_fmt):
-                raise UserError(f"{options.checkpoint}: its network takes {fmt.mismatch(data_fmt)} ({where})")
-    data = load_dataset(folder, log=lambda line: print(line, file=sys.stderr), progress=True, accept=accept)
+        def accept(fmt):
+            if not saved.same_network(fmt):
+                raise UserError(f"{options.checkpoint}: its network takes {saved.mismatch(fmt)} ({where})")
+    data = load_dataset(folder, options.image_size, log=lambda line: print(line, file=sys.stderr), progress=True, accept=accept)
     return data.subset(options.subset, max(1, options.subset // 6)) if options.subset else data
 
 

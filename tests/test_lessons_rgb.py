@@ -57,11 +57,24 @@ def test_rgb_opens_on_the_engines_pixel_not_flat_sky(options):
 def test_the_mouse_over_a_map_picks_its_pixel(options):
     scene = make("rgb", options)
     show(scene)
-    rect, s = scene.maps[-1]                            # the output map
-    i, j = 10, 30
-    scene.handle(pygame.event.Event(pygame.MOUSEMOTION, pos=(rect.x + int((j + 0.5) * s), rect.y + int((i + 0.5) * s)),
-                                    rel=(0, 0), buttons=(0, 0, 0)))
-    assert scene.hover == (i, j)
+    rect, _ = scene.maps[-1]                            # the output map: the image scaled to rect's size
+    assert rect.w % scene.w and rect.h % scene.h        # not a whole number of screen pixels per image pixel
+    shown = pixels_shown(scene.w, scene.h, rect.size)   # which image pixel each screen pixel shows
+    for y in range(0, rect.h, 3):
+        for x in range(0, rect.w, 2):
+            scene.handle(pygame.event.Event(pygame.MOUSEMOTION, pos=(rect.x + x, rect.y + y), rel=(0, 0),
+                                            buttons=(0, 0, 0)))
+            assert scene.hover == shown[x][y], (x, y)
+
+
+def pixels_shown(w: int, h: int, size) -> list:
+    """[x][y] → (row, column) of a w×h image that pygame's scaling to `size` shows at (x, y):
+    an image whose pixels carry their own row and column, scaled and read back."""
+    image = np.zeros((w, h, 3), np.uint8)
+    image[..., 0] = np.arange(h)[None, :]
+    image[..., 1] = np.arange(w)[:, None]
+    scaled = pygame.surfarray.array3d(pygame.transform.scale(pygame.surfarray.make_surface(image), size))
+    return [[(int(scaled[x, y, 0]), int(scaled[x, y, 1])) for y in range(size[1])] for x in range(size[0])]
 
 
 def test_rgb_scene_shows_the_output_size_and_every_filters_channel(options):

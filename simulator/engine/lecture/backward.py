@@ -14,7 +14,7 @@ import numpy as np
 from .dense import bars, class_cell, near_one, prob_parts, shown_classes
 from .forward import (ACT_NAME, S, argmax2, example_window, heat, largest_terms, pool_cells, pool_windows, term_vectors,
                       tie_note, vector, vector_grid)
-from .step import (Arithmetic, Num, Panel, Step, Table, Term, dot, fmt, limit_of, num, signed, sub,
+from .step import (Arithmetic, Num, Step, Table, Term, dot, fmt, limit_of, num, signed, sub,
                    parse_number, shown_and_rest, sum_parts, text, with_decimals)
 
 ZOOM = 5    # a dense layer's ∂L/∂W is shown as this many rows × columns around the example weight

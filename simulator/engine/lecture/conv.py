@@ -271,7 +271,7 @@ def channel_steps(trace, layer: Conv, x_name: str, k: int) -> list[Step]:
               layer=name, arith=total,
               caption=text(f"The same is done for every channel; the {C} sums plus one bias are one output "
                            f"value. A {name} filter combines the patterns that "
-                           + (f"{before} found." if before else f"its input holds.")),
+                           + (f"{before} found." if before else "its input holds.")),
               lines=tuple(lines),
               panels=(heat(f"{x_name}: {C} channels, same window", trace, x_name, (0, S, S, S), pad=P, box=box,
                            focus=c, names=names),

@@ -71,7 +71,7 @@ def flatten_step(trace, before: str) -> Step:
                              f"row: {n} numbers, nothing computed."),
                 lines=(text(f"index = map·{H * W} + row·{W} + column = ", c, f"·{H * W} + ", r, f"·{W} + ", s,
                             " = ", idx),
-                       text(f"flat[", idx, f"] = {before}[", c, ", ", r, ", ", s, "] = ",
+                       text("flat[", idx, f"] = {before}[", c, ", ", r, ", ", s, "] = ",
                             num(trace, before, (0, c, r, s)))),
                 panels=(heat(f"{before}: {C} map{'s' if C > 1 else ''}, {H}×{W}", trace, before, (0, S, S, S),
                              focus=c, marks=((r, s),), names=tuple(f"{m}" for m in range(C))),

@@ -98,7 +98,7 @@ class ArchEditor:
 
     # --- drawing -----------------------------------------------------------------------------
     def draw(self, target: pygame.Surface) -> None:
-        th, tx, sz = self.theme, self.text, self.sizes
+        th, sz = self.theme, self.sizes
         w, h = target.get_size()
         if self._dim is None or self._dim.get_size() != (w, h):
             self._dim = pygame.Surface((w, h), pygame.SRCALPHA)

@@ -241,7 +241,7 @@ class ConvPanel:
         n = win.products.size
         if self.presenter is not None:
             k = self.presenter.product % n
-            C, F = win.products.shape[0], win.products.shape[1]
+            F = win.products.shape[1]
             c, rest = divmod(k, F * F)
             return (c, *divmod(rest, F)), f"product {k + 1} of {n}"
         if self.chosen is not None and self.chosen[0] < win.products.shape[0]:
@@ -269,7 +269,7 @@ class ConvPanel:
         return False
 
     def _caption(self, win, cpq, why) -> list[str]:
-        tx, sz = self.text, self.sizes
+        tx = self.text
         c, p, q = cpq
         w, x, prod = float(win.weights[c, p, q]), float(win.patch[c, p, q]), float(win.products[c, p, q])
         act = ACT_NAMES.get(self.activation, self.activation)

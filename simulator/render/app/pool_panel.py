@@ -274,7 +274,7 @@ class PoolPanel:
             if kind == "tie":
                 return (f"{expr}: a tie, the first is taken", f"{expr} (a tie)", f"max = {y}, a tie"), self.theme.accent
             if kind == "zero":
-                return (f"{expr}: all 0, a tie", f"max = 0 (all 0, a tie)", "all 0"), self.theme.accent
+                return (f"{expr}: all 0, a tie", "max = 0 (all 0, a tie)", "all 0"), self.theme.accent
             return (expr, f"max = {y}"), self.theme.text
         exp = self.shown["exponent"]
         dy = fmt_cell(float(tr.dy[gi, gj]) * 10.0 ** -exp, self.digits) + (ten_to(exp) if exp else "")

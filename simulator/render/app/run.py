@@ -8,20 +8,16 @@ worker is stopped and one summary line is printed.
 """
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-import pygame  # noqa: E402
-
-from ... import paths  # noqa: E402
-from ...engine.config import APP_CONFIG, TrainConfig  # noqa: E402
-from ...errors import UserError  # noqa: E402
-from .. import ui  # noqa: E402
-from ..ui.script import DEFAULT_SIZE  # noqa: E402
-from ..ui.theme import THEMES  # noqa: E402
+from ... import paths
+from ...engine.config import APP_CONFIG, TrainConfig
+from ...errors import UserError
+from .. import ui
+from ..ui.script import DEFAULT_SIZE
+from ..ui.theme import THEMES
 
 FPS_CAP = 60
 
@@ -68,9 +64,10 @@ def load_data(options: AppOptions):
             folder = data_for(saved, options.checkpoint)
             where = "the bundled MNIST" if folder is None else f"the {folder} set"
 
-        def accept(fmt):
+        def checkpoint_takes_data(fmt):
             if not saved.same_network(fmt):
                 raise UserError(f"{options.checkpoint}: its network takes {saved.mismatch(fmt)} ({where})")
+        accept = checkpoint_takes_data
     data = load_dataset(folder, options.image_size, log=lambda line: print(line, file=sys.stderr), progress=True, accept=accept)
     return data.subset(options.subset, max(1, options.subset // 6)) if options.subset else data
 

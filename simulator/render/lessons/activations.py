@@ -16,9 +16,9 @@ from ...engine.data import load_dataset
 from ...engine.lessons import activations as act
 from ...numbers import fmt_percent
 from .. import ui
-from ..ui.figures import Axes, blend, header, hints, inner_rect, nice_ticks, panel, progress_bar
+from ..ui.figures import Axes, blend, body_rect, header, hints, inner_rect, nice_ticks, panel, progress_bar
 from ..ui.theme import array_surface, gray_rgb
-from .frame import Line, body_rect, draw_lines, lines_height
+from .frame import Line, draw_lines, lines_height
 from .regression import plot_area, tick_count, tick_digits
 
 LABELS = {"relu": "ReLU", "sigmoid": "sigmoid", "tanh": "tanh"}
@@ -202,7 +202,7 @@ class ActivationsScene(ui.Scene):
         return next((s for s in range(1, 9) if self._bar_fits(s, sz) and self._maps_fit(s, width, sz)), 1)
 
     def _value_lines(self) -> list[Line]:
-        t, m = self.theme, self.maps
+        m = self.maps
         r, c = self.hover
         lines = [Line(f"pixel ({r}, {c}): z = {ui.fmt(m.pre[r, c], 3)}", face="mono")]
         for n in act.NAMES:

@@ -25,7 +25,7 @@ from ...engine.model import softmax
 from ...numbers import fmt_percent, p_equals
 from .. import ui
 from . import draw_panels as panels
-from ..ui.figures import PAD as PANEL_PAD, header, header_height, hints, hints_height, inner_rect, panel
+from ..ui.figures import PAD as PANEL_PAD, body_rect, header, hints, inner_rect, panel
 
 PAD = 336                 # the drawing canvas, in canvas pixels (12 per MNIST pixel); shown scaled to the window
 BRUSH = 15                # brush radius, canvas pixels
@@ -201,8 +201,8 @@ class DrawScene(ui.Scene):
         tx, sz = self.text, sizes
         w, h = self.size
         m, gap = sz.px(16), sz.px(10)
-        top = header_height(tx, sz, w, self.subtitle())
-        bottom = h - hints_height(tx, sz) - sz.px(6)
+        body = body_rect(self.size, tx, sz, self.subtitle())
+        top, bottom = body.top, body.bottom
         row1 = round((bottom - top - gap) * 0.56)
         probe = pygame.Rect(0, 0, 100, 100)
         chrome = probe.h - inner_rect(probe, tx, sz).h            # a titled panel's title and borders

@@ -1,6 +1,5 @@
 """What the graph, regression, learning-rate, activations and params lessons share on the kit:
-the body of the window between the header and the key hints, and a column of text lines that
-says less when it runs out of room (a line takes the first of its wordings that fits, a
+a column of text lines that says less when it runs out of room (a line takes the first of its wordings that fits, a
 sentence wraps, lines that do not fit at all are left out: never smaller)."""
 from __future__ import annotations
 
@@ -9,15 +8,6 @@ from dataclasses import dataclass
 import pygame
 
 from .. import ui
-from ..ui.figures import header_height, hints_height
-
-
-def body_rect(size, text: ui.Text, sizes: ui.Sizes, subtitle: str) -> pygame.Rect:
-    """Where a lesson's panels go: below header(…, subtitle), above hints(), inside the margins."""
-    m = sizes.px(16)
-    top = header_height(text, sizes, size[0], subtitle) + sizes.px(4)
-    bottom = size[1] - hints_height(text, sizes) - sizes.px(6)
-    return pygame.Rect(m, top, size[0] - 2 * m, bottom - top)
 
 
 @dataclass(frozen=True)

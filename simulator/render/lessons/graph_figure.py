@@ -117,7 +117,7 @@ class GraphFigure:
         return placed
 
     def draw(self, surface) -> None:
-        scene, t = self.scene, self.scene.theme
+        scene = self.scene
         shown = scene.visible_values()
         just_ran, grads, reached, complete = scene.reverse_state()
         forward_node = scene.forward_node()

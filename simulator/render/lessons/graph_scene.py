@@ -16,8 +16,8 @@ import pygame
 
 from ...engine.graph import Graph, analytic_gradient
 from .. import ui
-from ..ui.figures import header, hints, panel
-from .frame import Line, body_rect, draw_lines, lines_height
+from ..ui.figures import body_rect, header, hints, panel
+from .frame import Line, draw_lines, lines_height
 from .graph_figure import FORMULAS, GraphFigure, ZoomedGraph
 
 STEP_SECONDS = 1.1

@@ -15,8 +15,8 @@ import pygame
 from ...engine.lessons import regression as lr_math
 from ...numbers import SUPERSCRIPT
 from .. import ui
-from ..ui.figures import Axes, header, hints, nice_ticks, panel
-from .frame import Line, body_rect, draw_lines, lines_height
+from ..ui.figures import Axes, body_rect, header, hints, nice_ticks, panel
+from .frame import Line, draw_lines, lines_height
 from .regression import FACTOR, START, CostSurface, draw_path, path_key, plot_area, tick_count
 
 STEPS = 60

@@ -28,7 +28,7 @@ from ...engine.lessons.source import lesson_source
 from ...engine.lessons.tensors import input_range
 from .. import ui
 from . import network3d_side as side, network3d_space as space
-from ..ui.figures import PAD, header, header_height, hints, hints_height
+from ..ui.figures import PAD, body_rect, header, hints
 from ..ui.theme import heat_rgb
 
 HOME = (-0.72, 0.3, 200.0)      # yaw, pitch (radians) and camera distance
@@ -159,8 +159,8 @@ class Network3DScene(ui.Scene):
         tx, sz = self.text, sizes
         w, h = self.size
         m, gap = sz.px(16), sz.px(10)
-        top = header_height(tx, sz, w, self.subtitle())
-        bottom = h - hints_height(tx, sz) - sz.px(6)
+        body = body_rect(self.size, tx, sz, self.subtitle())
+        top, bottom = body.top, body.bottom
         side_w = max(round(0.25 * w), tx.width("act1: all 6 maps, 12×12 at (8, 12)", sz.small) + 2 * sz.px(PAD))
         self.side = pygame.Rect(w - m - side_w, top, side_w, bottom - top)
         self.view = pygame.Rect(m, top, self.side.x - gap - m, bottom - top)

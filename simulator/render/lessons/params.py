@@ -13,8 +13,8 @@ from ...engine.lessons.network import network_name
 from ...engine.lessons.source import lesson_source
 from ...engine.lessons.params import layer_counts, totals
 from .. import ui
-from ..ui.figures import blend, header, hints, panel
-from .frame import Line, body_rect, draw_lines, lines_height
+from ..ui.figures import blend, body_rect, header, hints, panel
+from .frame import Line, draw_lines, lines_height
 
 HEAD = ("layer", "input → output", "{name} parameters", "dense, same widths", "multiply-adds", "dense multiply-adds",
         "uses of each weight")

@@ -12,9 +12,9 @@ import pygame
 
 from ...engine.lessons import regression as lr_math
 from .. import ui
-from ..ui.figures import Axes, header, hints, inner_rect, nice_ticks, panel
+from ..ui.figures import Axes, body_rect, header, hints, inner_rect, nice_ticks, panel
 from ..ui.theme import array_surface
-from .frame import Line, body_rect, draw_lines, lines_height
+from .frame import Line, draw_lines, lines_height
 
 STEPS = 120
 STEPS_PER_SECOND = 8.0

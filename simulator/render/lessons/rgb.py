@@ -14,7 +14,7 @@ import pygame
 
 from ...engine.lessons import rgb as rgb_math
 from .. import ui
-from ..ui.figures import PAD, grid_cell, header, header_height, hints, hints_height, inner_rect, number_grid, panel
+from ..ui.figures import PAD, body_rect, grid_cell, header, hints, inner_rect, number_grid, panel
 from ..ui.theme import array_surface
 
 CHANNELS = ("red", "green", "blue")
@@ -97,9 +97,11 @@ class RGBScene(ui.Scene):
         return None
 
     def pixel_at(self, pos):
-        for rect, s in self.maps:
+        """The image pixel under pos, on any map (a map is the image scaled to its rect's size)."""
+        for rect, _ in self.maps:
             if rect.collidepoint(pos):
-                return (min(self.h - 1, int((pos[1] - rect.top) / s)), min(self.w - 1, int((pos[0] - rect.left) / s)))
+                return (min(self.h - 1, (pos[1] - rect.top) * self.h // rect.h),
+                        min(self.w - 1, (pos[0] - rect.left) * self.w // rect.w))
         return None
 
     def zoom_target(self, pos):
@@ -111,8 +113,8 @@ class RGBScene(ui.Scene):
         tx, sz = self.text, sizes
         w, h = self.size
         m, gap = sz.px(16), sz.px(10)
-        top = header_height(tx, sz, w, SUBTITLE)
-        bottom = h - hints_height(tx, sz) - sz.px(6)
+        body = body_rect(self.size, tx, sz, SUBTITLE)
+        top, bottom = body.top, body.bottom
         side_w = max(round(0.25 * w), 3 * grid_cell(tx, np.full(9, -0.99), sz.small, 2)[0] + 2 * sz.px(PAD))
         self.side = pygame.Rect(w - m - side_w, top, side_w, bottom - top)
         left = pygame.Rect(m, top, self.side.x - gap - m, bottom - top)
@@ -249,7 +251,7 @@ class RGBScene(ui.Scene):
                     anchor="bottomleft")
             tx.draw(surface, "=", (g["x_resp"] - g["op_w"] // 2, cy), sz.body, anchor="center")
             response = self._heat(surface, ("response", c), self.conv.responses[c], (g["x_resp"], y_map), (mw, mh))
-            self._mark_pixel(surface, response, s)
+            self._mark_pixel(surface, response)
             tx.draw(surface, response_words.format(CHANNELS[c]), (response.x, top - sz.px(2)), small, t.muted,
                     anchor="bottomleft")
             tx.draw(surface, rows[c], (g["x_val"], cy), small, t.text, "mono", anchor="midleft")
@@ -262,7 +264,7 @@ class RGBScene(ui.Scene):
             return
         cy = top + max(mh, 2 * line) // 2
         out = self._heat(surface, ("output",), self.conv.output, (g["x_resp"], cy - mh // 2), (mw, mh))
-        self._mark_pixel(surface, out, s)
+        self._mark_pixel(surface, out)
         label = ui.first_fitting(tx, ("output = red + green + blue + b", "output = Σ + b", "output"),
                                  g["x_val"] - g["x_grid"] - ui.check.MIN_GAP - 3, small)
         tx.draw(surface, label or "", (g["x_grid"], top - sz.px(2)), small, t.muted, anchor="bottomleft")
@@ -279,9 +281,13 @@ class RGBScene(ui.Scene):
         tile = self._tile(key, lambda: ui.heat_tile(values, self.limit, self.theme, 1), size)
         return surface.blit(tile, topleft)
 
-    def _mark_pixel(self, surface, rect: pygame.Rect, s: float) -> None:
+    def _mark_pixel(self, surface, rect: pygame.Rect) -> None:
+        """A ring round the hovered pixel where the scaled map draws it: pygame's scale gives
+        column x the pixel ⌊x·w/W⌋, so pixel j covers ⌈j·W/w⌉ … ⌈(j+1)·W/w⌉ − 1."""
         i, j = self.hover
-        box = pygame.Rect(rect.x + round(j * s), rect.y + round(i * s), max(1, round(s)), max(1, round(s)))
+        x0, x1 = -(-j * rect.w // self.w), -(-(j + 1) * rect.w // self.w)
+        y0, y1 = -(-i * rect.h // self.h), -(-(i + 1) * rect.h // self.h)
+        box = pygame.Rect(rect.x + x0, rect.y + y0, max(1, x1 - x0), max(1, y1 - y0))
         pygame.draw.rect(surface, self.theme.accent, box.inflate(4, 4), 2)
 
     def _draw_bank(self, surface, rect) -> None:
@@ -349,7 +355,7 @@ class RGBScene(ui.Scene):
                 tx.draw(surface, part, (inner.x, y), small, t.muted)
                 y += line
         y += sz.px(8)
-        head = ui.first_fitting(tx, (f"red at ({i}, {j}): patch × w[R]", f"red: patch × w[R]", "patch × w[R]"),
+        head = ui.first_fitting(tx, (f"red at ({i}, {j}): patch × w[R]", "red: patch × w[R]", "patch × w[R]"),
                                 inner.w, small)
         tx.draw(surface, head or "", (inner.x, y), small, t.muted)
         y += line

@@ -18,7 +18,7 @@ from ...engine.lessons.network import network_name
 from ...engine.lessons.source import lesson_source
 from ...engine.lessons.tensors import input_ranges, tensor_examples
 from .. import ui
-from ..ui.figures import PAD, header, header_height, hints, hints_height, panel
+from ..ui.figures import PAD, body_rect, header, hints, panel
 from ..ui.theme import array_surface, gray_rgb
 from .pictures import CHANNEL_NAMES, plane_rgb
 
@@ -130,8 +130,8 @@ class TensorsScene(ui.Scene):
         w, h = self.size
         m, gap = sz.px(16), sz.px(10)
         self.head = self.headings(w)
-        top = header_height(tx, sz, w, self.head[1])
-        bottom = h - hints_height(tx, sz) - sz.px(6)
+        body = body_rect(self.size, tx, sz, self.head[1])
+        top, bottom = body.top, body.bottom
         legend_h = ui.paragraph_height(tx, self.legend_runs(range(5)), w - 2 * m, sz.small)
         self.legend = pygame.Rect(m, bottom - legend_h, w - 2 * m, legend_h)
         n = len(self.examples)

@@ -105,6 +105,14 @@ def hints_height(text: Text, sizes: Sizes) -> int:
     return text.line(sizes.small) + sizes.px(6)
 
 
+def body_rect(size, text: Text, sizes: Sizes, subtitle: str = "") -> pygame.Rect:
+    """Where a screen's panels go: below header(…, subtitle), above hints(), inside the margins."""
+    m = sizes.px(16)
+    top = header_height(text, sizes, size[0], subtitle) + sizes.px(4)
+    bottom = size[1] - hints_height(text, sizes) - sizes.px(6)
+    return pygame.Rect(m, top, size[0] - 2 * m, bottom - top)
+
+
 def hints(target: pygame.Surface, theme: Theme, text: Text, sizes: Sizes, items) -> int:
     """The keys along the bottom: items are (key, what it does), most important first; those
     that do not fit are left out (say less), never shrunk. Returns the top of the strip."""

@@ -78,3 +78,26 @@ def test_every_lesson_passes_the_layout_check_in_every_theme_and_window(name, th
             assert window.scene is scene
         finally:
             window.close()
+
+
+@pytest.mark.parametrize("theme", sorted(THEMES))
+def test_the_lessons_menu_passes_the_layout_check_with_and_without_a_refusal(theme, mnist_dir):
+    """The app's L menu: every lesson's row, and a refusal (draw on colour data) written under
+    the list, inside the window, apart from the rows and never under the floor."""
+    from simulator.render.lessons.menu import LessonMenu
+    th = THEMES[theme]
+    pygame.display.init()
+    pygame.font.init()
+    for size in WINDOWS:
+        screen = pygame.display.set_mode(size)
+        menu = LessonMenu(th, LessonOptions(data=mnist_dir))
+        window = ui.Window(menu, ui.WindowOptions(size=size), screen=screen)
+        try:
+            window.run(1)
+            assert [name for name, _ in menu.rows] == list(LESSON_SCENES)
+            check(window, f"menu {theme} {size}", th.text_floor)
+            menu.refuse("--data shapes: the draw lesson shows MNIST-format data (1×28×28 grey digits), not folders "
+                          "of pictures or colour; the app and train take them: python main.py app --data shapes")
+            check(window, f"menu {theme} {size} with a refusal", th.text_floor)
+        finally:
+            window.close()

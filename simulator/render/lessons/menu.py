@@ -22,16 +22,19 @@ class LessonMenu(ui.Scene):
         self.sizes = ui.Sizes.for_window((1280, 800), theme)
         self.rows: list[tuple[str, pygame.Rect]] = []
         self.error: str | None = None
+        self.error_lines: list[str] = []
         self.mouse = (-1, -1)
         self.size = (1280, 800)
 
     def layout(self, size, sizes) -> None:
-        """Rows as tall as a line of body text needs (and at most two lines' worth), centred."""
+        """Rows as tall as a line of body text needs (and at most two lines' worth), centred,
+        above the lines of a refusal (at least one line is kept for it)."""
         self.size, self.sizes = size, sizes
         tx, sz = self.text, sizes
         w, h = size
         self.top = sz.px(24) + tx.line(sz.heading, "bold") + tx.line(sz.body) + sz.px(16)
-        bottom = h - sz.px(16) - tx.line(sz.body)
+        self.error_lines = ui.wrap(tx, self.error, w - 2 * sz.px(24), sz.body) if self.error else []
+        bottom = h - sz.px(16) - max(1, len(self.error_lines)) * tx.line(sz.body)
         row_h = max(tx.line(sz.body) + sz.px(8), min(2 * tx.line(sz.body), (bottom - self.top) // len(LESSON_SCENES)))
         key_w = max(tx.width(k, sz.body, "bold") for k in KEY_NAMES[:len(LESSON_SCENES)]) + sz.px(40)
         row_w = min(w - 2 * sz.px(24), key_w + max(tx.width(t, sz.body) for t, _ in LESSON_SCENES.values()) + sz.px(40))
@@ -57,8 +60,13 @@ class LessonMenu(ui.Scene):
         try:
             return ui.Open(open_lesson(name, self.theme, self.options))
         except UserError as e:
-            self.error = str(e)
+            self.refuse(str(e))
             return None
+
+    def refuse(self, message: str) -> None:
+        """Write why a lesson did not open under the list (the rows make room for it)."""
+        self.error = message
+        self.layout(self.size, self.sizes)
 
     def draw(self, surface):
         th, tx, sz = self.theme, self.text, self.sizes
@@ -81,7 +89,7 @@ class LessonMenu(ui.Scene):
                     tx.draw(surface, LESSON_SCENES[name][0], (rect.x + self.key_w, rect.centery), sz.body, th.text,
                             anchor="midleft")
             if self.error:
-                for j, line in enumerate(reversed(ui.wrap(tx, self.error, w - 2 * sz.px(24), sz.body))):
+                for j, line in enumerate(reversed(self.error_lines)):
                     tx.draw(surface, line, (cx, h - sz.px(8) - j * tx.line(sz.body)), sz.body, th.bad,
                             anchor="midbottom")
         return None

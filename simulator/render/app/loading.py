@@ -45,17 +45,23 @@ class LoadingScene(ui.Scene):
         surface.fill(th.background)
         w, h = surface.get_size()
         done, total, label = self.session.worker.progress
-        cx, cy = w // 2, h // 2
+        cx = w // 2
+        title, line = 2 * sz.title, tx.line(sz.small)
+        lines = ui.wrap(tx, "Preparing the engine: the first run compiles the Numba kernels, later runs load "
+                        "them from the cache.", w - 2 * sz.px(40), sz.small)
+        bar = pygame.Rect(0, 0, min(sz.px(520), w - 2 * sz.px(40)), sz.px(18))
+        # one column, centred: title, what is happening, the bar, the stage and the seconds, the spinner
+        gap = sz.px(16)
+        column = (tx.line(title, "bold") + gap + len(lines) * line + gap + bar.h + sz.px(12) + tx.line(sz.body)
+                  + sz.px(6) + line + gap + sz.px(40))
+        y = max(sz.px(8), (h - column) // 2)
         with ui.CHECK.scope("loading", surface.get_rect()):
-            tx.draw(surface, "CNN Simulator", (cx, cy - sz.px(110)), 2 * sz.title, th.text, "bold", anchor="center")
-            lines = ui.wrap(tx, "Preparing the engine: the first run compiles the Numba kernels, later runs load "
-                            "them from the cache.", w - 2 * sz.px(40), sz.small)
-            line = tx.line(sz.small)
-            for i, s in enumerate(lines):
-                tx.draw(surface, s, (cx, cy - sz.px(60) - (len(lines) - 1 - i) * line), sz.small, th.muted,
-                        anchor="center")
-            bar = pygame.Rect(0, 0, min(sz.px(520), w - 2 * sz.px(40)), sz.px(18))
-            bar.center = (cx, cy)
+            r = tx.draw(surface, "CNN Simulator", (cx, y), title, th.text, "bold", anchor="midtop")
+            y = r.bottom + gap
+            for s in lines:
+                tx.draw(surface, s, (cx, y), sz.small, th.muted, anchor="midtop")
+                y += line
+            bar.midtop = (cx, y + gap)
             radius = bar.h // 2
             pygame.draw.rect(surface, th.panel, bar, border_radius=radius)
             # the bar creeps inside the current stage so it never looks frozen
@@ -66,9 +72,10 @@ class LoadingScene(ui.Scene):
             pygame.draw.rect(surface, th.panel_border, bar, 1, border_radius=radius)
             r = tx.draw(surface, f"{min(done + 1, total)}/{total}: {label}…", (cx, bar.bottom + sz.px(12)), sz.body,
                         th.text, anchor="midtop")
-            tx.draw(surface, f"{self.elapsed:.0f} s", (cx, r.bottom + sz.px(6)), sz.small, th.muted, anchor="midtop")
+            r = tx.draw(surface, f"{ui.fmt(self.elapsed, 0)} s", (cx, r.bottom + sz.px(6)), sz.small, th.muted,
+                        anchor="midtop")
         spin = (self.elapsed * 2.0) % 1.0
-        spin_y = cy + sz.px(130)
+        spin_y = r.bottom + gap + sz.px(20)
         for i in range(8):
             a = 2 * math.pi * (i / 8 + spin)
             colour = th.accent if i == 0 else th.panel_border

@@ -62,3 +62,31 @@ def test_the_lecture_drawing_pad(theme, size):
     assert_clean(pad, size, th, f"pad {theme} {size} drawn")
     pad.message = "Draw a digit first."
     assert_clean(pad, size, th, f"pad {theme} {size} with its note")
+
+
+def training(label: str):
+    """A background task a third of the way through, as a lesson sees it while its runs train."""
+    from simulator.engine.background import Background
+    task = Background(lambda _: None, "training")
+    task._progress = (7, 20, label)
+    return task
+
+
+@pytest.mark.parametrize("theme", sorted(THEMES))
+@pytest.mark.parametrize("name, attribute", [("overfitting", "task"), ("activations", "job"), ("draw", "job")])
+def test_lessons_while_their_runs_train(name, attribute, theme, mnist_dir, tmp_path, monkeypatch):
+    """The state a class sees first: the lesson open, its comparison (or quick model) still
+    training behind a progress bar."""
+    from conftest import fast_lessons
+    from simulator.render.lessons import LessonOptions, open_lesson
+    fast_lessons(tmp_path, monkeypatch)
+    th = THEMES[theme]
+    scene = open_lesson(name, th, LessonOptions(data=mnist_dir))         # draw: no checkpoint, its quick model
+    try:
+        getattr(scene, attribute).stop()
+        setattr(scene, attribute, training("epoch 3 of 20"))
+        assert not scene.ready
+        for size in WINDOWS:
+            assert_clean(scene, size, th, f"{name} {theme} {size} training")
+    finally:
+        scene.close()

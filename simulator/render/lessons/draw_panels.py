@@ -76,7 +76,8 @@ def prepared_panel(scene, surface, rect) -> None:
     inner = panel(surface, rect, t, tx, sz, "Prepared like MNIST")
     small, line = sz.small, tx.line(sz.small)
     p = scene.prepared
-    steps = ["1  crop to the ink's bounding box", f"2  scale its longer side to {draw_math.BOX} px",
+    steps = ["1  crop to the ink's bounding box",
+             f"2  scale its longer side to {draw_math.BOX}\u00a0px",       # a no-break space: "20 px" on one line
              f"3  centre of mass to the centre of {draw_math.FIELD}×{draw_math.FIELD}",
              f"4  standardise: (x − {MEAN}) / {STD}"]
     if p is None:

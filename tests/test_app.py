@@ -539,3 +539,34 @@ def test_z_and_a_double_click_zoom_the_panel_under_the_pointer(app):
     frames = app.frames
     run_frames(app, 2)
     assert app.scene is live and app.frames == frames + 2      # Esc left the zoom, did not quit
+
+
+@pytest.mark.parametrize("theme", ["dark", "light", "projector"])
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 800), (1920, 1080)])
+def test_curves_late_in_a_run_fit_their_panel(app, theme, size):
+    """A long run near 99%: the accuracy axis starts at 98% with 1-decimal labels ("100.0%"),
+    the loss spans the log axis, the history is thinned; every label inside the panel."""
+    from dataclasses import replace
+    from simulator.engine.history import History
+    th = THEMES[theme]
+    snap = current(app)
+    steps = np.linspace(10, 20_000, 1500)
+    rng = np.random.default_rng(0)
+    loss = 2.3 * np.exp(-steps / 800) + 0.02 + 0.02 * rng.random(steps.size)
+    acc = np.clip(0.995 - 0.9 * np.exp(-steps / 600) - 0.005 * rng.random(steps.size), 0, 1)
+    test_steps = np.arange(470, 20_000, 470)
+    history = History(steps, loss, loss, acc, test_steps, np.full(test_steps.size, 0.9915), 10_000)
+    late = replace(snap, history=history, step=20_000, seq=snap.seq + 20_000)
+    sizes = ui.Sizes.for_window(size, th)
+    scene = LiveScene(th, app.worker)
+    scene.layout(size, sizes)
+    assert scene.curves.acc_floor(history) >= 0.9                 # the 1-decimal axis
+    ui.CHECK.enable(min_gap=ui.check.MIN_GAP, floor=sizes.floor)
+    try:
+        scene.curves.set_snapshot(late)
+        texts = [t for panel, _, t in ui.CHECK.texts() if panel == "curves"]
+        problems = ui.CHECK.violations(pygame.Rect((0, 0), size))
+    finally:
+        ui.CHECK.disable()
+    assert "100.0%" in texts
+    assert problems == [], "\n".join(problems)

@@ -152,7 +152,13 @@ class CurvesPanel(SnapshotPanel):
         self.inner = inner = frame(surf, surf.get_rect(), th, tx, sz, "Learning curves",
                                    (f"step {snap.step:,}",))
         line = tx.line(sz.small)
-        left = max(tx.width("100%", sz.small), tx.width("0.03", sz.small)) + sz.px(8)
+        floor = self.acc_floor(h)
+        span = 1.0 - floor
+
+        def acc_text(v):                   # 1 decimal once the axis is narrower than 20 points
+            return f"{fmt(v * 100, 0 if span >= 0.2 else 1)}%"
+        # the margin holds the widest label either axis writes ("100.0%" near the end of a run)
+        left = max(tx.width(acc_text(1.0), sz.small), tx.width("0.03", sz.small)) + sz.px(8)
         notes = (f"smoothed: moving average of ~{round(1 / SMOOTHING)} steps · train: last {ACC_WINDOW} batches"
                  f" · test: {h.test_size:,} unseen images",
                  f"smoothed: average of ~{round(1 / SMOOTHING)} steps · test: {h.test_size:,} images",
@@ -194,15 +200,13 @@ class CurvesPanel(SnapshotPanel):
         train = float(h.train_acc[-1]) if len(h.train_acc) else float("nan")
         test = f"{fmt(100 * float(h.test_acc[-1]), 1)}%" if len(h.test_acc) else "—"
         room = acc_plot.h // (line + 2)
-        floor = self.acc_floor(h)
-        span = 1.0 - floor
         acc_ticks = [floor + span * t for t in ((0, 0.25, 0.5, 0.75, 1.0) if room >= 5 else (0, 0.5, 1.0)
                                                 if room >= 3 else (0, 1.0))]
 
         def acc_y(v):
             return acc_plot.bottom - np.clip((np.asarray(v) - floor) / span, 0, 1) * acc_plot.h
 
-        self._y_axis(surf, acc_plot, acc_ticks, acc_y, lambda v: f"{fmt(v * 100, 0 if span >= 0.2 else 1)}%")
+        self._y_axis(surf, acc_plot, acc_ticks, acc_y, acc_text)
         self._x_axis(surf, acc_plot, x_max, epoch_steps, show_title)
         self._legend(surf, inner.x, acc_plot.y - half - 2, "accuracy",
                      ((th.positive, 2, f"train {fmt(100 * train, 1)}%", "train"),

@@ -14,7 +14,7 @@ from simulator.engine.data import Dataset
 from simulator.engine.dataformat import DataFormat
 from simulator.engine.trainer import TrainConfig, Trainer
 from simulator.engine.worker import TrainingWorker
-from simulator.numbers import fmt
+from simulator.numbers import fmt, fmt_percent
 from simulator.render import ui
 from simulator.render.app.live_scene import LiveScene, ZoomedPanel
 from simulator.render.ui.theme import THEMES
@@ -133,3 +133,58 @@ def test_conv1_writes_its_sum_per_channel_and_the_softmax_names_the_classes(work
     assert abs(float(win.channel_sums.sum()) - win.total) < 1e-4
     assert "filter" in texts and scene.conv.patch_slot is not None
     assert all(name in texts for name in CLASSES)                      # softmax rows by class name
+
+
+def many_classes(n_classes: int, n=1200, side=28, seed=1) -> Dataset:
+    """Grey noise in n_classes classes named by a long word and a number (a folder per class)."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, n_classes, n).astype(np.uint8)
+    images = rng.integers(0, 255, (n, side, side)).astype(np.uint8)
+    names = tuple(f"a-long-folder-name-{k:03d}" for k in range(n_classes))
+    cut = n * 5 // 6
+    return Dataset(images[:cut], labels[:cut], images[cut:], labels[cut:], None,
+                   DataFormat(1, side, side, names, (0.5,), (0.3,)))
+
+
+@pytest.mark.parametrize("n_classes", [12, 100])
+def test_many_classes_show_the_label_and_the_most_likely_and_add_up_the_rest(n_classes):
+    """Up to 100 classes: the softmax shows the label's class and the most probable others (as
+    many as fit, at most 10), writes what the rest add up to, and every screen passes the check."""
+    from simulator.engine.dataformat import shown_classes
+    pygame.display.init()
+    pygame.font.init()
+    data = many_classes(n_classes)
+    w = TrainingWorker(Trainer(TrainConfig(batch_size=16, lr=0.02, schedule="constant",
+                                           arch=lenet5_spec((28, 28), n_classes)), data), eval_images=20).start()
+    try:
+        end = time.perf_counter() + 180
+        while w.error is None and (w.latest() is None or w.trainer.step_count < 3):
+            assert time.perf_counter() < end, "the worker did not start"
+            time.sleep(0.02)
+        assert w.error is None, w.error
+        w.pause()
+        while w.latest().status != "paused":
+            time.sleep(0.02)
+        for theme in sorted(THEMES):
+            for size in [(1024, 768), (1280, 800), (1920, 1080)]:
+                th = THEMES[theme]
+                floor = math.ceil(th.text_floor * size[1] - 1e-9)
+                ui.CHECK.enable(min_gap=ui.check.MIN_GAP, floor=floor)
+                try:
+                    scene = scene_at(w, theme, size)
+                    surface = pygame.Surface(size)
+                    scene.draw(surface)
+                    assert ui.CHECK.violations(surface.get_rect()) == [], (theme, size)
+                    texts = [t for panel, _, t in ui.CHECK.texts() if panel == "probs"]
+                finally:
+                    ui.CHECK.disable()
+                snap = scene.snapshot
+                rest = next(t for t in texts if "other" in t)
+                n_shown = n_classes - int(rest.split("other ")[1].split()[0].rstrip(":"))
+                assert 2 <= n_shown <= 10
+                shown = shown_classes(snap.probs, snap.label, n_shown)
+                assert snap.label in shown
+                p_rest = 1 - float(np.sum(snap.probs[shown]))
+                assert fmt_percent(p_rest) in rest, (rest, p_rest)
+    finally:
+        w.stop()

@@ -18,6 +18,7 @@ MIN_CLASSES, MAX_CLASSES = 2, 100
 CHANNELS = (1, 3)                 # grey or RGB
 MIN_SIZE, MAX_SIZE = 4, 64        # image side, pixels (--image-size; MAX_SIZE also caps the default)
 MAX_NAME = 100                    # characters of a class name
+MAX_SHOWN = 10                    # classes a screen's table or bar chart shows (with more: see shown_classes)
 
 
 class FormatError(ValueError):
@@ -124,3 +125,14 @@ def _problem(f: DataFormat) -> str:
 
 
 MNIST = DataFormat()
+
+
+def shown_classes(probs, label: int, most: int = MAX_SHOWN) -> list[int]:
+    """The classes a table or bar chart shows: all of them when they are few, else the label's
+    and the most probable others (ties to the lower class), in class order."""
+    n = len(probs)
+    if n <= most:
+        return list(range(n))
+    order = sorted(range(n), key=lambda k: (-float(probs[k]), k))
+    others = [k for k in order if k != label][:most - 1]
+    return sorted(others + ([label] if 0 <= label < n else [order[most - 1]]))

@@ -8,21 +8,18 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..dataformat import MAX_SHOWN, shown_classes as format_shown_classes
 from .forward import S, heat, largest_terms, term_vectors, vector, vector_grid
 from .step import Num, Panel, Step, Table, collect, dot, fmt, limit_of, num, shown_and_rest, signed, sub, text
 
-MAX_ROWS = 10        # classes a table or a bar chart shows: with more, the label's and the most probable
+MAX_ROWS = MAX_SHOWN  # classes a table or a bar chart shows: with more, the label's and the most probable
 MAX_NAME = 14        # characters of a class name written under a bar or in a table (else its number)
 
 
 def shown_classes(trace, which: str = "probs") -> list[int]:
     """The classes a table or bar chart shows: all of them when they are few, else the label
     and the most probable others (by `which`), in class order."""
-    p = trace.tensor(which)[0]
-    if p.size <= MAX_ROWS:
-        return list(range(p.size))
-    others = [int(k) for k in np.argsort(-p, kind="stable") if k != trace.label][:MAX_ROWS - 1]
-    return sorted(others + [trace.label])
+    return format_shown_classes(trace.tensor(which)[0], trace.label, MAX_ROWS)
 
 
 def class_names(trace, ks) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pygame
 
 from .layers import ACT_NAMES, MAX_DENSE, dense_rows, display_name, flat_source, more, scale_of
+from ...engine.dataformat import MAX_SHOWN, shown_classes
 from ...numbers import fmt_percent
 from .. import ui
 from .widgets import SnapshotPanel, first_fitting, fmt, frame, heat_strip
@@ -76,7 +77,8 @@ class ProbsPanel(SnapshotPanel):
     redone by hand (z to 2 decimals, p never rounded to 0% or 100% when it is neither), with a
     bar for p: the prediction in the accent colour, the label's digit green (red when the
     prediction is wrong). A wide, short panel puts the classes side by side; a tall, narrow
-    one (the compact layout) lists them one per row."""
+    one (the compact layout) lists them one per row. With more than 10 classes it shows the
+    label's and the most probable others, and writes what the rest add up to."""
     name = "probs"
 
     def build(self, snap) -> None:
@@ -90,27 +92,55 @@ class ProbsPanel(SnapshotPanel):
                     f"predicted {guess}, label {label} {ok}", f"{guess} vs {label} {ok}", ok)
         else:
             subs = ("probabilities are NaN", "NaN")
-        inner = frame(surf, surf.get_rect(), th, tx, sz, "Softmax", subs)
-        rows = self._rows(snap)
+        frame_inner = frame(surf, surf.get_rect(), th, tx, sz, "Softmax", subs)
         named = any(len(n) > 1 for n in snap.format.classes)        # class names, not digits
-        blocks = self.row_blocks(inner, rows)
-        if blocks == 1 and inner.w < 2.2 * inner.h or named and blocks:
+        for most in range(MAX_SHOWN, 1, -1):     # fewer classes where even their numbers do not fit
+            rows = self._rows(snap, most)
+            rest = self._rest(snap, rows, frame_inner.w)
+            inner = frame_inner if not rest else pygame.Rect(
+                frame_inner.x, frame_inner.y, frame_inner.w, frame_inner.h - tx.line(sz.small) - sz.px(4))
+            blocks = self.row_blocks(inner, rows)
+            as_rows = blocks == 1 and inner.w < 2.2 * inner.h or named and blocks
+            if as_rows or self._columns_fit(inner, rows):
+                break
+        if rest:                            # the classes not shown, in one line under the rest
+            tx.draw(surf, rest, (inner.x, frame_inner.bottom), sz.small, th.muted, anchor="bottomleft")
+        if as_rows:
             self._as_rows(surf, inner, snap, rows, blocks)
         else:
             self._as_columns(surf, inner, snap, rows)
 
     @staticmethod
-    def _rows(snap):
-        """(class index, z text, p, p text) for each class, from the snapshot."""
+    def _rows(snap, most: int = MAX_SHOWN):
+        """(class index, z text, p, p text) for each class shown (dataformat.shown_classes: all
+        of them up to `most`, else the label's and the most probable), from the snapshot."""
         logits = snap.acts["logits"]
         return [(k, fmt(float(logits[k]), 2), float(snap.probs[k]), fmt_percent(float(snap.probs[k])))
-                for k in range(len(snap.probs))]
+                for k in shown_classes(snap.probs, snap.label, most)]
 
-    def _names(self, snap, room: int, size: int, face: str = "sans") -> list[str]:
-        """Each class's name where every name fits `room`, else its index (0, 1, …)."""
-        names = list(snap.format.classes)
-        fits = max(self.text.width(n, size, face) for n in names) <= room
-        return names if fits else [str(k) for k in range(len(names))]
+    def _columns_fit(self, inner, rows) -> bool:
+        """Do the classes' numbers fit side by side, each under its bar?"""
+        slot = inner.w / len(rows)
+        return max(self.text.width(str(k), self.sizes.body) for k, *_ in rows) <= slot - 2 * ui.check.MIN_GAP
+
+    def _rest(self, snap, rows, width: int) -> str:
+        """What the classes not shown add up to ('' when every class is shown)."""
+        n = len(snap.probs) - len(rows)
+        if n == 0:
+            return ""
+        p = max(0.0, 1.0 - sum(p for _, _, p, _ in rows))
+        return first_fitting(self.text, (f"shown: the label and the {len(rows) - 1} most likely; the other {n} "
+                                         f"classes: p = {fmt_percent(p)} together",
+                                         f"the label and the {len(rows) - 1} most likely shown; other {n}: "
+                                         f"p = {fmt_percent(p)}",
+                                         f"the other {n} classes: p = {fmt_percent(p)} together",
+                                         f"other {n}: {fmt_percent(p)}"), width, self.sizes.small)
+
+    def _names(self, snap, rows, room: int, size: int, face: str = "sans") -> dict[int, str]:
+        """The shown classes' names where every one fits `room`, else their class numbers."""
+        names = {k: snap.format.classes[k] for k, *_ in rows}
+        fits = max(self.text.width(n, size, face) for n in names.values()) <= room
+        return names if fits else {k: str(k) for k in names}
 
     def _colours(self, snap, k):
         th = self.theme
@@ -140,8 +170,8 @@ class ProbsPanel(SnapshotPanel):
         w_z = max(tx.width(z, sz.small) for _, z, _, _ in rows + [(0, "z", 0, "")])
         w_p = max(tx.width(pt, sz.small) for *_, pt in rows + [(0, "", 0, "p")])
         # the names where they fit beside z and p, else the class numbers (the subtitle names the two that matter)
-        names = self._names(snap, width - w_z - w_p - 3 * gap, sz.small, "bold")
-        w_digit = max(tx.width(n, sz.small, "bold") for n in names)
+        names = self._names(snap, rows, width - w_z - w_p - 3 * gap, sz.small, "bold")
+        w_digit = max(tx.width(n, sz.small, "bold") for n in names.values())
         for b in range(blocks):
             x0 = inner.x + b * (width + 2 * gap)
             right = x0 + width
@@ -177,10 +207,10 @@ class ProbsPanel(SnapshotPanel):
         bar_w = max(4, int(slot * 0.6))
         apart = 2 * ui.check.MIN_GAP                 # neighbours must not read as one number
         show_p = max(tx.width(pt, sz.small) for *_, pt in rows) <= slot - apart
-        names = self._names(snap, int(slot) - apart, sz.body)
+        names = self._names(snap, rows, int(slot) - apart, sz.body)
         show_z = max(tx.width(z, sz.small) for _, z, _, _ in rows) <= slot - apart
-        for k, z, p, pt in rows:
-            cx = bar_area.x + (k + 0.5) * slot
+        for i, (k, z, p, pt) in enumerate(rows):
+            cx = bar_area.x + (i + 0.5) * slot
             h = int(bar_area.h * p) if p == p else 0
             bar, digit = self._colours(snap, k)
             base = pygame.Rect(int(cx - bar_w / 2), bar_area.bottom - 1, bar_w, 1)

@@ -318,3 +318,35 @@ def test_tensors_on_a_test_set_smaller_than_a_batch(tmp_path):
         assert "shape [2, 1, 12, 12]" in texts and "shape [2]" in texts
     finally:
         scene.close()
+
+
+@pytest.fixture(scope="module")
+def hundred(tmp_path_factory):
+    """A folder of 100 classes with long hyphenated names, 3 colour pictures each (32×32)."""
+    root = tmp_path_factory.mktemp("hundred")
+    rng = np.random.default_rng(9)
+    write(root / "pics", {f"kind-of-thing-{k:03d}": list(rng.integers(0, 255, (3, 32, 32, 3)).astype(np.uint8))
+                          for k in range(100)})
+    return root / "pics"
+
+
+@pytest.mark.parametrize("name", ["tensors", "network3d", "params"])
+def test_lessons_on_100_classes_pass_the_check_in_every_theme_and_window(name, hundred, tmp_path, monkeypatch):
+    """The largest class count --data takes: the logits vector (100 values) fits its panel, long
+    class names break after their hyphens, the bars show the most likely classes."""
+    monkeypatch.setenv("CNN_SIMULATOR_CACHE", str(tmp_path / "cache"))
+    pygame.display.init()
+    pygame.font.init()
+    for theme in sorted(THEMES):
+        th = THEMES[theme]
+        for size in WINDOWS:
+            screen = pygame.display.set_mode(size)
+            scene = open_lesson(name, th, LessonOptions(data=hundred))
+            window = ui.Window(scene, ui.WindowOptions(size=size), screen=screen)
+            try:
+                window.run(2)
+                for state in states(scene):
+                    window._laid_out = None
+                    check(window, f"{name} {theme} {size} {state}", th.text_floor)
+            finally:
+                window.close()

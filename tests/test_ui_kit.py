@@ -171,3 +171,14 @@ def test_layout_check_catches_overflow_overlap_and_cuts():
     assert ui.CHECK.texts() == []                 # off: nothing is recorded
     text.draw(surf, "x", (0, 0), 14)
     assert ui.CHECK.texts() == []
+
+
+def test_a_word_wider_than_the_line_breaks_after_its_hyphens_else_between_letters():
+    tx = ui.Text(THEMES["dark"])
+    lines = ui.wrap(tx, "one index: which class (30: kind-of-thing-030)", 120, 16)
+    assert all(tx.width(line, 16) <= 120 for line in lines)
+    assert "kind-of-thing-" in lines and "".join(lines).replace(" ", "") == "oneindex:whichclass(30:kind-of-thing-030)"
+    lines = ui.wrap(tx, "supercalifragilisticexpialidocious", 60, 16)
+    assert len(lines) > 1 and all(tx.width(line, 16) <= 60 for line in lines)
+    assert "".join(lines) == "supercalifragilisticexpialidocious"
+    assert ui.wrap(tx, "short words stay whole", 500, 16) == ["short words stay whole"]

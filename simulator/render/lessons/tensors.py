@@ -258,22 +258,32 @@ def draw_tensor(scene, surface, ex, rect: pygame.Rect, sz) -> pygame.Rect:
         return box
     if ex.rank == 1:
         n = a.size
-        cell = max(4, min(rect.w // n, sz.px(36)))
-        x0 = rect.centerx - cell * n // 2
-        y0 = rect.centery - (cell + tx.line(sz.small)) // 2
-        surface.blit(ui.heat_tile(a[None, :], tensor_limit(ex), t, cell), (x0, y0))
-        pygame.draw.rect(surface, t.panel_border, (x0 - 1, y0 - 1, cell * n + 2, cell + 2), 1)
+        cell = min(rect.w // n, sz.px(36))
+        if cell >= 4:                       # a square per element
+            width, height = cell * n, cell
+        else:                               # long (100 logits): the strip fits the panel, elements narrower
+            width, height = rect.w, sz.px(24)
+        x0 = rect.centerx - width // 2
+        y0 = rect.centery - (height + tx.line(sz.small)) // 2
+        tile = ui.heat_tile(a[None, :], tensor_limit(ex), t, 1)
+        surface.blit(pygame.transform.scale(tile, (width, height)), (x0, y0))
+        pygame.draw.rect(surface, t.panel_border, (x0 - 1, y0 - 1, width + 2, height + 2), 1)
+
+        def left(i):                        # where pygame's scaling starts element i: ⌈i·width/n⌉
+            return x0 - (-i * width // n)
         k = ex.index[0]
-        mark(surface, t, x0 + k * cell, y0, cell)
+        r = pygame.Rect(left(k), y0, max(2, left(k + 1) - left(k)), height).inflate(6, 6)
+        pygame.draw.rect(surface, t.accent, r, 2)
         spans = []                 # the index under each cell, the chosen one first; say less where they would touch
         for i in [k, *range(n)]:
             half = tx.width(str(i), sz.small) / 2 + ui.check.MIN_GAP
-            x = x0 + i * cell + cell / 2
+            x = (left(i) + left(i + 1)) / 2
+            x = min(max(x, rect.x + half), rect.right - half)
             if all(x + half <= a or x - half >= b for a, b in spans):
                 spans.append((x - half, x + half))
-                tx.draw(surface, str(i), (x, y0 + cell + sz.px(4)), sz.small, t.accent if i == k else t.muted,
+                tx.draw(surface, str(i), (x, y0 + height + sz.px(4)), sz.small, t.accent if i == k else t.muted,
                         anchor="midtop")
-        return pygame.Rect(x0, y0, cell * n, cell + sz.px(4) + tx.line(sz.small))
+        return pygame.Rect(x0, y0, width, height + sz.px(4) + tx.line(sz.small))
     if ex.rank == 2:
         rows, cols = a.shape
         cell = max(1, min(rect.w // cols, rect.h // rows))
@@ -324,8 +334,9 @@ def draw_tensor(scene, surface, ex, rect: pygame.Rect, sz) -> pygame.Rect:
             pygame.draw.rect(surface, t.accent, (pos[0] - 1, pos[1] - 1, side_w + 2, side_h + 2), 2)
         bottom = pos[1] + side_h
     if count < total:
-        word = "images" if ex.rank == 4 else "maps"
-        shown = f"{start // group}–{(start + count) // group - 1} of {total // group}"
+        lo, hi = start // group, (start + count) // group - 1
+        word = ("images" if ex.rank == 4 else "maps") if hi > lo else ("image" if ex.rank == 4 else "map")
+        shown = f"{lo}–{hi} of {total // group}" if hi > lo else f"{lo} of {total // group}"
         bottom = tx.draw(surface, f"{word} {shown}", (rect.x, bottom + sz.px(4)), sz.small, t.muted).bottom
     return pygame.Rect(rect.x, rect.y, rect.w, bottom - rect.y)
 

@@ -163,26 +163,34 @@ def clip_text(text: Text, s: str, max_w: int, size: int, face: str = "sans") -> 
 # ----------------------------------------------------------------------------- wrapping
 
 def wrap_runs(text: Text, runs, max_w: int, size: int, colour=None) -> list[list[tuple]]:
-    """Runs broken at spaces into lines at most max_w wide (a single over-long word stays
-    whole, on a line of its own); colours and faces are kept across the breaks."""
-    words: list[list[tuple]] = [[]]            # words, each a list of runs; split at spaces
+    """Runs broken at spaces into lines at most max_w wide; colours and faces are kept across
+    the breaks. A word wider than a line (a long folder name) is broken after its hyphens,
+    underscores, dots or slashes, and between letters where even that is too wide."""
+    words: list[tuple[list[tuple], bool]] = [([], False)]     # (runs, glued to the word before: no space)
     for s, c, face in as_runs(runs, colour):
         parts = s.split(" ")
         for i, part in enumerate(parts):
             if i:
-                words.append([])
+                words.append(([], False))
             if part:
-                words[-1].append((part, c, face))
+                words[-1][0].append((part, c, face))
+    pieces: list[tuple[list[tuple], bool]] = []
+    for word, glued in words:
+        if len(word) == 1 and text.width(word[0][0], size, word[0][2]) > max_w:
+            s, c, face = word[0]
+            pieces += [([(part, c, face)], glued or j > 0) for j, part in enumerate(_break_word(text, s, max_w, size, face))]
+        else:
+            pieces.append((word, glued))
     lines, line, line_w = [], [], 0
-    for word in words:
+    for word, glued in pieces:
         if not word:
             continue
         w = sum(text.width(s, size, f) for s, _, f in word)
-        space = text.width(" ", size, word[0][2])
+        space = 0 if glued else text.width(" ", size, word[0][2])
         if line and line_w + space + w > max_w:
             lines.append(line)
-            line, line_w = [], 0
-        if line:
+            line, line_w, space = [], 0, 0
+        if line and space:
             line.append((" ", word[0][1], word[0][2]))
             line_w += space
         line.extend(word)
@@ -192,8 +200,21 @@ def wrap_runs(text: Text, runs, max_w: int, size: int, colour=None) -> list[list
     return lines
 
 
+def _break_word(text: Text, word: str, max_w: int, size: int, face: str) -> list[str]:
+    """word in pieces each at most max_w wide: cut after - _ . / where possible, else between letters."""
+    pieces, start = [], 0
+    while text.width(word[start:], size, face) > max_w:
+        fits = start + 1
+        while fits < len(word) and text.width(word[start:fits + 1], size, face) <= max_w:
+            fits += 1
+        cut = max((i + 1 for i in range(start, fits) if word[i] in "-_./"), default=fits)
+        pieces.append(word[start:cut])
+        start = cut
+    return pieces + [word[start:]]
+
+
 def wrap(text: Text, s: str, max_w: int, size: int, face: str = "sans") -> list[str]:
-    """s broken at spaces into lines at most max_w wide (a single over-long word stays whole)."""
+    """s broken at spaces into lines at most max_w wide (an over-long word broken as wrap_runs does)."""
     return ["".join(r[0] for r in line) for line in wrap_runs(text, [(s, None, face)], max_w, size)]
 
 

@@ -41,20 +41,29 @@ def worker():
     pygame.display.init()
     pygame.font.init()
     pygame.display.set_mode((1280, 800))
-    data = colour_data()
-    w = TrainingWorker(Trainer(TrainConfig(batch_size=16, lr=0.02, schedule="constant",
-                                           arch=lenet5_spec((32, 32), len(CLASSES))), data), eval_images=20).start()
-    end = time.perf_counter() + 180
-    while w.error is None and (w.latest() is None or w.trainer.step_count < 3):
-        assert time.perf_counter() < end, "the worker did not start"
-        time.sleep(0.02)
-    assert w.error is None, w.error
-    w.pause()
-    while w.latest().status != "paused":
-        time.sleep(0.02)
+    w = paused_worker(colour_data(), lenet5_spec((32, 32), len(CLASSES)))
     yield w
     w.stop()
     pygame.quit()
+
+
+def paused_worker(data: Dataset, spec: str) -> TrainingWorker:
+    """A worker training `spec` on data, paused after its first few steps (a snapshot to draw)."""
+    w = TrainingWorker(Trainer(TrainConfig(batch_size=16, lr=0.02, schedule="constant", arch=spec), data),
+                       eval_images=20).start()
+    end = time.perf_counter() + 180
+    while w.error is None and (w.latest() is None or w.trainer.step_count < 3):
+        if time.perf_counter() > end:
+            w.stop()
+            raise AssertionError("the worker did not start")
+        time.sleep(0.02)
+    if w.error is not None:
+        w.stop()
+        raise AssertionError(w.error)
+    w.pause()
+    while w.latest().status != "paused":
+        time.sleep(0.02)
+    return w
 
 
 def scene_at(worker, theme, size):
@@ -153,18 +162,8 @@ def test_many_classes_show_the_label_and_the_most_likely_and_add_up_the_rest(n_c
     from simulator.engine.dataformat import shown_classes
     pygame.display.init()
     pygame.font.init()
-    data = many_classes(n_classes)
-    w = TrainingWorker(Trainer(TrainConfig(batch_size=16, lr=0.02, schedule="constant",
-                                           arch=lenet5_spec((28, 28), n_classes)), data), eval_images=20).start()
+    w = paused_worker(many_classes(n_classes), lenet5_spec((28, 28), n_classes))
     try:
-        end = time.perf_counter() + 180
-        while w.error is None and (w.latest() is None or w.trainer.step_count < 3):
-            assert time.perf_counter() < end, "the worker did not start"
-            time.sleep(0.02)
-        assert w.error is None, w.error
-        w.pause()
-        while w.latest().status != "paused":
-            time.sleep(0.02)
         for theme in sorted(THEMES):
             for size in [(1024, 768), (1280, 800), (1920, 1080)]:
                 th = THEMES[theme]

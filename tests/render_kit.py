@@ -86,6 +86,14 @@ def make(name, options, theme=DARK):
     return LESSON_SCENES[name][1](theme, options)
 
 
+def drawn_demo(scene, size=(1280, 800)) -> Drawn:
+    """The lesson in its showcase state, drawn at size with the layout check on; it must pass."""
+    scene.demo()
+    d = draw(scene, size)
+    assert d.violations == [], (size, d.violations[:3])
+    return d
+
+
 def show(scene, size=(1280, 800)):
     """(surface, the strings drawn in order, the layout check's violations) of one frame."""
     d = draw(scene, size)

@@ -7,11 +7,12 @@ import time
 import pygame
 import pytest
 from conftest import fast_lessons
+import render_kit
 from render_kit import assert_not_blank, draw, draw_zoomed
 
 from simulator.engine.lessons import activations as act
 from simulator.numbers import fmt, fmt_percent as percent
-from simulator.render.lessons import LESSON_SCENES, LessonOptions
+from simulator.render.lessons import LessonOptions
 from simulator.render.lessons.activations import LABELS
 from simulator.render.ui.sizes import ZOOM_FLOOR, floor_px
 from simulator.render.ui.theme import THEMES
@@ -25,7 +26,7 @@ def cache(tmp_path, monkeypatch):
 
 
 def make(mnist_dir, theme="dark"):
-    return LESSON_SCENES["activations"][1](THEMES[theme], LessonOptions(data=mnist_dir))
+    return render_kit.make("activations", LessonOptions(data=mnist_dir), THEMES[theme])
 
 
 def wait_ready(scene, timeout=60):

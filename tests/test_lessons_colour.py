@@ -12,7 +12,7 @@ import numpy as np
 import pygame
 import pytest
 from conftest import fast_lessons
-from render_kit import colours_in, draw, make
+from render_kit import colours_in, draw, drawn_demo, make
 from test_cli import assert_one_line_error
 from test_data_cli import run as main_py
 from test_imagefolder import write
@@ -84,9 +84,7 @@ def test_network3d_shows_the_colour_input_and_the_class_names(options, colour):
     pics, ckpt, data = colour
     scene = make("network3d", options)
     try:
-        scene.demo()
-        drawn = draw(scene)
-        assert drawn.violations == []
+        drawn = drawn_demo(scene)
         texts = drawn.texts
         assert "input 3×32×32" in texts and "The image and the model" in texts
         assert not any("digit" in t for t in texts)

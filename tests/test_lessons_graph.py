@@ -7,11 +7,12 @@ edge number on its edge, in every theme and window, zoomed too."""
 import numpy as np
 import pygame
 import pytest
+import render_kit
 from render_kit import assert_not_blank, colours_in, draw, draw_zoomed
 
 from simulator.engine.graph import Graph, analytic_gradient
 from simulator.numbers import fmt
-from simulator.render.lessons import LESSON_SCENES, LessonOptions
+from simulator.render.lessons import LessonOptions
 from simulator.render.ui.sizes import ZOOM_FLOOR, floor_px
 from simulator.render.ui.theme import THEMES
 
@@ -19,7 +20,7 @@ WINDOWS = [(1024, 768), (1280, 800), (1920, 1080), (1366, 768), (1600, 1200)]
 
 
 def make(theme="dark"):
-    return LESSON_SCENES["graph"][1](THEMES[theme], LessonOptions())
+    return render_kit.make("graph", LessonOptions(), THEMES[theme])
 
 
 def key(scene, name):
@@ -28,9 +29,7 @@ def key(scene, name):
 
 def test_the_last_step_shows_the_engine_gradients():
     scene = make()
-    scene.demo()
-    drawn = draw(scene)
-    assert drawn.violations == []
+    drawn = render_kit.drawn_demo(scene)
     assert_not_blank(drawn.surface, scene.theme)
     texts = drawn.texts
     ax, ay = analytic_gradient(scene.x, scene.y)
@@ -136,9 +135,7 @@ def _check_figure(figure, graph, what):
 def test_edges_pass_no_other_node_and_numbers_cover_none(theme):
     for size in WINDOWS:
         scene = make(theme)
-        scene.demo()
-        drawn = draw(scene, size)
-        assert drawn.violations == [], (size, drawn.violations[:3])
+        render_kit.drawn_demo(scene, size)
         assert scene.figure.fits and scene.figure.full, size          # four-line nodes outside a zoom
         _check_figure(scene.figure, scene.graph, f"{theme} {size}")
         zoomed = draw_zoomed(scene, size)

@@ -3,11 +3,12 @@
 theme and window passes the layout check, zoomed too."""
 import pygame
 import pytest
+import render_kit
 from render_kit import assert_not_blank, draw, draw_zoomed
 
 from simulator.engine.lessons import regression as reg
 from simulator.numbers import fmt
-from simulator.render.lessons import LESSON_SCENES, LessonOptions
+from simulator.render.lessons import LessonOptions
 from simulator.render.ui.sizes import ZOOM_FLOOR, floor_px
 from simulator.render.ui.theme import THEMES
 
@@ -15,7 +16,7 @@ WINDOWS = [(1024, 768), (1280, 800), (1920, 1080)]
 
 
 def make(theme="dark"):
-    return LESSON_SCENES["learning-rate"][1](THEMES[theme], LessonOptions())
+    return render_kit.make("learning-rate", LessonOptions(), THEMES[theme])
 
 
 def test_each_column_is_labelled_from_theory_from_step_0():

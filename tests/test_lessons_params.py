@@ -6,12 +6,13 @@ saying less (short headers, fewer columns), and its zoom holds 4% of the height.
 import numpy as np
 import pygame
 import pytest
+import render_kit
 from render_kit import assert_not_blank, draw, draw_zoomed
 
 from simulator.engine import ops
 from simulator.engine.data import load_dataset
 from simulator.engine.model import Network, NetConfig
-from simulator.render.lessons import LESSON_SCENES, LessonOptions
+from simulator.render.lessons import LessonOptions
 from simulator.render.lessons.params import HEAD, SHORT_HEAD
 from simulator.render.ui.sizes import ZOOM_FLOOR, floor_px
 from simulator.render.ui.theme import THEMES
@@ -20,7 +21,7 @@ WINDOWS = [(1024, 768), (1280, 800), (1920, 1080)]
 
 
 def make(mnist_dir, theme="dark"):
-    return LESSON_SCENES["params"][1](THEMES[theme], LessonOptions(data=mnist_dir))
+    return render_kit.make("params", LessonOptions(data=mnist_dir), THEMES[theme])
 
 
 def count(s: str) -> int:

@@ -114,24 +114,17 @@ def race(data, config, torch, log=print) -> list[tuple[int, float, float, float,
 
 
 def run(args) -> int:
-    import numba
-
     from simulator.engine.arch import lenet5_spec
     from simulator.engine.config import TrainConfig
     from simulator.engine.data import load_dataset
 
-    from .run import openblas_threads, table, torch_or_none
+    from .run import race_threads, table, torch_or_none
     from .time_to_accuracy import load_line
     from .efficiency import cpu_description
     torch = torch_or_none()
     if torch is None:
         raise UserError("--accuracy needs PyTorch: pip install -e '.[test]'")
-    threads = args.threads or numba.get_num_threads()
-    if not 1 <= threads <= numba.config.NUMBA_NUM_THREADS:
-        raise UserError(f"--threads {threads}: this machine allows 1..{numba.config.NUMBA_NUM_THREADS}")
-    numba.set_num_threads(threads)
-    torch.set_num_threads(threads)
-    openblas_threads(threads)
+    threads = race_threads(torch, args.threads)
     size = (args.image_size, args.image_size) if args.image_size else None
     data = load_dataset(args.accuracy, size, log=print, progress=True)
     fmt = data.format

@@ -278,6 +278,19 @@ def run(args) -> int:
             openblas_threads(max(saved[2]))
 
 
+def race_threads(torch, threads: int | None) -> int:
+    """One thread count for both sides of a race (the engine's Numba, PyTorch and OpenBLAS):
+    `threads`, or Numba's default; a count the machine does not allow is a UserError."""
+    import numba
+    threads = threads or numba.get_num_threads()
+    if not 1 <= threads <= numba.config.NUMBA_NUM_THREADS:
+        raise UserError(f"--threads {threads}: this machine allows 1..{numba.config.NUMBA_NUM_THREADS}")
+    numba.set_num_threads(threads)
+    torch.set_num_threads(threads)
+    openblas_threads(threads)
+    return threads
+
+
 def openblas_threads(n: int | None = None) -> list[int]:
     """Thread counts of every OpenBLAS loaded in this process (NumPy's, SciPy's), after
     setting them to n if given. What threadpoolctl does, for the one library we meet."""

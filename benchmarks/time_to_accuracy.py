@@ -133,25 +133,18 @@ def first_reaching(curve: list, target: float):
 
 
 def run(args) -> int:
-    import numba
-
     from simulator.engine.config import TrainConfig
-    from simulator.engine.data import load_dataset, normalise
+    from simulator.engine.data import load_dataset
     from simulator.errors import UserError
 
-    from .run import openblas_threads, torch_or_none
+    from .run import race_threads, torch_or_none
     torch = torch_or_none()
     if torch is None:
         raise UserError("--time-to-accuracy needs PyTorch: pip install -e '.[test]'")
     if not 0 < args.target < 1 or args.evals_per_epoch < 1 or args.torch_epochs < 1 \
             or (args.subset is not None and args.subset < 1):
         raise UserError("bench: --target must be in (0, 1); --evals-per-epoch, --torch-epochs, --subset ≥ 1")
-    threads = args.threads or numba.get_num_threads()
-    if not 1 <= threads <= numba.config.NUMBA_NUM_THREADS:
-        raise UserError(f"--threads {threads}: this machine allows 1..{numba.config.NUMBA_NUM_THREADS}")
-    numba.set_num_threads(threads)
-    torch.set_num_threads(threads)
-    openblas_threads(threads)
+    threads = race_threads(torch, args.threads)
 
     config = TrainConfig(seed=args.seed)
     data = load_dataset(args.data)

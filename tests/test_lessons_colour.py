@@ -16,7 +16,7 @@ from render_kit import colours_in, draw, drawn_demo, make
 from test_cli import assert_one_line_error
 from test_data_cli import run as main_py
 from test_imagefolder import write
-from test_lessons_layout import WINDOWS, check, states
+from test_lessons_layout import WINDOWS, check_every_state
 
 from simulator.engine import ops
 from simulator.engine.arch import build, lenet5_spec
@@ -287,21 +287,9 @@ def test_colour_lessons_pass_the_layout_check(name, theme, options):
     pygame.display.init()
     pygame.font.init()
     for size in WINDOWS:
-        screen = pygame.display.set_mode(size)
         scene = open_lesson(name, th, options)
-        window = ui.Window(scene, ui.WindowOptions(size=size), screen=screen)
-        try:
-            wait(scene)
-            window.run(2)
-            for state in states(scene):
-                window._laid_out = None
-                check(window, f"{name} {theme} {size} {state}", th.text_floor)
-            window.zoom((size[0] // 3, size[1] // 2))
-            assert isinstance(window.scene, ui.window.ZoomScene)
-            window.run(window.frames + 2)
-            check(window, f"{name} {theme} {size} zoomed", ui.sizes.ZOOM_FLOOR)
-        finally:
-            window.close()
+        wait(scene)
+        check_every_state(scene, f"{name} {theme} {size}", size)
 
 
 def test_tensors_on_a_test_set_smaller_than_a_batch(tmp_path):
@@ -336,15 +324,6 @@ def test_lessons_on_100_classes_pass_the_check_in_every_theme_and_window(name, h
     pygame.display.init()
     pygame.font.init()
     for theme in sorted(THEMES):
-        th = THEMES[theme]
         for size in WINDOWS:
-            screen = pygame.display.set_mode(size)
-            scene = open_lesson(name, th, LessonOptions(data=hundred))
-            window = ui.Window(scene, ui.WindowOptions(size=size), screen=screen)
-            try:
-                window.run(2)
-                for state in states(scene):
-                    window._laid_out = None
-                    check(window, f"{name} {theme} {size} {state}", th.text_floor)
-            finally:
-                window.close()
+            scene = open_lesson(name, THEMES[theme], LessonOptions(data=hundred))
+            check_every_state(scene, f"{name} {theme} {size}", size, zoom=False)

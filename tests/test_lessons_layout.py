@@ -56,28 +56,35 @@ def test_every_lesson_passes_the_layout_check_in_every_theme_and_window(name, th
     pygame.display.init()
     pygame.font.init()
     for size in WINDOWS:
-        screen = pygame.display.set_mode(size)
         scene = open_lesson(name, th, LessonOptions(data=mnist_dir))
         assert isinstance(scene, ui.Scene), f"{name} is not a scene of the window runner"
-        window = ui.Window(scene, ui.WindowOptions(size=size), screen=screen)
-        try:
-            for _ in range(1200):
-                if scene.ready:
-                    break
-                pygame.time.wait(50)
-            assert scene.ready
-            window.run(2)
-            for state in states(scene):
-                window._laid_out = None          # a state may change what fits
-                check(window, f"{name} {theme} {size} {state}", th.text_floor)
+        for _ in range(1200):
+            if scene.ready:
+                break
+            pygame.time.wait(50)
+        assert scene.ready
+        check_every_state(scene, f"{name} {theme} {size}", size)
+
+
+def check_every_state(scene, what: str, size, zoom: bool = True) -> None:
+    """The scene in the kit's window runner at size: its showcase state and every state of its
+    tour through the check at its theme's floor, then (zoom) its Z view at the zoom's floor."""
+    screen = pygame.display.set_mode(size)
+    window = ui.Window(scene, ui.WindowOptions(size=size), screen=screen)
+    try:
+        window.run(2)
+        for state in states(scene):
+            window._laid_out = None          # a state may change what fits
+            check(window, f"{what} {state}", scene.theme.text_floor)
+        if zoom:
             window.zoom((size[0] // 3, size[1] // 2))
-            assert isinstance(window.scene, ui.window.ZoomScene), f"{name}: Z zooms nothing"
+            assert isinstance(window.scene, ui.window.ZoomScene), f"{what}: Z zooms nothing"
             window.run(window.frames + 2)
-            check(window, f"{name} {theme} {size} zoomed", ui.sizes.ZOOM_FLOOR)
+            check(window, f"{what} zoomed", ui.sizes.ZOOM_FLOOR)
             window.zoom((0, 0))
             assert window.scene is scene
-        finally:
-            window.close()
+    finally:
+        window.close()
 
 
 @pytest.mark.parametrize("theme", sorted(THEMES))

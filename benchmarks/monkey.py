@@ -1,7 +1,7 @@
 """Monkey test: random key presses, clicks, drags, wheel turns and window resizes on every screen.
 
 `python -m benchmarks.monkey --events 3000` drives every screen (the app, the app with its
-network designer open first, the lecture and every lesson in simulator.cli.LESSONS) in every
+network designer open first, the lecture and every lesson in simulator.cli_args.LESSONS) in every
 theme with that many random gestures from a fixed seed, in-process under SDL's dummy driver: each gesture's events go to the scene's own
 handle(), then update() and draw() run as in its window loop. Any exception ends the run with
 the screen, theme, seed and gesture that raised it. tests/test_monkey.py runs a short version.
@@ -27,7 +27,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 
-from simulator.cli import LESSONS, THEMES  # noqa: E402
+from simulator.cli_args import LESSONS, THEMES  # noqa: E402
 from simulator.render.ui.theme import THEMES as THEME_OBJECTS  # noqa: E402
 
 # every key any screen listens to, and some that none does

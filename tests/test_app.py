@@ -182,7 +182,7 @@ def test_every_product_of_the_window_can_be_clicked_and_checked(app):
     """All 25 products are reachable: a click on a filter cell writes that product, with the
     engine's numbers; a second click goes back to the largest."""
     pause(app)
-    live, conv = app.live, app.live.conv
+    conv = app.live.conv
     run_frames(app, 2)
     seen = set()
     for p in range(5):

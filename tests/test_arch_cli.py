@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from benchmarks.fuzz import BUNDLED, members, with_meta
-from simulator import cli
+from simulator import cli, cli_args
 from simulator.engine.arch import LENET5, LENET5_SPEC, build
 from simulator.engine.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from simulator.engine.config import TrainConfig
@@ -49,13 +49,13 @@ def test_bad_spec_in_a_fresh_process_and_in_the_headless_fallback():
 
 def test_activation_and_pool_flags_switch_the_spec():
     """--pool on a spec without pooling changes nothing; --activation switches every activation."""
-    config = cli.train_config(cli.build_parser().parse_args(
+    config = cli.train_config(cli_args.build_parser().parse_args(
         ["train", "--arch", "conv4k3-relu-fc16-relu-fc10", "--activation", "tanh", "--pool", "avg"]))
     assert config.arch == "conv4k3-tanh-fc16-tanh-fc10"
 
 
 def test_help_documents_the_grammar():
-    text = cli.build_parser()._subparsers._group_actions[0].choices["train"].format_help()
+    text = cli_args.build_parser()._subparsers._group_actions[0].choices["train"].format_help()
     for word in ("--arch SPEC", "conv{filters}k{kernel}[s{stride}][p{padding}]", "maxpool{size}[s{stride}]",
                  "fc10", "conv6k5p2-relu"):
         assert word in " ".join(text.split()).replace("- ", "-"), word

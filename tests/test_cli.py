@@ -96,7 +96,7 @@ def test_python_dash_m_simulator_is_the_same_program(tmp_path):
 
 def test_bundled_names_the_model_that_ships_inside_the_package(tmp_path, monkeypatch):
     from simulator import paths
-    from simulator.cli import build_parser
+    from simulator.cli_args import build_parser
     parse = build_parser().parse_args
     assert paths.BUNDLED_MODEL.is_relative_to(paths.PACKAGE) and paths.BUNDLED_MODEL.is_file()
     assert parse(["lecture", "--checkpoint", "bundled"]).checkpoint == paths.BUNDLED_MODEL
@@ -128,7 +128,8 @@ def test_bench_is_not_a_product_command_and_says_where_it_went():
 
 
 def test_headless_fallback_uses_exactly_trains_defaults(capsys):
-    from simulator.cli import build_parser, headless_args
+    from simulator.cli import headless_args
+    from simulator.cli_args import build_parser
     assert vars(headless_args([])) == vars(build_parser().parse_args(["train"]))
     args = headless_args(["--theme", "light", "--size", "1024x768", "--lr", "0.01"])
     assert vars(args) == {**vars(build_parser().parse_args(["train"])), "lr": 0.01}

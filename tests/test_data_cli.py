@@ -168,10 +168,11 @@ def test_the_windows_refuse_picture_folders_in_one_line(tmp_path, command):
 
 
 def test_lessons_without_data_still_say_they_do_not_use_it(tmp_path):
-    """cli.DATA_LESSONS is the list of lessons that read --data: every other lesson refuses the flag
+    """cli_args.DATA_LESSONS is the list of lessons that read --data: every other lesson refuses the flag
     itself, and those that show MNIST-format data only refuse a folder of pictures (the ones that
     show any format: tests/test_lessons_colour.py)."""
-    from simulator.cli import ANY_FORMAT, DATA_LESSONS, LESSONS
+    from simulator.cli import ANY_FORMAT
+    from simulator.cli_args import DATA_LESSONS, LESSONS
     colour_folder(tmp_path / "pics", n=2)
     for name in LESSONS:
         if ANY_FORMAT["lesson"].get(name):

@@ -49,18 +49,20 @@ def test_the_import_reader_resolves_relative_imports():
     assert "simulator.cli" not in imported_modules(render / "app" / "x.py", "from ..cli import x")
 
 
-@pytest.mark.parametrize("folder, forbidden", [("render", "simulator.cli"), ("engine", "pygame"),
-                                               ("engine", "simulator.render"), ("engine", "simulator.cli")])
+@pytest.mark.parametrize("folder, forbidden", [("render", "simulator.cli"), ("render", "simulator.cli_args"),
+                                               ("engine", "pygame"), ("engine", "simulator.render"),
+                                               ("engine", "simulator.cli"), ("engine", "simulator.cli_args")])
 def test_no_module_imports_against_the_layers(folder, forbidden):
     assert offenders(folder, forbidden) == []
 
 
 def test_importing_every_screen_leaves_the_command_line_unloaded():
-    """Transitively too: importing every module under simulator/render never loads simulator.cli."""
+    """Transitively too: importing every module under simulator/render never loads the command
+    line (simulator.cli, or its parser simulator.cli_args)."""
     code = ("import importlib, pkgutil, sys, simulator.render as r\n"
             "for m in pkgutil.walk_packages(r.__path__, 'simulator.render.'):\n"
             "    importlib.import_module(m.name)\n"
-            "print('simulator.cli' in sys.modules)")
+            "print('simulator.cli' in sys.modules or 'simulator.cli_args' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120,
                          env={**os.environ, "SDL_VIDEODRIVER": "dummy"})
     assert out.returncode == 0, out.stderr[-2000:]
@@ -68,6 +70,6 @@ def test_importing_every_screen_leaves_the_command_line_unloaded():
 
 
 def test_the_command_line_offers_exactly_the_screens_themes():
-    from simulator.cli import THEMES
+    from simulator.cli_args import THEMES
     from simulator.render.ui.theme import THEMES as THEME_OBJECTS
     assert THEMES == tuple(THEME_OBJECTS)

@@ -7,7 +7,7 @@ from conftest import fast_lessons
 from PIL import Image
 from render_kit import assert_not_blank
 
-from simulator import cli
+from simulator import cli, cli_args
 from simulator.render.lessons import LESSON_SCENES
 from simulator.render.ui.script import DEFAULT_SIZE
 from simulator.render.ui.theme import THEMES
@@ -21,7 +21,7 @@ def cache(tmp_path, monkeypatch):
 
 
 def test_registry_lists_every_lesson_of_the_cli():
-    assert set(LESSON_SCENES) == set(cli.LESSONS)
+    assert set(LESSON_SCENES) == set(cli_args.LESSONS)
     assert all(isinstance(title, str) and callable(f) for title, f in LESSON_SCENES.values())
 
 

@@ -1,5 +1,5 @@
 """Monkey test: every screen (the app, the app with its network designer open, the lecture,
-every lesson in cli.LESSONS) in every theme takes a few hundred random key presses, clicks,
+every lesson in cli_args.LESSONS) in every theme takes a few hundred random key presses, clicks,
 drags, wheel turns and resizes from a fixed seed without raising (in-process, SDL's dummy
 driver); and one run per kind of window goes through `main.py ... --keys` in a subprocess. The
 long version: `python -m benchmarks.monkey`."""
@@ -8,7 +8,7 @@ import pygame
 import pytest
 
 from benchmarks import monkey
-from simulator.cli import LESSONS, THEMES
+from simulator.cli_args import LESSONS, THEMES
 from simulator.paths import BUNDLED_MODEL
 from test_cli import main_py
 

@@ -103,7 +103,7 @@ def test_screenshot_to_an_unwritable_place_is_one_line(tmp_path):
 
 
 def test_every_window_has_the_four_flags():
-    from simulator.cli import build_parser
+    from simulator.cli_args import build_parser
     sub = build_parser()._subparsers._group_actions[0].choices
     for command in ("app", "lecture", "lesson"):
         flags = {o for a in sub[command]._actions for o in a.option_strings}

@@ -187,7 +187,8 @@ def test_the_exp_schedule_warms_up_then_halves_every_epoch_and_needs_no_end():
 
 def test_the_app_preset_is_one_place_and_the_command_line_reads_it():
     """config.APP_CONFIG is the app's recipe; `app`'s flags default to it and AppOptions holds it."""
-    from simulator.cli import app_options, build_parser
+    from simulator.cli import app_options
+    from simulator.cli_args import build_parser
     from simulator.engine.config import APP_CONFIG
     args = build_parser().parse_args(["app"])
     options = app_options(args)

@@ -8,7 +8,7 @@ work runs), `demo()` (a showcase state, for a PNG), `demo_animation()` (the same
 LESSON_SCENES maps each lesson name to (title, factory); factory(theme, options) builds the
 scene and may raise UserError (for instance an unreadable --image), which the caller reports.
 A developer adding a lesson writes one module here and one line in LESSON_SCENES (and its
-name in simulator.cli.LESSONS).
+name in simulator.cli_args.LESSONS).
 """
 from __future__ import annotations
 

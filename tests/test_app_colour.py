@@ -74,20 +74,27 @@ def scene_at(worker, theme, size):
     return scene
 
 
-@pytest.mark.parametrize("theme", sorted(THEMES))
-@pytest.mark.parametrize("size", [(1024, 768), (1280, 800), (1920, 1080)])
-def test_colour_screens_pass_the_layout_check(worker, theme, size):
+def checked_scene(worker, theme, size):
+    """The live scene drawn once at size with the layout check on (floor included), which it must
+    pass: (the scene, the surface, (panel, text) of every string drawn)."""
     th = THEMES[theme]
-    floor = math.ceil(th.text_floor * size[1] - 1e-9)
-    ui.CHECK.enable(min_gap=ui.check.MIN_GAP, floor=floor)
+    ui.CHECK.enable(min_gap=ui.check.MIN_GAP, floor=math.ceil(th.text_floor * size[1] - 1e-9))
     try:
         scene = scene_at(worker, theme, size)
         surface = pygame.Surface(size)
         scene.draw(surface)
-        assert ui.CHECK.violations(surface.get_rect()) == []
-        texts = " | ".join(w for _, _, t in ui.CHECK.texts() for w in t.split())
+        assert ui.CHECK.violations(surface.get_rect()) == [], (theme, size)
+        return scene, surface, [(panel, t) for panel, _, t in ui.CHECK.texts()]
     finally:
         ui.CHECK.disable()
+
+
+@pytest.mark.parametrize("theme", sorted(THEMES))
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 800), (1920, 1080)])
+def test_colour_screens_pass_the_layout_check(worker, theme, size):
+    th = THEMES[theme]
+    scene, surface, drawn = checked_scene(worker, theme, size)
+    texts = " | ".join(w for _, t in drawn for w in t.split())
     snap = scene.snapshot
     assert snap.format.classes == CLASSES
     assert " | ".join(snap.format.classes[snap.label].split()) in texts   # the label by its name (maybe wrapped)
@@ -166,17 +173,8 @@ def test_many_classes_show_the_label_and_the_most_likely_and_add_up_the_rest(n_c
     try:
         for theme in sorted(THEMES):
             for size in [(1024, 768), (1280, 800), (1920, 1080)]:
-                th = THEMES[theme]
-                floor = math.ceil(th.text_floor * size[1] - 1e-9)
-                ui.CHECK.enable(min_gap=ui.check.MIN_GAP, floor=floor)
-                try:
-                    scene = scene_at(w, theme, size)
-                    surface = pygame.Surface(size)
-                    scene.draw(surface)
-                    assert ui.CHECK.violations(surface.get_rect()) == [], (theme, size)
-                    texts = [t for panel, _, t in ui.CHECK.texts() if panel == "probs"]
-                finally:
-                    ui.CHECK.disable()
+                scene, _, drawn = checked_scene(w, theme, size)
+                texts = [t for panel, t in drawn if panel == "probs"]
                 snap = scene.snapshot
                 rest = next(t for t in texts if "other" in t)
                 n_shown = n_classes - int(rest.split("other ")[1].split()[0].rstrip(":"))

@@ -100,8 +100,8 @@ class RGBScene(ui.Scene):
         """The image pixel under pos, on any map (a map is the image scaled to its rect's size)."""
         for rect, _ in self.maps:
             if rect.collidepoint(pos):
-                return (min(self.h - 1, (pos[1] - rect.top) * self.h // rect.h),
-                        min(self.w - 1, (pos[0] - rect.left) * self.w // rect.w))
+                return (ui.scaled_index(pos[1] - rect.top, self.h, rect.h),
+                        ui.scaled_index(pos[0] - rect.left, self.w, rect.w))
         return None
 
     def zoom_target(self, pos):
@@ -282,11 +282,10 @@ class RGBScene(ui.Scene):
         return surface.blit(tile, topleft)
 
     def _mark_pixel(self, surface, rect: pygame.Rect) -> None:
-        """A ring round the hovered pixel where the scaled map draws it: pygame's scale gives
-        column x the pixel ⌊x·w/W⌋, so pixel j covers ⌈j·W/w⌉ … ⌈(j+1)·W/w⌉ − 1."""
+        """A ring round the hovered pixel where the scaled map draws it."""
         i, j = self.hover
-        x0, x1 = -(-j * rect.w // self.w), -(-(j + 1) * rect.w // self.w)
-        y0, y1 = -(-i * rect.h // self.h), -(-(i + 1) * rect.h // self.h)
+        x0, x1 = ui.scaled_span(j, self.w, rect.w)
+        y0, y1 = ui.scaled_span(i, self.h, rect.h)
         box = pygame.Rect(rect.x + x0, rect.y + y0, max(1, x1 - x0), max(1, y1 - y0))
         pygame.draw.rect(surface, self.theme.accent, box.inflate(4, 4), 2)
 

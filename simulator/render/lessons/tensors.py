@@ -265,19 +265,15 @@ def draw_tensor(scene, surface, ex, rect: pygame.Rect, sz) -> pygame.Rect:
             width, height = rect.w, sz.px(24)
         x0 = rect.centerx - width // 2
         y0 = rect.centery - (height + tx.line(sz.small)) // 2
-        tile = ui.heat_tile(a[None, :], tensor_limit(ex), t, 1)
-        surface.blit(pygame.transform.scale(tile, (width, height)), (x0, y0))
+        surface.blit(ui.heat_strip(a, tensor_limit(ex), t, width, height), (x0, y0))
         pygame.draw.rect(surface, t.panel_border, (x0 - 1, y0 - 1, width + 2, height + 2), 1)
-
-        def left(i):                        # where pygame's scaling starts element i: ⌈i·width/n⌉
-            return x0 - (-i * width // n)
         k = ex.index[0]
-        r = pygame.Rect(left(k), y0, max(2, left(k + 1) - left(k)), height).inflate(6, 6)
-        pygame.draw.rect(surface, t.accent, r, 2)
+        start, stop = ui.scaled_span(k, n, width)
+        pygame.draw.rect(surface, t.accent, pygame.Rect(x0 + start, y0, max(2, stop - start), height).inflate(6, 6), 2)
         spans = []                 # the index under each cell, the chosen one first; say less where they would touch
         for i in [k, *range(n)]:
             half = tx.width(str(i), sz.small) / 2 + ui.check.MIN_GAP
-            x = (left(i) + left(i + 1)) / 2
+            x = x0 + sum(ui.scaled_span(i, n, width)) / 2
             x = min(max(x, rect.x + half), rect.right - half)
             if all(x + half <= a or x - half >= b for a, b in spans):
                 spans.append((x - half, x + half))

@@ -30,7 +30,8 @@ digits, "NaN", a real minus sign; `grid_format`/`grid_text` write a grid of numb
 """
 from ...numbers import fmt, fmt_cell, fmt_percent, grid_format, grid_text, parse_number, power_of_ten, ten_to  # noqa: F401
 from .check import CHECK, LayoutCheck  # noqa: F401
-from .heat import colour_bar, colour_bar_width, hatch, heat, heat_strip, heat_tile, is_dead, ramp  # noqa: F401
+from .heat import (colour_bar, colour_bar_width, hatch, heat, heat_strip, heat_tile, is_dead, ramp,  # noqa: F401
+                   scaled_index, scaled_span)
 from .sizes import Sizes  # noqa: F401
 from .text import (Text, as_runs, clip_text, first_fitting, fit_size, paragraph, paragraph_height,  # noqa: F401
                    wrap, wrap_runs)

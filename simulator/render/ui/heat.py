@@ -52,6 +52,17 @@ def heat_strip(values: np.ndarray, limit: float, theme: Theme, width: int, heigh
     return pygame.transform.scale(surf, (max(1, int(width)), max(1, int(height))))
 
 
+def scaled_span(i: int, n: int, length: int) -> tuple[int, int]:
+    """The pixels [start, stop) that show value i of n values scaled to `length` pixels (a
+    heat_strip, or a tile scaled by pygame, which shows value ⌊x·n/length⌋ at pixel x)."""
+    return -(-i * length // n), -(-(i + 1) * length // n)
+
+
+def scaled_index(x: int, n: int, length: int) -> int:
+    """The value of n scaled to `length` pixels shown at pixel x (0 ≤ x < length)."""
+    return min(n - 1, x * n // length)
+
+
 def is_dead(values: np.ndarray) -> bool:
     """True when a map is all zeros (a ReLU map with no positive input: "dead" for this image)."""
     v = np.asarray(values)

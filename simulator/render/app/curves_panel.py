@@ -9,21 +9,12 @@ import numpy as np
 import pygame
 
 from ...engine.worker import ACC_WINDOW, SMOOTHING
+from ..ui.figures import nice_ticks
 from .widgets import SnapshotPanel, first_fitting, fmt, frame
 
 LOSS_FLOOR = 0.01       # the log axis's lowest decade (a loss below it is drawn on the floor)
 MAX_EPOCH_LINES = 10    # epoch ends marked at most (every k-th beyond that)
 ACC_FLOORS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.98)   # the accuracy axis starts at the highest below the curves
-
-
-def nice_ticks(high: float, count: int = 4) -> list[float]:
-    """Round tick values from 0 to about `high`."""
-    if not math.isfinite(high) or high <= 0:
-        return [0.0, 1.0]
-    raw = high / count
-    mag = 10 ** math.floor(math.log10(raw))
-    step = min((m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw), default=10 * mag)
-    return [i * step for i in range(int(math.ceil(high / step - 1e-9)) + 1)]
 
 
 def log_ticks(low: float, high: float, room: int) -> list[float]:
@@ -81,7 +72,7 @@ class CurvesPanel(SnapshotPanel):
                 for y in range(plot.y, plot.bottom, 6):
                     pygame.draw.line(surf, th.muted, (x, y), (x, min(y + 3, plot.bottom)), 1)
         last_right = -1
-        ticks = [v for v in nice_ticks(x_max, max(2, plot.w // sz.px(70))) if v <= x_max]
+        ticks = list(nice_ticks(0, x_max, max(2, plot.w // sz.px(70))))
         for v in ticks[1:]:              # no "0": the y axis's lowest label sits there
             x = plot.x + v / x_max * plot.w
             pygame.draw.line(surf, th.panel_border, (x, plot.bottom), (x, plot.bottom + 3), 1)
